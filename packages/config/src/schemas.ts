@@ -1,0 +1,60 @@
+import { z } from 'zod';
+
+const port = z.coerce.number().int().min(0).max(65535);
+const positiveInt = z.coerce.number().int().positive();
+const bool = z
+  .enum(['true', 'false', '1', '0'])
+  .transform((value) => value === 'true' || value === '1');
+
+/** Variables every app reads. */
+export const baseEnvSchema = z.object({
+  NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+  LOG_LEVEL: z.enum(['error', 'warn', 'info', 'http', 'debug']).default('info'),
+  /** json for machines, pretty for a terminal. */
+  LOG_FORMAT: z.enum(['json', 'pretty']).default('json'),
+  /** postgres://user@host:port/db */
+  DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/, error: 'must be a postgres:// URL' }),
+  /** Connections in this process's Postgres pool. */
+  DATABASE_POOL_MAX: positiveInt.default(10),
+  /** redis://host:port[/db] */
+  REDIS_URL: z.url({ protocol: /^rediss?$/, error: 'must be a redis:// URL' }),
+  /** Key prefix of every BullMQ key; tests give each file its own. */
+  BULLMQ_PREFIX: z.string().min(1).regex(/^[A-Za-z0-9:_-]+$/).default('conveyor'),
+  /** Address the health / metrics / API server binds to. */
+  HOST: z.string().default('127.0.0.1'),
+});
+
+/** apps/api */
+export const apiEnvSchema = baseEnvSchema.extend({
+  API_PORT: port.default(3000),
+  /** Largest accepted request body, in bytes. */
+  API_BODY_LIMIT_BYTES: positiveInt.default(1_048_576),
+  /** Seconds a client is told to wait (Retry-After) when a dependency is down. */
+  API_RETRY_AFTER_SECONDS: positiveInt.default(5),
+});
+
+/** A worker app; its default port is the app's own. */
+export function workerEnvSchema(defaultPort: number) {
+  return baseEnvSchema.extend({
+    /** Port of the worker's /healthz, /readyz and /metrics. */
+    WORKER_PORT: port.default(defaultPort),
+    /** Jobs one worker process runs at once. */
+    WORKER_CONCURRENCY: positiveInt.default(10),
+    /** Milliseconds SIGTERM waits for active jobs before giving up on them. */
+    SHUTDOWN_GRACE_MS: positiveInt.default(30_000),
+    /** Require Redis maxmemory-policy=noeviction (set false only for development). */
+    REQUIRE_NOEVICTION: bool.default(true),
+  });
+}
+
+/** apps/scheduler */
+export const schedulerEnvSchema = baseEnvSchema.extend({
+  SCHEDULER_PORT: port.default(9400),
+  /** Milliseconds between ticks. */
+  SCHEDULER_TICK_MS: positiveInt.default(1000),
+});
+
+export type BaseEnv = z.infer<typeof baseEnvSchema>;
+export type ApiEnv = z.infer<typeof apiEnvSchema>;
+export type WorkerEnv = z.infer<ReturnType<typeof workerEnvSchema>>;
+export type SchedulerEnv = z.infer<typeof schedulerEnvSchema>;

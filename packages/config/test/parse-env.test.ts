@@ -1,0 +1,38 @@
+import { ConfigError, apiEnvSchema, parseEnv, workerEnvSchema } from '../src';
+
+const valid = { DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/conveyor', REDIS_URL: 'redis://127.0.0.1:6379' };
+
+describe('parseEnv', () => {
+  it('applies defaults and coerces numbers', () => {
+    const env = parseEnv(apiEnvSchema, { ...valid, API_PORT: '4000' });
+    expect(env.API_PORT).toBe(4000);
+    expect(env.API_BODY_LIMIT_BYTES).toBe(1_048_576);
+    expect(env.BULLMQ_PREFIX).toBe('conveyor');
+  });
+
+  it('names every missing variable', () => {
+    let caught: unknown;
+    try {
+      parseEnv(apiEnvSchema, {});
+    } catch (error) {
+      caught = error;
+    }
+    expect(caught).toBeInstanceOf(ConfigError);
+    expect((caught as ConfigError).variables.sort()).toEqual(['DATABASE_URL', 'REDIS_URL']);
+    expect((caught as ConfigError).message).toMatch(/DATABASE_URL/);
+  });
+
+  it('rejects a bad value and names it', () => {
+    expect(() => parseEnv(apiEnvSchema, { ...valid, API_PORT: 'eighty' })).toThrow(/API_PORT/);
+    expect(() => parseEnv(apiEnvSchema, { ...valid, DATABASE_URL: 'mysql://x@y/z' })).toThrow(/DATABASE_URL: must be a postgres/);
+  });
+
+  it('treats an empty string as unset', () => {
+    expect(parseEnv(workerEnvSchema(9401), { ...valid, WORKER_PORT: '' }).WORKER_PORT).toBe(9401);
+  });
+
+  it('parses booleans strictly', () => {
+    expect(parseEnv(workerEnvSchema(1), { ...valid, REQUIRE_NOEVICTION: 'false' }).REQUIRE_NOEVICTION).toBe(false);
+    expect(() => parseEnv(workerEnvSchema(1), { ...valid, REQUIRE_NOEVICTION: 'nope' })).toThrow(/REQUIRE_NOEVICTION/);
+  });
+});

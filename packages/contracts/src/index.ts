@@ -1,0 +1,7 @@
+export * from './queues';
+export * from './task-status';
+export * from './define-task';
+export * from './catalog';
+export * from './api';
+export * from './job-data';
+export { ping, testTask } from './tasks/monitoring';

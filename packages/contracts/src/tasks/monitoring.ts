@@ -1,0 +1,28 @@
+import { z } from 'zod';
+import { defineTask } from '../define-task';
+
+export const ping = defineTask({
+  name: 'ping',
+  queue: 'monitoring',
+  description: 'Answers "pong": checks that the monitoring worker takes and finishes work.',
+  payload: z.object({}).strict(),
+  result: z.literal('pong'),
+  defaults: { timeoutMs: 10_000 },
+});
+
+export const testTask = defineTask({
+  name: 'test_task',
+  queue: 'monitoring',
+  description: 'Echoes a message after reporting progress in steps: exercises the whole lifecycle.',
+  payload: z
+    .object({
+      message: z.string().min(1).max(1000),
+      /** Progress steps to report before finishing. */
+      steps: z.number().int().min(1).max(20).default(5),
+      /** Milliseconds each step waits. */
+      step_ms: z.number().int().min(0).max(10_000).default(200),
+    })
+    .strict(),
+  result: z.object({ echo: z.string() }),
+  defaults: { timeoutMs: 5 * 60_000 },
+});

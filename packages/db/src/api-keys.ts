@@ -1,0 +1,56 @@
+import { createHash, randomBytes } from 'node:crypto';
+import type { Kysely } from 'kysely';
+import type { Database, Plan, Tenant } from './schema';
+
+const KEY_PREFIX = 'cvk_';
+
+/** A new API key: 32 random bytes, so a fast hash is as safe as a slow one. */
+export function generateApiKey(): string {
+  return KEY_PREFIX + randomBytes(32).toString('base64url');
+}
+
+export function hashApiKey(key: string): string {
+  return createHash('sha256').update(key).digest('hex');
+}
+
+/** Who a key speaks for. */
+export interface Principal {
+  keyId: string;
+  tenantId: string | null;
+  plan: Plan | null;
+  isAdmin: boolean;
+}
+
+/** Creates a tenant and its first key in one transaction; the key is returned only here. */
+export async function createTenantWithKey(db: Kysely<Database>, input: { name: string; plan: Plan }): Promise<{ tenant: Tenant; apiKey: string }> {
+  const apiKey = generateApiKey();
+  const tenant = await db.transaction().execute(async (trx) => {
+    const created = await trx.insertInto('tenants').values(input).returningAll().executeTakeFirstOrThrow();
+    await trx
+      .insertInto('api_keys')
+      .values({ tenant_id: created.id, key_hash: hashApiKey(apiKey), key_prefix: apiKey.slice(0, 10) })
+      .execute();
+    return created;
+  });
+  return { tenant, apiKey };
+}
+
+/** Creates an admin key (no tenant); the key is returned only here. */
+export async function createAdminKey(db: Kysely<Database>): Promise<string> {
+  const apiKey = generateApiKey();
+  await db.insertInto('api_keys').values({ is_admin: true, key_hash: hashApiKey(apiKey), key_prefix: apiKey.slice(0, 10) }).execute();
+  return apiKey;
+}
+
+/** The principal of a presented key, or undefined when it is unknown or revoked. */
+export async function findPrincipalByKey(db: Kysely<Database>, key: string): Promise<Principal | undefined> {
+  const row = await db
+    .selectFrom('api_keys')
+    .leftJoin('tenants', 'tenants.id', 'api_keys.tenant_id')
+    .select(['api_keys.id', 'api_keys.tenant_id', 'api_keys.is_admin', 'tenants.plan'])
+    .where('api_keys.key_hash', '=', hashApiKey(key))
+    .where('api_keys.revoked_at', 'is', null)
+    .executeTakeFirst();
+  if (!row) return undefined;
+  return { keyId: row.id, tenantId: row.tenant_id, plan: row.plan, isAdmin: row.is_admin };
+}

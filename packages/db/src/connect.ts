@@ -1,0 +1,24 @@
+import { Kysely, PostgresDialect } from 'kysely';
+import { Pool } from 'pg';
+import type { Database } from './schema';
+
+export interface ConnectOptions {
+  max?: number;
+  /** Milliseconds to wait for a connection before failing (so callers can answer 503). */
+  connectionTimeoutMillis?: number;
+  applicationName?: string;
+}
+
+/** A Kysely instance over a pg pool. Close it with `db.destroy()`. */
+export function createDb(url: string, options: ConnectOptions = {}): Kysely<Database> {
+  const pool = new Pool({
+    connectionString: url,
+    max: options.max ?? 10,
+    connectionTimeoutMillis: options.connectionTimeoutMillis ?? 3000,
+    application_name: options.applicationName,
+  });
+  // An idle client losing its server (restart, failover) emits 'error' on the pool; without a
+  // listener that would crash the process. The next query gets a fresh connection.
+  pool.on('error', () => undefined);
+  return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+}

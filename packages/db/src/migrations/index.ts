@@ -1,0 +1,10 @@
+import type { Migration } from 'kysely';
+import * as m0001 from './2026_11_25_0001_tenants_keys_tasks';
+
+/**
+ * Every migration, in order. Listed by hand rather than read from the directory so that
+ * compiled output and bundles carry exactly these.
+ */
+export const MIGRATIONS: Record<string, Migration> = {
+  '2026_11_25_0001_tenants_keys_tasks': m0001,
+};

@@ -1,0 +1,59 @@
+import type { ColumnType, Generated, Insertable, Selectable } from 'kysely';
+import type { TaskStatus } from '@conveyor/contracts';
+
+type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
+type NullableTimestamp = ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+/** jsonb: pg parses it on read; Kysely needs it serialised on write. */
+type Json<T = unknown> = ColumnType<T, string, string>;
+
+export type Plan = 'trial' | 'starter' | 'growth';
+
+export interface TenantsTable {
+  id: Generated<string>;
+  name: string;
+  plan: Plan;
+  created_at: Timestamp;
+}
+
+export interface ApiKeysTable {
+  id: Generated<string>;
+  /** Null for an admin key, which belongs to no tenant. */
+  tenant_id: string | null;
+  is_admin: Generated<boolean>;
+  /** sha256 of the whole key, hex; the key itself is never stored. */
+  key_hash: string;
+  /** The first characters of the key, to tell keys apart in listings. */
+  key_prefix: string;
+  created_at: Timestamp;
+  revoked_at: NullableTimestamp;
+}
+
+export interface TasksTable {
+  id: string;
+  tenant_id: string;
+  task: string;
+  queue: string;
+  status: Generated<TaskStatus>;
+  payload: Json;
+  result: Json | null;
+  error: Json | null;
+  progress: Generated<number>;
+  message: string | null;
+  /** The attempt now running or last run; 0 before the first claim. */
+  attempt: Generated<number>;
+  max_attempts: number;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+  started_at: NullableTimestamp;
+  finished_at: NullableTimestamp;
+}
+
+export interface Database {
+  tenants: TenantsTable;
+  api_keys: ApiKeysTable;
+  tasks: TasksTable;
+}
+
+export type TaskRow = Selectable<TasksTable>;
+export type NewTask = Insertable<TasksTable>;
+export type Tenant = Selectable<TenantsTable>;

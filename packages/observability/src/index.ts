@@ -1,0 +1,5 @@
+export { withLogContext, currentLogContext, type LogContext } from './context';
+export { redact } from './redact';
+export { createLogger, type Logger, type LoggerOptions } from './logger';
+export { createMetricsRegistry, createTaskMetrics, createHttpMetrics, type TaskMetrics, type HttpMetrics } from './metrics';
+export { startHealthServer, runReadinessChecks, type ReadinessCheck, type HealthServerOptions } from './health-server';

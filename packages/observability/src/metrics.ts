@@ -1,0 +1,55 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/** A registry of one app's metrics, with process defaults and a `service` label. */
+export function createMetricsRegistry(service: string): Registry {
+  const registry = new Registry();
+  registry.setDefaultLabels({ service });
+  collectDefaultMetrics({ register: registry });
+  return registry;
+}
+
+/** Metrics every worker runtime reports, by queue and task name. */
+export function createTaskMetrics(registry: Registry) {
+  return {
+    started: new Counter({
+      name: 'conveyor_task_attempts_started_total',
+      help: 'Task attempts claimed by this worker',
+      labelNames: ['queue', 'task'],
+      registers: [registry],
+    }),
+    finished: new Counter({
+      name: 'conveyor_task_attempts_finished_total',
+      help: 'Task attempts ended, by outcome (success, failure, skipped, fenced)',
+      labelNames: ['queue', 'task', 'outcome'],
+      registers: [registry],
+    }),
+    duration: new Histogram({
+      name: 'conveyor_task_duration_seconds',
+      help: 'Handler run time of an attempt',
+      labelNames: ['queue', 'task', 'outcome'],
+      buckets: [0.005, 0.025, 0.1, 0.5, 1, 2.5, 10, 30, 120, 600],
+      registers: [registry],
+    }),
+    active: new Gauge({
+      name: 'conveyor_tasks_active',
+      help: 'Attempts running in this process now',
+      labelNames: ['queue'],
+      registers: [registry],
+    }),
+  };
+}
+export type TaskMetrics = ReturnType<typeof createTaskMetrics>;
+
+/** Metrics of an HTTP server, by method, route pattern and status. */
+export function createHttpMetrics(registry: Registry) {
+  return {
+    requests: new Histogram({
+      name: 'conveyor_http_request_duration_seconds',
+      help: 'HTTP requests by route pattern and status',
+      labelNames: ['method', 'route', 'status'],
+      buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1, 5],
+      registers: [registry],
+    }),
+  };
+}
+export type HttpMetrics = ReturnType<typeof createHttpMetrics>;

@@ -1,0 +1,19 @@
+/** Keys whose values never reach a log line, at any depth. */
+const SECRET_KEY = /pass(word)?|secret|token|authorization|api[-_]?key|cookie|credential|private[-_]?key/i;
+const REDACTED = '[redacted]';
+
+/** Matches strings that look like a Conveyor API key or a bearer credential inside free text. */
+const SECRET_IN_TEXT = /(Bearer\s+)[A-Za-z0-9._~+/=-]{8,}|cvk_[A-Za-z0-9_-]{8,}/g;
+
+/** Returns a copy of value with secret-looking keys and values replaced. */
+export function redact(value: unknown, depth = 0): unknown {
+  if (typeof value === 'string') return value.replace(SECRET_IN_TEXT, (_m, bearer?: string) => `${bearer ?? ''}${REDACTED}`);
+  if (value === null || typeof value !== 'object' || depth > 8) return value;
+  if (value instanceof Error) return { name: value.name, message: redact(value.message, depth + 1) };
+  if (Array.isArray(value)) return value.map((item) => redact(item, depth + 1));
+  const out: Record<string, unknown> = {};
+  for (const [key, inner] of Object.entries(value)) {
+    out[key] = SECRET_KEY.test(key) ? REDACTED : redact(inner, depth + 1);
+  }
+  return out;
+}

@@ -1,0 +1,42 @@
+import { PassThrough } from 'node:stream';
+import { createLogger, withLogContext } from '../src';
+
+function capture() {
+  const stream = new PassThrough();
+  const lines: Record<string, unknown>[] = [];
+  stream.on('data', (chunk: Buffer) => {
+    for (const line of chunk.toString().split('\n').filter(Boolean)) lines.push(JSON.parse(line));
+  });
+  return { stream, lines };
+}
+
+const flush = () => new Promise((resolve) => setImmediate(resolve));
+
+describe('createLogger', () => {
+  it('writes JSON lines with the service and the correlation ids in effect', async () => {
+    const { stream, lines } = capture();
+    const logger = createLogger({ service: 'worker-x', stream });
+    withLogContext({ request_id: 'req-1' }, () => {
+      withLogContext({ task_id: 'task-9' }, () => logger.info('claimed', { attempt: 2 }));
+    });
+    logger.info('outside');
+    await flush();
+    expect(lines[0]).toMatchObject({ service: 'worker-x', level: 'info', message: 'claimed', request_id: 'req-1', task_id: 'task-9', attempt: 2 });
+    expect(lines[1]).not.toHaveProperty('task_id');
+  });
+
+  it('never writes secrets, whether as keys, in text or inside errors', async () => {
+    const { stream, lines } = capture();
+    const logger = createLogger({ service: 'api', stream });
+    logger.info('request', {
+      headers: { authorization: 'Bearer cvk_abcdefghijklmnop', 'x-api-key': 'k-123' },
+      nested: { db: { password: 'hunter2' } },
+      note: 'client sent Bearer sk-live-1234567890',
+      error: new Error('auth failed for cvk_abcdefghijklmnop'),
+    });
+    await flush();
+    const text = JSON.stringify(lines[0]);
+    for (const secret of ['cvk_abcdefghijklmnop', 'k-123', 'hunter2', 'sk-live-1234567890']) expect(text).not.toContain(secret);
+    expect(lines[0]).toMatchObject({ nested: { db: { password: '[redacted]' } }, error: { name: 'Error' } });
+  });
+});
