@@ -1,0 +1,24 @@
+import type { QueueName, TASK_CATALOG, TaskName, TaskPayload, TaskResult } from '@conveyor/contracts';
+import type { Logger } from '@conveyor/observability';
+
+/** What a handler gets besides its payload. */
+export interface TaskContext {
+  taskId: string;
+  tenantId: string;
+  attempt: number;
+  /** Fires when the attempt must stop (time limit, shutdown); handlers pass it to their I/O. */
+  signal: AbortSignal;
+  logger: Logger;
+  /** Records progress (0-100) and an optional message; a stale attempt's report is ignored. */
+  progress: (percent: number, message?: string) => Promise<void>;
+}
+
+export type TaskHandler<N extends TaskName> = (payload: TaskPayload<N>, ctx: TaskContext) => Promise<TaskResult<N>>;
+
+/** The catalog's task names that run on queue Q. */
+export type TasksOnQueue<Q extends QueueName> = {
+  [N in TaskName]: (typeof TASK_CATALOG)[N]['queue'] extends Q ? N : never;
+}[TaskName];
+
+/** A worker app's handlers: exactly one for each task of its queue, checked by the compiler. */
+export type QueueHandlers<Q extends QueueName> = { [N in TasksOnQueue<Q>]: TaskHandler<N> };

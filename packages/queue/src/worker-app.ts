@@ -1,0 +1,75 @@
+import { loadConfigOrExit, workerEnvSchema } from '@conveyor/config';
+import type { QueueName } from '@conveyor/contracts';
+import { createDb } from '@conveyor/db';
+import {
+  createLogger,
+  createMetricsRegistry,
+  createTaskMetrics,
+  exitOnStartupFailure,
+  onShutdownSignal,
+  startHealthServer,
+} from '@conveyor/observability';
+import { sql } from 'kysely';
+import type { QueueHandlers } from './handlers';
+import { checkEvictionPolicy, createWorkerRedis } from './redis';
+import { TaskWorker } from './task-worker';
+
+export interface WorkerAppOptions<Q extends QueueName> {
+  queue: Q;
+  handlers: QueueHandlers<Q>;
+  /** The app's health/metrics port unless WORKER_PORT says otherwise. */
+  defaultPort: number;
+}
+
+/**
+ * Everything a worker app does besides its handlers: config, logging, metrics, Postgres,
+ * Redis, the BullMQ worker on its one queue, /healthz /readyz /metrics, and a graceful
+ * SIGTERM (stop taking jobs, finish the active ones, exit).
+ */
+export function runWorkerApp<Q extends QueueName>(options: WorkerAppOptions<Q>): void {
+  const service = `worker-${options.queue}`;
+  const env = loadConfigOrExit(workerEnvSchema(options.defaultPort), service);
+  const logger = createLogger({ service, level: env.LOG_LEVEL, format: env.LOG_FORMAT });
+  const registry = createMetricsRegistry(service);
+  const db = createDb(env.DATABASE_URL, { max: env.DATABASE_POOL_MAX, applicationName: service });
+  const redis = createWorkerRedis(env.REDIS_URL);
+  redis.on('error', (error) => logger.warn('redis connection error', { error }));
+  let shuttingDown = false;
+
+  const start = async () => {
+    const evictionProblem = await checkEvictionPolicy(redis);
+    if (evictionProblem) {
+      if (env.REQUIRE_NOEVICTION) throw new Error(`${evictionProblem} (set REQUIRE_NOEVICTION=false to run anyway in development)`);
+      logger.warn(evictionProblem);
+    }
+    const worker = new TaskWorker({
+      queue: options.queue,
+      handlers: options.handlers as never,
+      db,
+      logger,
+      metrics: createTaskMetrics(registry),
+      connection: redis,
+      prefix: env.BULLMQ_PREFIX,
+      concurrency: env.WORKER_CONCURRENCY,
+    });
+    const health = await startHealthServer({
+      host: env.HOST,
+      port: env.WORKER_PORT,
+      registry,
+      logger,
+      isShuttingDown: () => shuttingDown,
+      checks: { postgres: () => sql`select 1`.execute(db), redis: () => redis.ping() },
+    });
+    await worker.waitUntilReady();
+    logger.info('worker ready', { queue: options.queue, concurrency: env.WORKER_CONCURRENCY, prefix: env.BULLMQ_PREFIX });
+
+    onShutdownSignal(logger, async () => {
+      shuttingDown = true;
+      await worker.close(env.SHUTDOWN_GRACE_MS);
+      await health.close();
+      await db.destroy();
+      redis.disconnect();
+    });
+  };
+  start().catch(exitOnStartupFailure(logger));
+}

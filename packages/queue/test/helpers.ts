@@ -1,0 +1,23 @@
+import { randomUUID } from 'node:crypto';
+import { PassThrough } from 'node:stream';
+import { type Database, createDb, createTenantWithKey, insertTask, migrateUrl, schemaFingerprint } from '@conveyor/db';
+import { type Logger, createLogger } from '@conveyor/observability';
+import { createTestDatabase } from '@conveyor/testkit';
+import type { Kysely } from 'kysely';
+
+export const quietLogger = (): Logger => createLogger({ service: 'test', stream: new PassThrough() });
+
+export async function openTestDb() {
+  const testDb = await createTestDatabase({ key: schemaFingerprint(), migrate: migrateUrl });
+  const db = createDb(testDb.url, { max: 20 });
+  const tenantId = (await createTenantWithKey(db, { name: 'acme', plan: 'trial' })).tenant.id;
+  return { db, tenantId, close: async () => { await db.destroy(); await testDb.drop(); } };
+}
+
+export function addTask(db: Kysely<Database>, tenantId: string, task: string, payload: unknown) {
+  return insertTask(db, { id: randomUUID(), tenant_id: tenantId, task, queue: 'monitoring', payload, max_attempts: 1 });
+}
+
+export function taskRow(db: Kysely<Database>, id: string) {
+  return db.selectFrom('tasks').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+}
