@@ -1,0 +1,47 @@
+import request from 'supertest';
+import { type Harness, startHarness } from './helpers';
+
+const auth = (key: string) => ({ Authorization: `Bearer ${key}` });
+
+describe('with Redis down', () => {
+  let h: Harness;
+  beforeAll(async () => (h = await startHarness({ redisUrl: 'redis://127.0.0.1:1' })));
+  afterAll(() => h.close());
+
+  it('answers 503 with Retry-After to a submission and commits nothing', async () => {
+    const res = await request(h.app).post('/api/v1/tasks').set(auth(h.keyA)).send({ task: 'ping' });
+    expect(res.status).toBe(503);
+    expect(res.headers['retry-after']).toBe('7');
+    expect(res.body).toMatchObject({ error: 'service_unavailable', message: expect.stringMatching(/queue is unavailable/) });
+    const rows = await h.db.selectFrom('tasks').select('id').execute();
+    expect(rows).toEqual([]);
+  });
+
+  it('still validates first: bad input is a 400, not a 503', async () => {
+    const res = await request(h.app).post('/api/v1/tasks').set(auth(h.keyA)).send({ task: 'nope' });
+    expect(res.status).toBe(400);
+  });
+
+  it('reports not ready', async () => {
+    const res = await request(h.app).get('/readyz');
+    expect(res.status).toBe(503);
+    expect(res.body.checks).toMatchObject({ postgres: { ok: true }, redis: { ok: false } });
+  });
+});
+
+describe('with Postgres down', () => {
+  let h: Harness;
+  beforeAll(async () => (h = await startHarness({ databaseUrl: 'postgres://postgres@127.0.0.1:1/none' })));
+  afterAll(() => h.close());
+
+  it('answers 503, never 500, to every route that needs it', async () => {
+    for (const [method, path] of [['post', '/api/v1/tasks'], ['get', '/api/v1/tasks/00000000-0000-4000-8000-000000000000']] as const) {
+      const res = await request(h.app)[method](path).set(auth(h.keyA)).send({ task: 'ping' });
+      expect(res.status).toBe(503);
+      expect(res.body.message).toMatch(/database is unavailable/);
+    }
+    const ready = await request(h.app).get('/readyz');
+    expect(ready.status).toBe(503);
+    expect(ready.body.checks.postgres.ok).toBe(false);
+  });
+});
