@@ -12,4 +12,9 @@ export default tseslint.config(
       'no-console': 'off',
     },
   },
+  {
+    // Migrations are written against Kysely<any> on purpose: they must not depend on today's types.
+    files: ['**/migrations/**', '**/migrate.ts'],
+    rules: { '@typescript-eslint/no-explicit-any': 'off' },
+  },
 );

@@ -49,9 +49,8 @@ export function workerEnvSchema(defaultPort: number) {
 
 /** apps/scheduler */
 export const schedulerEnvSchema = baseEnvSchema.extend({
+  /** Port of the scheduler's /healthz, /readyz and /metrics. */
   SCHEDULER_PORT: port.default(9400),
-  /** Milliseconds between ticks. */
-  SCHEDULER_TICK_MS: positiveInt.default(1000),
 });
 
 export type BaseEnv = z.infer<typeof baseEnvSchema>;

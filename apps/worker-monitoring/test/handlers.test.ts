@@ -1,0 +1,36 @@
+import { PassThrough } from 'node:stream';
+import { createLogger } from '@conveyor/observability';
+import type { TaskContext } from '@conveyor/queue';
+import { ping } from '../src/handlers/ping';
+import { testTask } from '../src/handlers/test-task';
+
+function context(signal = new AbortController().signal) {
+  const reports: [number, string | undefined][] = [];
+  const ctx: TaskContext = {
+    taskId: 't', tenantId: 'x', attempt: 1, signal,
+    logger: createLogger({ service: 'test', stream: new PassThrough() }),
+    progress: async (percent, message) => void reports.push([percent, message]),
+  };
+  return { ctx, reports };
+}
+
+describe('monitoring handlers', () => {
+  it('ping answers pong', async () => {
+    expect(await ping({}, context().ctx)).toBe('pong');
+  });
+
+  it('test_task reports each step and echoes the message', async () => {
+    const { ctx, reports } = context();
+    expect(await testTask({ message: 'hello', steps: 4, step_ms: 1 }, ctx)).toEqual({ echo: 'hello' });
+    expect(reports).toEqual([[25, 'step 1 of 4'], [50, 'step 2 of 4'], [75, 'step 3 of 4'], [100, 'step 4 of 4']]);
+  });
+
+  it('test_task stops when its signal fires', async () => {
+    const controller = new AbortController();
+    const { ctx, reports } = context(controller.signal);
+    const run = testTask({ message: 'x', steps: 10, step_ms: 1000 }, ctx);
+    controller.abort();
+    await expect(run).rejects.toThrow(/abort/i);
+    expect(reports).toEqual([]);
+  });
+});

@@ -1,0 +1,61 @@
+import path from 'node:path';
+import { freePort, startNode, waitFor } from '@conveyor/testkit';
+import { APPS, ROOT, Stack } from './stack';
+
+let stack: Stack;
+beforeAll(async () => (stack = await Stack.create()), 30_000);
+afterAll(() => stack.stop(), 30_000);
+
+describe('every app is its own process', () => {
+  it('all seven start, serve /healthz, /readyz and /metrics on their own ports, and exit 0 on SIGTERM', async () => {
+    const ports = await Promise.all(APPS.map(() => freePort()));
+    const procs = await Promise.all(APPS.map((app, i) => stack.start(app, ports[i]!)));
+    try {
+      for (const [i, app] of APPS.entries()) {
+        // Ready once its Postgres and Redis connections are up, which may lag /healthz a little.
+        await waitFor(async () => ((await fetch(`http://127.0.0.1:${ports[i]}/readyz`)).status === 200 ? true : undefined), `${app} /readyz`);
+        const metrics = await (await fetch(`http://127.0.0.1:${ports[i]}/metrics`)).text();
+        expect(metrics).toContain(`service="${app}"`);
+      }
+    } catch (error) {
+      await Promise.all(procs.map((p) => p.stop('SIGKILL')));
+      throw error;
+    }
+    const codes = await Promise.all(procs.map((p) => p.stop('SIGTERM')));
+    expect(codes).toEqual(APPS.map(() => 0));
+    // Every line an app wrote is JSON with its service name.
+    for (const [i, app] of APPS.entries()) {
+      const lines = procs[i]!.output().split('\n').filter(Boolean);
+      expect(lines.length).toBeGreaterThan(0);
+      for (const line of lines) expect(JSON.parse(line)).toMatchObject({ service: app });
+    }
+  }, 90_000);
+
+  it.each(['api', 'worker-monitoring', 'scheduler'] as const)('%s refuses to start on bad configuration and names the variable', async (app) => {
+    const proc = startNode(path.join(ROOT, 'apps', app, 'dist', 'main.js'), { ...stack.env, DATABASE_URL: 'not a url', REDIS_URL: '' });
+    const code = await proc.exited;
+    expect(code).toBe(78);
+    expect(proc.output()).toMatch(/DATABASE_URL: must be a postgres/);
+    expect(proc.output()).toMatch(/REDIS_URL/);
+  });
+
+  it('a worker given SIGTERM during a task finishes it before exiting', async () => {
+    const port = await freePort();
+    const apiPort = await freePort();
+    const worker = await stack.start('worker-monitoring', port);
+    await stack.start('api', apiPort);
+    const { api_key } = await stack.createTenant('drain');
+    const headers = { Authorization: `Bearer ${api_key}`, 'Content-Type': 'application/json' };
+    const res = await fetch(`http://127.0.0.1:${apiPort}/api/v1/tasks`, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({ task: 'test_task', payload: { message: 'drain', steps: 4, step_ms: 250 } }),
+    });
+    const { task_id } = (await res.json()) as { task_id: string };
+    const status = async () =>
+      ((await (await fetch(`http://127.0.0.1:${apiPort}/api/v1/tasks/${task_id}`, { headers })).json()) as { status: string }).status;
+    await waitFor(async () => ((await status()) === 'PROGRESS' ? true : undefined), 'the task to be running');
+    const code = await worker.stop('SIGTERM');
+    expect({ code, status: await status() }).toEqual({ code: 0, status: 'SUCCESS' });
+  }, 60_000);
+});
