@@ -1,0 +1,36 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { capture, run } from './run.mjs';
+import { step } from './say.mjs';
+
+const WANTED = '12.4.2';
+
+/**
+ * Finds pnpm 12.4.2 or installs it: globally with npm when that is allowed, otherwise into
+ * .local/tools, so a machine with only Node.js and npm (and no root) still works.
+ */
+export function ensurePnpm(root) {
+  const local = path.join(root, '.local', 'tools', 'node_modules', '.bin', 'pnpm');
+  for (const candidate of ['pnpm', local]) {
+    if (capture(candidate, ['--version']) === WANTED) return candidate;
+  }
+  step(`installing pnpm ${WANTED}`);
+  try {
+    run('npm', ['install', '--global', `pnpm@${WANTED}`, '--no-audit', '--no-fund'], { stdio: ['ignore', 'ignore', 'inherit'] });
+    if (capture('pnpm', ['--version']) === WANTED) return 'pnpm';
+  } catch {
+    // No permission for a global install: fall through to a project-local one.
+  }
+  fs.mkdirSync(path.dirname(path.dirname(path.dirname(local))), { recursive: true });
+  run('npm', ['install', '--prefix', path.join(root, '.local', 'tools'), `pnpm@${WANTED}`, '--no-audit', '--no-fund', '--no-save'], { stdio: ['ignore', 'ignore', 'inherit'] });
+  if (capture(local, ['--version']) !== WANTED) throw new Error(`could not install pnpm ${WANTED} with npm`);
+  return local;
+}
+
+/** Installs dependencies from the lock file and builds every package and app. */
+export function installAndBuild(root, pnpm) {
+  step('installing dependencies (pnpm install --frozen-lockfile)');
+  run(pnpm, ['install', '--frozen-lockfile', '--reporter=append-only'], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
+  step('building (turbo run build)');
+  run(pnpm, ['exec', 'turbo', 'run', 'build', '--output-logs=errors-only'], { cwd: root });
+}

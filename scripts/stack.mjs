@@ -1,0 +1,149 @@
+#!/usr/bin/env node
+// The two commands of the README, on a machine with only Node.js and npm:
+//   npm start  → node scripts/stack.mjs up     set up, then run every app until Ctrl-C
+//   npm test   → node scripts/stack.mjs test   set up, then run every check and test
+// `setup` does the shared part alone. This file uses nothing outside Node.js itself until
+// pnpm has installed the workspace.
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { APPS, portOf, startApps } from './lib/apps.mjs';
+import { dropLeftoverTestDatabases, ensureDatabase, keyIsValid } from './lib/database.mjs';
+import { adminUrlOf, stackEnv } from './lib/env.mjs';
+import { ensurePnpm, installAndBuild } from './lib/pnpm.mjs';
+import { capture, run, stream } from './lib/run.mjs';
+import { bold, dim, fail, green, red, step } from './lib/say.mjs';
+import { ensurePostgres, ensureRedis } from './lib/services.mjs';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const mode = process.argv[2] ?? 'up';
+
+/** pnpm, dependencies, build, Redis and Postgres: what both commands need. */
+async function setup(env) {
+  const [major] = process.versions.node.split('.').map(Number);
+  if (major < 20) fail(`Node.js 20 or newer is needed; this is ${process.version}`);
+  const pnpm = ensurePnpm(root);
+  installAndBuild(root, pnpm);
+  const redis = await ensureRedis(root, env.REDIS_URL);
+  const postgres = await ensurePostgres(root, env.DATABASE_URL);
+  return { pnpm, services: [redis, postgres] };
+}
+
+async function stopServices(services) {
+  for (const service of services) if (service.started) await service.stop().catch((e) => console.error(red(String(e))));
+}
+
+/** The development tenant's key: made once, kept in .local/dev-tenant.json (git-ignored). */
+function devTenant(env) {
+  const file = path.join(root, '.local', 'dev-tenant.json');
+  return (async () => {
+    if (fs.existsSync(file)) {
+      const saved = JSON.parse(fs.readFileSync(file, 'utf8'));
+      if (await keyIsValid(root, env.DATABASE_URL, saved.api_key)) return saved;
+    }
+    step('creating the development tenant "dev" (plan growth)');
+    const out = capture(process.execPath, [path.join(root, 'packages/db/dist/cli/create-tenant.js'), '--name', 'dev', '--plan', 'growth', '--json'], { env });
+    if (!out) throw new Error('could not create the development tenant');
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    fs.writeFileSync(file, out + '\n', { mode: 0o600 });
+    return JSON.parse(out);
+  })();
+}
+
+/** Waits (up to 30 s) until every URL answers 200; says which did not. */
+async function waitForHealth(urls) {
+  const deadline = Date.now() + 30_000;
+  let pending = urls;
+  while (pending.length && Date.now() < deadline) {
+    const results = await Promise.all(pending.map((url) => fetch(url).then((r) => r.ok, () => false)));
+    pending = pending.filter((_, i) => !results[i]);
+    if (pending.length) await new Promise((r) => setTimeout(r, 250));
+  }
+  if (pending.length) console.log(red(`not healthy after 30 s: ${pending.join(', ')} (see the logs above)`));
+}
+
+async function up() {
+  const env = { NODE_ENV: 'development', LOG_FORMAT: 'pretty', ...stackEnv(root) };
+  const { services } = await setup(env);
+  step('preparing the database');
+  await ensureDatabase(root, env.DATABASE_URL);
+  run(process.execPath, [path.join(root, 'packages/db/dist/cli/migrate.js')], { env });
+  const tenant = await devTenant(env);
+
+  step('starting every app');
+  const apps = startApps(root, env);
+  const api = `http://127.0.0.1:${portOf(APPS[0], env)}`;
+  await waitForHealth(APPS.map((app) => `http://127.0.0.1:${portOf(app, env)}/healthz`));
+  console.log(`
+${bold('Conveyor is running.')}
+  API            ${api}/api/v1
+  health         ${api}/readyz · metrics ${api}/metrics
+  workers        ${APPS.slice(1).map((a) => `${a.name} :${portOf(a, env)}`).join(' · ')}
+  dev API key    ${tenant.api_key}   ${dim('(tenant "dev"; kept in .local/dev-tenant.json)')}
+
+  Try it:
+    curl -s -X POST '${api}/api/v1/tasks/test?message=Hello' -H 'Authorization: Bearer ${tenant.api_key}'
+    curl -s ${api}/api/v1/tasks/<task_id> -H 'Authorization: Bearer ${tenant.api_key}'
+
+  Ctrl-C stops everything.
+`);
+
+  let stopping = false;
+  const shutdown = async () => {
+    if (stopping) return;
+    stopping = true;
+    await apps.stop();
+    await stopServices(services);
+    process.exit(0);
+  };
+  process.on('SIGINT', shutdown);
+  process.on('SIGTERM', shutdown);
+  // If an app dies on its own, say so; the others keep running so its logs stay readable.
+  for (const { app, exited } of apps.children) exited.then((code) => !stopping && console.log(red(`${app.name} stopped (${code}); Ctrl-C to stop the rest`)));
+}
+
+const TESTS_LINE = /Tests:\s+(?:(\d+) failed, )?(?:(\d+) skipped, )?(?:(\d+) todo, )?(?:(\d+) passed, )?(\d+) total/;
+
+async function test() {
+  const env = { ...stackEnv(root), CI: process.env.CI ?? 'true' };
+  const { pnpm, services } = await setup(env);
+  const testEnv = { ...env, TEST_DATABASE_URL: env.TEST_DATABASE_URL ?? adminUrlOf(env.DATABASE_URL), TEST_REDIS_URL: env.TEST_REDIS_URL ?? env.REDIS_URL };
+  const dropped = await dropLeftoverTestDatabases(root, testEnv.TEST_DATABASE_URL);
+  if (dropped) step(`dropped ${dropped} test databases left by earlier runs`);
+
+  step('lint, typecheck and every test (turbo run lint typecheck test)');
+  const totals = { passed: 0, failed: 0, skipped: 0 };
+  const code = await stream(
+    pnpm,
+    ['exec', 'turbo', 'run', 'lint', 'typecheck', 'test', '--continue', '--concurrency=3'],
+    { cwd: root, env: testEnv },
+    (line) => {
+      console.log(line);
+      const match = TESTS_LINE.exec(line);
+      if (match) {
+        totals.failed += Number(match[1] ?? 0);
+        totals.skipped += Number(match[2] ?? 0);
+        totals.passed += Number(match[4] ?? 0);
+      }
+    },
+  );
+  await stopServices(services);
+  console.log(`\n${code === 0 ? green('all checks passed') : red(`checks failed (turbo exited ${code})`)}`);
+  console.log(`${totals.passed} passed, ${totals.failed} failed${totals.skipped ? `, ${totals.skipped} skipped` : ''}`);
+  process.exit(code === 0 && totals.failed === 0 ? 0 : 1);
+}
+
+const modes = {
+  up,
+  test,
+  setup: async () => {
+    const env = stackEnv(root);
+    const { services } = await setup(env);
+    await ensureDatabase(root, env.DATABASE_URL);
+    run(process.execPath, [path.join(root, 'packages/db/dist/cli/migrate.js')], { env });
+    if (services.some((s) => s.started)) console.log(dim('Redis/Postgres were started and keep running; stop them yourself when done.'));
+  },
+};
+
+if (!modes[mode]) fail(`unknown mode "${mode}": use up, test or setup`);
+modes[mode]().catch((error) => fail(error instanceof Error ? error.message : String(error)));
