@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
+import { onLines } from './run.mjs';
 import { bold, dim } from './say.mjs';
 
 /** Every app, its port variable and default port. */
@@ -32,15 +33,7 @@ export function startApps(root, env) {
       // each app one SIGTERM (a second signal would make an app skip draining its tasks).
       detached: true,
     });
-    for (const pipe of [child.stdout, child.stderr]) {
-      let buffer = '';
-      pipe.on('data', (chunk) => {
-        buffer += chunk.toString();
-        const lines = buffer.split('\n');
-        buffer = lines.pop();
-        for (const line of lines) process.stdout.write(`${prefix}${line}\n`);
-      });
-    }
+    for (const pipe of [child.stdout, child.stderr]) onLines(pipe, (line) => process.stdout.write(`${prefix}${line}\n`));
     const exited = new Promise((resolve) =>
       child.on('exit', (code, signal) => {
         process.stdout.write(`${prefix}${dim(`exited (${code ?? signal})`)}\n`);

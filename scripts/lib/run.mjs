@@ -18,16 +18,20 @@ export function capture(cmd, args, options = {}) {
 export function stream(cmd, args, options, onLine) {
   return new Promise((resolve) => {
     const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], ...options });
-    for (const pipe of [child.stdout, child.stderr]) {
-      let buffer = '';
-      pipe.on('data', (chunk) => {
-        buffer += chunk.toString();
-        const lines = buffer.split('\n');
-        buffer = lines.pop();
-        for (const line of lines) onLine(line);
-      });
-      pipe.on('end', () => buffer && onLine(buffer));
-    }
+    onLines(child.stdout, onLine);
+    onLines(child.stderr, onLine);
     child.on('close', (code, signal) => resolve(code ?? (signal ? 1 : 0)));
   });
+}
+
+/** Calls onLine with each complete line a stream writes (and the unterminated rest at its end). */
+export function onLines(readable, onLine) {
+  let buffer = '';
+  readable.on('data', (chunk) => {
+    buffer += chunk.toString();
+    const lines = buffer.split('\n');
+    buffer = lines.pop();
+    for (const line of lines) onLine(line);
+  });
+  readable.on('end', () => buffer && onLine(buffer));
 }
