@@ -1,10 +1,8 @@
+import { taskOverridesSchema } from '@conveyor/contracts';
 import { z } from 'zod';
 
 const port = z.coerce.number().int().min(0).max(65535);
 const positiveInt = z.coerce.number().int().positive();
-const bool = z
-  .enum(['true', 'false', '1', '0'])
-  .transform((value) => value === 'true' || value === '1');
 
 /** Variables every app reads. */
 export const baseEnvSchema = z.object({
@@ -22,6 +20,8 @@ export const baseEnvSchema = z.object({
   BULLMQ_PREFIX: z.string().min(1).regex(/^[A-Za-z0-9:_-]+$/).default('conveyor'),
   /** Address the health / metrics / API server binds to. */
   HOST: z.string().default('127.0.0.1'),
+  /** JSON: task name → partial policy (attempts, backoff, softTimeoutMs, hardTimeoutMs, retentionMs). */
+  TASK_OVERRIDES: taskOverridesSchema.default({}),
 });
 
 /** apps/api */
@@ -29,6 +29,8 @@ export const apiEnvSchema = baseEnvSchema.extend({
   API_PORT: port.default(3000),
   /** Largest accepted request body, in bytes. */
   API_BODY_LIMIT_BYTES: positiveInt.default(1_048_576),
+  /** Largest accepted body of POST /tasks/batch, in bytes. */
+  API_BATCH_BODY_LIMIT_BYTES: positiveInt.default(10_485_760),
   /** Seconds a client is told to wait (Retry-After) when a dependency is down. */
   API_RETRY_AFTER_SECONDS: positiveInt.default(5),
 });
@@ -40,10 +42,14 @@ export function workerEnvSchema(defaultPort: number) {
     WORKER_PORT: port.default(defaultPort),
     /** Jobs one worker process runs at once. */
     WORKER_CONCURRENCY: positiveInt.default(10),
-    /** Milliseconds SIGTERM waits for active jobs before giving up on them. */
+    /** Milliseconds SIGTERM waits for active jobs before releasing them to other workers. */
     SHUTDOWN_GRACE_MS: positiveInt.default(30_000),
-    /** Require Redis maxmemory-policy=noeviction (set false only for development). */
-    REQUIRE_NOEVICTION: bool.default(true),
+    /** Milliseconds a job lock lasts without renewal: how soon a dead worker's jobs are redelivered. */
+    WORKER_LOCK_MS: positiveInt.default(30_000),
+    /** Milliseconds between checks for jobs whose lock lapsed. */
+    WORKER_STALLED_INTERVAL_MS: positiveInt.default(30_000),
+    /** Milliseconds a state write keeps retrying while Postgres is unreachable. */
+    DB_RETRY_MAX_MS: positiveInt.default(60_000),
   });
 }
 
@@ -51,6 +57,14 @@ export function workerEnvSchema(defaultPort: number) {
 export const schedulerEnvSchema = baseEnvSchema.extend({
   /** Port of the scheduler's /healthz, /readyz and /metrics. */
   SCHEDULER_PORT: port.default(9400),
+  /** Milliseconds between reconciler passes (re-enqueue lost jobs, requeue stuck tasks). */
+  RECONCILE_INTERVAL_MS: positiveInt.default(15_000),
+  /** Milliseconds a task must be unchanged before the reconciler touches it. */
+  RECONCILE_GRACE_MS: positiveInt.default(10_000),
+  /** Milliseconds between retention clean-ups. */
+  RETENTION_INTERVAL_MS: positiveInt.default(60_000),
+  /** Days a dead letter is kept before the clean-up deletes it and its task. */
+  DEAD_LETTER_RETENTION_DAYS: positiveInt.default(30),
 });
 
 export type BaseEnv = z.infer<typeof baseEnvSchema>;

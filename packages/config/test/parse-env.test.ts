@@ -31,8 +31,12 @@ describe('parseEnv', () => {
     expect(parseEnv(workerEnvSchema(9401), { ...valid, WORKER_PORT: '' }).WORKER_PORT).toBe(9401);
   });
 
-  it('parses booleans strictly', () => {
-    expect(parseEnv(workerEnvSchema(1), { ...valid, REQUIRE_NOEVICTION: 'false' }).REQUIRE_NOEVICTION).toBe(false);
-    expect(() => parseEnv(workerEnvSchema(1), { ...valid, REQUIRE_NOEVICTION: 'nope' })).toThrow(/REQUIRE_NOEVICTION/);
+  it('parses TASK_OVERRIDES as JSON of known tasks and partial policies', () => {
+    const env = parseEnv(workerEnvSchema(1), { ...valid, TASK_OVERRIDES: '{"test_task":{"attempts":5,"hardTimeoutMs":2000}}' });
+    expect(env.TASK_OVERRIDES).toEqual({ test_task: { attempts: 5, hardTimeoutMs: 2000 } });
+    expect(parseEnv(workerEnvSchema(1), valid).TASK_OVERRIDES).toEqual({});
+    expect(() => parseEnv(workerEnvSchema(1), { ...valid, TASK_OVERRIDES: '{nope' })).toThrow(/TASK_OVERRIDES: must be JSON/);
+    expect(() => parseEnv(workerEnvSchema(1), { ...valid, TASK_OVERRIDES: '{"nuke":{"attempts":1}}' })).toThrow(/unknown task/);
+    expect(() => parseEnv(workerEnvSchema(1), { ...valid, TASK_OVERRIDES: '{"ping":{"attempts":0}}' })).toThrow(/TASK_OVERRIDES/);
   });
 });

@@ -1,14 +1,33 @@
 import { z } from 'zod';
 import { TASK_STATUSES } from './task-status';
 
-/** Body of POST /api/v1/tasks. The payload is checked against the task's own schema after this. */
-export const submitTaskBodySchema = z
+const MAX_DELAY_MS = 30 * 24 * 3_600_000;
+
+/** One task as a client submits it; the payload is checked against the task's own schema after this. */
+export const taskSubmissionSchema = z
   .object({
     task: z.string().min(1).max(100),
     payload: z.record(z.string(), z.unknown()).default({}),
+    /** The same key from the same tenant returns the same task instead of a new one. */
+    idempotency_key: z.string().min(1).max(200).optional(),
+    /** Milliseconds to wait before the task may start (at most 30 days). */
+    delay_ms: z.number().int().min(0).max(MAX_DELAY_MS).optional(),
+    /** 1 runs first, larger numbers later; absent means after every prioritised task. */
+    priority: z.number().int().min(1).max(1000).optional(),
   })
   .strict();
-export type SubmitTaskBody = z.infer<typeof submitTaskBodySchema>;
+export type TaskSubmission = z.infer<typeof taskSubmissionSchema>;
+
+/** Body of POST /api/v1/tasks. */
+export const submitTaskBodySchema = taskSubmissionSchema;
+export type SubmitTaskBody = TaskSubmission;
+
+export const MAX_BATCH = 1000;
+
+/** Body of POST /api/v1/tasks/batch. */
+export const submitBatchBodySchema = z
+  .object({ tasks: z.array(taskSubmissionSchema).min(1).max(MAX_BATCH, { error: `at most ${MAX_BATCH} tasks per batch` }) })
+  .strict();
 
 /** Query of POST /api/v1/tasks/test */
 export const testTaskQuerySchema = z.object({
@@ -17,10 +36,28 @@ export const testTaskQuerySchema = z.object({
 
 export const taskIdSchema = z.uuid({ error: 'a task id is a UUID' });
 
+/** Query of GET /api/v1/tasks */
+export const listTasksQuerySchema = z
+  .object({
+    status: z.enum(TASK_STATUSES).optional(),
+    task: z.string().min(1).max(100).optional(),
+    cursor: z.string().max(200).optional(),
+    limit: z.coerce.number().int().min(1).max(200).default(50),
+  })
+  .strict();
+
 export const submitTaskResponseSchema = z.object({
   task_id: z.uuid(),
-  status: z.literal('PENDING'),
+  status: z.enum(TASK_STATUSES),
   message: z.string(),
+});
+
+export const attemptViewSchema = z.object({
+  attempt: z.number().int(),
+  started_at: z.iso.datetime(),
+  finished_at: z.iso.datetime().nullable(),
+  outcome: z.string(),
+  error: z.object({ type: z.string(), message: z.string() }).nullable(),
 });
 
 /** GET /api/v1/tasks/{id} */
@@ -31,9 +68,15 @@ export const taskViewSchema = z.object({
   progress: z.number().int().min(0).max(100),
   message: z.string().nullable(),
   attempts: z.number().int().min(0),
+  max_attempts: z.number().int().min(1),
+  priority: z.number().int().nullable(),
   created_at: z.iso.datetime(),
+  run_at: z.iso.datetime().nullable(),
   started_at: z.iso.datetime().nullable(),
   finished_at: z.iso.datetime().nullable(),
+  next_attempt_at: z.iso.datetime().nullable(),
+  /** Every attempt so far (only on the single-task read). */
+  attempt_history: z.array(attemptViewSchema).optional(),
 });
 export type TaskView = z.infer<typeof taskViewSchema>;
 
@@ -41,8 +84,34 @@ export type TaskView = z.infer<typeof taskViewSchema>;
 export const taskErrorSchema = z.object({
   type: z.string(),
   message: z.string(),
+  /** A stable reason for permanent failures, e.g. PLAN_LIMIT_REACHED. */
+  code: z.string().optional(),
 });
 export type TaskError = z.infer<typeof taskErrorSchema>;
+
+/** Query of GET /api/v1/admin/dead-letters */
+export const listDeadLettersQuerySchema = z
+  .object({
+    task: z.string().min(1).max(100).optional(),
+    tenant_id: z.uuid().optional(),
+    cursor: z.string().max(200).optional(),
+    limit: z.coerce.number().int().min(1).max(500).default(100),
+  })
+  .strict();
+
+/** Body of POST /api/v1/admin/dead-letters/replay: exactly one of task_ids, filter or all. */
+export const replayDeadLettersBodySchema = z.union([
+  z.object({ task_ids: z.array(z.uuid()).min(1).max(1000) }).strict(),
+  z
+    .object({
+      filter: z
+        .object({ task: z.string().min(1).max(100).optional(), tenant_id: z.uuid().optional(), failed_after: z.iso.datetime().optional() })
+        .strict(),
+    })
+    .strict(),
+  z.object({ all: z.literal(true) }).strict(),
+]);
+export type ReplayDeadLettersBody = z.infer<typeof replayDeadLettersBodySchema>;
 
 /** Every error the API answers with. */
 export const apiErrorSchema = z.object({

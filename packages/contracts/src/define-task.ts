@@ -1,13 +1,17 @@
 import type { z } from 'zod';
 import type { QueueName } from './queues';
 
-/** Execution defaults of one task type. */
-export interface TaskDefaults {
+/** How a task type is run: attempts, backoff, time limits, retention. */
+export interface TaskPolicy {
   /** Attempts in all, the first included. */
   attempts: number;
-  /** Milliseconds an attempt may run. */
-  timeoutMs: number;
-  /** Milliseconds a finished task's result is kept. */
+  /** Exponential backoff between attempts: base × 2^(attempt-1), capped at max, with jitter. */
+  backoff: { baseMs: number; maxMs: number };
+  /** Milliseconds after which the handler's AbortSignal fires. */
+  softTimeoutMs: number;
+  /** Milliseconds after which the attempt is failed (as transient) whatever the handler does. */
+  hardTimeoutMs: number;
+  /** Milliseconds a finished task and its result are kept. */
   retentionMs: number;
 }
 
@@ -22,14 +26,24 @@ export interface TaskDefinition<
   description: string;
   payload: Payload;
   result: Result;
-  defaults: TaskDefaults;
+  defaults: TaskPolicy;
 }
 
-const DEFAULTS: TaskDefaults = { attempts: 1, timeoutMs: 5 * 60_000, retentionMs: 24 * 3_600_000 };
+export const PLATFORM_DEFAULTS: TaskPolicy = {
+  attempts: 3,
+  backoff: { baseMs: 1000, maxMs: 60_000 },
+  softTimeoutMs: 5 * 60_000,
+  hardTimeoutMs: 5 * 60_000 + 30_000,
+  retentionMs: 24 * 3_600_000,
+};
 
 /** Declares a task; unspecified defaults come from the platform's. */
 export function defineTask<Name extends string, Payload extends z.ZodType, Result extends z.ZodType>(
-  definition: Omit<TaskDefinition<Name, Payload, Result>, 'defaults'> & { defaults?: Partial<TaskDefaults> },
+  definition: Omit<TaskDefinition<Name, Payload, Result>, 'defaults'> & { defaults?: Partial<TaskPolicy> },
 ): TaskDefinition<Name, Payload, Result> {
-  return { ...definition, defaults: { ...DEFAULTS, ...definition.defaults } };
+  const defaults = { ...PLATFORM_DEFAULTS, ...definition.defaults };
+  if (defaults.hardTimeoutMs < defaults.softTimeoutMs) {
+    throw new Error(`task ${definition.name}: hardTimeoutMs must not be below softTimeoutMs`);
+  }
+  return { ...definition, defaults };
 }

@@ -46,13 +46,48 @@ export interface TasksTable {
   updated_at: Timestamp;
   started_at: NullableTimestamp;
   finished_at: NullableTimestamp;
+  /** BullMQ priority: 0 none, else 1 (first) and up. */
+  priority: Generated<number>;
+  /** Not to run before this (a submission's delay). */
+  run_at: NullableTimestamp;
+  idempotency_key: string | null;
+  /** While RETRY: when the next attempt is due. */
+  next_attempt_at: NullableTimestamp;
+  /** When the retention clean-up deletes a finished task. */
+  expires_at: NullableTimestamp;
+}
+
+export type AttemptOutcome = 'running' | 'success' | 'retry' | 'failure' | 'lost' | 'revoked' | 'released' | 'fenced';
+
+export interface TaskAttemptsTable {
+  task_id: string;
+  attempt: number;
+  started_at: Timestamp;
+  finished_at: NullableTimestamp;
+  outcome: Generated<AttemptOutcome>;
+  error: Json | null;
+}
+
+export interface DeadLettersTable {
+  task_id: string;
+  tenant_id: string;
+  task: string;
+  queue: string;
+  error: Json;
+  attempts: number;
+  failed_at: Timestamp;
 }
 
 export interface Database {
   tenants: TenantsTable;
   api_keys: ApiKeysTable;
   tasks: TasksTable;
+  task_attempts: TaskAttemptsTable;
+  dead_letters: DeadLettersTable;
 }
+
+export type TaskAttemptRow = Selectable<TaskAttemptsTable>;
+export type DeadLetterRow = Selectable<DeadLettersTable>;
 
 export type TaskRow = Selectable<TasksTable>;
 export type NewTask = Insertable<TasksTable>;

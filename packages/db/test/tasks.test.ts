@@ -2,20 +2,26 @@ import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import {
   type Database,
+  attemptsOf,
   claimTask,
   completeTask,
   createTenantWithKey,
-  deleteUnstartedTask,
+  deleteUnstartedTasks,
   failTask,
   findTaskForTenant,
   insertTask,
+  insertTasks,
   recordProgress,
+  releaseTask,
+  revokeTask,
+  scheduleRetry,
 } from '../src';
 import { openTestDb } from './helpers';
 
 let db: Kysely<Database>;
 let close: () => Promise<void>;
 let tenantId: string;
+const DAY = 86_400_000;
 
 beforeAll(async () => {
   ({ db, close } = await openTestDb());
@@ -23,19 +29,19 @@ beforeAll(async () => {
 });
 afterAll(() => close());
 
-async function newTask() {
-  return insertTask(db, { id: randomUUID(), tenant_id: tenantId, task: 'test_task', queue: 'monitoring', payload: { message: 'hi' }, max_attempts: 3 });
+function newTask(extra: { idempotency_key?: string; max_attempts?: number } = {}) {
+  return insertTask(db, { id: randomUUID(), tenant_id: tenantId, task: 'test_task', queue: 'monitoring', payload: { message: 'hi' }, max_attempts: 3, ...extra });
 }
+const row = (id: string) => findTaskForTenant(db, id, tenantId).then((r) => r!);
 
 describe('task state compare-and-set', () => {
-  it('claims a pending task once per delivery and bumps the attempt', async () => {
+  it('claims a pending task once per delivery, bumps the attempt and opens its history', async () => {
     const task = await newTask();
     expect(task.status).toBe('PENDING');
     const claim = await claimTask(db, task.id);
-    expect(claim).toMatchObject({ id: task.id, attempt: 1, payload: { message: 'hi' }, task: 'test_task' });
-    const row = await findTaskForTenant(db, task.id, tenantId);
-    expect(row).toMatchObject({ status: 'STARTED', attempt: 1 });
-    expect(row!.started_at).toBeInstanceOf(Date);
+    expect(claim).toMatchObject({ id: task.id, attempt: 1, payload: { message: 'hi' }, task: 'test_task', max_attempts: 3 });
+    expect(await row(task.id)).toMatchObject({ status: 'STARTED', attempt: 1 });
+    expect(await attemptsOf(db, task.id)).toEqual([expect.objectContaining({ attempt: 1, outcome: 'running', finished_at: null })]);
   });
 
   it('refuses every write of a stale attempt once a newer attempt has claimed the task', async () => {
@@ -46,61 +52,135 @@ describe('task state compare-and-set', () => {
     expect(second.attempt).toBe(2);
 
     expect(await recordProgress(db, { id: task.id, attempt: first.attempt, progress: 50, message: 'stale' })).toBe(false);
-    expect(await completeTask(db, { id: task.id, attempt: first.attempt, result: { echo: 'stale' } })).toBe(false);
-    expect(await failTask(db, { id: task.id, attempt: first.attempt, error: { type: 'Error', message: 'stale' } })).toBe(false);
+    expect(await completeTask(db, { id: task.id, attempt: first.attempt, result: { echo: 'stale' }, retentionMs: DAY })).toBe(false);
+    expect(await failTask(db, { id: task.id, attempt: first.attempt, error: { type: 'Error', message: 'stale' }, retentionMs: DAY })).toBe(false);
+    expect(await scheduleRetry(db, { id: task.id, attempt: first.attempt, error: { type: 'Error', message: 'stale' }, nextAttemptInMs: 10 })).toBe(false);
+    expect(await releaseTask(db, { id: task.id, attempt: first.attempt })).toBe(false);
 
     expect(await recordProgress(db, { id: task.id, attempt: second.attempt, progress: 40, message: 'step 2' })).toBe(true);
-    expect(await completeTask(db, { id: task.id, attempt: second.attempt, result: { echo: 'fresh' } })).toBe(true);
-    const row = await findTaskForTenant(db, task.id, tenantId);
-    expect(row).toMatchObject({ status: 'SUCCESS', attempt: 2, result: { echo: 'fresh' }, progress: 100 });
-    // The stale attempt finishing late changes nothing either.
-    expect(await completeTask(db, { id: task.id, attempt: first.attempt, result: { echo: 'late' } })).toBe(false);
-    expect((await findTaskForTenant(db, task.id, tenantId))!.result).toEqual({ echo: 'fresh' });
+    expect(await completeTask(db, { id: task.id, attempt: second.attempt, result: { echo: 'fresh' }, retentionMs: DAY })).toBe(true);
+    expect(await row(task.id)).toMatchObject({ status: 'SUCCESS', attempt: 2, result: { echo: 'fresh' }, progress: 100 });
+    expect(await completeTask(db, { id: task.id, attempt: first.attempt, result: { echo: 'late' }, retentionMs: DAY })).toBe(false);
+    expect((await row(task.id)).result).toEqual({ echo: 'fresh' });
+    // The first attempt, which never finished, is recorded as lost.
+    expect((await attemptsOf(db, task.id)).map((a) => [a.attempt, a.outcome])).toEqual([[1, 'lost'], [2, 'success']]);
   });
 
-  it('never claims a finished task again, so a duplicate delivery does not rerun it', async () => {
+  it('never claims a finished or revoked task again, so a duplicate delivery does not rerun it', async () => {
     const task = await newTask();
     const claim = (await claimTask(db, task.id))!;
-    await completeTask(db, { id: task.id, attempt: claim.attempt, result: { echo: 'hi' } });
+    await completeTask(db, { id: task.id, attempt: claim.attempt, result: { echo: 'hi' }, retentionMs: DAY });
     expect(await claimTask(db, task.id)).toBeUndefined();
     const failed = await newTask();
     const c2 = (await claimTask(db, failed.id))!;
-    await failTask(db, { id: failed.id, attempt: c2.attempt, error: { type: 'Boom', message: 'no' } });
+    await failTask(db, { id: failed.id, attempt: c2.attempt, error: { type: 'Boom', message: 'no' }, retentionMs: DAY });
     expect(await claimTask(db, failed.id)).toBeUndefined();
-    expect(await findTaskForTenant(db, failed.id, tenantId)).toMatchObject({ status: 'FAILURE', error: { type: 'Boom', message: 'no' }, message: 'no' });
+    const revoked = await newTask();
+    await revokeTask(db, revoked.id, tenantId, DAY);
+    expect(await claimTask(db, revoked.id)).toBeUndefined();
   });
 
-  it('lets exactly one of many concurrent claims of one delivery win per attempt number', async () => {
+  it('gives concurrent claims distinct attempt numbers; only the last can still write', async () => {
     const task = await newTask();
     const claims = await Promise.all(Array.from({ length: 20 }, () => claimTask(db, task.id)));
     const attempts = claims.map((c) => c!.attempt).sort((a, b) => a - b);
-    // Every claim is serialised by the row lock and gets its own attempt number.
     expect(attempts).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
-    // Only the last attempt can still write.
-    const results = await Promise.all(attempts.map((attempt) => completeTask(db, { id: task.id, attempt, result: attempt })));
+    const results = await Promise.all(attempts.map((attempt) => completeTask(db, { id: task.id, attempt, result: attempt, retentionMs: DAY })));
     expect(results.filter(Boolean)).toHaveLength(1);
-    expect((await findTaskForTenant(db, task.id, tenantId))!.result).toBe(20);
+    expect((await row(task.id)).result).toBe(20);
   });
 
   it('clamps progress into 0..100', async () => {
     const task = await newTask();
     const claim = (await claimTask(db, task.id))!;
     await recordProgress(db, { id: task.id, attempt: claim.attempt, progress: 140, message: null });
-    expect((await findTaskForTenant(db, task.id, tenantId))!.progress).toBe(100);
+    expect((await row(task.id)).progress).toBe(100);
+  });
+});
+
+describe('retries, failures and release', () => {
+  it('schedules a retry: RETRY with the error and when the next attempt is due', async () => {
+    const task = await newTask();
+    const claim = (await claimTask(db, task.id))!;
+    expect(await scheduleRetry(db, { ...claim, error: { type: 'Timeout', message: 'upstream slow' }, nextAttemptInMs: 60_000 })).toBe(true);
+    const r = await row(task.id);
+    expect(r).toMatchObject({ status: 'RETRY', error: { type: 'Timeout', message: 'upstream slow' }, message: 'Attempt 1 failed: upstream slow' });
+    expect(r.next_attempt_at!.getTime() - Date.now()).toBeGreaterThan(50_000);
+    expect((await attemptsOf(db, task.id))[0]).toMatchObject({ outcome: 'retry', error: { type: 'Timeout' }, finished_at: expect.any(Date) });
+    const next = (await claimTask(db, task.id))!;
+    expect(next.attempt).toBe(2);
+    expect((await row(task.id)).next_attempt_at).toBeNull();
   });
 
-  it('deletes only a task that no worker has claimed', async () => {
+  it('files a final failure in the dead-letter table in the same statement', async () => {
+    const task = await newTask();
+    const claim = (await claimTask(db, task.id))!;
+    await failTask(db, { ...claim, error: { type: 'PermanentError', message: 'bad input' }, retentionMs: DAY });
+    expect(await row(task.id)).toMatchObject({ status: 'FAILURE', error: { type: 'PermanentError', message: 'bad input' }, finished_at: expect.any(Date), expires_at: expect.any(Date) });
+    const dead = await db.selectFrom('dead_letters').selectAll().where('task_id', '=', task.id).executeTakeFirstOrThrow();
+    expect(dead).toMatchObject({ tenant_id: tenantId, task: 'test_task', queue: 'monitoring', attempts: 1, error: { type: 'PermanentError' } });
+  });
+
+  it('releases a task of a worker shutting down without spending an attempt', async () => {
+    const task = await newTask({ max_attempts: 1 });
+    const claim = (await claimTask(db, task.id))!;
+    expect(await releaseTask(db, claim)).toBe(true);
+    expect(await row(task.id)).toMatchObject({ status: 'RETRY', max_attempts: 2 });
+    expect((await attemptsOf(db, task.id))[0]!.outcome).toBe('released');
+    expect((await claimTask(db, task.id))!.attempt).toBe(2);
+  });
+});
+
+describe('revoke', () => {
+  it('revokes a queued or running task and refuses a finished one', async () => {
+    const queued = await newTask();
+    expect(await revokeTask(db, queued.id, tenantId, DAY)).toMatchObject({ outcome: 'revoked', previous: 'PENDING', row: { status: 'REVOKED' } });
+    const running = await newTask();
+    const claim = (await claimTask(db, running.id))!;
+    expect(await revokeTask(db, running.id, tenantId, DAY)).toMatchObject({ outcome: 'revoked', previous: 'STARTED' });
+    // The running attempt's writes are now refused.
+    expect(await recordProgress(db, { ...claim, progress: 10, message: null })).toBe(false);
+    expect(await completeTask(db, { ...claim, result: {}, retentionMs: DAY })).toBe(false);
+    expect((await attemptsOf(db, running.id))[0]!.outcome).toBe('revoked');
+    expect(await revokeTask(db, running.id, tenantId, DAY)).toMatchObject({ outcome: 'finished' });
+    const other = (await createTenantWithKey(db, { name: 'other', plan: 'trial' })).tenant.id;
+    const theirs = await newTask();
+    expect(await revokeTask(db, theirs.id, other, DAY)).toEqual({ outcome: 'not_found' });
+  });
+});
+
+describe('submission', () => {
+  it('makes exactly one task from 500 concurrent inserts with one idempotency key', async () => {
+    const key = `key-${randomUUID()}`;
+    const rows = await Promise.all(Array.from({ length: 500 }, () => newTask({ idempotency_key: key })));
+    expect(new Set(rows.map((r) => r.id)).size).toBe(1);
+    const count = await db.selectFrom('tasks').select((eb) => eb.fn.countAll<string>().as('n')).where('idempotency_key', '=', key).executeTakeFirstOrThrow();
+    expect(Number(count.n)).toBe(1);
+  });
+
+  it('inserts a batch in one statement and reports which keys were already used', async () => {
+    const key = `batch-${randomUUID()}`;
+    const earlier = await newTask({ idempotency_key: key });
+    const batch = [
+      { id: randomUUID(), tenant_id: tenantId, task: 'ping', queue: 'monitoring', payload: {}, max_attempts: 1 },
+      { id: randomUUID(), tenant_id: tenantId, task: 'ping', queue: 'monitoring', payload: {}, max_attempts: 1, idempotency_key: key },
+    ];
+    const submitted = await insertTasks(db, batch);
+    expect(submitted.map((s) => s.created)).toEqual([true, false]);
+    expect(submitted[1]!.row.id).toBe(earlier.id);
+  });
+
+  it('deletes only tasks that no worker has claimed', async () => {
     const untouched = await newTask();
-    expect(await deleteUnstartedTask(db, untouched.id)).toBe(true);
     const claimed = await newTask();
     await claimTask(db, claimed.id);
-    expect(await deleteUnstartedTask(db, claimed.id)).toBe(false);
+    expect(await deleteUnstartedTasks(db, [untouched.id, claimed.id])).toBe(1);
+    expect(await findTaskForTenant(db, claimed.id, tenantId)).toBeDefined();
   });
 
   it("hides another tenant's task", async () => {
     const task = await newTask();
-    const other = (await createTenantWithKey(db, { name: 'other', plan: 'growth' })).tenant.id;
+    const other = (await createTenantWithKey(db, { name: 'other2', plan: 'growth' })).tenant.id;
     expect(await findTaskForTenant(db, task.id, other)).toBeUndefined();
-    expect(await findTaskForTenant(db, task.id, tenantId)).toBeDefined();
   });
 });

@@ -7,28 +7,37 @@ import { QueueUnavailableError } from './errors/queue-unavailable-error';
 export interface EnqueueRequest {
   id: string;
   task: string;
-  queue: QueueName;
+  queue: QueueName | string;
+  /** Milliseconds before it may run. */
+  delayMs?: number;
+  /** BullMQ priority: 1 first; 0 or absent means none. */
+  priority?: number;
 }
 
 /** Job options every task job gets: Redis keeps no finished jobs, Postgres has them. */
 export const TASK_JOB_OPTIONS = {
   removeOnComplete: true,
-  removeOnFail: { age: 24 * 3600, count: 1000 },
+  removeOnFail: { age: 3600, count: 1000 },
 } as const;
+
+/** The Redis key of a task's BullMQ job hash and of its lock. */
+export function jobKey(prefix: string, queue: string, id: string): string {
+  return `${prefix}:${queue}:${id}`;
+}
 
 /**
  * Enqueues committed tasks: one BullMQ job per task, its id the task id, its data only the
  * task id. A second add of the same id is a no-op in BullMQ, so re-enqueueing is safe.
  */
 export class TaskProducer {
-  private readonly queues = new Map<QueueName, Queue>();
+  private readonly queues = new Map<string, Queue>();
 
   constructor(
     private readonly connection: Redis,
-    private readonly prefix: string,
+    readonly prefix: string,
   ) {}
 
-  queue(name: QueueName): Queue {
+  queue(name: QueueName | string): Queue {
     let queue = this.queues.get(name);
     if (!queue) {
       queue = new Queue(name, { connection: this.connection, prefix: this.prefix, defaultJobOptions: TASK_JOB_OPTIONS });
@@ -39,10 +48,38 @@ export class TaskProducer {
     return queue;
   }
 
-  async enqueue(request: EnqueueRequest): Promise<void> {
+  private assertConnected(): void {
     // BullMQ would wait for a connection that is not there; fail now so the caller can say 503.
     if (this.connection.status !== 'ready') throw new QueueUnavailableError(`Redis is not connected (${this.connection.status})`);
-    await this.queue(request.queue).add(request.task, { task_id: request.id }, { jobId: request.id });
+  }
+
+  async enqueue(request: EnqueueRequest): Promise<void> {
+    await this.enqueueMany([request]);
+  }
+
+  /** Enqueues many tasks with one addBulk per queue. */
+  async enqueueMany(requests: EnqueueRequest[]): Promise<void> {
+    if (requests.length === 0) return;
+    this.assertConnected();
+    const byQueue = new Map<string, EnqueueRequest[]>();
+    for (const request of requests) byQueue.set(request.queue, [...(byQueue.get(request.queue) ?? []), request]);
+    await Promise.all(
+      [...byQueue].map(([queue, batch]) =>
+        this.queue(queue).addBulk(
+          batch.map((r) => ({
+            name: r.task,
+            data: { task_id: r.id },
+            opts: { jobId: r.id, ...(r.delayMs ? { delay: r.delayMs } : {}), ...(r.priority ? { priority: r.priority } : {}) },
+          })),
+        ),
+      ),
+    );
+  }
+
+  /** Removes a waiting or delayed task's job; false when it is running (locked) or gone. */
+  async remove(queue: string, id: string): Promise<boolean> {
+    this.assertConnected();
+    return (await this.queue(queue).remove(id)) === 1;
   }
 
   async close(): Promise<void> {

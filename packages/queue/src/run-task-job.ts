@@ -1,105 +1,247 @@
-import { type QueueName, type TaskError, getTaskDefinition, jobDataSchema } from '@conveyor/contracts';
-import { type Claim, type Database, claimTask, completeTask, failTask, recordProgress } from '@conveyor/db';
-import { type Logger, type TaskMetrics, redact, withLogContext } from '@conveyor/observability';
+import { type QueueName, type TaskError, type TaskPolicies, type TaskStatus, backoffDelayMs, getTaskDefinition, jobDataSchema } from '@conveyor/contracts';
+import {
+  type AttemptRef,
+  type Claim,
+  type Database,
+  claimTask,
+  closeAttempt,
+  completeTask,
+  failTask,
+  recordProgress,
+  releaseTask,
+  scheduleRetry,
+} from '@conveyor/db';
+import { type Logger, type TaskMetrics, withLogContext } from '@conveyor/observability';
 import type { Kysely } from 'kysely';
+import { classifyError } from './classify-error';
+import { AttemptFencedError } from './errors/attempt-fenced-error';
+import { HardTimeLimitError } from './errors/hard-time-limit-error';
+import { SoftTimeLimitError } from './errors/soft-time-limit-error';
+import { TaskRevokedError } from './errors/task-revoked-error';
+import { WorkerShutdownError } from './errors/worker-shutdown-error';
 import type { TaskContext, TaskHandler } from './handlers';
+import type { TaskEventPublisher } from './task-events';
+import { withDbRetry } from './with-db-retry';
 
 export interface RunTaskDeps {
   db: Kysely<Database>;
   queue: QueueName;
   handlers: Partial<Record<string, TaskHandler<never>>>;
+  policies: TaskPolicies;
   logger: Logger;
   metrics?: TaskMetrics;
+  events?: TaskEventPublisher;
+  /** Milliseconds a state write keeps retrying while Postgres is down. */
+  dbRetryMaxMs?: number;
+  random?: () => number;
 }
 
 /**
- * How one delivery ended: `skipped` (finished or unknown task: nothing ran), `success`,
- * `failure`, or `fenced` (the handler finished but a newer attempt owns the task now).
+ * How one delivery ended. `retry` and `released` tell the BullMQ glue to move the job
+ * (delayed by delayMs, or back to wait); every other outcome completes the job.
  */
-export type RunOutcome = 'skipped' | 'success' | 'failure' | 'fenced';
+export type RunOutcome =
+  | { kind: 'skipped' }
+  | { kind: 'success' }
+  | { kind: 'failure' }
+  | { kind: 'retry'; delayMs: number }
+  | { kind: 'released' }
+  | { kind: 'revoked' }
+  | { kind: 'fenced' };
 
-/** An error's name and message, secrets removed, for the task row. */
-function describeError(error: unknown): TaskError {
-  const name = typeof error === 'object' && error !== null && typeof (error as Error).name === 'string' ? (error as Error).name : 'Error';
-  const message = typeof error === 'object' && error !== null && 'message' in error ? String((error as Error).message) : String(error);
-  return { type: name, message: String(redact(message)).slice(0, 2000) };
-}
+/** Why a running attempt stopped waiting for its handler. */
+type Interrupt = { kind: 'hard-limit'; error: HardTimeLimitError } | { kind: 'revoked' } | { kind: 'shutdown' } | { kind: 'fenced' };
 
 /**
  * Runs one delivery of a task job: claim by compare-and-set, check the payload against the
- * catalog, run the handler, write the outcome by compare-and-set. Every state is committed
- * in Postgres before this returns, that is, before BullMQ hears that the job is done.
+ * catalog, run the handler under its time limits, and write the outcome by compare-and-set.
+ * Every state is committed in Postgres before this returns, that is, before BullMQ hears
+ * anything. `jobSignal` is BullMQ's: it fires with reason "revoked" or "shutdown".
  */
-export async function runTaskJob(deps: RunTaskDeps, jobData: unknown): Promise<RunOutcome> {
+export async function runTaskJob(deps: RunTaskDeps, jobData: unknown, jobSignal?: AbortSignal): Promise<RunOutcome> {
   const data = jobDataSchema.safeParse(jobData);
   if (!data.success) {
     deps.logger.error('dropping a job whose data is not a task reference', { issues: data.error.issues.map((i) => i.message) });
-    return 'skipped';
+    return { kind: 'skipped' };
   }
-  const claim = await claimTask(deps.db, data.data.task_id);
+  const claim = await write(deps, 'claim', () => claimTask(deps.db, data.data.task_id));
   if (!claim) {
-    deps.logger.info('job for a finished or unknown task: not run again', { task_id: data.data.task_id });
+    deps.logger.info('job for a finished, revoked or unknown task: not run', { task_id: data.data.task_id });
     deps.metrics?.finished.inc({ queue: deps.queue, task: 'unknown', outcome: 'skipped' });
-    return 'skipped';
+    return { kind: 'skipped' };
   }
-  return withLogContext({ task_id: claim.id, tenant_id: claim.tenant_id, attempt: claim.attempt }, () => runClaimed(deps, claim));
+  return withLogContext({ task_id: claim.id, tenant_id: claim.tenant_id, attempt: claim.attempt }, () => new Attempt(deps, claim).run(jobSignal));
 }
 
-async function runClaimed(deps: RunTaskDeps, claim: Claim): Promise<RunOutcome> {
-  const { db, logger, metrics, queue } = deps;
-  const ref = { id: claim.id, attempt: claim.attempt };
-  const labels = { queue, task: claim.task };
-  const fail = async (error: TaskError): Promise<RunOutcome> => {
-    const applied = await failTask(db, { ...ref, error });
-    logger.warn(applied ? 'task failed' : 'task failed, but a newer attempt owns it', { task: claim.task, error });
-    return applied ? 'failure' : 'fenced';
-  };
+function write<T>(deps: RunTaskDeps, what: string, fn: () => Promise<T>): Promise<T> {
+  return withDbRetry(fn, { maxMs: deps.dbRetryMaxMs ?? 60_000, logger: deps.logger, what });
+}
 
-  const definition = getTaskDefinition(claim.task);
-  const handler = deps.handlers[claim.task];
-  if (!definition || definition.queue !== queue || !handler) {
-    return fail({ type: 'UnknownTask', message: `no handler for task "${claim.task}" on queue "${queue}"` });
-  }
-  const payload = definition.payload.safeParse(claim.payload);
-  if (!payload.success) {
-    return fail({ type: 'InvalidPayload', message: payload.error.issues.map((i) => `${i.path.join('.') || 'payload'}: ${i.message}`).join('; ') });
+/** One attempt of one task, from its claim to its recorded outcome. */
+class Attempt {
+  private readonly ref: AttemptRef;
+  private readonly labels: { queue: string; task: string };
+
+  constructor(
+    private readonly deps: RunTaskDeps,
+    private readonly claim: Claim,
+  ) {
+    this.ref = { id: claim.id, attempt: claim.attempt };
+    this.labels = { queue: deps.queue, task: claim.task };
   }
 
-  const controller = new AbortController();
-  const timer = setTimeout(() => controller.abort(new Error(`time limit of ${definition.defaults.timeoutMs} ms reached`)), definition.defaults.timeoutMs);
-  const context: TaskContext = {
-    taskId: claim.id,
-    tenantId: claim.tenant_id,
-    attempt: claim.attempt,
-    signal: controller.signal,
-    logger,
-    progress: async (percent, message) => {
-      await recordProgress(db, { ...ref, progress: percent, message: message ?? null });
-    },
-  };
-
-  metrics?.started.inc(labels);
-  metrics?.active.inc({ queue });
-  const stopTimer = metrics?.duration.startTimer(labels);
-  let outcome: RunOutcome = 'failure';
-  try {
-    logger.info('task started', { task: claim.task });
-    const value = await (handler as TaskHandler<never>)(payload.data as never, context);
-    const result = definition.result.safeParse(value);
-    if (!result.success) {
-      outcome = await fail({ type: 'InvalidResult', message: `handler returned a result its contract rejects: ${result.error.issues.map((i) => i.message).join('; ')}` });
-    } else {
-      const applied = await completeTask(db, { ...ref, result: result.data });
-      outcome = applied ? 'success' : 'fenced';
-      logger.info(applied ? 'task succeeded' : 'task finished, but a newer attempt owns it: result dropped', { task: claim.task });
+  async run(jobSignal?: AbortSignal): Promise<RunOutcome> {
+    const { deps, claim } = this;
+    this.publish('STARTED', 0, null);
+    deps.metrics?.started.inc(this.labels);
+    deps.metrics?.active.inc({ queue: deps.queue });
+    const stopTimer = deps.metrics?.duration.startTimer(this.labels);
+    let outcome: RunOutcome = { kind: 'failure' };
+    try {
+      outcome = await this.execute(jobSignal);
+      return outcome;
+    } finally {
+      deps.metrics?.active.dec({ queue: deps.queue });
+      stopTimer?.({ outcome: outcome.kind });
+      deps.metrics?.finished.inc({ ...this.labels, outcome: outcome.kind });
+      deps.logger.info('attempt ended', { task: claim.task, outcome: outcome.kind });
     }
-  } catch (error) {
-    outcome = await fail(describeError(error));
-  } finally {
-    clearTimeout(timer);
-    metrics?.active.dec({ queue });
-    stopTimer?.({ outcome });
-    metrics?.finished.inc({ ...labels, outcome });
   }
-  return outcome;
+
+  private async execute(jobSignal?: AbortSignal): Promise<RunOutcome> {
+    const { deps, claim } = this;
+    if (claim.attempt > claim.max_attempts) {
+      // Only a lost attempt (a crash or a stall) gets here: it was counted but never reported.
+      return this.fail({ type: 'AttemptsExhausted', message: `attempt ${claim.attempt - 1} was lost (worker crashed or stalled) and no attempts remain` });
+    }
+    const definition = getTaskDefinition(claim.task);
+    const handler = deps.handlers[claim.task];
+    if (!definition || definition.queue !== deps.queue || !handler) {
+      return this.fail({ type: 'UnknownTask', message: `no handler for task "${claim.task}" on queue "${deps.queue}"` });
+    }
+    const payload = definition.payload.safeParse(claim.payload);
+    if (!payload.success) {
+      return this.fail({ type: 'InvalidPayload', message: payload.error.issues.map((i) => `${i.path.join('.') || 'payload'}: ${i.message}`).join('; ') });
+    }
+    const policy = deps.policies.get(claim.task);
+
+    const controller = new AbortController();
+    let interrupt!: (why: Interrupt) => void;
+    const interrupted = new Promise<Interrupt>((resolve) => (interrupt = resolve));
+    const onJobSignal = () => {
+      const why: Interrupt = jobSignal?.reason === 'revoked' ? { kind: 'revoked' } : { kind: 'shutdown' };
+      controller.abort(why.kind === 'revoked' ? new TaskRevokedError() : new WorkerShutdownError());
+      interrupt(why);
+    };
+    if (jobSignal?.aborted) onJobSignal();
+    jobSignal?.addEventListener('abort', onJobSignal, { once: true });
+    const softTimer = setTimeout(() => controller.abort(new SoftTimeLimitError(policy.softTimeoutMs)), policy.softTimeoutMs);
+    const hardTimer = setTimeout(() => {
+      const error = new HardTimeLimitError(policy.hardTimeoutMs);
+      controller.abort(error);
+      interrupt({ kind: 'hard-limit', error });
+    }, policy.hardTimeoutMs);
+
+    const context: TaskContext = {
+      taskId: claim.id,
+      tenantId: claim.tenant_id,
+      attempt: claim.attempt,
+      signal: controller.signal,
+      logger: deps.logger,
+      progress: async (percent, message) => {
+        const applied = await write(deps, 'progress', () => recordProgress(deps.db, { ...this.ref, progress: percent, message: message ?? null }));
+        if (applied) {
+          this.publish('PROGRESS', percent, message ?? null);
+        } else if (!controller.signal.aborted) {
+          // Revoked, or a newer attempt took over: stop the handler wasting work.
+          controller.abort(new AttemptFencedError());
+          interrupt({ kind: 'fenced' });
+        }
+      },
+    };
+
+    deps.logger.info('task started', { task: claim.task });
+    const handled = (handler as TaskHandler<never>)(payload.data as never, context).then(
+      (value) => ({ kind: 'value' as const, value }),
+      (error: unknown) => ({ kind: 'error' as const, error }),
+    );
+    try {
+      const first = await Promise.race([handled, interrupted]);
+      if (first.kind === 'value') return await this.succeed(definition.result.safeParse(first.value));
+      if (first.kind === 'error') {
+        // An abort the handler surfaced is reported as its cause (soft limit, revoke...).
+        const reason = controller.signal.aborted ? controller.signal.reason : undefined;
+        if (reason instanceof TaskRevokedError) return this.revoked();
+        if (reason instanceof WorkerShutdownError) return this.release();
+        if (reason instanceof AttemptFencedError) return this.fenced();
+        return this.failOrRetry(reason instanceof SoftTimeLimitError ? reason : first.error, policy);
+      }
+      void handled.then((late) => late.kind === 'value' && deps.logger.warn('a result arrived after its attempt was abandoned; ignored', { task: claim.task }));
+      if (first.kind === 'hard-limit') return this.failOrRetry(first.error, policy);
+      if (first.kind === 'revoked') return this.revoked();
+      if (first.kind === 'shutdown') return this.release();
+      return this.fenced();
+    } finally {
+      clearTimeout(softTimer);
+      clearTimeout(hardTimer);
+      jobSignal?.removeEventListener('abort', onJobSignal);
+    }
+  }
+
+  private async succeed(result: { success: true; data: unknown } | { success: false; error: { issues: { message: string }[] } }): Promise<RunOutcome> {
+    const { deps, claim } = this;
+    if (!result.success) {
+      return this.fail({ type: 'InvalidResult', message: `handler returned a result its contract rejects: ${result.error.issues.map((i) => i.message).join('; ')}` });
+    }
+    const retentionMs = deps.policies.get(claim.task).retentionMs;
+    const applied = await write(deps, 'complete', () => completeTask(deps.db, { ...this.ref, result: result.data, retentionMs }));
+    if (!applied) return this.fenced();
+    this.publish('SUCCESS', 100, 'Task completed');
+    return { kind: 'success' };
+  }
+
+  private async failOrRetry(error: unknown, policy: ReturnType<TaskPolicies['get']>): Promise<RunOutcome> {
+    const { deps, claim } = this;
+    const classified = classifyError(error);
+    if (classified.kind === 'permanent' || claim.attempt >= claim.max_attempts) return this.fail(classified.error);
+    const delayMs = classified.retryAfterMs ?? backoffDelayMs(policy, claim.attempt, deps.random);
+    const applied = await write(deps, 'retry', () => scheduleRetry(deps.db, { ...this.ref, error: classified.error, nextAttemptInMs: delayMs }));
+    if (!applied) return this.fenced();
+    deps.logger.warn('attempt failed; retrying', { task: claim.task, error: classified.error, delay_ms: delayMs });
+    this.publish('RETRY', 0, `Attempt ${claim.attempt} failed: ${classified.error.message}`);
+    return { kind: 'retry', delayMs };
+  }
+
+  private async fail(error: TaskError): Promise<RunOutcome> {
+    const { deps, claim } = this;
+    const retentionMs = getTaskDefinition(claim.task) ? deps.policies.get(claim.task).retentionMs : 24 * 3_600_000;
+    const applied = await write(deps, 'fail', () => failTask(deps.db, { ...this.ref, error, retentionMs }));
+    if (!applied) return this.fenced();
+    deps.logger.warn('task failed', { task: claim.task, error });
+    this.publish('FAILURE', 0, error.message);
+    return { kind: 'failure' };
+  }
+
+  private async release(): Promise<RunOutcome> {
+    const applied = await write(this.deps, 'release', () => releaseTask(this.deps.db, this.ref));
+    if (!applied) return this.fenced();
+    this.publish('RETRY', 0, 'Released by a worker shutting down');
+    return { kind: 'released' };
+  }
+
+  private async revoked(): Promise<RunOutcome> {
+    await write(this.deps, 'close attempt', () => closeAttempt(this.deps.db, { ...this.ref, outcome: 'revoked' }));
+    this.deps.logger.info('task revoked while running; handler aborted', { task: this.claim.task });
+    return { kind: 'revoked' };
+  }
+
+  private async fenced(): Promise<RunOutcome> {
+    await write(this.deps, 'close attempt', () => closeAttempt(this.deps.db, { ...this.ref, outcome: 'fenced' }));
+    this.deps.logger.info('attempt no longer owns its task; its outcome was not written', { task: this.claim.task });
+    return { kind: 'fenced' };
+  }
+
+  private publish(status: TaskStatus, progress: number, message: string | null): void {
+    this.deps.events?.publish({ task_id: this.claim.id, status, progress: Math.max(0, Math.min(100, Math.round(progress))), message, attempts: this.claim.attempt });
+  }
 }

@@ -1,28 +1,56 @@
 import type { QueueName } from '@conveyor/contracts';
-import { Worker } from 'bullmq';
+import { DelayedError, type Job, WaitingError, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { type RunTaskDeps, runTaskJob } from './run-task-job';
+import { cancelChannel } from './task-events';
 
 export interface TaskWorkerOptions extends RunTaskDeps {
   connection: Redis;
   prefix: string;
   concurrency: number;
+  /** Milliseconds a job lock lasts without renewal (how soon a dead worker's job is redelivered). */
+  lockDurationMs?: number;
+  /** Milliseconds between checks for jobs whose lock lapsed. */
+  stalledIntervalMs?: number;
 }
 
-/** A BullMQ worker on one queue whose every job is run by runTaskJob. */
+/**
+ * A BullMQ worker on one queue whose every job is run by runTaskJob. Retries are ours, not
+ * BullMQ's: a transient failure moves the job to the delayed set for its backoff, and the
+ * task row counts the attempts. BullMQ's stalled-job limit is set out of reach so that a
+ * crashing task is failed by our attempt count (with a dead letter), not by BullMQ.
+ */
 export class TaskWorker {
   readonly worker: Worker;
   private closing: Promise<void> | undefined;
+  private subscriber: Redis | undefined;
 
   constructor(private readonly options: TaskWorkerOptions) {
-    const { connection, prefix, concurrency, ...deps } = options;
-    this.worker = new Worker(options.queue as QueueName, (job) => runTaskJob(deps, job.data), {
+    const { connection, prefix, concurrency, lockDurationMs, stalledIntervalMs, ...deps } = options;
+    this.worker = new Worker(options.queue as QueueName, (job: Job, token?: string, signal?: AbortSignal) => this.process(deps, job, token, signal), {
       connection,
       prefix,
       concurrency,
+      lockDuration: lockDurationMs ?? 30_000,
+      stalledInterval: stalledIntervalMs ?? 30_000,
+      maxStalledCount: 1_000_000,
     });
     this.worker.on('error', (error) => deps.logger.error('worker error', { error }));
     this.worker.on('failed', (job, error) => deps.logger.error('job failed in the runtime', { task_id: job?.id, error }));
+    this.worker.on('stalled', (jobId) => deps.logger.warn('job stalled: its worker stopped renewing the lock; redelivering', { task_id: jobId }));
+  }
+
+  private async process(deps: RunTaskDeps, job: Job, token: string | undefined, signal: AbortSignal | undefined): Promise<string> {
+    const outcome = await runTaskJob(deps, job.data, signal);
+    if (outcome.kind === 'retry') {
+      await job.moveToDelayed(Date.now() + outcome.delayMs, token);
+      throw new DelayedError();
+    }
+    if (outcome.kind === 'released') {
+      await job.moveToWait(token);
+      throw new WaitingError();
+    }
+    return outcome.kind;
   }
 
   /** Resolves once the worker's connections are up and it is taking jobs. */
@@ -31,8 +59,21 @@ export class TaskWorker {
   }
 
   /**
-   * Stops taking jobs and waits up to graceMs for the active ones to finish. Jobs still
-   * running after that are abandoned; BullMQ's stalled-job check hands them to another worker.
+   * Listens for revokes on a dedicated subscriber connection: when the revoked task runs in
+   * this process, its handler's signal fires at once.
+   */
+  async listenForCancels(subscriber: Redis): Promise<void> {
+    this.subscriber = subscriber;
+    subscriber.on('message', (_channel: string, taskId: string) => {
+      if (this.worker.cancelJob(taskId, 'revoked')) this.options.logger.info('revoke received for a running task', { task_id: taskId });
+    });
+    await subscriber.subscribe(cancelChannel(this.options.prefix));
+  }
+
+  /**
+   * Stops taking jobs and waits up to graceMs for the active ones to finish. Those still
+   * running then are released: their handlers are aborted and their jobs go straight back
+   * to the queue, so another worker takes them at once rather than after a stall timeout.
    */
   close(graceMs: number): Promise<void> {
     this.closing ??= (async () => {
@@ -42,9 +83,11 @@ export class TaskWorker {
       const finished = await Promise.race([graceful, expired]);
       clearTimeout(timer);
       if (!finished) {
-        this.options.logger.warn('grace period over: leaving active jobs to the stalled-job check', { grace_ms: graceMs });
-        await this.worker.close(true);
+        this.options.logger.warn('grace period over: releasing the tasks still running', { grace_ms: graceMs });
+        this.worker.cancelAllJobs('shutdown');
+        await graceful;
       }
+      if (this.subscriber) this.subscriber.disconnect();
     })();
     return this.closing;
   }

@@ -1,5 +1,5 @@
 import { loadConfigOrExit, workerEnvSchema } from '@conveyor/config';
-import type { QueueName } from '@conveyor/contracts';
+import { type QueueName, TaskPolicies } from '@conveyor/contracts';
 import { createDb } from '@conveyor/db';
 import {
   createLogger,
@@ -12,6 +12,7 @@ import {
 import { sql } from 'kysely';
 import type { QueueHandlers } from './handlers';
 import { checkEvictionPolicy, createWorkerRedis } from './redis';
+import { TaskEventPublisher } from './task-events';
 import { TaskWorker } from './task-worker';
 
 export interface WorkerAppOptions<Q extends QueueName> {
@@ -39,19 +40,25 @@ export function runWorkerApp<Q extends QueueName>(options: WorkerAppOptions<Q>):
   const start = async () => {
     const evictionProblem = await checkEvictionPolicy(redis);
     if (evictionProblem) {
-      if (env.REQUIRE_NOEVICTION) throw new Error(`${evictionProblem} (set REQUIRE_NOEVICTION=false to run anyway in development)`);
-      logger.warn(evictionProblem);
+      if (env.NODE_ENV !== 'development') throw new Error(`${evictionProblem}. Refusing to start (only NODE_ENV=development runs anyway).`);
+      logger.warn(`${evictionProblem}; running anyway because NODE_ENV=development`);
     }
     const worker = new TaskWorker({
       queue: options.queue,
       handlers: options.handlers as never,
+      policies: new TaskPolicies(env.TASK_OVERRIDES),
       db,
       logger,
       metrics: createTaskMetrics(registry),
+      events: new TaskEventPublisher(redis, env.BULLMQ_PREFIX),
+      dbRetryMaxMs: env.DB_RETRY_MAX_MS,
       connection: redis,
       prefix: env.BULLMQ_PREFIX,
       concurrency: env.WORKER_CONCURRENCY,
+      lockDurationMs: env.WORKER_LOCK_MS,
+      stalledIntervalMs: env.WORKER_STALLED_INTERVAL_MS,
     });
+    await worker.listenForCancels(redis.duplicate({ connectionName: `${service}-cancels` }));
     const health = await startHealthServer({
       host: env.HOST,
       port: env.WORKER_PORT,

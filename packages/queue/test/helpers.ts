@@ -11,13 +11,17 @@ export async function openTestDb() {
   const testDb = await createTestDatabase({ key: schemaFingerprint(), migrate: migrateUrl });
   const db = createDb(testDb.url, { max: 20 });
   const tenantId = (await createTenantWithKey(db, { name: 'acme', plan: 'trial' })).tenant.id;
-  return { db, tenantId, close: async () => { await db.destroy(); await testDb.drop(); } };
+  return { db, tenantId, url: testDb.url, close: async () => { await db.destroy(); await testDb.drop(); } };
 }
 
-export function addTask(db: Kysely<Database>, tenantId: string, task: string, payload: unknown) {
-  return insertTask(db, { id: randomUUID(), tenant_id: tenantId, task, queue: 'monitoring', payload, max_attempts: 1 });
+export function addTask(db: Kysely<Database>, tenantId: string, task: string, payload: unknown, maxAttempts = 1) {
+  return insertTask(db, { id: randomUUID(), tenant_id: tenantId, task, queue: 'monitoring', payload, max_attempts: maxAttempts });
 }
 
 export function taskRow(db: Kysely<Database>, id: string) {
   return db.selectFrom('tasks').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+}
+
+export function attemptRows(db: Kysely<Database>, id: string) {
+  return db.selectFrom('task_attempts').select(['attempt', 'outcome', 'error']).where('task_id', '=', id).orderBy('attempt').execute();
 }

@@ -1,8 +1,9 @@
+import { TaskPolicies } from '@conveyor/contracts';
 import type { Database } from '@conveyor/db';
-import { claimTask } from '@conveyor/db';
+import { claimTask, revokeTask } from '@conveyor/db';
 import type { Kysely } from 'kysely';
-import { type RunTaskDeps, runTaskJob } from '../src';
-import { addTask, openTestDb, quietLogger, taskRow } from './helpers';
+import { PermanentError, RetryLaterError, type RunTaskDeps, type TaskContext, runTaskJob } from '../src';
+import { addTask, attemptRows, openTestDb, quietLogger, taskRow } from './helpers';
 
 let db: Kysely<Database>;
 let tenantId: string;
@@ -10,100 +11,180 @@ let close: () => Promise<void>;
 beforeAll(async () => ({ db, tenantId, close } = await openTestDb()));
 afterAll(() => close());
 
-function deps(handlers: RunTaskDeps['handlers']): RunTaskDeps {
-  return { db, queue: 'monitoring', handlers, logger: quietLogger() };
-}
+const fast = new TaskPolicies({ test_task: { backoff: { baseMs: 1000, maxMs: 8000 }, softTimeoutMs: 100, hardTimeoutMs: 250 } });
 
-describe('runTaskJob', () => {
+function deps(handlers: Record<string, (payload: never, ctx: TaskContext) => Promise<unknown>>, policies = fast): RunTaskDeps {
+  return { db, queue: 'monitoring', handlers: handlers as RunTaskDeps['handlers'], policies, logger: quietLogger(), random: () => 0.5 };
+}
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe('runTaskJob: the happy path and duplicates', () => {
   it('runs the handler, records progress and commits the validated result', async () => {
     const task = await addTask(db, tenantId, 'test_task', { message: 'hello' });
     const seen: unknown[] = [];
-    const handlers = {
-      test_task: async (payload: { message: string; steps: number }, ctx: { progress: (p: number, m?: string) => Promise<void> }) => {
+    const outcome = await runTaskJob(deps({
+      test_task: async (payload: { message: string }, ctx) => {
         seen.push(payload);
         await ctx.progress(50, 'half way');
-        const mid = await taskRow(db, task.id);
-        expect(mid).toMatchObject({ status: 'PROGRESS', progress: 50, message: 'half way' });
+        expect(await taskRow(db, task.id)).toMatchObject({ status: 'PROGRESS', progress: 50, message: 'half way' });
         return { echo: payload.message };
       },
-    };
-    expect(await runTaskJob(deps(handlers as never), { task_id: task.id })).toBe('success');
+    }), { task_id: task.id });
+    expect(outcome).toEqual({ kind: 'success' });
     expect(seen).toEqual([{ message: 'hello', steps: 5, step_ms: 200 }]);
-    expect(await taskRow(db, task.id)).toMatchObject({ status: 'SUCCESS', result: { echo: 'hello' }, progress: 100, attempt: 1 });
+    expect(await taskRow(db, task.id)).toMatchObject({ status: 'SUCCESS', result: { echo: 'hello' }, progress: 100, attempt: 1, expires_at: expect.any(Date) });
+    expect(await attemptRows(db, task.id)).toEqual([{ attempt: 1, outcome: 'success', error: null }]);
   });
 
   it('does not run a task again when its job is delivered twice after SUCCESS', async () => {
     const task = await addTask(db, tenantId, 'ping', {});
     let runs = 0;
-    const handlers = { ping: async () => { runs += 1; return 'pong'; } };
-    expect(await runTaskJob(deps(handlers as never), { task_id: task.id })).toBe('success');
-    expect(await runTaskJob(deps(handlers as never), { task_id: task.id })).toBe('skipped');
+    const d = deps({ ping: async () => { runs += 1; return 'pong'; } });
+    expect(await runTaskJob(d, { task_id: task.id })).toEqual({ kind: 'success' });
+    expect(await runTaskJob(d, { task_id: task.id })).toEqual({ kind: 'skipped' });
     expect(runs).toBe(1);
-    expect(await taskRow(db, task.id)).toMatchObject({ status: 'SUCCESS', attempt: 1, result: 'pong' });
   });
 
   it('fences off a stale attempt: its late result never overwrites the newer attempt', async () => {
-    const task = await addTask(db, tenantId, 'test_task', { message: 'race' });
+    const task = await addTask(db, tenantId, 'test_task', { message: 'race' }, 3);
     let release!: () => void;
     const gate = new Promise<void>((resolve) => (release = resolve));
-    const stale = runTaskJob(
-      deps({ test_task: async () => { await gate; return { echo: 'stale' }; } } as never),
-      { task_id: task.id },
-    );
-    // Wait until the first attempt has claimed, then let a redelivery claim and finish.
-    while ((await taskRow(db, task.id)).attempt < 1) await new Promise((r) => setTimeout(r, 10));
-    expect(await runTaskJob(deps({ test_task: async () => ({ echo: 'fresh' }) } as never), { task_id: task.id })).toBe('success');
+    const slow = new TaskPolicies();
+    const stale = runTaskJob(deps({ test_task: async () => { await gate; return { echo: 'stale' }; } }, slow), { task_id: task.id });
+    while ((await taskRow(db, task.id)).attempt < 1) await sleep(10);
+    expect(await runTaskJob(deps({ test_task: async () => ({ echo: 'fresh' }) }, slow), { task_id: task.id })).toEqual({ kind: 'success' });
     release();
-    expect(await stale).toBe('fenced');
+    expect(await stale).toEqual({ kind: 'fenced' });
     expect(await taskRow(db, task.id)).toMatchObject({ status: 'SUCCESS', attempt: 2, result: { echo: 'fresh' } });
-  });
-
-  it('records a failure with the error name and a message free of secrets', async () => {
-    const task = await addTask(db, tenantId, 'ping', {});
-    const handlers = { ping: async () => { throw Object.assign(new Error('upstream refused Bearer abcdefghijklmnop'), { name: 'UpstreamError' }); } };
-    expect(await runTaskJob(deps(handlers as never), { task_id: task.id })).toBe('failure');
-    const row = await taskRow(db, task.id);
-    expect(row.status).toBe('FAILURE');
-    expect(row.error).toEqual({ type: 'UpstreamError', message: 'upstream refused Bearer [redacted]' });
-    expect(row.finished_at).toBeInstanceOf(Date);
-  });
-
-  it('fails a task whose stored payload breaks its contract, without running the handler', async () => {
-    const task = await addTask(db, tenantId, 'test_task', { message: 42 });
-    let ran = false;
-    expect(await runTaskJob(deps({ test_task: async () => { ran = true; return { echo: '' }; } } as never), { task_id: task.id })).toBe('failure');
-    expect(ran).toBe(false);
-    expect((await taskRow(db, task.id)).error).toMatchObject({ type: 'InvalidPayload', message: expect.stringContaining('message') });
-  });
-
-  it('fails a result that breaks the contract', async () => {
-    const task = await addTask(db, tenantId, 'ping', {});
-    expect(await runTaskJob(deps({ ping: async () => 'pang' } as never), { task_id: task.id })).toBe('failure');
-    expect((await taskRow(db, task.id)).error).toMatchObject({ type: 'InvalidResult' });
-  });
-
-  it('fails a task this queue has no handler for', async () => {
-    const task = await addTask(db, tenantId, 'ping', {});
-    expect(await runTaskJob(deps({}), { task_id: task.id })).toBe('failure');
-    expect((await taskRow(db, task.id)).error).toMatchObject({ type: 'UnknownTask' });
+    expect((await attemptRows(db, task.id)).map((a) => a.outcome)).toEqual(['lost', 'success']);
   });
 
   it('skips job data that is not a task reference and unknown task ids', async () => {
-    expect(await runTaskJob(deps({}), { task_id: 'nope' })).toBe('skipped');
-    expect(await runTaskJob(deps({}), { task_id: '00000000-0000-4000-8000-000000000000' })).toBe('skipped');
+    expect(await runTaskJob(deps({}), { task_id: 'nope' })).toEqual({ kind: 'skipped' });
+    expect(await runTaskJob(deps({}), { task_id: '00000000-0000-4000-8000-000000000000' })).toEqual({ kind: 'skipped' });
+  });
+});
+
+describe('runTaskJob: failures and retries', () => {
+  it('retries a transient error with exponential backoff, then fails for good into the dead-letter table', async () => {
+    const task = await addTask(db, tenantId, 'test_task', { message: 'flaky' }, 3);
+    const d = deps({ test_task: async () => { throw new Error('upstream 503'); } });
+    expect(await runTaskJob(d, { task_id: task.id })).toEqual({ kind: 'retry', delayMs: 750 }); // 1000 × 2^0, equal jitter at 0.5
+    expect(await taskRow(db, task.id)).toMatchObject({ status: 'RETRY', error: { type: 'Error', message: 'upstream 503' }, next_attempt_at: expect.any(Date) });
+    expect(await runTaskJob(d, { task_id: task.id })).toEqual({ kind: 'retry', delayMs: 1500 }); // 1000 × 2^1
+    expect(await runTaskJob(d, { task_id: task.id })).toEqual({ kind: 'failure' });
+    expect(await taskRow(db, task.id)).toMatchObject({ status: 'FAILURE', attempt: 3 });
+    expect((await attemptRows(db, task.id)).map((a) => a.outcome)).toEqual(['retry', 'retry', 'failure']);
+    expect(await db.selectFrom('dead_letters').select(['attempts', 'error']).where('task_id', '=', task.id).executeTakeFirst()).toEqual({
+      attempts: 3,
+      error: { type: 'Error', message: 'upstream 503' },
+    });
   });
 
-  it('claims a task once per delivery even when deliveries race', async () => {
+  it("honours a provider's Retry-After instead of the backoff", async () => {
+    const task = await addTask(db, tenantId, 'test_task', { message: 'x' }, 3);
+    const d = deps({ test_task: async () => { throw new RetryLaterError('429 Too Many Requests', 4321); } });
+    expect(await runTaskJob(d, { task_id: task.id })).toEqual({ kind: 'retry', delayMs: 4321 });
+  });
+
+  it('fails a PermanentError at once, keeping its code, with no retry', async () => {
+    const task = await addTask(db, tenantId, 'test_task', { message: 'x' }, 5);
+    const d = deps({ test_task: async () => { throw new PermanentError('plan cap reached', 'PLAN_LIMIT_REACHED'); } });
+    expect(await runTaskJob(d, { task_id: task.id })).toEqual({ kind: 'failure' });
+    expect(await taskRow(db, task.id)).toMatchObject({ status: 'FAILURE', attempt: 1, error: { type: 'PermanentError', code: 'PLAN_LIMIT_REACHED' } });
+  });
+
+  it('records an error message free of secrets', async () => {
     const task = await addTask(db, tenantId, 'ping', {});
-    let runs = 0;
-    const handlers = { ping: async () => { runs += 1; return 'pong'; } };
-    await claimTask(db, task.id); // a dead worker's attempt 1
-    const outcomes = await Promise.all([runTaskJob(deps(handlers as never), { task_id: task.id }), runTaskJob(deps(handlers as never), { task_id: task.id })]);
-    // Either both claimed (the older attempt is fenced) or the second came after SUCCESS (skipped).
-    const [first, second] = outcomes.sort();
-    expect(['fenced', 'skipped']).toContain(first);
-    expect(second).toBe('success');
-    expect(runs).toBe(first === 'fenced' ? 2 : 1);
-    expect((await taskRow(db, task.id)).status).toBe('SUCCESS');
+    await runTaskJob(deps({ ping: async () => { throw Object.assign(new Error('refused Bearer abcdefghijklmnop'), { name: 'UpstreamError' }); } }), { task_id: task.id });
+    expect((await taskRow(db, task.id)).error).toEqual({ type: 'UpstreamError', message: 'refused Bearer [redacted]' });
+  });
+
+  it('fails bad stored payloads, bad results and tasks without a handler, never running them twice', async () => {
+    const badPayload = await addTask(db, tenantId, 'test_task', { message: 42 }, 3);
+    expect(await runTaskJob(deps({ test_task: async () => ({ echo: '' }) }), { task_id: badPayload.id })).toEqual({ kind: 'failure' });
+    expect((await taskRow(db, badPayload.id)).error).toMatchObject({ type: 'InvalidPayload' });
+    const badResult = await addTask(db, tenantId, 'ping', {});
+    expect(await runTaskJob(deps({ ping: async () => 'pang' }), { task_id: badResult.id })).toEqual({ kind: 'failure' });
+    expect((await taskRow(db, badResult.id)).error).toMatchObject({ type: 'InvalidResult' });
+    const noHandler = await addTask(db, tenantId, 'ping', {});
+    expect(await runTaskJob(deps({}), { task_id: noHandler.id })).toEqual({ kind: 'failure' });
+    expect((await taskRow(db, noHandler.id)).error).toMatchObject({ type: 'UnknownTask' });
+  });
+
+  it('fails a task whose last attempt was lost in a crash instead of running it past its budget', async () => {
+    const task = await addTask(db, tenantId, 'ping', {}, 1);
+    await claimTask(db, task.id); // attempt 1, its worker then died
+    let ran = false;
+    expect(await runTaskJob(deps({ ping: async () => { ran = true; return 'pong'; } }), { task_id: task.id })).toEqual({ kind: 'failure' });
+    expect(ran).toBe(false);
+    expect(await taskRow(db, task.id)).toMatchObject({ status: 'FAILURE', error: { type: 'AttemptsExhausted' } });
+    expect((await attemptRows(db, task.id)).map((a) => a.outcome)).toEqual(['lost', 'failure']);
+  });
+});
+
+describe('runTaskJob: time limits, revokes and release', () => {
+  it('fires the soft limit on the signal, and the handler that stops gets a transient failure', async () => {
+    const task = await addTask(db, tenantId, 'test_task', { message: 'x' }, 2);
+    let reason: unknown;
+    const d = deps({
+      test_task: (_p, ctx) => new Promise((_, reject) => ctx.signal.addEventListener('abort', () => { reason = ctx.signal.reason; reject(new Error('aborted')); })),
+    });
+    expect(await runTaskJob(d, { task_id: task.id })).toMatchObject({ kind: 'retry' });
+    expect((reason as Error).name).toBe('SoftTimeLimitError');
+    expect((await taskRow(db, task.id)).error).toMatchObject({ type: 'SoftTimeLimitError' });
+  });
+
+  it('abandons an attempt at the hard limit; its late result is never written', async () => {
+    const task = await addTask(db, tenantId, 'test_task', { message: 'x' }, 1);
+    let finishedLate = false;
+    const d = deps({ test_task: async () => { await sleep(600); finishedLate = true; return { echo: 'late' }; } });
+    expect(await runTaskJob(d, { task_id: task.id })).toEqual({ kind: 'failure' });
+    expect(await taskRow(db, task.id)).toMatchObject({ status: 'FAILURE', error: { type: 'HardTimeLimitError' }, result: null });
+    await sleep(500);
+    expect(finishedLate).toBe(true);
+    expect(await taskRow(db, task.id)).toMatchObject({ status: 'FAILURE', result: null });
+  });
+
+  it('aborts the handler when its job is cancelled as revoked, and ends without waiting for it', async () => {
+    const task = await addTask(db, tenantId, 'test_task', { message: 'x' }, 1);
+    const jobController = new AbortController();
+    let sawAbort = false;
+    const d = deps({ test_task: async (_p, ctx) => { ctx.signal.addEventListener('abort', () => (sawAbort = true)); await sleep(5000); return { echo: 'x' }; } }, new TaskPolicies());
+    const running = runTaskJob(d, { task_id: task.id }, jobController.signal);
+    while ((await taskRow(db, task.id)).status !== 'STARTED') await sleep(5);
+    await revokeTask(db, task.id, tenantId, 1000);
+    jobController.abort('revoked');
+    expect(await running).toEqual({ kind: 'revoked' });
+    expect(sawAbort).toBe(true);
+    expect(await taskRow(db, task.id)).toMatchObject({ status: 'REVOKED' });
+    expect((await attemptRows(db, task.id)).map((a) => a.outcome)).toEqual(['revoked']);
+  });
+
+  it('aborts a handler whose progress write is refused because the task was revoked', async () => {
+    const task = await addTask(db, tenantId, 'test_task', { message: 'x' }, 1);
+    let reason: unknown;
+    const d = deps({
+      test_task: async (_p, ctx) => {
+        await revokeTask(db, task.id, tenantId, 1000);
+        await ctx.progress(10);
+        reason = ctx.signal.reason;
+        return { echo: 'x' };
+      },
+    }, new TaskPolicies());
+    expect(await runTaskJob(d, { task_id: task.id })).toEqual({ kind: 'fenced' });
+    expect((reason as Error).name).toBe('AttemptFencedError');
+    expect((await taskRow(db, task.id)).status).toBe('REVOKED');
+  });
+
+  it('releases the task on shutdown without spending an attempt', async () => {
+    const task = await addTask(db, tenantId, 'test_task', { message: 'x' }, 1);
+    const jobController = new AbortController();
+    const d = deps({ test_task: async () => { await sleep(5000); return { echo: 'x' }; } }, new TaskPolicies());
+    const running = runTaskJob(d, { task_id: task.id }, jobController.signal);
+    while ((await taskRow(db, task.id)).status !== 'STARTED') await sleep(5);
+    jobController.abort('shutdown');
+    expect(await running).toEqual({ kind: 'released' });
+    expect(await taskRow(db, task.id)).toMatchObject({ status: 'RETRY', max_attempts: 2, attempt: 1 });
   });
 });

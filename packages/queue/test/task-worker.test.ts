@@ -1,9 +1,20 @@
-import type { Database } from '@conveyor/db';
+import { TaskPolicies } from '@conveyor/contracts';
+import { type Database, revokeTask } from '@conveyor/db';
 import { TEST_REDIS_URL, deleteKeysWithPrefix, uniquePrefix, waitFor } from '@conveyor/testkit';
 import type { Redis } from 'ioredis';
-import type { Kysely } from 'kysely';
-import { QueueUnavailableError, TaskProducer, TaskWorker, createProducerRedis, createWorkerRedis, isRedisUnavailable } from '../src';
-import { addTask, openTestDb, quietLogger, taskRow } from './helpers';
+import { type Kysely, sql } from 'kysely';
+import {
+  QueueUnavailableError,
+  TaskEventPublisher,
+  TaskProducer,
+  TaskWorker,
+  type TaskWorkerOptions,
+  createProducerRedis,
+  createWorkerRedis,
+  isRedisUnavailable,
+  reconcileOnce,
+} from '../src';
+import { addTask, attemptRows, openTestDb, quietLogger, taskRow } from './helpers';
 
 let db: Kysely<Database>;
 let tenantId: string;
@@ -12,6 +23,7 @@ const prefix = uniquePrefix('worker');
 let producerRedis: Redis;
 let workerRedis: Redis;
 let producer: TaskProducer;
+const policies = new TaskPolicies({ test_task: { backoff: { baseMs: 50, maxMs: 100 } } });
 
 beforeAll(async () => {
   ({ db, tenantId, close } = await openTestDb());
@@ -28,45 +40,143 @@ afterAll(async () => {
   await close();
 });
 
+function worker(handlers: Record<string, unknown>, extra: Partial<TaskWorkerOptions> = {}) {
+  return new TaskWorker({ queue: 'monitoring', handlers: handlers as never, policies, db, logger: quietLogger(), connection: workerRedis, prefix, concurrency: 4, ...extra });
+}
+const isStatus = (id: string, status: string) => async () => ((await taskRow(db, id)).status === status ? true : undefined);
+const enqueue = (id: string, task = 'test_task') => producer.enqueue({ id, task, queue: 'monitoring' });
+
 describe('TaskWorker on a real queue', () => {
   it('runs enqueued tasks to SUCCESS and leaves no finished job in Redis', async () => {
-    const handlers = { ping: async () => 'pong' as const };
-    const worker = new TaskWorker({ queue: 'monitoring', handlers: handlers as never, db, logger: quietLogger(), connection: workerRedis, prefix, concurrency: 4 });
+    const w = worker({ ping: async () => 'pong' });
     try {
       const tasks = await Promise.all(Array.from({ length: 20 }, () => addTask(db, tenantId, 'ping', {})));
-      for (const task of tasks) await producer.enqueue({ id: task.id, task: 'ping', queue: 'monitoring' });
-      // Enqueueing the same task again is a no-op: the job id is the task id.
-      await producer.enqueue({ id: tasks[0]!.id, task: 'ping', queue: 'monitoring' });
-      for (const task of tasks) {
-        await waitFor(async () => ((await taskRow(db, task.id)).status === 'SUCCESS' ? true : undefined), `task ${task.id}`);
-      }
-      const counts = await producer.queue('monitoring').getJobCounts('completed', 'failed', 'waiting', 'active');
-      expect(counts).toMatchObject({ completed: 0, failed: 0, waiting: 0, active: 0 });
-      const attempts = await db.selectFrom('tasks').select('attempt').where('id', 'in', tasks.map((t) => t.id)).execute();
-      expect(attempts.every((a) => a.attempt === 1)).toBe(true);
+      await producer.enqueueMany(tasks.map((t) => ({ id: t.id, task: 'ping', queue: 'monitoring' })));
+      await enqueue(tasks[0]!.id, 'ping'); // the same id again is a no-op
+      for (const task of tasks) await waitFor(isStatus(task.id, 'SUCCESS'), `task ${task.id}`);
+      expect(await producer.queue('monitoring').getJobCounts('completed', 'failed', 'waiting', 'active', 'delayed')).toMatchObject({ completed: 0, failed: 0, waiting: 0, active: 0, delayed: 0 });
+      const rows = await db.selectFrom('tasks').select('attempt').where('id', 'in', tasks.map((t) => t.id)).execute();
+      expect(rows.every((r) => r.attempt === 1)).toBe(true);
     } finally {
-      await worker.close(5000);
+      await w.close(5000);
     }
   });
 
-  it('on close stops taking jobs but lets the active one finish', async () => {
+  it('retries through the delayed set: RETRY while waiting, then SUCCESS on the next attempt', async () => {
+    let calls = 0;
+    const w = worker({ test_task: async (p: { message: string }) => { calls += 1; if (calls === 1) throw new Error('first try fails'); return { echo: p.message }; } });
+    try {
+      const task = await addTask(db, tenantId, 'test_task', { message: 'again' }, 3);
+      await enqueue(task.id);
+      await waitFor(isStatus(task.id, 'SUCCESS'), 'the retried task');
+      expect(await taskRow(db, task.id)).toMatchObject({ attempt: 2, result: { echo: 'again' } });
+      expect((await attemptRows(db, task.id)).map((a) => a.outcome)).toEqual(['retry', 'success']);
+    } finally {
+      await w.close(5000);
+    }
+  });
+
+  it('delays and prioritises jobs as submitted', async () => {
+    // No worker runs yet: the queue fills first, then one worker drains it.
+    const order: string[] = [];
+    const low = await addTask(db, tenantId, 'test_task', { message: 'low' });
+    const high = await addTask(db, tenantId, 'test_task', { message: 'high' });
+    const later = await addTask(db, tenantId, 'test_task', { message: 'later' });
+    await producer.enqueueMany([
+      { id: low.id, task: 'test_task', queue: 'monitoring', priority: 50 },
+      { id: high.id, task: 'test_task', queue: 'monitoring', priority: 1 },
+      { id: later.id, task: 'test_task', queue: 'monitoring', delayMs: 400 },
+    ]);
+    expect(await producer.queue('monitoring').getJobCounts('delayed', 'prioritized')).toMatchObject({ delayed: 1, prioritized: 2 });
+    const w2 = worker({ test_task: async (p: { message: string }) => { order.push(p.message); return { echo: p.message }; } }, { concurrency: 1 });
+    try {
+      await waitFor(isStatus(later.id, 'SUCCESS'), 'the delayed task');
+      expect(order).toEqual(['high', 'low', 'later']);
+    } finally {
+      await w2.close(5000);
+    }
+  });
+
+  it('on close lets the active task finish and takes no new one', async () => {
     let release!: () => void;
     const gate = new Promise<void>((resolve) => (release = resolve));
     let started = 0;
-    const handlers = { test_task: async (p: { message: string }) => { started += 1; await gate; return { echo: p.message }; } };
-    const worker = new TaskWorker({ queue: 'monitoring', handlers: handlers as never, db, logger: quietLogger(), connection: workerRedis, prefix, concurrency: 1 });
+    const w = worker({ test_task: async (p: { message: string }) => { started += 1; await gate; return { echo: p.message }; } }, { concurrency: 1 });
     const active = await addTask(db, tenantId, 'test_task', { message: 'finish me' });
     const queued = await addTask(db, tenantId, 'test_task', { message: 'leave me' });
-    await producer.enqueue({ id: active.id, task: 'test_task', queue: 'monitoring' });
+    await enqueue(active.id);
     await waitFor(async () => (started === 1 ? true : undefined), 'the first task to start');
-    await producer.enqueue({ id: queued.id, task: 'test_task', queue: 'monitoring' });
-    const closing = worker.close(10_000);
+    await enqueue(queued.id);
+    const closing = w.close(10_000);
     setTimeout(release, 200);
     await closing;
-    expect(await taskRow(db, active.id)).toMatchObject({ status: 'SUCCESS', result: { echo: 'finish me' } });
+    expect(await taskRow(db, active.id)).toMatchObject({ status: 'SUCCESS' });
     expect(await taskRow(db, queued.id)).toMatchObject({ status: 'PENDING', attempt: 0 });
     expect(started).toBe(1);
+    // Leave the queue empty for the next test.
+    await producer.queue('monitoring').remove(queued.id);
+  });
+
+  it('past the grace period releases the running task so another worker takes it at once', async () => {
+    const stuck = worker({ test_task: async () => new Promise(() => undefined) });
+    const task = await addTask(db, tenantId, 'test_task', { message: 'move me' });
+    await enqueue(task.id);
+    await waitFor(isStatus(task.id, 'STARTED'), 'the task to start');
+    await stuck.close(300);
+    expect(await taskRow(db, task.id)).toMatchObject({ status: 'RETRY', attempt: 1 });
     expect(await producer.queue('monitoring').getJobCounts('waiting')).toMatchObject({ waiting: 1 });
+    const healthy = worker({ test_task: async (p: { message: string }) => ({ echo: p.message }) });
+    try {
+      await waitFor(isStatus(task.id, 'SUCCESS'), 'another worker to finish it');
+      expect((await attemptRows(db, task.id)).map((a) => a.outcome)).toEqual(['released', 'success']);
+    } finally {
+      await healthy.close(5000);
+    }
+  });
+
+  it('aborts a running task when its revoke arrives over pub/sub', async () => {
+    let aborted = false;
+    const w = worker({ test_task: async (_p: unknown, ctx: { signal: AbortSignal }) => { await new Promise((r) => ctx.signal.addEventListener('abort', r)); aborted = true; return { echo: 'x' }; } });
+    await w.listenForCancels(workerRedis.duplicate());
+    try {
+      const task = await addTask(db, tenantId, 'test_task', { message: 'stop me' });
+      await enqueue(task.id);
+      await waitFor(isStatus(task.id, 'STARTED'), 'the task to start');
+      await revokeTask(db, task.id, tenantId, 1000);
+      await new TaskEventPublisher(producerRedis, prefix).publishCancel(task.id);
+      await waitFor(async () => (aborted ? true : undefined), 'the handler to see its abort', 5000);
+      expect((await attemptRows(db, task.id)).map((a) => a.outcome)).toEqual(['revoked']);
+    } finally {
+      await w.close(5000);
+    }
+  });
+});
+
+describe('reconciler', () => {
+  it('re-enqueues queued tasks whose job is gone, and requeues running tasks whose job and lock are gone', async () => {
+    const queued = await addTask(db, tenantId, 'ping', {}); // committed, never enqueued
+    const running = await addTask(db, tenantId, 'ping', {}, 2);
+    await sql`update tasks set status = 'STARTED', attempt = 1, started_at = now() where id = ${running.id}`.execute(db);
+    await sql`update tasks set updated_at = now() - interval '1 minute' where id in (${queued.id}, ${running.id})`.execute(db);
+    const fresh = await addTask(db, tenantId, 'ping', {}); // within the grace period: left alone
+
+    const report = await reconcileOnce({ db, redis: producerRedis, producer, policies, logger: quietLogger(), graceMs: 10_000 });
+    expect(report).toMatchObject({ reenqueued: 1, requeuedRunning: 1 });
+    expect(await producer.queue('monitoring').getJob(queued.id)).toBeDefined();
+    expect(await producer.queue('monitoring').getJob(running.id)).toBeDefined();
+    expect(await producer.queue('monitoring').getJob(fresh.id)).toBeUndefined();
+
+    // A second pass finds every job in place.
+    expect(await reconcileOnce({ db, redis: producerRedis, producer, policies, logger: quietLogger(), graceMs: 10_000 })).toMatchObject({ reenqueued: 0, requeuedRunning: 0 });
+    const w = worker({ ping: async () => 'pong' });
+    try {
+      await waitFor(isStatus(queued.id, 'SUCCESS'), 'the re-enqueued task');
+      await waitFor(isStatus(running.id, 'SUCCESS'), 'the requeued task');
+      expect(await taskRow(db, running.id)).toMatchObject({ attempt: 2 });
+    } finally {
+      await w.close(5000);
+      await producer.queue('monitoring').remove(fresh.id);
+    }
   });
 });
 

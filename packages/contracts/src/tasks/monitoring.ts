@@ -7,7 +7,7 @@ export const ping = defineTask({
   description: 'Answers "pong": checks that the monitoring worker takes and finishes work.',
   payload: z.object({}).strict(),
   result: z.literal('pong'),
-  defaults: { timeoutMs: 10_000 },
+  defaults: { attempts: 1, softTimeoutMs: 10_000, hardTimeoutMs: 15_000, retentionMs: 3_600_000 },
 });
 
 export const testTask = defineTask({
@@ -24,5 +24,5 @@ export const testTask = defineTask({
     })
     .strict(),
   result: z.object({ echo: z.string() }),
-  defaults: { timeoutMs: 5 * 60_000 },
+  defaults: { attempts: 3, softTimeoutMs: 5 * 60_000, hardTimeoutMs: 5 * 60_000 + 30_000 },
 });

@@ -1,0 +1,60 @@
+import type { TaskStatus } from '@conveyor/contracts';
+import { type Kysely, sql } from 'kysely';
+import type { Database, TaskAttemptRow, TaskRow } from '../schema';
+
+type Db = Kysely<Database>;
+
+/** A tenant's task; another tenant's task is indistinguishable from a missing one. */
+export async function findTaskForTenant(db: Db, id: string, tenantId: string): Promise<TaskRow | undefined> {
+  return db.selectFrom('tasks').selectAll().where('id', '=', id).where('tenant_id', '=', tenantId).executeTakeFirst();
+}
+
+/** A task by id, whoever owns it (workers, admin and maintenance only). */
+export async function findTask(db: Db, id: string): Promise<TaskRow | undefined> {
+  return db.selectFrom('tasks').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+/** Every attempt of a task, first to last. */
+export async function attemptsOf(db: Db, taskId: string): Promise<TaskAttemptRow[]> {
+  return db.selectFrom('task_attempts').selectAll().where('task_id', '=', taskId).orderBy('attempt').execute();
+}
+
+// Postgres keeps microseconds and a JS Date only milliseconds, so the cursor carries the
+// timestamp as Postgres prints it; comparing with a truncated one would skip or repeat rows.
+const createdAtText = sql<string>`to_char(created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
+const CURSOR = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z\|[0-9a-f-]{36}$/;
+
+/** An opaque position in a newest-first listing: the last row's (created_at, id). */
+export function encodeCursor(createdAt: string, id: string): string {
+  return Buffer.from(`${createdAt}|${id}`).toString('base64url');
+}
+
+/** The position a cursor names, or undefined when it is not one of ours. */
+export function decodeCursor(cursor: string): { createdAt: string; id: string } | undefined {
+  const text = Buffer.from(cursor, 'base64url').toString('utf8');
+  if (!CURSOR.test(text)) return undefined;
+  const [createdAt, id] = text.split('|') as [string, string];
+  return { createdAt, id };
+}
+
+export interface ListTasksQuery {
+  status?: TaskStatus;
+  task?: string;
+  after?: { createdAt: string; id: string };
+  limit: number;
+}
+
+/** A page of a tenant's tasks, newest first (keyset pagination on the tenant's index). */
+export async function listTasksForTenant(db: Db, tenantId: string, query: ListTasksQuery): Promise<{ rows: TaskRow[]; next?: string }> {
+  let q = db.selectFrom('tasks').selectAll().select(createdAtText.as('cursor_at')).where('tenant_id', '=', tenantId);
+  if (query.status) q = q.where('status', '=', query.status);
+  if (query.task) q = q.where('task', '=', query.task);
+  if (query.after) {
+    const { createdAt, id } = query.after;
+    q = q.where(sql<boolean>`(created_at, id) < (${createdAt}::timestamptz, ${id}::uuid)`);
+  }
+  const rows = await q.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(query.limit + 1).execute();
+  const page = rows.slice(0, query.limit).map(({ cursor_at: _c, ...row }) => row);
+  const last = rows[query.limit - 1];
+  return { rows: page, next: rows.length > query.limit && last ? encodeCursor(last.cursor_at, last.id) : undefined };
+}

@@ -1,0 +1,65 @@
+import type { Kysely } from 'kysely';
+import type { Database, NewTask, TaskRow } from '../schema';
+
+type Db = Kysely<Database>;
+
+/** A task to insert; the payload is stored as JSON. */
+export type TaskInsert = Omit<NewTask, 'payload'> & { payload: unknown };
+
+/** One inserted (or, with an idempotency key, found) task, in the order submitted. */
+export interface Submitted {
+  row: TaskRow;
+  /** False when the idempotency key matched a task the tenant had already submitted. */
+  created: boolean;
+}
+
+/**
+ * Commits tasks in one INSERT. A task whose idempotency key the tenant has used before is
+ * not inserted again (ON CONFLICT DO NOTHING on the unique key); the existing task is
+ * returned instead, so any number of concurrent submissions with one key make one task.
+ */
+export async function insertTasks(db: Db, tasks: TaskInsert[]): Promise<Submitted[]> {
+  if (tasks.length === 0) return [];
+  const inserted = await db
+    .insertInto('tasks')
+    .values(tasks.map((t) => ({ ...t, payload: JSON.stringify(t.payload) })))
+    .onConflict((oc) => oc.columns(['tenant_id', 'idempotency_key']).where('idempotency_key', 'is not', null).doNothing())
+    .returningAll()
+    .execute();
+  const byId = new Map(inserted.map((row) => [row.id, row]));
+  const missing = tasks.filter((t) => !byId.has(t.id));
+  const existing = new Map<string, TaskRow>();
+  if (missing.length) {
+    // Only tasks with a key can be missing: they lost to an earlier (or concurrent, now committed) twin.
+    const rows = await db
+      .selectFrom('tasks')
+      .selectAll()
+      .where('tenant_id', 'in', [...new Set(missing.map((t) => t.tenant_id))])
+      .where('idempotency_key', 'in', missing.map((t) => t.idempotency_key!))
+      .execute();
+    for (const row of rows) existing.set(`${row.tenant_id}\u0000${row.idempotency_key}`, row);
+  }
+  return tasks.map((t) => {
+    const row = byId.get(t.id);
+    if (row) return { row, created: true };
+    const twin = existing.get(`${t.tenant_id}\u0000${t.idempotency_key}`);
+    if (!twin) throw new Error(`task ${t.id} was neither inserted nor found by its idempotency key`);
+    return { row: twin, created: false };
+  });
+}
+
+/** Commits one task; see insertTasks. */
+export async function insertTask(db: Db, task: TaskInsert): Promise<TaskRow> {
+  const [submitted] = await insertTasks(db, [task]);
+  return submitted!.row;
+}
+
+/**
+ * Undoes accepted-but-not-enqueued submissions. Only tasks that no worker has touched are
+ * removed, so a job that did reach Redis after all finds no row and is dropped.
+ */
+export async function deleteUnstartedTasks(db: Db, ids: string[]): Promise<number> {
+  if (ids.length === 0) return 0;
+  const result = await db.deleteFrom('tasks').where('id', 'in', ids).where('status', '=', 'PENDING').where('attempt', '=', 0).executeTakeFirst();
+  return Number(result.numDeletedRows);
+}

@@ -1,0 +1,13 @@
+/**
+ * A failure that another attempt cannot fix (bad input, a 4xx from a provider, a budget cap
+ * reached): the task fails at once, with no retry. `code` is a stable, machine-readable reason.
+ */
+export class PermanentError extends Error {
+  override name = 'PermanentError';
+  constructor(
+    message: string,
+    readonly code?: string,
+  ) {
+    super(message);
+  }
+}
