@@ -1,22 +1,32 @@
 import { apiEnvSchema, loadConfigOrExit } from '@conveyor/config';
+import { TaskPolicies } from '@conveyor/contracts';
 import { createDb } from '@conveyor/db';
 import { createLogger, createMetricsRegistry, exitOnStartupFailure, onShutdownSignal } from '@conveyor/observability';
-import { TaskProducer, createProducerRedis } from '@conveyor/queue';
+import { TaskEventPublisher, TaskProducer, createProducerRedis, createWorkerRedis } from '@conveyor/queue';
 import { createServer } from './server';
+import { TaskEventHub } from './task-event-hub';
 
 const env = loadConfigOrExit(apiEnvSchema, 'api');
 const logger = createLogger({ service: 'api', level: env.LOG_LEVEL, format: env.LOG_FORMAT });
 const db = createDb(env.DATABASE_URL, { max: env.DATABASE_POOL_MAX, applicationName: 'api' });
 const redis = createProducerRedis(env.REDIS_URL);
 redis.on('error', (error) => logger.warn('redis connection error', { error }));
+// Subscriptions wait out a Redis restart and resubscribe by themselves.
+const subscriber = createWorkerRedis(env.REDIS_URL);
+subscriber.on('error', () => undefined);
 const producer = new TaskProducer(redis, env.BULLMQ_PREFIX);
+const hub = new TaskEventHub(subscriber, env.BULLMQ_PREFIX, logger);
 const app = createServer({
   db,
   redis,
   producer,
+  events: new TaskEventPublisher(redis, env.BULLMQ_PREFIX),
+  hub,
+  policies: new TaskPolicies(env.TASK_OVERRIDES),
   logger,
   registry: createMetricsRegistry('api'),
   bodyLimitBytes: env.API_BODY_LIMIT_BYTES,
+  batchBodyLimitBytes: env.API_BATCH_BODY_LIMIT_BYTES,
   retryAfterSeconds: env.API_RETRY_AFTER_SECONDS,
 });
 
@@ -26,6 +36,8 @@ const server = app.listen(env.API_PORT, env.HOST, () => {
 server.on('error', exitOnStartupFailure(logger));
 
 onShutdownSignal(logger, async () => {
+  // Open event streams would hold close() forever; they end here and clients reconnect elsewhere.
+  hub.endAllStreams();
   await new Promise<void>((resolve) => {
     server.close(() => resolve());
     server.closeIdleConnections();
@@ -33,4 +45,5 @@ onShutdownSignal(logger, async () => {
   await producer.close();
   await db.destroy();
   redis.disconnect();
+  subscriber.disconnect();
 });

@@ -1,6 +1,7 @@
+import type { TaskPolicies } from '@conveyor/contracts';
 import type { Database } from '@conveyor/db';
 import { type Logger, createHttpMetrics } from '@conveyor/observability';
-import type { TaskProducer } from '@conveyor/queue';
+import type { TaskEventPublisher, TaskProducer } from '@conveyor/queue';
 import express, { type Express } from 'express';
 import type { Redis } from 'ioredis';
 import type { Kysely } from 'kysely';
@@ -9,17 +10,27 @@ import { authenticate } from './middleware/authenticate';
 import { errorHandler, notFound } from './middleware/error-handler';
 import { httpMetrics } from './middleware/http-metrics';
 import { requestContext } from './middleware/request-context';
+import { adminRouter } from './routes/admin';
 import { healthRouter } from './routes/health';
+import { taskActionsRouter } from './routes/task-actions';
+import { taskEventsRouter } from './routes/task-events';
 import { tasksRouter } from './routes/tasks';
+import type { TaskEventHub } from './task-event-hub';
 
 export interface ServerDeps {
   db: Kysely<Database>;
   redis: Redis;
   producer: TaskProducer;
+  events: TaskEventPublisher;
+  hub: TaskEventHub;
+  policies: TaskPolicies;
   logger: Logger;
   registry: Registry;
   bodyLimitBytes: number;
+  batchBodyLimitBytes: number;
   retryAfterSeconds: number;
+  /** Milliseconds between an event stream's re-reads of Postgres. */
+  eventsPollMs?: number;
 }
 
 /** The API as an Express app without listen(), so tests drive it with supertest. */
@@ -36,8 +47,13 @@ export function createServer(deps: ServerDeps): Express {
     res.locals.routeBase = '/api/v1';
     next();
   });
+  // The batch route takes larger bodies; body-parser skips a body that is already parsed.
+  v1.use('/tasks/batch', express.json({ limit: deps.batchBodyLimitBytes }));
   v1.use(express.json({ limit: deps.bodyLimitBytes }));
   v1.use(authenticate(deps.db));
+  v1.use(adminRouter(deps));
+  v1.use(taskEventsRouter({ db: deps.db, hub: deps.hub, pollMs: deps.eventsPollMs }));
+  v1.use(taskActionsRouter(deps));
   v1.use(tasksRouter(deps));
   app.use('/api/v1', v1);
 

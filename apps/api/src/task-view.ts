@@ -1,10 +1,10 @@
 import type { TaskView } from '@conveyor/contracts';
-import type { TaskRow } from '@conveyor/db';
+import type { TaskAttemptRow, TaskRow } from '@conveyor/db';
 
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
 
-/** A task row as the API shows it (DESIGN.md §5). */
-export function toTaskView(row: TaskRow): TaskView {
+/** A task row as the API shows it (DESIGN.md §5), with its attempts when given. */
+export function toTaskView(row: TaskRow, attempts?: TaskAttemptRow[]): TaskView {
   return {
     task_id: row.id,
     task: row.task,
@@ -12,9 +12,24 @@ export function toTaskView(row: TaskRow): TaskView {
     progress: row.progress,
     message: row.message,
     attempts: row.attempt,
+    max_attempts: row.max_attempts,
+    priority: row.priority || null,
     created_at: row.created_at.toISOString(),
+    run_at: iso(row.run_at),
     started_at: iso(row.started_at),
     finished_at: iso(row.finished_at),
+    next_attempt_at: iso(row.next_attempt_at),
+    ...(attempts
+      ? {
+          attempt_history: attempts.map((a) => ({
+            attempt: a.attempt,
+            started_at: a.started_at.toISOString(),
+            finished_at: iso(a.finished_at),
+            outcome: a.outcome,
+            error: (a.error as { type: string; message: string } | null) ?? null,
+          })),
+        }
+      : {}),
   };
 }
 

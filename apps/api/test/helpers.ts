@@ -1,12 +1,14 @@
 import { PassThrough } from 'node:stream';
-import { type Database, createDb, createTenantWithKey, migrateUrl, schemaFingerprint } from '@conveyor/db';
+import { type Database, createDb, createAdminKey, createTenantWithKey, migrateUrl, schemaFingerprint } from '@conveyor/db';
 import { type Logger, createLogger, createMetricsRegistry } from '@conveyor/observability';
-import { TaskProducer, createProducerRedis } from '@conveyor/queue';
+import { TaskPolicies } from '@conveyor/contracts';
+import { TaskEventPublisher, TaskProducer, createProducerRedis, createWorkerRedis } from '@conveyor/queue';
 import { TEST_REDIS_URL, createTestDatabase, deleteKeysWithPrefix, uniquePrefix, waitFor } from '@conveyor/testkit';
 import type { Express } from 'express';
 import type { Redis } from 'ioredis';
 import type { Kysely } from 'kysely';
 import { createServer } from '../src/server';
+import { TaskEventHub } from '../src/task-event-hub';
 
 export const quietLogger = (): Logger => createLogger({ service: 'api-test', stream: new PassThrough() });
 
@@ -15,30 +17,43 @@ export interface Harness {
   db: Kysely<Database>;
   redis: Redis;
   producer: TaskProducer;
+  events: TaskEventPublisher;
   prefix: string;
+  adminKey: string;
   keyA: string;
   keyB: string;
   close: () => Promise<void>;
 }
 
 /** The real API on this file's own database and BullMQ prefix, with two tenants. */
-export async function startHarness(overrides: { redisUrl?: string; databaseUrl?: string } = {}): Promise<Harness> {
+export async function startHarness(overrides: { redisUrl?: string; databaseUrl?: string; policies?: TaskPolicies } = {}): Promise<Harness> {
   const testDb = await createTestDatabase({ key: schemaFingerprint(), migrate: migrateUrl });
   const db = createDb(testDb.url);
   const keyA = (await createTenantWithKey(db, { name: 'tenant-a', plan: 'trial' })).apiKey;
   const keyB = (await createTenantWithKey(db, { name: 'tenant-b', plan: 'growth' })).apiKey;
+  const adminKey = await createAdminKey(db);
   const appDb = overrides.databaseUrl ? createDb(overrides.databaseUrl, { connectionTimeoutMillis: 500 }) : db;
   const prefix = uniquePrefix('api');
   const redis = createProducerRedis(overrides.redisUrl ?? TEST_REDIS_URL);
   redis.on('error', () => undefined);
   if (!overrides.redisUrl) await waitFor(async () => (redis.status === 'ready' ? true : undefined), 'redis');
   const producer = new TaskProducer(redis, prefix);
-  const app = createServer({ db: appDb, redis, producer, logger: quietLogger(), registry: createMetricsRegistry('api-test'), bodyLimitBytes: 10_000, retryAfterSeconds: 7 });
+  const subscriber = createWorkerRedis(overrides.redisUrl ?? TEST_REDIS_URL);
+  subscriber.on('error', () => undefined);
+  const events = new TaskEventPublisher(redis, prefix);
+  const hub = new TaskEventHub(subscriber, prefix, quietLogger());
+  const app = createServer({
+    db: appDb, redis, producer, events, hub, logger: quietLogger(), registry: createMetricsRegistry('api-test'),
+    policies: overrides.policies ?? new TaskPolicies(),
+    bodyLimitBytes: 10_000, batchBodyLimitBytes: 200_000, retryAfterSeconds: 7, eventsPollMs: 200,
+  });
   return {
-    app, db, redis, producer, prefix, keyA, keyB,
+    app, db, redis, producer, events, prefix, keyA, keyB, adminKey,
     close: async () => {
+      hub.endAllStreams();
       await producer.close();
       redis.disconnect();
+      subscriber.disconnect();
       if (appDb !== db) await appDb.destroy();
       await db.destroy();
       await testDb.drop();

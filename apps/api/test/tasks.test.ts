@@ -109,7 +109,7 @@ describe('reading tasks', () => {
     await recordProgress(h.db, { id, attempt: claim.attempt, progress: 40, message: 'step 2 of 5' });
     expect(await view()).toMatchObject({ status: 'PROGRESS', progress: 40, message: 'step 2 of 5', attempts: 1, started_at: expect.any(String) });
 
-    await completeTask(h.db, { id, attempt: claim.attempt, result: { echo: 'life' } });
+    await completeTask(h.db, { id, attempt: claim.attempt, result: { echo: 'life' }, retentionMs: 60_000 });
     expect(await view()).toMatchObject({ status: 'SUCCESS', progress: 100, finished_at: expect.any(String) });
     expect((await request(h.app).get(`/api/v1/tasks/${id}/result`).set(auth(h.keyA))).body).toEqual({ task_id: id, status: 'SUCCESS', result: { echo: 'life' } });
     expect((await request(h.app).get(`/api/v1/jobs/${id}/status`).set(auth(h.keyA))).body).toMatchObject({ task_id: id, status: 'SUCCESS' });
@@ -118,7 +118,7 @@ describe('reading tasks', () => {
   it('shows the error of a failed task', async () => {
     const { body } = await submit(h.keyA, { task: 'ping' });
     const claim = (await claimTask(h.db, body.task_id))!;
-    await failTask(h.db, { id: body.task_id, attempt: claim.attempt, error: { type: 'Boom', message: 'it broke' } });
+    await failTask(h.db, { id: body.task_id, attempt: claim.attempt, error: { type: 'Boom', message: 'it broke' }, retentionMs: 60_000 });
     const res = await request(h.app).get(`/api/v1/tasks/${body.task_id}/result`).set(auth(h.keyA));
     expect(res.body).toEqual({ task_id: body.task_id, status: 'FAILURE', error: { type: 'Boom', message: 'it broke' } });
   });

@@ -1,30 +1,56 @@
 import { loadConfigOrExit, schedulerEnvSchema } from '@conveyor/config';
+import { TaskPolicies } from '@conveyor/contracts';
 import { createDb } from '@conveyor/db';
 import { createLogger, createMetricsRegistry, exitOnStartupFailure, onShutdownSignal, startHealthServer } from '@conveyor/observability';
-import { createWorkerRedis } from '@conveyor/queue';
+import { TaskProducer, createProducerRedis, reconcileOnce } from '@conveyor/queue';
 import { sql } from 'kysely';
+import { Counter } from 'prom-client';
+import { startPeriodic } from './periodic';
+import { runRetention } from './retention';
 
-// The scheduler's tick (schedules, reconciler, retention) arrives with its own issues; for now
-// it connects, reports health and stops cleanly, so deployments can already run it.
+// The scheduler's periodic system jobs: the reconciler (Redis follows Postgres) and the
+// retention clean-up. Any number of replicas may run; an advisory lock picks one per pass.
 const env = loadConfigOrExit(schedulerEnvSchema, 'scheduler');
 const logger = createLogger({ service: 'scheduler', level: env.LOG_LEVEL, format: env.LOG_FORMAT });
 const db = createDb(env.DATABASE_URL, { max: env.DATABASE_POOL_MAX, applicationName: 'scheduler' });
-const redis = createWorkerRedis(env.REDIS_URL);
+const redis = createProducerRedis(env.REDIS_URL);
 redis.on('error', (error) => logger.warn('redis connection error', { error }));
+const producer = new TaskProducer(redis, env.BULLMQ_PREFIX);
+const policies = new TaskPolicies(env.TASK_OVERRIDES);
+const registry = createMetricsRegistry('scheduler');
+const runs = new Counter({ name: 'conveyor_scheduler_job_runs_total', help: 'Periodic system job passes', labelNames: ['job', 'result'] as const, registers: [registry] });
 let shuttingDown = false;
+
+const stops = [
+  startPeriodic(
+    {
+      name: 'reconciler',
+      intervalMs: env.RECONCILE_INTERVAL_MS,
+      lockKey: 0x5c_0001,
+      run: async () => ({ ...(await reconcileOnce({ db, redis, producer, policies, logger, graceMs: env.RECONCILE_GRACE_MS })) }),
+    },
+    { db, logger, runs },
+  ),
+  startPeriodic(
+    { name: 'retention', intervalMs: env.RETENTION_INTERVAL_MS, lockKey: 0x5c_0002, run: () => runRetention(db, env.DEAD_LETTER_RETENTION_DAYS) },
+    { db, logger, runs },
+  ),
+];
 
 startHealthServer({
   host: env.HOST,
   port: env.SCHEDULER_PORT,
-  registry: createMetricsRegistry('scheduler'),
+  registry,
   logger,
   isShuttingDown: () => shuttingDown,
   checks: { postgres: () => sql`select 1`.execute(db), redis: () => redis.ping() },
 }).then((health) => {
-  logger.info('scheduler ready');
+  logger.info('scheduler ready', { reconcile_every_ms: env.RECONCILE_INTERVAL_MS, retention_every_ms: env.RETENTION_INTERVAL_MS });
   onShutdownSignal(logger, async () => {
     shuttingDown = true;
+    await Promise.all(stops.map((stop) => stop()));
     await health.close();
+    await producer.close();
     await db.destroy();
     redis.disconnect();
   });

@@ -1,57 +1,80 @@
-import { submitTaskBodySchema, taskIdSchema, testTaskQuerySchema } from '@conveyor/contracts';
-import { findTaskForTenant } from '@conveyor/db';
+import { listTasksQuerySchema, submitBatchBodySchema, submitTaskBodySchema, testTaskQuerySchema } from '@conveyor/contracts';
+import { attemptsOf, decodeCursor, listTasksForTenant } from '@conveyor/db';
 import { type Request, type Response, Router } from 'express';
 import { HttpError, validationError } from '../http-error';
+import { loadTask } from '../load-task';
 import { tenantOf } from '../middleware/authenticate';
-import { type SubmitDeps, submitTask } from '../submit-task';
+import { type SubmitDeps, type SubmittedTask, submitTasks } from '../submit-tasks';
 import { toResultView, toTaskView } from '../task-view';
 
-function accepted(res: Response, taskId: string) {
-  res
-    .status(202)
-    .location(`/api/v1/tasks/${taskId}`)
-    .json({ task_id: taskId, status: 'PENDING', message: `Task accepted; poll GET /api/v1/tasks/${taskId}` });
+function requireJsonBody(req: Request): unknown {
+  if (req.body === undefined) throw new HttpError(400, 'invalid_body', 'Send a JSON object body with Content-Type: application/json');
+  return req.body;
 }
 
-/** The task routes of DESIGN.md §5, all scoped to the caller's tenant. */
+/** 202 for a new task; 200 with the existing task for an idempotent replay. */
+function answerOne(res: Response, { row, created }: SubmittedTask) {
+  res
+    .status(created ? 202 : 200)
+    .location(`/api/v1/tasks/${row.id}`)
+    .json({
+      task_id: row.id,
+      status: row.status,
+      message: created ? `Task accepted; poll GET /api/v1/tasks/${row.id}` : 'This idempotency key was used before: this is that task',
+    });
+}
+
+/** Submitting, listing and reading tasks (DESIGN.md §5), all scoped to the caller's tenant. */
 export function tasksRouter(deps: SubmitDeps): Router {
   const router = Router();
 
-  async function loadTask(req: Request, res: Response) {
-    const id = taskIdSchema.safeParse(req.params.id);
-    if (!id.success) throw new HttpError(400, 'invalid_task_id', `"${String(req.params.id).slice(0, 64)}" is not a task id (a UUID)`);
-    const row = await findTaskForTenant(deps.db, id.data, tenantOf(res));
-    // Another tenant's task and a missing one look the same: 404, never 403.
-    if (!row) throw new HttpError(404, 'task_not_found', `No task ${id.data}`);
-    return row;
-  }
-
   router.post('/tasks', async (req, res) => {
-    if (req.body === undefined) throw new HttpError(400, 'invalid_body', 'Send a JSON object body with Content-Type: application/json');
-    const body = submitTaskBodySchema.safeParse(req.body);
+    const body = submitTaskBodySchema.safeParse(requireJsonBody(req));
     if (!body.success) throw validationError(body.error, 'request body');
-    const row = await submitTask(deps, tenantOf(res), body.data.task, body.data.payload);
-    accepted(res, row.id);
+    const [submitted] = await submitTasks(deps, tenantOf(res), [body.data], () => undefined);
+    answerOne(res, submitted!);
+  });
+
+  router.post('/tasks/batch', async (req, res) => {
+    const body = submitBatchBodySchema.safeParse(requireJsonBody(req));
+    if (!body.success) throw validationError(body.error, 'batch');
+    const submitted = await submitTasks(deps, tenantOf(res), body.data.tasks, (i) => `tasks.${i}`);
+    res.status(202).json({
+      count: submitted.length,
+      created: submitted.filter((s) => s.created).length,
+      tasks: submitted.map(({ row, created }) => ({ task_id: row.id, status: row.status, created })),
+    });
   });
 
   router.post('/tasks/test', async (req, res) => {
     const query = testTaskQuerySchema.safeParse(req.query);
     if (!query.success) throw validationError(query.error, 'query');
-    const row = await submitTask(deps, tenantOf(res), 'test_task', { message: query.data.message });
-    accepted(res, row.id);
+    const [submitted] = await submitTasks(deps, tenantOf(res), [{ task: 'test_task', payload: { message: query.data.message } }], () => undefined);
+    answerOne(res, submitted!);
+  });
+
+  router.get('/tasks', async (req, res) => {
+    const query = listTasksQuerySchema.safeParse(req.query);
+    if (!query.success) throw validationError(query.error, 'query');
+    const after = query.data.cursor === undefined ? undefined : decodeCursor(query.data.cursor);
+    if (query.data.cursor !== undefined && !after) throw new HttpError(400, 'invalid_cursor', 'cursor is not one this API gave out; start again without it');
+    const page = await listTasksForTenant(deps.db, tenantOf(res), { status: query.data.status, task: query.data.task, after, limit: query.data.limit });
+    res.json({ tasks: page.rows.map((row) => toTaskView(row)), next_cursor: page.next ?? null });
   });
 
   router.get('/tasks/:id', async (req, res) => {
-    res.json(toTaskView(await loadTask(req, res)));
+    const row = await loadTask(deps.db, req, res);
+    res.json(toTaskView(row, await attemptsOf(deps.db, row.id)));
   });
 
   router.get('/tasks/:id/result', async (req, res) => {
-    res.json(toResultView(await loadTask(req, res)));
+    res.json(toResultView(await loadTask(deps.db, req, res)));
   });
 
   // Kept for clients written against the old job API.
   router.get('/jobs/:id/status', async (req, res) => {
-    res.json(toTaskView(await loadTask(req, res)));
+    const row = await loadTask(deps.db, req, res);
+    res.json(toTaskView(row, await attemptsOf(deps.db, row.id)));
   });
 
   return router;

@@ -1,0 +1,46 @@
+import { type TaskPolicies, listDeadLettersQuerySchema, replayDeadLettersBodySchema } from '@conveyor/contracts';
+import { type Database, decodeDeadLetterCursor, listDeadLetters, replayDeadLetters } from '@conveyor/db';
+import type { Logger } from '@conveyor/observability';
+import type { TaskProducer } from '@conveyor/queue';
+import { Router } from 'express';
+import type { Kysely } from 'kysely';
+import { HttpError, validationError } from '../http-error';
+import { requireAdmin } from '../middleware/require-admin';
+
+/** Admin-only routes: the dead-letter table, across tenants. */
+export function adminRouter(deps: { db: Kysely<Database>; producer: TaskProducer; policies: TaskPolicies; logger: Logger }): Router {
+  const router = Router();
+  router.use('/admin', requireAdmin);
+
+  router.get('/admin/dead-letters', async (req, res) => {
+    const query = listDeadLettersQuerySchema.safeParse(req.query);
+    if (!query.success) throw validationError(query.error, 'query');
+    const after = query.data.cursor === undefined ? undefined : decodeDeadLetterCursor(query.data.cursor);
+    if (query.data.cursor !== undefined && !after) throw new HttpError(400, 'invalid_cursor', 'cursor is not one this API gave out; start again without it');
+    const page = await listDeadLetters(deps.db, { task: query.data.task, tenantId: query.data.tenant_id, after, limit: query.data.limit });
+    res.json({
+      dead_letters: page.rows.map((r) => ({ task_id: r.task_id, tenant_id: r.tenant_id, task: r.task, queue: r.queue, error: r.error, attempts: r.attempts, failed_at: r.failed_at.toISOString() })),
+      next_cursor: page.next ?? null,
+    });
+  });
+
+  router.post('/admin/dead-letters/replay', async (req, res) => {
+    const body = replayDeadLettersBodySchema.safeParse(req.body ?? {});
+    if (!body.success) throw validationError(body.error, 'replay request (send exactly one of task_ids, filter or all: true)');
+    const b = body.data;
+    const filter = 'task_ids' in b ? { taskIds: b.task_ids } : 'filter' in b ? { task: b.filter.task, tenantId: b.filter.tenant_id, failedAfter: b.filter.failed_after } : {};
+    const replayed = await replayDeadLetters(deps.db, filter, (task) => deps.policies.get(task).attempts);
+    let enqueued = true;
+    try {
+      await deps.producer.enqueueMany(replayed.map((r) => ({ id: r.id, task: r.task, queue: r.queue, priority: r.priority })));
+    } catch (error) {
+      // The replay is committed (tasks are PENDING); the reconciler enqueues them once Redis is back.
+      enqueued = false;
+      deps.logger.warn('replayed tasks could not be enqueued now; the reconciler will', { count: replayed.length, error });
+    }
+    deps.logger.info('dead letters replayed', { count: replayed.length });
+    res.status(202).json({ replayed: replayed.length, task_ids: replayed.map((r) => r.id), enqueued });
+  });
+
+  return router;
+}

@@ -1,0 +1,117 @@
+import { randomUUID } from 'node:crypto';
+import { isDeepStrictEqual } from 'node:util';
+import { TASK_NAMES, type TaskPolicies, type TaskSubmission, getTaskDefinition } from '@conveyor/contracts';
+import { type Database, type TaskInsert, type TaskRow, deleteUnstartedTasks, insertTasks } from '@conveyor/db';
+import type { Logger } from '@conveyor/observability';
+import { QueueUnavailableError, type TaskProducer } from '@conveyor/queue';
+import type { Redis } from 'ioredis';
+import type { Kysely } from 'kysely';
+import { HttpError, type Issue, toIssues } from './http-error';
+
+export interface SubmitDeps {
+  db: Kysely<Database>;
+  redis: Redis;
+  producer: TaskProducer;
+  policies: TaskPolicies;
+  logger: Logger;
+}
+
+export interface SubmittedTask {
+  row: TaskRow;
+  /** False for an idempotent replay: the tenant had already submitted this key. */
+  created: boolean;
+}
+
+/** Checks every submission against the catalog; issue paths start with pathPrefix (e.g. "tasks.3"). */
+function validate(submissions: TaskSubmission[], pathPrefix: (index: number) => string | undefined) {
+  const issues: Issue[] = [];
+  const parsed = submissions.map((submission, index) => {
+    const at = (path: string) => [pathPrefix(index), path].filter(Boolean).join('.');
+    const definition = getTaskDefinition(submission.task);
+    if (!definition) {
+      issues.push({ path: at('task'), message: `unknown task "${submission.task}"; known tasks: ${TASK_NAMES.join(', ')}` });
+      return undefined;
+    }
+    const payload = definition.payload.safeParse(submission.payload);
+    if (!payload.success) {
+      issues.push(...toIssues(payload.error, at('payload')));
+      return undefined;
+    }
+    return { submission, definition, payload: payload.data as unknown };
+  });
+  const seen = new Map<string, number>();
+  submissions.forEach((s, index) => {
+    if (!s.idempotency_key) return;
+    const first = seen.get(s.idempotency_key);
+    if (first !== undefined) issues.push({ path: `${pathPrefix(index) ?? ''}.idempotency_key`, message: `repeats the key of item ${first}` });
+    else seen.set(s.idempotency_key, index);
+  });
+  if (issues.length) {
+    const code = issues.every((i) => i.message.startsWith('unknown task')) ? 'unknown_task' : 'validation_failed';
+    const summary = issues.slice(0, 10).map((i) => `${i.path}: ${i.message}`).join('; ');
+    throw new HttpError(400, code, `Invalid submission: ${summary}${issues.length > 10 ? ` (and ${issues.length - 10} more)` : ''}`, issues);
+  }
+  return parsed.map((p) => p!);
+}
+
+/**
+ * Accepts tasks for a tenant: validates all of them against the catalog, commits them in
+ * one INSERT, then enqueues them in bulk. A task whose idempotency key the tenant used before
+ * is returned, not created again (and a key reused for a different task is a 409). If the
+ * enqueue fails, the tasks this call created are deleted again and the caller gets 503, so a
+ * refused submission leaves nothing behind.
+ */
+export async function submitTasks(deps: SubmitDeps, tenantId: string, submissions: TaskSubmission[], pathPrefix: (index: number) => string | undefined): Promise<SubmittedTask[]> {
+  const valid = validate(submissions, pathPrefix);
+  // Checked before writing anything: with Redis down there is no point committing rows.
+  if (deps.redis.status !== 'ready') throw new QueueUnavailableError(`Redis is not connected (${deps.redis.status})`);
+
+  const inserts: TaskInsert[] = valid.map(({ submission, definition, payload }) => ({
+    id: randomUUID(),
+    tenant_id: tenantId,
+    task: definition.name,
+    queue: definition.queue,
+    payload,
+    max_attempts: deps.policies.get(definition.name).attempts,
+    priority: submission.priority ?? 0,
+    run_at: submission.delay_ms ? new Date(Date.now() + submission.delay_ms) : null,
+    idempotency_key: submission.idempotency_key ?? null,
+  }));
+  const submitted = await insertTasks(deps.db, inserts);
+
+  const conflicts = submitted.flatMap((s, i) =>
+    !s.created && (s.row.task !== inserts[i]!.task || !isDeepStrictEqual(s.row.payload, inserts[i]!.payload)) ? [i] : [],
+  );
+  const created = submitted.filter((s) => s.created).map((s) => s.row.id);
+  if (conflicts.length) {
+    await deleteUnstartedTasks(deps.db, created);
+    throw new HttpError(
+      409,
+      'idempotency_conflict',
+      `The idempotency key of ${conflicts.length === 1 && submissions.length === 1 ? 'this task' : `item(s) ${conflicts.join(', ')}`} was already used for a different task or payload`,
+      conflicts.map((i) => ({ path: [pathPrefix(i), 'idempotency_key'].filter(Boolean).join('.'), message: 'already used for a different task or payload' })),
+    );
+  }
+
+  // New tasks, and replays of tasks still PENDING (their first enqueue may have failed):
+  // adding an existing job id is a no-op, so this cannot double anything.
+  const toEnqueue = submitted.filter((s) => s.created || s.row.status === 'PENDING');
+  try {
+    await deps.producer.enqueueMany(
+      toEnqueue.map(({ row }) => ({
+        id: row.id,
+        task: row.task,
+        queue: row.queue,
+        priority: row.priority,
+        delayMs: row.run_at ? Math.max(0, row.run_at.getTime() - Date.now()) : undefined,
+      })),
+    );
+  } catch (error) {
+    await deleteUnstartedTasks(deps.db, created).catch((cleanupError: unknown) =>
+      deps.logger.error('could not remove tasks whose enqueue failed; the reconciler will enqueue them', { task_ids: created, error: cleanupError }),
+    );
+    throw error;
+  }
+  deps.logger.info('tasks accepted', { count: created.length, replayed: submitted.length - created.length, ...(submitted.length === 1 ? { task_id: submitted[0]!.row.id } : {}) });
+  return submitted;
+}

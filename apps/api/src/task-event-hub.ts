@@ -1,0 +1,72 @@
+import { type TaskEvent, taskEventSchema } from '@conveyor/contracts';
+import type { Logger } from '@conveyor/observability';
+import { taskEventsChannel } from '@conveyor/queue';
+import type { Redis } from 'ioredis';
+
+type Listener = (event: TaskEvent) => void;
+
+/**
+ * One Redis subscriber connection for the whole API process, shared by every live stream:
+ * a task's channel is subscribed while at least one client watches it.
+ */
+export class TaskEventHub {
+  private readonly listeners = new Map<string, Set<Listener>>();
+  private readonly streams = new Set<() => void>();
+
+  constructor(
+    private readonly subscriber: Redis,
+    private readonly prefix: string,
+    private readonly logger: Logger,
+  ) {
+    subscriber.on('message', (channel: string, message: string) => {
+      const taskId = channel.slice(channel.lastIndexOf(':') + 1);
+      const parsed = taskEventSchema.safeParse(safeJson(message));
+      if (!parsed.success) return;
+      for (const listener of this.listeners.get(taskId) ?? []) listener(parsed.data);
+    });
+  }
+
+  /** Calls listener with each event of the task until the returned function is called. */
+  async watch(taskId: string, listener: Listener): Promise<() => void> {
+    let set = this.listeners.get(taskId);
+    if (!set) {
+      set = new Set();
+      this.listeners.set(taskId, set);
+      await this.subscriber.subscribe(taskEventsChannel(this.prefix, taskId)).catch((error: unknown) => {
+        // Without Redis the stream still works from its periodic re-read of Postgres.
+        this.logger.warn('could not subscribe to task events; falling back to polling', { task_id: taskId, error });
+      });
+    }
+    set.add(listener);
+    return () => {
+      set.delete(listener);
+      if (set.size === 0 && this.listeners.get(taskId) === set) {
+        this.listeners.delete(taskId);
+        this.subscriber.unsubscribe(taskEventsChannel(this.prefix, taskId)).catch(() => undefined);
+      }
+    };
+  }
+
+  get watchedTasks(): number {
+    return this.listeners.size;
+  }
+
+  /** Registers a way to end an open stream; returns its deregistration. */
+  trackStream(end: () => void): () => void {
+    this.streams.add(end);
+    return () => this.streams.delete(end);
+  }
+
+  /** Ends every open stream (on shutdown), so the server can close. */
+  endAllStreams(): void {
+    for (const end of [...this.streams]) end();
+  }
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}

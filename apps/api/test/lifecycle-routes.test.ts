@@ -1,0 +1,258 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { claimTask, completeTask, failTask, recordProgress } from '@conveyor/db';
+import request from 'supertest';
+import { type Harness, startHarness } from './helpers';
+
+let h: Harness;
+beforeAll(async () => (h = await startHarness()));
+afterAll(() => h.close());
+
+const auth = (key: string) => ({ Authorization: `Bearer ${key}` });
+const submit = (body: object, key = h.keyA) => request(h.app).post('/api/v1/tasks').set(auth(key)).send(body);
+const row = (id: string) => h.db.selectFrom('tasks').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+
+async function failedTask(key = h.keyA) {
+  const { body } = await submit({ task: 'ping' }, key);
+  const claim = (await claimTask(h.db, body.task_id))!;
+  await failTask(h.db, { ...claim, error: { type: 'Boom', message: 'broken' }, retentionMs: 60_000 });
+  return body.task_id as string;
+}
+
+describe('idempotency keys', () => {
+  it('returns the same task for the same key: 202 the first time, 200 after', async () => {
+    const first = await submit({ task: 'ping', idempotency_key: 'order-1' });
+    const again = await submit({ task: 'ping', idempotency_key: 'order-1' });
+    expect(first.status).toBe(202);
+    expect(again.status).toBe(200);
+    expect(again.body.task_id).toBe(first.body.task_id);
+    // Keys are per tenant: another tenant's same key is another task.
+    const other = await submit({ task: 'ping', idempotency_key: 'order-1' }, h.keyB);
+    expect(other.status).toBe(202);
+    expect(other.body.task_id).not.toBe(first.body.task_id);
+  });
+
+  it('answers 409 when a key is reused for a different payload', async () => {
+    await submit({ task: 'test_task', payload: { message: 'a' }, idempotency_key: 'k-409' });
+    const res = await submit({ task: 'test_task', payload: { message: 'b' }, idempotency_key: 'k-409' });
+    expect(res.status).toBe(409);
+    expect(res.body.error).toBe('idempotency_conflict');
+  });
+
+  it('makes one task from 100 concurrent submissions with one key', async () => {
+    const responses = await Promise.all(Array.from({ length: 100 }, () => submit({ task: 'ping', idempotency_key: 'burst' })));
+    expect(new Set(responses.map((r) => r.body.task_id)).size).toBe(1);
+    expect(responses.filter((r) => r.status === 202)).toHaveLength(1);
+    const rows = await h.db.selectFrom('tasks').select('id').where('idempotency_key', '=', 'burst').execute();
+    expect(rows).toHaveLength(1);
+  });
+});
+
+describe('delays and priorities', () => {
+  it('stores them and hands them to BullMQ', async () => {
+    const res = await submit({ task: 'ping', delay_ms: 60_000, priority: 3 });
+    expect(res.status).toBe(202);
+    const view = (await request(h.app).get(`/api/v1/tasks/${res.body.task_id}`).set(auth(h.keyA))).body;
+    expect(view).toMatchObject({ status: 'PENDING', priority: 3, run_at: expect.any(String) });
+    expect(new Date(view.run_at).getTime() - Date.now()).toBeGreaterThan(50_000);
+    const job = await h.producer.queue('monitoring').getJob(res.body.task_id);
+    expect(job?.opts).toMatchObject({ delay: expect.any(Number), priority: 3 });
+    expect(await job?.getState()).toBe('delayed');
+  });
+
+  it('rejects out-of-range values', async () => {
+    expect((await submit({ task: 'ping', delay_ms: -1 })).status).toBe(400);
+    expect((await submit({ task: 'ping', priority: 0 })).status).toBe(400);
+    expect((await submit({ task: 'ping', delay_ms: 40 * 86_400_000 })).status).toBe(400);
+  });
+});
+
+describe('POST /tasks/batch', () => {
+  it('accepts up to 1000 tasks in one call, enqueued in bulk', async () => {
+    const tasks = Array.from({ length: 1000 }, (_, i) => ({ task: 'test_task', payload: { message: `m${i}` } }));
+    const res = await request(h.app).post('/api/v1/tasks/batch').set(auth(h.keyB)).send({ tasks });
+    expect(res.status).toBe(202);
+    expect(res.body).toMatchObject({ count: 1000, created: 1000 });
+    const ids = res.body.tasks.map((t: { task_id: string }) => t.task_id);
+    expect(new Set(ids).size).toBe(1000);
+    const jobs = await h.producer.queue('monitoring').getJobs(['waiting'], 0, 2000);
+    expect(jobs.filter((j) => ids.includes(j.id)).length).toBe(1000);
+  });
+
+  it('rejects the whole batch for one bad item and names its index', async () => {
+    const before = await h.db.selectFrom('tasks').select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow();
+    const tasks = [{ task: 'ping' }, { task: 'ping' }, { task: 'ping' }, { task: 'test_task', payload: { message: '' } }, { task: 'nope' }];
+    const res = await request(h.app).post('/api/v1/tasks/batch').set(auth(h.keyA)).send({ tasks });
+    expect(res.status).toBe(400);
+    expect(res.body.issues.map((i: { path: string }) => i.path)).toEqual(['tasks.3.payload.message', 'tasks.4.task']);
+    const after = await h.db.selectFrom('tasks').select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow();
+    expect(after.n).toBe(before.n);
+  });
+
+  it('refuses more than 1000 tasks, an empty batch and a key repeated inside one batch', async () => {
+    const many = await request(h.app).post('/api/v1/tasks/batch').set(auth(h.keyA)).send({ tasks: Array.from({ length: 1001 }, () => ({ task: 'ping' })) });
+    expect(many.status).toBe(400);
+    expect(many.body.message).toMatch(/at most 1000/);
+    expect((await request(h.app).post('/api/v1/tasks/batch').set(auth(h.keyA)).send({ tasks: [] })).status).toBe(400);
+    const dup = await request(h.app).post('/api/v1/tasks/batch').set(auth(h.keyA)).send({ tasks: [{ task: 'ping', idempotency_key: 'x' }, { task: 'ping', idempotency_key: 'x' }] });
+    expect(dup.status).toBe(400);
+    expect(dup.body.issues[0]).toMatchObject({ path: 'tasks.1.idempotency_key' });
+  });
+});
+
+describe('GET /tasks', () => {
+  it("pages the caller's tasks newest first, filtered, and never another tenant's", async () => {
+    const ids: string[] = [];
+    for (let i = 0; i < 5; i += 1) ids.push((await submit({ task: 'test_task', payload: { message: `list-${i}` } })).body.task_id);
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const res: request.Response = await request(h.app).get('/api/v1/tasks').query({ task: 'test_task', limit: 2, ...(cursor ? { cursor } : {}) }).set(auth(h.keyA));
+      expect(res.status).toBe(200);
+      seen.push(...res.body.tasks.map((t: { task_id: string }) => t.task_id));
+      cursor = res.body.next_cursor;
+    } while (cursor);
+    expect(seen.slice(0, 5)).toEqual([...ids].reverse());
+    const theirs = await request(h.app).get('/api/v1/tasks').query({ limit: 200 }).set(auth(h.keyB));
+    expect(theirs.body.tasks.some((t: { task_id: string }) => ids.includes(t.task_id))).toBe(false);
+    expect((await request(h.app).get('/api/v1/tasks').query({ status: 'DONE' }).set(auth(h.keyA))).status).toBe(400);
+    expect((await request(h.app).get('/api/v1/tasks').query({ cursor: 'garbage' }).set(auth(h.keyA))).body.error).toBe('invalid_cursor');
+  });
+});
+
+describe('cancel and retry', () => {
+  it('revokes a queued task: REVOKED at once and its job removed', async () => {
+    const { body } = await submit({ task: 'ping' });
+    const res = await request(h.app).post(`/api/v1/tasks/${body.task_id}/cancel`).set(auth(h.keyA));
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ status: 'REVOKED' });
+    expect(await row(body.task_id)).toMatchObject({ status: 'REVOKED', finished_at: expect.any(Date) });
+    expect(await h.producer.queue('monitoring').getJob(body.task_id)).toBeUndefined();
+    expect((await request(h.app).post(`/api/v1/tasks/${body.task_id}/cancel`).set(auth(h.keyA))).status).toBe(409);
+  });
+
+  it("answers 404 for another tenant's task and leaves it alone", async () => {
+    const { body } = await submit({ task: 'ping' });
+    expect((await request(h.app).post(`/api/v1/tasks/${body.task_id}/cancel`).set(auth(h.keyB))).status).toBe(404);
+    expect((await row(body.task_id)).status).toBe('PENDING');
+  });
+
+  it('replays a failed task and refuses one that has not failed', async () => {
+    const id = await failedTask();
+    expect((await request(h.app).post(`/api/v1/tasks/${id}/retry`).set(auth(h.keyB))).status).toBe(404);
+    const res = await request(h.app).post(`/api/v1/tasks/${id}/retry`).set(auth(h.keyA));
+    expect(res.status).toBe(202);
+    expect(await row(id)).toMatchObject({ status: 'PENDING', error: null, max_attempts: 2 });
+    expect(await h.producer.queue('monitoring').getJob(id)).toBeDefined();
+    expect((await request(h.app).post(`/api/v1/tasks/${id}/retry`).set(auth(h.keyA))).body.error).toBe('task_not_failed');
+  });
+
+  it('shows every attempt in GET /tasks/{id}', async () => {
+    const id = await failedTask();
+    const view = (await request(h.app).get(`/api/v1/tasks/${id}`).set(auth(h.keyA))).body;
+    expect(view.attempt_history).toEqual([{ attempt: 1, started_at: expect.any(String), finished_at: expect.any(String), outcome: 'failure', error: { type: 'Boom', message: 'broken' } }]);
+  });
+});
+
+describe('admin dead letters', () => {
+  it('are for admin keys only', async () => {
+    expect((await request(h.app).get('/api/v1/admin/dead-letters').set(auth(h.keyA))).status).toBe(403);
+    expect((await request(h.app).post('/api/v1/admin/dead-letters/replay').set(auth(h.keyA)).send({ all: true })).status).toBe(403);
+  });
+
+  it('list across tenants and replay one, a filter, or all', async () => {
+    const a = await failedTask(h.keyA);
+    const b = await failedTask(h.keyB);
+    const list = await request(h.app).get('/api/v1/admin/dead-letters').set(auth(h.adminKey));
+    expect(list.body.dead_letters.map((d: { task_id: string }) => d.task_id)).toEqual(expect.arrayContaining([a, b]));
+    const one = await request(h.app).post('/api/v1/admin/dead-letters/replay').set(auth(h.adminKey)).send({ task_ids: [a] });
+    expect(one.body).toMatchObject({ replayed: 1, task_ids: [a], enqueued: true });
+    const all = await request(h.app).post('/api/v1/admin/dead-letters/replay').set(auth(h.adminKey)).send({ all: true });
+    expect(all.body.task_ids).toContain(b);
+    expect((await request(h.app).get('/api/v1/admin/dead-letters').set(auth(h.adminKey))).body.dead_letters).toEqual([]);
+    const bad = await request(h.app).post('/api/v1/admin/dead-letters/replay').set(auth(h.adminKey)).send({ all: true, task_ids: [a] });
+    expect(bad.status).toBe(400);
+  });
+});
+
+describe('GET /tasks/{id}/events', () => {
+  let server: http.Server;
+  let base: string;
+  beforeAll(async () => {
+    server = http.createServer(h.app);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/v1`;
+  });
+  afterAll(() => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }));
+
+  /** Reads a stream to its end and returns its events. */
+  async function readEvents(id: string, whileOpen?: () => Promise<void>) {
+    const res = await fetch(`${base}/tasks/${id}/events`, { headers: auth(h.keyA) });
+    expect(res.headers.get('content-type')).toMatch(/text\/event-stream/);
+    const reader = res.body!.getReader();
+    const events: { event: string; data: Record<string, unknown> }[] = [];
+    let text = '';
+    const pump = (async () => {
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) return;
+        text += Buffer.from(value).toString();
+        let end: number;
+        while ((end = text.indexOf('\n\n')) >= 0) {
+          const block = text.slice(0, end);
+          text = text.slice(end + 2);
+          const event = /^event: (.*)$/m.exec(block)?.[1];
+          const data = /^data: (.*)$/m.exec(block)?.[1];
+          if (event && data) events.push({ event, data: JSON.parse(data) });
+        }
+      }
+    })();
+    await whileOpen?.();
+    await pump;
+    return events;
+  }
+
+  it('streams every state and progress change until the task ends, then closes', async () => {
+    const { body } = await submit({ task: 'test_task', payload: { message: 'live' } });
+    const id = body.task_id as string;
+    const events = await readEvents(id, async () => {
+      await new Promise((r) => setTimeout(r, 100));
+      const claim = (await claimTask(h.db, id))!;
+      h.events.publish({ task_id: id, status: 'STARTED', progress: 0, message: null, attempts: 1 });
+      for (const p of [25, 50]) {
+        await recordProgress(h.db, { ...claim, progress: p, message: `at ${p}` });
+        h.events.publish({ task_id: id, status: 'PROGRESS', progress: p, message: `at ${p}`, attempts: 1 });
+        await new Promise((r) => setTimeout(r, 30));
+      }
+      await completeTask(h.db, { ...claim, result: { echo: 'live' }, retentionMs: 60_000 });
+      h.events.publish({ task_id: id, status: 'SUCCESS', progress: 100, message: 'Task completed', attempts: 1 });
+    });
+    expect(events.map((e) => [e.event, e.data.status, e.data.progress])).toEqual([
+      ['state', 'PENDING', 0],
+      ['state', 'STARTED', 0],
+      ['state', 'PROGRESS', 25],
+      ['state', 'PROGRESS', 50],
+      ['end', 'SUCCESS', 100],
+    ]);
+  });
+
+  it('catches up from Postgres when an event is never published', async () => {
+    const { body } = await submit({ task: 'ping' });
+    const events = await readEvents(body.task_id, async () => {
+      const claim = (await claimTask(h.db, body.task_id))!;
+      await completeTask(h.db, { ...claim, result: 'pong', retentionMs: 60_000 }); // no publish at all
+    });
+    expect(events.at(-1)).toMatchObject({ event: 'end', data: { status: 'SUCCESS' } });
+  });
+
+  it('gives a client that connects after the end the final state and closes', async () => {
+    const id = await failedTask();
+    const events = await readEvents(id);
+    expect(events).toEqual([{ event: 'end', data: expect.objectContaining({ task_id: id, status: 'FAILURE' }) }]);
+  });
+
+  it("answers 404 for another tenant's task", async () => {
+    const id = await failedTask(h.keyB);
+    expect((await fetch(`${base}/tasks/${id}/events`, { headers: auth(h.keyA) })).status).toBe(404);
+  });
+});

@@ -1,0 +1,25 @@
+import { type Database, deleteExpiredTasks, deleteOldDeadLetters } from '@conveyor/db';
+import type { Kysely } from 'kysely';
+
+const BATCH = 5000;
+
+/** Repeats a batched delete until a batch comes back short; returns how many rows went. */
+async function drain(deleteBatch: () => Promise<number>): Promise<number> {
+  let total = 0;
+  let deleted: number;
+  do {
+    deleted = await deleteBatch();
+    total += deleted;
+  } while (deleted === BATCH);
+  return total;
+}
+
+/**
+ * Deletes finished tasks past their retention, and dead letters (with their tasks) past
+ * theirs, in batches so no single statement holds locks for long.
+ */
+export async function runRetention(db: Kysely<Database>, deadLetterDays: number): Promise<{ expired: number; deadLetters: number }> {
+  const expired = await drain(() => deleteExpiredTasks(db, BATCH));
+  const deadLetters = await drain(() => deleteOldDeadLetters(db, deadLetterDays, BATCH));
+  return { expired, deadLetters };
+}

@@ -1,0 +1,70 @@
+import { PassThrough } from 'node:stream';
+import { randomUUID } from 'node:crypto';
+import { createDb, createTenantWithKey, insertTask, migrateUrl, schemaFingerprint } from '@conveyor/db';
+import { createLogger } from '@conveyor/observability';
+import { createTestDatabase } from '@conveyor/testkit';
+import { sql } from 'kysely';
+import { Counter, Registry } from 'prom-client';
+import { startPeriodic } from '../src/periodic';
+import { runRetention } from '../src/retention';
+
+const logger = createLogger({ service: 'test', stream: new PassThrough() });
+
+async function withDb<T>(fn: (db: ReturnType<typeof createDb>) => Promise<T>): Promise<T> {
+  const testDb = await createTestDatabase({ key: schemaFingerprint(), migrate: migrateUrl });
+  const db = createDb(testDb.url);
+  try {
+    return await fn(db);
+  } finally {
+    await db.destroy();
+    await testDb.drop();
+  }
+}
+
+describe('startPeriodic', () => {
+  it('runs a job in one replica at a time, keeps going after a failed pass, and stops cleanly', () =>
+    withDb(async (db) => {
+      const runs = new Counter({ name: 'runs_total', help: 'x', labelNames: ['job', 'result'] as const, registers: [new Registry()] });
+      let active = 0;
+      let maxActive = 0;
+      let passes = 0;
+      const job = {
+        name: 'demo',
+        intervalMs: 20,
+        lockKey: 777,
+        run: async () => {
+          active += 1;
+          maxActive = Math.max(maxActive, active);
+          passes += 1;
+          await new Promise((r) => setTimeout(r, 30));
+          active -= 1;
+          if (passes === 2) throw new Error('one bad pass');
+          return { passes };
+        },
+      };
+      const replicas = [startPeriodic(job, { db, logger, runs }), startPeriodic(job, { db, logger, runs }), startPeriodic(job, { db, logger, runs })];
+      await new Promise((r) => setTimeout(r, 1500));
+      await Promise.all(replicas.map((stop) => stop()));
+      const stoppedAt = passes;
+      await new Promise((r) => setTimeout(r, 100));
+      expect(maxActive).toBe(1);
+      expect(passes).toBeGreaterThan(3);
+      expect(passes).toBe(stoppedAt);
+      const values = (await runs.get()).values;
+      expect(values.find((v) => v.labels.result === 'error')?.value).toBe(1);
+    }));
+});
+
+describe('runRetention', () => {
+  it('deletes expired tasks in batches until none are left', () =>
+    withDb(async (db) => {
+      const { tenant } = await createTenantWithKey(db, { name: 'r', plan: 'trial' });
+      await sql`insert into tasks (id, tenant_id, task, queue, payload, max_attempts, status, expires_at)
+                select gen_random_uuid(), ${tenant.id}, 'ping', 'monitoring', '{}', 1, 'SUCCESS', now() - interval '1 minute'
+                  from generate_series(1, 12000)`.execute(db);
+      const kept = await insertTask(db, { id: randomUUID(), tenant_id: tenant.id, task: 'ping', queue: 'monitoring', payload: {}, max_attempts: 1 });
+      expect(await runRetention(db, 30)).toEqual({ expired: 12_000, deadLetters: 0 });
+      const left = await db.selectFrom('tasks').select('id').execute();
+      expect(left.map((r) => r.id)).toEqual([kept.id]);
+    }));
+});
