@@ -3,6 +3,7 @@ import type { Database } from '@conveyor/db';
 import { claimTask, revokeTask } from '@conveyor/db';
 import type { Kysely } from 'kysely';
 import { PermanentError, RetryLaterError, type RunTaskDeps, type TaskContext, runTaskJob } from '../src';
+import { waitFor } from '@conveyor/testkit';
 import { addTask, attemptRows, openTestDb, quietLogger, taskRow } from './helpers';
 
 let db: Kysely<Database>;
@@ -11,7 +12,8 @@ let close: () => Promise<void>;
 beforeAll(async () => ({ db, tenantId, close } = await openTestDb()));
 afterAll(() => close());
 
-const fast = new TaskPolicies({ test_task: { backoff: { baseMs: 1000, maxMs: 8000 }, softTimeoutMs: 100, hardTimeoutMs: 250 } });
+// Wide gaps between limits, so a machine busy with other tests cannot reorder them.
+const fast = new TaskPolicies({ test_task: { backoff: { baseMs: 1000, maxMs: 8000 }, softTimeoutMs: 100, hardTimeoutMs: 3000 } });
 
 function deps(handlers: Record<string, (payload: never, ctx: TaskContext) => Promise<unknown>>, policies = fast): RunTaskDeps {
   return { db, queue: 'monitoring', handlers: handlers as RunTaskDeps['handlers'], policies, logger: quietLogger(), random: () => 0.5 };
@@ -138,11 +140,13 @@ describe('runTaskJob: time limits, revokes and release', () => {
   it('abandons an attempt at the hard limit; its late result is never written', async () => {
     const task = await addTask(db, tenantId, 'test_task', { message: 'x' }, 1);
     let finishedLate = false;
-    const d = deps({ test_task: async () => { await sleep(600); finishedLate = true; return { echo: 'late' }; } });
+    const handler = async () => { await sleep(1500); finishedLate = true; return { echo: 'late' }; };
+    const d = deps({ test_task: handler }, new TaskPolicies({ test_task: { softTimeoutMs: 50, hardTimeoutMs: 200 } }));
     expect(await runTaskJob(d, { task_id: task.id })).toEqual({ kind: 'failure' });
+    expect(finishedLate).toBe(false);
     expect(await taskRow(db, task.id)).toMatchObject({ status: 'FAILURE', error: { type: 'HardTimeLimitError' }, result: null });
-    await sleep(500);
-    expect(finishedLate).toBe(true);
+    await waitFor(async () => (finishedLate ? true : undefined), 'the abandoned handler to finish', 5000);
+    await sleep(50);
     expect(await taskRow(db, task.id)).toMatchObject({ status: 'FAILURE', result: null });
   });
 

@@ -1,9 +1,10 @@
 import path from 'node:path';
 import { freePort, startNode, waitFor } from '@conveyor/testkit';
-import { APPS, ROOT, Stack } from './stack';
+import { migrateUrl, schemaFingerprint } from '@conveyor/db';
+import { APPS, AppStack, REPO_ROOT as ROOT } from '@conveyor/testkit';
 
-let stack: Stack;
-beforeAll(async () => (stack = await Stack.create()), 30_000);
+let stack: AppStack;
+beforeAll(async () => (stack = await AppStack.create({ template: { key: schemaFingerprint(), migrate: migrateUrl } })), 30_000);
 afterAll(() => stack.stop(), 30_000);
 
 describe('every app is its own process', () => {

@@ -1,13 +1,14 @@
 import { freePort, waitFor } from '@conveyor/testkit';
-import { Stack } from './stack';
+import { migrateUrl, schemaFingerprint } from '@conveyor/db';
+import { AppStack } from '@conveyor/testkit';
 
-let stack: Stack;
+let stack: AppStack;
 let api: string;
 let apiKey: string;
 let workerPort: number;
 
 beforeAll(async () => {
-  stack = await Stack.create();
+  stack = await AppStack.create({ template: { key: schemaFingerprint(), migrate: migrateUrl } });
   const apiPort = await freePort();
   workerPort = await freePort();
   await Promise.all([stack.start('api', apiPort), stack.start('worker-monitoring', workerPort)]);

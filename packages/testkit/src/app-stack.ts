@@ -1,0 +1,96 @@
+import { execFile } from 'node:child_process';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { TEST_ADMIN_DATABASE_URL, TEST_REDIS_URL } from './env';
+import { type RunningProcess, startNode, waitFor } from './processes';
+import { type TemplateSpec, type TestDatabase, createTestDatabase } from './test-database';
+import { deleteKeysWithPrefix, uniquePrefix } from './test-redis';
+
+/** The repository root (this file runs from packages/testkit/dist). */
+export const REPO_ROOT = path.resolve(__dirname, '../../..');
+
+export const APPS = ['api', 'scheduler', 'worker-scraping', 'worker-analysis', 'worker-generation', 'worker-monitoring', 'worker-publishing'] as const;
+export type AppName = (typeof APPS)[number];
+
+/** The variable that sets each app's port. */
+export const PORT_VARIABLE: Record<AppName, string> = {
+  api: 'API_PORT',
+  scheduler: 'SCHEDULER_PORT',
+  'worker-scraping': 'WORKER_PORT',
+  'worker-analysis': 'WORKER_PORT',
+  'worker-generation': 'WORKER_PORT',
+  'worker-monitoring': 'WORKER_PORT',
+  'worker-publishing': 'WORKER_PORT',
+};
+
+export interface StackOptions {
+  template: TemplateSpec;
+  /** The Postgres server's maintenance database (a private server's, for fault tests). */
+  adminDatabaseUrl?: string;
+  redisUrl?: string;
+  /** Variables every process of the stack gets. */
+  env?: Record<string, string>;
+}
+
+/** One test file's private world of real processes: its own database and BullMQ prefix. */
+export class AppStack {
+  readonly processes: RunningProcess[] = [];
+  private constructor(
+    readonly database: TestDatabase,
+    readonly prefix: string,
+    private readonly redisUrl: string,
+    private readonly extraEnv: Record<string, string>,
+  ) {}
+
+  static async create(options: StackOptions): Promise<AppStack> {
+    const database = await createTestDatabase(options.template, options.adminDatabaseUrl ?? TEST_ADMIN_DATABASE_URL);
+    return new AppStack(database, uniquePrefix('stack'), options.redisUrl ?? TEST_REDIS_URL, options.env ?? {});
+  }
+
+  get env(): Record<string, string> {
+    return { DATABASE_URL: this.database.url, REDIS_URL: this.redisUrl, BULLMQ_PREFIX: this.prefix, NODE_ENV: 'test', LOG_LEVEL: 'info', ...this.extraEnv };
+  }
+
+  /** Starts an app's built main.js (or any script: `{script, portVariable}`) and waits for its /healthz. */
+  async start(app: AppName | { script: string; portVariable: string; label: string }, port: number, env: Record<string, string> = {}): Promise<RunningProcess> {
+    const [script, portVariable, label] =
+      typeof app === 'string' ? [path.join(REPO_ROOT, 'apps', app, 'dist', 'main.js'), PORT_VARIABLE[app], app] : [app.script, app.portVariable, app.label];
+    const proc = startNode(script, { ...this.env, [portVariable]: String(port), ...env }, label);
+    this.processes.push(proc);
+    await waitFor(
+      async () => {
+        if (proc.child.exitCode !== null) throw new Error(`${label} exited early:\n${proc.output()}`);
+        const res = await fetch(`http://127.0.0.1:${port}/healthz`).catch(() => undefined);
+        return res?.ok ? true : undefined;
+      },
+      `${label} to serve /healthz`,
+      20_000,
+    ).catch((error: Error) => {
+      throw new Error(`${error.message}\n--- ${label} output ---\n${proc.output()}`);
+    });
+    return proc;
+  }
+
+  /** Runs the real tenant CLI and returns the key it printed. */
+  async createTenant(name: string): Promise<{ tenant_id: string; api_key: string }> {
+    return JSON.parse(await this.cli(['--name', name, '--plan', 'starter', '--json']));
+  }
+
+  /** Runs the real CLI for an admin key. */
+  async createAdminKey(): Promise<string> {
+    return JSON.parse(await this.cli(['--admin', '--json'])).api_key;
+  }
+
+  private async cli(args: string[]): Promise<string> {
+    const { stdout } = await promisify(execFile)(process.execPath, [path.join(REPO_ROOT, 'packages/db/dist/cli/create-tenant.js'), ...args], {
+      env: { ...process.env, ...this.env },
+    });
+    return stdout;
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all(this.processes.map((p) => p.stop('SIGTERM')));
+    await deleteKeysWithPrefix(this.prefix, this.redisUrl).catch(() => undefined);
+    await this.database.drop().catch(() => undefined);
+  }
+}

@@ -1,0 +1,45 @@
+import { freePort } from '@conveyor/testkit';
+import type { AppStack } from '@conveyor/testkit';
+import { Client, createStack } from './support';
+
+// Fault 2: SIGTERM during active tasks. They finish, none is reported stalled, none is lost;
+// and past the grace period what is left is released to another worker at once.
+
+let stack: AppStack;
+let client: Client;
+beforeAll(async () => {
+  stack = await createStack();
+  const apiPort = await freePort();
+  await stack.start('api', apiPort);
+  client = new Client(`http://127.0.0.1:${apiPort}`, (await stack.createTenant('sigterm')).api_key);
+}, 60_000);
+afterAll(() => stack.stop(), 30_000);
+
+it('SIGTERM lets the active tasks finish before the worker exits 0', async () => {
+  const worker = await stack.start('worker-monitoring', await freePort());
+  const ids: string[] = [];
+  for (let i = 0; i < 5; i += 1) ids.push((await client.submit('test_task', { message: `drain-${i}`, steps: 6, step_ms: 250 })).body.task_id);
+  await Promise.all(ids.map((id) => client.waitForStatus(id, ['PROGRESS'])));
+  expect(await worker.stop('SIGTERM')).toBe(0);
+  for (const id of ids) {
+    const view = await client.task(id);
+    expect(view).toMatchObject({ status: 'SUCCESS', attempts: 1 });
+    expect(view.attempt_history.map((a: { outcome: string }) => a.outcome)).toEqual(['success']);
+  }
+  expect(worker.output()).not.toMatch(/stalled/);
+}, 60_000);
+
+it('past the grace period, the tasks left are released and another worker takes them at once', async () => {
+  const impatient = await stack.start('worker-monitoring', await freePort(), { SHUTDOWN_GRACE_MS: '500' });
+  const { body } = await client.submit('test_task', { message: 'long', steps: 20, step_ms: 250 });
+  await client.waitForStatus(body.task_id, ['PROGRESS']);
+  expect(await impatient.stop('SIGTERM')).toBe(0);
+  expect(await client.task(body.task_id)).toMatchObject({ status: 'RETRY', message: expect.stringMatching(/Released/) });
+
+  // Default stall settings (30 s): a quick finish proves the job went straight back to the queue.
+  const started = Date.now();
+  await stack.start('worker-monitoring', await freePort());
+  const done = await client.waitForStatus(body.task_id, ['SUCCESS'], 20_000);
+  expect(Date.now() - started).toBeLessThan(20_000);
+  expect(done.attempt_history.map((a: { outcome: string }) => a.outcome)).toEqual(['released', 'success']);
+}, 60_000);

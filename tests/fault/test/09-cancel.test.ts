@@ -1,0 +1,50 @@
+import { freePort, waitFor } from '@conveyor/testkit';
+import type { AppStack, RunningProcess } from '@conveyor/testkit';
+import { Client, FAULT_WORKER, createStack } from './support';
+
+// Fault 9: cancel a task running on another worker process: REVOKED within a second, and
+// the handler saw its abort.
+
+let stack: AppStack;
+let client: Client;
+const workers: RunningProcess[] = [];
+beforeAll(async () => {
+  stack = await createStack();
+  const apiPort = await freePort();
+  await stack.start('api', apiPort);
+  for (let i = 0; i < 2; i += 1) workers.push(await stack.start(FAULT_WORKER, await freePort()));
+  client = new Client(`http://127.0.0.1:${apiPort}`, (await stack.createTenant('cancel')).api_key);
+}, 60_000);
+afterAll(() => stack.stop(), 30_000);
+
+it('a revoke reaches the worker process running the task and aborts its handler within a second', async () => {
+  const { body } = await client.submit('test_task', { message: 'watch-abort:20000' });
+  const id = body.task_id as string;
+  await client.waitForStatus(id, ['STARTED']);
+  const runner = workers.find((w) => w.output().includes(id))!;
+
+  const started = Date.now();
+  const cancel = await client.call('POST', `/tasks/${id}/cancel`);
+  expect(cancel.status).toBe(200);
+  expect((await client.task(id)).status).toBe('REVOKED');
+  await waitFor(
+    async () => (runner.output().split('\n').some((l) => l.includes('handler saw its abort') && l.includes(id)) ? true : undefined),
+    'the handler to see its abort',
+    1000,
+    10,
+  );
+  expect(Date.now() - started).toBeLessThan(1000);
+  const line = runner.output().split('\n').find((l) => l.includes('handler saw its abort'))!;
+  expect(JSON.parse(line)).toMatchObject({ task_id: id, reason: 'TaskRevokedError' });
+  const view = await client.waitForStatus(id, ['REVOKED']);
+  await waitFor(async () => ((await client.task(id)).attempt_history[0].finished_at ? true : undefined), 'the attempt to close');
+  expect(view.attempt_history.map((a: { outcome: string }) => a.outcome)).toEqual(['revoked']);
+}, 60_000);
+
+it('a revoked task that was still queued never runs', async () => {
+  const { body } = await client.submit('test_task', { message: 'never' }, { delay_ms: 1000 });
+  expect((await client.call('POST', `/tasks/${body.task_id}/cancel`)).status).toBe(200);
+  await new Promise((r) => setTimeout(r, 1500));
+  expect(await client.task(body.task_id)).toMatchObject({ status: 'REVOKED', attempts: 0 });
+  expect(workers.some((w) => w.output().includes(`"task_id":"${body.task_id}"`))).toBe(false);
+}, 30_000);
