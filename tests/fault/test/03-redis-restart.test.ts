@@ -1,0 +1,47 @@
+import { type AppStack, type PrivateServer, freePort, startPrivateRedis } from '@conveyor/testkit';
+import { Client, FAST_STALLS, TERMINAL, createStack } from './support';
+
+// Fault 3: Redis restarts (AOF on, fsync always). Every task accepted (202) before, during
+// and after reaches a terminal state; while Redis is down the API says 503, never 500.
+
+let redis: PrivateServer;
+let stack: AppStack;
+let client: Client;
+beforeAll(async () => {
+  redis = await startPrivateRedis();
+  stack = await createStack({ redisUrl: redis.url, env: { ...FAST_STALLS, RECONCILE_INTERVAL_MS: '1000', RECONCILE_GRACE_MS: '2000' } });
+  const apiPort = await freePort();
+  await stack.start('api', apiPort);
+  await stack.start('worker-monitoring', await freePort());
+  await stack.start('scheduler', await freePort());
+  client = new Client(`http://127.0.0.1:${apiPort}`, (await stack.createTenant('restart')).api_key);
+}, 60_000);
+afterAll(async () => {
+  await stack.stop();
+  await redis.destroy();
+}, 30_000);
+
+it('every task accepted before, during and after a Redis restart finishes', async () => {
+  const accepted: string[] = [];
+  const statuses = new Map<number, number>();
+  let submitting = true;
+  const load = (async () => {
+    while (submitting) {
+      const res = await client.submit('test_task', { message: 'through a restart', steps: 2, step_ms: 100 }).catch(() => ({ status: 0, body: {} as Record<string, string> }));
+      statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
+      if (res.status === 202) accepted.push(res.body.task_id);
+      await new Promise((r) => setTimeout(r, 40));
+    }
+  })();
+  await new Promise((r) => setTimeout(r, 1500));
+  await redis.stop();
+  await new Promise((r) => setTimeout(r, 1500));
+  await redis.start();
+  await new Promise((r) => setTimeout(r, 2500));
+  submitting = false;
+  await load;
+
+  expect([...statuses.keys()].sort()).toEqual([202, 503]);
+  expect(accepted.length).toBeGreaterThan(20);
+  for (const id of accepted) expect(TERMINAL).toContain((await client.waitForStatus(id, ['SUCCESS'], 60_000)).status);
+}, 120_000);

@@ -1,0 +1,39 @@
+import IORedis from 'ioredis';
+import { type AppStack, type PrivateServer, freePort, startPrivateRedis } from '@conveyor/testkit';
+import { Client, FAST_STALLS, createStack } from './support';
+
+// Fault 4: Redis loses its data (FLUSHALL) with tasks queued and running. The reconciler
+// re-enqueues every task that is not finished, and all of them complete.
+
+let redis: PrivateServer;
+let stack: AppStack;
+let client: Client;
+beforeAll(async () => {
+  redis = await startPrivateRedis();
+  stack = await createStack({ redisUrl: redis.url, env: { ...FAST_STALLS, RECONCILE_INTERVAL_MS: '500', RECONCILE_GRACE_MS: '1000' } });
+  const apiPort = await freePort();
+  await stack.start('api', apiPort);
+  await stack.start('worker-monitoring', await freePort(), { WORKER_CONCURRENCY: '5' });
+  await stack.start('scheduler', await freePort());
+  client = new Client(`http://127.0.0.1:${apiPort}`, (await stack.createTenant('flush')).api_key);
+}, 60_000);
+afterAll(async () => {
+  await stack.stop();
+  await redis.destroy();
+}, 30_000);
+
+it('after FLUSHALL every queued and running task is re-enqueued and completes', async () => {
+  const ids: string[] = [];
+  for (let i = 0; i < 30; i += 1) ids.push((await client.submit('test_task', { message: `m${i}`, steps: 4, step_ms: 200 })).body.task_id);
+  await client.waitForStatus(ids[0]!, ['PROGRESS']);
+  const admin = new IORedis(redis.url);
+  await admin.flushall();
+  expect(await admin.dbsize()).toBe(0);
+  admin.disconnect();
+
+  const views = [];
+  for (const id of ids) views.push(await client.waitForStatus(id, ['SUCCESS', 'FAILURE'], 60_000));
+  expect(views.every((v) => v.status === 'SUCCESS')).toBe(true);
+  // Some were running or queued when their jobs vanished: they needed the reconciler.
+  expect(stack.processes.find((p) => p.output().includes('"service":"scheduler"'))!.output()).toMatch(/re-enqueued a queued task whose job was missing|requeued a running task/);
+}, 120_000);

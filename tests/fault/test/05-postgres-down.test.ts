@@ -1,0 +1,47 @@
+import { type AppStack, type PrivateServer, freePort, startPrivatePostgres } from '@conveyor/testkit';
+import { Client, FAST_STALLS, createStack } from './support';
+
+// Fault 5: Postgres goes away for a few seconds. The API answers 503 (never 500) while it is
+// down; workers retry their state writes; after recovery nothing is lost or stuck.
+
+let postgres: PrivateServer;
+let stack: AppStack;
+let client: Client;
+let apiBase: string;
+beforeAll(async () => {
+  postgres = await startPrivatePostgres();
+  stack = await createStack({ adminDatabaseUrl: postgres.url, env: { ...FAST_STALLS, RECONCILE_INTERVAL_MS: '1000', RECONCILE_GRACE_MS: '2000' } });
+  const apiPort = await freePort();
+  apiBase = `http://127.0.0.1:${apiPort}`;
+  await stack.start('api', apiPort);
+  await stack.start('worker-monitoring', await freePort());
+  await stack.start('scheduler', await freePort());
+  client = new Client(apiBase, (await stack.createTenant('pgdown')).api_key);
+}, 90_000);
+afterAll(async () => {
+  await stack.stop();
+  await postgres.destroy();
+}, 30_000);
+
+it('answers 503 while Postgres is down and loses nothing', async () => {
+  const ids: string[] = [];
+  for (let i = 0; i < 10; i += 1) ids.push((await client.submit('test_task', { message: `m${i}`, steps: 10, step_ms: 200 })).body.task_id);
+  await client.waitForStatus(ids[0]!, ['PROGRESS']);
+
+  await postgres.stop();
+  const seen = new Set<number>();
+  const outageEnds = Date.now() + 4000;
+  while (Date.now() < outageEnds) {
+    for (const res of await Promise.all([client.submit('ping'), client.call('GET', `/tasks/${ids[0]}`), fetch(`${apiBase}/readyz`).then((r) => ({ status: r.status }))])) {
+      seen.add(res.status);
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  await postgres.start();
+  expect([...seen]).toEqual([503]);
+
+  for (const id of ids) expect((await client.waitForStatus(id, ['SUCCESS', 'FAILURE'], 60_000)).status).toBe('SUCCESS');
+  const after = await client.submit('ping');
+  expect(after.status).toBe(202);
+  expect((await client.waitForStatus(after.body.task_id, ['SUCCESS'])).status).toBe('SUCCESS');
+}, 120_000);

@@ -1,0 +1,81 @@
+import { freePort, waitFor } from '@conveyor/testkit';
+import type { AppStack, RunningProcess } from '@conveyor/testkit';
+import { Client, FAST_STALLS, FAULT_WORKER, createStack } from './support';
+
+// Fault 6: a poison task that always throws, and one that crashes its process. Each ends
+// FAILURE in the dead-letter table after its attempts; other tasks keep flowing.
+
+const OVERRIDES = JSON.stringify({ test_task: { attempts: 3, backoff: { baseMs: 50, maxMs: 100 } } });
+let stack: AppStack;
+let client: Client;
+let admin: Client;
+let supervising = true;
+const crashes: number[] = [];
+
+/** Restarts a worker whenever it dies, as a process supervisor (Kubernetes, systemd) would. */
+async function supervise(port: number): Promise<void> {
+  let worker: RunningProcess = await stack.start(FAULT_WORKER, port);
+  void (async () => {
+    while (supervising) {
+      const code = await worker.exited;
+      if (!supervising) return;
+      crashes.push(Date.now());
+      worker = await stack.start(FAULT_WORKER, port);
+      void code;
+    }
+  })();
+}
+
+beforeAll(async () => {
+  stack = await createStack({ env: { ...FAST_STALLS, TASK_OVERRIDES: OVERRIDES } });
+  const apiPort = await freePort();
+  await stack.start('api', apiPort);
+  await supervise(await freePort());
+  await supervise(await freePort());
+  const base = `http://127.0.0.1:${apiPort}`;
+  client = new Client(base, (await stack.createTenant('poison')).api_key);
+  admin = new Client(base, await stack.createAdminKey());
+}, 60_000);
+afterAll(async () => {
+  supervising = false;
+  await stack.stop();
+}, 30_000);
+
+it('a task that always throws is retried, then fails into the dead-letter table', async () => {
+  const { body } = await client.submit('test_task', { message: 'throw' });
+  const view = await client.waitForStatus(body.task_id, ['FAILURE'], 30_000);
+  expect(view).toMatchObject({ attempts: 3, max_attempts: 3 });
+  expect(view.attempt_history.map((a: { outcome: string }) => a.outcome)).toEqual(['retry', 'retry', 'failure']);
+  const dead = await admin.call('GET', '/admin/dead-letters');
+  expect(dead.body.dead_letters).toContainEqual(expect.objectContaining({ task_id: body.task_id, attempts: 3, error: { type: 'Error', message: 'poison: this task always throws' } }));
+}, 60_000);
+
+it('a task that crashes its worker every time fails after its attempts while other tasks keep flowing', async () => {
+  const before = crashes.length;
+  const { body } = await client.submit('test_task', { message: 'crash' });
+  const healthy: string[] = [];
+  const flow = (async () => {
+    for (let i = 0; i < 15; i += 1) {
+      healthy.push((await client.submit('ping')).body.task_id);
+      await new Promise((r) => setTimeout(r, 300));
+    }
+  })();
+  const view = await client.waitForStatus(body.task_id, ['FAILURE'], 60_000);
+  await flow;
+  expect(crashes.length - before).toBe(3);
+  expect(view.error ?? view.message).toBeDefined();
+  expect(view.attempt_history.map((a: { outcome: string }) => a.outcome)).toEqual(['lost', 'lost', 'lost', 'failure']);
+  const dead = await admin.call('GET', '/admin/dead-letters');
+  expect(dead.body.dead_letters).toContainEqual(expect.objectContaining({ task_id: body.task_id, error: expect.objectContaining({ type: 'AttemptsExhausted' }) }));
+  for (const id of healthy) await client.waitForStatus(id, ['SUCCESS'], 30_000);
+  await waitFor(async () => ((await client.call('GET', '/tasks?status=SUCCESS&limit=200')).body.tasks.length >= 15 ? true : undefined), 'the healthy tasks');
+}, 90_000);
+
+it('a dead letter replayed by an admin runs again', async () => {
+  const { body } = await client.submit('test_task', { message: 'throw' });
+  await client.waitForStatus(body.task_id, ['FAILURE'], 30_000);
+  const replay = await admin.call('POST', '/admin/dead-letters/replay', { task_ids: [body.task_id] });
+  expect(replay.body).toMatchObject({ replayed: 1, enqueued: true });
+  const view = await client.waitForStatus(body.task_id, ['FAILURE'], 30_000);
+  expect(view).toMatchObject({ attempts: 6, max_attempts: 6 });
+}, 60_000);
