@@ -57,17 +57,24 @@ export class AppStack {
       typeof app === 'string' ? [path.join(REPO_ROOT, 'apps', app, 'dist', 'main.js'), PORT_VARIABLE[app], app] : [app.script, app.portVariable, app.label];
     const proc = startNode(script, { ...this.env, [portVariable]: String(port), ...env }, label);
     this.processes.push(proc);
-    await waitFor(
+    let exitedEarly = false;
+    const healthy = waitFor(
       async () => {
-        if (proc.child.exitCode !== null) throw new Error(`${label} exited early:\n${proc.output()}`);
+        if (exitedEarly) return false; // stop polling; the race below has already failed
         const res = await fetch(`http://127.0.0.1:${port}/healthz`).catch(() => undefined);
         return res?.ok ? true : undefined;
       },
       `${label} to serve /healthz`,
       20_000,
-    ).catch((error: Error) => {
+    );
+    const died = proc.exited.then((code) => {
+      exitedEarly = true;
+      throw new Error(`${label} exited (${String(code)}) before serving /healthz`);
+    });
+    await Promise.race([healthy, died]).catch((error: Error) => {
       throw new Error(`${error.message}\n--- ${label} output ---\n${proc.output()}`);
     });
+    died.catch(() => undefined);
     return proc;
   }
 

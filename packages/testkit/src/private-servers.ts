@@ -27,11 +27,11 @@ const portOpen = (port: number) =>
   });
 
 /** A redis-server of our own, AOF on with fsync on every write, so a restart loses nothing acknowledged. */
-export async function startPrivateRedis(): Promise<PrivateServer> {
+export async function startPrivateRedis(extraArgs: string[] = []): Promise<PrivateServer> {
   const port = await freePort();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'conveyor-redis-'));
   const start = async () => {
-    const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--appendonly', 'yes', '--appendfsync', 'always', '--save', '', '--maxmemory-policy', 'noeviction'], { stdio: 'ignore', detached: true });
+    const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--appendonly', 'yes', '--appendfsync', 'always', '--save', '', '--maxmemory-policy', 'noeviction', ...extraArgs], { stdio: 'ignore', detached: true });
     child.unref();
     fs.writeFileSync(path.join(dir, 'pid'), String(child.pid));
     await waitFor(async () => ((await portOpen(port)) ? true : undefined), `private redis on ${port}`, 10_000);

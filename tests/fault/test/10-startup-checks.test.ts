@@ -1,0 +1,28 @@
+import { type AppStack, type PrivateServer, freePort, startPrivateRedis } from '@conveyor/testkit';
+import { createStack } from './support';
+
+// Start-up checks: a worker refuses a Redis that may evict keys (BullMQ would lose jobs),
+// except in development, where it warns and runs.
+
+let redis: PrivateServer;
+let stack: AppStack;
+beforeAll(async () => {
+  redis = await startPrivateRedis(['--maxmemory-policy', 'allkeys-lru']);
+  stack = await createStack({ redisUrl: redis.url });
+}, 60_000);
+afterAll(async () => {
+  await stack.stop();
+  await redis.destroy();
+}, 30_000);
+
+it('a worker refuses to start when Redis may evict keys', async () => {
+  const error = await stack.start('worker-monitoring', await freePort()).catch((e: Error) => e);
+  expect(error).toBeInstanceOf(Error);
+  expect((error as Error).message).toMatch(/maxmemory-policy is \\"allkeys-lru\\"|maxmemory-policy is "allkeys-lru"/);
+  expect((error as Error).message).toMatch(/Refusing to start/);
+});
+
+it('in development it warns and runs', async () => {
+  const worker = await stack.start('worker-monitoring', await freePort(), { NODE_ENV: 'development' });
+  expect(worker.output()).toMatch(/running anyway because NODE_ENV=development/);
+});
