@@ -1,4 +1,4 @@
-import { type Kysely, sql } from 'kysely';
+import { type Kysely, type RawBuilder, sql } from 'kysely';
 import type { AttemptOutcome, Database } from '../schema';
 
 // Every state change of a running task is a compare-and-set on (id, attempt, running status):
@@ -71,83 +71,78 @@ export async function recordProgress(db: Db, ref: AttemptRef & { progress: numbe
   return result.numUpdatedRows > 0n;
 }
 
-/** Ends the attempt in SUCCESS with its result; false when it no longer owns the task. */
-export async function completeTask(db: Db, ref: AttemptRef & { result: unknown; retentionMs: number; message?: string }): Promise<boolean> {
+/**
+ * The shared shape of every outcome write: one statement that updates the task by
+ * compare-and-set, closes the attempt's history row with `outcome`, and, for a final
+ * failure, files the dead letter. Returns whether the compare-and-set matched.
+ */
+async function finishAttempt(
+  db: Db,
+  ref: AttemptRef,
+  change: { set: RawBuilder<unknown>; outcome: AttemptOutcome; error?: TaskErrorValue; deadLetter?: boolean },
+): Promise<boolean> {
+  const error = change.error ? JSON.stringify(change.error) : null;
+  const deadLetter = change.deadLetter
+    ? sql`, d as (
+        insert into dead_letters (task_id, tenant_id, task, queue, error, attempts)
+        select id, tenant_id, task, queue, ${error}::jsonb, attempt from t
+        on conflict (task_id) do update set error = excluded.error, attempts = excluded.attempts, failed_at = now()
+      )`
+    : sql``;
   const { rows } = await sql<{ id: string }>`
     with t as (
-      update tasks
-         set status = 'SUCCESS', progress = 100, result = ${JSON.stringify(ref.result ?? null)}::jsonb, error = null,
-             message = ${ref.message ?? 'Task completed'}, finished_at = now(), updated_at = now(),
-             expires_at = ${interval(ref.retentionMs)}
-       where id = ${ref.id} and attempt = ${ref.attempt} and status in ('STARTED', 'PROGRESS')
-   returning id, attempt
-    ), a as (
-      update task_attempts set finished_at = now(), outcome = 'success'
-        from t where task_attempts.task_id = t.id and task_attempts.attempt = t.attempt
-    )
-    select id from t`.execute(db);
-  return rows.length > 0;
-}
-
-/** Ends the attempt as a transient failure: RETRY until nextAttemptInMs has passed. */
-export async function scheduleRetry(db: Db, ref: AttemptRef & { error: TaskErrorValue; nextAttemptInMs: number }): Promise<boolean> {
-  const error = JSON.stringify(ref.error);
-  const { rows } = await sql<{ id: string }>`
-    with t as (
-      update tasks
-         set status = 'RETRY', error = ${error}::jsonb, message = ${`Attempt ${ref.attempt} failed: ${ref.error.message}`.slice(0, 2000)},
-             next_attempt_at = ${interval(ref.nextAttemptInMs)}, updated_at = now()
-       where id = ${ref.id} and attempt = ${ref.attempt} and status in ('STARTED', 'PROGRESS')
-   returning id, attempt
-    ), a as (
-      update task_attempts set finished_at = now(), outcome = 'retry', error = ${error}::jsonb
-        from t where task_attempts.task_id = t.id and task_attempts.attempt = t.attempt
-    )
-    select id from t`.execute(db);
-  return rows.length > 0;
-}
-
-/** Ends the task in FAILURE for good and files it in the dead-letter table. */
-export async function failTask(db: Db, ref: AttemptRef & { error: TaskErrorValue; retentionMs: number }): Promise<boolean> {
-  const error = JSON.stringify(ref.error);
-  const { rows } = await sql<{ id: string }>`
-    with t as (
-      update tasks
-         set status = 'FAILURE', error = ${error}::jsonb, message = ${ref.error.message.slice(0, 2000)},
-             finished_at = now(), updated_at = now(), next_attempt_at = null,
-             expires_at = ${interval(ref.retentionMs)}
+      update tasks set ${change.set}, updated_at = now()
        where id = ${ref.id} and attempt = ${ref.attempt} and status in ('STARTED', 'PROGRESS')
    returning id, tenant_id, task, queue, attempt
     ), a as (
-      update task_attempts set finished_at = now(), outcome = 'failure', error = ${error}::jsonb
+      update task_attempts set finished_at = now(), outcome = ${change.outcome}, error = ${error}::jsonb
         from t where task_attempts.task_id = t.id and task_attempts.attempt = t.attempt
-    ), d as (
-      insert into dead_letters (task_id, tenant_id, task, queue, error, attempts)
-      select id, tenant_id, task, queue, ${error}::jsonb, attempt from t
-      on conflict (task_id) do update set error = excluded.error, attempts = excluded.attempts, failed_at = now()
-    )
+    )${deadLetter}
     select id from t`.execute(db);
   return rows.length > 0;
+}
+
+/** Ends the attempt in SUCCESS with its result; false when it no longer owns the task. */
+export function completeTask(db: Db, ref: AttemptRef & { result: unknown; retentionMs: number; message?: string }): Promise<boolean> {
+  return finishAttempt(db, ref, {
+    outcome: 'success',
+    set: sql`status = 'SUCCESS', progress = 100, result = ${JSON.stringify(ref.result ?? null)}::jsonb, error = null,
+             message = ${ref.message ?? 'Task completed'}, finished_at = now(), expires_at = ${interval(ref.retentionMs)}`,
+  });
+}
+
+/** Ends the attempt as a transient failure: RETRY until nextAttemptInMs has passed. */
+export function scheduleRetry(db: Db, ref: AttemptRef & { error: TaskErrorValue; nextAttemptInMs: number }): Promise<boolean> {
+  return finishAttempt(db, ref, {
+    outcome: 'retry',
+    error: ref.error,
+    set: sql`status = 'RETRY', error = ${JSON.stringify(ref.error)}::jsonb,
+             message = ${`Attempt ${ref.attempt} failed: ${ref.error.message}`.slice(0, 2000)},
+             next_attempt_at = ${interval(ref.nextAttemptInMs)}`,
+  });
+}
+
+/** Ends the task in FAILURE for good and files it in the dead-letter table. */
+export function failTask(db: Db, ref: AttemptRef & { error: TaskErrorValue; retentionMs: number }): Promise<boolean> {
+  return finishAttempt(db, ref, {
+    outcome: 'failure',
+    error: ref.error,
+    deadLetter: true,
+    set: sql`status = 'FAILURE', error = ${JSON.stringify(ref.error)}::jsonb, message = ${ref.error.message.slice(0, 2000)},
+             finished_at = now(), next_attempt_at = null, expires_at = ${interval(ref.retentionMs)}`,
+  });
 }
 
 /**
  * Gives a running task back because its worker is shutting down: RETRY, due now, with one
  * more attempt allowed, since a deployment is not the task's fault.
  */
-export async function releaseTask(db: Db, ref: AttemptRef): Promise<boolean> {
-  const { rows } = await sql<{ id: string }>`
-    with t as (
-      update tasks
-         set status = 'RETRY', max_attempts = max_attempts + 1, next_attempt_at = now(), updated_at = now(),
-             message = 'Released by a worker shutting down; another worker takes it'
-       where id = ${ref.id} and attempt = ${ref.attempt} and status in ('STARTED', 'PROGRESS')
-   returning id, attempt
-    ), a as (
-      update task_attempts set finished_at = now(), outcome = 'released'
-        from t where task_attempts.task_id = t.id and task_attempts.attempt = t.attempt
-    )
-    select id from t`.execute(db);
-  return rows.length > 0;
+export function releaseTask(db: Db, ref: AttemptRef): Promise<boolean> {
+  return finishAttempt(db, ref, {
+    outcome: 'released',
+    set: sql`status = 'RETRY', max_attempts = max_attempts + 1, next_attempt_at = now(),
+             message = 'Released by a worker shutting down; another worker takes it'`,
+  });
 }
 
 /**
