@@ -27,8 +27,8 @@ export interface ReconcileReport {
 
 /**
  * One pass of the reconciler, which keeps Redis in step with Postgres (the truth):
- * - PENDING/RETRY tasks whose BullMQ job does not exist are enqueued again, keeping their
- *   remaining delay and priority.
+ * - PENDING/RETRY tasks whose BullMQ job does not exist, or sits in the failed set, are
+ *   enqueued again, keeping their remaining delay and priority.
  * - STARTED/PROGRESS tasks with no live lock are requeued when their job is gone, or when
  *   they have run past their hard limit; the next claim fences the lost attempt off (and
  *   fails the task if that attempt was its last).
@@ -41,29 +41,56 @@ export async function reconcileOnce(deps: ReconcilerDeps): Promise<ReconcileRepo
 
   for await (const page of pages(deps, ['PENDING', 'RETRY'], limit)) {
     report.checked += page.length;
-    const exists = await existence(deps.redis, page.map((t) => jobKey(prefix, t.queue, t.id)));
-    const missing = page.filter((_, i) => !exists[i]);
-    await deps.producer.enqueueMany(missing.map((t) => ({ id: t.id, task: t.task, queue: t.queue, delayMs: t.delay_ms, priority: t.priority })));
-    report.reenqueued += missing.length;
-    for (const t of missing) deps.logger.warn('re-enqueued a queued task whose job was missing', { task_id: t.id, status: t.status });
+    const states = await jobStates(deps.redis, prefix, page);
+    const lost = page.filter((_, i) => !states[i]!.exists || states[i]!.failed);
+    for (const [i, t] of page.entries()) if (states[i]!.exists && states[i]!.failed) await deps.producer.queue(t.queue).remove(t.id);
+    await deps.producer.enqueueMany(lost.map((t) => ({ id: t.id, task: t.task, queue: t.queue, delayMs: t.delay_ms, priority: t.priority })));
+    report.reenqueued += lost.length;
+    for (const t of lost) deps.logger.warn('re-enqueued a queued task whose job was missing or failed', { task_id: t.id, status: t.status });
   }
 
   for await (const page of pages(deps, ['STARTED', 'PROGRESS'], limit)) {
     report.checked += page.length;
-    const keys = page.flatMap((t) => [jobKey(prefix, t.queue, t.id), `${jobKey(prefix, t.queue, t.id)}:lock`]);
-    const exists = await existence(deps.redis, keys);
+    const states = await jobStates(deps.redis, prefix, page);
     for (const [i, t] of page.entries()) {
-      const [jobExists, locked] = [exists[2 * i], exists[2 * i + 1]];
+      const { exists, locked, failed } = states[i]!;
       if (locked) continue;
       const pastHardLimit = (t.running_ms ?? 0) > hardLimitOf(deps.policies, t.task) + deps.graceMs;
-      if (jobExists && !pastHardLimit) continue; // BullMQ's own stalled check will redeliver it.
-      if (jobExists) await deps.producer.queue(t.queue).remove(t.id);
+      // An active job without a lock is BullMQ's stalled check to redeliver, unless it is overdue.
+      if (exists && !failed && !pastHardLimit) continue;
+      if (exists) await deps.producer.queue(t.queue).remove(t.id);
       await deps.producer.enqueue({ id: t.id, task: t.task, queue: t.queue, priority: t.priority });
       report.requeuedRunning += 1;
-      deps.logger.warn('requeued a running task with no live lock', { task_id: t.id, job_existed: jobExists, running_ms: t.running_ms });
+      deps.logger.warn('requeued a running task with no live lock', { task_id: t.id, job_existed: exists, job_failed: failed, running_ms: t.running_ms });
     }
   }
   return report;
+}
+
+interface JobState {
+  exists: boolean;
+  locked: boolean;
+  /** In BullMQ's failed set: the runtime gave up on it (e.g. Postgres was down too long). */
+  failed: boolean;
+}
+
+/** Whether each task's job exists, is locked, and sits in the failed set: one round trip. */
+async function jobStates(redis: Redis, prefix: string, tasks: UnfinishedTask[]): Promise<JobState[]> {
+  if (tasks.length === 0) return [];
+  const pipeline = redis.pipeline();
+  for (const t of tasks) {
+    const key = jobKey(prefix, t.queue, t.id);
+    pipeline.exists(key);
+    pipeline.exists(`${key}:lock`);
+    pipeline.zscore(`${prefix}:${t.queue}:failed`, t.id);
+  }
+  const replies = (await pipeline.exec()) ?? [];
+  for (const [error] of replies) if (error) throw error;
+  return tasks.map((_, i) => ({
+    exists: replies[3 * i]![1] === 1,
+    locked: replies[3 * i + 1]![1] === 1,
+    failed: replies[3 * i + 2]![1] !== null,
+  }));
 }
 
 function hardLimitOf(policies: TaskPolicies, task: string): number {
@@ -83,16 +110,4 @@ async function* pages(deps: ReconcilerDeps, statuses: UnfinishedTask['status'][]
     if (page.length < limit) return;
     afterId = page[page.length - 1]!.id;
   }
-}
-
-/** EXISTS for many keys in one round trip. */
-async function existence(redis: Redis, keys: string[]): Promise<boolean[]> {
-  if (keys.length === 0) return [];
-  const pipeline = redis.pipeline();
-  for (const key of keys) pipeline.exists(key);
-  const replies = (await pipeline.exec()) ?? [];
-  return replies.map(([error, value]) => {
-    if (error) throw error;
-    return value === 1;
-  });
 }

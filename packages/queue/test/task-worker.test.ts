@@ -1,6 +1,7 @@
 import { TaskPolicies } from '@conveyor/contracts';
 import { type Database, revokeTask } from '@conveyor/db';
 import { TEST_REDIS_URL, deleteKeysWithPrefix, uniquePrefix, waitFor } from '@conveyor/testkit';
+import { Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { type Kysely, sql } from 'kysely';
 import {
@@ -176,6 +177,27 @@ describe('reconciler', () => {
     } finally {
       await w.close(5000);
       await producer.queue('monitoring').remove(fresh.id);
+    }
+  });
+});
+
+describe('reconciler and failed jobs', () => {
+  it('re-enqueues a queued task whose job BullMQ has failed', async () => {
+    const task = await addTask(db, tenantId, 'ping', {});
+    await enqueue(task.id, 'ping');
+    // A bare BullMQ worker that throws: the job lands in the failed set, the task stays PENDING.
+    const failing = new Worker('monitoring', async () => { throw new Error('infrastructure trouble'); }, { connection: workerRedis, prefix });
+    await waitFor(async () => ((await producer.queue('monitoring').getJobState(task.id)) === 'failed' ? true : undefined), 'the job to fail');
+    await failing.close();
+    await sql`update tasks set updated_at = now() - interval '1 minute' where id = ${task.id}`.execute(db);
+    const report = await reconcileOnce({ db, redis: producerRedis, producer, policies, logger: quietLogger(), graceMs: 10_000 });
+    expect(report.reenqueued).toBe(1);
+    expect(await producer.queue('monitoring').getJobState(task.id)).toBe('waiting');
+    const w = worker({ ping: async () => 'pong' });
+    try {
+      await waitFor(isStatus(task.id, 'SUCCESS'), 'the task to run');
+    } finally {
+      await w.close(5000);
     }
   });
 });
