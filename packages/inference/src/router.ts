@@ -1,0 +1,178 @@
+import type { Logger } from '@conveyor/observability';
+import { PermanentError } from '@conveyor/queue';
+import OpenAI from 'openai';
+import { z } from 'zod';
+import { InferenceUnavailableError } from './errors';
+import type { Price, Route } from './routes';
+
+export type ChatMessage = { role: 'system' | 'user' | 'assistant'; content: string };
+
+export interface InferenceRequest<T = unknown> {
+  task: string;
+  messages: ChatMessage[];
+  /** Ask for JSON matching this schema; the answer is validated (and repaired once). */
+  schema?: z.ZodType<T>;
+  signal?: AbortSignal;
+}
+
+export interface InferenceResult<T = string> {
+  content: string;
+  /** The parsed, validated JSON when a schema was given. */
+  data: T;
+  model_used: string;
+  token_count: number;
+  prompt_tokens: number;
+  completion_tokens: number;
+  cost_usd: number;
+  /** The provider's generation id(s), for reconciling with its bill. */
+  generation_id: string;
+}
+
+export interface RouterOptions {
+  client: OpenAI;
+  routes: Record<string, Route>;
+  prices: Record<string, Price>;
+  logger: Logger;
+}
+
+const FALLBACK_STATUSES = (status: number) => status === 404 || status === 408 || status === 409 || status === 429 || status >= 500;
+
+/** Estimated tokens of a prompt: four characters a token, the usual rule of thumb. */
+export function estimateTokens(messages: ChatMessage[]): number {
+  return Math.ceil(messages.reduce((n, m) => n + m.content.length + 8, 0) / 4);
+}
+
+/**
+ * Routes a task's LLM call to its model through the openai SDK (retries off: the router
+ * decides), falling back along the chain on 429, 5xx, timeouts and lost connections, never
+ * on 400/401/403 (those are PermanentError). Each call returns the model used, tokens and
+ * cost: the provider's own figure when it sends one (OpenRouter's usage.cost), else tokens
+ * times the price table.
+ */
+export class InferenceRouter {
+  constructor(private readonly options: RouterOptions) {}
+
+  route(task: string): Route {
+    const route = this.options.routes[task];
+    if (!route) throw new PermanentError(`no inference route for task "${task}"`);
+    return route;
+  }
+
+  chain(task: string): string[] {
+    const route = this.route(task);
+    return [route.model, ...route.fallbacks];
+  }
+
+  /** The most a call can cost: the prompt estimate plus max_tokens at the dearest model of the chain. */
+  worstCaseCostUsd(task: string, messages: ChatMessage[], attempts = 1): number {
+    const promptTokens = estimateTokens(messages);
+    const { maxTokens } = this.route(task);
+    const costs = this.chain(task).map((model) => this.priceOf(model, promptTokens, maxTokens));
+    return Math.max(...costs) * attempts;
+  }
+
+  private priceOf(model: string, promptTokens: number, completionTokens: number): number {
+    const price = this.options.prices[model];
+    if (!price) throw new PermanentError(`no price for model "${model}": refusing to call it (a model is never charged at zero)`);
+    return (promptTokens * price.prompt + completionTokens * price.completion) / 1e6;
+  }
+
+  /**
+   * Checks every routed model against the provider's model list; throws naming the ones
+   * missing. Returns false (and checks nothing) when the list cannot be fetched.
+   */
+  async verifyModels(): Promise<boolean> {
+    let available: Set<string>;
+    try {
+      available = new Set<string>();
+      for await (const model of this.options.client.models.list()) available.add(model.id);
+    } catch (error) {
+      this.options.logger.warn('could not fetch the provider model list; routes not checked', { error });
+      return false;
+    }
+    const missing = [...new Set(Object.values(this.options.routes).flatMap((r) => [r.model, ...r.fallbacks]))].filter((m) => !available.has(m));
+    if (missing.length) throw new Error(`routed models missing from the provider: ${missing.join(', ')}`);
+    return true;
+  }
+
+  async complete<T = string>(request: InferenceRequest<T>): Promise<InferenceResult<T>> {
+    const route = this.route(request.task);
+    const first = await this.callChain(request, route, request.messages);
+    if (!request.schema) return { ...first, data: first.content as T };
+    const parsed = parseJson(first.content, request.schema);
+    if (parsed.success) return { ...first, data: parsed.data };
+    // One repair round: show the model its answer and what is wrong with it.
+    this.options.logger.warn('model answer did not match its schema; asking for a repair once', { task: request.task, model: first.model_used });
+    const repairMessages: ChatMessage[] = [
+      ...request.messages,
+      { role: 'assistant', content: first.content },
+      { role: 'user', content: `That answer is not valid: ${parsed.error}. Reply again with only the JSON object, matching the schema exactly.` },
+    ];
+    const second = await this.callChain(request, route, repairMessages);
+    const total = {
+      ...second,
+      token_count: first.token_count + second.token_count,
+      prompt_tokens: first.prompt_tokens + second.prompt_tokens,
+      completion_tokens: first.completion_tokens + second.completion_tokens,
+      cost_usd: first.cost_usd + second.cost_usd,
+      generation_id: `${first.generation_id},${second.generation_id}`,
+    };
+    const repaired = parseJson(second.content, request.schema);
+    if (!repaired.success) {
+      throw Object.assign(new InferenceUnavailableError(`model answer invalid after one repair: ${repaired.error}`), { spent: total });
+    }
+    return { ...total, data: repaired.data };
+  }
+
+  private async callChain<T>(request: InferenceRequest<T>, route: Route, messages: ChatMessage[]): Promise<Omit<InferenceResult<never>, 'data'>> {
+    const responseFormat = request.schema
+      ? { type: 'json_schema' as const, json_schema: { name: request.task, strict: true, schema: z.toJSONSchema(request.schema, { io: 'input' }) as Record<string, unknown> } }
+      : undefined;
+    let lastError: unknown;
+    let retryAfterMs: number | undefined;
+    for (const model of [route.model, ...route.fallbacks]) {
+      try {
+        const response = await this.options.client.chat.completions.create(
+          { model, messages, max_tokens: route.maxTokens, temperature: route.temperature, ...(responseFormat ? { response_format: responseFormat } : {}) },
+          { signal: request.signal },
+        );
+        const usage = response.usage as (OpenAI.CompletionUsage & { cost?: number }) | undefined;
+        const promptTokens = usage?.prompt_tokens ?? estimateTokens(messages);
+        const completionTokens = usage?.completion_tokens ?? 0;
+        const modelUsed = response.model || model;
+        const cost = typeof usage?.cost === 'number' ? usage.cost : this.priceOf(this.options.prices[modelUsed] ? modelUsed : model, promptTokens, completionTokens);
+        return {
+          content: response.choices[0]?.message?.content ?? '',
+          model_used: modelUsed,
+          prompt_tokens: promptTokens,
+          completion_tokens: completionTokens,
+          token_count: promptTokens + completionTokens,
+          cost_usd: cost,
+          generation_id: response.id,
+        };
+      } catch (error) {
+        if (request.signal?.aborted) throw error;
+        if (error instanceof OpenAI.APIError && error.status !== undefined && !FALLBACK_STATUSES(error.status)) {
+          throw new PermanentError(`${model} refused the request (${error.status}): ${error.message}`, `PROVIDER_${error.status}`);
+        }
+        const status = error instanceof OpenAI.APIError ? error.status : undefined;
+        const retryAfter = error instanceof OpenAI.APIError ? Number(error.headers?.get('retry-after')) : NaN;
+        if (Number.isFinite(retryAfter)) retryAfterMs = Math.max(retryAfterMs ?? 0, retryAfter * 1000);
+        this.options.logger.warn('model call failed; trying the next in the chain', { task: request.task, model, status: status ?? 'connection' });
+        lastError = error;
+      }
+    }
+    throw new InferenceUnavailableError(`every model for "${request.task}" failed; last: ${lastError instanceof Error ? lastError.message : String(lastError)}`, retryAfterMs);
+  }
+}
+
+function parseJson<T>(content: string, schema: z.ZodType<T>): { success: true; data: T } | { success: false; error: string } {
+  let value: unknown;
+  try {
+    value = JSON.parse(content);
+  } catch {
+    return { success: false, error: 'it is not JSON' };
+  }
+  const parsed = schema.safeParse(value);
+  return parsed.success ? { success: true, data: parsed.data } : { success: false, error: parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ') };
+}

@@ -1,0 +1,48 @@
+import { LlmSimulator, valueFromSchema } from '../src';
+
+describe('LlmSimulator', () => {
+  const sim = new LlmSimulator();
+  let base: string;
+  beforeAll(async () => (base = await sim.listen()));
+  afterAll(() => sim.close());
+
+  const chat = (body: object, headers: Record<string, string> = { authorization: 'Bearer k' }) =>
+    fetch(`${base}/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
+
+  it('answers deterministically with usage and cost', async () => {
+    const body = { model: 'openai/gpt-4o-mini', messages: [{ role: 'user', content: 'hello' }], max_tokens: 5 };
+    const a = (await (await chat(body)).json()) as { choices: { message: { content: string } }[]; usage: { completion_tokens: number; cost: number } };
+    const b = (await (await chat(body)).json()) as typeof a;
+    expect(a.choices[0]!.message.content).toBe(b.choices[0]!.message.content);
+    expect(a.usage.completion_tokens).toBeLessThanOrEqual(5);
+    expect(a.usage.cost).toBeGreaterThan(0);
+  });
+
+  it('speaks the protocol errors: 401 without a key, 404 for an unknown model, injected faults a set number of times', async () => {
+    expect((await chat({ model: 'openai/gpt-4o-mini', messages: [{ role: 'user', content: 'x' }] }, {})).status).toBe(401);
+    expect((await chat({ model: 'nobody/nothing', messages: [{ role: 'user', content: 'x' }] })).status).toBe(404);
+    await fetch(`${base.replace('/v1', '')}/__sim/faults`, { method: 'POST', body: JSON.stringify({ model: 'openai/gpt-4o-mini', fault: { status: 429, retryAfterSeconds: 3, times: 1 } }) });
+    const limited = await chat({ model: 'openai/gpt-4o-mini', messages: [{ role: 'user', content: 'x' }] });
+    expect(limited.status).toBe(429);
+    expect(limited.headers.get('retry-after')).toBe('3');
+    expect((await chat({ model: 'openai/gpt-4o-mini', messages: [{ role: 'user', content: 'x' }] })).status).toBe(200);
+  });
+
+  it('lists its models with prices', async () => {
+    const list = (await (await fetch(`${base}/models`)).json()) as { data: { id: string }[] };
+    expect(list.data.map((m) => m.id)).toContain('anthropic/claude-3-haiku');
+  });
+});
+
+describe('valueFromSchema', () => {
+  it('satisfies enums, bounds, required objects and arrays', () => {
+    const value = valueFromSchema(
+      { type: 'object', properties: { kind: { enum: ['a', 'b'] }, score: { type: 'integer', minimum: 0, maximum: 10 }, tags: { type: 'array', items: { type: 'string' }, minItems: 3 } } },
+      42,
+    ) as { kind: string; score: number; tags: string[] };
+    expect(['a', 'b']).toContain(value.kind);
+    expect(value.score).toBeGreaterThanOrEqual(0);
+    expect(value.score).toBeLessThanOrEqual(10);
+    expect(value.tags).toHaveLength(3);
+  });
+});
