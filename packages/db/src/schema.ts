@@ -13,6 +13,8 @@ export interface TenantsTable {
   name: string;
   plan: Plan;
   created_at: Timestamp;
+  /** Billing periods are calendar months counted from this instant. */
+  billing_anchor: Timestamp;
 }
 
 export interface ApiKeysTable {
@@ -78,7 +80,65 @@ export interface DeadLettersTable {
   failed_at: Timestamp;
 }
 
+/** Money columns are numeric: pg returns them as strings, to keep every digit. */
+type Money = ColumnType<string, string | number, string | number>;
+
+export interface TenantBudgetsTable {
+  tenant_id: string;
+  period_start: Timestamp;
+  cap_usd: Money;
+  spent_usd: Money;
+  reserved_usd: Money;
+  alerted_pct: Generated<number>;
+}
+
+export interface BudgetReservationsTable {
+  id: Generated<string>;
+  tenant_id: string;
+  period_start: Timestamp;
+  task_id: string | null;
+  amount_usd: Money;
+  status: Generated<'held' | 'settled' | 'released' | 'expired'>;
+  created_at: Timestamp;
+  expires_at: Timestamp;
+}
+
+export interface UsageTrackingTable {
+  id: Generated<string>;
+  tenant_id: string;
+  task_id: string | null;
+  action_type: string;
+  campaign_id: string | null;
+  model_used: string;
+  prompt_tokens: number;
+  completion_tokens: number;
+  cost_usd: Money;
+  generation_id: string | null;
+  created_at: Timestamp;
+}
+
+export interface ConversationsTable {
+  id: Generated<string>;
+  tenant_id: string;
+  campaign_id: string | null;
+  created_at: Timestamp;
+}
+
+export interface ChatMessagesTable {
+  id: Generated<string>;
+  conversation_id: string;
+  role: 'user' | 'assistant';
+  content: string;
+  task_id: string | null;
+  created_at: Timestamp;
+}
+
 export interface Database {
+  tenant_budgets: TenantBudgetsTable;
+  budget_reservations: BudgetReservationsTable;
+  usage_tracking: UsageTrackingTable;
+  conversations: ConversationsTable;
+  chat_messages: ChatMessagesTable;
   tenants: TenantsTable;
   api_keys: ApiKeysTable;
   tasks: TasksTable;

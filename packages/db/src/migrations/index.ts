@@ -1,6 +1,7 @@
 import type { Migration } from 'kysely';
 import * as m0001 from './2026_11_25_0001_tenants_keys_tasks';
 import * as m0002 from './2026_11_25_0002_lifecycle';
+import * as m0003 from './2026_11_25_0003_budgets';
 
 /**
  * Every migration, in order. Listed by hand rather than read from the directory so that
@@ -9,4 +10,5 @@ import * as m0002 from './2026_11_25_0002_lifecycle';
 export const MIGRATIONS: Record<string, Migration> = {
   '2026_11_25_0001_tenants_keys_tasks': m0001,
   '2026_11_25_0002_lifecycle': m0002,
+  '2026_11_25_0003_budgets': m0003,
 };

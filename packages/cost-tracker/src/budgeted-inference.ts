@@ -1,0 +1,59 @@
+import type { InferenceRequest, InferenceResult, InferenceRouter } from '@conveyor/inference';
+import { PermanentError } from '@conveyor/queue';
+import type { CostTracker } from './cost-tracker';
+
+export interface BudgetedCall<T> extends InferenceRequest<T> {
+  tenantId: string;
+  taskId?: string;
+  /** What usage_tracking files the call under (the task name). */
+  actionType: string;
+  campaignId?: string | null;
+  /** Milliseconds after which a reservation of a crashed worker is freed. */
+  reservationTtlMs?: number;
+}
+
+/**
+ * Every LLM call of a task, with its budget: reserve the worst case first (the prompt
+ * estimate plus max_tokens at the dearest model of the chain, twice when a repair round may
+ * follow), call, settle the actual cost, release on failure. A reservation that does not fit
+ * fails the task at once with PLAN_LIMIT_REACHED.
+ */
+export class BudgetedInference {
+  constructor(
+    private readonly router: InferenceRouter,
+    private readonly tracker: CostTracker,
+  ) {}
+
+  async complete<T>(call: BudgetedCall<T>): Promise<InferenceResult<T>> {
+    const worstCase = this.router.worstCaseCostUsd(call.task, call.messages, call.schema ? 2 : 1);
+    const reservation = await this.tracker.reserve(call.tenantId, worstCase, { taskId: call.taskId, ttlMs: call.reservationTtlMs ?? 15 * 60_000 });
+    if (!reservation) {
+      throw new PermanentError(`the plan's spending cap leaves no room for this call (up to $${worstCase.toFixed(4)})`, 'PLAN_LIMIT_REACHED');
+    }
+    let result: InferenceResult<T>;
+    try {
+      result = await this.router.complete(call);
+    } catch (error) {
+      // A failed repair still spent money: settle what it cost; anything else costs nothing.
+      const spent = (error as { spent?: Omit<InferenceResult<T>, 'data'> }).spent;
+      if (spent) await this.tracker.settle(reservation, this.usageOf(call, spent));
+      else await this.tracker.release(reservation);
+      throw error;
+    }
+    await this.tracker.settle(reservation, this.usageOf(call, result));
+    return result;
+  }
+
+  private usageOf<T>(call: BudgetedCall<T>, result: Omit<InferenceResult<T>, 'data'>) {
+    return {
+      taskId: call.taskId,
+      actionType: call.actionType,
+      campaignId: call.campaignId,
+      modelUsed: result.model_used,
+      promptTokens: result.prompt_tokens,
+      completionTokens: result.completion_tokens,
+      costUsd: result.cost_usd,
+      generationId: result.generation_id,
+    };
+  }
+}

@@ -1,0 +1,200 @@
+import type { Database, Plan } from '@conveyor/db';
+import type { Logger } from '@conveyor/observability';
+import { type Kysely, sql } from 'kysely';
+import { Counter, type Registry } from 'prom-client';
+import { ALERT_THRESHOLDS_PCT, PLAN_CAPS_USD } from './plans';
+
+export interface Reservation {
+  id: string;
+  tenantId: string;
+  amountUsd: number;
+}
+
+/** One LLM call as usage_tracking records it. */
+export interface UsageRecord {
+  taskId?: string | null;
+  actionType: string;
+  campaignId?: string | null;
+  modelUsed: string;
+  promptTokens: number;
+  completionTokens: number;
+  costUsd: number;
+  generationId?: string | null;
+}
+
+export interface UsageSummary {
+  plan: Plan;
+  period_start: string;
+  period_end: string;
+  cap_usd: number;
+  spent_usd: number;
+  reserved_usd: number;
+  remaining_usd: number;
+  by_action: { action_type: string; calls: number; cost_usd: number }[];
+}
+
+const periodOf = sql`conveyor_period_start(t.billing_anchor, now())`;
+
+/**
+ * Budgets that cannot be overspent: before an LLM call, reserve() adds the worst-case cost to
+ * the tenant's reserved amount with one conditional UPDATE (spent + reserved + amount ≤ cap),
+ * so concurrent reservations serialise on the budget row and never pass the cap together.
+ * settle() moves the actual cost to spent and frees the rest; release() frees it all;
+ * expireStale() frees reservations whose worker died. Periods come from Postgres' clock.
+ */
+export class CostTracker {
+  private readonly crossings: Counter<'threshold'>;
+
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly logger: Logger,
+    registry?: Registry,
+    private readonly caps: Record<Plan, number> = PLAN_CAPS_USD,
+  ) {
+    this.crossings = new Counter({
+      name: 'conveyor_budget_threshold_crossings_total',
+      help: 'Tenants crossing 50/80/100 % of their plan cap (once per period each)',
+      labelNames: ['threshold'],
+      registers: registry ? [registry] : [],
+    });
+  }
+
+  /** Makes sure the tenant's budget row for the current period exists. */
+  private async ensurePeriod(tenantId: string): Promise<void> {
+    await sql`
+      insert into tenant_budgets (tenant_id, period_start, cap_usd)
+      select t.id, ${periodOf}, case t.plan when 'trial' then ${this.caps.trial}::numeric when 'starter' then ${this.caps.starter}::numeric else ${this.caps.growth}::numeric end
+        from tenants t where t.id = ${tenantId}
+      on conflict do nothing`.execute(this.db);
+  }
+
+  /** Reserves amountUsd, or returns undefined when it does not fit under the cap. */
+  async reserve(tenantId: string, amountUsd: number, options: { taskId?: string; ttlMs: number }): Promise<Reservation | undefined> {
+    await this.ensurePeriod(tenantId);
+    const attempt = async () => {
+      const { rows } = await sql<{ id: string }>`
+        with b as (
+          update tenant_budgets tb set reserved_usd = tb.reserved_usd + ${amountUsd}::numeric
+            from tenants t
+           where tb.tenant_id = ${tenantId} and t.id = tb.tenant_id and tb.period_start = ${periodOf}
+             and tb.spent_usd + tb.reserved_usd + ${amountUsd}::numeric <= tb.cap_usd
+       returning tb.tenant_id, tb.period_start
+        )
+        insert into budget_reservations (tenant_id, period_start, task_id, amount_usd, expires_at)
+        select tenant_id, period_start, ${options.taskId ?? null}::uuid, ${amountUsd}::numeric, now() + ${options.ttlMs} * interval '1 millisecond' from b
+        returning id`.execute(this.db);
+      return rows[0];
+    };
+    let row = await attempt();
+    // Refused: reservations of crashed workers may be holding budget; free them and look again.
+    if (!row && (await this.expireStale(tenantId)) > 0) row = await attempt();
+    return row ? { id: row.id, tenantId, amountUsd } : undefined;
+  }
+
+  /** Records the call's actual cost, frees what was reserved beyond it, and logs threshold crossings. */
+  async settle(reservation: Reservation, usage: UsageRecord): Promise<void> {
+    const budget = await this.db.transaction().execute(async (trx) => {
+      const held = await trx.selectFrom('budget_reservations').select(['status', 'amount_usd']).where('id', '=', reservation.id).forUpdate().executeTakeFirstOrThrow();
+      if (held.status === 'settled' || held.status === 'released') throw new Error(`reservation ${reservation.id} was already ${held.status}`);
+      await trx.updateTable('budget_reservations').set({ status: 'settled' }).where('id', '=', reservation.id).execute();
+      // An expired reservation no longer counts in reserved_usd; the money was spent all the same.
+      const freed = held.status === 'held' ? held.amount_usd : '0';
+      // Matched through the reservation row: period_start has microseconds a JS Date would lose.
+      const updated = await sql<{ spent_usd: string; cap_usd: string; alerted_pct: number }>`
+        update tenant_budgets tb set spent_usd = tb.spent_usd + ${usage.costUsd}::numeric, reserved_usd = greatest(0, tb.reserved_usd - ${freed}::numeric)
+          from budget_reservations r
+         where r.id = ${reservation.id} and tb.tenant_id = r.tenant_id and tb.period_start = r.period_start
+     returning tb.spent_usd, tb.cap_usd, tb.alerted_pct`.execute(trx);
+      await trx
+        .insertInto('usage_tracking')
+        .values({
+          tenant_id: reservation.tenantId,
+          task_id: usage.taskId ?? null,
+          action_type: usage.actionType,
+          campaign_id: usage.campaignId ?? null,
+          model_used: usage.modelUsed,
+          prompt_tokens: usage.promptTokens,
+          completion_tokens: usage.completionTokens,
+          cost_usd: usage.costUsd,
+          generation_id: usage.generationId ?? null,
+        })
+        .execute();
+      return updated.rows[0]!;
+    });
+    await this.noteThresholds(reservation, budget);
+  }
+
+  /** Frees a reservation whose call did not happen or cost nothing. */
+  async release(reservation: Reservation): Promise<void> {
+    await sql`
+      with r as (
+        update budget_reservations set status = 'released' where id = ${reservation.id} and status = 'held' returning tenant_id, period_start, amount_usd
+      )
+      update tenant_budgets tb set reserved_usd = greatest(0, tb.reserved_usd - r.amount_usd)
+        from r where tb.tenant_id = r.tenant_id and tb.period_start = r.period_start`.execute(this.db);
+  }
+
+  /** Frees reservations past their expiry (their worker crashed); returns how many. */
+  async expireStale(tenantId?: string): Promise<number> {
+    const { rows } = await sql<{ n: number }>`
+      with r as (
+        update budget_reservations set status = 'expired'
+         where status = 'held' and expires_at < now() ${tenantId ? sql`and tenant_id = ${tenantId}` : sql``}
+     returning tenant_id, period_start, amount_usd
+      ), s as (
+        select tenant_id, period_start, sum(amount_usd) as amount, count(*) as n from r group by tenant_id, period_start
+      ), u as (
+        update tenant_budgets tb set reserved_usd = greatest(0, tb.reserved_usd - s.amount)
+          from s where tb.tenant_id = s.tenant_id and tb.period_start = s.period_start
+      )
+      select coalesce(sum(n), 0)::int as n from s`.execute(this.db);
+    return rows[0]?.n ?? 0;
+  }
+
+  private async noteThresholds(reservation: Reservation, budget: { spent_usd: string; cap_usd: string; alerted_pct: number }): Promise<void> {
+    const tenantId = reservation.tenantId;
+    const pct = (Number(budget.spent_usd) / Number(budget.cap_usd)) * 100;
+    const crossed = ALERT_THRESHOLDS_PCT.filter((t) => pct >= t && t > budget.alerted_pct);
+    const highest = crossed[crossed.length - 1];
+    if (highest === undefined) return;
+    // Compare-and-set, so that of several concurrent settles only one reports a crossing.
+    const result = await sql`
+      update tenant_budgets tb set alerted_pct = ${highest}
+        from budget_reservations r
+       where r.id = ${reservation.id} and tb.tenant_id = r.tenant_id and tb.period_start = r.period_start and tb.alerted_pct < ${highest}`.execute(this.db);
+    if (!result.numAffectedRows) return;
+    for (const threshold of crossed) {
+      this.crossings.inc({ threshold: String(threshold) });
+      this.logger.warn('tenant crossed a budget threshold', { tenant_id: tenantId, threshold_pct: threshold, spent_usd: Number(budget.spent_usd), cap_usd: Number(budget.cap_usd) });
+    }
+  }
+
+  /** Spend this billing period: total, by action, reserved, remaining, cap. */
+  async usage(tenantId: string): Promise<UsageSummary> {
+    await this.ensurePeriod(tenantId);
+    const budget = await sql<{ plan: Plan; period_start: Date; period_end: Date; cap_usd: string; spent_usd: string; reserved_usd: string }>`
+      select t.plan, tb.period_start, tb.period_start + interval '1 month' as period_end, tb.cap_usd, tb.spent_usd, tb.reserved_usd
+        from tenant_budgets tb join tenants t on t.id = tb.tenant_id
+       where tb.tenant_id = ${tenantId} and tb.period_start = ${periodOf}`.execute(this.db);
+    const b = budget.rows[0]!;
+    const byAction = await this.db
+      .selectFrom('usage_tracking')
+      .select(['action_type', sql<number>`count(*)::int`.as('calls'), sql<string>`sum(cost_usd)`.as('cost_usd')])
+      .where('tenant_id', '=', tenantId)
+      .where('created_at', '>=', b.period_start)
+      .groupBy('action_type')
+      .orderBy('action_type')
+      .execute();
+    const [cap, spent, reserved] = [Number(b.cap_usd), Number(b.spent_usd), Number(b.reserved_usd)];
+    return {
+      plan: b.plan,
+      period_start: b.period_start.toISOString(),
+      period_end: b.period_end.toISOString(),
+      cap_usd: cap,
+      spent_usd: spent,
+      reserved_usd: reserved,
+      remaining_usd: Math.max(0, cap - spent - reserved),
+      by_action: byAction.map((a) => ({ action_type: a.action_type, calls: a.calls, cost_usd: Number(a.cost_usd) })),
+    };
+  }
+}
