@@ -1,5 +1,6 @@
 import { apiEnvSchema, loadConfigOrExit } from '@conveyor/config';
 import { TaskPolicies } from '@conveyor/contracts';
+import { CostTracker } from '@conveyor/cost-tracker';
 import { createDb } from '@conveyor/db';
 import { createLogger, createMetricsRegistry, exitOnStartupFailure, onShutdownSignal } from '@conveyor/observability';
 import { TaskEventPublisher, TaskProducer, createProducerRedis, createWorkerRedis } from '@conveyor/queue';
@@ -16,6 +17,7 @@ const subscriber = createWorkerRedis(env.REDIS_URL);
 subscriber.on('error', () => undefined);
 const producer = new TaskProducer(redis, env.BULLMQ_PREFIX);
 const hub = new TaskEventHub(subscriber, env.BULLMQ_PREFIX, logger);
+const registry = createMetricsRegistry('api');
 const app = createServer({
   db,
   redis,
@@ -24,7 +26,8 @@ const app = createServer({
   hub,
   policies: new TaskPolicies(env.TASK_OVERRIDES),
   logger,
-  registry: createMetricsRegistry('api'),
+  registry,
+  costs: new CostTracker(db, logger, registry),
   bodyLimitBytes: env.API_BODY_LIMIT_BYTES,
   batchBodyLimitBytes: env.API_BATCH_BODY_LIMIT_BYTES,
   retryAfterSeconds: env.API_RETRY_AFTER_SECONDS,

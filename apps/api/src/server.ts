@@ -1,4 +1,5 @@
 import type { TaskPolicies } from '@conveyor/contracts';
+import type { CostTracker } from '@conveyor/cost-tracker';
 import type { Database } from '@conveyor/db';
 import { type Logger, createHttpMetrics } from '@conveyor/observability';
 import type { TaskEventPublisher, TaskProducer } from '@conveyor/queue';
@@ -15,6 +16,7 @@ import { healthRouter } from './routes/health';
 import { taskActionsRouter } from './routes/task-actions';
 import { taskEventsRouter } from './routes/task-events';
 import { tasksRouter } from './routes/tasks';
+import { usageRouter } from './routes/usage';
 import type { TaskEventHub } from './task-event-hub';
 
 export interface ServerDeps {
@@ -24,6 +26,7 @@ export interface ServerDeps {
   events: TaskEventPublisher;
   hub: TaskEventHub;
   policies: TaskPolicies;
+  costs: CostTracker;
   logger: Logger;
   registry: Registry;
   bodyLimitBytes: number;
@@ -55,6 +58,7 @@ export function createServer(deps: ServerDeps): Express {
   v1.use(taskEventsRouter({ db: deps.db, hub: deps.hub, pollMs: deps.eventsPollMs }));
   v1.use(taskActionsRouter(deps));
   v1.use(tasksRouter(deps));
+  v1.use(usageRouter(deps.costs));
   app.use('/api/v1', v1);
 
   app.use(notFound);

@@ -2,6 +2,7 @@ import { PassThrough } from 'node:stream';
 import { type Database, createDb, createAdminKey, createTenantWithKey, migrateUrl, schemaFingerprint } from '@conveyor/db';
 import { type Logger, createLogger, createMetricsRegistry } from '@conveyor/observability';
 import { TaskPolicies } from '@conveyor/contracts';
+import { CostTracker } from '@conveyor/cost-tracker';
 import { TaskEventPublisher, TaskProducer, createProducerRedis, createWorkerRedis } from '@conveyor/queue';
 import { TEST_REDIS_URL, createTestDatabase, deleteKeysWithPrefix, uniquePrefix, waitFor } from '@conveyor/testkit';
 import type { Express } from 'express';
@@ -45,6 +46,7 @@ export async function startHarness(overrides: { redisUrl?: string; databaseUrl?:
   const app = createServer({
     db: appDb, redis, producer, events, hub, logger: quietLogger(), registry: createMetricsRegistry('api-test'),
     policies: overrides.policies ?? new TaskPolicies(),
+    costs: new CostTracker(appDb, quietLogger()),
     bodyLimitBytes: 10_000, batchBodyLimitBytes: 200_000, retryAfterSeconds: 7, eventsPollMs: 200,
   });
   return {
