@@ -1,5 +1,5 @@
+import { createBudgetedInferenceFromEnv } from '@conveyor/cost-tracker';
 import { runWorkerApp } from '@conveyor/queue';
+import { analysisHandlers } from './handlers';
 
-// The analysis queue has no tasks in the catalog yet; the worker runs, consumes its queue
-// and reports health, and gains handlers as its tasks are added to the catalog.
-runWorkerApp({ queue: 'analysis', handlers: {}, defaultPort: 9402 });
+runWorkerApp({ queue: 'analysis', defaultPort: 9402, handlers: async (deps) => analysisHandlers(await createBudgetedInferenceFromEnv(deps.service, deps)) });

@@ -1,5 +1,5 @@
+import { createBudgetedInferenceFromEnv } from '@conveyor/cost-tracker';
 import { runWorkerApp } from '@conveyor/queue';
+import { generationHandlers } from './handlers';
 
-// The generation queue has no tasks in the catalog yet; the worker runs, consumes its queue
-// and reports health, and gains handlers as its tasks are added to the catalog.
-runWorkerApp({ queue: 'generation', handlers: {}, defaultPort: 9403 });
+runWorkerApp({ queue: 'generation', defaultPort: 9403, handlers: async (deps) => generationHandlers(await createBudgetedInferenceFromEnv(deps.service, deps), deps.db) });

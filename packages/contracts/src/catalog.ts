@@ -1,6 +1,8 @@
 import type { z } from 'zod';
 import type { TaskDefinition } from './define-task';
 import type { QueueName } from './queues';
+import { classifyArchetype, extractPatterns, scorePost } from './tasks/analysis';
+import { generateDraft, processChatMessage } from './tasks/generation';
 import { ping, testTask } from './tasks/monitoring';
 
 /**
@@ -10,6 +12,11 @@ import { ping, testTask } from './tasks/monitoring';
 export const TASK_CATALOG = {
   [ping.name]: ping,
   [testTask.name]: testTask,
+  [classifyArchetype.name]: classifyArchetype,
+  [scorePost.name]: scorePost,
+  [extractPatterns.name]: extractPatterns,
+  [generateDraft.name]: generateDraft,
+  [processChatMessage.name]: processChatMessage,
 } as const;
 
 export type TaskName = keyof typeof TASK_CATALOG;

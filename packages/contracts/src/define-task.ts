@@ -20,9 +20,10 @@ export interface TaskDefinition<
   Name extends string = string,
   Payload extends z.ZodType = z.ZodType,
   Result extends z.ZodType = z.ZodType,
+  Queue extends QueueName = QueueName,
 > {
   name: Name;
-  queue: QueueName;
+  queue: Queue;
   description: string;
   payload: Payload;
   result: Result;
@@ -38,9 +39,9 @@ export const PLATFORM_DEFAULTS: TaskPolicy = {
 };
 
 /** Declares a task; unspecified defaults come from the platform's. */
-export function defineTask<Name extends string, Payload extends z.ZodType, Result extends z.ZodType>(
-  definition: Omit<TaskDefinition<Name, Payload, Result>, 'defaults'> & { defaults?: Partial<TaskPolicy> },
-): TaskDefinition<Name, Payload, Result> {
+export function defineTask<Name extends string, Payload extends z.ZodType, Result extends z.ZodType, Queue extends QueueName>(
+  definition: Omit<TaskDefinition<Name, Payload, Result, Queue>, 'defaults'> & { defaults?: Partial<TaskPolicy> },
+): TaskDefinition<Name, Payload, Result, Queue> {
   const defaults = { ...PLATFORM_DEFAULTS, ...definition.defaults };
   if (defaults.hardTimeoutMs < defaults.softTimeoutMs) {
     throw new Error(`task ${definition.name}: hardTimeoutMs must not be below softTimeoutMs`);

@@ -7,3 +7,5 @@ export * from './api';
 export * from './job-data';
 export * from './task-event';
 export { ping, testTask } from './tasks/monitoring';
+export { ARCHETYPES, classifyArchetype, scorePost, extractPatterns } from './tasks/analysis';
+export { generateDraft, processChatMessage } from './tasks/generation';

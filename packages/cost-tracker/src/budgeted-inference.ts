@@ -22,11 +22,12 @@ export class BudgetedInference {
   constructor(
     private readonly router: InferenceRouter,
     private readonly tracker: CostTracker,
+    private readonly reservationTtlMs = 15 * 60_000,
   ) {}
 
   async complete<T>(call: BudgetedCall<T>): Promise<InferenceResult<T>> {
     const worstCase = this.router.worstCaseCostUsd(call.task, call.messages, call.schema ? 2 : 1);
-    const reservation = await this.tracker.reserve(call.tenantId, worstCase, { taskId: call.taskId, ttlMs: call.reservationTtlMs ?? 15 * 60_000 });
+    const reservation = await this.tracker.reserve(call.tenantId, worstCase, { taskId: call.taskId, ttlMs: call.reservationTtlMs ?? this.reservationTtlMs });
     if (!reservation) {
       throw new PermanentError(`the plan's spending cap leaves no room for this call (up to $${worstCase.toFixed(4)})`, 'PLAN_LIMIT_REACHED');
     }

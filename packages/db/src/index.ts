@@ -10,3 +10,4 @@ export * from './tasks/revoke';
 export * from './dead-letters';
 export * from './maintenance';
 export { isDatabaseUnavailable } from './unavailable';
+export * from './conversations';

@@ -15,4 +15,4 @@ export { runTaskJob, type RunTaskDeps, type RunOutcome } from './run-task-job';
 export { withDbRetry } from './with-db-retry';
 export { TaskWorker, type TaskWorkerOptions } from './task-worker';
 export { reconcileOnce, type ReconcilerDeps, type ReconcileReport } from './reconciler';
-export { runWorkerApp, type WorkerAppOptions } from './worker-app';
+export { runWorkerApp, type WorkerAppOptions, type WorkerAppDeps } from './worker-app';

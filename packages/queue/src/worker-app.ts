@@ -1,23 +1,34 @@
 import { loadConfigOrExit, workerEnvSchema } from '@conveyor/config';
 import { type QueueName, TaskPolicies } from '@conveyor/contracts';
-import { createDb } from '@conveyor/db';
+import { type Database, createDb } from '@conveyor/db';
 import {
   createLogger,
   createMetricsRegistry,
+  type Logger,
   createTaskMetrics,
   exitOnStartupFailure,
   onShutdownSignal,
   startHealthServer,
 } from '@conveyor/observability';
-import { sql } from 'kysely';
+import { type Kysely, sql } from 'kysely';
+import type { Registry } from 'prom-client';
 import type { QueueHandlers } from './handlers';
 import { checkEvictionPolicy, createWorkerRedis } from './redis';
 import { TaskEventPublisher } from './task-events';
 import { TaskWorker } from './task-worker';
 
+/** What a worker app's handlers may need from the runtime's own connections. */
+export interface WorkerAppDeps {
+  db: Kysely<Database>;
+  logger: Logger;
+  registry: Registry;
+  service: string;
+}
+
 export interface WorkerAppOptions<Q extends QueueName> {
   queue: Q;
-  handlers: QueueHandlers<Q>;
+  /** The handlers, or a function that builds them from the app's connections (at start, before any job). */
+  handlers: QueueHandlers<Q> | ((deps: WorkerAppDeps) => QueueHandlers<Q> | Promise<QueueHandlers<Q>>);
   /** The app's health/metrics port unless WORKER_PORT says otherwise. */
   defaultPort: number;
 }
@@ -43,9 +54,10 @@ export function runWorkerApp<Q extends QueueName>(options: WorkerAppOptions<Q>):
       if (env.NODE_ENV !== 'development') throw new Error(`${evictionProblem}. Refusing to start (only NODE_ENV=development runs anyway).`);
       logger.warn(`${evictionProblem}; running anyway because NODE_ENV=development`);
     }
+    const handlers = typeof options.handlers === 'function' ? await options.handlers({ db, logger, registry, service }) : options.handlers;
     const worker = new TaskWorker({
       queue: options.queue,
-      handlers: options.handlers as never,
+      handlers: handlers as never,
       policies: new TaskPolicies(env.TASK_OVERRIDES),
       db,
       logger,

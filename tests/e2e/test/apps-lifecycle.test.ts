@@ -1,11 +1,20 @@
 import path from 'node:path';
 import { freePort, startNode, waitFor } from '@conveyor/testkit';
 import { migrateUrl, schemaFingerprint } from '@conveyor/db';
+import { LlmSimulator } from '@conveyor/sim';
 import { APPS, AppStack, REPO_ROOT as ROOT } from '@conveyor/testkit';
 
 let stack: AppStack;
-beforeAll(async () => (stack = await AppStack.create({ template: { key: schemaFingerprint(), migrate: migrateUrl } })), 30_000);
-afterAll(() => stack.stop(), 30_000);
+const sim = new LlmSimulator();
+beforeAll(async () => {
+  // The LLM workers check their routed models against the provider at start: the simulator.
+  const baseUrl = await sim.listen();
+  stack = await AppStack.create({ template: { key: schemaFingerprint(), migrate: migrateUrl }, env: { OPENROUTER_BASE_URL: baseUrl, OPENROUTER_API_KEY: 'sk-sim' } });
+}, 30_000);
+afterAll(async () => {
+  await stack.stop();
+  await sim.close();
+}, 30_000);
 
 describe('every app is its own process', () => {
   it('all seven start, serve /healthz, /readyz and /metrics on their own ports, and exit 0 on SIGTERM', async () => {
@@ -31,6 +40,17 @@ describe('every app is its own process', () => {
       for (const line of lines) expect(JSON.parse(line)).toMatchObject({ service: app });
     }
   }, 90_000);
+
+  it('an LLM worker refuses to start when a routed model is missing from the provider, and names it', async () => {
+    const proc = startNode(path.join(ROOT, 'apps', 'worker-analysis', 'dist', 'main.js'), {
+      ...stack.env,
+      WORKER_PORT: String(await freePort()),
+      INFERENCE_ROUTES: JSON.stringify({ score_post: { model: 'vendor/retired-model' } }),
+      MODEL_PRICES: JSON.stringify({ 'vendor/retired-model': { prompt: 1, completion: 1 } }),
+    });
+    expect(await proc.exited).toBe(1);
+    expect(proc.output()).toMatch(/routed models missing from the provider: vendor\/retired-model/);
+  });
 
   it.each(['api', 'worker-monitoring', 'scheduler'] as const)('%s refuses to start on bad configuration and names the variable', async (app) => {
     const proc = startNode(path.join(ROOT, 'apps', app, 'dist', 'main.js'), { ...stack.env, DATABASE_URL: 'not a url', REDIS_URL: '' });

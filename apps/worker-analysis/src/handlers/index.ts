@@ -1,0 +1,34 @@
+import { ARCHETYPES } from '@conveyor/contracts';
+import type { BudgetedInference } from '@conveyor/cost-tracker';
+import type { QueueHandlers, TaskContext } from '@conveyor/queue';
+import { z } from 'zod';
+import { classifyPrompt, patternsPrompt, scorePrompt } from './prompts';
+
+/** The answer each task asks the model for (the task's result adds model and cost). */
+const answers = {
+  classify_archetype: z.object({ archetype: z.enum(ARCHETYPES), confidence: z.number().min(0).max(1) }),
+  score_post: z.object({ score: z.number().min(0).max(100), reasons: z.array(z.string()) }),
+  extract_patterns: z.object({ patterns: z.array(z.object({ name: z.string(), description: z.string(), example: z.string() })) }),
+};
+
+/** The analysis queue's handlers: each one budgeted LLM call with a structured answer. */
+export function analysisHandlers(llm: BudgetedInference): QueueHandlers<'analysis'> {
+  const ask = async <T>(task: keyof typeof answers, ctx: TaskContext, campaignId: string | undefined, messages: ReturnType<typeof classifyPrompt>) => {
+    const result = await llm.complete({
+      task,
+      actionType: task,
+      tenantId: ctx.tenantId,
+      taskId: ctx.taskId,
+      campaignId,
+      messages,
+      schema: answers[task] as unknown as z.ZodType<T>,
+      signal: ctx.signal,
+    });
+    return { ...(result.data as T), model_used: result.model_used, cost_usd: result.cost_usd };
+  };
+  return {
+    classify_archetype: (p, ctx) => ask<z.infer<typeof answers.classify_archetype>>('classify_archetype', ctx, p.campaign_id, classifyPrompt(p.text)),
+    score_post: (p, ctx) => ask<z.infer<typeof answers.score_post>>('score_post', ctx, p.campaign_id, scorePrompt(p.text, p.criteria)),
+    extract_patterns: (p, ctx) => ask<z.infer<typeof answers.extract_patterns>>('extract_patterns', ctx, p.campaign_id, patternsPrompt(p.posts)),
+  };
+}

@@ -1,0 +1,80 @@
+import { randomUUID } from 'node:crypto';
+import { PassThrough } from 'node:stream';
+import { TaskPolicies } from '@conveyor/contracts';
+import { BudgetedInference, CostTracker } from '@conveyor/cost-tracker';
+import { type Database, createDb, createTenantWithKey, insertTask, migrateUrl, schemaFingerprint } from '@conveyor/db';
+import { createInferenceRouter } from '@conveyor/inference';
+import { createLogger } from '@conveyor/observability';
+import { runTaskJob } from '@conveyor/queue';
+import { LlmSimulator } from '@conveyor/sim';
+import { type TestDatabase, createTestDatabase } from '@conveyor/testkit';
+import { type Kysely, sql } from 'kysely';
+import { analysisHandlers } from '../src/handlers';
+
+const logger = createLogger({ service: 'test', stream: new PassThrough() });
+const sim = new LlmSimulator();
+let testDb: TestDatabase;
+let db: Kysely<Database>;
+let handlers: ReturnType<typeof analysisHandlers>;
+
+beforeAll(async () => {
+  const baseUrl = await sim.listen();
+  testDb = await createTestDatabase({ key: schemaFingerprint(), migrate: migrateUrl });
+  db = createDb(testDb.url);
+  const router = createInferenceRouter({ baseUrl, apiKey: 'sk-sim', timeoutMs: 5000 }, logger);
+  handlers = analysisHandlers(new BudgetedInference(router, new CostTracker(db, logger)));
+});
+afterAll(async () => {
+  await sim.close();
+  await db.destroy();
+  await testDb.drop();
+});
+
+async function run(task: string, payload: unknown, plan: 'trial' | 'growth' = 'growth') {
+  const tenantId = (await createTenantWithKey(db, { name: 't', plan })).tenant.id;
+  const row = await insertTask(db, { id: randomUUID(), tenant_id: tenantId, task, queue: 'analysis', payload, max_attempts: 1 });
+  const outcome = await runTaskJob({ db, queue: 'analysis', handlers: handlers as never, policies: new TaskPolicies(), logger }, { task_id: row.id });
+  const done = await db.selectFrom('tasks').selectAll().where('id', '=', row.id).executeTakeFirstOrThrow();
+  return { outcome, done, tenantId };
+}
+
+describe('analysis tasks through the runtime, the router and the budget', () => {
+  it('classify_archetype returns an archetype, the model used and the cost, and records usage with the campaign', async () => {
+    const { outcome, done, tenantId } = await run('classify_archetype', { text: 'Three things I learned shipping our first product.', campaign_id: 'launch-2026' });
+    expect(outcome).toEqual({ kind: 'success' });
+    expect(done.result).toMatchObject({ archetype: expect.any(String), confidence: expect.any(Number), model_used: 'anthropic/claude-3-haiku', cost_usd: expect.any(Number) });
+    const usage = await db.selectFrom('usage_tracking').selectAll().where('tenant_id', '=', tenantId).execute();
+    expect(usage).toEqual([expect.objectContaining({ action_type: 'classify_archetype', campaign_id: 'launch-2026', model_used: 'anthropic/claude-3-haiku', task_id: done.id })]);
+    const sent = sim.requests.at(-1)!.body as { messages: { role: string; content: string }[]; response_format: { type: string } };
+    expect(sent.messages[1]).toEqual({ role: 'user', content: 'Three things I learned shipping our first product.' });
+    expect(sent.response_format.type).toBe('json_schema');
+  });
+
+  it('score_post and extract_patterns answer in their contracts', async () => {
+    const score = await run('score_post', { text: 'Stop writing long intros.' });
+    expect(score.done).toMatchObject({ status: 'SUCCESS', result: { score: expect.any(Number), reasons: expect.any(Array) } });
+    const patterns = await run('extract_patterns', { posts: ['Hook one. Lesson.', 'Hook two. Lesson.'] });
+    expect(patterns.done).toMatchObject({ status: 'SUCCESS', result: { patterns: expect.any(Array) } });
+  });
+
+  it('falls back when the primary model is down and records the model actually used', async () => {
+    sim.setFault('anthropic/claude-3-haiku', { status: 500 });
+    try {
+      const { done } = await run('score_post', { text: 'A post.' });
+      expect(done.result).toMatchObject({ model_used: 'google/gemini-2.0-flash-001' });
+    } finally {
+      sim.clearFaults();
+    }
+  });
+
+  it('ends PLAN_LIMIT_REACHED, without calling the model, when the budget is spent', async () => {
+    const tenantId = (await createTenantWithKey(db, { name: 'broke', plan: 'trial' })).tenant.id;
+    await sql`insert into tenant_budgets (tenant_id, period_start, cap_usd, spent_usd) select id, conveyor_period_start(billing_anchor, now()), 5, 5 from tenants where id = ${tenantId}`.execute(db);
+    const row = await insertTask(db, { id: randomUUID(), tenant_id: tenantId, task: 'classify_archetype', queue: 'analysis', payload: { text: 'x' }, max_attempts: 3 });
+    const before = sim.requests.length;
+    expect(await runTaskJob({ db, queue: 'analysis', handlers: handlers as never, policies: new TaskPolicies(), logger }, { task_id: row.id })).toEqual({ kind: 'failure' });
+    expect(sim.requests.length).toBe(before);
+    const done = await db.selectFrom('tasks').selectAll().where('id', '=', row.id).executeTakeFirstOrThrow();
+    expect(done).toMatchObject({ status: 'FAILURE', attempt: 1, error: { type: 'PermanentError', code: 'PLAN_LIMIT_REACHED' } });
+  });
+});

@@ -1,0 +1,66 @@
+import { randomUUID } from 'node:crypto';
+import { PassThrough } from 'node:stream';
+import { TaskPolicies } from '@conveyor/contracts';
+import { BudgetedInference, CostTracker } from '@conveyor/cost-tracker';
+import { type Database, createDb, createTenantWithKey, insertTask, migrateUrl, schemaFingerprint } from '@conveyor/db';
+import { createInferenceRouter } from '@conveyor/inference';
+import { createLogger } from '@conveyor/observability';
+import { runTaskJob } from '@conveyor/queue';
+import { LlmSimulator } from '@conveyor/sim';
+import { type TestDatabase, createTestDatabase } from '@conveyor/testkit';
+import type { Kysely } from 'kysely';
+import { generationHandlers } from '../src/handlers';
+
+const logger = createLogger({ service: 'test', stream: new PassThrough() });
+const sim = new LlmSimulator();
+let testDb: TestDatabase;
+let db: Kysely<Database>;
+let handlers: ReturnType<typeof generationHandlers>;
+let tenantId: string;
+
+beforeAll(async () => {
+  const baseUrl = await sim.listen();
+  testDb = await createTestDatabase({ key: schemaFingerprint(), migrate: migrateUrl });
+  db = createDb(testDb.url);
+  handlers = generationHandlers(new BudgetedInference(createInferenceRouter({ baseUrl, apiKey: 'sk-sim', timeoutMs: 5000 }, logger), new CostTracker(db, logger)), db);
+  tenantId = (await createTenantWithKey(db, { name: 'gen', plan: 'growth' })).tenant.id;
+});
+afterAll(async () => {
+  await sim.close();
+  await db.destroy();
+  await testDb.drop();
+});
+
+async function run(task: string, payload: unknown, tenant = tenantId) {
+  const row = await insertTask(db, { id: randomUUID(), tenant_id: tenant, task, queue: 'generation', payload, max_attempts: 1 });
+  await runTaskJob({ db, queue: 'generation', handlers: handlers as never, policies: new TaskPolicies(), logger }, { task_id: row.id });
+  return db.selectFrom('tasks').selectAll().where('id', '=', row.id).executeTakeFirstOrThrow();
+}
+
+describe('generation tasks', () => {
+  it('generate_draft writes a draft with its routed model and parameters', async () => {
+    const done = await run('generate_draft', { brief: 'Announce our new scheduler', platform: 'linkedin', campaign_id: 'c-9' });
+    expect(done).toMatchObject({ status: 'SUCCESS', result: { draft: expect.stringContaining('Announce our new scheduler'), model_used: 'anthropic/claude-sonnet-4' } });
+    expect(sim.requests.at(-1)!.body).toMatchObject({ max_tokens: 2000, temperature: 0.7 });
+  });
+
+  it('process_chat_message keeps the conversation in Postgres and sends its history', async () => {
+    const first = await run('process_chat_message', { message: 'Help me plan a launch week.' });
+    const conversationId = (first.result as { conversation_id: string }).conversation_id;
+    expect(first.status).toBe('SUCCESS');
+    const second = await run('process_chat_message', { message: 'Make day two about pricing.', conversation_id: conversationId });
+    expect(second.result).toMatchObject({ conversation_id: conversationId, reply: expect.any(String) });
+    const sent = sim.requests.at(-1)!.body as { messages: { role: string; content: string }[] };
+    expect(sent.messages.map((m) => m.role)).toEqual(['system', 'user', 'assistant', 'user']);
+    expect(sent.messages[1]!.content).toBe('Help me plan a launch week.');
+    const stored = await db.selectFrom('chat_messages').select(['role', 'content']).where('conversation_id', '=', conversationId).orderBy('id').execute();
+    expect(stored.map((m) => m.role)).toEqual(['user', 'assistant', 'user', 'assistant']);
+  });
+
+  it("refuses another tenant's conversation", async () => {
+    const first = await run('process_chat_message', { message: 'hello' });
+    const other = (await createTenantWithKey(db, { name: 'other', plan: 'growth' })).tenant.id;
+    const done = await run('process_chat_message', { message: 'let me in', conversation_id: (first.result as { conversation_id: string }).conversation_id }, other);
+    expect(done).toMatchObject({ status: 'FAILURE', error: { code: 'CONVERSATION_NOT_FOUND' } });
+  });
+});
