@@ -7,7 +7,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { APPS, portOf, startApps } from './lib/apps.mjs';
+import { APPS, LLM_SIM, portOf, startApps } from './lib/apps.mjs';
 import { dropLeftoverTestDatabases, ensureDatabase, keyIsValid } from './lib/database.mjs';
 import { adminUrlOf, stackEnv } from './lib/env.mjs';
 import { ensurePnpm, installAndBuild } from './lib/pnpm.mjs';
@@ -70,20 +70,35 @@ async function up() {
   run(process.execPath, [path.join(root, 'packages/db/dist/cli/migrate.js')], { env });
   const tenant = await devTenant(env);
 
+  // Without a provider key, LLM calls go to the simulator, started first so that the LLM
+  // workers' start-up check of their models finds it.
+  const simulated = !env.OPENROUTER_API_KEY;
+  let sim;
+  if (simulated) {
+    const simUrl = `http://127.0.0.1:${portOf(LLM_SIM, env)}`;
+    step(`no OPENROUTER_API_KEY: LLM calls go to the local simulator at ${simUrl}/v1`);
+    Object.assign(env, { OPENROUTER_BASE_URL: `${simUrl}/v1`, OPENROUTER_API_KEY: 'sk-local-simulator' });
+    sim = startApps(root, env, [LLM_SIM]);
+    await waitForHealth([`${simUrl}/v1/models`]);
+  }
+
   step('starting every app');
   const apps = startApps(root, env);
   const api = `http://127.0.0.1:${portOf(APPS[0], env)}`;
-  await waitForHealth(APPS.map((app) => `http://127.0.0.1:${portOf(app, env)}/healthz`));
+  await waitForHealth(APPS.map((app) => `http://127.0.0.1:${portOf(app, env)}${app.healthPath}`));
   console.log(`
 ${bold('Conveyor is running.')}
   API            ${api}/api/v1
   health         ${api}/readyz · metrics ${api}/metrics
   workers        ${APPS.slice(1).map((a) => `${a.name} :${portOf(a, env)}`).join(' · ')}
   dev API key    ${tenant.api_key}   ${dim('(tenant "dev"; kept in .local/dev-tenant.json)')}
+  LLM provider   ${simulated ? `the local simulator (${env.OPENROUTER_BASE_URL}); set OPENROUTER_API_KEY for OpenRouter` : env.OPENROUTER_BASE_URL ?? 'OpenRouter'}
 
   Try it:
     curl -s -X POST '${api}/api/v1/tasks/test?message=Hello' -H 'Authorization: Bearer ${tenant.api_key}'
     curl -s ${api}/api/v1/tasks/<task_id> -H 'Authorization: Bearer ${tenant.api_key}'
+    curl -s -X POST ${api}/api/v1/tasks -H 'Authorization: Bearer ${tenant.api_key}' -H 'Content-Type: application/json' \\
+         -d '{"task":"generate_draft","payload":{"brief":"Announce our launch"}}'
 
   Ctrl-C stops everything.
 `);
@@ -93,6 +108,7 @@ ${bold('Conveyor is running.')}
     if (stopping) return;
     stopping = true;
     await apps.stop();
+    if (sim) await sim.stop();
     await stopServices(services);
     process.exit(0);
   };

@@ -12,21 +12,24 @@ export const APPS = [
   { name: 'worker-generation', portVar: 'WORKER_PORT', port: 9403 },
   { name: 'worker-monitoring', portVar: 'WORKER_PORT', port: 9404 },
   { name: 'worker-publishing', portVar: 'WORKER_PORT', port: 9405 },
-];
+].map((app) => ({ ...app, script: path.join('apps', app.name, 'dist', 'main.js'), healthPath: '/healthz' }));
 
-const COLORS = ['36', '35', '33', '32', '34', '96', '95'];
+/** The LLM simulator, run in place of a provider when no OPENROUTER_API_KEY is set. */
+export const LLM_SIM = { name: 'llm-sim', portVar: 'SIM_PORT', port: 4010, script: path.join('packages', 'sim', 'dist', 'main.js'), healthPath: '/v1/models' };
+
+const COLORS = ['36', '35', '33', '32', '34', '96', '95', '91'];
 const width = Math.max(...APPS.map((a) => a.name.length));
 
 /**
  * Starts every app as its own process, each line of its output prefixed with its name.
  * Returns a stop() that sends SIGTERM to all and resolves when every one has exited.
  */
-export function startApps(root, env) {
+export function startApps(root, env, apps = APPS) {
   const color = process.stdout.isTTY && !process.env.NO_COLOR;
-  const children = APPS.map((app, i) => {
+  const children = apps.map((app, i) => {
     const label = app.name.padEnd(width);
     const prefix = color ? `\x1b[${COLORS[i % COLORS.length]}m${label}\x1b[0m │ ` : `${label} │ `;
-    const child = spawn(process.execPath, [path.join(root, 'apps', app.name, 'dist', 'main.js')], {
+    const child = spawn(process.execPath, [path.join(root, app.script)], {
       env: { ...env, [app.portVar]: env[`${app.name.toUpperCase().replace(/-/g, '_')}_PORT`] ?? String(app.port) },
       stdio: ['ignore', 'pipe', 'pipe'],
       // Its own process group: a terminal's Ctrl-C reaches only this script, which then sends

@@ -4,6 +4,8 @@ import { type Kysely, sql } from 'kysely';
 
 export async function up(db: Kysely<any>): Promise<void> {
   await db.schema.alterTable('tenants').addColumn('billing_anchor', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`)).execute();
+  // Tenants that existed before billing: their periods count from when they joined.
+  await sql`update tenants set billing_anchor = created_at`.execute(db);
 
   // The start of the monthly billing period that contains `at`, for a tenant anchored at
   // `anchor`: the anchor plus whole months (a 31st anchor falls on the last day of shorter months).
