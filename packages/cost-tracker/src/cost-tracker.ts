@@ -70,7 +70,6 @@ export class CostTracker {
 
   /** Reserves amountUsd, or returns undefined when it does not fit under the cap. */
   async reserve(tenantId: string, amountUsd: number, options: { taskId?: string; ttlMs: number }): Promise<Reservation | undefined> {
-    await this.ensurePeriod(tenantId);
     const attempt = async () => {
       const { rows } = await sql<{ id: string }>`
         with b as (
@@ -85,43 +84,50 @@ export class CostTracker {
         returning id`.execute(this.db);
       return rows[0];
     };
+    // The common case is one statement; the period's first call, or a full budget, costs more.
     let row = await attempt();
-    // Refused: reservations of crashed workers may be holding budget; free them and look again.
+    if (!row) {
+      await this.ensurePeriod(tenantId);
+      row = await attempt();
+    }
+    // Still refused: reservations of crashed workers may be holding budget; free them and look again.
     if (!row && (await this.expireStale(tenantId)) > 0) row = await attempt();
     return row ? { id: row.id, tenantId, amountUsd } : undefined;
   }
 
-  /** Records the call's actual cost, frees what was reserved beyond it, and logs threshold crossings. */
+  /**
+   * Records the call's actual cost, frees what was reserved beyond it, and logs threshold
+   * crossings: one statement, which locks the reservation, closes it, moves the budget and
+   * files the usage row. An expired reservation no longer counts in reserved_usd, but the
+   * money was spent all the same, so it still counts in spent_usd.
+   */
   async settle(reservation: Reservation, usage: UsageRecord): Promise<void> {
-    const budget = await this.db.transaction().execute(async (trx) => {
-      const held = await trx.selectFrom('budget_reservations').select(['status', 'amount_usd']).where('id', '=', reservation.id).forUpdate().executeTakeFirstOrThrow();
-      if (held.status === 'settled' || held.status === 'released') throw new Error(`reservation ${reservation.id} was already ${held.status}`);
-      await trx.updateTable('budget_reservations').set({ status: 'settled' }).where('id', '=', reservation.id).execute();
-      // An expired reservation no longer counts in reserved_usd; the money was spent all the same.
-      const freed = held.status === 'held' ? held.amount_usd : '0';
-      // Matched through the reservation row: period_start has microseconds a JS Date would lose.
-      const updated = await sql<{ spent_usd: string; cap_usd: string; alerted_pct: number }>`
-        update tenant_budgets tb set spent_usd = tb.spent_usd + ${usage.costUsd}::numeric, reserved_usd = greatest(0, tb.reserved_usd - ${freed}::numeric)
-          from budget_reservations r
-         where r.id = ${reservation.id} and tb.tenant_id = r.tenant_id and tb.period_start = r.period_start
-     returning tb.spent_usd, tb.cap_usd, tb.alerted_pct`.execute(trx);
-      await trx
-        .insertInto('usage_tracking')
-        .values({
-          tenant_id: reservation.tenantId,
-          task_id: usage.taskId ?? null,
-          action_type: usage.actionType,
-          campaign_id: usage.campaignId ?? null,
-          model_used: usage.modelUsed,
-          prompt_tokens: usage.promptTokens,
-          completion_tokens: usage.completionTokens,
-          cost_usd: usage.costUsd,
-          generation_id: usage.generationId ?? null,
-        })
-        .execute();
-      return updated.rows[0]!;
-    });
-    await this.noteThresholds(reservation, budget);
+    const { rows } = await sql<{ old_status: string; spent_usd: string | null; cap_usd: string | null; alerted_pct: number | null }>`
+      with o as (
+        select id, status, amount_usd, tenant_id, period_start from budget_reservations where id = ${reservation.id} for update
+      ), r as (
+        update budget_reservations b set status = 'settled' from o
+         where b.id = o.id and o.status in ('held', 'expired')
+     returning o.status as old_status, o.amount_usd, o.tenant_id, o.period_start
+      ), t as (
+        update tenant_budgets tb
+           set spent_usd = tb.spent_usd + ${usage.costUsd}::numeric,
+               reserved_usd = greatest(0, tb.reserved_usd - case when r.old_status = 'held' then r.amount_usd else 0 end)
+          from r where tb.tenant_id = r.tenant_id and tb.period_start = r.period_start
+     returning tb.spent_usd, tb.cap_usd, tb.alerted_pct
+      ), u as (
+        insert into usage_tracking (tenant_id, task_id, action_type, campaign_id, model_used, prompt_tokens, completion_tokens, cost_usd, generation_id)
+        select r.tenant_id, ${usage.taskId ?? null}::uuid, ${usage.actionType}, ${usage.campaignId ?? null}, ${usage.modelUsed},
+               ${usage.promptTokens}::int, ${usage.completionTokens}::int, ${usage.costUsd}::numeric, ${usage.generationId ?? null}
+          from r
+      )
+      select o.status as old_status, t.spent_usd, t.cap_usd, t.alerted_pct from o left join t on true`.execute(this.db);
+    const row = rows[0];
+    if (!row) throw new Error(`reservation ${reservation.id} does not exist`);
+    if (row.old_status !== 'held' && row.old_status !== 'expired') throw new Error(`reservation ${reservation.id} was already ${row.old_status}`);
+    if (row.spent_usd !== null && row.cap_usd !== null) {
+      await this.noteThresholds(reservation, { spent_usd: row.spent_usd, cap_usd: row.cap_usd, alerted_pct: row.alerted_pct ?? 0 });
+    }
   }
 
   /** Frees a reservation whose call did not happen or cost nothing. */

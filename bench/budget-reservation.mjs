@@ -1,0 +1,115 @@
+#!/usr/bin/env node
+// Benchmark: what reserving and settling a budget adds to one LLM call, and how it holds at
+// 200 concurrent calls on one tenant. Baseline in the same run: the same router call without
+// a budget, against the loopback LLM simulator. Needs a built workspace and local Postgres.
+//   node bench/budget-reservation.mjs [--runs 5] [--calls 300]
+import { randomBytes } from 'node:crypto';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { ROOT, acrossRuns, machine, ms, summarise, writeResult } from './lib.mjs';
+
+const require = createRequire(path.join(ROOT, 'packages', 'cost-tracker', 'package.json'));
+const fromPkg = (name) => require(path.join(ROOT, 'packages', name, 'dist', 'index.js'));
+const { createDb, createTenantWithKey, migrateUrl } = fromPkg('db');
+const { createInferenceRouter } = fromPkg('inference');
+const { CostTracker, BudgetedInference } = fromPkg('cost-tracker');
+const { LlmSimulator } = fromPkg('sim');
+const { createLogger } = fromPkg('observability');
+const { Client } = createRequire(path.join(ROOT, 'packages', 'db', 'package.json'))('pg');
+
+const { values } = parseArgs({ options: { runs: { type: 'string', default: '5' }, calls: { type: 'string', default: '300' }, concurrency: { type: 'string', default: '200' } } });
+const RUNS = Number(values.runs);
+const CALLS = Number(values.calls);
+const CONCURRENCY = Number(values.concurrency);
+const adminUrl = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+
+const dbName = `conveyor_bench_${randomBytes(4).toString('hex')}`;
+const admin = new Client({ connectionString: adminUrl });
+await admin.connect();
+await admin.query(`create database ${dbName}`);
+const url = new URL(adminUrl);
+url.pathname = `/${dbName}`;
+await migrateUrl(url.toString());
+const db = createDb(url.toString(), { max: 20 });
+const logger = createLogger({ service: 'bench', level: 'error' });
+const sim = new LlmSimulator();
+const baseUrl = await sim.listen();
+const router = createInferenceRouter({ baseUrl, apiKey: 'sk-bench', timeoutMs: 10_000 }, logger);
+// A cap out of reach: this measures the cost of the bookkeeping, not refusals.
+const tracker = new CostTracker(db, logger, undefined, { trial: 1e5, starter: 1e5, growth: 1e5 });
+const budgeted = new BudgetedInference(router, tracker);
+const { tenant } = await createTenantWithKey(db, { name: 'bench', plan: 'growth' });
+const messages = (i) => [{ role: 'user', content: `Score post ${i}: a short post about shipping software.` }];
+const call = { task: 'score_post', actionType: 'score_post', tenantId: tenant.id };
+
+async function timed(fn) {
+  const t = process.hrtime.bigint();
+  await fn();
+  return Number(process.hrtime.bigint() - t) / 1e6;
+}
+
+async function sequential(fn) {
+  const samples = [];
+  for (let i = 0; i < CALLS; i += 1) samples.push(await timed(() => fn(i)));
+  return summarise(samples);
+}
+
+async function concurrent(fn) {
+  const wall = await timed(() => Promise.all(Array.from({ length: CONCURRENCY }, (_, i) => fn(i))));
+  return { wall_ms: wall, calls_per_s: (CONCURRENCY / wall) * 1000 };
+}
+
+const runs = [];
+for (let r = 0; r < RUNS; r += 1) {
+  // Warm both paths, then measure them alternately inside the same run.
+  await sequential((i) => router.complete({ task: 'score_post', messages: messages(i) }));
+  const bare = await sequential((i) => router.complete({ task: 'score_post', messages: messages(i) }));
+  const withBudget = await sequential((i) => budgeted.complete({ ...call, messages: messages(i) }));
+  const bookkeeping = await sequential(async () => {
+    const reservation = await tracker.reserve(tenant.id, 0.001, { ttlMs: 60_000 });
+    await tracker.settle(reservation, { actionType: 'score_post', modelUsed: 'm', promptTokens: 10, completionTokens: 10, costUsd: 0.0005 });
+  });
+  const bareConcurrent = await concurrent((i) => router.complete({ task: 'score_post', messages: messages(i) }));
+  const budgetConcurrent = await concurrent((i) => budgeted.complete({ ...call, messages: messages(i) }));
+  runs.push({ bare, withBudget, bookkeeping, bareConcurrent, budgetConcurrent });
+  process.stderr.write(`run ${r + 1}/${RUNS} done\n`);
+}
+
+const pick = (f) => acrossRuns(runs.map(f));
+const result = {
+  benchmark: 'budget-reservation',
+  machine: machine(),
+  settings: { runs: RUNS, sequential_calls: CALLS, concurrency: CONCURRENCY, task: 'score_post', provider: 'loopback LLM simulator' },
+  figures: {
+    call_median_ms: { bare: pick((r) => r.bare.median), budgeted: pick((r) => r.withBudget.median) },
+    call_p99_ms: { bare: pick((r) => r.bare.p99), budgeted: pick((r) => r.withBudget.p99) },
+    added_median_ms: pick((r) => r.withBudget.median - r.bare.median),
+    added_p99_ms: pick((r) => r.withBudget.p99 - r.bare.p99),
+    reserve_plus_settle_median_ms: pick((r) => r.bookkeeping.median),
+    reserve_plus_settle_p99_ms: pick((r) => r.bookkeeping.p99),
+    concurrent_calls_per_s: { bare: pick((r) => r.bareConcurrent.calls_per_s), budgeted: pick((r) => r.budgetConcurrent.calls_per_s) },
+    concurrent_ratio: pick((r) => r.budgetConcurrent.calls_per_s / r.bareConcurrent.calls_per_s),
+  },
+};
+const spend = await db.selectFrom('tenant_budgets').select(['spent_usd', 'reserved_usd']).where('tenant_id', '=', tenant.id).executeTakeFirst();
+result.check = { reserved_usd_after: Number(spend?.reserved_usd ?? 0) };
+
+const f = result.figures;
+console.log(`\nBudget reservation (${RUNS} runs; median [min–max] across runs)\n`);
+const row = (label, v) => console.log(`${label.padEnd(44)} ${ms(v.median)}  [${ms(v.min)} – ${ms(v.max)}]`);
+row('one call, bare router: median', f.call_median_ms.bare);
+row('one call, reserve + call + settle: median', f.call_median_ms.budgeted);
+row('added by the budget: median', f.added_median_ms);
+row('added by the budget: p99', f.added_p99_ms);
+row('reserve + settle alone: median', f.reserve_plus_settle_median_ms);
+row('reserve + settle alone: p99', f.reserve_plus_settle_p99_ms);
+console.log(`${`${CONCURRENCY} concurrent, bare: calls/s`.padEnd(44)} ${f.concurrent_calls_per_s.bare.median.toFixed(0)}  [${f.concurrent_calls_per_s.bare.min.toFixed(0)} – ${f.concurrent_calls_per_s.bare.max.toFixed(0)}]`);
+console.log(`${`${CONCURRENCY} concurrent, budgeted: calls/s`.padEnd(44)} ${f.concurrent_calls_per_s.budgeted.median.toFixed(0)}  [${f.concurrent_calls_per_s.budgeted.min.toFixed(0)} – ${f.concurrent_calls_per_s.budgeted.max.toFixed(0)}]`);
+console.log(`${'budgeted / bare throughput'.padEnd(44)} ${f.concurrent_ratio.median.toFixed(2)}  [${f.concurrent_ratio.min.toFixed(2)} – ${f.concurrent_ratio.max.toFixed(2)}]`);
+console.log(`\nwritten to ${writeResult('budget-reservation', result)}`);
+
+await sim.close();
+await db.destroy();
+await admin.query(`drop database ${dbName} with (force)`);
+await admin.end();
