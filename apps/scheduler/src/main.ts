@@ -1,5 +1,6 @@
 import { loadConfigOrExit, schedulerEnvSchema } from '@conveyor/config';
 import { TaskPolicies } from '@conveyor/contracts';
+import { CostTracker } from '@conveyor/cost-tracker';
 import { createDb } from '@conveyor/db';
 import { createLogger, createMetricsRegistry, exitOnStartupFailure, onShutdownSignal, startHealthServer } from '@conveyor/observability';
 import { TaskProducer, createProducerRedis, reconcileOnce } from '@conveyor/queue';
@@ -9,7 +10,7 @@ import { startPeriodic } from './periodic';
 import { runRetention } from './retention';
 
 // The scheduler's periodic system jobs: the reconciler (Redis follows Postgres) and the
-// retention clean-up. Any number of replicas may run; an advisory lock picks one per pass.
+// retention clean-up (expired tasks, old dead letters, reservations of dead workers). Any number of replicas may run; an advisory lock picks one per pass.
 const env = loadConfigOrExit(schedulerEnvSchema, 'scheduler');
 const logger = createLogger({ service: 'scheduler', level: env.LOG_LEVEL, format: env.LOG_FORMAT });
 const db = createDb(env.DATABASE_URL, { max: env.DATABASE_POOL_MAX, applicationName: 'scheduler' });
@@ -18,6 +19,7 @@ redis.on('error', (error) => logger.warn('redis connection error', { error }));
 const producer = new TaskProducer(redis, env.BULLMQ_PREFIX);
 const policies = new TaskPolicies(env.TASK_OVERRIDES);
 const registry = createMetricsRegistry('scheduler');
+const costs = new CostTracker(db, logger, registry);
 const runs = new Counter({ name: 'conveyor_scheduler_job_runs_total', help: 'Periodic system job passes', labelNames: ['job', 'result'] as const, registers: [registry] });
 let shuttingDown = false;
 
@@ -32,7 +34,7 @@ const stops = [
     { db, logger, runs },
   ),
   startPeriodic(
-    { name: 'retention', intervalMs: env.RETENTION_INTERVAL_MS, lockKey: 0x5c_0002, run: () => runRetention(db, env.DEAD_LETTER_RETENTION_DAYS) },
+    { name: 'retention', intervalMs: env.RETENTION_INTERVAL_MS, lockKey: 0x5c_0002, run: () => runRetention(db, env.DEAD_LETTER_RETENTION_DAYS, costs) },
     { db, logger, runs },
   ),
 ];

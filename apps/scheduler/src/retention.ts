@@ -1,3 +1,4 @@
+import type { CostTracker } from '@conveyor/cost-tracker';
 import { type Database, deleteExpiredTasks, deleteOldDeadLetters } from '@conveyor/db';
 import type { Kysely } from 'kysely';
 
@@ -16,10 +17,16 @@ async function drain(deleteBatch: () => Promise<number>): Promise<number> {
 
 /**
  * Deletes finished tasks past their retention, and dead letters (with their tasks) past
- * theirs, in batches so no single statement holds locks for long.
+ * theirs, in batches so no single statement holds locks for long; frees the budget
+ * reservations of workers that died mid-call.
  */
-export async function runRetention(db: Kysely<Database>, deadLetterDays: number): Promise<{ expired: number; deadLetters: number }> {
+export async function runRetention(
+  db: Kysely<Database>,
+  deadLetterDays: number,
+  costs?: CostTracker,
+): Promise<{ expired: number; deadLetters: number; reservationsFreed: number }> {
   const expired = await drain(() => deleteExpiredTasks(db, BATCH));
   const deadLetters = await drain(() => deleteOldDeadLetters(db, deadLetterDays, BATCH));
-  return { expired, deadLetters };
+  const reservationsFreed = costs ? await costs.expireStale() : 0;
+  return { expired, deadLetters, reservationsFreed };
 }

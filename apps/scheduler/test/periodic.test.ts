@@ -63,7 +63,7 @@ describe('runRetention', () => {
                 select gen_random_uuid(), ${tenant.id}, 'ping', 'monitoring', '{}', 1, 'SUCCESS', now() - interval '1 minute'
                   from generate_series(1, 12000)`.execute(db);
       const kept = await insertTask(db, { id: randomUUID(), tenant_id: tenant.id, task: 'ping', queue: 'monitoring', payload: {}, max_attempts: 1 });
-      expect(await runRetention(db, 30)).toEqual({ expired: 12_000, deadLetters: 0 });
+      expect(await runRetention(db, 30)).toEqual({ expired: 12_000, deadLetters: 0, reservationsFreed: 0 });
       const left = await db.selectFrom('tasks').select('id').execute();
       expect(left.map((r) => r.id)).toEqual([kept.id]);
     }));
