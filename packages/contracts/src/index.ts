@@ -2,6 +2,7 @@ export * from './queues';
 export * from './task-status';
 export * from './define-task';
 export * from './policies';
+export { jsonText } from './json-text';
 export * from './catalog';
 export * from './api';
 export * from './job-data';

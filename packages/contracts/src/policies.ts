@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { TASK_CATALOG, TASK_NAMES, type TaskName } from './catalog';
 import type { TaskPolicy } from './define-task';
+import { jsonText } from './json-text';
 
 const ms = z.number().int().positive();
 
@@ -20,25 +21,16 @@ export const taskPolicyOverrideSchema = z
  * TASK_OVERRIDES: JSON of task name → partial policy, e.g.
  * `{"test_task": {"attempts": 5, "hardTimeoutMs": 60000}}`. Unknown task names are refused.
  */
-export const taskOverridesSchema = z
-  .string()
-  .transform((text, ctx) => {
-    try {
-      return JSON.parse(text) as unknown;
-    } catch {
-      ctx.addIssue({ code: 'custom', message: 'must be JSON, e.g. {"test_task":{"attempts":5}}' });
-      return z.NEVER;
-    }
-  })
-  .pipe(
-    z.record(z.string(), taskPolicyOverrideSchema).superRefine((record, ctx) => {
-      for (const name of Object.keys(record)) {
-        if (!(TASK_NAMES as string[]).includes(name)) {
-          ctx.addIssue({ code: 'custom', path: [name], message: `unknown task; known: ${TASK_NAMES.join(', ')}` });
-        }
+export const taskOverridesSchema = jsonText(
+  z.record(z.string(), taskPolicyOverrideSchema).superRefine((record, ctx) => {
+    for (const name of Object.keys(record)) {
+      if (!(TASK_NAMES as string[]).includes(name)) {
+        ctx.addIssue({ code: 'custom', path: [name], message: `unknown task; known: ${TASK_NAMES.join(', ')}` });
       }
-    }),
-  );
+    }
+  }),
+  '{"test_task":{"attempts":5}}',
+);
 export type TaskOverrides = z.infer<typeof taskOverridesSchema>;
 
 /** The policy of every task type: the catalog's defaults with the operator's overrides applied. */

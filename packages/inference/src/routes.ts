@@ -1,3 +1,4 @@
+import { jsonText } from '@conveyor/contracts';
 import { z } from 'zod';
 
 /** How one task calls a model. */
@@ -44,23 +45,13 @@ const routeOverride = z
   .partial()
   .strict();
 
-const jsonOf = <T extends z.ZodType>(schema: T) =>
-  z
-    .string()
-    .transform((text, ctx) => {
-      try {
-        return JSON.parse(text) as unknown;
-      } catch {
-        ctx.addIssue({ code: 'custom', message: 'must be JSON' });
-        return z.NEVER;
-      }
-    })
-    .pipe(schema);
-
 /** INFERENCE_ROUTES: JSON of task → partial route. */
-export const routeOverridesSchema = jsonOf(z.record(z.string(), routeOverride));
+export const routeOverridesSchema = jsonText(z.record(z.string(), routeOverride), '{"score_post":{"maxTokens":300}}');
 /** MODEL_PRICES: JSON of model → {prompt, completion} in USD per million tokens. */
-export const priceOverridesSchema = jsonOf(z.record(z.string(), z.object({ prompt: z.number().min(0), completion: z.number().min(0) }).strict()));
+export const priceOverridesSchema = jsonText(
+  z.record(z.string(), z.object({ prompt: z.number().min(0), completion: z.number().min(0) }).strict()),
+  '{"vendor/model":{"prompt":1,"completion":2}}',
+);
 
 export const MAX_CHAIN = 4;
 
