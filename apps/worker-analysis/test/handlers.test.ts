@@ -3,10 +3,10 @@ import { PassThrough } from 'node:stream';
 import { TaskPolicies } from '@conveyor/contracts';
 import { BudgetedInference, CostTracker } from '@conveyor/cost-tracker';
 import { type Database, createDb, createTenantWithKey, insertTask, migrateUrl, schemaFingerprint } from '@conveyor/db';
-import { createInferenceRouter } from '@conveyor/inference';
+import { DEFAULT_PRICES, createInferenceRouter } from '@conveyor/inference';
 import { createLogger } from '@conveyor/observability';
 import { runTaskJob } from '@conveyor/queue';
-import { LlmSimulator } from '@conveyor/sim';
+import { DEFAULT_SIM_MODELS, LlmSimulator } from '@conveyor/sim';
 import { type TestDatabase, createTestDatabase } from '@conveyor/testkit';
 import { type Kysely, sql } from 'kysely';
 import { analysisHandlers } from '../src/handlers';
@@ -66,6 +66,34 @@ describe('analysis tasks through the runtime, the router and the budget', () => 
       sim.clearFaults();
     }
   });
+
+  it('200 concurrent tasks of one tenant: recorded spend never passes the cap; those refused end PLAN_LIMIT_REACHED', async () => {
+    // Prices ×2000 in the simulator and the router, so that a $5 trial cap fits only some calls.
+    const dear = new LlmSimulator(DEFAULT_SIM_MODELS.map((m) => ({ ...m, promptPrice: m.promptPrice * 2000, completionPrice: m.completionPrice * 2000 })));
+    const baseUrl = await dear.listen();
+    try {
+      const prices = Object.fromEntries(Object.entries(DEFAULT_PRICES).map(([m, p]) => [m, { prompt: p.prompt * 2000, completion: p.completion * 2000 }]));
+      const router = createInferenceRouter({ baseUrl, apiKey: 'sk-sim', timeoutMs: 10_000, priceOverrides: prices }, logger);
+      const dearHandlers = analysisHandlers(new BudgetedInference(router, new CostTracker(db, logger)));
+      const tenantId = (await createTenantWithKey(db, { name: 'capped', plan: 'trial' })).tenant.id;
+      const ids = await Promise.all(
+        Array.from({ length: 200 }, async (_, i) => (await insertTask(db, { id: randomUUID(), tenant_id: tenantId, task: 'classify_archetype', queue: 'analysis', payload: { text: `post ${i}` }, max_attempts: 1 })).id),
+      );
+      await Promise.all(ids.map((id) => runTaskJob({ db, queue: 'analysis', handlers: dearHandlers as never, policies: new TaskPolicies(), logger }, { task_id: id })));
+      const rows = await db.selectFrom('tasks').select(['status', 'error']).where('id', 'in', ids).execute();
+      const succeeded = rows.filter((r) => r.status === 'SUCCESS').length;
+      const refused = rows.filter((r) => r.status === 'FAILURE');
+      expect(succeeded).toBeGreaterThan(0);
+      expect(refused.length).toBeGreaterThan(0);
+      expect(succeeded + refused.length).toBe(200);
+      expect(refused.every((r) => (r.error as { code?: string }).code === 'PLAN_LIMIT_REACHED')).toBe(true);
+      const spend = await sql<{ total: string; calls: number }>`select sum(cost_usd) as total, count(*)::int as calls from usage_tracking where tenant_id = ${tenantId}`.execute(db);
+      expect(Number(spend.rows[0]!.total)).toBeLessThanOrEqual(5);
+      expect(spend.rows[0]!.calls).toBe(succeeded);
+    } finally {
+      await dear.close();
+    }
+  }, 60_000);
 
   it('ends PLAN_LIMIT_REACHED, without calling the model, when the budget is spent', async () => {
     const tenantId = (await createTenantWithKey(db, { name: 'broke', plan: 'trial' })).tenant.id;
