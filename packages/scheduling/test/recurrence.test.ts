@@ -1,0 +1,90 @@
+import { FIRE_ALL_CAP, checkCron, checkRrule, fromWallTime, isValidTimeZone, nextOccurrence, nextOccurrences, parseLocalDateTime, planFires } from '../src';
+
+const iso = (dates: Date[]) => dates.map((d) => d.toISOString());
+const at = (s: string) => new Date(s);
+
+// Europe/Berlin: clocks go forward 2026-03-29 02:00 → 03:00, back 2026-10-25 03:00 → 02:00.
+const BERLIN = 'Europe/Berlin';
+
+describe('DST rules, for a daily cron and an RRULE', () => {
+  const cron = { kind: 'cron' as const, cron: '30 2 * * *', timezone: BERLIN };
+  const rrule = { kind: 'rrule' as const, rrule: 'FREQ=DAILY;BYHOUR=2;BYMINUTE=30;BYSECOND=0', dtstart: '2026-01-01T02:30', timezone: BERLIN };
+
+  it.each([['cron', cron], ['rrule', rrule]] as const)('%s: 02:30 that does not exist (spring forward) runs at 03:30, once', (_label, recurrence) => {
+    expect(iso(nextOccurrences(recurrence, at('2026-03-27T12:00:00Z'), 3))).toEqual([
+      '2026-03-28T01:30:00.000Z', // 02:30 CET
+      '2026-03-29T01:30:00.000Z', // 02:30 does not exist: 03:30 CEST
+      '2026-03-30T00:30:00.000Z', // 02:30 CEST
+    ]);
+  });
+
+  it.each([['cron', cron], ['rrule', rrule]] as const)('%s: 02:30 that happens twice (fall back) runs at the first, once', (_label, recurrence) => {
+    expect(iso(nextOccurrences(recurrence, at('2026-10-23T12:00:00Z'), 3))).toEqual([
+      '2026-10-24T00:30:00.000Z', // 02:30 CEST
+      '2026-10-25T00:30:00.000Z', // the first 02:30 (CEST), not the second (CET)
+      '2026-10-26T01:30:00.000Z', // 02:30 CET
+    ]);
+    // Asked from inside the repeated hour, it does not go back to the first 02:30.
+    expect(nextOccurrence(recurrence, at('2026-10-25T01:10:00Z'))!.toISOString()).toBe('2026-10-26T01:30:00.000Z');
+  });
+
+  it('keeps local 09:00 across both changes, in New York too', () => {
+    const ny = { kind: 'cron' as const, cron: '0 9 * * *', timezone: 'America/New_York' };
+    expect(iso(nextOccurrences(ny, at('2026-03-07T20:00:00Z'), 2))).toEqual(['2026-03-08T13:00:00.000Z', '2026-03-09T13:00:00.000Z']);
+    expect(iso(nextOccurrences(ny, at('2026-10-31T20:00:00Z'), 2))).toEqual(['2026-11-01T14:00:00.000Z', '2026-11-02T14:00:00.000Z']);
+  });
+});
+
+describe('recurrences', () => {
+  it('one-shot fires once, then never', () => {
+    const once = { kind: 'one_shot' as const, runAt: at('2026-12-01T10:00:00Z') };
+    expect(nextOccurrence(once, at('2026-11-30T00:00:00Z'))).toEqual(at('2026-12-01T10:00:00Z'));
+    expect(nextOccurrence(once, at('2026-12-01T10:00:00Z'))).toBeUndefined();
+  });
+
+  it('supports seconds in cron and COUNT in RRULE', () => {
+    expect(iso(nextOccurrences({ kind: 'cron', cron: '*/15 * * * * *', timezone: 'UTC' }, at('2026-01-01T00:00:00Z'), 2))).toEqual(['2026-01-01T00:00:15.000Z', '2026-01-01T00:00:30.000Z']);
+    expect(nextOccurrences({ kind: 'rrule', rrule: 'FREQ=WEEKLY;COUNT=3', dtstart: '2026-01-05T09:00', timezone: 'UTC' }, at('2026-01-01T00:00:00Z'), 10)).toHaveLength(3);
+  });
+
+  it('validates what users type', () => {
+    expect(() => checkCron('61 * * * *')).toThrow();
+    expect(() => checkCron('not a cron')).toThrow();
+    expect(() => checkRrule('FREQ=SOMETIMES')).toThrow();
+    expect(() => checkRrule('DTSTART:20260101T000000Z\nRRULE:FREQ=DAILY')).toThrow(/own fields/);
+    expect(isValidTimeZone('Europe/Berlin')).toBe(true);
+    expect(isValidTimeZone('Mars/Olympus')).toBe(false);
+    expect(parseLocalDateTime('2026-02-30T09:00')).toBeUndefined();
+    expect(parseLocalDateTime('2026-02-28T09:00')).toEqual(at('2026-02-28T09:00:00Z'));
+    expect(fromWallTime(at('2026-07-01T12:00:00Z'), BERLIN)).toEqual(at('2026-07-01T10:00:00Z'));
+  });
+});
+
+describe('misfire policies after downtime', () => {
+  const everyMinute = { kind: 'cron' as const, cron: '* * * * *', timezone: 'UTC' };
+  const due = at('2026-01-01T10:00:00Z');
+  const now = at('2026-01-01T10:05:30Z'); // 10:00 … 10:05 are due; 10:05 is within the grace
+
+  it('skip drops the missed runs, fires an on-time one, and jumps to the future', () => {
+    expect(planFires(everyMinute, due, now, 'skip')).toEqual({ fires: [at('2026-01-01T10:05:00Z')], next: at('2026-01-01T10:06:00Z') });
+    expect(planFires(everyMinute, due, at('2026-01-01T10:05:59.999Z'), 'skip').fires).toHaveLength(1);
+    const late = planFires({ kind: 'cron', cron: '0 * * * *', timezone: 'UTC' }, due, at('2026-01-01T10:30:00Z'), 'skip');
+    expect(late).toEqual({ fires: [], next: at('2026-01-01T11:00:00Z') });
+  });
+
+  it('fire_once fires the latest missed run once', () => {
+    expect(planFires({ kind: 'cron', cron: '0 * * * *', timezone: 'UTC' }, due, at('2026-01-01T13:30:00Z'), 'fire_once')).toEqual({ fires: [at('2026-01-01T13:00:00Z')], next: at('2026-01-01T14:00:00Z') });
+  });
+
+  it('fire_all fires every missed run, capped', () => {
+    expect(planFires(everyMinute, due, now, 'fire_all').fires).toHaveLength(6);
+    const days = planFires(everyMinute, due, at('2026-01-03T10:00:00Z'), 'fire_all');
+    expect(days.fires).toHaveLength(FIRE_ALL_CAP);
+    expect(days.fires.at(-1)).toEqual(at('2026-01-03T10:00:00Z'));
+  });
+
+  it('stops at the end date and after a one-shot', () => {
+    expect(planFires(everyMinute, due, now, 'fire_all', at('2026-01-01T10:02:00Z'))).toEqual({ fires: [due, at('2026-01-01T10:01:00Z'), at('2026-01-01T10:02:00Z')], next: null });
+    expect(planFires({ kind: 'one_shot', runAt: due }, due, now, 'fire_once')).toEqual({ fires: [due], next: null });
+  });
+});
