@@ -8,9 +8,12 @@ import { sql } from 'kysely';
 import { Counter } from 'prom-client';
 import { startPeriodic } from './periodic';
 import { runRetention } from './retention';
+import { startTicker } from './tick';
 
-// The scheduler's periodic system jobs: the reconciler (Redis follows Postgres) and the
-// retention clean-up (expired tasks, old dead letters, reservations of dead workers). Any number of replicas may run; an advisory lock picks one per pass.
+// The scheduler: every tick it fires due schedules (exactly once across replicas, through
+// FOR UPDATE SKIP LOCKED and a unique (schedule, planned time)); and it runs the system jobs,
+// the reconciler (Redis follows Postgres) and the retention clean-up (expired tasks, old dead
+// letters, reservations of dead workers). Any number of replicas may run; an advisory lock picks one per pass.
 const env = loadConfigOrExit(schedulerEnvSchema, 'scheduler');
 const logger = createLogger({ service: 'scheduler', level: env.LOG_LEVEL, format: env.LOG_FORMAT });
 const db = createDb(env.DATABASE_URL, { max: env.DATABASE_POOL_MAX, applicationName: 'scheduler' });
@@ -24,6 +27,9 @@ const runs = new Counter({ name: 'conveyor_scheduler_job_runs_total', help: 'Per
 let shuttingDown = false;
 
 const stops = [
+  startTicker({ db, producer, policies, logger, batchSize: env.SCHEDULER_BATCH }, env.SCHEDULER_TICK_MS, (error) =>
+    logger.warn('schedule tick failed; trying again next tick', { error }),
+  ),
   startPeriodic(
     {
       name: 'reconciler',
@@ -47,7 +53,7 @@ startHealthServer({
   isShuttingDown: () => shuttingDown,
   checks: { postgres: () => sql`select 1`.execute(db), redis: () => redis.ping() },
 }).then((health) => {
-  logger.info('scheduler ready', { reconcile_every_ms: env.RECONCILE_INTERVAL_MS, retention_every_ms: env.RETENTION_INTERVAL_MS });
+  logger.info('scheduler ready', { tick_ms: env.SCHEDULER_TICK_MS, reconcile_every_ms: env.RECONCILE_INTERVAL_MS, retention_every_ms: env.RETENTION_INTERVAL_MS });
   onShutdownSignal(logger, async () => {
     shuttingDown = true;
     await Promise.all(stops.map((stop) => stop()));

@@ -57,6 +57,10 @@ export function workerEnvSchema(defaultPort: number) {
 export const schedulerEnvSchema = baseEnvSchema.extend({
   /** Port of the scheduler's /healthz, /readyz and /metrics. */
   SCHEDULER_PORT: port.default(9400),
+  /** Milliseconds between ticks that fire due schedules. */
+  SCHEDULER_TICK_MS: positiveInt.default(1000),
+  /** Due schedules claimed per tick transaction. */
+  SCHEDULER_BATCH: positiveInt.default(500),
   /** Milliseconds between reconciler passes (re-enqueue lost jobs, requeue stuck tasks). */
   RECONCILE_INTERVAL_MS: positiveInt.default(15_000),
   /** Milliseconds a task must be unchanged before the reconciler touches it. */

@@ -7,6 +7,7 @@ export * from './catalog';
 export * from './api';
 export * from './job-data';
 export * from './task-event';
+export * from './schedules-api';
 export { ping, testTask } from './tasks/monitoring';
 export { ARCHETYPES, classifyArchetype, scorePost, extractPatterns } from './tasks/analysis';
 export { generateDraft, processChatMessage } from './tasks/generation';

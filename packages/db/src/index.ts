@@ -11,3 +11,4 @@ export * from './dead-letters';
 export * from './maintenance';
 export { isDatabaseUnavailable } from './unavailable';
 export * from './conversations';
+export * from './schedules';

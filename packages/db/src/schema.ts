@@ -57,6 +57,33 @@ export interface TasksTable {
   next_attempt_at: NullableTimestamp;
   /** When the retention clean-up deletes a finished task. */
   expires_at: NullableTimestamp;
+  /** The schedule fire that made this task, if one did. */
+  schedule_id: string | null;
+  planned_at: NullableTimestamp;
+}
+
+export type MisfirePolicyName = 'skip' | 'fire_once' | 'fire_all';
+
+export interface SchedulesTable {
+  id: Generated<string>;
+  tenant_id: string;
+  name: string;
+  kind: 'one_shot' | 'cron' | 'rrule';
+  run_at: NullableTimestamp;
+  cron: string | null;
+  rrule: string | null;
+  /** Local wall time of an RRULE's first occurrence, "YYYY-MM-DDTHH:mm[:ss]". */
+  dtstart: string | null;
+  timezone: string;
+  task: string;
+  payload: Json;
+  enabled: Generated<boolean>;
+  misfire_policy: Generated<MisfirePolicyName>;
+  end_at: NullableTimestamp;
+  next_run_at: NullableTimestamp;
+  last_run_at: NullableTimestamp;
+  created_at: Timestamp;
+  updated_at: Timestamp;
 }
 
 export type AttemptOutcome = 'running' | 'success' | 'retry' | 'failure' | 'lost' | 'revoked' | 'released' | 'fenced';
@@ -134,6 +161,7 @@ export interface ChatMessagesTable {
 }
 
 export interface Database {
+  schedules: SchedulesTable;
   tenant_budgets: TenantBudgetsTable;
   budget_reservations: BudgetReservationsTable;
   usage_tracking: UsageTrackingTable;
@@ -148,6 +176,7 @@ export interface Database {
 
 export type TaskAttemptRow = Selectable<TaskAttemptsTable>;
 export type DeadLetterRow = Selectable<DeadLettersTable>;
+export type ScheduleRow = Selectable<SchedulesTable>;
 
 export type TaskRow = Selectable<TasksTable>;
 export type NewTask = Insertable<TasksTable>;

@@ -74,3 +74,17 @@ export function nextOccurrences(recurrence: Recurrence, after: Date, count: numb
   }
   return out;
 }
+
+/** The recurrence stored in a schedule's columns. */
+export function recurrenceFromFields(fields: { kind: string; run_at: Date | null; cron: string | null; rrule: string | null; dtstart: string | null; timezone: string }): Recurrence {
+  switch (fields.kind) {
+    case 'one_shot':
+      return { kind: 'one_shot', runAt: fields.run_at! };
+    case 'cron':
+      return { kind: 'cron', cron: fields.cron!, timezone: fields.timezone };
+    case 'rrule':
+      return { kind: 'rrule', rrule: fields.rrule!, dtstart: fields.dtstart!, timezone: fields.timezone };
+    default:
+      throw new Error(`unknown schedule kind "${fields.kind}"`);
+  }
+}

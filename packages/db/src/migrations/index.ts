@@ -2,6 +2,7 @@ import type { Migration } from 'kysely';
 import * as m0001 from './2026_11_25_0001_tenants_keys_tasks';
 import * as m0002 from './2026_11_25_0002_lifecycle';
 import * as m0003 from './2026_11_25_0003_budgets';
+import * as m0004 from './2026_11_25_0004_schedules';
 
 /**
  * Every migration, in order. Listed by hand rather than read from the directory so that
@@ -11,4 +12,5 @@ export const MIGRATIONS: Record<string, Migration> = {
   '2026_11_25_0001_tenants_keys_tasks': m0001,
   '2026_11_25_0002_lifecycle': m0002,
   '2026_11_25_0003_budgets': m0003,
+  '2026_11_25_0004_schedules': m0004,
 };

@@ -1,0 +1,135 @@
+import { randomUUID } from 'node:crypto';
+import { type TaskPolicies, getTaskDefinition } from '@conveyor/contracts';
+import type { Database, ScheduleRow } from '@conveyor/db';
+import type { Logger } from '@conveyor/observability';
+import type { TaskProducer } from '@conveyor/queue';
+import { type FirePlan, type MisfirePolicy, planFires, recurrenceFromFields } from '@conveyor/scheduling';
+import { type Kysely, sql } from 'kysely';
+
+export interface TickDeps {
+  db: Kysely<Database>;
+  producer: TaskProducer;
+  policies: TaskPolicies;
+  logger: Logger;
+  /** Schedules claimed per transaction. */
+  batchSize?: number;
+}
+
+export interface TickReport {
+  /** Due schedules this pass claimed. */
+  schedules: number;
+  /** Tasks it created (one per fire). */
+  fired: number;
+}
+
+interface FireRow {
+  id: string;
+  task: string;
+  queue: string;
+  priority: number;
+}
+
+/**
+ * One batch of the tick. In one transaction: claim due schedules (`next_run_at <= now()`,
+ * Postgres' clock) with FOR UPDATE SKIP LOCKED, so replicas never claim the same one; insert
+ * one task per fire under the unique (schedule_id, planned_at); advance next_run_at. Then,
+ * after the commit, enqueue the new tasks. A crash after the commit and before the enqueue
+ * leaves PENDING tasks with no job, which the reconciler enqueues: no fire lost or doubled.
+ */
+export async function fireDueSchedules(deps: TickDeps): Promise<TickReport> {
+  const limit = deps.batchSize ?? 500;
+  const { claimed, created } = await deps.db.transaction().execute(async (trx) => {
+    const { rows: due } = await sql<ScheduleRow & { db_now: Date }>`
+      select s.*, now() as db_now from schedules s
+       where s.enabled and s.next_run_at <= now()
+       order by s.next_run_at
+       limit ${limit}
+         for update skip locked`.execute(trx);
+    if (due.length === 0) return { claimed: 0, created: [] as FireRow[] };
+
+    const fires: Record<string, unknown>[] = [];
+    const advances: { id: string; next: Date | null; last: Date | null }[] = [];
+    for (const schedule of due) {
+      const plan = planSchedule(schedule, deps.logger);
+      const definition = getTaskDefinition(schedule.task);
+      if (definition) {
+        for (const plannedAt of plan.fires) {
+          fires.push({
+            id: randomUUID(),
+            tenant_id: schedule.tenant_id,
+            task: definition.name,
+            queue: definition.queue,
+            payload: JSON.stringify(schedule.payload),
+            max_attempts: deps.policies.get(definition.name).attempts,
+            schedule_id: schedule.id,
+            planned_at: plannedAt,
+          });
+        }
+      } else {
+        deps.logger.error('schedule names a task no longer in the catalog; it stops', { schedule_id: schedule.id, task: schedule.task });
+      }
+      advances.push({ id: schedule.id, next: definition ? plan.next : null, last: plan.fires.at(-1) ?? null });
+    }
+
+    const created = fires.length
+      ? await trx
+          .insertInto('tasks')
+          .values(fires as never)
+          .onConflict((oc) => oc.columns(['schedule_id', 'planned_at']).where('schedule_id', 'is not', null).doNothing())
+          .returning(['id', 'task', 'queue', 'priority'])
+          .execute()
+      : [];
+    const values = sql.join(advances.map((a) => sql`(${a.id}::uuid, ${a.next}::timestamptz, ${a.last}::timestamptz)`));
+    await sql`
+      update schedules s set next_run_at = v.next, last_run_at = coalesce(v.last, s.last_run_at), updated_at = now()
+        from (values ${values}) as v(id, next, last)
+       where s.id = v.id`.execute(trx);
+    return { claimed: due.length, created };
+  });
+
+  if (created.length) {
+    await deps.producer.enqueueMany(created.map((t) => ({ id: t.id, task: t.task, queue: t.queue, priority: t.priority }))).catch((error: unknown) => {
+      deps.logger.warn('schedule fires committed but not enqueued; the reconciler will enqueue them', { count: created.length, error });
+    });
+  }
+  return { schedules: claimed, fired: created.length };
+}
+
+function planSchedule(schedule: ScheduleRow & { db_now: Date }, logger: Logger): FirePlan {
+  try {
+    return planFires(recurrenceFromFields(schedule), schedule.next_run_at!, schedule.db_now, schedule.misfire_policy as MisfirePolicy, schedule.end_at);
+  } catch (error) {
+    // A schedule that cannot be resolved any more stops rather than blocking the tick.
+    logger.error('schedule could not be resolved; it stops', { schedule_id: schedule.id, error });
+    return { fires: [], next: null };
+  }
+}
+
+/**
+ * Runs the tick every intervalMs; a full batch is followed at once by the next, so a
+ * backlog drains without waiting. Returns stop(), which waits for the batch in progress.
+ */
+export function startTicker(deps: TickDeps, intervalMs: number, onError: (error: unknown) => void): () => Promise<void> {
+  let stopped = false;
+  let timer: NodeJS.Timeout | undefined;
+  let current: Promise<void> = Promise.resolve();
+  const tick = () => {
+    current = (async () => {
+      try {
+        let report: TickReport;
+        do report = await fireDueSchedules(deps);
+        while (!stopped && report.schedules === (deps.batchSize ?? 500));
+      } catch (error) {
+        onError(error);
+      } finally {
+        if (!stopped) timer = setTimeout(tick, intervalMs);
+      }
+    })();
+  };
+  timer = setTimeout(tick, 0);
+  return async () => {
+    stopped = true;
+    clearTimeout(timer);
+    await current;
+  };
+}
