@@ -13,6 +13,7 @@ import { httpMetrics } from './middleware/http-metrics';
 import { requestContext } from './middleware/request-context';
 import { adminRouter } from './routes/admin';
 import { healthRouter } from './routes/health';
+import { schedulesRouter } from './routes/schedules';
 import { taskActionsRouter } from './routes/task-actions';
 import { taskEventsRouter } from './routes/task-events';
 import { tasksRouter } from './routes/tasks';
@@ -59,6 +60,7 @@ export function createServer(deps: ServerDeps): Express {
   v1.use(taskActionsRouter(deps));
   v1.use(tasksRouter(deps));
   v1.use(usageRouter(deps.costs));
+  v1.use(schedulesRouter(deps));
   app.use('/api/v1', v1);
 
   app.use(notFound);
