@@ -79,8 +79,8 @@ export class AppStack {
   }
 
   /** Runs the real tenant CLI and returns the key it printed. */
-  async createTenant(name: string): Promise<{ tenant_id: string; api_key: string }> {
-    return JSON.parse(await this.cli(['--name', name, '--plan', 'starter', '--json']));
+  async createTenant(name: string, plan: 'trial' | 'starter' | 'growth' = 'starter'): Promise<{ tenant_id: string; api_key: string }> {
+    return JSON.parse(await this.cli(['--name', name, '--plan', plan, '--json']));
   }
 
   /** Runs the real CLI for an admin key. */
