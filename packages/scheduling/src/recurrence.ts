@@ -32,12 +32,25 @@ export function checkRrule(rrule: string): void {
   if (options.freq === undefined) throw new Error('an RRULE needs FREQ');
 }
 
+// Parsed cron expressions, reused with reset(): parsing costs more than stepping, and many
+// schedules share an expression.
+const parsedCrons = new Map<string, ReturnType<typeof CronExpressionParser.parse>>();
+
+function cronAfter(cron: string, afterWall: Date): Date | undefined {
+  let expression = parsedCrons.get(cron);
+  if (!expression) {
+    expression = CronExpressionParser.parse(cron, { tz: 'UTC', currentDate: afterWall });
+    if (parsedCrons.size > 10_000) parsedCrons.clear();
+    parsedCrons.set(cron, expression);
+  } else {
+    expression.reset(afterWall);
+  }
+  return expression.hasNext() ? expression.next().toDate() : undefined;
+}
+
 /** The next wall time (floating) of the expansion strictly after the given wall time. */
 function nextWall(recurrence: Exclude<Recurrence, { kind: 'one_shot' }>, afterWall: Date): Date | undefined {
-  if (recurrence.kind === 'cron') {
-    const expression = CronExpressionParser.parse(recurrence.cron, { tz: 'UTC', currentDate: afterWall });
-    return expression.hasNext() ? expression.next().toDate() : undefined;
-  }
+  if (recurrence.kind === 'cron') return cronAfter(recurrence.cron, afterWall);
   const dtstart = parseLocalDateTime(recurrence.dtstart);
   if (!dtstart) throw new Error(`dtstart "${recurrence.dtstart}" is not a local date-time like 2026-03-01T09:00`);
   const rule = new RRule({ ...RRule.parseString(recurrence.rrule.replace(/^RRULE:/i, '')), dtstart });

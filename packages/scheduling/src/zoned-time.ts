@@ -23,14 +23,31 @@ export function isValidTimeZone(timeZone: string): boolean {
   }
 }
 
-/** The wall time (floating) that the instant shows in the zone. */
-export function toWallTime(instant: Date, timeZone: string): Date {
-  const parts = Object.fromEntries(formatter(timeZone).formatToParts(instant).map((p) => [p.type, p.value]));
-  return new Date(Date.UTC(Number(parts.year), Number(parts.month) - 1, Number(parts.day), Number(parts.hour), Number(parts.minute), Number(parts.second), instant.getUTCMilliseconds()));
+const QUARTER_HOUR = 900_000;
+const offsets = new Map<string, number>();
+
+/**
+ * The zone's UTC offset at an instant. Intl formatting is slow (tens of microseconds), and the
+ * tick resolves thousands of schedules at once, so offsets are cached per quarter hour: every
+ * real zone changes its offset only on a quarter-hour boundary.
+ */
+function offsetAt(instantMs: number, timeZone: string): number {
+  if (timeZone === 'UTC' || timeZone === 'Etc/UTC') return 0;
+  const bucket = Math.floor(instantMs / QUARTER_HOUR) * QUARTER_HOUR;
+  const key = `${timeZone}|${bucket}`;
+  let offset = offsets.get(key);
+  if (offset === undefined) {
+    const parts = Object.fromEntries(formatter(timeZone).formatToParts(new Date(bucket)).map((p) => [p.type, p.value]));
+    offset = Date.UTC(Number(parts.year), Number(parts.month) - 1, Number(parts.day), Number(parts.hour), Number(parts.minute), Number(parts.second)) - bucket;
+    if (offsets.size > 200_000) offsets.clear();
+    offsets.set(key, offset);
+  }
+  return offset;
 }
 
-function offsetAt(instantMs: number, timeZone: string): number {
-  return toWallTime(new Date(instantMs), timeZone).getTime() - instantMs;
+/** The wall time (floating) that the instant shows in the zone. */
+export function toWallTime(instant: Date, timeZone: string): Date {
+  return new Date(instant.getTime() + offsetAt(instant.getTime(), timeZone));
 }
 
 /**

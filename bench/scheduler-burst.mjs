@@ -1,0 +1,140 @@
+#!/usr/bin/env node
+// Benchmark: N schedules due in the same minute — seconds from their due time until every
+// fire is committed as a task and enqueued, with one scheduler process and with three; then
+// the CPU and memory of one scheduler while 100,000 schedules sit idle.
+//   node bench/scheduler-burst.mjs [--sizes 10000,100000] [--runs 3]
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { ROOT, acrossRuns, machine, writeResult } from './lib.mjs';
+
+const requireDb = createRequire(path.join(ROOT, 'packages', 'db', 'package.json'));
+const requireQueue = createRequire(path.join(ROOT, 'packages', 'queue', 'package.json'));
+const { Client } = requireDb('pg');
+const IORedis = requireQueue('ioredis');
+const { migrateUrl, createTenantWithKey, createDb } = requireDb(path.join(ROOT, 'packages', 'db', 'dist', 'index.js'));
+
+const { values } = parseArgs({ options: { sizes: { type: 'string', default: '10000,100000' }, runs: { type: 'string', default: '3' }, idle: { type: 'string', default: '100000' } } });
+const SIZES = values.sizes.split(',').map(Number);
+const RUNS = Number(values.runs);
+const adminUrl = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+const dbName = `conveyor_bench_${randomBytes(4).toString('hex')}`;
+const admin = new Client({ connectionString: adminUrl });
+await admin.connect();
+await admin.query(`create database ${dbName}`);
+const url = new URL(adminUrl);
+url.pathname = `/${dbName}`;
+const databaseUrl = url.toString();
+await migrateUrl(databaseUrl);
+const kdb = createDb(databaseUrl, { max: 2 });
+const { tenant } = await createTenantWithKey(kdb, { name: 'bench', plan: 'growth' });
+await kdb.destroy();
+const pg = new Client({ connectionString: databaseUrl });
+await pg.connect();
+const redis = new IORedis(redisUrl);
+
+function startScheduler(prefix) {
+  const child = spawn(process.execPath, [path.join(ROOT, 'apps', 'scheduler', 'dist', 'main.js')], {
+    env: { ...process.env, DATABASE_URL: databaseUrl, REDIS_URL: redisUrl, BULLMQ_PREFIX: prefix, SCHEDULER_PORT: '0', SCHEDULER_TICK_MS: '200', RECONCILE_INTERVAL_MS: '3600000', RETENTION_INTERVAL_MS: '3600000', LOG_LEVEL: 'warn' },
+    stdio: 'ignore',
+  });
+  return { child, stop: () => new Promise((resolve) => { child.once('exit', resolve); child.kill('SIGTERM'); }) };
+}
+
+async function clean(prefix) {
+  await pg.query('delete from tasks; delete from schedules;');
+  let cursor = '0';
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 10000);
+    cursor = next;
+    if (keys.length) await redis.unlink(...keys);
+  } while (cursor !== '0');
+}
+
+async function createDue(n, inSeconds) {
+  const { rows } = await pg.query(
+    `with ins as (
+       insert into schedules (tenant_id, name, kind, cron, timezone, task, payload, next_run_at, misfire_policy)
+       select $1, 'bench-' || g, 'cron', '0 * * * *', 'UTC', 'ping', '{}', date_trunc('second', now()) + make_interval(secs => $3), 'fire_once'
+         from generate_series(1, $2) g
+       returning next_run_at)
+     select min(next_run_at) as next_run_at from ins`,
+    [tenant.id, n, inSeconds],
+  );
+  return rows[0].next_run_at.getTime();
+}
+
+async function burst(n, replicas) {
+  const prefix = `bench-sched-${randomBytes(3).toString('hex')}`;
+  await clean(prefix);
+  const dueAt = await createDue(n, 3);
+  const schedulers = Array.from({ length: replicas }, () => startScheduler(prefix));
+  let committedAt;
+  for (;;) {
+    const { rows } = await pg.query('select count(*)::int as n from tasks where schedule_id is not null');
+    if (!committedAt && rows[0].n >= n) committedAt = Date.now();
+    const waiting = await redis.llen(`${prefix}:monitoring:wait`);
+    if (committedAt && waiting >= n) break;
+    if (Date.now() - dueAt > 600_000) throw new Error('gave up after 10 minutes');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const enqueuedAt = Date.now();
+  await Promise.all(schedulers.map((s) => s.stop()));
+  const { rows } = await pg.query('select count(*)::int as n, count(distinct schedule_id)::int as d from tasks');
+  if (rows[0].n !== n || rows[0].d !== n) throw new Error(`expected ${n} fires, one per schedule; got ${rows[0].n} (${rows[0].d} schedules)`);
+  await clean(prefix);
+  return { committed_s: (committedAt - dueAt) / 1000, enqueued_s: (enqueuedAt - dueAt) / 1000 };
+}
+
+function procStats(pid) {
+  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  const ticks = Number(stat[11]) + Number(stat[12]);
+  const rss = Number(/VmRSS:\s+(\d+)/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))[1]) * 1024;
+  return { cpuSeconds: ticks / 100, rss };
+}
+
+async function idle(n) {
+  const prefix = `bench-idle-${randomBytes(3).toString('hex')}`;
+  await clean(prefix);
+  await createDue(n, 3600);
+  const s = startScheduler(prefix);
+  await new Promise((r) => setTimeout(r, 5000)); // start-up
+  const a = procStats(s.child.pid);
+  await new Promise((r) => setTimeout(r, 20_000));
+  const b = procStats(s.child.pid);
+  await s.stop();
+  await clean(prefix);
+  return { cpu_percent: ((b.cpuSeconds - a.cpuSeconds) / 20) * 100, rss_mb: b.rss / 2 ** 20 };
+}
+
+const results = {};
+for (const n of SIZES) {
+  for (const replicas of [1, 3]) {
+    const runs = [];
+    for (let r = 0; r < (n >= 100_000 ? 1 : RUNS); r += 1) {
+      runs.push(await burst(n, replicas));
+      process.stderr.write(`${n} schedules, ${replicas} replica(s): run ${r + 1} ${JSON.stringify(runs.at(-1))}\n`);
+    }
+    results[`${n}_x${replicas}`] = { schedules: n, replicas, committed_s: acrossRuns(runs.map((x) => x.committed_s)), enqueued_s: acrossRuns(runs.map((x) => x.enqueued_s)) };
+  }
+}
+const idleFigures = await idle(Number(values.idle));
+
+console.log('\nSchedules due in the same minute: seconds from due time (median [min – max] across runs)\n');
+console.log('schedules  replicas  all committed            all enqueued');
+for (const r of Object.values(results)) {
+  const f = (v) => `${v.median.toFixed(2)} s [${v.min.toFixed(2)} – ${v.max.toFixed(2)}]`.padEnd(24);
+  console.log(`${String(r.schedules).padEnd(10)} ${String(r.replicas).padEnd(9)} ${f(r.committed_s)} ${f(r.enqueued_s)}`);
+}
+console.log(`\nOne scheduler with ${values.idle} idle schedules: ${idleFigures.cpu_percent.toFixed(1)} % of a core, ${idleFigures.rss_mb.toFixed(0)} MB RSS`);
+console.log(`written to ${writeResult('scheduler-burst', { benchmark: 'scheduler-burst', machine: machine(), settings: { sizes: SIZES, runs: RUNS, tick_ms: 200, batch: 500 }, results, idle: { schedules: Number(values.idle), ...idleFigures } })}`);
+
+await pg.end();
+redis.disconnect();
+await admin.query(`drop database ${dbName} with (force)`);
+await admin.end();
