@@ -3,35 +3,26 @@
 // 200 concurrent calls on one tenant. Baseline in the same run: the same router call without
 // a budget, against the loopback LLM simulator. Needs a built workspace and local Postgres.
 //   node bench/budget-reservation.mjs [--runs 5] [--calls 300]
-import { randomBytes } from 'node:crypto';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { ROOT, acrossRuns, machine, ms, summarise, writeResult } from './lib.mjs';
+import { ROOT, acrossRuns, createBenchDatabase, machine, ms, summarise, writeResult } from './lib.mjs';
 
 const require = createRequire(path.join(ROOT, 'packages', 'cost-tracker', 'package.json'));
 const fromPkg = (name) => require(path.join(ROOT, 'packages', name, 'dist', 'index.js'));
-const { createDb, createTenantWithKey, migrateUrl } = fromPkg('db');
+const { createDb, createTenantWithKey } = fromPkg('db');
 const { createInferenceRouter } = fromPkg('inference');
 const { CostTracker, BudgetedInference } = fromPkg('cost-tracker');
 const { LlmSimulator } = fromPkg('sim');
 const { createLogger } = fromPkg('observability');
-const { Client } = createRequire(path.join(ROOT, 'packages', 'db', 'package.json'))('pg');
 
 const { values } = parseArgs({ options: { runs: { type: 'string', default: '5' }, calls: { type: 'string', default: '300' }, concurrency: { type: 'string', default: '200' } } });
 const RUNS = Number(values.runs);
 const CALLS = Number(values.calls);
 const CONCURRENCY = Number(values.concurrency);
-const adminUrl = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
-const dbName = `conveyor_bench_${randomBytes(4).toString('hex')}`;
-const admin = new Client({ connectionString: adminUrl });
-await admin.connect();
-await admin.query(`create database ${dbName}`);
-const url = new URL(adminUrl);
-url.pathname = `/${dbName}`;
-await migrateUrl(url.toString());
-const db = createDb(url.toString(), { max: 20 });
+const benchDb = await createBenchDatabase();
+const db = createDb(benchDb.url, { max: 20 });
 const logger = createLogger({ service: 'bench', level: 'error' });
 const sim = new LlmSimulator();
 const baseUrl = await sim.listen();
@@ -111,5 +102,4 @@ console.log(`\nwritten to ${writeResult('budget-reservation', result)}`);
 
 await sim.close();
 await db.destroy();
-await admin.query(`drop database ${dbName} with (force)`);
-await admin.end();
+await benchDb.drop();

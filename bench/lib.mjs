@@ -40,3 +40,26 @@ export function writeResult(name, result) {
 }
 
 export const ms = (n) => (Number.isFinite(n) ? `${n.toFixed(2)} ms` : '—');
+
+/** A scratch database on the local server, migrated; drop() removes it. */
+export async function createBenchDatabase() {
+  const { createRequire } = await import('node:module');
+  const requireDb = createRequire(path.join(ROOT, 'packages', 'db', 'package.json'));
+  const { Client } = requireDb('pg');
+  const { migrateUrl } = requireDb(path.join(ROOT, 'packages', 'db', 'dist', 'index.js'));
+  const adminUrl = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+  const name = `conveyor_bench_${Math.random().toString(16).slice(2, 10)}`;
+  const admin = new Client({ connectionString: adminUrl });
+  await admin.connect();
+  await admin.query(`create database ${name}`);
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+  await migrateUrl(url.toString());
+  return {
+    url: url.toString(),
+    drop: async () => {
+      await admin.query(`drop database ${name} with (force)`);
+      await admin.end();
+    },
+  };
+}

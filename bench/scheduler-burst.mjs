@@ -9,28 +9,21 @@ import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { ROOT, acrossRuns, machine, writeResult } from './lib.mjs';
+import { ROOT, acrossRuns, createBenchDatabase, machine, writeResult } from './lib.mjs';
 
 const requireDb = createRequire(path.join(ROOT, 'packages', 'db', 'package.json'));
 const requireQueue = createRequire(path.join(ROOT, 'packages', 'queue', 'package.json'));
 const { Client } = requireDb('pg');
 const IORedis = requireQueue('ioredis');
-const { migrateUrl, createTenantWithKey, createDb } = requireDb(path.join(ROOT, 'packages', 'db', 'dist', 'index.js'));
+const { createTenantWithKey, createDb } = requireDb(path.join(ROOT, 'packages', 'db', 'dist', 'index.js'));
 
 const { values } = parseArgs({ options: { sizes: { type: 'string', default: '10000,100000' }, runs: { type: 'string', default: '3' }, idle: { type: 'string', default: '100000' } } });
 const SIZES = values.sizes.split(',').map(Number);
 const RUNS = Number(values.runs);
-const adminUrl = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 
-const dbName = `conveyor_bench_${randomBytes(4).toString('hex')}`;
-const admin = new Client({ connectionString: adminUrl });
-await admin.connect();
-await admin.query(`create database ${dbName}`);
-const url = new URL(adminUrl);
-url.pathname = `/${dbName}`;
-const databaseUrl = url.toString();
-await migrateUrl(databaseUrl);
+const benchDb = await createBenchDatabase();
+const databaseUrl = benchDb.url;
 const kdb = createDb(databaseUrl, { max: 2 });
 const { tenant } = await createTenantWithKey(kdb, { name: 'bench', plan: 'growth' });
 await kdb.destroy();
@@ -136,5 +129,4 @@ console.log(`written to ${writeResult('scheduler-burst', { benchmark: 'scheduler
 
 await pg.end();
 redis.disconnect();
-await admin.query(`drop database ${dbName} with (force)`);
-await admin.end();
+await benchDb.drop();

@@ -5,6 +5,7 @@ import type { Logger } from '@conveyor/observability';
 import type { TaskProducer } from '@conveyor/queue';
 import { type FirePlan, type MisfirePolicy, planFires, recurrenceFromFields } from '@conveyor/scheduling';
 import { type Kysely, sql } from 'kysely';
+import { startLoop } from './loop';
 
 export interface TickDeps {
   db: Kysely<Database>;
@@ -110,26 +111,18 @@ function planSchedule(schedule: ScheduleRow & { db_now: Date }, logger: Logger):
  * backlog drains without waiting. Returns stop(), which waits for the batch in progress.
  */
 export function startTicker(deps: TickDeps, intervalMs: number, onError: (error: unknown) => void): () => Promise<void> {
-  let stopped = false;
-  let timer: NodeJS.Timeout | undefined;
-  let current: Promise<void> = Promise.resolve();
-  const tick = () => {
-    current = (async () => {
-      try {
-        let report: TickReport;
-        do report = await fireDueSchedules(deps);
-        while (!stopped && report.schedules === (deps.batchSize ?? 500));
-      } catch (error) {
-        onError(error);
-      } finally {
-        if (!stopped) timer = setTimeout(tick, intervalMs);
-      }
-    })();
-  };
-  timer = setTimeout(tick, 0);
-  return async () => {
-    stopped = true;
-    clearTimeout(timer);
-    await current;
+  let stopping = false;
+  const stop = startLoop(async () => {
+    try {
+      let report: TickReport;
+      do report = await fireDueSchedules(deps);
+      while (!stopping && report.schedules === (deps.batchSize ?? 500));
+    } catch (error) {
+      onError(error);
+    }
+  }, intervalMs, 0);
+  return () => {
+    stopping = true;
+    return stop();
   };
 }

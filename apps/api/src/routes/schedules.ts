@@ -27,6 +27,18 @@ export interface ScheduleRouteDeps {
   policies: TaskPolicies;
 }
 
+/** The recurrence columns of a schedule of this kind (the others null). */
+function recurrenceColumns(fields: { kind: 'one_shot' | 'cron' | 'rrule'; run_at?: string | null; cron?: string; rrule?: string; dtstart?: string; timezone: string }) {
+  return {
+    kind: fields.kind,
+    run_at: fields.kind === 'one_shot' ? new Date(fields.run_at!) : null,
+    cron: fields.kind === 'cron' ? fields.cron! : null,
+    rrule: fields.kind === 'rrule' ? fields.rrule! : null,
+    dtstart: fields.kind === 'rrule' ? fields.dtstart! : null,
+    timezone: fields.timezone,
+  };
+}
+
 const listQuery = z.object({ after: z.string().max(200).optional(), limit: z.coerce.number().int().min(1).max(200).default(50) }).strict();
 
 /** Schedules (DESIGN.md §5): create, read, change, delete, enable, disable, trigger. */
@@ -56,12 +68,7 @@ export function schedulesRouter(deps: ScheduleRouteDeps): Router {
     const row = await insertSchedule(deps.db, {
       tenant_id: tenantOf(res),
       name: b.name,
-      kind: b.kind,
-      run_at: b.kind === 'one_shot' ? new Date(b.run_at!) : null,
-      cron: b.kind === 'cron' ? b.cron! : null,
-      rrule: b.kind === 'rrule' ? b.rrule! : null,
-      dtstart: b.kind === 'rrule' ? b.dtstart! : null,
-      timezone: b.timezone,
+      ...recurrenceColumns(b),
       task: b.task,
       payload: resolved.payload,
       misfire_policy: b.misfire_policy,
@@ -104,12 +111,7 @@ export function schedulesRouter(deps: ScheduleRouteDeps): Router {
     const resolved = resolveSchedule(fields, planOf(res), await databaseNow(deps.db));
     const row = await updateSchedule(deps.db, current.id, tenantOf(res), {
       name: p.name,
-      kind: fields.kind,
-      run_at: fields.kind === 'one_shot' ? new Date(fields.run_at!) : null,
-      cron: fields.kind === 'cron' ? fields.cron! : null,
-      rrule: fields.kind === 'rrule' ? fields.rrule! : null,
-      dtstart: fields.kind === 'rrule' ? fields.dtstart! : null,
-      timezone: fields.timezone,
+      ...recurrenceColumns(fields),
       payload: resolved.payload,
       misfire_policy: p.misfire_policy,
       end_at: fields.end_at ? new Date(fields.end_at) : null,
