@@ -9,7 +9,7 @@ import { TaskEventHub } from './task-event-hub';
 
 const env = loadConfigOrExit(apiEnvSchema, 'api');
 const logger = createLogger({ service: 'api', level: env.LOG_LEVEL, format: env.LOG_FORMAT });
-const db = createDb(env.DATABASE_URL, { max: env.DATABASE_POOL_MAX, applicationName: 'api' });
+const db = createDb(env.DATABASE_URL, { max: env.DATABASE_POOL_MAX, applicationName: 'api', queryTimeoutMillis: env.DATABASE_QUERY_TIMEOUT_MS });
 const redis = createProducerRedis(env.REDIS_URL);
 redis.on('error', (error) => logger.warn('redis connection error', { error }));
 // Subscriptions wait out a Redis restart and resubscribe by themselves.

@@ -16,7 +16,7 @@ import { startTicker } from './tick';
 // letters, reservations of dead workers). Any number of replicas may run; an advisory lock picks one per pass.
 const env = loadConfigOrExit(schedulerEnvSchema, 'scheduler');
 const logger = createLogger({ service: 'scheduler', level: env.LOG_LEVEL, format: env.LOG_FORMAT });
-const db = createDb(env.DATABASE_URL, { max: env.DATABASE_POOL_MAX, applicationName: 'scheduler' });
+const db = createDb(env.DATABASE_URL, { max: env.DATABASE_POOL_MAX, applicationName: 'scheduler', queryTimeoutMillis: env.DATABASE_QUERY_TIMEOUT_MS });
 const redis = createProducerRedis(env.REDIS_URL);
 redis.on('error', (error) => logger.warn('redis connection error', { error }));
 const producer = new TaskProducer(redis, env.BULLMQ_PREFIX);

@@ -14,6 +14,8 @@ export const baseEnvSchema = z.object({
   DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/, error: 'must be a postgres:// URL' }),
   /** Connections in this process's Postgres pool. */
   DATABASE_POOL_MAX: positiveInt.default(10),
+  /** Milliseconds a query may go unanswered before it fails (and, for state writes, is retried). */
+  DATABASE_QUERY_TIMEOUT_MS: positiveInt.default(30_000),
   /** redis://host:port[/db] */
   REDIS_URL: z.url({ protocol: /^rediss?$/, error: 'must be a redis:// URL' }),
   /** Key prefix of every BullMQ key; tests give each file its own. */

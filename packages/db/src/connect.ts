@@ -7,6 +7,12 @@ export interface ConnectOptions {
   /** Milliseconds to wait for a connection before failing (so callers can answer 503). */
   connectionTimeoutMillis?: number;
   applicationName?: string;
+  /**
+   * Milliseconds after which a query that got no answer fails ("Query read timeout"). A
+   * connection that dies mid-query can otherwise leave its promise pending for ever, and a
+   * worker's state write with it.
+   */
+  queryTimeoutMillis?: number;
 }
 
 /** A Kysely instance over a pg pool. Close it with `db.destroy()`. */
@@ -16,6 +22,7 @@ export function createDb(url: string, options: ConnectOptions = {}): Kysely<Data
     max: options.max ?? 10,
     connectionTimeoutMillis: options.connectionTimeoutMillis ?? 3000,
     application_name: options.applicationName,
+    query_timeout: options.queryTimeoutMillis ?? 30_000,
   });
   // An idle client losing its server (restart, failover) emits 'error' on the pool; without a
   // listener that would crash the process. The next query gets a fresh connection.

@@ -43,7 +43,7 @@ export function runWorkerApp<Q extends QueueName>(options: WorkerAppOptions<Q>):
   const env = loadConfigOrExit(workerEnvSchema(options.defaultPort), service);
   const logger = createLogger({ service, level: env.LOG_LEVEL, format: env.LOG_FORMAT });
   const registry = createMetricsRegistry(service);
-  const db = createDb(env.DATABASE_URL, { max: env.DATABASE_POOL_MAX, applicationName: service });
+  const db = createDb(env.DATABASE_URL, { max: env.DATABASE_POOL_MAX, applicationName: service, queryTimeoutMillis: env.DATABASE_QUERY_TIMEOUT_MS });
   const redis = createWorkerRedis(env.REDIS_URL);
   redis.on('error', (error) => logger.warn('redis connection error', { error }));
   let shuttingDown = false;

@@ -10,7 +10,7 @@ let client: Client;
 let apiBase: string;
 beforeAll(async () => {
   postgres = await startPrivatePostgres();
-  stack = await createStack({ adminDatabaseUrl: postgres.url, env: { ...FAST_STALLS, RECONCILE_INTERVAL_MS: '1000', RECONCILE_GRACE_MS: '2000' } });
+  stack = await createStack({ adminDatabaseUrl: postgres.url, env: { ...FAST_STALLS, RECONCILE_INTERVAL_MS: '1000', RECONCILE_GRACE_MS: '2000', DATABASE_QUERY_TIMEOUT_MS: '5000' } });
   const apiPort = await freePort();
   apiBase = `http://127.0.0.1:${apiPort}`;
   await stack.start('api', apiPort);
@@ -40,7 +40,14 @@ it('answers 503 while Postgres is down and loses nothing', async () => {
   await postgres.start();
   expect([...seen]).toEqual([503]);
 
-  for (const id of ids) expect((await client.waitForStatus(id, ['SUCCESS', 'FAILURE'], 60_000)).status).toBe('SUCCESS');
+  for (const id of ids) {
+    const view = await client.waitForStatus(id, ['SUCCESS', 'FAILURE'], 60_000).catch(async (error: Error) => {
+      // Say where it got stuck: its row and every log line about it.
+      const lines = stack.processes.flatMap((p) => p.output().split('\n').filter((l) => l.includes(id)));
+      throw new Error(`${error.message}\ntask: ${JSON.stringify(await client.task(id))}\n${lines.join('\n')}`);
+    });
+    expect(view.status).toBe('SUCCESS');
+  }
   const after = await client.submit('ping');
   expect(after.status).toBe(202);
   expect((await client.waitForStatus(after.body.task_id, ['SUCCESS'])).status).toBe('SUCCESS');
