@@ -8,7 +8,7 @@ import { sql } from 'kysely';
 import { Counter } from 'prom-client';
 import { startPeriodic } from './periodic';
 import { runRetention } from './retention';
-import { startTicker } from './tick';
+import { createTickMetrics, startTicker } from './tick';
 
 // The scheduler: every tick it fires due schedules (exactly once across replicas, through
 // FOR UPDATE SKIP LOCKED and a unique (schedule, planned time)); and it runs the system jobs,
@@ -27,7 +27,7 @@ const runs = new Counter({ name: 'conveyor_scheduler_job_runs_total', help: 'Per
 let shuttingDown = false;
 
 const stops = [
-  startTicker({ db, producer, policies, logger, batchSize: env.SCHEDULER_BATCH }, env.SCHEDULER_TICK_MS, (error) =>
+  startTicker({ db, producer, policies, logger, batchSize: env.SCHEDULER_BATCH, metrics: createTickMetrics(registry) }, env.SCHEDULER_TICK_MS, (error) =>
     logger.warn('schedule tick failed; trying again next tick', { error }),
   ),
   startPeriodic(

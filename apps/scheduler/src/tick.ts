@@ -5,6 +5,7 @@ import type { Logger } from '@conveyor/observability';
 import type { TaskProducer } from '@conveyor/queue';
 import { type FirePlan, type MisfirePolicy, planFires, recurrenceFromFields } from '@conveyor/scheduling';
 import { type Kysely, sql } from 'kysely';
+import { Counter, Histogram, type Registry } from 'prom-client';
 import { startLoop } from './loop';
 
 export interface TickDeps {
@@ -14,7 +15,22 @@ export interface TickDeps {
   logger: Logger;
   /** Schedules claimed per transaction. */
   batchSize?: number;
+  metrics?: TickMetrics;
 }
+
+/** The tick's metrics: fires created and the time each batch takes. */
+export function createTickMetrics(registry: Registry) {
+  return {
+    fires: new Counter({ name: 'conveyor_schedule_fires_total', help: 'Tasks created by schedule fires', registers: [registry] }),
+    batch: new Histogram({
+      name: 'conveyor_scheduler_tick_batch_seconds',
+      help: 'Time of one tick batch (claim, insert, advance, commit, enqueue)',
+      buckets: [0.005, 0.025, 0.1, 0.25, 1, 2.5, 10],
+      registers: [registry],
+    }),
+  };
+}
+export type TickMetrics = ReturnType<typeof createTickMetrics>;
 
 export interface TickReport {
   /** Due schedules this pass claimed. */
@@ -39,6 +55,7 @@ interface FireRow {
  */
 export async function fireDueSchedules(deps: TickDeps): Promise<TickReport> {
   const limit = deps.batchSize ?? 500;
+  const endTimer = deps.metrics?.batch.startTimer();
   const { claimed, created } = await deps.db.transaction().execute(async (trx) => {
     const { rows: due } = await sql<ScheduleRow & { db_now: Date }>`
       select s.*, now() as db_now from schedules s
@@ -93,6 +110,8 @@ export async function fireDueSchedules(deps: TickDeps): Promise<TickReport> {
       deps.logger.warn('schedule fires committed but not enqueued; the reconciler will enqueue them', { count: created.length, error });
     });
   }
+  if (claimed) endTimer?.();
+  deps.metrics?.fires.inc(created.length);
   return { schedules: claimed, fired: created.length };
 }
 

@@ -6,7 +6,8 @@ import { TaskProducer, createProducerRedis } from '@conveyor/queue';
 import { TEST_REDIS_URL, type TestDatabase, createTestDatabase, deleteKeysWithPrefix, uniquePrefix, waitFor } from '@conveyor/testkit';
 import type { Redis } from 'ioredis';
 import { type Kysely, sql } from 'kysely';
-import { fireDueSchedules, startTicker } from '../src/tick';
+import { Registry } from 'prom-client';
+import { createTickMetrics, fireDueSchedules, startTicker } from '../src/tick';
 
 const logger = createLogger({ service: 'test', stream: new PassThrough() });
 const prefix = uniquePrefix('tick');
@@ -80,6 +81,16 @@ describe('the tick', () => {
       const row = await db.selectFrom('schedules').select('next_run_at').where('id', '=', s.id).executeTakeFirstOrThrow();
       expect(row.next_run_at!.getTime()).toBe(hourNow.getTime() + 3_600_000);
     }
+  });
+
+  it('counts its fires in a metric', async () => {
+    const registry = new Registry();
+    const metrics = createTickMetrics(registry);
+    const due = (await sql<{ t: Date }>`select now() - interval '1 second' as t`.execute(db)).rows[0]!.t;
+    await insertSchedule(db, { tenant_id: tenantId, name: 'counted', kind: 'one_shot', run_at: due, timezone: 'UTC', task: 'ping', payload: {}, next_run_at: due });
+    await fireDueSchedules({ ...deps(), metrics });
+    expect((await registry.metrics())).toMatch(/conveyor_schedule_fires_total [1-9]/);
+    expect((await registry.metrics())).toMatch(/conveyor_scheduler_tick_batch_seconds_count [1-9]/);
   });
 
   it('does not fire disabled or deleted schedules, and a one-shot fires once', async () => {
