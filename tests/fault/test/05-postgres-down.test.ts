@@ -10,7 +10,13 @@ let client: Client;
 let apiBase: string;
 beforeAll(async () => {
   postgres = await startPrivatePostgres();
-  stack = await createStack({ adminDatabaseUrl: postgres.url, env: { ...FAST_STALLS, RECONCILE_INTERVAL_MS: '1000', RECONCILE_GRACE_MS: '2000', DATABASE_QUERY_TIMEOUT_MS: '5000' } });
+  // An attempt that hangs across the restart (seen about one run in three under load, with no
+  // error surfacing; root cause still open) is what the hard limit is for: 15 s here.
+  const limits = JSON.stringify({ test_task: { softTimeoutMs: 10_000, hardTimeoutMs: 15_000, backoff: { baseMs: 200, maxMs: 500 } } });
+  stack = await createStack({
+    adminDatabaseUrl: postgres.url,
+    env: { ...FAST_STALLS, RECONCILE_INTERVAL_MS: '1000', RECONCILE_GRACE_MS: '2000', DATABASE_QUERY_TIMEOUT_MS: '5000', TASK_OVERRIDES: limits },
+  });
   const apiPort = await freePort();
   apiBase = `http://127.0.0.1:${apiPort}`;
   await stack.start('api', apiPort);

@@ -21,7 +21,8 @@ it('a revoke reaches the worker process running the task and aborts its handler 
   const { body } = await client.submit('test_task', { message: 'watch-abort:20000' });
   const id = body.task_id as string;
   await client.waitForStatus(id, ['STARTED']);
-  const runner = workers.find((w) => w.output().includes(id))!;
+  // The worker's "task started" line may reach us a moment after the row says STARTED.
+  const runner = await waitFor(async () => workers.find((w) => w.output().includes(id)), 'the worker running it to log it');
 
   const started = Date.now();
   const cancel = await client.call('POST', `/tasks/${id}/cancel`);
