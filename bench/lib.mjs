@@ -63,3 +63,10 @@ export async function createBenchDatabase() {
     },
   };
 }
+
+/** Deletes every Redis key under a BullMQ prefix: testkit's helper, shared with the tests. */
+export async function deleteKeysWithPrefix(prefix, redisUrl) {
+  const { createRequire } = await import('node:module');
+  const testkit = createRequire(import.meta.url)(path.join(ROOT, 'packages', 'testkit', 'dist', 'index.js'));
+  await testkit.deleteKeysWithPrefix(prefix, redisUrl);
+}

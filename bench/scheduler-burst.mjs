@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { ROOT, acrossRuns, createBenchDatabase, machine, writeResult } from './lib.mjs';
+import { ROOT, acrossRuns, createBenchDatabase, deleteKeysWithPrefix, machine, writeResult } from './lib.mjs';
 
 const requireDb = createRequire(path.join(ROOT, 'packages', 'db', 'package.json'));
 const requireQueue = createRequire(path.join(ROOT, 'packages', 'queue', 'package.json'));
@@ -41,12 +41,7 @@ function startScheduler(prefix) {
 
 async function clean(prefix) {
   await pg.query('delete from tasks; delete from schedules;');
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 10000);
-    cursor = next;
-    if (keys.length) await redis.unlink(...keys);
-  } while (cursor !== '0');
+  await deleteKeysWithPrefix(prefix, redisUrl);
 }
 
 async function createDue(n, inSeconds) {

@@ -8,7 +8,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { parseArgs } from 'node:util';
-import { ROOT, acrossRuns, createBenchDatabase, machine, writeResult } from './lib.mjs';
+import { ROOT, acrossRuns, createBenchDatabase, deleteKeysWithPrefix, machine, writeResult } from './lib.mjs';
 
 const requireQueue = createRequire(path.join(ROOT, 'packages', 'queue', 'package.json'));
 const { Queue, Worker } = requireQueue('bullmq');
@@ -30,17 +30,6 @@ const benchDb = await createBenchDatabase();
 const db = createDb(benchDb.url, { max: 20 });
 const { tenant } = await createTenantWithKey(db, { name: 'bench', plan: 'growth' });
 
-async function clean(prefix) {
-  const redis = new IORedis(redisUrl);
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 10000);
-    cursor = next;
-    if (keys.length) await redis.unlink(...keys);
-  } while (cursor !== '0');
-  redis.disconnect();
-}
-
 async function bareBullmq() {
   const prefix = `bench-bare-${randomBytes(3).toString('hex')}`;
   const connection = new IORedis(redisUrl, { maxRetriesPerRequest: null });
@@ -60,7 +49,7 @@ async function bareBullmq() {
   await worker.close();
   await queue.close();
   connection.disconnect();
-  await clean(prefix);
+  await deleteKeysWithPrefix(prefix, redisUrl);
   return JOBS / seconds;
 }
 
@@ -86,7 +75,7 @@ async function conveyor() {
   await producer.close();
   producerRedis.disconnect();
   workerRedis.disconnect();
-  await clean(prefix);
+  await deleteKeysWithPrefix(prefix, redisUrl);
   return JOBS / seconds;
 }
 
