@@ -27,5 +27,11 @@ export function createDb(url: string, options: ConnectOptions = {}): Kysely<Data
   // An idle client losing its server (restart, failover) emits 'error' on the pool; without a
   // listener that would crash the process. The next query gets a fresh connection.
   pool.on('error', () => undefined);
+  // pg-pool listens only on idle clients. When Postgres ends a connection that is checked out
+  // but between queries (in a transaction, or in the instant after a query answered and before
+  // it was released), the client emits 'error' with no listener, which kills the process. This
+  // listener keeps the process alive; the client is then not queryable, so the pool drops it
+  // on release and the caller's next query (or its retry) gets a fresh connection.
+  pool.on('connect', (client) => client.on('error', () => undefined));
   return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
 }
