@@ -2,13 +2,14 @@ import { apiEnvSchema, loadConfigOrExit } from '@conveyor/config';
 import { TaskPolicies } from '@conveyor/contracts';
 import { CostTracker } from '@conveyor/cost-tracker';
 import { createDb } from '@conveyor/db';
-import { createLogger, createMetricsRegistry, exitOnStartupFailure, onShutdownSignal } from '@conveyor/observability';
+import { createLogger, createMetricsRegistry, exitOnFatalError, exitOnStartupFailure, onShutdownSignal } from '@conveyor/observability';
 import { TaskEventPublisher, TaskProducer, createProducerRedis, createWorkerRedis } from '@conveyor/queue';
 import { createServer } from './server';
 import { TaskEventHub } from './task-event-hub';
 
 const env = loadConfigOrExit(apiEnvSchema, 'api');
 const logger = createLogger({ service: 'api', level: env.LOG_LEVEL, format: env.LOG_FORMAT });
+exitOnFatalError(logger);
 const db = createDb(env.DATABASE_URL, { max: env.DATABASE_POOL_MAX, applicationName: 'api', queryTimeoutMillis: env.DATABASE_QUERY_TIMEOUT_MS });
 const redis = createProducerRedis(env.REDIS_URL);
 redis.on('error', (error) => logger.warn('redis connection error', { error }));

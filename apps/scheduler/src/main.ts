@@ -2,7 +2,7 @@ import { loadConfigOrExit, schedulerEnvSchema } from '@conveyor/config';
 import { TaskPolicies } from '@conveyor/contracts';
 import { CostTracker } from '@conveyor/cost-tracker';
 import { createDb } from '@conveyor/db';
-import { createLogger, createMetricsRegistry, exitOnStartupFailure, onShutdownSignal, startHealthServer } from '@conveyor/observability';
+import { createLogger, createMetricsRegistry, exitOnFatalError, exitOnStartupFailure, onShutdownSignal, startHealthServer } from '@conveyor/observability';
 import { TaskProducer, createProducerRedis, reconcileOnce } from '@conveyor/queue';
 import { sql } from 'kysely';
 import { Counter } from 'prom-client';
@@ -16,6 +16,7 @@ import { createTickMetrics, startTicker } from './tick';
 // letters, reservations of dead workers). Any number of replicas may run; an advisory lock picks one per pass.
 const env = loadConfigOrExit(schedulerEnvSchema, 'scheduler');
 const logger = createLogger({ service: 'scheduler', level: env.LOG_LEVEL, format: env.LOG_FORMAT });
+exitOnFatalError(logger);
 const db = createDb(env.DATABASE_URL, { max: env.DATABASE_POOL_MAX, applicationName: 'scheduler', queryTimeoutMillis: env.DATABASE_QUERY_TIMEOUT_MS });
 const redis = createProducerRedis(env.REDIS_URL);
 redis.on('error', (error) => logger.warn('redis connection error', { error }));

@@ -3,4 +3,4 @@ export { redact } from './redact';
 export { createLogger, type Logger, type LoggerOptions } from './logger';
 export { createMetricsRegistry, createTaskMetrics, createHttpMetrics, type TaskMetrics, type HttpMetrics } from './metrics';
 export { startHealthServer, runReadinessChecks, type ReadinessCheck, type HealthServerOptions } from './health-server';
-export { onShutdownSignal, exitOnStartupFailure } from './shutdown';
+export { onShutdownSignal, exitOnStartupFailure, exitOnFatalError } from './shutdown';

@@ -37,3 +37,20 @@ export function exitOnStartupFailure(logger: Logger) {
     setTimeout(() => process.exit(1), 100);
   };
 }
+
+/**
+ * Logs an uncaught exception or unhandled rejection as one structured line (with the
+ * correlation ids in effect where it was thrown) and exits 1, instead of Node's unstructured
+ * dump on stderr. The process is in an unknown state; its supervisor restarts it and the
+ * tasks it held are redelivered once their locks lapse.
+ */
+export function exitOnFatalError(logger: Logger): void {
+  const fatal = (kind: string) => (error: unknown) => {
+    logger.error('fatal error: exiting', { kind, error });
+    logger.on('finish', () => process.exit(1));
+    logger.end();
+    setTimeout(() => process.exit(1), 500).unref();
+  };
+  process.once('uncaughtException', fatal('uncaughtException'));
+  process.once('unhandledRejection', fatal('unhandledRejection'));
+}

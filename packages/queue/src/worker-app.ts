@@ -6,6 +6,7 @@ import {
   createMetricsRegistry,
   type Logger,
   createTaskMetrics,
+  exitOnFatalError,
   exitOnStartupFailure,
   onShutdownSignal,
   startHealthServer,
@@ -42,6 +43,7 @@ export function runWorkerApp<Q extends QueueName>(options: WorkerAppOptions<Q>):
   const service = `worker-${options.queue}`;
   const env = loadConfigOrExit(workerEnvSchema(options.defaultPort), service);
   const logger = createLogger({ service, level: env.LOG_LEVEL, format: env.LOG_FORMAT });
+  exitOnFatalError(logger);
   const registry = createMetricsRegistry(service);
   const db = createDb(env.DATABASE_URL, { max: env.DATABASE_POOL_MAX, applicationName: service, queryTimeoutMillis: env.DATABASE_QUERY_TIMEOUT_MS });
   const redis = createWorkerRedis(env.REDIS_URL);
