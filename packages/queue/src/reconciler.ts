@@ -29,9 +29,10 @@ export interface ReconcileReport {
  * One pass of the reconciler, which keeps Redis in step with Postgres (the truth):
  * - PENDING/RETRY tasks whose BullMQ job does not exist, or sits in the failed set, are
  *   enqueued again, keeping their remaining delay and priority.
- * - STARTED/PROGRESS tasks with no live lock are requeued when their job is gone, or when
- *   they have run past their hard limit; the next claim fences the lost attempt off (and
- *   fails the task if that attempt was its last).
+ * - STARTED/PROGRESS tasks with no live lock are requeued when their job is gone or failed,
+ *   or when it sits in the active list past the task's hard limit (its worker died and no
+ *   stall check moved it); the next claim fences the lost attempt off (and fails the task if
+ *   that attempt was its last). A job already waiting again is left where it is.
  * Re-adding uses the task id as job id, so a pass racing another pass or a worker is harmless.
  */
 export async function reconcileOnce(deps: ReconcilerDeps): Promise<ReconcileReport> {
@@ -53,8 +54,11 @@ export async function reconcileOnce(deps: ReconcilerDeps): Promise<ReconcileRepo
     report.checked += page.length;
     const states = await jobStates(deps.redis, prefix, page);
     for (const [i, t] of page.entries()) {
-      const { exists, locked, failed } = states[i]!;
+      const { exists, locked, failed, active } = states[i]!;
       if (locked) continue;
+      // Already back in the queue (a stall check or an earlier pass put it there): re-adding
+      // it would only move it to the back of the line.
+      if (exists && !failed && !active) continue;
       const pastHardLimit = (t.running_ms ?? 0) > hardLimitOf(deps.policies, t.task) + deps.graceMs;
       // An active job without a lock is BullMQ's stalled check to redeliver, unless it is overdue.
       if (exists && !failed && !pastHardLimit) continue;
@@ -72,9 +76,11 @@ interface JobState {
   locked: boolean;
   /** In BullMQ's failed set: the runtime gave up on it (e.g. Postgres was down too long). */
   failed: boolean;
+  /** In BullMQ's active list: a worker took it (its lock says whether that worker lives). */
+  active: boolean;
 }
 
-/** Whether each task's job exists, is locked, and sits in the failed set: one round trip. */
+/** Whether each task's job exists, is locked, is active, and sits in the failed set: one round trip. */
 async function jobStates(redis: Redis, prefix: string, tasks: UnfinishedTask[]): Promise<JobState[]> {
   if (tasks.length === 0) return [];
   const pipeline = redis.pipeline();
@@ -83,13 +89,15 @@ async function jobStates(redis: Redis, prefix: string, tasks: UnfinishedTask[]):
     pipeline.exists(key);
     pipeline.exists(`${key}:lock`);
     pipeline.zscore(`${prefix}:${t.queue}:failed`, t.id);
+    pipeline.lpos(`${prefix}:${t.queue}:active`, t.id);
   }
   const replies = (await pipeline.exec()) ?? [];
   for (const [error] of replies) if (error) throw error;
   return tasks.map((_, i) => ({
-    exists: replies[3 * i]![1] === 1,
-    locked: replies[3 * i + 1]![1] === 1,
-    failed: replies[3 * i + 2]![1] !== null,
+    exists: replies[4 * i]![1] === 1,
+    locked: replies[4 * i + 1]![1] === 1,
+    failed: replies[4 * i + 2]![1] !== null,
+    active: replies[4 * i + 3]![1] !== null,
   }));
 }
 

@@ -181,6 +181,49 @@ describe('reconciler', () => {
   });
 });
 
+describe('reconciler and running tasks past their hard limit', () => {
+  const overdue = async () => {
+    const task = await addTask(db, tenantId, 'ping', {}, 3);
+    await sql`update tasks set status = 'PROGRESS', attempt = 1, started_at = now() - interval '1 hour', updated_at = now() - interval '1 minute' where id = ${task.id}`.execute(db);
+    return task;
+  };
+  const reconcile = () => reconcileOnce({ db, redis: producerRedis, producer, policies, logger: quietLogger(), graceMs: 10_000 });
+
+  it('leaves a job that already waits in the queue where it is', async () => {
+    const task = await overdue();
+    await enqueue(task.id, 'ping');
+    const before = (await producer.queue('monitoring').getJob(task.id))!.timestamp;
+    // Twice: each pass used to remove and re-add it, sending it to the back of the line.
+    expect((await reconcile()).requeuedRunning).toBe(0);
+    expect((await reconcile()).requeuedRunning).toBe(0);
+    expect((await producer.queue('monitoring').getJob(task.id))!.timestamp).toBe(before);
+    await producer.queue('monitoring').remove(task.id);
+    await db.deleteFrom('tasks').where('id', '=', task.id).execute();
+  });
+
+  it('requeues a job stuck in the active list with no lock (its worker died, no stall check ran)', async () => {
+    const task = await overdue();
+    await enqueue(task.id, 'ping');
+    // Take the job as a worker would, then lose its lock as a dead worker does.
+    const taker = new Worker('monitoring', null, { connection: workerRedis, prefix });
+    const job = await taker.getNextJob('dead-worker-token');
+    expect(job?.id).toBe(task.id);
+    await workerRedis.del(`${prefix}:monitoring:${task.id}:lock`);
+    await taker.close();
+    expect(await producer.queue('monitoring').getJobState(task.id)).toBe('active');
+
+    expect((await reconcile()).requeuedRunning).toBe(1);
+    expect(await producer.queue('monitoring').getJobState(task.id)).toBe('waiting');
+    const w = worker({ ping: async () => 'pong' });
+    try {
+      await waitFor(isStatus(task.id, 'SUCCESS'), 'the requeued task');
+      expect(await taskRow(db, task.id)).toMatchObject({ attempt: 2 });
+    } finally {
+      await w.close(5000);
+    }
+  });
+});
+
 describe('reconciler and failed jobs', () => {
   it('re-enqueues a queued task whose job BullMQ has failed', async () => {
     const task = await addTask(db, tenantId, 'ping', {});
