@@ -12,3 +12,4 @@ export * from './maintenance';
 export { isDatabaseUnavailable } from './unavailable';
 export * from './conversations';
 export * from './schedules';
+export { GroupCommit, type GroupCommitOptions } from './group-commit';

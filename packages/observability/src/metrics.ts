@@ -36,6 +36,20 @@ export function createTaskMetrics(registry: Registry) {
       labelNames: ['queue'],
       registers: [registry],
     }),
+    groupCommitSize: new Histogram({
+      name: 'conveyor_group_commit_size',
+      help: 'State writes committed together in one statement, by kind (claim, progress, complete)',
+      labelNames: ['write'],
+      buckets: [1, 2, 5, 10, 25, 50, 100, 250, 500],
+      registers: [registry],
+    }),
+    groupCommitSeconds: new Histogram({
+      name: 'conveyor_group_commit_duration_seconds',
+      help: 'Time of one group-commit statement, by kind (claim, progress, complete)',
+      labelNames: ['write'],
+      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5, 2],
+      registers: [registry],
+    }),
   };
 }
 export type TaskMetrics = ReturnType<typeof createTaskMetrics>;

@@ -1,16 +1,5 @@
 import { type QueueName, type TaskError, type TaskPolicies, type TaskStatus, backoffDelayMs, getTaskDefinition, jobDataSchema } from '@conveyor/contracts';
-import {
-  type AttemptRef,
-  type Claim,
-  type Database,
-  claimTask,
-  closeAttempt,
-  completeTask,
-  failTask,
-  recordProgress,
-  releaseTask,
-  scheduleRetry,
-} from '@conveyor/db';
+import { type AttemptRef, type Claim, type Database, closeAttempt, failTask, releaseTask, scheduleRetry } from '@conveyor/db';
 import { type Logger, type TaskMetrics, withLogContext } from '@conveyor/observability';
 import type { Kysely } from 'kysely';
 import { classifyError } from './classify-error';
@@ -21,6 +10,7 @@ import { TaskRevokedError } from './errors/task-revoked-error';
 import { WorkerShutdownError } from './errors/worker-shutdown-error';
 import type { TaskContext, TaskHandler } from './handlers';
 import type { TaskEventPublisher } from './task-events';
+import { type TaskWrites, groupCommitWritesFor } from './task-writes';
 import { withDbRetry } from './with-db-retry';
 
 export interface RunTaskDeps {
@@ -31,6 +21,8 @@ export interface RunTaskDeps {
   logger: Logger;
   metrics?: TaskMetrics;
   events?: TaskEventPublisher;
+  /** How claims, progress and results are written; by default group commit on db. */
+  writes?: TaskWrites;
   /** Milliseconds a state write keeps retrying while Postgres is down. */
   dbRetryMaxMs?: number;
   random?: () => number;
@@ -64,13 +56,14 @@ export async function runTaskJob(deps: RunTaskDeps, jobData: unknown, jobSignal?
     deps.logger.error('dropping a job whose data is not a task reference', { issues: data.error.issues.map((i) => i.message) });
     return { kind: 'skipped' };
   }
-  const claim = await write(deps, 'claim', () => claimTask(deps.db, data.data.task_id));
+  const writes = deps.writes ?? groupCommitWritesFor(deps.db);
+  const claim = await write(deps, 'claim', () => writes.claim(data.data.task_id));
   if (!claim) {
     deps.logger.info('job for a finished, revoked or unknown task: not run', { task_id: data.data.task_id });
     deps.metrics?.finished.inc({ queue: deps.queue, task: 'unknown', outcome: 'skipped' });
     return { kind: 'skipped' };
   }
-  return withLogContext({ task_id: claim.id, tenant_id: claim.tenant_id, attempt: claim.attempt }, () => new Attempt(deps, claim).run(jobSignal));
+  return withLogContext({ task_id: claim.id, tenant_id: claim.tenant_id, attempt: claim.attempt }, () => new Attempt(deps, writes, claim).run(jobSignal));
 }
 
 function write<T>(deps: RunTaskDeps, what: string, fn: () => Promise<T>): Promise<T> {
@@ -84,6 +77,7 @@ class Attempt {
 
   constructor(
     private readonly deps: RunTaskDeps,
+    private readonly writes: TaskWrites,
     private readonly claim: Claim,
   ) {
     this.ref = { id: claim.id, attempt: claim.attempt };
@@ -95,16 +89,17 @@ class Attempt {
     this.publish('STARTED', 0, null);
     deps.metrics?.started.inc(this.labels);
     deps.metrics?.active.inc({ queue: deps.queue });
-    const stopTimer = deps.metrics?.duration.startTimer(this.labels);
+    const started = performance.now();
     let outcome: RunOutcome = { kind: 'failure' };
     try {
       outcome = await this.execute(jobSignal);
       return outcome;
     } finally {
+      const seconds = (performance.now() - started) / 1000;
       deps.metrics?.active.dec({ queue: deps.queue });
-      stopTimer?.({ outcome: outcome.kind });
+      deps.metrics?.duration.observe({ ...this.labels, outcome: outcome.kind }, seconds);
       deps.metrics?.finished.inc({ ...this.labels, outcome: outcome.kind });
-      deps.logger.info('attempt ended', { task: claim.task, outcome: outcome.kind });
+      deps.logger.info('attempt ended', { task: claim.task, outcome: outcome.kind, duration_ms: Math.round(seconds * 1000) });
     }
   }
 
@@ -149,7 +144,7 @@ class Attempt {
       signal: controller.signal,
       logger: deps.logger,
       progress: async (percent, message) => {
-        const applied = await write(deps, 'progress', () => recordProgress(deps.db, { ...this.ref, progress: percent, message: message ?? null }));
+        const applied = await write(deps, 'progress', () => this.writes.progress({ ...this.ref, progress: percent, message: message ?? null }));
         if (applied) {
           this.publish('PROGRESS', percent, message ?? null);
         } else if (!controller.signal.aborted) {
@@ -194,7 +189,7 @@ class Attempt {
       return this.fail({ type: 'InvalidResult', message: `handler returned a result its contract rejects: ${result.error.issues.map((i) => i.message).join('; ')}` });
     }
     const retentionMs = deps.policies.get(claim.task).retentionMs;
-    const applied = await write(deps, 'complete', () => completeTask(deps.db, { ...this.ref, result: result.data, retentionMs }));
+    const applied = await write(deps, 'complete', () => this.writes.complete({ ...this.ref, result: result.data, retentionMs }));
     if (!applied) return this.fenced();
     this.publish('SUCCESS', 100, 'Task completed');
     return { kind: 'success' };

@@ -3,6 +3,7 @@ import { DelayedError, type Job, WaitingError, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { type RunTaskDeps, runTaskJob } from './run-task-job';
 import { cancelChannel } from './task-events';
+import { GroupCommitTaskWrites } from './task-writes';
 
 export interface TaskWorkerOptions extends RunTaskDeps {
   connection: Redis;
@@ -26,7 +27,8 @@ export class TaskWorker {
   private subscriber: Redis | undefined;
 
   constructor(private readonly options: TaskWorkerOptions) {
-    const { connection, prefix, concurrency, lockDurationMs, stalledIntervalMs, ...deps } = options;
+    const { connection, prefix, concurrency, lockDurationMs, stalledIntervalMs, ...rest } = options;
+    const deps: RunTaskDeps = { ...rest, writes: rest.writes ?? new GroupCommitTaskWrites(rest.db, { metrics: rest.metrics }) };
     this.worker = new Worker(options.queue as QueueName, (job: Job, token?: string, signal?: AbortSignal) => this.process(deps, job, token, signal), {
       connection,
       prefix,

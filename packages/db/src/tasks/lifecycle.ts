@@ -32,20 +32,22 @@ export interface Claim {
 const interval = (ms: number) => sql`now() + ${ms} * interval '1 millisecond'`;
 
 /**
- * Starts a new attempt: one statement moves a claimable task to STARTED and bumps its
- * attempt number, closes an earlier attempt that never finished (its worker died) as
- * `lost`, and opens the new attempt's history row. Returns undefined when the task is
- * finished, revoked or unknown, so a duplicate delivery never runs it again. A task already
- * STARTED is claimable because BullMQ only redelivers an active job once its lock lapsed,
- * that is, once the earlier attempt is presumed dead; the new attempt number fences it off.
+ * Starts a new attempt of each task: one statement moves every claimable task to STARTED and
+ * bumps its attempt number, closes an earlier attempt that never finished (its worker died)
+ * as `lost`, and opens the new attempts' history rows. Returns one entry per id, in order:
+ * undefined for a task that is finished, revoked or unknown, so a duplicate delivery never
+ * runs it again. A task already STARTED is claimable because BullMQ only redelivers an active
+ * job once its lock lapsed, that is, once the earlier attempt is presumed dead; the new
+ * attempt number fences it off. The ids must be distinct (GroupCommit's key sees to it).
  */
-export async function claimTask(db: Db, id: string): Promise<Claim | undefined> {
+export async function claimTasks(db: Db, ids: string[]): Promise<(Claim | undefined)[]> {
+  if (ids.length === 0) return [];
   const { rows } = await sql<Claim>`
     with claimed as (
       update tasks
          set status = 'STARTED', attempt = attempt + 1, progress = 0, message = null,
              started_at = now(), updated_at = now(), next_attempt_at = null
-       where id = ${id} and status in ('PENDING', 'RETRY', 'STARTED', 'PROGRESS')
+       where id = any(${ids}::uuid[]) and status in ('PENDING', 'RETRY', 'STARTED', 'PROGRESS')
    returning id, tenant_id, task, queue, payload, attempt, max_attempts
     ), lost as (
       update task_attempts set finished_at = now(), outcome = 'lost'
@@ -55,20 +57,42 @@ export async function claimTask(db: Db, id: string): Promise<Claim | undefined> 
       insert into task_attempts (task_id, attempt) select id, attempt from claimed
     )
     select * from claimed`.execute(db);
-  return rows[0];
+  const byId = new Map(rows.map((row) => [row.id, row]));
+  return ids.map((id) => byId.get(id));
+}
+
+/** Starts a new attempt of one task; see claimTasks. */
+export async function claimTask(db: Db, id: string): Promise<Claim | undefined> {
+  const [claim] = await claimTasks(db, [id]);
+  return claim;
+}
+
+export interface ProgressWrite extends AttemptRef {
+  progress: number;
+  message: string | null;
+}
+
+/**
+ * Records progress of running attempts in one statement; one boolean per write, in order:
+ * false when that attempt no longer owns its task. At most one write per task.
+ */
+export async function recordProgressMany(db: Db, writes: ProgressWrite[]): Promise<boolean[]> {
+  if (writes.length === 0) return [];
+  const input = writes.map((w) => ({ id: w.id, attempt: w.attempt, progress: Math.max(0, Math.min(100, Math.round(w.progress))), message: w.message }));
+  const { rows } = await sql<{ id: string }>`
+    update tasks
+       set status = 'PROGRESS', progress = i.progress, message = i.message, updated_at = now()
+      from jsonb_to_recordset(${JSON.stringify(input)}::jsonb) as i(id uuid, attempt int, progress smallint, message text)
+     where tasks.id = i.id and tasks.attempt = i.attempt and tasks.status in ('STARTED', 'PROGRESS')
+ returning tasks.id`.execute(db);
+  const applied = new Set(rows.map((r) => r.id));
+  return writes.map((w) => applied.has(w.id));
 }
 
 /** Records progress of a running attempt; false when the attempt no longer owns the task. */
-export async function recordProgress(db: Db, ref: AttemptRef & { progress: number; message: string | null }): Promise<boolean> {
-  const progress = Math.max(0, Math.min(100, Math.round(ref.progress)));
-  const result = await db
-    .updateTable('tasks')
-    .set({ status: 'PROGRESS', progress, message: ref.message, updated_at: sql`now()` })
-    .where('id', '=', ref.id)
-    .where('attempt', '=', ref.attempt)
-    .where('status', 'in', ['STARTED', 'PROGRESS'])
-    .executeTakeFirst();
-  return result.numUpdatedRows > 0n;
+export async function recordProgress(db: Db, ref: ProgressWrite): Promise<boolean> {
+  const [applied] = await recordProgressMany(db, [ref]);
+  return applied!;
 }
 
 /**
@@ -102,13 +126,43 @@ async function finishAttempt(
   return rows.length > 0;
 }
 
+export interface CompletionWrite extends AttemptRef {
+  result: unknown;
+  retentionMs: number;
+  message?: string;
+}
+
+/**
+ * Ends attempts in SUCCESS with their results, in one statement that also closes their
+ * history rows; one boolean per write, in order: false when that attempt no longer owns its
+ * task. At most one write per task.
+ */
+export async function completeTasks(db: Db, writes: CompletionWrite[]): Promise<boolean[]> {
+  if (writes.length === 0) return [];
+  const input = writes.map((w) => ({ id: w.id, attempt: w.attempt, result: w.result ?? null, retention_ms: w.retentionMs, message: w.message ?? 'Task completed' }));
+  const { rows } = await sql<{ id: string }>`
+    with i as (
+      select * from jsonb_to_recordset(${JSON.stringify(input)}::jsonb) as i(id uuid, attempt int, result jsonb, retention_ms bigint, message text)
+    ), t as (
+      update tasks
+         set status = 'SUCCESS', progress = 100, result = i.result, error = null, message = i.message,
+             finished_at = now(), updated_at = now(), expires_at = now() + i.retention_ms * interval '1 millisecond'
+        from i
+       where tasks.id = i.id and tasks.attempt = i.attempt and tasks.status in ('STARTED', 'PROGRESS')
+   returning tasks.id, tasks.attempt
+    ), a as (
+      update task_attempts set finished_at = now(), outcome = 'success', error = null
+        from t where task_attempts.task_id = t.id and task_attempts.attempt = t.attempt
+    )
+    select id from t`.execute(db);
+  const applied = new Set(rows.map((r) => r.id));
+  return writes.map((w) => applied.has(w.id));
+}
+
 /** Ends the attempt in SUCCESS with its result; false when it no longer owns the task. */
-export function completeTask(db: Db, ref: AttemptRef & { result: unknown; retentionMs: number; message?: string }): Promise<boolean> {
-  return finishAttempt(db, ref, {
-    outcome: 'success',
-    set: sql`status = 'SUCCESS', progress = 100, result = ${JSON.stringify(ref.result ?? null)}::jsonb, error = null,
-             message = ${ref.message ?? 'Task completed'}, finished_at = now(), expires_at = ${interval(ref.retentionMs)}`,
-  });
+export async function completeTask(db: Db, ref: CompletionWrite): Promise<boolean> {
+  const [applied] = await completeTasks(db, [ref]);
+  return applied!;
 }
 
 /** Ends the attempt as a transient failure: RETRY until nextAttemptInMs has passed. */
