@@ -26,6 +26,14 @@ const addContextAndRedact = winston.format((info) => {
   return info;
 });
 
+// Winston formats every line before its transport drops the ones below the level, so a
+// debug line in a hot path would cost its timestamp, redaction and JSON even when off. This
+// first format drops them before any of that.
+const belowLevel = (level: string) => {
+  const threshold = winston.config.npm.levels[level] ?? winston.config.npm.levels.info!;
+  return winston.format((info) => ((winston.config.npm.levels[info.level] ?? 0) <= threshold ? info : false))();
+};
+
 /** A winston logger writing one JSON object a line with service name and correlation ids. */
 export function createLogger(options: LoggerOptions): Logger {
   const output =
@@ -38,7 +46,7 @@ export function createLogger(options: LoggerOptions): Logger {
   return winston.createLogger({
     level: options.level ?? 'info',
     defaultMeta: { service: options.service },
-    format: winston.format.combine(winston.format.timestamp(), winston.format.errors({ stack: false }), addContextAndRedact(), output),
+    format: winston.format.combine(belowLevel(options.level ?? 'info'), winston.format.timestamp(), winston.format.errors({ stack: false }), addContextAndRedact(), output),
     transports: [
       options.stream
         ? new winston.transports.Stream({ stream: options.stream })
