@@ -70,3 +70,49 @@ export async function deleteKeysWithPrefix(prefix, redisUrl) {
   const testkit = createRequire(import.meta.url)(path.join(ROOT, 'packages', 'testkit', 'dist', 'index.js'));
   await testkit.deleteKeysWithPrefix(prefix, redisUrl);
 }
+
+/**
+ * Starts `node script` with env (stdout and stderr to /dev/null, as a deployed process
+ * writes its logs somewhere) and waits until healthUrl answers 200. stop() sends SIGTERM and
+ * waits for the exit.
+ */
+export async function startService(script, env, healthUrl, timeoutMs = 20_000) {
+  const { spawn } = await import('node:child_process');
+  const child = spawn(process.execPath, [script], { env: { ...process.env, ...env }, stdio: 'ignore' });
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`${script} exited (${child.exitCode}) before it was healthy`);
+    const ok = await fetch(healthUrl).then((r) => r.ok, () => false);
+    if (ok) break;
+    if (Date.now() > deadline) throw new Error(`${script} was not healthy at ${healthUrl} within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return {
+    pid: child.pid,
+    stop: async () => {
+      if (child.exitCode === null) child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
+
+/** A free TCP port on loopback. */
+export async function freePort() {
+  const net = await import('node:net');
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** Resident set size of a process in MB, from /proc (Linux). */
+export function rssMb(pid) {
+  const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? NaN);
+  return kb / 1024;
+}

@@ -2,7 +2,8 @@
 // Benchmark: end-to-end throughput of no-op tasks — submitted in bulk, run by one worker,
 // every state change and result committed in Postgres — beside bare BullMQ (addBulk + one
 // Worker, same concurrency, no Postgres) in the same run. Issue 6's first target: ≥ 70 %.
-//   node bench/throughput.mjs [--jobs 5000] [--runs 5] [--concurrency 50]
+//   node bench/throughput.mjs [--jobs 5000] [--runs 5] [--concurrency 50] [--only conveyor|bare]
+// (--only runs one side, e.g. under node --cpu-prof; it prints no ratio.)
 import { randomBytes, randomUUID } from 'node:crypto';
 import { createRequire } from 'node:module';
 import path from 'node:path';
@@ -19,7 +20,7 @@ const { TaskProducer, TaskWorker, createProducerRedis, createWorkerRedis } = fro
 const { TaskPolicies } = fromPkg('contracts');
 const { createLogger } = fromPkg('observability');
 
-const { values } = parseArgs({ options: { jobs: { type: 'string', default: '5000' }, runs: { type: 'string', default: '5' }, concurrency: { type: 'string', default: '50' } } });
+const { values } = parseArgs({ options: { jobs: { type: 'string', default: '5000' }, runs: { type: 'string', default: '5' }, concurrency: { type: 'string', default: '50' }, only: { type: 'string' } } });
 const JOBS = Number(values.jobs);
 const RUNS = Number(values.runs);
 const CONCURRENCY = Number(values.concurrency);
@@ -81,8 +82,8 @@ async function conveyor() {
 
 const runs = [];
 for (let r = 0; r < RUNS; r += 1) {
-  const bare = await bareBullmq();
-  const ours = await conveyor();
+  const bare = values.only === 'conveyor' ? NaN : await bareBullmq();
+  const ours = values.only === 'bare' ? NaN : await conveyor();
   runs.push({ bare, ours, ratio: ours / bare });
   process.stderr.write(`run ${r + 1}/${RUNS}: bare ${bare.toFixed(0)} jobs/s, conveyor ${ours.toFixed(0)} tasks/s (${((ours / bare) * 100).toFixed(0)} %)\n`);
 }
