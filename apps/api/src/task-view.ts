@@ -1,10 +1,12 @@
 import type { TaskView } from '@conveyor/contracts';
-import type { TaskAttemptRow, TaskRow } from '@conveyor/db';
+import { type TaskRow, attemptsOf } from '@conveyor/db';
 
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
+/** A timestamp Postgres printed inside jsonb ("2026-11-25T17:10:40.123456+00:00"), as the API's ISO form. */
+const isoText = (text: string) => new Date(text).toISOString();
 
-/** A task row as the API shows it (DESIGN.md §5), with its attempts when given. */
-export function toTaskView(row: TaskRow, attempts?: TaskAttemptRow[]): TaskView {
+/** A task row as the API shows it (DESIGN.md §5), with its attempt history when asked. */
+export function toTaskView(row: TaskRow, withAttempts = false): TaskView {
   return {
     task_id: row.id,
     task: row.task,
@@ -19,14 +21,14 @@ export function toTaskView(row: TaskRow, attempts?: TaskAttemptRow[]): TaskView 
     started_at: iso(row.started_at),
     finished_at: iso(row.finished_at),
     next_attempt_at: iso(row.next_attempt_at),
-    ...(attempts
+    ...(withAttempts
       ? {
-          attempt_history: attempts.map((a) => ({
+          attempt_history: attemptsOf(row).map((a) => ({
             attempt: a.attempt,
-            started_at: a.started_at.toISOString(),
-            finished_at: iso(a.finished_at),
+            started_at: isoText(a.started_at),
+            finished_at: a.finished_at === null ? null : isoText(a.finished_at),
             outcome: a.outcome,
-            error: (a.error as { type: string; message: string } | null) ?? null,
+            error: a.error ?? null,
           })),
         }
       : {}),

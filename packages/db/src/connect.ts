@@ -1,4 +1,4 @@
-import { Kysely, PostgresDialect } from 'kysely';
+import { CompiledQuery, Kysely, PostgresDialect } from 'kysely';
 import { Pool } from 'pg';
 import type { Database } from './schema';
 
@@ -33,5 +33,21 @@ export function createDb(url: string, options: ConnectOptions = {}): Kysely<Data
   // listener keeps the process alive; the client is then not queryable, so the pool drops it
   // on release and the caller's next query (or its retry) gets a fresh connection.
   pool.on('connect', (client) => client.on('error', () => undefined));
-  return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  pools.set(db, pool);
+  return db;
+}
+
+const pools = new WeakMap<Kysely<Database>, Pool>();
+
+/**
+ * Runs a named prepared statement: each connection parses and plans it once, later runs only
+ * bind and execute. For the hot, fixed statements of the task lifecycle, where planning cost
+ * as much as running. On a Kysely that createDb did not make (a transaction), it runs as an
+ * ordinary query. The text must never change under the same name.
+ */
+export async function runPrepared<R>(db: Kysely<Database>, name: string, text: string, values: unknown[]): Promise<R[]> {
+  const pool = pools.get(db);
+  if (pool) return (await pool.query({ name, text, values })).rows as R[];
+  return (await db.executeQuery<R>(CompiledQuery.raw(text, values))).rows;
 }

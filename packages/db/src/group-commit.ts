@@ -10,6 +10,8 @@ export interface GroupCommitOptions<I, R> {
   key?: (item: I) => string;
   /** Most items in one statement. */
   maxBatch?: number;
+  /** Most statements running at once (each on its own connection). */
+  maxInFlight?: number;
   /** Called after every flush with its size and duration in milliseconds (for metrics). */
   onFlush?: (size: number, ms: number) => void;
 }
@@ -23,9 +25,10 @@ interface Pending<I, R> {
 /**
  * Group commit: concurrent writers each submit an item and wait for its result; the items
  * are written together, one statement and one commit per flush, instead of a commit each.
- * One flush runs at a time. The first item is flushed on the next turn of the event loop, so
- * a lone write waits for nothing; items that arrive while a flush runs go in the next one, so
- * batches grow with the load. Every caller is answered only after its batch has committed.
+ * Up to maxInFlight flushes run at a time. The first item is flushed on the next turn of the
+ * event loop, so a lone write waits for nothing; items that arrive while the flushes run go in
+ * the next one, so batches grow with the load. Every caller is answered only after its batch
+ * has committed.
  *
  * A batch that fails because Postgres is unavailable fails every item (callers retry). A
  * batch that fails for any other reason is written again item by item, so one bad item (a
@@ -33,12 +36,16 @@ interface Pending<I, R> {
  */
 export class GroupCommit<I, R> {
   private pending: Pending<I, R>[] = [];
-  private flushing = false;
+  private inFlight = 0;
+  /** Keys of the items in batches being written now. */
+  private readonly busyKeys = new Set<string>();
   private scheduled = false;
   private readonly maxBatch: number;
+  private readonly maxInFlight: number;
 
   constructor(private readonly options: GroupCommitOptions<I, R>) {
     this.maxBatch = options.maxBatch ?? 500;
+    this.maxInFlight = options.maxInFlight ?? 1;
   }
 
   /** Resolves with the item's result once the statement that wrote it has committed. */
@@ -55,7 +62,7 @@ export class GroupCommit<I, R> {
   }
 
   private schedule(): void {
-    if (this.flushing || this.scheduled) return;
+    if (this.inFlight >= this.maxInFlight || this.scheduled) return;
     this.scheduled = true;
     setImmediate(() => {
       this.scheduled = false;
@@ -68,11 +75,11 @@ export class GroupCommit<I, R> {
     if (!key) return this.pending.splice(0, this.maxBatch);
     const batch: Pending<I, R>[] = [];
     const rest: Pending<I, R>[] = [];
-    const seen = new Set<string>();
     for (const entry of this.pending) {
       const k = key(entry.item);
-      if (batch.length < this.maxBatch && !seen.has(k)) {
-        seen.add(k);
+      // A key already being written (in this batch or one in flight) waits for a later flush.
+      if (batch.length < this.maxBatch && !this.busyKeys.has(k)) {
+        this.busyKeys.add(k);
         batch.push(entry);
       } else {
         rest.push(entry);
@@ -83,15 +90,22 @@ export class GroupCommit<I, R> {
   }
 
   private async flush(): Promise<void> {
-    if (this.flushing || this.pending.length === 0) return;
-    this.flushing = true;
+    if (this.inFlight >= this.maxInFlight || this.pending.length === 0) return;
+    this.inFlight += 1;
     const batch = this.takeBatch();
+    if (batch.length === 0) {
+      // Everything pending waits for a key in flight; that flush's end schedules the next.
+      this.inFlight -= 1;
+      return;
+    }
     const started = performance.now();
     try {
       await this.writeBatch(batch);
     } finally {
       this.options.onFlush?.(batch.length, performance.now() - started);
-      this.flushing = false;
+      const { key } = this.options;
+      if (key) for (const p of batch) this.busyKeys.delete(key(p.item));
+      this.inFlight -= 1;
       if (this.pending.length > 0) this.schedule();
     }
   }

@@ -60,6 +60,8 @@ export interface TasksTable {
   /** The schedule fire that made this task, if one did. */
   schedule_id: string | null;
   planned_at: NullableTimestamp;
+  /** The finished attempts, oldest first (the running one is attempt/started_at/status). */
+  attempt_history: ColumnType<AttemptRecord[], string | undefined, string>;
 }
 
 export type MisfirePolicyName = 'skip' | 'fire_once' | 'fire_all';
@@ -88,13 +90,13 @@ export interface SchedulesTable {
 
 export type AttemptOutcome = 'running' | 'success' | 'retry' | 'failure' | 'lost' | 'revoked' | 'released' | 'fenced';
 
-export interface TaskAttemptsTable {
-  task_id: string;
+/** One finished attempt, as stored in tasks.attempt_history (times as Postgres prints them). */
+export interface AttemptRecord {
   attempt: number;
-  started_at: Timestamp;
-  finished_at: NullableTimestamp;
-  outcome: Generated<AttemptOutcome>;
-  error: Json | null;
+  started_at: string;
+  finished_at: string | null;
+  outcome: AttemptOutcome;
+  error: { type: string; message: string } | null;
 }
 
 export interface DeadLettersTable {
@@ -170,11 +172,9 @@ export interface Database {
   tenants: TenantsTable;
   api_keys: ApiKeysTable;
   tasks: TasksTable;
-  task_attempts: TaskAttemptsTable;
   dead_letters: DeadLettersTable;
 }
 
-export type TaskAttemptRow = Selectable<TaskAttemptsTable>;
 export type DeadLetterRow = Selectable<DeadLettersTable>;
 export type ScheduleRow = Selectable<SchedulesTable>;
 

@@ -1,5 +1,5 @@
 import { type QueueName, type TaskError, type TaskPolicies, type TaskStatus, backoffDelayMs, getTaskDefinition, jobDataSchema } from '@conveyor/contracts';
-import { type AttemptRef, type Claim, type Database, closeAttempt, failTask, releaseTask, scheduleRetry } from '@conveyor/db';
+import { type AttemptRef, type Claim, type Database, failTask, releaseTask, scheduleRetry } from '@conveyor/db';
 import { type Logger, type TaskMetrics, withLogContext } from '@conveyor/observability';
 import type { Kysely } from 'kysely';
 import { classifyError } from './classify-error';
@@ -224,14 +224,14 @@ class Attempt {
     return { kind: 'released' };
   }
 
-  private async revoked(): Promise<RunOutcome> {
-    await write(this.deps, 'close attempt', () => closeAttempt(this.deps.db, { ...this.ref, outcome: 'revoked' }));
+  // The revoke (or the newer attempt's claim) has already ended this attempt in the task's
+  // attempt_history; there is nothing left to write.
+  private revoked(): RunOutcome {
     this.deps.logger.info('task revoked while running; handler aborted', { task: this.claim.task });
     return { kind: 'revoked' };
   }
 
-  private async fenced(): Promise<RunOutcome> {
-    await write(this.deps, 'close attempt', () => closeAttempt(this.deps.db, { ...this.ref, outcome: 'fenced' }));
+  private fenced(): RunOutcome {
     this.deps.logger.info('attempt no longer owns its task; its outcome was not written', { task: this.claim.task });
     return { kind: 'fenced' };
   }

@@ -29,15 +29,15 @@ export class GroupCommitTaskWrites implements TaskWrites {
   private readonly progresses: GroupCommit<ProgressWrite, boolean>;
   private readonly completions: GroupCommit<CompletionWrite, boolean>;
 
-  constructor(db: Kysely<Database>, options: { maxBatch?: number; metrics?: TaskMetrics } = {}) {
+  constructor(db: Kysely<Database>, options: { maxBatch?: number; maxInFlight?: number; metrics?: TaskMetrics } = {}) {
     const onFlush = (write: string) => (size: number, ms: number) => {
       options.metrics?.groupCommitSize.observe({ write }, size);
       options.metrics?.groupCommitSeconds.observe({ write }, ms / 1000);
     };
-    const maxBatch = options.maxBatch;
-    this.claims = new GroupCommit({ write: (ids) => claimTasks(db, ids), key: (id) => id, maxBatch, onFlush: onFlush('claim') });
-    this.progresses = new GroupCommit({ write: (writes) => recordProgressMany(db, writes), key: (w) => w.id, maxBatch, onFlush: onFlush('progress') });
-    this.completions = new GroupCommit({ write: (writes) => completeTasks(db, writes), key: (w) => w.id, maxBatch, onFlush: onFlush('complete') });
+    const { maxBatch, maxInFlight } = options;
+    this.claims = new GroupCommit({ write: (ids) => claimTasks(db, ids), key: (id) => id, maxBatch, maxInFlight, onFlush: onFlush('claim') });
+    this.progresses = new GroupCommit({ write: (writes) => recordProgressMany(db, writes), key: (w) => w.id, maxBatch, maxInFlight, onFlush: onFlush('progress') });
+    this.completions = new GroupCommit({ write: (writes) => completeTasks(db, writes), key: (w) => w.id, maxBatch, maxInFlight, onFlush: onFlush('complete') });
   }
 
   claim(id: string): Promise<Claim | undefined> {

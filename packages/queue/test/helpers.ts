@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { PassThrough } from 'node:stream';
-import { type Database, createDb, createTenantWithKey, insertTask, migrateUrl, schemaFingerprint } from '@conveyor/db';
+import { type Database, attemptsOf, createDb, createTenantWithKey, insertTask, migrateUrl, schemaFingerprint } from '@conveyor/db';
 import { type Logger, createLogger } from '@conveyor/observability';
 import { createTestDatabase } from '@conveyor/testkit';
 import type { Kysely } from 'kysely';
@@ -22,6 +22,8 @@ export function taskRow(db: Kysely<Database>, id: string) {
   return db.selectFrom('tasks').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
 }
 
-export function attemptRows(db: Kysely<Database>, id: string) {
-  return db.selectFrom('task_attempts').select(['attempt', 'outcome', 'error']).where('task_id', '=', id).orderBy('attempt').execute();
+/** A task's attempts (finished ones, then the running one) as attempt, outcome and error. */
+export async function attemptRows(db: Kysely<Database>, id: string) {
+  const row = await db.selectFrom('tasks').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+  return attemptsOf(row).map(({ attempt, outcome, error }) => ({ attempt, outcome, error }));
 }

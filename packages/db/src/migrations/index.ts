@@ -3,6 +3,7 @@ import * as m0001 from './2026_11_25_0001_tenants_keys_tasks';
 import * as m0002 from './2026_11_25_0002_lifecycle';
 import * as m0003 from './2026_11_25_0003_budgets';
 import * as m0004 from './2026_11_25_0004_schedules';
+import * as m0005 from './2026_11_25_0005_attempt_history_in_row';
 
 /**
  * Every migration, in order. Listed by hand rather than read from the directory so that
@@ -13,4 +14,5 @@ export const MIGRATIONS: Record<string, Migration> = {
   '2026_11_25_0002_lifecycle': m0002,
   '2026_11_25_0003_budgets': m0003,
   '2026_11_25_0004_schedules': m0004,
+  '2026_11_25_0005_attempt_history_in_row': m0005,
 };

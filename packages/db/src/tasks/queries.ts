@@ -1,6 +1,6 @@
 import type { TaskStatus } from '@conveyor/contracts';
 import { type Kysely, sql } from 'kysely';
-import type { Database, TaskAttemptRow, TaskRow } from '../schema';
+import type { AttemptRecord, Database, TaskRow } from '../schema';
 
 type Db = Kysely<Database>;
 
@@ -14,9 +14,14 @@ export async function findTask(db: Db, id: string): Promise<TaskRow | undefined>
   return db.selectFrom('tasks').selectAll().where('id', '=', id).executeTakeFirst();
 }
 
-/** Every attempt of a task, first to last. */
-export async function attemptsOf(db: Db, taskId: string): Promise<TaskAttemptRow[]> {
-  return db.selectFrom('task_attempts').selectAll().where('task_id', '=', taskId).orderBy('attempt').execute();
+/**
+ * Every attempt of a task, first to last: the finished ones from its attempt_history, then
+ * the one running now (outcome `running`), if any.
+ */
+export function attemptsOf(row: Pick<TaskRow, 'attempt_history' | 'status' | 'attempt' | 'started_at'>): AttemptRecord[] {
+  const finished = row.attempt_history ?? [];
+  if ((row.status !== 'STARTED' && row.status !== 'PROGRESS') || !row.started_at) return finished;
+  return [...finished, { attempt: row.attempt, started_at: row.started_at.toISOString(), finished_at: null, outcome: 'running', error: null }];
 }
 
 // Postgres keeps microseconds and a JS Date only milliseconds, so the cursor carries the

@@ -17,6 +17,7 @@ export async function revokeTask(db: Kysely<Database>, id: string, tenantId: str
     const current = await trx.selectFrom('tasks').selectAll().where('id', '=', id).where('tenant_id', '=', tenantId).forUpdate().executeTakeFirst();
     if (!current) return { outcome: 'not_found' };
     if (['SUCCESS', 'FAILURE', 'REVOKED'].includes(current.status)) return { outcome: 'finished', row: current };
+    // A running attempt ends here as `revoked` (its worker's next write will be refused).
     const row = await trx
       .updateTable('tasks')
       .set({
@@ -26,16 +27,13 @@ export async function revokeTask(db: Kysely<Database>, id: string, tenantId: str
         updated_at: sql`now()`,
         next_attempt_at: null,
         expires_at: sql`now() + ${retentionMs} * interval '1 millisecond'`,
+        attempt_history: sql`case when status in ('STARTED', 'PROGRESS')
+          then attempt_history || jsonb_build_array(jsonb_build_object('attempt', attempt, 'started_at', started_at, 'finished_at', now(), 'outcome', 'revoked', 'error', null))
+          else attempt_history end`,
       })
       .where('id', '=', id)
       .returningAll()
       .executeTakeFirstOrThrow();
-    await trx
-      .updateTable('task_attempts')
-      .set({ finished_at: sql`now()`, outcome: 'revoked' })
-      .where('task_id', '=', id)
-      .where('finished_at', 'is', null)
-      .execute();
     return { outcome: 'revoked', previous: current.status, row };
   });
 }
