@@ -116,3 +116,37 @@ export function rssMb(pid) {
   const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? NaN);
   return kb / 1024;
 }
+
+/**
+ * CPU time used so far, in ms, by: this process, the Redis server (pid given), every
+ * postgres process, and the whole machine (all cores, busy time). Linux /proc only; take
+ * two and subtract (cpuBetween) to attribute a phase's CPU.
+ */
+export function cpuSnapshot(redisPid) {
+  const hz = 100; // USER_HZ on Linux
+  const procMs = (pid) => {
+    try {
+      const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+      return ((Number(fields[11]) + Number(fields[12])) * 1000) / hz;
+    } catch {
+      return 0;
+    }
+  };
+  let postgres = 0;
+  for (const pid of fs.readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    try {
+      if (fs.readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'postgres') postgres += procMs(pid);
+    } catch {
+      // gone meanwhile
+    }
+  }
+  const cpu = fs.readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+  const busy = cpu[0] + cpu[1] + cpu[2] + cpu[5] + cpu[6] + cpu[7];
+  return { self: procMs(process.pid), redis: redisPid ? procMs(redisPid) : 0, postgres, machine: (busy * 1000) / hz };
+}
+
+/** CPU ms per item between two snapshots, by process. */
+export function cpuBetween(before, after, items) {
+  const per = (k) => ((after[k] - before[k]) / items) * 1000; // µs per item
+  return { node_us: per('self'), redis_us: per('redis'), postgres_us: per('postgres'), machine_us: per('machine') };
+}

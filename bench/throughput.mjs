@@ -9,27 +9,50 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { parseArgs } from 'node:util';
-import { ROOT, acrossRuns, createBenchDatabase, deleteKeysWithPrefix, machine, writeResult } from './lib.mjs';
+import { ROOT, acrossRuns, cpuBetween, cpuSnapshot, createBenchDatabase, deleteKeysWithPrefix, machine, writeResult } from './lib.mjs';
 
 const requireQueue = createRequire(path.join(ROOT, 'packages', 'queue', 'package.json'));
 const { Queue, Worker } = requireQueue('bullmq');
 const IORedis = requireQueue('ioredis');
 const fromPkg = (name) => requireQueue(path.join(ROOT, 'packages', name, 'dist', 'index.js'));
 const { createDb, createTenantWithKey, insertTasks } = fromPkg('db');
-const { TaskProducer, TaskWorker, createProducerRedis, createWorkerRedis } = fromPkg('queue');
+const { GroupCommitTaskWrites, TaskProducer, TaskWorker, createProducerRedis, createWorkerRedis } = fromPkg('queue');
 const { TaskPolicies } = fromPkg('contracts');
-const { createLogger } = fromPkg('observability');
+const { createLogger, createMetricsRegistry, createTaskMetrics } = fromPkg('observability');
 
-const { values } = parseArgs({ options: { jobs: { type: 'string', default: '5000' }, runs: { type: 'string', default: '5' }, concurrency: { type: 'string', default: '50' }, only: { type: 'string' } } });
+const { values } = parseArgs({ options: { jobs: { type: 'string', default: '5000' }, runs: { type: 'string', default: '5' }, concurrency: { type: 'string', default: '50' }, only: { type: 'string' }, 'in-flight': { type: 'string' } } });
 const JOBS = Number(values.jobs);
 const RUNS = Number(values.runs);
 const CONCURRENCY = Number(values.concurrency);
 const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+const redisPid = await (async () => {
+  const probe = new IORedis(redisUrl);
+  const info = await probe.info('server');
+  probe.disconnect();
+  return Number(/process_id:(\d+)/.exec(info)?.[1]);
+})();
 const logger = createLogger({ service: 'bench', level: 'error', stream: new PassThrough() });
 
 const benchDb = await createBenchDatabase();
 const db = createDb(benchDb.url, { max: 20 });
 const { tenant } = await createTenantWithKey(db, { name: 'bench', plan: 'growth' });
+
+// BENCH_PROFILE=<file>: a CPU profile of the measured phase only (not the set-up).
+async function startProfile() {
+  if (!process.env.BENCH_PROFILE) return { stop: async () => undefined };
+  const { Session } = await import('node:inspector/promises');
+  const session = new Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.start');
+  return {
+    stop: async () => {
+      const { profile } = await session.post('Profiler.stop');
+      (await import('node:fs')).writeFileSync(process.env.BENCH_PROFILE, JSON.stringify(profile));
+      session.disconnect();
+    },
+  };
+}
 
 async function bareBullmq() {
   const prefix = `bench-bare-${randomBytes(3).toString('hex')}`;
@@ -38,6 +61,8 @@ async function bareBullmq() {
   for (let i = 0; i < JOBS; i += 1000) await queue.addBulk(Array.from({ length: Math.min(1000, JOBS - i) }, () => ({ name: 'ping', data: { task_id: randomUUID() } })));
   let done = 0;
   const started = process.hrtime.bigint();
+  const profile = await startProfile();
+  const cpuBefore = cpuSnapshot(redisPid);
   const finished = new Promise((resolve) => {
     const worker = new Worker('monitoring', async () => 'pong', { connection, prefix, concurrency: CONCURRENCY });
     worker.on('completed', () => {
@@ -47,11 +72,13 @@ async function bareBullmq() {
   });
   const worker = await finished;
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  const cpu = cpuBetween(cpuBefore, cpuSnapshot(redisPid), JOBS);
+  await profile.stop();
   await worker.close();
   await queue.close();
   connection.disconnect();
   await deleteKeysWithPrefix(prefix, redisUrl);
-  return JOBS / seconds;
+  return { rate: JOBS / seconds, cpu };
 }
 
 async function conveyor() {
@@ -64,12 +91,23 @@ async function conveyor() {
     const rows = await insertTasks(db, Array.from({ length: Math.min(1000, JOBS - i) }, () => ({ id: randomUUID(), tenant_id: tenant.id, task: 'ping', queue: 'monitoring', payload: {}, max_attempts: 1 })));
     await producer.enqueueMany(rows.map(({ row }) => ({ id: row.id, task: 'ping', queue: 'monitoring' })));
   }
+  const profile = await startProfile();
+  const cpuBefore = cpuSnapshot(redisPid);
   const started = process.hrtime.bigint();
   let done = 0;
-  const worker = new TaskWorker({ queue: 'monitoring', handlers: { ping: async () => 'pong' }, policies: new TaskPolicies(), db, logger, connection: workerRedis, prefix, concurrency: CONCURRENCY });
+  const metrics = createTaskMetrics(createMetricsRegistry('bench'));
+  const writes = values['in-flight'] ? new GroupCommitTaskWrites(db, { metrics, maxInFlight: Number(values['in-flight']) }) : undefined;
+  const worker = new TaskWorker({ queue: 'monitoring', handlers: { ping: async () => 'pong' }, policies: new TaskPolicies(), db, logger, metrics, writes, connection: workerRedis, prefix, concurrency: CONCURRENCY });
   await new Promise((resolve) => worker.worker.on('completed', () => (done += 1) === JOBS && resolve()));
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  const cpu = cpuBetween(cpuBefore, cpuSnapshot(redisPid), JOBS);
+  await profile.stop();
   await worker.close(10_000);
+  if (process.env.BENCH_VERBOSE) {
+    for (const h of [metrics.groupCommitSize, metrics.groupCommitSeconds]) {
+      for (const v of (await h.get()).values.filter((x) => x.metricName.endsWith('_sum') || x.metricName.endsWith('_count'))) process.stderr.write(`${v.metricName} ${JSON.stringify(v.labels)} ${v.value}\n`);
+    }
+  }
   const succeeded = await db.selectFrom('tasks').select((eb) => eb.fn.countAll().as('n')).where('status', '=', 'SUCCESS').executeTakeFirstOrThrow();
   if (Number(succeeded.n) < JOBS) throw new Error(`only ${succeeded.n} of ${JOBS} tasks reached SUCCESS`);
   await db.deleteFrom('tasks').execute();
@@ -77,22 +115,34 @@ async function conveyor() {
   producerRedis.disconnect();
   workerRedis.disconnect();
   await deleteKeysWithPrefix(prefix, redisUrl);
-  return JOBS / seconds;
+  return { rate: JOBS / seconds, cpu };
 }
 
+const none = { rate: NaN, cpu: { node_us: NaN, redis_us: NaN, postgres_us: NaN, machine_us: NaN } };
 const runs = [];
 for (let r = 0; r < RUNS; r += 1) {
-  const bare = values.only === 'conveyor' ? NaN : await bareBullmq();
-  const ours = values.only === 'bare' ? NaN : await conveyor();
-  runs.push({ bare, ours, ratio: ours / bare });
-  process.stderr.write(`run ${r + 1}/${RUNS}: bare ${bare.toFixed(0)} jobs/s, conveyor ${ours.toFixed(0)} tasks/s (${((ours / bare) * 100).toFixed(0)} %)\n`);
+  const bare = values.only === 'conveyor' ? none : await bareBullmq();
+  const ours = values.only === 'bare' ? none : await conveyor();
+  runs.push({ bare, ours, ratio: ours.rate / bare.rate });
+  const cpu = (c) => `CPU µs/task node ${c.node_us.toFixed(0)}, redis ${c.redis_us.toFixed(0)}, postgres ${c.postgres_us.toFixed(0)}, machine ${c.machine_us.toFixed(0)}`;
+  process.stderr.write(`run ${r + 1}/${RUNS}: bare ${bare.rate.toFixed(0)} jobs/s (${cpu(bare.cpu)}); conveyor ${ours.rate.toFixed(0)} tasks/s (${cpu(ours.cpu)}); ratio ${(ours.rate / bare.rate).toFixed(2)}\n`);
 }
-const figures = { bare_jobs_per_s: acrossRuns(runs.map((r) => r.bare)), conveyor_tasks_per_s: acrossRuns(runs.map((r) => r.ours)), ratio: acrossRuns(runs.map((r) => r.ratio)) };
+const across = (side, key) => acrossRuns(runs.map((r) => r[side].cpu[key]));
+const cpuFigures = (side) => ({ node_us: across(side, 'node_us'), redis_us: across(side, 'redis_us'), postgres_us: across(side, 'postgres_us'), machine_us: across(side, 'machine_us') });
+const figures = {
+  bare_jobs_per_s: acrossRuns(runs.map((r) => r.bare.rate)),
+  conveyor_tasks_per_s: acrossRuns(runs.map((r) => r.ours.rate)),
+  ratio: acrossRuns(runs.map((r) => r.ratio)),
+  cpu_per_task_us: { bare: cpuFigures('bare'), conveyor: cpuFigures('ours') },
+};
 const fmt = (v, d = 0) => `${v.median.toFixed(d)} [${v.min.toFixed(d)} – ${v.max.toFixed(d)}]`;
+const cpuLine = (c) => `node ${c.node_us.median.toFixed(0)} · redis ${c.redis_us.median.toFixed(0)} · postgres ${c.postgres_us.median.toFixed(0)} · whole machine ${c.machine_us.median.toFixed(0)}`;
 console.log(`\nEnd-to-end throughput, ${JOBS} no-op tasks, concurrency ${CONCURRENCY}, ${RUNS} runs (median [min – max])\n`);
 console.log(`bare BullMQ (addBulk + Worker)        ${fmt(figures.bare_jobs_per_s)} jobs/s`);
 console.log(`Conveyor (Postgres state per change)  ${fmt(figures.conveyor_tasks_per_s)} tasks/s`);
 console.log(`ratio                                 ${fmt(figures.ratio, 2)}   (target ≥ 0.70)`);
+console.log(`CPU µs per job, bare BullMQ           ${cpuLine(figures.cpu_per_task_us.bare)}`);
+console.log(`CPU µs per task, Conveyor             ${cpuLine(figures.cpu_per_task_us.conveyor)}`);
 console.log(`\nwritten to ${writeResult('throughput', { benchmark: 'throughput', machine: machine(), settings: { jobs: JOBS, runs: RUNS, concurrency: CONCURRENCY }, figures })}`);
 await db.destroy();
 await benchDb.drop();
