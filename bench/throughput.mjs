@@ -119,6 +119,10 @@ async function conveyor() {
 }
 
 const none = { rate: NaN, cpu: { node_us: NaN, redis_us: NaN, postgres_us: NaN, machine_us: NaN } };
+// A first, unmeasured round: JIT, connections and Postgres caches warm up for both sides alike.
+process.stderr.write('warm-up round (not counted)\n');
+if (values.only !== 'conveyor') await bareBullmq();
+if (values.only !== 'bare') await conveyor();
 const runs = [];
 for (let r = 0; r < RUNS; r += 1) {
   const bare = values.only === 'conveyor' ? none : await bareBullmq();

@@ -5,6 +5,7 @@ export { MIGRATIONS } from './migrations';
 export * from './api-keys';
 export * from './tasks/submit';
 export * from './tasks/lifecycle';
+export * from './tasks/state-writes';
 export * from './tasks/queries';
 export * from './tasks/revoke';
 export * from './dead-letters';

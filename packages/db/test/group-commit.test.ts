@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
-import { type Database, GroupCommit, claimTasks, completeTasks, createTenantWithKey, findTask, insertTasks, recordProgressMany } from '../src';
+import { type Claim, type Database, GroupCommit, type TaskStateResult, type TaskStateWrite, createTenantWithKey, findTask, insertTasks, writeTaskStates } from '../src';
 import { openTestDb } from './helpers';
 
 let db: Kysely<Database>;
@@ -103,42 +103,56 @@ describe('GroupCommit', () => {
   });
 });
 
-describe('batched state writes on a real database', () => {
+const claim = (id: string): TaskStateWrite => ({ kind: 'claim', id });
+
+describe('writeTaskStates on a real database', () => {
   it('claims many tasks in one statement, answering in order, undefined for the unclaimable', async () => {
     const [a, b, c] = await addTasks(3);
-    await claimTasks(db, [c!]);
-    await completeTasks(db, [{ id: c!, attempt: 1, result: 'done', retentionMs: DAY }]);
+    await writeTaskStates(db, [claim(c!)]);
+    await writeTaskStates(db, [{ kind: 'complete', id: c!, attempt: 1, result: 'done', retentionMs: DAY }]);
     const unknown = randomUUID();
-    const claims = await claimTasks(db, [a!, unknown, b!, c!]);
-    expect(claims.map((claim) => claim?.id)).toEqual([a, undefined, b, undefined]);
-    expect(claims[0]).toMatchObject({ attempt: 1, task: 'ping', tenant_id: tenantId });
+    const claims = (await writeTaskStates(db, [claim(a!), claim(unknown), claim(b!), claim(c!)])) as (Claim | undefined)[];
+    expect(claims.map((x) => x?.id)).toEqual([a, undefined, b, undefined]);
+    expect(claims[0]).toMatchObject({ attempt: 1, task: 'ping', tenant_id: tenantId, payload: {}, max_attempts: 3 });
   });
 
-  it('records progress and results per attempt, refusing stale attempts within the same batch', async () => {
-    const [a, b] = await addTasks(2);
-    await claimTasks(db, [a!, b!]);
-    expect(await recordProgressMany(db, [{ id: a!, attempt: 1, progress: 40, message: 'forty' }, { id: b!, attempt: 7, progress: 90, message: 'stale' }])).toEqual([true, false]);
-    expect(await findTask(db, a!)).toMatchObject({ status: 'PROGRESS', progress: 40, message: 'forty' });
-    expect(await findTask(db, b!)).toMatchObject({ status: 'STARTED', progress: 0 });
-    const results = await completeTasks(db, [
-      { id: b!, attempt: 1, result: { n: 2, text: 'quote " and \\ backslash' }, retentionMs: DAY },
-      { id: a!, attempt: 2, result: 'stale', retentionMs: DAY },
+  it('mixes claims, progress and results in one statement, refusing stale attempts', async () => {
+    const [a, b, c] = await addTasks(3);
+    await writeTaskStates(db, [claim(a!), claim(b!)]);
+    const answers = await writeTaskStates(db, [
+      { kind: 'progress', id: a!, attempt: 1, progress: 40.4, message: 'forty' },
+      { kind: 'complete', id: b!, attempt: 1, result: { n: 2, text: 'quote " and \\ backslash' }, retentionMs: DAY },
+      claim(c!),
     ]);
-    expect(results).toEqual([true, false]);
+    expect(answers[0]).toBe(true);
+    expect(answers[1]).toBe(true);
+    expect(answers[2]).toMatchObject({ id: c, attempt: 1 });
+    expect(await findTask(db, a!)).toMatchObject({ status: 'PROGRESS', progress: 40, message: 'forty' });
     expect(await findTask(db, b!)).toMatchObject({ status: 'SUCCESS', result: { n: 2, text: 'quote " and \\ backslash' }, progress: 100 });
-    expect(await findTask(db, a!)).toMatchObject({ status: 'PROGRESS' });
+    expect(await findTask(db, c!)).toMatchObject({ status: 'STARTED', attempt: 1 });
+
+    // Stale attempts and finished tasks are refused.
+    expect(
+      await writeTaskStates(db, [
+        { kind: 'progress', id: c!, attempt: 7, progress: 90, message: 'stale' },
+        { kind: 'complete', id: a!, attempt: 2, result: 'stale', retentionMs: DAY },
+        { kind: 'progress', id: b!, attempt: 1, progress: 10, message: 'after the end' },
+      ]),
+    ).toEqual([false, false, false]);
+    expect(await findTask(db, c!)).toMatchObject({ status: 'STARTED', progress: 0 });
+    expect(await findTask(db, b!)).toMatchObject({ status: 'SUCCESS', progress: 100 });
   });
 
   it('gives 200 concurrent claims through one group commit each its own task, in a few statements', async () => {
     const ids = await addTasks(200);
     let statements = 0;
-    const group = new GroupCommit<string, Awaited<ReturnType<typeof claimTasks>>[number]>({
-      key: (id) => id,
-      write: (batch) => ((statements += 1), claimTasks(db, batch)),
+    const group = new GroupCommit<TaskStateWrite, TaskStateResult>({
+      key: (w) => w.id,
+      write: (batch) => ((statements += 1), writeTaskStates(db, batch)),
     });
-    const claims = await Promise.all(ids.map((id) => group.submit(id)));
-    expect(claims.map((c) => c?.id)).toEqual(ids);
-    expect(claims.every((c) => c?.attempt === 1)).toBe(true);
+    const claims = (await Promise.all(ids.map((id) => group.submit(claim(id))))) as (Claim | undefined)[];
+    expect(claims.map((x) => x?.id)).toEqual(ids);
+    expect(claims.every((x) => x?.attempt === 1)).toBe(true);
     expect(statements).toBeLessThan(10);
   });
 });

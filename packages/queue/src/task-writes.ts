@@ -4,9 +4,9 @@ import {
   type Database,
   GroupCommit,
   type ProgressWrite,
-  claimTasks,
-  completeTasks,
-  recordProgressMany,
+  type TaskStateResult,
+  type TaskStateWrite,
+  writeTaskStates,
 } from '@conveyor/db';
 import type { TaskMetrics } from '@conveyor/observability';
 import type { Kysely } from 'kysely';
@@ -20,36 +20,36 @@ export interface TaskWrites {
 
 /**
  * Claims, progress and results of concurrent attempts, written by group commit: one
- * statement (and one commit) per flush for each kind of write, instead of one per task. Each
- * call still resolves only after its own row has committed, so BullMQ hears of a finished
- * job only once Postgres has its outcome.
+ * statement and one commit per flush for all of them, instead of one per write. Each call
+ * still resolves only after its own row has committed, so BullMQ hears of a finished job only
+ * once Postgres has its outcome. Writes to the same task never share a flush.
  */
 export class GroupCommitTaskWrites implements TaskWrites {
-  private readonly claims: GroupCommit<string, Claim | undefined>;
-  private readonly progresses: GroupCommit<ProgressWrite, boolean>;
-  private readonly completions: GroupCommit<CompletionWrite, boolean>;
+  private readonly group: GroupCommit<TaskStateWrite, TaskStateResult>;
 
   constructor(db: Kysely<Database>, options: { maxBatch?: number; maxInFlight?: number; metrics?: TaskMetrics } = {}) {
-    const onFlush = (write: string) => (size: number, ms: number) => {
-      options.metrics?.groupCommitSize.observe({ write }, size);
-      options.metrics?.groupCommitSeconds.observe({ write }, ms / 1000);
-    };
-    const { maxBatch, maxInFlight } = options;
-    this.claims = new GroupCommit({ write: (ids) => claimTasks(db, ids), key: (id) => id, maxBatch, maxInFlight, onFlush: onFlush('claim') });
-    this.progresses = new GroupCommit({ write: (writes) => recordProgressMany(db, writes), key: (w) => w.id, maxBatch, maxInFlight, onFlush: onFlush('progress') });
-    this.completions = new GroupCommit({ write: (writes) => completeTasks(db, writes), key: (w) => w.id, maxBatch, maxInFlight, onFlush: onFlush('complete') });
+    this.group = new GroupCommit({
+      write: (writes) => writeTaskStates(db, writes),
+      key: (w) => w.id,
+      maxBatch: options.maxBatch,
+      maxInFlight: options.maxInFlight,
+      onFlush: (size, ms) => {
+        options.metrics?.groupCommitSize.observe(size);
+        options.metrics?.groupCommitSeconds.observe(ms / 1000);
+      },
+    });
   }
 
   claim(id: string): Promise<Claim | undefined> {
-    return this.claims.submit(id);
+    return this.group.submit({ kind: 'claim', id }) as Promise<Claim | undefined>;
   }
 
   progress(write: ProgressWrite): Promise<boolean> {
-    return this.progresses.submit(write);
+    return this.group.submit({ kind: 'progress', ...write }) as Promise<boolean>;
   }
 
   complete(write: CompletionWrite): Promise<boolean> {
-    return this.completions.submit(write);
+    return this.group.submit({ kind: 'complete', ...write }) as Promise<boolean>;
   }
 }
 
