@@ -1,17 +1,20 @@
 import { randomUUID } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
 import { TASK_NAMES, type TaskPolicies, type TaskSubmission, getTaskDefinition } from '@conveyor/contracts';
-import { type Database, type TaskInsert, type TaskRow, deleteUnstartedTasks, insertTasks } from '@conveyor/db';
+import { type Database, type TaskInsert, type TaskRow, deleteUnstartedTasks } from '@conveyor/db';
 import type { Logger } from '@conveyor/observability';
 import { QueueUnavailableError, type TaskProducer } from '@conveyor/queue';
 import type { Redis } from 'ioredis';
 import type { Kysely } from 'kysely';
 import { HttpError, type Issue, toIssues } from './http-error';
+import type { SubmissionWrites } from './submission-writes';
 
 export interface SubmitDeps {
   db: Kysely<Database>;
   redis: Redis;
   producer: TaskProducer;
+  /** Inserts and enqueues grouped across concurrent requests. */
+  submissions: SubmissionWrites;
   policies: TaskPolicies;
   logger: Logger;
 }
@@ -55,8 +58,8 @@ function validate(submissions: TaskSubmission[], pathPrefix: (index: number) => 
 }
 
 /**
- * Accepts tasks for a tenant: validates all of them against the catalog, commits them in
- * one INSERT, then enqueues them in bulk. A task whose idempotency key the tenant used before
+ * Accepts tasks for a tenant: validates all of them against the catalog, commits them (in one
+ * INSERT with those of concurrent requests), then enqueues them in bulk. A task whose idempotency key the tenant used before
  * is returned, not created again (and a key reused for a different task is a 409). If the
  * enqueue fails, the tasks this call created are deleted again and the caller gets 503, so a
  * refused submission leaves nothing behind.
@@ -77,7 +80,7 @@ export async function submitTasks(deps: SubmitDeps, tenantId: string, submission
     run_at: submission.delay_ms ? new Date(Date.now() + submission.delay_ms) : null,
     idempotency_key: submission.idempotency_key ?? null,
   }));
-  const submitted = await insertTasks(deps.db, inserts);
+  const submitted = await deps.submissions.insert(inserts);
 
   const conflicts = submitted.flatMap((s, i) =>
     !s.created && (s.row.task !== inserts[i]!.task || !isDeepStrictEqual(s.row.payload, inserts[i]!.payload)) ? [i] : [],
@@ -97,7 +100,7 @@ export async function submitTasks(deps: SubmitDeps, tenantId: string, submission
   // adding an existing job id is a no-op, so this cannot double anything.
   const toEnqueue = submitted.filter((s) => s.created || s.row.status === 'PENDING');
   try {
-    await deps.producer.enqueueMany(
+    await deps.submissions.enqueue(
       toEnqueue.map(({ row }) => ({
         id: row.id,
         task: row.task,

@@ -14,6 +14,11 @@ export interface GroupCommitOptions<I, R> {
   maxInFlight?: number;
   /** Called after every flush with its size and duration in milliseconds (for metrics). */
   onFlush?: (size: number, ms: number) => void;
+  /**
+   * Whether an error means the store is unreachable (every item fails; the callers retry or
+   * answer 503) rather than that an item was bad. Postgres' outages by default.
+   */
+  isOutage?: (error: unknown) => boolean;
 }
 
 interface Pending<I, R> {
@@ -30,7 +35,7 @@ interface Pending<I, R> {
  * the next one, so batches grow with the load. Every caller is answered only after its batch
  * has committed.
  *
- * A batch that fails because Postgres is unavailable fails every item (callers retry). A
+ * A batch that fails because its store is unavailable fails every item (callers retry). A
  * batch that fails for any other reason is written again item by item, so one bad item (a
  * value Postgres rejects) fails alone instead of failing its neighbours.
  */
@@ -115,7 +120,7 @@ export class GroupCommit<I, R> {
     try {
       results = await this.options.write(batch.map((p) => p.item));
     } catch (error) {
-      if (batch.length === 1 || isDatabaseUnavailable(error)) {
+      if (batch.length === 1 || (this.options.isOutage ?? isDatabaseUnavailable)(error)) {
         for (const p of batch) p.reject(error);
         return;
       }

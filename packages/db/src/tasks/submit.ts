@@ -1,10 +1,33 @@
 import type { Kysely } from 'kysely';
-import type { Database, NewTask, TaskRow } from '../schema';
+import { runPrepared } from '../connect';
+import type { Database, TaskRow } from '../schema';
 
 type Db = Kysely<Database>;
 
 /** A task to insert; the payload is stored as JSON. */
-export type TaskInsert = Omit<NewTask, 'payload'> & { payload: unknown };
+export interface TaskInsert {
+  id: string;
+  tenant_id: string;
+  task: string;
+  queue: string;
+  payload: unknown;
+  max_attempts: number;
+  /** BullMQ priority: 0 or absent for none. */
+  priority?: number;
+  /** Not to run before this. */
+  run_at?: Date | null;
+  idempotency_key?: string | null;
+}
+
+// One fixed text for any number of rows (they come as one jsonb array), so it runs as a
+// prepared statement: planned once per connection.
+const INSERT_TASKS = `
+insert into tasks (id, tenant_id, task, queue, payload, max_attempts, priority, run_at, idempotency_key)
+select t.id, t.tenant_id, t.task, t.queue, t.payload, t.max_attempts, coalesce(t.priority, 0), t.run_at, t.idempotency_key
+  from jsonb_to_recordset($1::jsonb)
+    as t(id uuid, tenant_id uuid, task text, queue text, payload jsonb, max_attempts int, priority int, run_at timestamptz, idempotency_key text)
+on conflict (tenant_id, idempotency_key) where idempotency_key is not null do nothing
+returning *`;
 
 /** One inserted (or, with an idempotency key, found) task, in the order submitted. */
 export interface Submitted {
@@ -20,12 +43,8 @@ export interface Submitted {
  */
 export async function insertTasks(db: Db, tasks: TaskInsert[]): Promise<Submitted[]> {
   if (tasks.length === 0) return [];
-  const inserted = await db
-    .insertInto('tasks')
-    .values(tasks.map((t) => ({ ...t, payload: JSON.stringify(t.payload) })))
-    .onConflict((oc) => oc.columns(['tenant_id', 'idempotency_key']).where('idempotency_key', 'is not', null).doNothing())
-    .returningAll()
-    .execute();
+  const input = tasks.map((t) => ({ ...t, payload: t.payload ?? null }));
+  const inserted = await runPrepared<TaskRow>(db, 'conveyor_insert_tasks_v1', INSERT_TASKS, [JSON.stringify(input)]);
   const byId = new Map(inserted.map((row) => [row.id, row]));
   const missing = tasks.filter((t) => !byId.has(t.id));
   const existing = new Map<string, TaskRow>();

@@ -1,0 +1,41 @@
+import { type Database, GroupCommit, type Submitted, type TaskInsert, insertTasks } from '@conveyor/db';
+import { type EnqueueRequest, type TaskProducer, isRedisUnavailable } from '@conveyor/queue';
+import type { Kysely } from 'kysely';
+
+/**
+ * The writes of task submissions, grouped across concurrent requests: the rows of every
+ * request that arrives while a statement runs go into the next one (one INSERT and one commit
+ * for all of them), and their jobs into one addBulk. Each request still hears back only about
+ * its own tasks, after they committed (or were enqueued). Two submissions with the same
+ * idempotency key never share an INSERT, so the second sees the first's task.
+ */
+export class SubmissionWrites {
+  private readonly inserts: GroupCommit<TaskInsert, Submitted>;
+  private readonly enqueues: GroupCommit<EnqueueRequest, void>;
+
+  constructor(db: Kysely<Database>, producer: TaskProducer) {
+    this.inserts = new GroupCommit({
+      write: (tasks) => insertTasks(db, tasks),
+      key: (t) => (t.idempotency_key ? `${t.tenant_id}\u0000${t.idempotency_key}` : t.id),
+      maxBatch: 1000,
+    });
+    this.enqueues = new GroupCommit({
+      write: async (requests) => {
+        await producer.enqueueMany(requests);
+        return requests.map(() => undefined);
+      },
+      maxBatch: 1000,
+      isOutage: isRedisUnavailable,
+    });
+  }
+
+  /** Commits the tasks (or finds their idempotent twins), in order. */
+  insert(tasks: TaskInsert[]): Promise<Submitted[]> {
+    return Promise.all(tasks.map((t) => this.inserts.submit(t)));
+  }
+
+  /** Enqueues committed tasks; rejects if any of them could not be enqueued. */
+  async enqueue(requests: EnqueueRequest[]): Promise<void> {
+    await Promise.all(requests.map((r) => this.enqueues.submit(r)));
+  }
+}
