@@ -32,6 +32,7 @@ const app = createServer({
   bodyLimitBytes: env.API_BODY_LIMIT_BYTES,
   batchBodyLimitBytes: env.API_BATCH_BODY_LIMIT_BYTES,
   retryAfterSeconds: env.API_RETRY_AFTER_SECONDS,
+  keyCacheMs: env.API_KEY_CACHE_MS,
 });
 
 const server = app.listen(env.API_PORT, env.HOST, () => {

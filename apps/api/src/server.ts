@@ -1,6 +1,6 @@
 import type { TaskPolicies } from '@conveyor/contracts';
 import type { CostTracker } from '@conveyor/cost-tracker';
-import type { Database } from '@conveyor/db';
+import { type Database, findPrincipalByKey } from '@conveyor/db';
 import { type Logger, createHttpMetrics } from '@conveyor/observability';
 import type { TaskEventPublisher, TaskProducer } from '@conveyor/queue';
 import express, { type Express } from 'express';
@@ -9,6 +9,7 @@ import type { Kysely } from 'kysely';
 import type { Registry } from 'prom-client';
 import { authenticate } from './middleware/authenticate';
 import { errorHandler, notFound } from './middleware/error-handler';
+import { PrincipalCache } from './principal-cache';
 import { httpMetrics } from './middleware/http-metrics';
 import { requestContext } from './middleware/request-context';
 import { adminRouter } from './routes/admin';
@@ -18,6 +19,7 @@ import { taskActionsRouter } from './routes/task-actions';
 import { taskEventsRouter } from './routes/task-events';
 import { tasksRouter } from './routes/tasks';
 import { usageRouter } from './routes/usage';
+import { SubmissionWrites } from './submission-writes';
 import type { TaskEventHub } from './task-event-hub';
 
 export interface ServerDeps {
@@ -35,6 +37,8 @@ export interface ServerDeps {
   retryAfterSeconds: number;
   /** Milliseconds between an event stream's re-reads of Postgres. */
   eventsPollMs?: number;
+  /** Milliseconds an API key's principal is remembered (0: looked up on every request). */
+  keyCacheMs?: number;
 }
 
 /** The API as an Express app without listen(), so tests drive it with supertest. */
@@ -54,11 +58,11 @@ export function createServer(deps: ServerDeps): Express {
   // The batch route takes larger bodies; body-parser skips a body that is already parsed.
   v1.use('/tasks/batch', express.json({ limit: deps.batchBodyLimitBytes }));
   v1.use(express.json({ limit: deps.bodyLimitBytes }));
-  v1.use(authenticate(deps.db));
+  v1.use(authenticate(new PrincipalCache((key) => findPrincipalByKey(deps.db, key), deps.keyCacheMs ?? 0)));
   v1.use(adminRouter(deps));
   v1.use(taskEventsRouter({ db: deps.db, hub: deps.hub, pollMs: deps.eventsPollMs }));
   v1.use(taskActionsRouter(deps));
-  v1.use(tasksRouter(deps));
+  v1.use(tasksRouter({ ...deps, submissions: new SubmissionWrites(deps.db, deps.producer) }));
   v1.use(usageRouter(deps.costs));
   v1.use(schedulesRouter(deps));
   app.use('/api/v1', v1);

@@ -3,6 +3,7 @@ import { z } from 'zod';
 
 const port = z.coerce.number().int().min(0).max(65535);
 const positiveInt = z.coerce.number().int().positive();
+const nonNegativeInt = z.coerce.number().int().min(0);
 
 /** Variables every app reads. */
 export const baseEnvSchema = z.object({
@@ -35,6 +36,8 @@ export const apiEnvSchema = baseEnvSchema.extend({
   API_BATCH_BODY_LIMIT_BYTES: positiveInt.default(10_485_760),
   /** Seconds a client is told to wait (Retry-After) when a dependency is down. */
   API_RETRY_AFTER_SECONDS: positiveInt.default(5),
+  /** Milliseconds an API key's tenant is remembered; a revoked key works this long at most (0: off). */
+  API_KEY_CACHE_MS: nonNegativeInt.default(10_000),
 });
 
 /** A worker app; its default port is the app's own. */

@@ -1,12 +1,12 @@
-import { type Database, type Principal, findPrincipalByKey } from '@conveyor/db';
+import type { Principal } from '@conveyor/db';
 import type { NextFunction, Request, Response } from 'express';
-import type { Kysely } from 'kysely';
 import { HttpError } from '../http-error';
+import type { PrincipalCache } from '../principal-cache';
 
 const BEARER = /^Bearer\s+(\S+)$/i;
 
 /** Resolves `Authorization: Bearer <key>` to a principal in res.locals, or answers 401. */
-export function authenticate(db: Kysely<Database>) {
+export function authenticate(principals: PrincipalCache) {
   return async (req: Request, res: Response, next: NextFunction) => {
     const match = BEARER.exec(req.get('authorization') ?? '');
     if (!match) {
@@ -14,7 +14,7 @@ export function authenticate(db: Kysely<Database>) {
         'WWW-Authenticate': 'Bearer',
       });
     }
-    const principal = await findPrincipalByKey(db, match[1]!);
+    const principal = await principals.get(match[1]!);
     if (!principal) {
       throw new HttpError(401, 'unauthorized', 'Unknown or revoked API key', undefined, { 'WWW-Authenticate': 'Bearer error="invalid_token"' });
     }
