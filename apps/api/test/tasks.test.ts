@@ -82,6 +82,15 @@ describe('POST /api/v1/tasks', () => {
     expect(text.body.message).toMatch(/application\/json/);
   });
 
+  it('answers 400, not 500, for text Postgres cannot store (a NUL character), and writes nothing', async () => {
+    const before = await h.db.selectFrom('tasks').select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow();
+    const res = await submit(h.keyA, { task: 'test_task', payload: { message: 'nul \u0000 inside' } });
+    expect(res.status).toBe(400);
+    expect(res.body).toMatchObject({ error: 'unstorable_text', message: expect.stringMatching(/NUL/) });
+    const after = await h.db.selectFrom('tasks').select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow();
+    expect(after.n).toBe(before.n);
+  });
+
   it('answers 413 past the body limit', async () => {
     const res = await submit(h.keyA, { task: 'test_task', payload: { message: 'x'.repeat(20_000) } });
     expect(res.status).toBe(413);

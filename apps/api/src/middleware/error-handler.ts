@@ -21,13 +21,23 @@ function fromBodyParser(err: { type?: unknown; status?: unknown; limit?: unknown
   }
 }
 
+// Postgres refuses some text that JSON allows: "\u0000" inside jsonb (22P05) or text (22021).
+const UNSTORABLE_TEXT = new Set(['22P05', '22021']);
+
+function fromPostgres(err: { code?: unknown }): HttpError | undefined {
+  if (typeof err.code === 'string' && UNSTORABLE_TEXT.has(err.code)) {
+    return new HttpError(400, 'unstorable_text', 'A string in the request contains a NUL character (\\u0000), which cannot be stored; remove it');
+  }
+  return undefined;
+}
+
 /**
  * Turns every error into a JSON answer: the client's mistakes get 4xx with a message, an
  * unreachable Postgres or Redis gets 503 with Retry-After, and only our own bugs get 500.
  */
 export function errorHandler(logger: Logger, retryAfterSeconds: number): ErrorRequestHandler {
   return (err: unknown, _req, res, _next) => {
-    let httpError = err instanceof HttpError ? err : fromBodyParser(err as object);
+    let httpError = err instanceof HttpError ? err : (fromBodyParser(err as object) ?? fromPostgres(err as object));
     if (!httpError && (isDatabaseUnavailable(err) || isRedisUnavailable(err))) {
       const which = isDatabaseUnavailable(err) ? 'The database' : 'The queue';
       logger.warn('dependency unavailable', { error: err });
