@@ -9,7 +9,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { ROOT, acrossRuns, createBenchDatabase, deleteKeysWithPrefix, freePort, machine, startService, writeResult } from './lib.mjs';
+import { ROOT, acrossRuns, cpuBetween, cpuSnapshot, createBenchDatabase, deleteKeysWithPrefix, freePort, machine, redisServerPid, startService, writeResult } from './lib.mjs';
 
 const autocannon = createRequire(import.meta.url)('autocannon');
 const fromDb = createRequire(path.join(ROOT, 'packages', 'db', 'package.json'));
@@ -34,10 +34,16 @@ function load(url, options) {
   });
 }
 
-function figures(result) {
+const redisPid = await redisServerPid(redisUrl);
+
+/** Runs autocannon against the server and returns req/s, latency and CPU µs per request. */
+async function measured(serverPid, url, options) {
+  const before = cpuSnapshot(redisPid, serverPid);
+  const result = await load(url, options);
+  const cpu = cpuBetween(before, cpuSnapshot(redisPid, serverPid), result.requests.total);
   const bad = result.non2xx + result.errors + result.timeouts;
   if (bad > 0) throw new Error(`${bad} of ${result.requests.total} requests failed (non-2xx ${result.non2xx}, errors ${result.errors}, timeouts ${result.timeouts})`);
-  return { rps: result.requests.average, p50_ms: result.latency.p50, p99_ms: result.latency.p99 };
+  return { rps: result.requests.average, p50_ms: result.latency.p50, p99_ms: result.latency.p99, server_cpu_us: cpu.server_us, postgres_cpu_us: cpu.postgres_us, redis_cpu_us: cpu.redis_us };
 }
 
 const submitBody = JSON.stringify({ task: 'ping', payload: {} });
@@ -57,8 +63,8 @@ async function measure(kind) {
     const headers = { 'content-type': 'application/json', authorization: `Bearer ${apiKey}` };
     // A short warm-up, so both are measured with their connections open and code optimised.
     await load(`${base}/tasks`, { method: 'POST', headers, body: submitBody, duration: 2 });
-    const submit = figures(await load(`${base}/tasks`, { method: 'POST', headers, body: submitBody }));
-    const read = figures(await load(`${base}/tasks/`, { headers, requests: rotate(`${kind === 'bare' ? '' : '/api/v1'}/tasks/`) }));
+    const submit = await measured(server.pid, `${base}/tasks`, { method: 'POST', headers, body: submitBody });
+    const read = await measured(server.pid, `${base}/tasks/`, { headers, requests: rotate(`${kind === 'bare' ? '' : '/api/v1'}/tasks/`) });
     return { submit, read };
   } finally {
     await server.stop();
@@ -72,9 +78,10 @@ for (let r = 0; r < RUNS; r += 1) {
   const bare = await measure('bare');
   const ours = await measure('conveyor');
   runs.push({ bare, ours });
+  const cpu = (f) => `cpu µs/req server ${f.server_cpu_us.toFixed(0)} pg ${f.postgres_cpu_us.toFixed(0)} redis ${f.redis_cpu_us.toFixed(0)}`;
   process.stderr.write(
-    `run ${r + 1}/${RUNS}: submit ${ours.submit.rps.toFixed(0)} vs ${bare.submit.rps.toFixed(0)} req/s (p99 ${ours.submit.p99_ms} vs ${bare.submit.p99_ms} ms); ` +
-      `read ${ours.read.rps.toFixed(0)} vs ${bare.read.rps.toFixed(0)} req/s (p99 ${ours.read.p99_ms} vs ${bare.read.p99_ms} ms)\n`,
+    `run ${r + 1}/${RUNS}: submit ${ours.submit.rps.toFixed(0)} vs ${bare.submit.rps.toFixed(0)} req/s (p99 ${ours.submit.p99_ms} vs ${bare.submit.p99_ms} ms; ${cpu(ours.submit)} vs ${cpu(bare.submit)}); ` +
+      `read ${ours.read.rps.toFixed(0)} vs ${bare.read.rps.toFixed(0)} req/s (p99 ${ours.read.p99_ms} vs ${bare.read.p99_ms} ms; ${cpu(ours.read)} vs ${cpu(bare.read)})\n`,
   );
 }
 
@@ -82,8 +89,8 @@ const pick = (side, phase, key) => acrossRuns(runs.map((r) => r[side][phase][key
 const result = { benchmark: 'http', machine: machine(), settings: { runs: RUNS, seconds: SECONDS, connections: CONNECTIONS }, figures: {} };
 for (const phase of ['submit', 'read']) {
   result.figures[phase] = {
-    conveyor: { rps: pick('ours', phase, 'rps'), p50_ms: pick('ours', phase, 'p50_ms'), p99_ms: pick('ours', phase, 'p99_ms') },
-    bare: { rps: pick('bare', phase, 'rps'), p50_ms: pick('bare', phase, 'p50_ms'), p99_ms: pick('bare', phase, 'p99_ms') },
+    conveyor: { rps: pick('ours', phase, 'rps'), p50_ms: pick('ours', phase, 'p50_ms'), p99_ms: pick('ours', phase, 'p99_ms'), server_cpu_us: pick('ours', phase, 'server_cpu_us'), postgres_cpu_us: pick('ours', phase, 'postgres_cpu_us') },
+    bare: { rps: pick('bare', phase, 'rps'), p50_ms: pick('bare', phase, 'p50_ms'), p99_ms: pick('bare', phase, 'p99_ms'), server_cpu_us: pick('bare', phase, 'server_cpu_us'), postgres_cpu_us: pick('bare', phase, 'postgres_cpu_us') },
     ratio: acrossRuns(runs.map((r) => r.ours[phase].rps / r.bare[phase].rps)),
   };
 }

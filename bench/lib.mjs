@@ -76,9 +76,9 @@ export async function deleteKeysWithPrefix(prefix, redisUrl) {
  * writes its logs somewhere) and waits until healthUrl answers 200. stop() sends SIGTERM and
  * waits for the exit.
  */
-export async function startService(script, env, healthUrl, timeoutMs = 20_000) {
+export async function startService(script, env, healthUrl, timeoutMs = 20_000, nodeArgs = []) {
   const { spawn } = await import('node:child_process');
-  const child = spawn(process.execPath, [script], { env: { ...process.env, ...env }, stdio: 'ignore' });
+  const child = spawn(process.execPath, [...nodeArgs, script], { env: { ...process.env, ...env }, stdio: 'ignore' });
   const exited = new Promise((resolve) => child.once('exit', resolve));
   const deadline = Date.now() + timeoutMs;
   for (;;) {
@@ -118,11 +118,11 @@ export function rssMb(pid) {
 }
 
 /**
- * CPU time used so far, in ms, by: this process, the Redis server (pid given), every
- * postgres process, and the whole machine (all cores, busy time). Linux /proc only; take
+ * CPU time used so far, in ms, by: this process, a server process and the Redis server
+ * (pids given), every postgres process, and the whole machine (all cores, busy time). Linux /proc only; take
  * two and subtract (cpuBetween) to attribute a phase's CPU.
  */
-export function cpuSnapshot(redisPid) {
+export function cpuSnapshot(redisPid, serverPid) {
   const hz = 100; // USER_HZ on Linux
   const procMs = (pid) => {
     try {
@@ -142,11 +142,23 @@ export function cpuSnapshot(redisPid) {
   }
   const cpu = fs.readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
   const busy = cpu[0] + cpu[1] + cpu[2] + cpu[5] + cpu[6] + cpu[7];
-  return { self: procMs(process.pid), redis: redisPid ? procMs(redisPid) : 0, postgres, machine: (busy * 1000) / hz };
+  return { self: procMs(process.pid), server: serverPid ? procMs(serverPid) : 0, redis: redisPid ? procMs(redisPid) : 0, postgres, machine: (busy * 1000) / hz };
 }
 
 /** CPU ms per item between two snapshots, by process. */
 export function cpuBetween(before, after, items) {
   const per = (k) => ((after[k] - before[k]) / items) * 1000; // µs per item
-  return { node_us: per('self'), redis_us: per('redis'), postgres_us: per('postgres'), machine_us: per('machine') };
+  return { node_us: per('self'), server_us: per('server'), redis_us: per('redis'), postgres_us: per('postgres'), machine_us: per('machine') };
+}
+
+/** The pid of the Redis server at url (from INFO), to attribute its CPU. */
+export async function redisServerPid(url) {
+  const { createRequire } = await import('node:module');
+  const IORedis = createRequire(path.join(ROOT, 'packages', 'queue', 'package.json'))('ioredis');
+  const probe = new IORedis(url);
+  try {
+    return Number(/process_id:(\d+)/.exec(await probe.info('server'))?.[1]);
+  } finally {
+    probe.disconnect();
+  }
 }

@@ -9,7 +9,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { parseArgs } from 'node:util';
-import { ROOT, acrossRuns, cpuBetween, cpuSnapshot, createBenchDatabase, deleteKeysWithPrefix, machine, writeResult } from './lib.mjs';
+import { ROOT, acrossRuns, cpuBetween, cpuSnapshot, createBenchDatabase, deleteKeysWithPrefix, machine, redisServerPid, writeResult } from './lib.mjs';
 
 const requireQueue = createRequire(path.join(ROOT, 'packages', 'queue', 'package.json'));
 const { Queue, Worker } = requireQueue('bullmq');
@@ -25,12 +25,7 @@ const JOBS = Number(values.jobs);
 const RUNS = Number(values.runs);
 const CONCURRENCY = Number(values.concurrency);
 const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
-const redisPid = await (async () => {
-  const probe = new IORedis(redisUrl);
-  const info = await probe.info('server');
-  probe.disconnect();
-  return Number(/process_id:(\d+)/.exec(info)?.[1]);
-})();
+const redisPid = await redisServerPid(redisUrl);
 const logger = createLogger({ service: 'bench', level: 'error', stream: new PassThrough() });
 
 const benchDb = await createBenchDatabase();
