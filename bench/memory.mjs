@@ -5,7 +5,8 @@
 //   2. its peak RSS while it runs the tasks below;
 //   3. Redis used_memory before, and after every chunk of completed tasks, up to --tasks
 //      (default 1,000,000): it must stay flat, since BullMQ keeps no finished job.
-// Tasks are no-op pings, inserted in bulk and enqueued in chunks of --chunk.
+// Tasks are no-op pings, inserted in bulk and enqueued in chunks of --chunk while the worker
+// runs (at most two chunks waiting).
 //   node bench/memory.mjs [--tasks 1000000] [--chunk 20000]
 import { spawn } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
@@ -61,28 +62,38 @@ try {
   const sampler = setInterval(() => (peakRss = Math.max(peakRss, rssMb(worker.pid))), 200);
   const samples = [];
   const started = Date.now();
-  for (let done = 0; done < TASKS; ) {
-    const n = Math.min(CHUNK, TASKS - done);
+  // Feed chunks while the worker runs, keeping at most two chunks queued; after every 100,000
+  // let the queue drain and read Redis' memory, which then holds only what finished jobs left.
+  const drained = async () => {
+    while ((await redis.llen(`${prefix}:monitoring:wait`)) + (await redis.llen(`${prefix}:monitoring:active`)) > 0) await sleep(100);
+  };
+  for (let fed = 0; fed < TASKS; ) {
+    while ((await redis.llen(`${prefix}:monitoring:wait`)) > CHUNK) await sleep(50);
+    const n = Math.min(CHUNK, TASKS - fed);
     for (let i = 0; i < n; i += 1000) {
       const rows = await insertTasks(db, Array.from({ length: Math.min(1000, n - i) }, () => ({ id: randomUUID(), tenant_id: tenant.id, task: 'ping', queue: 'monitoring', payload: {}, max_attempts: 3 })));
       await producer.enqueueMany(rows.map(({ row }) => ({ id: row.id, task: 'ping', queue: 'monitoring' })));
     }
-    while ((await redis.llen(`${prefix}:monitoring:wait`)) + (await redis.llen(`${prefix}:monitoring:active`)) > 0) await sleep(100);
-    done += n;
-    samples.push({ completed: done, redis_used_mb: await usedMemory(), worker_rss_mb: rssMb(worker.pid) });
-    if (done % 100_000 === 0 || done === TASKS) process.stderr.write(`${done} tasks done: Redis ${samples.at(-1).redis_used_mb.toFixed(2)} MB, worker RSS ${samples.at(-1).worker_rss_mb.toFixed(1)} MB, ${((done / (Date.now() - started)) * 1000).toFixed(0)} tasks/s\n`);
+    fed += n;
+    if (fed % 100_000 === 0 || fed === TASKS) {
+      await drained();
+      samples.push({ completed: fed, redis_used_mb: await usedMemory(), worker_rss_mb: rssMb(worker.pid) });
+      process.stderr.write(`${fed} tasks done: Redis ${samples.at(-1).redis_used_mb.toFixed(2)} MB, worker RSS ${samples.at(-1).worker_rss_mb.toFixed(1)} MB, ${((fed / (Date.now() - started)) * 1000).toFixed(0)} tasks/s\n`);
+    }
   }
   clearInterval(sampler);
   await sleep(1000);
   const succeeded = await db.selectFrom('tasks').select((eb) => eb.fn.countAll().as('n')).where('status', '=', 'SUCCESS').executeTakeFirstOrThrow();
   if (Number(succeeded.n) !== TASKS) throw new Error(`only ${succeeded.n} of ${TASKS} tasks reached SUCCESS`);
+  // Redis is now idle with every job finished: what is left is what finished jobs left behind.
   const redisAfter = await usedMemory();
   const figures = {
     worker_idle_rss_mb: idleRss,
     worker_peak_rss_mb: peakRss,
     redis_used_mb_before: redisBefore,
     redis_used_mb_after: redisAfter,
-    redis_used_mb_max: Math.max(...samples.map((s) => s.redis_used_mb)),
+    redis_used_mb_drained_max: Math.max(...samples.map((x) => x.redis_used_mb)),
+    redis_used_mb_drained_min: Math.min(...samples.map((x) => x.redis_used_mb)),
     tasks: TASKS,
     seconds: (Date.now() - started) / 1000,
   };
@@ -90,7 +101,7 @@ try {
   console.log(`worker RSS idle                ${idleRss.toFixed(1)} MB`);
   console.log(`worker RSS peak under load     ${peakRss.toFixed(1)} MB`);
   console.log(`Redis used_memory before       ${redisBefore.toFixed(2)} MB`);
-  console.log(`Redis used_memory, max between chunks of ${CHUNK}   ${figures.redis_used_mb_max.toFixed(2)} MB`);
+  console.log(`Redis used_memory, drained, every 100,000: ${samples.map((x) => x.redis_used_mb.toFixed(2)).join(', ')} MB`);
   console.log(`Redis used_memory after ${TASKS} completed   ${redisAfter.toFixed(2)} MB`);
   console.log(`\nwritten to ${writeResult('memory', { benchmark: 'memory', machine: machine(), settings: { tasks: TASKS, chunk: CHUNK, concurrency: 50 }, figures, samples })}`);
 } finally {
