@@ -1,0 +1,87 @@
+#!/usr/bin/env node
+// Runs all seven benchmarks one after another, each beside its baseline, and prints one
+// summary table (also written as JSON and Markdown under bench/results/). With --write-docs
+// the table replaces the generated section of docs/benchmarks.md.
+//   node bench/all.mjs [--quick] [--write-docs]
+// --quick runs every benchmark small (a smoke test of the harness, not figures to quote).
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { ROOT, machine } from './lib.mjs';
+
+const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false }, 'write-docs': { type: 'boolean', default: false } } });
+const Q = values.quick;
+
+const BENCHMARKS = [
+  { name: 'throughput', script: 'throughput.mjs', args: Q ? ['--jobs', '2000', '--runs', '1'] : ['--jobs', '20000', '--runs', '5'] },
+  { name: 'http', script: 'http.mjs', args: Q ? ['--runs', '1', '--seconds', '2'] : ['--runs', '5', '--seconds', '10'] },
+  { name: 'pickup', script: 'pickup.mjs', args: Q ? ['--runs', '1', '--tasks', '30'] : ['--runs', '5', '--tasks', '200'] },
+  { name: 'scheduler', script: 'scheduler-burst.mjs', args: Q ? ['--sizes', '1000', '--runs', '1', '--idle', '1000'] : ['--sizes', '100000', '--runs', '5', '--idle', '100000'] },
+  { name: 'budget', script: 'budget-reservation.mjs', args: Q ? ['--runs', '1', '--calls', '50', '--concurrency', '50'] : ['--runs', '5'] },
+  { name: 'memory', script: 'memory.mjs', args: Q ? ['--tasks', '20000', '--chunk', '10000'] : ['--tasks', '1000000'] },
+];
+
+function run(bench) {
+  return new Promise((resolve, reject) => {
+    process.stderr.write(`\n=== ${bench.name}: node bench/${bench.script} ${bench.args.join(' ')}\n`);
+    const started = Date.now();
+    const child = spawn(process.execPath, [path.join(ROOT, 'bench', bench.script), ...bench.args], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.on('data', (d) => {
+      out += d;
+      process.stderr.write(d);
+    });
+    child.on('exit', (code) => {
+      const file = /written to (\S+\.json)/.exec(out)?.[1];
+      if (code !== 0 || !file) return reject(new Error(`${bench.script} failed (exit ${code})`));
+      resolve({ ...JSON.parse(fs.readFileSync(file, 'utf8')), file, seconds: (Date.now() - started) / 1000 });
+    });
+  });
+}
+
+const results = {};
+for (const bench of BENCHMARKS) results[bench.name] = await run(bench);
+
+const m = (v, d = 0) => `${v.median.toFixed(d)} [${v.min.toFixed(d)}–${v.max.toFixed(d)}]`;
+const t = results.throughput.figures;
+const h = results.http.figures;
+const p = results.pickup.figures;
+const s = results.scheduler.results;
+const b = results.budget.figures;
+const mem = results.memory.figures;
+const sched = (replicas) => Object.values(s).find((r) => r.replicas === replicas);
+const check = (ok) => (ok ? 'met' : 'not met');
+const rows = [
+  ['1. End-to-end throughput (no-op tasks, 1 worker, concurrency 50)', `${m(t.conveyor_tasks_per_s)} tasks/s`, `bare BullMQ ${m(t.bare_jobs_per_s)} jobs/s`, `${m(t.ratio, 2)} (target ≥ 0.70: ${check(t.ratio.median >= 0.7)})`],
+  ['2. Submission, POST /tasks (50 connections)', `${m(h.submit.conveyor.rps)} req/s, p50 ${m(h.submit.conveyor.p50_ms)} ms, p99 ${m(h.submit.conveyor.p99_ms)} ms`, `bare Express + Queue.add ${m(h.submit.bare.rps)} req/s, p99 ${m(h.submit.bare.p99_ms)} ms`, `${m(h.submit.ratio, 2)} (target ≥ 0.50: ${check(h.submit.ratio.median >= 0.5)}; p99 < 50 ms: ${check(h.submit.conveyor.p99_ms.median < 50)})`],
+  ['3. Status reads, GET /tasks/{id} (50 connections)', `${m(h.read.conveyor.rps)} req/s, p99 ${m(h.read.conveyor.p99_ms)} ms`, `bare Express + SELECT ${m(h.read.bare.rps)} req/s, p99 ${m(h.read.bare.p99_ms)} ms`, m(h.read.ratio, 2)],
+  ['4. Pickup latency, submission → STARTED (1 task / 20 ms)', `p50 ${m(p.conveyor.p50_ms, 1)} ms, p99 ${m(p.conveyor.p99_ms, 1)} ms`, `bare BullMQ add → processor: p50 ${m(p.bare.p50_ms, 1)} ms, p99 ${m(p.bare.p99_ms, 1)} ms`, ''],
+  [`5. Scheduler, ${sched(1)?.schedules.toLocaleString('en')} schedules due at once → all enqueued`, `1 replica ${m(sched(1).enqueued_s, 2)} s; 3 replicas ${m(sched(3).enqueued_s, 2)} s`, `idle with ${results.scheduler.idle.schedules.toLocaleString('en')} schedules: ${results.scheduler.idle.cpu_percent.toFixed(1)} % CPU, ${results.scheduler.idle.rss_mb.toFixed(0)} MB`, ''],
+  ['6. Budget reservation per LLM call (loopback simulator)', `adds ${m(b.added_median_ms, 2)} ms median, ${m(b.added_p99_ms, 2)} ms p99`, `200 concurrent: ${m(b.concurrent_calls_per_s.budgeted)} vs bare ${m(b.concurrent_calls_per_s.bare)} calls/s`, m(b.concurrent_ratio, 2)],
+  [`7. Memory (${mem.tasks.toLocaleString('en')} tasks)`, `worker RSS idle ${mem.worker_idle_rss_mb.toFixed(0)} MB, peak ${mem.worker_peak_rss_mb.toFixed(0)} MB`, `Redis ${mem.redis_used_mb_before.toFixed(2)} MB before, ${mem.redis_used_mb_after.toFixed(2)} MB after (drained samples ${mem.redis_used_mb_drained_min.toFixed(2)}–${mem.redis_used_mb_drained_max.toFixed(2)} MB)`, ''],
+];
+const info = machine();
+const table = [
+  `Run ${info.at.slice(0, 16).replace('T', ' ')} UTC on ${info.cpus} cores (${info.cpu}), ${info.memory_gb} GiB, Node.js ${info.node}, commit ${info.commit}${Q ? ' — QUICK RUN, not for quoting' : ''}.`,
+  'Median [min–max] across runs; each figure measured beside its baseline in the same run.',
+  '',
+  '| benchmark | Conveyor | baseline, same run | ratio / target |',
+  '|---|---|---|---|',
+  ...rows.map((r) => `| ${r.join(' | ')} |`),
+].join('\n');
+console.log(`\n${table}\n`);
+const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+const base = path.join(ROOT, 'bench', 'results', `summary-${stamp}`);
+fs.writeFileSync(`${base}.json`, JSON.stringify({ machine: info, quick: Q, results }, null, 2));
+fs.writeFileSync(`${base}.md`, `${table}\n`);
+console.log(`written to ${base}.json and .md`);
+
+if (values['write-docs']) {
+  const docs = path.join(ROOT, 'docs', 'benchmarks.md');
+  const text = fs.readFileSync(docs, 'utf8');
+  const [begin, end] = ['<!-- bench:all:begin -->', '<!-- bench:all:end -->'];
+  if (!text.includes(begin) || !text.includes(end)) throw new Error(`docs/benchmarks.md has no ${begin} … ${end} section`);
+  fs.writeFileSync(docs, `${text.slice(0, text.indexOf(begin) + begin.length)}\n${table}\n${text.slice(text.indexOf(end))}`);
+  console.log('docs/benchmarks.md updated');
+}
