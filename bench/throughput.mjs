@@ -7,7 +7,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { PassThrough } from 'node:stream';
+import { Writable } from 'node:stream';
 import { parseArgs } from 'node:util';
 import { ROOT, acrossRuns, cpuBetween, cpuSnapshot, createBenchDatabase, deleteKeysWithPrefix, machine, redisServerPid, writeResult } from './lib.mjs';
 
@@ -26,7 +26,9 @@ const RUNS = Number(values.runs);
 const CONCURRENCY = Number(values.concurrency);
 const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const redisPid = await redisServerPid(redisUrl);
-const logger = createLogger({ service: 'bench', level: 'error', stream: new PassThrough() });
+// The worker logs as deployed (level info: a line as each attempt starts and ends), into a
+// stream that drops the lines, so formatting them is measured but no terminal is.
+const logger = createLogger({ service: 'bench', level: process.env.LOG_LEVEL ?? 'info', stream: new Writable({ write: (_chunk, _enc, done) => done() }) });
 
 const benchDb = await createBenchDatabase();
 const db = createDb(benchDb.url, { max: 20 });
