@@ -132,10 +132,11 @@ export function cpuSnapshot(redisPid, serverPid) {
       return 0;
     }
   };
-  let postgres = 0;
+  // Per postgres process, so that one exiting between two snapshots takes nothing away.
+  const postgres = new Map();
   for (const pid of fs.readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
     try {
-      if (fs.readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'postgres') postgres += procMs(pid);
+      if (fs.readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'postgres') postgres.set(pid, procMs(pid));
     } catch {
       // gone meanwhile
     }
@@ -147,7 +148,10 @@ export function cpuSnapshot(redisPid, serverPid) {
 
 /** CPU ms per item between two snapshots, by process. */
 export function cpuBetween(before, after, items) {
-  const per = (k) => ((after[k] - before[k]) / items) * 1000; // µs per item
+  // A postgres process that started meanwhile counts whole; one that ended is not known.
+  let postgresMs = 0;
+  for (const [pid, ms] of after.postgres) postgresMs += ms - (before.postgres.get(pid) ?? 0);
+  const per = (k) => ((k === 'postgres' ? postgresMs : after[k] - before[k]) / items) * 1000; // µs per item
   return { node_us: per('self'), server_us: per('server'), redis_us: per('redis'), postgres_us: per('postgres'), machine_us: per('machine') };
 }
 

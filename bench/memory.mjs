@@ -34,6 +34,7 @@ const redisDir = fs.mkdtempSync(path.join(os.tmpdir(), 'conveyor-bench-redis-'))
 const redisServer = spawn('redis-server', ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', redisDir, '--maxmemory-policy', 'noeviction'], { stdio: 'ignore' });
 const redisUrl = `redis://127.0.0.1:${redisPort}`;
 const redis = new IORedis(redisUrl);
+redis.on('error', () => undefined); // refused until redis-server listens
 for (let i = 0; i < 100 && (await redis.ping().catch(() => null)) !== 'PONG'; i += 1) await sleep(50);
 const usedMemory = async () => Number(/used_memory:(\d+)/.exec(await redis.info('memory'))[1]) / 2 ** 20;
 
@@ -87,6 +88,9 @@ try {
   if (Number(succeeded.n) !== TASKS) throw new Error(`only ${succeeded.n} of ${TASKS} tasks reached SUCCESS`);
   // Redis is now idle with every job finished: what is left is what finished jobs left behind.
   const redisAfter = await usedMemory();
+  const keys = [];
+  for (const key of await redis.keys('*')) keys.push({ key: key.replace(prefix, '<prefix>'), bytes: Number(await redis.memory('USAGE', key)) });
+  keys.sort((a, b) => b.bytes - a.bytes);
   const figures = {
     worker_idle_rss_mb: idleRss,
     worker_peak_rss_mb: peakRss,
@@ -103,7 +107,8 @@ try {
   console.log(`Redis used_memory before       ${redisBefore.toFixed(2)} MB`);
   console.log(`Redis used_memory, drained, every 100,000: ${samples.map((x) => x.redis_used_mb.toFixed(2)).join(', ')} MB`);
   console.log(`Redis used_memory after ${TASKS} completed   ${redisAfter.toFixed(2)} MB`);
-  console.log(`\nwritten to ${writeResult('memory', { benchmark: 'memory', machine: machine(), settings: { tasks: TASKS, chunk: CHUNK, concurrency: 50 }, figures, samples })}`);
+  console.log(`largest keys left: ${keys.slice(0, 5).map((k) => `${k.key} ${(k.bytes / 1024).toFixed(0)} KiB`).join(', ')}`);
+  console.log(`\nwritten to ${writeResult('memory', { benchmark: 'memory', machine: machine(), settings: { tasks: TASKS, chunk: CHUNK, concurrency: 50 }, figures, samples, keys })}`);
 } finally {
   await worker.stop();
   await producer.close();
