@@ -1,10 +1,16 @@
 import type { z } from 'zod';
 import type { QueueName } from './queues';
 
-/** How a task type is run: attempts, backoff, time limits, retention. */
+/** How a task type is run: attempts, lost attempts allowed, backoff, time limits, retention. */
 export interface TaskPolicy {
-  /** Attempts in all, the first included. */
+  /** Attempts in all, the first included; an attempt lost with its worker does not count. */
   attempts: number;
+  /**
+   * Attempts that may be lost with their worker (it crashed or stalled) before the task is
+   * failed: a task that keeps killing its worker must end, an innocent one caught in a crash
+   * must not pay for it out of its own attempts.
+   */
+  maxLostAttempts: number;
   /** Exponential backoff between attempts: base × 2^(attempt-1), capped at max, with jitter. */
   backoff: { baseMs: number; maxMs: number };
   /** Milliseconds after which the handler's AbortSignal fires. */
@@ -32,6 +38,7 @@ export interface TaskDefinition<
 
 export const PLATFORM_DEFAULTS: TaskPolicy = {
   attempts: 3,
+  maxLostAttempts: 3,
   backoff: { baseMs: 1000, maxMs: 60_000 },
   softTimeoutMs: 5 * 60_000,
   hardTimeoutMs: 5 * 60_000 + 30_000,

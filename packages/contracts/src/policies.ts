@@ -9,6 +9,7 @@ const ms = z.number().int().positive();
 export const taskPolicyOverrideSchema = z
   .object({
     attempts: z.number().int().min(1).max(100),
+    maxLostAttempts: z.number().int().min(1).max(100),
     backoff: z.object({ baseMs: ms, maxMs: ms }).strict(),
     softTimeoutMs: ms,
     hardTimeoutMs: ms,
@@ -18,7 +19,8 @@ export const taskPolicyOverrideSchema = z
   .partial();
 
 /**
- * TASK_OVERRIDES: JSON of task name → partial policy, e.g.
+ * TASK_OVERRIDES: JSON of task name → partial policy (attempts, maxLostAttempts, backoff,
+ * softTimeoutMs, hardTimeoutMs, retentionMs), e.g.
  * `{"test_task": {"attempts": 5, "hardTimeoutMs": 60000}}`. Unknown task names are refused.
  */
 export const taskOverridesSchema = jsonText(

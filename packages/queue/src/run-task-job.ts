@@ -105,14 +105,16 @@ class Attempt {
 
   private async execute(jobSignal?: AbortSignal): Promise<RunOutcome> {
     const { deps, claim } = this;
-    if (claim.attempt > claim.max_attempts) {
-      // Only a lost attempt (a crash or a stall) gets here: it was counted but never reported.
-      return this.fail({ type: 'AttemptsExhausted', message: `attempt ${claim.attempt - 1} was lost (worker crashed or stalled) and no attempts remain` });
-    }
     const definition = getTaskDefinition(claim.task);
     const handler = deps.handlers[claim.task];
     if (!definition || definition.queue !== deps.queue || !handler) {
       return this.fail({ type: 'UnknownTask', message: `no handler for task "${claim.task}" on queue "${deps.queue}"` });
+    }
+    // Attempts lost with their worker have their own limit: a task that keeps killing its
+    // worker ends here; one that was only caught in another's crash runs again.
+    const maxLost = deps.policies.get(claim.task).maxLostAttempts;
+    if (claim.lost_attempts >= maxLost) {
+      return this.fail({ type: 'AttemptsExhausted', message: `its worker stopped (crashed or stalled) while running it ${claim.lost_attempts} times; a task that keeps killing its worker is not run again` });
     }
     const payload = definition.payload.safeParse(claim.payload);
     if (!payload.success) {
@@ -198,7 +200,9 @@ class Attempt {
   private async failOrRetry(error: unknown, policy: ReturnType<TaskPolicies['get']>): Promise<RunOutcome> {
     const { deps, claim } = this;
     const classified = classifyError(error);
-    if (classified.kind === 'permanent' || claim.attempt >= claim.max_attempts) return this.fail(classified.error);
+    // Lost attempts are not the task's own: they do not use up its attempts.
+    const used = claim.attempt - claim.lost_attempts;
+    if (classified.kind === 'permanent' || used >= claim.max_attempts) return this.fail(classified.error);
     const delayMs = classified.retryAfterMs ?? backoffDelayMs(policy, claim.attempt, deps.random);
     const applied = await write(deps, 'retry', () => scheduleRetry(deps.db, { ...this.ref, error: classified.error, nextAttemptInMs: delayMs }));
     if (!applied) return this.fenced();

@@ -1,6 +1,7 @@
 import type { QueueName } from '@conveyor/contracts';
 import { DelayedError, type Job, WaitingError, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
+import { AttemptGate } from './attempt-gate';
 import { type RunTaskDeps, runTaskJob } from './run-task-job';
 import { cancelChannel } from './task-events';
 import { GroupCommitTaskWrites } from './task-writes';
@@ -25,6 +26,7 @@ export class TaskWorker {
   readonly worker: Worker;
   private closing: Promise<void> | undefined;
   private subscriber: Redis | undefined;
+  private readonly gate = new AttemptGate();
 
   constructor(private readonly options: TaskWorkerOptions) {
     const { connection, prefix, concurrency, lockDurationMs, stalledIntervalMs, ...rest } = options;
@@ -43,16 +45,32 @@ export class TaskWorker {
   }
 
   private async process(deps: RunTaskDeps, job: Job, token: string | undefined, signal: AbortSignal | undefined): Promise<string> {
-    const outcome = await runTaskJob(deps, job.data, signal);
-    if (outcome.kind === 'retry') {
-      await job.moveToDelayed(Date.now() + outcome.delayMs, token);
-      throw new DelayedError();
-    }
-    if (outcome.kind === 'released') {
+    // A job back from a stall may have crashed its last worker: it runs alone (AttemptGate).
+    const suspect = job.stalledCounter > 0;
+    let release: () => void;
+    try {
+      release = await this.gate.acquire(suspect, signal);
+    } catch {
+      // Revoked or shutting down before it started: nothing was claimed, no attempt spent.
+      if (signal?.reason === 'revoked') return 'revoked';
       await job.moveToWait(token);
       throw new WaitingError();
     }
-    return outcome.kind;
+    try {
+      if (suspect) deps.logger.warn('job back after its worker stopped (crash or stall): running it alone', { task_id: job.id, stalls: job.stalledCounter });
+      const outcome = await runTaskJob(deps, job.data, signal);
+      if (outcome.kind === 'retry') {
+        await job.moveToDelayed(Date.now() + outcome.delayMs, token);
+        throw new DelayedError();
+      }
+      if (outcome.kind === 'released') {
+        await job.moveToWait(token);
+        throw new WaitingError();
+      }
+      return outcome.kind;
+    } finally {
+      release();
+    }
   }
 
   /** Resolves once the worker's connections are up and it is taking jobs. */

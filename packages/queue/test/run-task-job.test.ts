@@ -114,14 +114,32 @@ describe('runTaskJob: failures and retries', () => {
     expect((await taskRow(db, noHandler.id)).error).toMatchObject({ type: 'UnknownTask' });
   });
 
-  it('fails a task whose last attempt was lost in a crash instead of running it past its budget', async () => {
+  it('runs a task again after an attempt lost with its worker, without using up its own attempts', async () => {
     const task = await addTask(db, tenantId, 'ping', {}, 1);
-    await claimTask(db, task.id); // attempt 1, its worker then died
+    await claimTask(db, task.id); // attempt 1, then its worker died (caught in another task's crash)
+    let ran = false;
+    expect(await runTaskJob(deps({ ping: async () => { ran = true; return 'pong'; } }), { task_id: task.id })).toEqual({ kind: 'success' });
+    expect(ran).toBe(true);
+    expect((await attemptRows(db, task.id)).map((a) => a.outcome)).toEqual(['lost', 'success']);
+  });
+
+  it("still retries a lost task's own failures up to its attempts", async () => {
+    const task = await addTask(db, tenantId, 'test_task', { message: 'x' }, 2);
+    await claimTask(db, task.id); // lost
+    const failing = deps({ test_task: async () => { throw new Error('own failure'); } });
+    expect(await runTaskJob(failing, { task_id: task.id })).toMatchObject({ kind: 'retry' });
+    expect(await runTaskJob(failing, { task_id: task.id })).toEqual({ kind: 'failure' });
+    expect((await attemptRows(db, task.id)).map((a) => a.outcome)).toEqual(['lost', 'retry', 'failure']);
+  });
+
+  it('fails a task that keeps killing its worker after maxLostAttempts, without running it again', async () => {
+    const task = await addTask(db, tenantId, 'ping', {}, 5);
+    for (let i = 0; i < 3; i += 1) await claimTask(db, task.id); // three workers died running it
     let ran = false;
     expect(await runTaskJob(deps({ ping: async () => { ran = true; return 'pong'; } }), { task_id: task.id })).toEqual({ kind: 'failure' });
     expect(ran).toBe(false);
-    expect(await taskRow(db, task.id)).toMatchObject({ status: 'FAILURE', error: { type: 'AttemptsExhausted' } });
-    expect((await attemptRows(db, task.id)).map((a) => a.outcome)).toEqual(['lost', 'failure']);
+    expect(await taskRow(db, task.id)).toMatchObject({ status: 'FAILURE', error: { type: 'AttemptsExhausted', message: expect.stringMatching(/3 times/) } });
+    expect((await attemptRows(db, task.id)).map((a) => a.outcome)).toEqual(['lost', 'lost', 'lost', 'failure']);
   });
 });
 

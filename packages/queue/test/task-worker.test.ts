@@ -153,6 +153,34 @@ describe('TaskWorker on a real queue', () => {
   });
 });
 
+describe('a job back from a stall', () => {
+  it('runs alone: the attempts running wait to finish, later ones wait for it', async () => {
+    const running = new Set<string>();
+    let overlapped = false;
+    const suspect = await addTask(db, tenantId, 'test_task', { message: 'suspect' });
+    const others = await Promise.all(Array.from({ length: 5 }, (_, i) => addTask(db, tenantId, 'test_task', { message: `other-${i}` })));
+    const w = worker({
+      test_task: async (p: { message: string }, ctx: { taskId: string }) => {
+        running.add(ctx.taskId);
+        if (running.has(suspect.id) && running.size > 1) overlapped = true;
+        await new Promise((r) => setTimeout(r, 30));
+        running.delete(ctx.taskId);
+        return { echo: p.message };
+      },
+    });
+    try {
+      // BullMQ counts a job's stalls in its hash; as if its last worker had died running it.
+      await enqueue(suspect.id);
+      await producerRedis.hset(`${prefix}:monitoring:${suspect.id}`, 'stc', '1');
+      await producer.enqueueMany(others.map((t) => ({ id: t.id, task: 'test_task', queue: 'monitoring' })));
+      for (const t of [suspect, ...others]) await waitFor(isStatus(t.id, 'SUCCESS'), `task ${t.id}`);
+      expect(overlapped).toBe(false);
+    } finally {
+      await w.close(5000);
+    }
+  });
+});
+
 describe('reconciler', () => {
   it('re-enqueues queued tasks whose job is gone, and requeues running tasks whose job and lock are gone', async () => {
     const queued = await addTask(db, tenantId, 'ping', {}); // committed, never enqueued

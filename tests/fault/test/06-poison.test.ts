@@ -52,6 +52,9 @@ it('a task that always throws is retried, then fails into the dead-letter table'
 
 it('a task that crashes its worker every time fails after its attempts while other tasks keep flowing', async () => {
   const before = crashes.length;
+  // Innocent tasks running beside it when it first crashes its worker: they lose that
+  // attempt, but it is not theirs to pay for, and the crashing task then runs alone.
+  const innocent = await Promise.all(Array.from({ length: 6 }, (_, i) => client.submit('test_task', { message: `innocent-${i}`, steps: 10, step_ms: 200 })));
   const { body } = await client.submit('test_task', { message: 'crash' });
   const healthy: string[] = [];
   const flow = (async () => {
@@ -68,6 +71,12 @@ it('a task that crashes its worker every time fails after its attempts while oth
   const dead = await admin.call('GET', '/admin/dead-letters');
   expect(dead.body.dead_letters).toContainEqual(expect.objectContaining({ task_id: body.task_id, error: expect.objectContaining({ type: 'AttemptsExhausted' }) }));
   for (const id of healthy) await client.waitForStatus(id, ['SUCCESS'], 30_000);
+  for (const { body: t } of innocent) {
+    const done = await client.waitForStatus(t.task_id, ['SUCCESS', 'FAILURE'], 30_000);
+    const outcomes = done.attempt_history.map((a: { outcome: string }) => a.outcome);
+    expect(done.status).toBe('SUCCESS');
+    expect(outcomes.filter((o: string) => o === 'lost').length).toBeLessThanOrEqual(1);
+  }
   await waitFor(async () => ((await client.call('GET', '/tasks?status=SUCCESS&limit=200')).body.tasks.length >= 15 ? true : undefined), 'the healthy tasks');
 }, 90_000);
 

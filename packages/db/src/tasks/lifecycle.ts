@@ -29,6 +29,8 @@ export interface Claim {
   payload: unknown;
   attempt: number;
   max_attempts: number;
+  /** Attempts of this task lost with their worker so far (the one just ended included). */
+  lost_attempts: number;
 }
 
 const interval = (ms: number) => sql`now() + ${ms} * interval '1 millisecond'`;

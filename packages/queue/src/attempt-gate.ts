@@ -1,0 +1,77 @@
+type Waiter = { exclusive: boolean; resolve: (release: () => void) => void; reject: (error: unknown) => void; cleanup?: () => void };
+
+/**
+ * Lets a suspect attempt run alone in its worker process. A job BullMQ redelivered after a
+ * stall may be the one that killed its last worker (a poison task that crashes the process);
+ * run beside others, it would take their attempts down with it again, crash after crash,
+ * until innocent tasks too end in the dead-letter table. Ordinary attempts share the gate;
+ * a suspect waits until the running ones finish and holds the gate alone, and attempts that
+ * arrive meanwhile wait for it (suspects go first). A waiting caller gives up when its signal
+ * fires (a revoke, a shutdown).
+ */
+export class AttemptGate {
+  private shared = 0;
+  private exclusiveHeld = false;
+  private readonly waiting: Waiter[] = [];
+
+  /** Resolves with a release function once the caller may start its attempt. */
+  acquire(exclusive: boolean, signal?: AbortSignal): Promise<() => void> {
+    if (signal?.aborted) return Promise.reject(signal.reason);
+    if (this.canEnter(exclusive)) return Promise.resolve(this.enter(exclusive));
+    return new Promise((resolve, reject) => {
+      const waiter: Waiter = { exclusive, resolve, reject };
+      if (signal) {
+        const onAbort = () => {
+          this.waiting.splice(this.waiting.indexOf(waiter), 1);
+          reject(signal.reason);
+          this.wake();
+        };
+        signal.addEventListener('abort', onAbort, { once: true });
+        waiter.cleanup = () => signal.removeEventListener('abort', onAbort);
+      }
+      this.waiting.push(waiter);
+    });
+  }
+
+  /** Attempts running now and waiting to run (for tests and metrics). */
+  get state(): { shared: number; exclusive: boolean; waiting: number } {
+    return { shared: this.shared, exclusive: this.exclusiveHeld, waiting: this.waiting.length };
+  }
+
+  private canEnter(exclusive: boolean): boolean {
+    if (this.exclusiveHeld) return false;
+    if (exclusive) return this.shared === 0;
+    // Ordinary attempts do not overtake a suspect that is waiting for the others to finish.
+    return !this.waiting.some((w) => w.exclusive);
+  }
+
+  private enter(exclusive: boolean): () => void {
+    if (exclusive) this.exclusiveHeld = true;
+    else this.shared += 1;
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      if (exclusive) this.exclusiveHeld = false;
+      else this.shared -= 1;
+      this.wake();
+    };
+  }
+
+  private wake(): void {
+    // Suspects first, one at a time; then every ordinary attempt that was waiting.
+    const suspect = this.waiting.find((w) => w.exclusive);
+    if (suspect) {
+      if (!this.canEnter(true)) return;
+      this.waiting.splice(this.waiting.indexOf(suspect), 1);
+      suspect.cleanup?.();
+      suspect.resolve(this.enter(true));
+      return;
+    }
+    if (this.exclusiveHeld) return;
+    for (const waiter of this.waiting.splice(0)) {
+      waiter.cleanup?.();
+      waiter.resolve(this.enter(false));
+    }
+  }
+}
