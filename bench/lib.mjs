@@ -55,6 +55,14 @@ export async function createBenchDatabase() {
   const url = new URL(adminUrl);
   url.pathname = `/${name}`;
   await migrateUrl(url.toString());
+  // BENCH_EXPERIMENT_SQL: SQL run on the scratch database after migrating, to measure a
+  // schema change (an index dropped, a fillfactor) against the same baseline in one run.
+  if (process.env.BENCH_EXPERIMENT_SQL) {
+    const c = new Client({ connectionString: url.toString() });
+    await c.connect();
+    await c.query(process.env.BENCH_EXPERIMENT_SQL);
+    await c.end();
+  }
   return {
     url: url.toString(),
     drop: async () => {
