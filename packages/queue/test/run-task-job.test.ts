@@ -19,6 +19,8 @@ function deps(handlers: Record<string, (payload: never, ctx: TaskContext) => Pro
   return { db, queue: 'monitoring', handlers: handlers as RunTaskDeps['handlers'], policies, logger: quietLogger(), random: () => 0.5 };
 }
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** A handler's wait that ignores its signal; the timer does not hold the test process open. */
+const ignoreSignalFor = (ms: number) => new Promise((r) => setTimeout(r, ms).unref());
 
 describe('runTaskJob: the happy path and duplicates', () => {
   it('runs the handler, records progress and commits the validated result', async () => {
@@ -172,7 +174,7 @@ describe('runTaskJob: time limits, revokes and release', () => {
     const task = await addTask(db, tenantId, 'test_task', { message: 'x' }, 1);
     const jobController = new AbortController();
     let sawAbort = false;
-    const d = deps({ test_task: async (_p, ctx) => { ctx.signal.addEventListener('abort', () => (sawAbort = true)); await sleep(5000); return { echo: 'x' }; } }, new TaskPolicies());
+    const d = deps({ test_task: async (_p, ctx) => { ctx.signal.addEventListener('abort', () => (sawAbort = true)); await ignoreSignalFor(5000); return { echo: 'x' }; } }, new TaskPolicies());
     const running = runTaskJob(d, { task_id: task.id }, jobController.signal);
     while ((await taskRow(db, task.id)).status !== 'STARTED') await sleep(5);
     await revokeTask(db, task.id, tenantId, 1000);
@@ -202,7 +204,7 @@ describe('runTaskJob: time limits, revokes and release', () => {
   it('releases the task on shutdown without spending an attempt', async () => {
     const task = await addTask(db, tenantId, 'test_task', { message: 'x' }, 1);
     const jobController = new AbortController();
-    const d = deps({ test_task: async () => { await sleep(5000); return { echo: 'x' }; } }, new TaskPolicies());
+    const d = deps({ test_task: async () => { await ignoreSignalFor(5000); return { echo: 'x' }; } }, new TaskPolicies());
     const running = runTaskJob(d, { task_id: task.id }, jobController.signal);
     while ((await taskRow(db, task.id)).status !== 'STARTED') await sleep(5);
     jobController.abort('shutdown');
