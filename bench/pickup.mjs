@@ -24,6 +24,9 @@ const RUNS = Number(values.runs);
 const TASKS = Number(values.tasks);
 const INTERVAL = Number(values.interval);
 const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+// The rate limiter runs on every request (one Redis call) but never refuses one: these
+// benchmarks measure the API, not a plan's limit.
+const UNLIMITED = JSON.stringify({ trial: 1e9, starter: 1e9, growth: 1e9 });
 
 const benchDb = await createBenchDatabase();
 const db = createDb(benchDb.url, { max: 2 });
@@ -63,7 +66,7 @@ async function bare() {
 async function conveyor() {
   const prefix = `bench-pickup-${randomBytes(3).toString('hex')}`;
   const [apiPort, workerPort] = [await freePort(), await freePort()];
-  const env = { DATABASE_URL: benchDb.url, REDIS_URL: redisUrl, BULLMQ_PREFIX: prefix, NODE_ENV: 'production', LOG_LEVEL: 'info', HOST: '127.0.0.1' };
+  const env = { DATABASE_URL: benchDb.url, REDIS_URL: redisUrl, BULLMQ_PREFIX: prefix, NODE_ENV: 'production', LOG_LEVEL: 'info', API_RATE_LIMITS: UNLIMITED, HOST: '127.0.0.1' };
   const api = await startService(path.join(ROOT, 'apps', 'api', 'dist', 'main.js'), { ...env, API_PORT: String(apiPort) }, `http://127.0.0.1:${apiPort}/healthz`);
   const worker = await startService(path.join(ROOT, 'apps', 'worker-monitoring', 'dist', 'main.js'), { ...env, WORKER_PORT: String(workerPort) }, `http://127.0.0.1:${workerPort}/healthz`);
   const sent = new Map();

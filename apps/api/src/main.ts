@@ -33,6 +33,7 @@ const app = createServer({
   batchBodyLimitBytes: env.API_BATCH_BODY_LIMIT_BYTES,
   retryAfterSeconds: env.API_RETRY_AFTER_SECONDS,
   keyCacheMs: env.API_KEY_CACHE_MS,
+  rateLimits: { perMinute: env.API_RATE_LIMITS, keyPrefix: env.BULLMQ_PREFIX },
 });
 
 const server = app.listen(env.API_PORT, env.HOST, () => {

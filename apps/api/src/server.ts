@@ -11,6 +11,7 @@ import { authenticate } from './middleware/authenticate';
 import { errorHandler, notFound } from './middleware/error-handler';
 import { PrincipalCache } from './principal-cache';
 import { httpMetrics } from './middleware/http-metrics';
+import { type RateLimitSettings, rateLimit } from './middleware/rate-limit';
 import { requestContext } from './middleware/request-context';
 import { adminRouter } from './routes/admin';
 import { healthRouter } from './routes/health';
@@ -39,6 +40,8 @@ export interface ServerDeps {
   eventsPollMs?: number;
   /** Milliseconds an API key's principal is remembered (0: looked up on every request). */
   keyCacheMs?: number;
+  /** Requests per minute per tenant by plan (429 past it). */
+  rateLimits: RateLimitSettings;
 }
 
 /** The API as an Express app without listen(), so tests drive it with supertest. */
@@ -59,6 +62,7 @@ export function createServer(deps: ServerDeps): Express {
   v1.use('/tasks/batch', express.json({ limit: deps.batchBodyLimitBytes }));
   v1.use(express.json({ limit: deps.bodyLimitBytes }));
   v1.use(authenticate(new PrincipalCache((key) => findPrincipalByKey(deps.db, key), deps.keyCacheMs ?? 0)));
+  v1.use(rateLimit(deps.redis, deps.rateLimits, deps.logger));
   // The busiest routes first: every router a request passes costs it a path match.
   v1.use(tasksRouter({ ...deps, submissions: new SubmissionWrites(deps.db, deps.producer) }));
   v1.use(taskEventsRouter({ db: deps.db, hub: deps.hub, pollMs: deps.eventsPollMs }));

@@ -27,7 +27,10 @@ export interface Harness {
 }
 
 /** The real API on this file's own database and BullMQ prefix, with two tenants. */
-export async function startHarness(overrides: { redisUrl?: string; databaseUrl?: string; policies?: TaskPolicies } = {}): Promise<Harness> {
+/** Rate limits high enough that only the rate-limit tests reach them. */
+const GENEROUS_LIMITS = { trial: 1_000_000, starter: 1_000_000, growth: 1_000_000 };
+
+export async function startHarness(overrides: { redisUrl?: string; databaseUrl?: string; policies?: TaskPolicies; rateLimits?: Partial<typeof GENEROUS_LIMITS> } = {}): Promise<Harness> {
   const testDb = await createTestDatabase({ key: schemaFingerprint(), migrate: migrateUrl });
   const db = createDb(testDb.url);
   const keyA = (await createTenantWithKey(db, { name: 'tenant-a', plan: 'trial' })).apiKey;
@@ -48,6 +51,7 @@ export async function startHarness(overrides: { redisUrl?: string; databaseUrl?:
     policies: overrides.policies ?? new TaskPolicies(),
     costs: new CostTracker(appDb, quietLogger()),
     bodyLimitBytes: 10_000, batchBodyLimitBytes: 200_000, retryAfterSeconds: 7, eventsPollMs: 200,
+    rateLimits: { perMinute: { ...GENEROUS_LIMITS, ...overrides.rateLimits }, keyPrefix: prefix },
   });
   return {
     app, db, redis, producer, events, prefix, keyA, keyB, adminKey,

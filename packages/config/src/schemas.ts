@@ -1,4 +1,4 @@
-import { taskOverridesSchema } from '@conveyor/contracts';
+import { jsonText, taskOverridesSchema } from '@conveyor/contracts';
 import { z } from 'zod';
 
 const port = z.coerce.number().int().min(0).max(65535);
@@ -27,6 +27,15 @@ export const baseEnvSchema = z.object({
   TASK_OVERRIDES: taskOverridesSchema.default({}),
 });
 
+/** API requests per minute per tenant, by plan. */
+export const DEFAULT_RATE_LIMITS: Record<'trial' | 'starter' | 'growth', number> = { trial: 600, starter: 3_000, growth: 12_000 };
+const perMinute = z.number().int().positive();
+const rateLimitsSchema = jsonText(
+  z.object({ trial: perMinute, starter: perMinute, growth: perMinute }).partial().strict()
+    .transform((limits) => ({ ...DEFAULT_RATE_LIMITS, ...limits })),
+  '{"trial": 600, "starter": 3000, "growth": 12000}',
+);
+
 /** apps/api */
 export const apiEnvSchema = baseEnvSchema.extend({
   API_PORT: port.default(3000),
@@ -38,6 +47,8 @@ export const apiEnvSchema = baseEnvSchema.extend({
   API_RETRY_AFTER_SECONDS: positiveInt.default(5),
   /** Milliseconds an API key's tenant is remembered; a revoked key works this long at most (0: off). */
   API_KEY_CACHE_MS: nonNegativeInt.default(10_000),
+  /** JSON: plan → API requests per minute per tenant (partial; the rest keep their defaults). */
+  API_RATE_LIMITS: rateLimitsSchema.default(DEFAULT_RATE_LIMITS),
 });
 
 /** A worker app; its default port is the app's own. */

@@ -31,6 +31,13 @@ describe('parseEnv', () => {
     expect(parseEnv(workerEnvSchema(9401), { ...valid, WORKER_PORT: '' }).WORKER_PORT).toBe(9401);
   });
 
+  it('parses API_RATE_LIMITS as plan → requests per minute, keeping the defaults of plans it omits', () => {
+    expect(parseEnv(apiEnvSchema, valid).API_RATE_LIMITS).toEqual({ trial: 600, starter: 3000, growth: 12000 });
+    expect(parseEnv(apiEnvSchema, { ...valid, API_RATE_LIMITS: '{"trial": 5}' }).API_RATE_LIMITS).toEqual({ trial: 5, starter: 3000, growth: 12000 });
+    expect(() => parseEnv(apiEnvSchema, { ...valid, API_RATE_LIMITS: '{"free": 5}' })).toThrow(/API_RATE_LIMITS/);
+    expect(() => parseEnv(apiEnvSchema, { ...valid, API_RATE_LIMITS: '{"trial": 0}' })).toThrow(/API_RATE_LIMITS/);
+  });
+
   it('parses TASK_OVERRIDES as JSON of known tasks and partial policies', () => {
     const env = parseEnv(workerEnvSchema(1), { ...valid, TASK_OVERRIDES: '{"test_task":{"attempts":5,"hardTimeoutMs":2000}}' });
     expect(env.TASK_OVERRIDES).toEqual({ test_task: { attempts: 5, hardTimeoutMs: 2000 } });
