@@ -33,17 +33,17 @@ async function stopServices(services) {
   for (const service of services) if (service.started) await service.stop().catch((e) => console.error(red(String(e))));
 }
 
-/** The development tenant's key: made once, kept in .local/dev-tenant.json (git-ignored). */
-function devTenant(env) {
-  const file = path.join(root, '.local', 'dev-tenant.json');
+/** A development API key: made once, kept in .local/<name>.json (git-ignored). */
+function devKey(env, name, args, what) {
+  const file = path.join(root, '.local', `${name}.json`);
   return (async () => {
     if (fs.existsSync(file)) {
       const saved = JSON.parse(fs.readFileSync(file, 'utf8'));
       if (await keyIsValid(root, env.DATABASE_URL, saved.api_key)) return saved;
     }
-    step('creating the development tenant "dev" (plan growth)');
-    const out = capture(process.execPath, [path.join(root, 'packages/db/dist/cli/create-tenant.js'), '--name', 'dev', '--plan', 'growth', '--json'], { env });
-    if (!out) throw new Error('could not create the development tenant');
+    step(`creating ${what}`);
+    const out = capture(process.execPath, [path.join(root, 'packages/db/dist/cli/create-tenant.js'), ...args, '--json'], { env });
+    if (!out) throw new Error(`could not create ${what}`);
     fs.mkdirSync(path.dirname(file), { recursive: true });
     fs.writeFileSync(file, out + '\n', { mode: 0o600 });
     return JSON.parse(out);
@@ -68,7 +68,8 @@ async function up() {
   step('preparing the database');
   await ensureDatabase(root, env.DATABASE_URL);
   run(process.execPath, [path.join(root, 'packages/db/dist/cli/migrate.js')], { env });
-  const tenant = await devTenant(env);
+  const tenant = await devKey(env, 'dev-tenant', ['--name', 'dev', '--plan', 'growth'], 'the development tenant "dev" (plan growth)');
+  const admin = await devKey(env, 'dev-admin', ['--admin'], 'a development admin key');
 
   // Without a provider key, LLM calls go to the simulator, started first so that the LLM
   // workers' start-up check of their models finds it.
@@ -92,6 +93,8 @@ ${bold('Conveyor is running.')}
   health         ${api}/readyz · metrics ${api}/metrics
   workers        ${APPS.slice(1).map((a) => `${a.name} :${portOf(a, env)}`).join(' · ')}
   dev API key    ${tenant.api_key}   ${dim('(tenant "dev"; kept in .local/dev-tenant.json)')}
+  queues         ${api}/admin/queues   ${dim('(sign in with any user name and the admin key as password)')}
+  admin key      ${admin.api_key}   ${dim('(kept in .local/dev-admin.json)')}
   LLM provider   ${simulated ? `the local simulator (${env.OPENROUTER_BASE_URL}); set OPENROUTER_API_KEY for OpenRouter` : env.OPENROUTER_BASE_URL ?? 'OpenRouter'}
 
   Try it:

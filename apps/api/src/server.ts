@@ -15,6 +15,7 @@ import { type RateLimitSettings, rateLimit } from './middleware/rate-limit';
 import { requestContext } from './middleware/request-context';
 import { adminRouter } from './routes/admin';
 import { healthRouter } from './routes/health';
+import { queueDashboardRouter } from './routes/queue-dashboard';
 import { schedulesRouter } from './routes/schedules';
 import { taskActionsRouter } from './routes/task-actions';
 import { taskEventsRouter } from './routes/task-events';
@@ -52,6 +53,8 @@ export function createServer(deps: ServerDeps): Express {
   app.use(requestContext);
   app.use(httpMetrics(createHttpMetrics(deps.registry), deps.logger));
   app.use(healthRouter(deps));
+  const principals = new PrincipalCache((key) => findPrincipalByKey(deps.db, key), deps.keyCacheMs ?? 0);
+  app.use(queueDashboardRouter({ producer: deps.producer, principals }));
 
   const v1 = express.Router();
   v1.use((_req, res, next) => {
@@ -61,7 +64,7 @@ export function createServer(deps: ServerDeps): Express {
   // The batch route takes larger bodies; body-parser skips a body that is already parsed.
   v1.use('/tasks/batch', express.json({ limit: deps.batchBodyLimitBytes }));
   v1.use(express.json({ limit: deps.bodyLimitBytes }));
-  v1.use(authenticate(new PrincipalCache((key) => findPrincipalByKey(deps.db, key), deps.keyCacheMs ?? 0)));
+  v1.use(authenticate(principals));
   v1.use(rateLimit(deps.redis, deps.rateLimits, deps.logger));
   // The busiest routes first: every router a request passes costs it a path match.
   v1.use(tasksRouter({ ...deps, submissions: new SubmissionWrites(deps.db, deps.producer) }));

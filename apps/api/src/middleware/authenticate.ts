@@ -4,19 +4,37 @@ import { HttpError } from '../http-error';
 import type { PrincipalCache } from '../principal-cache';
 
 const BEARER = /^Bearer\s+(\S+)$/i;
+const BASIC = /^Basic\s+([A-Za-z0-9+/=]+)$/i;
 
-/** Resolves `Authorization: Bearer <key>` to a principal in res.locals, or answers 401. */
-export function authenticate(principals: PrincipalCache) {
+/** The request's API key: `Bearer <key>`, or, where basic is allowed, the password of HTTP Basic auth. */
+function apiKeyOf(header: string, allowBasic: boolean): string | undefined {
+  const bearer = BEARER.exec(header);
+  if (bearer) return bearer[1];
+  const basic = allowBasic ? BASIC.exec(header) : null;
+  if (!basic) return undefined;
+  const decoded = Buffer.from(basic[1]!, 'base64').toString('utf8');
+  const password = decoded.slice(decoded.indexOf(':') + 1);
+  return decoded.includes(':') && password ? password : undefined;
+}
+
+/**
+ * Resolves the request's API key to a principal in res.locals, or answers 401. With a
+ * basicRealm (pages a browser opens, such as the queue dashboard) the key may also come as
+ * the password of HTTP Basic auth, and the 401 asks the browser for it.
+ */
+export function authenticate(principals: PrincipalCache, options: { basicRealm?: string } = {}) {
+  const allowBasic = options.basicRealm !== undefined;
+  const challenge = (error?: string) =>
+    allowBasic ? `Basic realm="${options.basicRealm}", charset="UTF-8"` : error ? `Bearer error="${error}"` : 'Bearer';
   return async (req: Request, res: Response, next: NextFunction) => {
-    const match = BEARER.exec(req.get('authorization') ?? '');
-    if (!match) {
-      throw new HttpError(401, 'unauthorized', 'Missing API key: send it as "Authorization: Bearer <key>"', undefined, {
-        'WWW-Authenticate': 'Bearer',
-      });
+    const key = apiKeyOf(req.get('authorization') ?? '', allowBasic);
+    if (!key) {
+      const how = allowBasic ? 'as the password of HTTP Basic auth or as "Authorization: Bearer <key>"' : 'as "Authorization: Bearer <key>"';
+      throw new HttpError(401, 'unauthorized', `Missing API key: send it ${how}`, undefined, { 'WWW-Authenticate': challenge() });
     }
-    const principal = await principals.get(match[1]!);
+    const principal = await principals.get(key);
     if (!principal) {
-      throw new HttpError(401, 'unauthorized', 'Unknown or revoked API key', undefined, { 'WWW-Authenticate': 'Bearer error="invalid_token"' });
+      throw new HttpError(401, 'unauthorized', 'Unknown or revoked API key', undefined, { 'WWW-Authenticate': challenge('invalid_token') });
     }
     res.locals.principal = principal;
     next();

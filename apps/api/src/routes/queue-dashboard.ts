@@ -1,0 +1,31 @@
+import { createBullBoard } from '@bull-board/api';
+import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
+import { ExpressAdapter } from '@bull-board/express';
+import { QUEUE_NAMES } from '@conveyor/contracts';
+import type { TaskProducer } from '@conveyor/queue';
+import { Router } from 'express';
+import { authenticate } from '../middleware/authenticate';
+import { requireAdmin } from '../middleware/require-admin';
+import type { PrincipalCache } from '../principal-cache';
+
+export const DASHBOARD_PATH = '/admin/queues';
+
+/**
+ * The BullMQ dashboard (bull-board) of every queue, for admin keys only: a browser signs in
+ * with HTTP Basic auth, any user name and the admin key as password. It is read-only:
+ * Postgres is the source of truth, so replays and cancels go through the API, which writes
+ * there first (a retry pressed in BullMQ alone would not bring a failed task back). Jobs hold
+ * only task ids, so it shows no payload.
+ */
+export function queueDashboardRouter(deps: { producer: TaskProducer; principals: PrincipalCache }): Router {
+  const serverAdapter = new ExpressAdapter();
+  serverAdapter.setBasePath(DASHBOARD_PATH);
+  createBullBoard({
+    queues: QUEUE_NAMES.map((name) => new BullMQAdapter(deps.producer.queue(name), { readOnlyMode: true })),
+    serverAdapter,
+    options: { uiConfig: { boardTitle: 'Conveyor queues' } },
+  });
+  const router = Router();
+  router.use(DASHBOARD_PATH, authenticate(deps.principals, { basicRealm: 'Conveyor admin' }), requireAdmin, serverAdapter.getRouter());
+  return router;
+}
