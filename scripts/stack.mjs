@@ -89,7 +89,7 @@ async function up() {
   await waitForHealth(APPS.map((app) => `http://127.0.0.1:${portOf(app, env)}${app.healthPath}`));
   console.log(`
 ${bold('Conveyor is running.')}
-  API            ${api}/api/v1
+  API            ${api}/api/v1   ${dim(`(reference: ${api}/docs)`)}
   health         ${api}/readyz · metrics ${api}/metrics
   workers        ${APPS.slice(1).map((a) => `${a.name} :${portOf(a, env)}`).join(' · ')}
   dev API key    ${tenant.api_key}   ${dim('(tenant "dev"; kept in .local/dev-tenant.json)')}

@@ -14,6 +14,7 @@ import { httpMetrics } from './middleware/http-metrics';
 import { type RateLimitSettings, rateLimit } from './middleware/rate-limit';
 import { requestContext } from './middleware/request-context';
 import { adminRouter } from './routes/admin';
+import { docsRouter } from './routes/docs';
 import { healthRouter } from './routes/health';
 import { queueDashboardRouter } from './routes/queue-dashboard';
 import { schedulesRouter } from './routes/schedules';
@@ -53,6 +54,7 @@ export function createServer(deps: ServerDeps): Express {
   app.use(requestContext);
   app.use(httpMetrics(createHttpMetrics(deps.registry), deps.logger));
   app.use(healthRouter(deps));
+  app.use(docsRouter());
   const principals = new PrincipalCache((key) => findPrincipalByKey(deps.db, key), deps.keyCacheMs ?? 0);
   app.use(queueDashboardRouter({ producer: deps.producer, principals }));
 

@@ -1,0 +1,14 @@
+import { Router } from 'express';
+import swaggerUi from 'swagger-ui-express';
+import { openApiDocument } from '../openapi';
+
+/** /docs: the API's OpenAPI document as a page (Swagger UI, served from here) and as JSON. */
+export function docsRouter(): Router {
+  const document = openApiDocument();
+  const router = Router();
+  router.get('/docs/openapi.json', (_req, res) => {
+    res.json(document);
+  });
+  router.use('/docs', swaggerUi.serve, swaggerUi.setup(document, { customSiteTitle: 'Conveyor API' }));
+  return router;
+}
