@@ -5,6 +5,7 @@
 //   status      GET /api/v1/tasks/{id} (auth, tenant check, attempts)     vs  GET /tasks/:id (one SELECT)
 // Both servers are real processes on loopback, logging at info to /dev/null; runs alternate.
 //   node bench/http.mjs [--runs 5] [--seconds 10] [--connections 50]
+// BENCH_PROFILE=<dir> writes a CPU profile of each Conveyor API process into <dir>.
 import { randomBytes, randomUUID } from 'node:crypto';
 import { createRequire } from 'node:module';
 import path from 'node:path';
@@ -60,7 +61,7 @@ async function measure(kind) {
   const server =
     kind === 'bare'
       ? await startService(path.join(ROOT, 'bench', 'bare-api.mjs'), { ...env, PORT: String(port) }, `http://127.0.0.1:${port}/healthz`)
-      : await startService(path.join(ROOT, 'apps', 'api', 'dist', 'main.js'), { ...env, API_PORT: String(port), HOST: '127.0.0.1' }, `http://127.0.0.1:${port}/healthz`);
+      : await startService(path.join(ROOT, 'apps', 'api', 'dist', 'main.js'), { ...env, API_PORT: String(port), HOST: '127.0.0.1' }, `http://127.0.0.1:${port}/healthz`, 20_000, process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : []);
   try {
     const base = `http://127.0.0.1:${port}${kind === 'bare' ? '' : '/api/v1'}`;
     const headers = { 'content-type': 'application/json', authorization: `Bearer ${apiKey}` };

@@ -14,9 +14,9 @@ import { httpMetrics } from './middleware/http-metrics';
 import { type RateLimitSettings, rateLimit } from './middleware/rate-limit';
 import { requestContext } from './middleware/request-context';
 import { adminRouter } from './routes/admin';
-import { docsRouter } from './routes/docs';
+import { DOCS_PATH, docsRouter } from './routes/docs';
 import { healthRouter } from './routes/health';
-import { queueDashboardRouter } from './routes/queue-dashboard';
+import { DASHBOARD_PATH, queueDashboardRouter } from './routes/queue-dashboard';
 import { schedulesRouter } from './routes/schedules';
 import { taskActionsRouter } from './routes/task-actions';
 import { taskEventsRouter } from './routes/task-events';
@@ -54,9 +54,9 @@ export function createServer(deps: ServerDeps): Express {
   app.use(requestContext);
   app.use(httpMetrics(createHttpMetrics(deps.registry), deps.logger));
   app.use(healthRouter(deps));
-  app.use(docsRouter());
+  app.use(DOCS_PATH, docsRouter());
   const principals = new PrincipalCache((key) => findPrincipalByKey(deps.db, key), deps.keyCacheMs ?? 0);
-  app.use(queueDashboardRouter({ producer: deps.producer, principals }));
+  app.use(DASHBOARD_PATH, queueDashboardRouter({ producer: deps.producer, principals }));
 
   const v1 = express.Router();
   v1.use((_req, res, next) => {

@@ -17,6 +17,7 @@ export const DASHBOARD_PATH = '/admin/queues';
  * there first (a retry pressed in BullMQ alone would not bring a failed task back). Jobs hold
  * only task ids, so it shows no payload.
  */
+/** Mount at DASHBOARD_PATH. */
 export function queueDashboardRouter(deps: { producer: TaskProducer; principals: PrincipalCache }): Router {
   const serverAdapter = new ExpressAdapter();
   serverAdapter.setBasePath(DASHBOARD_PATH);
@@ -25,7 +26,6 @@ export function queueDashboardRouter(deps: { producer: TaskProducer; principals:
     serverAdapter,
     options: { uiConfig: { boardTitle: 'Conveyor queues' } },
   });
-  const router = Router();
-  router.use(DASHBOARD_PATH, authenticate(deps.principals, { basicRealm: 'Conveyor admin' }), requireAdmin, serverAdapter.getRouter());
-  return router;
+  // Mounted at its path, so API requests pass it with one prefix check.
+  return Router().use(authenticate(deps.principals, { basicRealm: 'Conveyor admin' }), requireAdmin, serverAdapter.getRouter());
 }
