@@ -10,7 +10,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { ROOT, acrossRuns, cpuBetween, cpuSnapshot, createBenchDatabase, deleteKeysWithPrefix, freePort, machine, redisServerPid, startService, writeResult } from './lib.mjs';
+import { ROOT, UNLIMITED_RATE_LIMITS, acrossRuns, cpuBetween, cpuSnapshot, createBenchDatabase, deleteKeysWithPrefix, freePort, machine, redisServerPid, startService, writeResult } from './lib.mjs';
 
 const autocannon = createRequire(import.meta.url)('autocannon');
 const fromDb = createRequire(path.join(ROOT, 'packages', 'db', 'package.json'));
@@ -21,9 +21,6 @@ const RUNS = Number(values.runs);
 const SECONDS = Number(values.seconds);
 const CONNECTIONS = Number(values.connections);
 const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
-// The rate limiter runs on every request (one Redis call) but never refuses one: these
-// benchmarks measure the API, not a plan's limit.
-const UNLIMITED = JSON.stringify({ trial: 1e9, starter: 1e9, growth: 1e9 });
 
 const benchDb = await createBenchDatabase();
 const db = createDb(benchDb.url, { max: 4 });
@@ -57,7 +54,7 @@ const rotate = (prefixPath) => [{ setupRequest: (req) => ({ ...req, path: `${pre
 async function measure(kind) {
   const port = await freePort();
   const prefix = `bench-http-${randomBytes(3).toString('hex')}`;
-  const env = { DATABASE_URL: benchDb.url, REDIS_URL: redisUrl, BULLMQ_PREFIX: prefix, NODE_ENV: 'production', LOG_LEVEL: 'info', API_RATE_LIMITS: UNLIMITED };
+  const env = { DATABASE_URL: benchDb.url, REDIS_URL: redisUrl, BULLMQ_PREFIX: prefix, NODE_ENV: 'production', LOG_LEVEL: 'info', API_RATE_LIMITS: UNLIMITED_RATE_LIMITS };
   const server =
     kind === 'bare'
       ? await startService(path.join(ROOT, 'bench', 'bare-api.mjs'), { ...env, PORT: String(port) }, `http://127.0.0.1:${port}/healthz`)

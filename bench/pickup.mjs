@@ -11,7 +11,7 @@ import { randomBytes } from 'node:crypto';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { ROOT, acrossRuns, createBenchDatabase, deleteKeysWithPrefix, freePort, machine, startService, summarise, writeResult } from './lib.mjs';
+import { ROOT, UNLIMITED_RATE_LIMITS, acrossRuns, createBenchDatabase, deleteKeysWithPrefix, freePort, machine, startService, summarise, writeResult } from './lib.mjs';
 
 const fromDb = createRequire(path.join(ROOT, 'packages', 'db', 'package.json'));
 const fromQueue = createRequire(path.join(ROOT, 'packages', 'queue', 'package.json'));
@@ -24,9 +24,6 @@ const RUNS = Number(values.runs);
 const TASKS = Number(values.tasks);
 const INTERVAL = Number(values.interval);
 const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
-// The rate limiter runs on every request (one Redis call) but never refuses one: these
-// benchmarks measure the API, not a plan's limit.
-const UNLIMITED = JSON.stringify({ trial: 1e9, starter: 1e9, growth: 1e9 });
 
 const benchDb = await createBenchDatabase();
 const db = createDb(benchDb.url, { max: 2 });
@@ -66,7 +63,7 @@ async function bare() {
 async function conveyor() {
   const prefix = `bench-pickup-${randomBytes(3).toString('hex')}`;
   const [apiPort, workerPort] = [await freePort(), await freePort()];
-  const env = { DATABASE_URL: benchDb.url, REDIS_URL: redisUrl, BULLMQ_PREFIX: prefix, NODE_ENV: 'production', LOG_LEVEL: 'info', API_RATE_LIMITS: UNLIMITED, HOST: '127.0.0.1' };
+  const env = { DATABASE_URL: benchDb.url, REDIS_URL: redisUrl, BULLMQ_PREFIX: prefix, NODE_ENV: 'production', LOG_LEVEL: 'info', API_RATE_LIMITS: UNLIMITED_RATE_LIMITS, HOST: '127.0.0.1' };
   const api = await startService(path.join(ROOT, 'apps', 'api', 'dist', 'main.js'), { ...env, API_PORT: String(apiPort) }, `http://127.0.0.1:${apiPort}/healthz`);
   const worker = await startService(path.join(ROOT, 'apps', 'worker-monitoring', 'dist', 'main.js'), { ...env, WORKER_PORT: String(workerPort) }, `http://127.0.0.1:${workerPort}/healthz`);
   const sent = new Map();

@@ -51,6 +51,8 @@ function routes(): RouteConfig[] {
   const submission = z.union(TASK_NAMES.map((name) => named(`Submit_${name}`, taskSubmissionSchema.extend({ task: z.literal(name), payload: TASK_CATALOG[name].payload }), TASK_CATALOG[name].description)));
   const results = z.union(TASK_NAMES.map((name) => named(`Result_${name}`, TASK_CATALOG[name].result)));
   const tag = (tags: string[], route: Omit<RouteConfig, 'tags'>): RouteConfig => ({ ...route, tags, responses: { ...COMMON_ERRORS, ...route.responses } });
+  // GET /tasks/{id} and its alias /jobs/{id}/status answer the same.
+  const readTask = { method: 'get', request: { params: taskParams }, responses: { 200: json(taskView, 'The task'), 404: error('No such task for this tenant') } } as const;
   const tasks = ['tasks'];
   const schedules = ['schedules'];
   return [
@@ -75,10 +77,7 @@ function routes(): RouteConfig[] {
       request: { query: listTasksQuerySchema },
       responses: { 200: json(z.object({ tasks: z.array(taskView), next_cursor: z.string().nullable() }), 'A page of tasks'), 400: error('Invalid query or cursor') },
     }),
-    tag(tasks, {
-      method: 'get', path: '/api/v1/tasks/{id}', summary: "A task's status, progress and attempts",
-      request: { params: taskParams }, responses: { 200: json(taskView, 'The task'), 404: error('No such task for this tenant') },
-    }),
+    tag(tasks, { ...readTask, path: '/api/v1/tasks/{id}', summary: "A task's status, progress and attempts" }),
     tag(tasks, {
       method: 'get', path: '/api/v1/tasks/{id}/result', summary: "A task's result, or its error",
       request: { params: taskParams },
@@ -98,10 +97,7 @@ function routes(): RouteConfig[] {
       method: 'post', path: '/api/v1/tasks/{id}/retry', summary: 'Run a failed task again',
       request: { params: taskParams }, responses: { 202: json(submitted, 'Queued again'), 404: error('No such task for this tenant'), 409: error('The task has not failed') },
     }),
-    tag(tasks, {
-      method: 'get', path: '/api/v1/jobs/{id}/status', summary: 'Alias of GET /api/v1/tasks/{id}',
-      request: { params: taskParams }, responses: { 200: json(taskView, 'The task'), 404: error('No such task for this tenant') },
-    }),
+    tag(tasks, { ...readTask, path: '/api/v1/jobs/{id}/status', summary: 'Alias of GET /api/v1/tasks/{id}' }),
     tag(schedules, {
       method: 'post', path: '/api/v1/schedules', summary: 'Create a one-shot, cron or RRULE schedule',
       request: { body: { content: { 'application/json': { schema: createScheduleBodySchema } } } },
