@@ -14,10 +14,19 @@ export class AttemptGate {
   private exclusiveHeld = false;
   private readonly waiting: Waiter[] = [];
 
+  /**
+   * The release function when the caller may start its attempt now, else undefined: the
+   * common case costs no promise (this runs once per job, on the worker's hot path).
+   */
+  tryAcquire(exclusive: boolean): (() => void) | undefined {
+    return this.canEnter(exclusive) ? this.enter(exclusive) : undefined;
+  }
+
   /** Resolves with a release function once the caller may start its attempt. */
   acquire(exclusive: boolean, signal?: AbortSignal): Promise<() => void> {
     if (signal?.aborted) return Promise.reject(signal.reason);
-    if (this.canEnter(exclusive)) return Promise.resolve(this.enter(exclusive));
+    const now = this.tryAcquire(exclusive);
+    if (now) return Promise.resolve(now);
     return new Promise((resolve, reject) => {
       const waiter: Waiter = { exclusive, resolve, reject };
       if (signal) {

@@ -47,9 +47,9 @@ export class TaskWorker {
   private async process(deps: RunTaskDeps, job: Job, token: string | undefined, signal: AbortSignal | undefined): Promise<string> {
     // A job back from a stall may have crashed its last worker: it runs alone (AttemptGate).
     const suspect = job.stalledCounter > 0;
-    let release: () => void;
+    let release = signal?.aborted ? undefined : this.gate.tryAcquire(suspect);
     try {
-      release = await this.gate.acquire(suspect, signal);
+      release ??= await this.gate.acquire(suspect, signal);
     } catch {
       // Revoked or shutting down before it started: nothing was claimed, no attempt spent.
       if (signal?.reason === 'revoked') return 'revoked';

@@ -56,6 +56,17 @@ describe('AttemptGate', () => {
     expect(gate.state).toEqual({ shared: 0, exclusive: false, waiting: 0 });
   });
 
+  it('tryAcquire enters at once when it may, and never when it would have to wait', () => {
+    const gate = new AttemptGate();
+    const ordinary = gate.tryAcquire(false)!;
+    expect(gate.tryAcquire(true)).toBeUndefined();
+    ordinary();
+    const suspect = gate.tryAcquire(true)!;
+    expect(gate.tryAcquire(false)).toBeUndefined();
+    suspect();
+    expect(gate.state).toEqual({ shared: 0, exclusive: false, waiting: 0 });
+  });
+
   it('releases only once', async () => {
     const gate = new AttemptGate();
     const release = await gate.acquire(false);
