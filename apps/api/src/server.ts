@@ -13,6 +13,7 @@ import { PrincipalCache } from './principal-cache';
 import { httpMetrics } from './middleware/http-metrics';
 import { type RateLimitSettings, rateLimit } from './middleware/rate-limit';
 import { requestContext } from './middleware/request-context';
+import { storableJson } from './middleware/storable-json';
 import { adminRouter } from './routes/admin';
 import { DOCS_PATH, docsRouter } from './routes/docs';
 import { healthRouter } from './routes/health';
@@ -66,6 +67,7 @@ export function createServer(deps: ServerDeps): Express {
   // The batch route takes larger bodies; body-parser skips a body that is already parsed.
   v1.use('/tasks/batch', express.json({ limit: deps.batchBodyLimitBytes }));
   v1.use(express.json({ limit: deps.bodyLimitBytes }));
+  v1.use(storableJson);
   v1.use(authenticate(principals));
   v1.use(rateLimit(deps.redis, deps.rateLimits, deps.logger));
   // The busiest routes first: every router a request passes costs it a path match.

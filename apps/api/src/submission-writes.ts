@@ -5,7 +5,8 @@ import type { Kysely } from 'kysely';
 /**
  * The writes of task submissions, grouped across concurrent requests: the rows of every
  * request that arrives while a statement runs go into the next one (one INSERT and one commit
- * for all of them), and their jobs into one addBulk. Each request still hears back only about
+ * for all of them), and their jobs into one addBulk (a batch request's rows are one INSERT of
+ * their own, all or nothing). Each request still hears back only about
  * its own tasks, after they committed (or were enqueued). Two submissions with the same
  * idempotency key never share an INSERT, so the second sees the first's task.
  */
@@ -13,7 +14,10 @@ export class SubmissionWrites {
   private readonly inserts: GroupCommit<TaskInsert, Submitted>;
   private readonly enqueues: GroupCommit<EnqueueRequest, void>;
 
-  constructor(db: Kysely<Database>, producer: TaskProducer) {
+  constructor(
+    private readonly db: Kysely<Database>,
+    producer: TaskProducer,
+  ) {
     this.inserts = new GroupCommit({
       write: (tasks) => insertTasks(db, tasks),
       key: (t) => (t.idempotency_key ? `${t.tenant_id}\u0000${t.idempotency_key}` : t.id),
@@ -29,8 +33,13 @@ export class SubmissionWrites {
     });
   }
 
-  /** Commits the tasks (or finds their idempotent twins), in order. */
+  /**
+   * Commits the tasks (or finds their idempotent twins), in order. A single task shares a
+   * statement with those of concurrent requests; the tasks of one batch go in one statement of
+   * their own, so a batch is committed whole or not at all.
+   */
   insert(tasks: TaskInsert[]): Promise<Submitted[]> {
+    if (tasks.length > 1) return insertTasks(this.db, tasks);
     return Promise.all(tasks.map((t) => this.inserts.submit(t)));
   }
 

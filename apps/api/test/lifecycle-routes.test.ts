@@ -1,8 +1,11 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { TaskPolicies } from '@conveyor/contracts';
 import { claimTask, completeTask, failTask, recordProgress } from '@conveyor/db';
+import { type TaskContext, TaskEventPublisher, TaskWorker, createWorkerRedis } from '@conveyor/queue';
+import { TEST_REDIS_URL } from '@conveyor/testkit';
 import request from 'supertest';
-import { type Harness, startHarness } from './helpers';
+import { type Harness, quietLogger, startHarness } from './helpers';
 
 let h: Harness;
 beforeAll(async () => (h = await startHarness()));
@@ -87,6 +90,23 @@ describe('POST /tasks/batch', () => {
     expect(res.body.issues.map((i: { path: string }) => i.path)).toEqual(['tasks.3.payload.message', 'tasks.4.task']);
     const after = await h.db.selectFrom('tasks').select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow();
     expect(after.n).toBe(before.n);
+  });
+
+  it('refuses a batch holding text Postgres cannot store, names where it is, and writes none of it', async () => {
+    const count = async () => Number((await h.db.selectFrom('tasks').select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow()).n);
+    const before = await count();
+    const tasks = [{ task: 'test_task', payload: { message: 'fine' } }, { task: 'test_task', payload: { message: 'fine too' } }, { task: 'test_task', payload: { message: 'nul \u0000 inside' } }, { task: 'test_task', payload: { message: 'half an emoji \ud83d' } }];
+    const res = await request(h.app).post('/api/v1/tasks/batch').set(auth(h.keyA)).send({ tasks });
+    expect(res.status).toBe(400);
+    expect(res.body.issues.map((i: { path: string }) => i.path)).toEqual(['tasks.2.payload.message', 'tasks.3.payload.message']);
+    expect(res.body.message).toMatch(/NUL character/);
+    expect(await count()).toBe(before);
+    // The same for one task, and for a key.
+    expect((await submit({ task: 'test_task', payload: { message: 'a\u0000b' } })).status).toBe(400);
+    const key = await submit({ task: 'ping', idempotency_key: 'k\u0000' });
+    expect(key.status).toBe(400);
+    expect(key.body.issues[0].path).toBe('idempotency_key');
+    expect(await count()).toBe(before);
   });
 
   it('refuses more than 1000 tasks, an empty batch and a key repeated inside one batch', async () => {
@@ -234,6 +254,46 @@ describe('GET /tasks/{id}/events', () => {
       ['state', 'PROGRESS', 50],
       ['end', 'SUCCESS', 100],
     ]);
+  });
+
+  it('streams the states and every progress step of a task run by a real worker', async () => {
+    const connection = createWorkerRedis(TEST_REDIS_URL);
+    let worker: TaskWorker | undefined;
+    const startWorker = async () => {
+      worker = new TaskWorker({
+        queue: 'monitoring', prefix: h.prefix, connection, concurrency: 1, db: h.db, logger: quietLogger(), policies: new TaskPolicies(),
+        events: new TaskEventPublisher(h.redis, h.prefix),
+        handlers: {
+          test_task: async (payload: { message: string }, ctx: TaskContext) => {
+            for (const p of [20, 40, 60, 80]) {
+              await ctx.progress(p, `at ${p}`);
+              await new Promise((r) => setTimeout(r, 60));
+            }
+            return { echo: payload.message };
+          },
+        } as never,
+      });
+    };
+    try {
+      // Earlier tests' jobs (a batch of 1000 among them) would keep a worker of one busy.
+      await h.producer.queue('monitoring').drain(true);
+      const { body } = await submit({ task: 'test_task', payload: { message: 'from a worker' } });
+      // The worker starts once the stream is open, so the stream sees the task from PENDING on.
+      const events = await readEvents(body.task_id, startWorker);
+      // Every step arrives, in order: the 200 ms catch-up read alone would miss most of them.
+      expect(events.map((e) => [e.event, e.data.status, e.data.progress])).toEqual([
+        ['state', 'PENDING', 0],
+        ['state', 'STARTED', 0],
+        ['state', 'PROGRESS', 20],
+        ['state', 'PROGRESS', 40],
+        ['state', 'PROGRESS', 60],
+        ['state', 'PROGRESS', 80],
+        ['end', 'SUCCESS', 100],
+      ]);
+    } finally {
+      await worker?.close(5000);
+      connection.disconnect();
+    }
   });
 
   it('catches up from Postgres when an event is never published', async () => {

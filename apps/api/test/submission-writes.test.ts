@@ -45,6 +45,16 @@ describe('SubmissionWrites', () => {
     expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
   });
 
+  it('commits a batch whole or not at all: one bad row leaves none of its neighbours behind', async () => {
+    const writes = new SubmissionWrites(h.db, h.producer);
+    const batch = [task(), task(), task({ payload: { text: 'nul \u0000 here' } }), task()];
+    await expect(writes.insert(batch)).rejects.toThrow();
+    const found = await h.db.selectFrom('tasks').select('id').where('id', 'in', batch.map((t) => t.id)).execute();
+    expect(found).toEqual([]);
+    const good = [task(), task()];
+    expect((await writes.insert(good)).map((s) => s.row.id)).toEqual(good.map((t) => t.id));
+  });
+
   it('rejects every enqueue of a group with a clear unavailability error when Redis is down', async () => {
     const dead = createProducerRedis('redis://127.0.0.1:1');
     dead.on('error', () => undefined);

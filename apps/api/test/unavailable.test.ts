@@ -1,3 +1,5 @@
+import { randomUUID } from 'node:crypto';
+import { claimTask, failTask, insertTask } from '@conveyor/db';
 import request from 'supertest';
 import { type Harness, startHarness } from './helpers';
 
@@ -26,6 +28,16 @@ describe('with Redis down', () => {
     const res = await request(h.app).get('/readyz');
     expect(res.status).toBe(503);
     expect(res.body.checks).toMatchObject({ postgres: { ok: true }, redis: { ok: false } });
+  });
+  it('retries a failed task anyway: the replay is committed and left to the reconciler to enqueue', async () => {
+    const tenant = await h.db.selectFrom('tenants').select('id').where('name', '=', 'tenant-a').executeTakeFirstOrThrow();
+    const task = await insertTask(h.db, { id: randomUUID(), tenant_id: tenant.id, task: 'ping', queue: 'monitoring', payload: {}, max_attempts: 1 });
+    const claim = (await claimTask(h.db, task.id))!;
+    await failTask(h.db, { ...claim, error: { type: 'Boom', message: 'broken' }, retentionMs: 60_000 });
+    const res = await request(h.app).post(`/api/v1/tasks/${task.id}/retry`).set(auth(h.keyA));
+    expect(res.status).toBe(202);
+    expect(res.body).toMatchObject({ status: 'PENDING', enqueued: false });
+    expect(await h.db.selectFrom('tasks').select('status').where('id', '=', task.id).executeTakeFirstOrThrow()).toEqual({ status: 'PENDING' });
   });
 });
 

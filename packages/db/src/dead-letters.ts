@@ -76,7 +76,7 @@ async function requeueFailed(db: Db, tasks: { id: string; extraAttempts: number 
   const { rows } = await sql<Requeued>`
     update tasks
        set status = 'PENDING', error = null, result = null, progress = 0, finished_at = null, expires_at = null,
-           next_attempt_at = null, run_at = null, max_attempts = tasks.attempt + v.extra,
+           next_attempt_at = null, run_at = null, max_attempts = tasks.attempt + v.extra, replayed_at_attempt = tasks.attempt,
            message = 'Replayed after failure', updated_at = now()
       from (values ${values}) as v(id, extra)
      where tasks.id = v.id and tasks.status = 'FAILURE'

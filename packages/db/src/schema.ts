@@ -62,6 +62,8 @@ export interface TasksTable {
   planned_at: NullableTimestamp;
   /** The finished attempts, oldest first (the running one is attempt/started_at/status). */
   attempt_history: ColumnType<AttemptRecord[], string | undefined, string>;
+  /** The attempt number when it was last replayed from the dead letters (0: never). */
+  replayed_at_attempt: Generated<number>;
 }
 
 export type MisfirePolicyName = 'skip' | 'fire_once' | 'fire_all';

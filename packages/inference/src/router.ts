@@ -156,14 +156,29 @@ export class InferenceRouter {
           throw new PermanentError(`${model} refused the request (${error.status}): ${error.message}`, `PROVIDER_${error.status}`);
         }
         const status = error instanceof OpenAI.APIError ? error.status : undefined;
-        const retryAfter = error instanceof OpenAI.APIError ? Number(error.headers?.get('retry-after')) : NaN;
-        if (Number.isFinite(retryAfter)) retryAfterMs = Math.max(retryAfterMs ?? 0, retryAfter * 1000);
+        const retryAfter = error instanceof OpenAI.APIError ? parseRetryAfterMs(error.headers?.get('retry-after')) : undefined;
+        if (retryAfter !== undefined) retryAfterMs = Math.max(retryAfterMs ?? 0, retryAfter);
         this.options.logger.warn('model call failed; trying the next in the chain', { task: request.task, model, status: status ?? 'connection' });
         lastError = error;
       }
     }
     throw new InferenceUnavailableError(`every model for "${request.task}" failed; last: ${lastError instanceof Error ? lastError.message : String(lastError)}`, retryAfterMs);
   }
+}
+
+/**
+ * A Retry-After header as milliseconds from now: delay-seconds ("120") or an HTTP-date
+ * ("Wed, 21 Oct 2026 07:28:00 GMT"). Absent or unreadable: undefined, so the task's own backoff
+ * applies (never 0, which would retry at once).
+ */
+export function parseRetryAfterMs(header: string | null | undefined, now = Date.now()): number | undefined {
+  const value = header?.trim();
+  if (!value) return undefined;
+  if (/^\d+(\.\d+)?$/.test(value)) return Math.round(Number(value) * 1000);
+  // An HTTP-date starts with the day's name; anything else Date.parse might still read as a year.
+  if (!/^[A-Za-z]{3,9},?\s/.test(value)) return undefined;
+  const at = Date.parse(value);
+  return Number.isNaN(at) ? undefined : Math.max(0, at - now);
 }
 
 function parseJson<T>(content: string, schema: z.ZodType<T>): { success: true; data: T } | { success: false; error: string } {

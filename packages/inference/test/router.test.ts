@@ -2,7 +2,7 @@ import { PassThrough } from 'node:stream';
 import { createLogger } from '@conveyor/observability';
 import { LlmSimulator } from '@conveyor/sim';
 import { z } from 'zod';
-import { DEFAULT_PRICES, InferenceUnavailableError, buildRoutes, createInferenceRouter } from '../src';
+import { DEFAULT_PRICES, InferenceUnavailableError, buildRoutes, createInferenceRouter, parseRetryAfterMs } from '../src';
 
 const logger = createLogger({ service: 'test', stream: new PassThrough() });
 const sim = new LlmSimulator();
@@ -38,6 +38,29 @@ describe('InferenceRouter', () => {
     const error = await router().complete({ task: 'score_post', messages }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(InferenceUnavailableError);
     expect((error as InferenceUnavailableError).retryAfterMs).toBe(7000);
+  });
+
+  it('leaves the delay to the task backoff when no model sent a Retry-After (never a retry at once)', async () => {
+    sim.setFault('*', { status: 503 });
+    const error = await router().complete({ task: 'score_post', messages }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(InferenceUnavailableError);
+    expect((error as InferenceUnavailableError).retryAfterMs).toBeUndefined();
+  });
+
+  it('reads a Retry-After given as an HTTP-date', async () => {
+    sim.setFault('*', { status: 429, retryAfter: new Date(Date.now() + 120_000).toUTCString() });
+    const error = (await router().complete({ task: 'score_post', messages }).catch((e: unknown) => e)) as InferenceUnavailableError;
+    expect(error.retryAfterMs).toBeGreaterThan(100_000);
+    expect(error.retryAfterMs).toBeLessThanOrEqual(120_000);
+  });
+
+  it('parses Retry-After values: seconds, dates, and nothing for junk', () => {
+    const now = Date.parse('2026-11-26T12:00:00Z');
+    expect(parseRetryAfterMs('30', now)).toBe(30_000);
+    expect(parseRetryAfterMs('0.5', now)).toBe(500);
+    expect(parseRetryAfterMs('Thu, 26 Nov 2026 12:01:00 GMT', now)).toBe(60_000);
+    expect(parseRetryAfterMs('Thu, 26 Nov 2026 11:00:00 GMT', now)).toBe(0);
+    for (const junk of [null, undefined, '', 'soon', '-5']) expect(parseRetryAfterMs(junk, now)).toBeUndefined();
   });
 
   it('never falls back on a 400 or 401: those fail the task for good', async () => {

@@ -173,7 +173,7 @@ class Attempt {
         if (reason instanceof AttemptFencedError) return this.fenced();
         return this.failOrRetry(reason instanceof SoftTimeLimitError ? reason : first.error, policy);
       }
-      void handled.then((late) => late.kind === 'value' && deps.logger.warn('a result arrived after its attempt was abandoned; ignored', { task: claim.task }));
+      void handled.then((late) => (late.kind === 'value' ? this.offerLateResult(late.value) : undefined));
       if (first.kind === 'hard-limit') return this.failOrRetry(first.error, policy);
       if (first.kind === 'revoked') return this.revoked();
       if (first.kind === 'shutdown') return this.release();
@@ -195,6 +195,23 @@ class Attempt {
     if (!applied) return this.fenced();
     this.publish('SUCCESS', 100, 'Task completed');
     return { kind: 'success' };
+  }
+
+  /**
+   * A handler abandoned at its hard limit (or by a revoke, a fence, a shutdown) may still
+   * return. Its result goes to the same compare-and-set as any other, which refuses it: the
+   * attempt no longer owns the task. Postgres, not this process, keeps it from overwriting.
+   */
+  private async offerLateResult(value: unknown): Promise<void> {
+    const { deps, claim } = this;
+    try {
+      const retentionMs = deps.policies.get(claim.task).retentionMs;
+      const applied = await this.writes.complete({ ...this.ref, result: value ?? null, retentionMs });
+      if (applied) deps.logger.error('a late result of an abandoned attempt was written; the compare-and-set should have refused it', { task: claim.task });
+      else deps.logger.warn('a result arrived after its attempt was abandoned; the compare-and-set refused it', { task: claim.task });
+    } catch (error) {
+      deps.logger.warn('a result arrived after its attempt was abandoned; not written', { task: claim.task, error });
+    }
   }
 
   private async failOrRetry(error: unknown, policy: ReturnType<TaskPolicies['get']>): Promise<RunOutcome> {

@@ -1,5 +1,6 @@
 import type { QueueName } from '@conveyor/contracts';
 import { DelayedError, type Job, WaitingError, Worker } from 'bullmq';
+import { findRevokedTasks } from '@conveyor/db';
 import type { Redis } from 'ioredis';
 import { AttemptGate } from './attempt-gate';
 import { type RunTaskDeps, runTaskJob } from './run-task-job';
@@ -14,6 +15,11 @@ export interface TaskWorkerOptions extends RunTaskDeps {
   lockDurationMs?: number;
   /** Milliseconds between checks for jobs whose lock lapsed. */
   stalledIntervalMs?: number;
+  /**
+   * Milliseconds between looks in Postgres for revokes of the tasks running here: how late a
+   * revoke still arrives when its pub/sub message was lost (Redis reconnecting, say).
+   */
+  revokePollMs?: number;
 }
 
 /**
@@ -27,9 +33,13 @@ export class TaskWorker {
   private closing: Promise<void> | undefined;
   private subscriber: Redis | undefined;
   private readonly gate = new AttemptGate();
+  /** Task ids of the jobs running in this process. */
+  private readonly running = new Set<string>();
+  private readonly revokePoll: NodeJS.Timeout;
+  private checkingRevokes = false;
 
   constructor(private readonly options: TaskWorkerOptions) {
-    const { connection, prefix, concurrency, lockDurationMs, stalledIntervalMs, ...rest } = options;
+    const { connection, prefix, concurrency, lockDurationMs, stalledIntervalMs, revokePollMs, ...rest } = options;
     const deps: RunTaskDeps = { ...rest, writes: rest.writes ?? new GroupCommitTaskWrites(rest.db, { metrics: rest.metrics }) };
     this.worker = new Worker(options.queue as QueueName, (job: Job, token?: string, signal?: AbortSignal) => this.process(deps, job, token, signal), {
       connection,
@@ -42,6 +52,29 @@ export class TaskWorker {
     this.worker.on('error', (error) => deps.logger.error('worker error', { error }));
     this.worker.on('failed', (job, error) => deps.logger.error('job failed in the runtime', { task_id: job?.id, error }));
     this.worker.on('stalled', (jobId) => deps.logger.warn('job stalled: its worker stopped renewing the lock; redelivering', { task_id: jobId }));
+    this.revokePoll = setInterval(() => void this.checkRevokes(), revokePollMs ?? 500);
+    this.revokePoll.unref();
+  }
+
+  /**
+   * Revokes normally arrive over pub/sub (listenForCancels) at once. A message can be lost,
+   * though (the subscriber reconnecting, a publish that failed), so the running tasks' rows
+   * are also checked every revokePollMs: a revoke stored in Postgres reaches its handler even
+   * then. One small query per interval, and none while nothing runs.
+   */
+  private async checkRevokes(): Promise<void> {
+    if (this.running.size === 0 || this.checkingRevokes) return;
+    this.checkingRevokes = true;
+    try {
+      for (const taskId of await findRevokedTasks(this.options.db, [...this.running])) {
+        this.running.delete(taskId);
+        if (this.worker.cancelJob(taskId, 'revoked')) this.options.logger.info('revoke found in Postgres for a running task', { task_id: taskId });
+      }
+    } catch {
+      // Postgres unreachable: the pub/sub path still works, and the next check tries again.
+    } finally {
+      this.checkingRevokes = false;
+    }
   }
 
   private async process(deps: RunTaskDeps, job: Job, token: string | undefined, signal: AbortSignal | undefined): Promise<string> {
@@ -58,6 +91,7 @@ export class TaskWorker {
     }
     try {
       if (suspect) deps.logger.warn('job back after its worker stopped (crash or stall): running it alone', { task_id: job.id, stalls: job.stalledCounter });
+      if (job.id) this.running.add(job.id);
       const outcome = await runTaskJob(deps, job.data, signal);
       if (outcome.kind === 'retry') {
         await job.moveToDelayed(Date.now() + outcome.delayMs, token);
@@ -69,6 +103,7 @@ export class TaskWorker {
       }
       return outcome.kind;
     } finally {
+      if (job.id) this.running.delete(job.id);
       release();
     }
   }
@@ -107,6 +142,7 @@ export class TaskWorker {
         this.worker.cancelAllJobs('shutdown');
         await graceful;
       }
+      clearInterval(this.revokePoll);
       if (this.subscriber) this.subscriber.disconnect();
     })();
     return this.closing;

@@ -1,6 +1,6 @@
 import { TaskPolicies } from '@conveyor/contracts';
 import type { Database } from '@conveyor/db';
-import { claimTask, revokeTask } from '@conveyor/db';
+import { claimTask, replayDeadLetters, revokeTask } from '@conveyor/db';
 import type { Kysely } from 'kysely';
 import { PermanentError, RetryLaterError, type RunTaskDeps, type TaskContext, runTaskJob } from '../src';
 import { waitFor } from '@conveyor/testkit';
@@ -142,6 +142,19 @@ describe('runTaskJob: failures and retries', () => {
     expect(ran).toBe(false);
     expect(await taskRow(db, task.id)).toMatchObject({ status: 'FAILURE', error: { type: 'AttemptsExhausted', message: expect.stringMatching(/3 times/) } });
     expect((await attemptRows(db, task.id)).map((a) => a.outcome)).toEqual(['lost', 'lost', 'lost', 'failure']);
+  });
+
+  it('runs such a task again once it is replayed from the dead letters: lost attempts count from the replay', async () => {
+    const task = await addTask(db, tenantId, 'ping', {}, 5);
+    for (let i = 0; i < 3; i += 1) await claimTask(db, task.id);
+    expect(await runTaskJob(deps({ ping: async () => 'pong' }), { task_id: task.id })).toEqual({ kind: 'failure' });
+    expect(await replayDeadLetters(db, { taskIds: [task.id] }, () => 2)).toHaveLength(1);
+    // One more lost attempt after the replay is still under the limit of three...
+    await claimTask(db, task.id);
+    let ran = 0;
+    expect(await runTaskJob(deps({ ping: async () => { ran += 1; return 'pong'; } }), { task_id: task.id })).toEqual({ kind: 'success' });
+    expect(ran).toBe(1);
+    expect((await attemptRows(db, task.id)).map((a) => a.outcome)).toEqual(['lost', 'lost', 'lost', 'failure', 'lost', 'success']);
   });
 });
 

@@ -153,6 +153,26 @@ describe('TaskWorker on a real queue', () => {
   });
 });
 
+describe('a revoke whose pub/sub message never arrives', () => {
+  it('still reaches the running handler: the worker finds it in Postgres', async () => {
+    let aborted = false;
+    // No listenForCancels: the message path is gone, only the rows remain.
+    const w = worker({ test_task: async (_p: unknown, ctx: { signal: AbortSignal }) => { await new Promise((r) => ctx.signal.addEventListener('abort', r)); aborted = true; return { echo: 'x' }; } }, { revokePollMs: 100 });
+    try {
+      const task = await addTask(db, tenantId, 'test_task', { message: 'stop me quietly' });
+      await enqueue(task.id);
+      await waitFor(isStatus(task.id, 'STARTED'), 'the task to start');
+      expect(aborted).toBe(false);
+      await revokeTask(db, task.id, tenantId, 1000);
+      await waitFor(async () => (aborted ? true : undefined), 'the handler to see its abort', 5000);
+      expect(await taskRow(db, task.id)).toMatchObject({ status: 'REVOKED' });
+      expect((await attemptRows(db, task.id)).map((a) => a.outcome)).toEqual(['revoked']);
+    } finally {
+      await w.close(5000);
+    }
+  });
+});
+
 describe('a job back from a stall', () => {
   it('runs alone: the attempts running wait to finish, later ones wait for it', async () => {
     const running = new Set<string>();

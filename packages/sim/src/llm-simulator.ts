@@ -16,6 +16,8 @@ export interface SimFault {
   status?: number;
   /** Seconds sent as Retry-After with the status. */
   retryAfterSeconds?: number;
+  /** A Retry-After header sent as is (an HTTP-date, say); retryAfterSeconds wins if both are set. */
+  retryAfter?: string;
   /** Milliseconds to wait before answering. */
   delayMs?: number;
   /** Answer 200 with content that is not valid JSON. */
@@ -143,7 +145,7 @@ export class LlmSimulator {
     if (fault?.delayMs) await new Promise((r) => setTimeout(r, fault.delayMs));
     if (fault?.status) {
       record(fault.status);
-      return send(fault.status, { error: { message: `simulated ${fault.status}`, code: fault.status } }, fault.retryAfterSeconds !== undefined ? { 'retry-after': String(fault.retryAfterSeconds) } : {});
+      return send(fault.status, { error: { message: `simulated ${fault.status}`, code: fault.status } }, fault.retryAfterSeconds !== undefined ? { 'retry-after': String(fault.retryAfterSeconds) } : fault.retryAfter ? { 'retry-after': fault.retryAfter } : {});
     }
 
     const promptText = messages.map((m) => String(m.content)).join('\n');

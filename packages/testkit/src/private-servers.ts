@@ -26,13 +26,41 @@ const portOpen = (port: number) =>
     socket.once('error', () => resolve(false));
   });
 
+/** Fails with what to install when a server binary the fault tests need is not on PATH. */
+function requireCommand(command: string, install: string): void {
+  try {
+    execFileSync('sh', ['-c', `command -v ${command}`], { stdio: 'ignore' });
+  } catch {
+    throw new Error(`${command} is not on PATH; the fault tests start private servers with it (${install})`);
+  }
+}
+
+// Private servers run detached (they must outlive a stop/start of their own); if the test
+// process ends without destroying one, it is killed here rather than left behind.
+const leftRunning = new Map<string, () => void>();
+process.once('exit', () => {
+  for (const kill of leftRunning.values()) {
+    try {
+      kill();
+    } catch {
+      // Already gone.
+    }
+  }
+});
+
 /** A redis-server of our own, AOF on with fsync on every write, so a restart loses nothing acknowledged. */
 export async function startPrivateRedis(extraArgs: string[] = []): Promise<PrivateServer> {
+  requireCommand('redis-server', 'apt-get install redis-server');
+  requireCommand('redis-cli', 'apt-get install redis-tools');
   const port = await freePort();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'conveyor-redis-'));
   const start = async () => {
     const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--appendonly', 'yes', '--appendfsync', 'always', '--save', '', '--maxmemory-policy', 'noeviction', ...extraArgs], { stdio: 'ignore', detached: true });
+    child.on('error', () => undefined); // reported by the wait below, with the port
     child.unref();
+    const pid = child.pid;
+    if (pid) leftRunning.set(`redis:${pid}`, () => process.kill(pid, 'SIGKILL'));
+    child.once('exit', () => leftRunning.delete(`redis:${pid}`));
     fs.writeFileSync(path.join(dir, 'pid'), String(child.pid));
     await waitFor(async () => ((await portOpen(port)) ? true : undefined), `private redis on ${port}`, 10_000);
   };
@@ -53,6 +81,7 @@ function postgresBinDir(): string {
   const versions = fs.existsSync(base) ? fs.readdirSync(base).filter((v) => fs.existsSync(path.join(base, v, 'bin', 'pg_ctl'))) : [];
   const newest = versions.sort((a, b) => Number(b) - Number(a))[0];
   if (newest) return path.join(base, newest, 'bin');
+  requireCommand('pg_ctl', 'apt-get install postgresql');
   return path.dirname(execFileSync('sh', ['-c', 'command -v pg_ctl']).toString().trim());
 }
 
@@ -83,12 +112,14 @@ export async function startPrivatePostgres(): Promise<PrivateServer> {
     }
   };
   await start();
+  leftRunning.set(`postgres:${dataDir}`, () => run(pgCtl, ['-D', dataDir, '-m', 'immediate', 'stop']));
   return {
     port,
     url: `postgres://postgres@127.0.0.1:${port}/postgres`,
     start,
     stop,
     destroy: async () => {
+      leftRunning.delete(`postgres:${dataDir}`);
       await stop();
       fs.rmSync(dir, { recursive: true, force: true });
     },

@@ -5,12 +5,13 @@ import { type TaskHandler, runWorkerApp } from '@conveyor/queue';
 // test_task handler that misbehaves on command. Only tests start it; it is not an app.
 //   throw                  always throws (a poison task)
 //   crash                  kills its own process mid-task
-//   ignore-abort:<ms>:<n>  on attempt n ignores its signal and finishes after <ms>
+//   ignore-abort:<ms>:<n>[:<other>]  on attempt n ignores its signal and finishes after <ms>;
+//                          other attempts finish after <other> ms (default at once)
 //   watch-abort:<ms>       waits up to <ms> for its signal, logs that it saw it, and stops
 //   anything else          the real test_task: progress in steps, then the echo
 
 const testTask: TaskHandler<'test_task'> = async ({ message, steps, step_ms }, ctx) => {
-  const [command, arg1, arg2] = message.split(':');
+  const [command, arg1, arg2, arg3] = message.split(':');
   if (command === 'throw') throw new Error('poison: this task always throws');
   if (command === 'crash') {
     process.kill(process.pid, 'SIGKILL');
@@ -21,6 +22,7 @@ const testTask: TaskHandler<'test_task'> = async ({ message, steps, step_ms }, c
       await sleep(Number(arg1)); // deliberately not passing ctx.signal
       return { echo: `late result of attempt ${ctx.attempt}` };
     }
+    if (arg3) await sleep(Number(arg3));
     return { echo: `result of attempt ${ctx.attempt}` };
   }
   if (command === 'watch-abort') {

@@ -57,6 +57,12 @@ it('answers 503 while Postgres is down and loses nothing', async () => {
     });
     expect(view.status).toBe('SUCCESS');
   }
+  // The tasks running through the outage kept their attempt: the worker retried its state
+  // writes until Postgres came back, rather than giving the task up to the reconciler.
+  expect(worker.output()).toContain('postgres unavailable: retrying the state write');
+  expect(worker.output()).toContain('postgres is back');
+  const running = await client.task(ids[0]!);
+  expect(running.attempt_history.map((a: { outcome: string }) => a.outcome)).toEqual(['success']);
   // The same worker process did it all: it never crashed across the outage.
   expect(worker.child.exitCode).toBeNull();
   expect(worker.output()).not.toMatch(/fatal error|Unhandled 'error' event/);

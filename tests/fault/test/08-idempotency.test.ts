@@ -2,23 +2,29 @@ import { freePort } from '@conveyor/testkit';
 import type { AppStack } from '@conveyor/testkit';
 import { Client, createStack } from './support';
 
-// Fault 8: 500 concurrent submissions with one idempotency key make exactly one task.
+// Fault 8: 500 concurrent submissions with one idempotency key make exactly one task. They go
+// to two API processes, as behind a load balancer: within one process group commit already
+// keeps two same-key rows out of one INSERT, so it is the unique index and ON CONFLICT across
+// processes (and connections) that this proves.
 
 let stack: AppStack;
-let client: Client;
+let clients: Client[];
 beforeAll(async () => {
   stack = await createStack();
-  const apiPort = await freePort();
-  await stack.start('api', apiPort, { DATABASE_POOL_MAX: '20' });
-  client = new Client(`http://127.0.0.1:${apiPort}`, (await stack.createTenant('idem')).api_key);
+  const ports = [await freePort(), await freePort()];
+  for (const port of ports) await stack.start('api', port, { DATABASE_POOL_MAX: '20' });
+  const { api_key } = await stack.createTenant('idem');
+  clients = ports.map((port) => new Client(`http://127.0.0.1:${port}`, api_key));
 }, 60_000);
 afterAll(() => stack.stop(), 30_000);
 
-it('500 concurrent submissions with one key make exactly one task', async () => {
-  const responses = await Promise.all(Array.from({ length: 500 }, () => client.submit('ping', {}, { idempotency_key: 'the-one' })));
+it('500 concurrent submissions with one key, through two API processes, make exactly one task', async () => {
+  const responses = await Promise.all(Array.from({ length: 500 }, (_, i) => clients[i % 2]!.submit('ping', {}, { idempotency_key: 'the-one' })));
   expect(responses.filter((r) => r.status === 202)).toHaveLength(1);
   expect(responses.filter((r) => r.status === 200)).toHaveLength(499);
   expect(new Set(responses.map((r) => r.body.task_id)).size).toBe(1);
-  const listed = await client.call('GET', '/tasks?limit=200');
-  expect(listed.body.tasks).toHaveLength(1);
+  for (const client of clients) {
+    const listed = await client.call('GET', '/tasks?limit=200');
+    expect(listed.body.tasks).toHaveLength(1);
+  }
 }, 60_000);

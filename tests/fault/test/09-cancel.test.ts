@@ -1,6 +1,6 @@
 import { freePort, waitFor } from '@conveyor/testkit';
 import type { AppStack, RunningProcess } from '@conveyor/testkit';
-import { Client, FAULT_WORKER, createStack } from './support';
+import { Client, FAST_STALLS, FAULT_WORKER, createStack } from './support';
 
 // Fault 9: cancel a task running on another worker process: REVOKED within a second, and
 // the handler saw its abort.
@@ -9,7 +9,9 @@ let stack: AppStack;
 let client: Client;
 const workers: RunningProcess[] = [];
 beforeAll(async () => {
-  stack = await createStack();
+  // Quick stall detection everywhere: BullMQ's stall check is throttled queue-wide by the
+  // slowest interval any worker of the queue set.
+  stack = await createStack({ env: FAST_STALLS });
   const apiPort = await freePort();
   await stack.start('api', apiPort);
   for (let i = 0; i < 2; i += 1) workers.push(await stack.start(FAULT_WORKER, await freePort()));
@@ -49,3 +51,24 @@ it('a revoked task that was still queued never runs', async () => {
   expect(await client.task(body.task_id)).toMatchObject({ status: 'REVOKED', attempts: 0 });
   expect(workers.some((w) => w.output().includes(`"task_id":"${body.task_id}"`))).toBe(false);
 }, 30_000);
+
+it('a revoke stored while no worker could hear it holds across a worker restart', async () => {
+  // Only one worker, so the task runs there; quick stall detection brings it back fast.
+  for (const w of workers.splice(0)) await w.stop('SIGTERM');
+  const first = await stack.start(FAULT_WORKER, await freePort());
+  const { body } = await client.submit('test_task', { message: 'watch-abort:20000' });
+  const id = body.task_id as string;
+  await client.waitForStatus(id, ['STARTED']);
+  first.child.kill('SIGKILL');
+  expect(await first.exited).toBe('SIGKILL');
+
+  // Nobody is listening for the revoke; it lives in Postgres only.
+  expect((await client.call('POST', `/tasks/${id}/cancel`)).status).toBe(200);
+  const next = await stack.start(FAULT_WORKER, await freePort());
+  // BullMQ hands the dead worker's job to the new one, whose claim refuses the revoked task.
+  await waitFor(async () => (next.output().split('\n').some((l) => l.includes('not run') && l.includes(id)) ? true : undefined), 'the new worker to refuse the revoked task', 20_000);
+  expect(next.output().split('\n').some((l) => l.includes('task started') && l.includes(id))).toBe(false);
+  const view = await client.task(id);
+  expect(view).toMatchObject({ status: 'REVOKED', attempts: 1 });
+  expect(view.attempt_history.map((a: { outcome: string }) => a.outcome)).toEqual(['revoked']);
+}, 60_000);

@@ -4,6 +4,7 @@ import * as m0002 from './2026_11_25_0002_lifecycle';
 import * as m0003 from './2026_11_25_0003_budgets';
 import * as m0004 from './2026_11_25_0004_schedules';
 import * as m0005 from './2026_11_25_0005_attempt_history_in_row';
+import * as m0006 from './2026_11_26_0006_replay_resets_lost_attempts';
 
 /**
  * Every migration, in order. Listed by hand rather than read from the directory so that
@@ -15,4 +16,5 @@ export const MIGRATIONS: Record<string, Migration> = {
   '2026_11_25_0003_budgets': m0003,
   '2026_11_25_0004_schedules': m0004,
   '2026_11_25_0005_attempt_history_in_row': m0005,
+  '2026_11_26_0006_replay_resets_lost_attempts': m0006,
 };

@@ -29,7 +29,7 @@ export interface Claim {
   payload: unknown;
   attempt: number;
   max_attempts: number;
-  /** Attempts of this task lost with their worker so far (the one just ended included). */
+  /** Attempts of this task lost with their worker since it was last replayed (the one just ended included). */
   lost_attempts: number;
 }
 

@@ -37,3 +37,10 @@ export async function revokeTask(db: Kysely<Database>, id: string, tenantId: str
     return { outcome: 'revoked', previous: current.status, row };
   });
 }
+
+/** Which of these tasks have been revoked (for a worker checking the ones it is running). */
+export async function findRevokedTasks(db: Kysely<Database>, ids: string[]): Promise<string[]> {
+  if (ids.length === 0) return [];
+  const rows = await db.selectFrom('tasks').select('id').where('id', 'in', ids).where('status', '=', 'REVOKED').execute();
+  return rows.map((r) => r.id);
+}

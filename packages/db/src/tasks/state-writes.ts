@@ -43,7 +43,7 @@ with claimed as (
          attempt_history = case when status in ('STARTED', 'PROGRESS') then ${appendAttempt('lost')} else attempt_history end
    where id = any($1::uuid[]) and ${UNFINISHED_TEXT}
 returning id, tenant_id, task, queue, payload, attempt, max_attempts,
-          jsonb_array_length(jsonb_path_query_array(attempt_history, '$[*] ? (@.outcome == "lost")')) as lost_attempts
+          jsonb_array_length(jsonb_path_query_array(attempt_history, '$[*] ? (@.outcome == "lost" && @.attempt > $since)', jsonb_build_object('since', replayed_at_attempt))) as lost_attempts
 ), progressed as (
   update tasks
      set status = 'PROGRESS', progress = p.progress, message = p.message, updated_at = now()
@@ -79,7 +79,7 @@ export async function writeTaskStates(db: Kysely<Database>, writes: TaskStateWri
     else if (w.kind === 'progress') progress.push({ id: w.id, attempt: w.attempt, progress: Math.max(0, Math.min(100, Math.round(w.progress))), message: w.message });
     else completions.push({ id: w.id, attempt: w.attempt, result: w.result ?? null, retention_ms: w.retentionMs, message: w.message ?? 'Task completed' });
   }
-  const rows = await runPrepared<Row>(db, 'conveyor_write_task_states_v2', WRITE_TASK_STATES, [
+  const rows = await runPrepared<Row>(db, 'conveyor_write_task_states_v3', WRITE_TASK_STATES, [
     claims,
     JSON.stringify(progress),
     progress.map((p) => p.id),
