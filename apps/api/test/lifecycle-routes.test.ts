@@ -193,6 +193,22 @@ describe('admin dead letters', () => {
     const bad = await request(h.app).post('/api/v1/admin/dead-letters/replay').set(auth(h.adminKey)).send({ all: true, task_ids: [a] });
     expect(bad.status).toBe(400);
   });
+
+  it('replay by filter takes only the dead letters that match it', async () => {
+    const tenantA = (await h.db.selectFrom('tenants').select('id').where('name', '=', 'tenant-a').executeTakeFirstOrThrow()).id;
+    const pingA = await failedTask(h.keyA);
+    const pingB = await failedTask(h.keyB);
+    const { body } = await submit({ task: 'test_task', payload: { message: 'other task' } });
+    const claim = (await claimTask(h.db, body.task_id))!;
+    await failTask(h.db, { ...claim, error: { type: 'Boom', message: 'broken' }, retentionMs: 60_000 });
+    const res = await request(h.app).post('/api/v1/admin/dead-letters/replay').set(auth(h.adminKey)).send({ filter: { tenant_id: tenantA, task: 'ping' } });
+    expect(res.status).toBe(202);
+    expect(res.body).toMatchObject({ replayed: 1, task_ids: [pingA] });
+    const left = (await request(h.app).get('/api/v1/admin/dead-letters').set(auth(h.adminKey))).body.dead_letters.map((d: { task_id: string }) => d.task_id);
+    expect(left).toEqual(expect.arrayContaining([pingB, body.task_id]));
+    expect(left).not.toContain(pingA);
+    expect((await row(pingA)).status).toBe('PENDING');
+  });
 });
 
 describe('GET /tasks/{id}/events', () => {

@@ -36,6 +36,12 @@ export function createTaskMetrics(registry: Registry) {
       labelNames: ['queue'],
       registers: [registry],
     }),
+    abandoned: new Gauge({
+      name: 'conveyor_abandoned_handlers',
+      help: 'Handlers still running after their attempt was abandoned (hard limit, revoke) because they ignore their abort signal',
+      labelNames: ['queue'],
+      registers: [registry],
+    }),
     groupCommitSize: new Histogram({
       name: 'conveyor_group_commit_size',
       help: 'State writes (claims, progress, results) committed together in one statement',

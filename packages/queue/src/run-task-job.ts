@@ -2,6 +2,7 @@ import { type QueueName, type TaskError, type TaskPolicies, type TaskStatus, bac
 import { type AttemptRef, type Claim, type Database, failTask, releaseTask, scheduleRetry } from '@conveyor/db';
 import { type Logger, type TaskMetrics, withLogContext } from '@conveyor/observability';
 import type { Kysely } from 'kysely';
+import type { AbandonedHandlers } from './abandoned-handlers';
 import { classifyError } from './classify-error';
 import { AttemptFencedError } from './errors/attempt-fenced-error';
 import { HardTimeLimitError } from './errors/hard-time-limit-error';
@@ -25,6 +26,8 @@ export interface RunTaskDeps {
   writes?: TaskWrites;
   /** Milliseconds a state write keeps retrying while Postgres is down. */
   dbRetryMaxMs?: number;
+  /** Counts handlers still running after their attempt was abandoned. */
+  abandoned?: AbandonedHandlers;
   random?: () => number;
 }
 
@@ -173,6 +176,7 @@ class Attempt {
         if (reason instanceof AttemptFencedError) return this.fenced();
         return this.failOrRetry(reason instanceof SoftTimeLimitError ? reason : first.error, policy);
       }
+      deps.abandoned?.track(handled);
       void handled.then((late) => (late.kind === 'value' ? this.offerLateResult(late.value) : undefined));
       if (first.kind === 'hard-limit') return this.failOrRetry(first.error, policy);
       if (first.kind === 'revoked') return this.revoked();

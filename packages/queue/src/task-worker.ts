@@ -2,6 +2,7 @@ import type { QueueName } from '@conveyor/contracts';
 import { DelayedError, type Job, WaitingError, Worker } from 'bullmq';
 import { findRevokedTasks } from '@conveyor/db';
 import type { Redis } from 'ioredis';
+import { AbandonedHandlers } from './abandoned-handlers';
 import { AttemptGate } from './attempt-gate';
 import { type RunTaskDeps, runTaskJob } from './run-task-job';
 import { cancelChannel } from './task-events';
@@ -20,6 +21,11 @@ export interface TaskWorkerOptions extends RunTaskDeps {
    * revoke still arrives when its pub/sub message was lost (Redis reconnecting, say).
    */
   revokePollMs?: number;
+  /**
+   * Most handlers left running after their attempt was abandoned (they ignore their signal)
+   * before the worker stops taking jobs until some end; default: the concurrency.
+   */
+  maxAbandoned?: number;
 }
 
 /**
@@ -37,10 +43,13 @@ export class TaskWorker {
   private readonly running = new Set<string>();
   private readonly revokePoll: NodeJS.Timeout;
   private checkingRevokes = false;
+  /** Handlers still running after their attempt was abandoned. */
+  readonly abandoned: AbandonedHandlers;
 
   constructor(private readonly options: TaskWorkerOptions) {
-    const { connection, prefix, concurrency, lockDurationMs, stalledIntervalMs, revokePollMs, ...rest } = options;
-    const deps: RunTaskDeps = { ...rest, writes: rest.writes ?? new GroupCommitTaskWrites(rest.db, { metrics: rest.metrics }) };
+    const { connection, prefix, concurrency, lockDurationMs, stalledIntervalMs, revokePollMs, maxAbandoned, ...rest } = options;
+    this.abandoned = new AbandonedHandlers(maxAbandoned ?? concurrency, (running, overLimit) => this.onAbandonedChange(running, overLimit));
+    const deps: RunTaskDeps = { ...rest, abandoned: this.abandoned, writes: rest.writes ?? new GroupCommitTaskWrites(rest.db, { metrics: rest.metrics }) };
     this.worker = new Worker(options.queue as QueueName, (job: Job, token?: string, signal?: AbortSignal) => this.process(deps, job, token, signal), {
       connection,
       prefix,
@@ -54,6 +63,23 @@ export class TaskWorker {
     this.worker.on('stalled', (jobId) => deps.logger.warn('job stalled: its worker stopped renewing the lock; redelivering', { task_id: jobId }));
     this.revokePoll = setInterval(() => void this.checkRevokes(), revokePollMs ?? 500);
     this.revokePoll.unref();
+  }
+
+  /**
+   * Past the limit of abandoned handlers the worker takes no new jobs (those running go on),
+   * so a task type whose handlers hang cannot pile them up without bound; it takes jobs
+   * again once enough of them end. Readiness reports it (see runWorkerApp).
+   */
+  private onAbandonedChange(running: number, overLimit: boolean): void {
+    const { logger, metrics, queue } = this.options;
+    metrics?.abandoned.set({ queue }, running);
+    if (overLimit && !this.worker.isPaused()) {
+      logger.error('too many abandoned handlers still running (they ignore their abort signal): taking no new jobs until some end', { abandoned: running, limit: this.abandoned.limit });
+      void this.worker.pause(true);
+    } else if (!overLimit && this.worker.isPaused() && !this.closing) {
+      logger.info('abandoned handlers ended: taking jobs again', { abandoned: running });
+      this.worker.resume();
+    }
   }
 
   /**

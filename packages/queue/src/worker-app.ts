@@ -79,7 +79,13 @@ export function runWorkerApp<Q extends QueueName>(options: WorkerAppOptions<Q>):
       registry,
       logger,
       isShuttingDown: () => shuttingDown,
-      checks: { postgres: () => sql`select 1`.execute(db), redis: () => redis.ping() },
+      checks: {
+        postgres: () => sql`select 1`.execute(db),
+        redis: () => redis.ping(),
+        handlers: async () => {
+          if (worker.abandoned.overLimit) throw new Error(`${worker.abandoned.count} abandoned handlers still running; taking no new jobs`);
+        },
+      },
     });
     await worker.waitUntilReady();
     logger.info('worker ready', { queue: options.queue, concurrency: env.WORKER_CONCURRENCY, prefix: env.BULLMQ_PREFIX });

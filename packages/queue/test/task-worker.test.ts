@@ -153,6 +153,36 @@ describe('TaskWorker on a real queue', () => {
   });
 });
 
+describe('handlers that ignore their abort signal', () => {
+  it('are not piled up: past maxAbandoned still running, the worker takes no new jobs until they end', async () => {
+    let running = 0;
+    let most = 0;
+    const hangs = new TaskPolicies({ test_task: { attempts: 1, softTimeoutMs: 50, hardTimeoutMs: 150 } });
+    const w = worker({
+      test_task: async (p: { message: string }) => {
+        running += 1;
+        most = Math.max(most, running);
+        await new Promise((r) => setTimeout(r, 700)); // deaf to its signal
+        running -= 1;
+        return { echo: p.message };
+      },
+    }, { concurrency: 1, maxAbandoned: 1, policies: hangs });
+    try {
+      const tasks = await Promise.all(Array.from({ length: 3 }, (_, i) => addTask(db, tenantId, 'test_task', { message: `hang-${i}` }, 1)));
+      for (const t of tasks) await enqueue(t.id);
+      await waitFor(async () => (w.abandoned.overLimit && w.worker.isPaused() ? true : undefined), 'the worker to stop taking jobs', 5000);
+      for (const t of tasks) await waitFor(isStatus(t.id, 'FAILURE'), 'each to fail at its hard limit', 10_000);
+      await waitFor(async () => (running === 0 ? true : undefined), 'the last handler to end', 5000);
+      // Without the cap each job's hard limit would free its slot and all three would hang at once.
+      expect(most).toBe(1);
+      expect(w.abandoned.count).toBe(0);
+      expect(w.worker.isPaused()).toBe(false);
+    } finally {
+      await w.close(5000);
+    }
+  });
+});
+
 describe('a revoke whose pub/sub message never arrives', () => {
   it('still reaches the running handler: the worker finds it in Postgres', async () => {
     let aborted = false;

@@ -1,0 +1,68 @@
+import { randomUUID } from 'node:crypto';
+import { migrateUrl, schemaFingerprint } from '@conveyor/db';
+import { AppStack, freePort, waitFor } from '@conveyor/testkit';
+import { Client } from 'pg';
+
+// The scheduler's housekeeping, run by real processes: two scheduler replicas, one API, one
+// worker. Retention deletes a finished task once its task type's retention has passed; the
+// reconciler enqueues tasks that were committed but never reached Redis, each run once.
+
+let stack: AppStack;
+let api: string;
+let key: string;
+let pg: Client;
+beforeAll(async () => {
+  stack = await AppStack.create({
+    template: { key: schemaFingerprint(), migrate: migrateUrl },
+    env: {
+      TASK_OVERRIDES: JSON.stringify({ ping: { retentionMs: 1500 } }),
+      RETENTION_INTERVAL_MS: '500',
+      RECONCILE_INTERVAL_MS: '500',
+      RECONCILE_GRACE_MS: '1000',
+    },
+  });
+  const apiPort = await freePort();
+  await stack.start('api', apiPort);
+  await stack.start('worker-monitoring', await freePort());
+  for (let i = 0; i < 2; i += 1) await stack.start('scheduler', await freePort());
+  api = `http://127.0.0.1:${apiPort}/api/v1`;
+  key = (await stack.createTenant('housekeeping')).api_key;
+  pg = new Client({ connectionString: stack.database.url });
+  await pg.connect();
+}, 60_000);
+afterAll(async () => {
+  await pg.end();
+  await stack.stop();
+}, 30_000);
+
+async function call(method: string, path: string, body?: unknown) {
+  const res = await fetch(`${api}${path}`, { method, headers: { Authorization: `Bearer ${key}`, 'Content-Type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+  return { status: res.status, body: (await res.json()) as Record<string, any> };
+}
+
+it("deletes a finished task once its task type's retention has passed", async () => {
+  const { body } = await call('POST', '/tasks', { task: 'ping' });
+  const id = body.task_id as string;
+  await waitFor(async () => ((await call('GET', `/tasks/${id}`)).body.status === 'SUCCESS' ? true : undefined), 'ping to finish');
+  const { rows } = await pg.query('select extract(epoch from expires_at - finished_at) * 1000 as retention_ms from tasks where id = $1', [id]);
+  expect(Number(rows[0].retention_ms)).toBeCloseTo(1500, -1);
+  await waitFor(async () => ((await call('GET', `/tasks/${id}`)).status === 404 ? true : undefined), 'the scheduler to delete the expired task', 15_000);
+}, 30_000);
+
+it('enqueues tasks committed without a job, each run exactly once with two reconcilers', async () => {
+  const tenant = (await pg.query("select id from tenants where name = 'housekeeping'")).rows[0].id as string;
+  const ids = Array.from({ length: 20 }, () => randomUUID());
+  // As if the API had committed them and then lost Redis before its enqueue.
+  for (const id of ids) {
+    await pg.query("insert into tasks (id, tenant_id, task, queue, payload, max_attempts, created_at, updated_at) values ($1, $2, 'test_task', 'monitoring', $3, 3, now() - interval '5 seconds', now() - interval '5 seconds')", [id, tenant, JSON.stringify({ message: 'orphan', steps: 1, step_ms: 10 })]);
+  }
+  await waitFor(async () => {
+    const { rows } = await pg.query("select count(*)::int as n from tasks where id = any($1) and status = 'SUCCESS'", [ids]);
+    return rows[0].n === ids.length ? true : undefined;
+  }, 'the reconciler to enqueue every orphan and the worker to run it', 20_000);
+  const { rows } = await pg.query('select attempt, attempt_history from tasks where id = any($1)', [ids]);
+  for (const row of rows) {
+    expect(row.attempt).toBe(1);
+    expect(row.attempt_history.map((a: { outcome: string }) => a.outcome)).toEqual(['success']);
+  }
+}, 40_000);
