@@ -33,4 +33,7 @@ it('a task whose worker is killed with SIGKILL finishes on another worker, once'
   expect((await client.call('GET', `/tasks/${id}/result`)).body).toEqual({ task_id: id, status: 'SUCCESS', result: { echo: 'survive' } });
   const survivor = workers.find((w) => w !== victim)!;
   await waitFor(async () => (survivor.output().includes('"message":"attempt ended"') ? true : undefined), 'the survivor to log the attempt');
+  // Exactly one attempt produced a result: one successful end across both workers' logs.
+  const ends = workers.flatMap((w) => w.output().split('\n')).filter((l) => l.includes('"message":"attempt ended"') && l.includes(id));
+  expect(ends.map((l) => JSON.parse(l).outcome)).toEqual(['success']);
 }, 60_000);
