@@ -94,6 +94,7 @@ ${bold('Conveyor is running.')}
   workers        ${APPS.slice(1).map((a) => `${a.name} :${portOf(a, env)}`).join(' · ')}
   dev API key    ${tenant.api_key}   ${dim('(tenant "dev"; kept in .local/dev-tenant.json)')}
   queues         ${api}/admin/queues   ${dim('(sign in with any user name and the admin key as password)')}
+  dead letters   ${api}/admin/dead-letters   ${dim('(same sign-in; replay one or all)')}
   admin key      ${admin.api_key}   ${dim('(kept in .local/dev-admin.json)')}
   LLM provider   ${simulated ? `the local simulator (${env.OPENROUTER_BASE_URL}); set OPENROUTER_API_KEY for OpenRouter` : env.OPENROUTER_BASE_URL ?? 'OpenRouter'}
 

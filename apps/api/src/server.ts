@@ -15,6 +15,7 @@ import { type RateLimitSettings, rateLimit } from './middleware/rate-limit';
 import { requestContext } from './middleware/request-context';
 import { storableJson } from './middleware/storable-json';
 import { adminRouter } from './routes/admin';
+import { DEAD_LETTERS_PAGE_PATH, deadLettersPageRouter } from './routes/dead-letters-page';
 import { DOCS_PATH, docsRouter } from './routes/docs';
 import { healthRouter } from './routes/health';
 import { DASHBOARD_PATH, queueDashboardRouter } from './routes/queue-dashboard';
@@ -58,6 +59,7 @@ export function createServer(deps: ServerDeps): Express {
   app.use(DOCS_PATH, docsRouter());
   const principals = new PrincipalCache((key) => findPrincipalByKey(deps.db, key), deps.keyCacheMs ?? 0);
   app.use(DASHBOARD_PATH, queueDashboardRouter({ producer: deps.producer, principals }));
+  app.use(DEAD_LETTERS_PAGE_PATH, deadLettersPageRouter({ ...deps, principals }));
 
   const v1 = express.Router();
   v1.use((_req, res, next) => {

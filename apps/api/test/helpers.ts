@@ -22,6 +22,8 @@ export interface Harness {
   prefix: string;
   adminKey: string;
   keyA: string;
+  /** The id of tenant A (the owner of keyA). */
+  tenantA: string;
   keyB: string;
   close: () => Promise<void>;
 }
@@ -33,7 +35,8 @@ const GENEROUS_LIMITS = { trial: 1_000_000, starter: 1_000_000, growth: 1_000_00
 export async function startHarness(overrides: { redisUrl?: string; databaseUrl?: string; policies?: TaskPolicies; rateLimits?: Partial<typeof GENEROUS_LIMITS> } = {}): Promise<Harness> {
   const testDb = await createTestDatabase({ key: schemaFingerprint(), migrate: migrateUrl });
   const db = createDb(testDb.url);
-  const keyA = (await createTenantWithKey(db, { name: 'tenant-a', plan: 'trial' })).apiKey;
+  const a = await createTenantWithKey(db, { name: 'tenant-a', plan: 'trial' });
+  const keyA = a.apiKey;
   const keyB = (await createTenantWithKey(db, { name: 'tenant-b', plan: 'growth' })).apiKey;
   const adminKey = await createAdminKey(db);
   const appDb = overrides.databaseUrl ? createDb(overrides.databaseUrl, { connectionTimeoutMillis: 500 }) : db;
@@ -54,7 +57,7 @@ export async function startHarness(overrides: { redisUrl?: string; databaseUrl?:
     rateLimits: { perMinute: { ...GENEROUS_LIMITS, ...overrides.rateLimits }, keyPrefix: prefix },
   });
   return {
-    app, db, redis, producer, events, prefix, keyA, keyB, adminKey,
+    app, db, redis, producer, events, prefix, keyA, keyB, adminKey, tenantA: a.tenant.id,
     close: async () => {
       hub.endAllStreams();
       await producer.close();

@@ -4,15 +4,11 @@ import { SubmissionWrites } from '../src/submission-writes';
 import { type Harness, startHarness } from './helpers';
 
 let h: Harness;
-let tenantId: string;
-beforeAll(async () => {
-  h = await startHarness();
-  tenantId = (await h.db.selectFrom('tenants').select('id').where('name', '=', 'tenant-a').executeTakeFirstOrThrow()).id;
-});
+beforeAll(async () => (h = await startHarness()));
 afterAll(() => h.close());
 
 const task = (extra: { idempotency_key?: string; payload?: unknown } = {}) => ({
-  id: randomUUID(), tenant_id: tenantId, task: 'ping', queue: 'monitoring', payload: extra.payload ?? {}, max_attempts: 3, idempotency_key: extra.idempotency_key ?? null,
+  id: randomUUID(), tenant_id: h.tenantA, task: 'ping', queue: 'monitoring', payload: extra.payload ?? {}, max_attempts: 3, idempotency_key: extra.idempotency_key ?? null,
 });
 
 describe('SubmissionWrites', () => {

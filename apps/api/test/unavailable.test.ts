@@ -30,8 +30,7 @@ describe('with Redis down', () => {
     expect(res.body.checks).toMatchObject({ postgres: { ok: true }, redis: { ok: false } });
   });
   it('retries a failed task anyway: the replay is committed and left to the reconciler to enqueue', async () => {
-    const tenant = await h.db.selectFrom('tenants').select('id').where('name', '=', 'tenant-a').executeTakeFirstOrThrow();
-    const task = await insertTask(h.db, { id: randomUUID(), tenant_id: tenant.id, task: 'ping', queue: 'monitoring', payload: {}, max_attempts: 1 });
+    const task = await insertTask(h.db, { id: randomUUID(), tenant_id: h.tenantA, task: 'ping', queue: 'monitoring', payload: {}, max_attempts: 1 });
     const claim = (await claimTask(h.db, task.id))!;
     await failTask(h.db, { ...claim, error: { type: 'Boom', message: 'broken' }, retentionMs: 60_000 });
     const res = await request(h.app).post(`/api/v1/tasks/${task.id}/retry`).set(auth(h.keyA));

@@ -11,7 +11,7 @@ it("GET /usage shows the caller's spend this period: total, by action, reserved,
   expect(empty.status).toBe(200);
   expect(empty.body).toMatchObject({ plan: 'trial', cap_usd: 5, spent_usd: 0, reserved_usd: 0, remaining_usd: 5, by_action: [] });
 
-  const tenantA = (await h.db.selectFrom('tenants').select('id').where('name', '=', 'tenant-a').executeTakeFirstOrThrow()).id;
+  const tenantA = h.tenantA;
   const tracker = new CostTracker(h.db, quietLogger());
   const spent = (await tracker.reserve(tenantA, 0.5, { ttlMs: 60_000 }))!;
   await tracker.settle(spent, { actionType: 'generate_draft', modelUsed: 'anthropic/claude-sonnet-4', promptTokens: 100, completionTokens: 400, costUsd: 0.12 });

@@ -1,11 +1,12 @@
 import { type TaskPolicies, listDeadLettersQuerySchema, replayDeadLettersBodySchema } from '@conveyor/contracts';
-import { type Database, decodeDeadLetterCursor, listDeadLetters, replayDeadLetters } from '@conveyor/db';
+import { type Database, decodeDeadLetterCursor, listDeadLetters } from '@conveyor/db';
 import type { Logger } from '@conveyor/observability';
 import type { TaskProducer } from '@conveyor/queue';
 import { Router } from 'express';
 import type { Kysely } from 'kysely';
 import { HttpError, validationError } from '../http-error';
 import { requireAdmin } from '../middleware/require-admin';
+import { replayAndEnqueue } from '../replay-dead-letters';
 
 /** Admin-only routes: the dead-letter table, across tenants. */
 export function adminRouter(deps: { db: Kysely<Database>; producer: TaskProducer; policies: TaskPolicies; logger: Logger }): Router {
@@ -29,17 +30,8 @@ export function adminRouter(deps: { db: Kysely<Database>; producer: TaskProducer
     if (!body.success) throw validationError(body.error, 'replay request (send exactly one of task_ids, filter or all: true)');
     const b = body.data;
     const filter = 'task_ids' in b ? { taskIds: b.task_ids } : 'filter' in b ? { task: b.filter.task, tenantId: b.filter.tenant_id, failedAfter: b.filter.failed_after } : {};
-    const replayed = await replayDeadLetters(deps.db, filter, (task) => deps.policies.get(task).attempts);
-    let enqueued = true;
-    try {
-      await deps.producer.enqueueMany(replayed.map((r) => ({ id: r.id, task: r.task, queue: r.queue, priority: r.priority })));
-    } catch (error) {
-      // The replay is committed (tasks are PENDING); the reconciler enqueues them once Redis is back.
-      enqueued = false;
-      deps.logger.warn('replayed tasks could not be enqueued now; the reconciler will', { count: replayed.length, error });
-    }
-    deps.logger.info('dead letters replayed', { count: replayed.length });
-    res.status(202).json({ replayed: replayed.length, task_ids: replayed.map((r) => r.id), enqueued });
+    const { taskIds, enqueued } = await replayAndEnqueue(deps, filter);
+    res.status(202).json({ replayed: taskIds.length, task_ids: taskIds, enqueued });
   });
 
   return router;
