@@ -68,7 +68,7 @@ const rows = [
 ];
 const info = machine();
 const table = [
-  `Run ${info.at.slice(0, 16).replace('T', ' ')} UTC on ${info.cpus} cores (${info.cpu}), ${info.memory_gb} GiB, Node.js ${info.node}, commit ${info.commit}${Q ? ' — QUICK RUN, not for quoting' : ''}.`,
+  `Run ${info.at.slice(0, 16).replace('T', ' ')} UTC on ${info.cpus} cores (${info.cpu}), ${info.memory_gb} GiB, Node.js ${info.node}, PostgreSQL ${info.versions.postgres.split(' ')[0]}, Redis ${info.versions.redis}, BullMQ ${info.versions.bullmq}, commit ${info.commit}${Q ? ' — QUICK RUN, not for quoting' : ''}.`,
   'Median [min–max] across runs; each figure measured beside its baseline in the same run.',
   '',
   '| benchmark | Conveyor | baseline, same run | ratio / target |',

@@ -30,7 +30,35 @@ export function machine() {
   } catch {
     // not a checkout
   }
-  return { cpus: os.cpus().length, cpu: os.cpus()[0]?.model, memory_gb: Math.round(os.totalmem() / 2 ** 30), node: process.version, platform: `${os.platform()} ${os.release()}`, commit, at: new Date().toISOString() };
+  return { cpus: os.cpus().length, cpu: os.cpus()[0]?.model, memory_gb: Math.round(os.totalmem() / 2 ** 30), node: process.version, platform: `${os.platform()} ${os.release()}`, commit, versions: versions(), at: new Date().toISOString() };
+}
+
+/** The servers' and the main libraries' versions, so a figure can be traced to what ran. */
+function versions() {
+  const run = (command) => {
+    try {
+      return execSync(command, { stdio: ['ignore', 'pipe', 'ignore'], timeout: 5000 }).toString().trim();
+    } catch {
+      return 'unknown';
+    }
+  };
+  const pgUrl = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+  const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+  const library = (pkg, name) => {
+    try {
+      return JSON.parse(fs.readFileSync(path.join(ROOT, 'packages', pkg, 'node_modules', name, 'package.json'), 'utf8')).version;
+    } catch {
+      return 'unknown';
+    }
+  };
+  return {
+    postgres: run(`psql "${pgUrl}" -Atc "show server_version"`),
+    redis: /redis_version:(\S+)/.exec(run(`redis-cli -u "${redisUrl}" info server`))?.[1] ?? 'unknown',
+    bullmq: library('queue', 'bullmq'),
+    ioredis: library('queue', 'ioredis'),
+    pg: library('db', 'pg'),
+    kysely: library('db', 'kysely'),
+  };
 }
 
 export function writeResult(name, result) {
