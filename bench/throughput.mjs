@@ -2,6 +2,7 @@
 // Benchmark: end-to-end throughput of no-op tasks — submitted in bulk, run by one worker,
 // every state change and result committed in Postgres — beside bare BullMQ (addBulk + one
 // Worker, same concurrency, no Postgres) in the same run. Issue 6's first target: ≥ 70 %.
+// Also in the same run: "naive", BullMQ with one autocommitted UPDATE per state change.
 //   node bench/throughput.mjs [--jobs 5000] [--runs 5] [--concurrency 50] [--only conveyor|bare]
 // (--only runs one side, e.g. under node --cpu-prof; it prints no ratio.)
 import { randomBytes, randomUUID } from 'node:crypto';
@@ -15,6 +16,7 @@ const requireQueue = createRequire(path.join(ROOT, 'packages', 'queue', 'package
 const { Queue, Worker } = requireQueue('bullmq');
 const IORedis = requireQueue('ioredis');
 const fromPkg = (name) => requireQueue(path.join(ROOT, 'packages', name, 'dist', 'index.js'));
+const requireDb = createRequire(path.join(ROOT, 'packages', 'db', 'package.json'));
 const { createDb, createTenantWithKey, insertTasks } = fromPkg('db');
 const { GroupCommitTaskWrites, TaskProducer, TaskWorker, createProducerRedis, createWorkerRedis } = fromPkg('queue');
 const { TaskPolicies } = fromPkg('contracts');
@@ -33,6 +35,9 @@ const logger = createLogger({ service: 'bench', level: process.env.LOG_LEVEL ?? 
 const benchDb = await createBenchDatabase();
 const db = createDb(benchDb.url, { max: 20 });
 const { tenant } = await createTenantWithKey(db, { name: 'bench', plan: 'growth' });
+const { Pool } = requireDb('pg');
+const pool = new Pool({ connectionString: benchDb.url, max: 20 });
+pool.on('error', () => undefined); // the scratch database is dropped at the end, under any idle client
 
 // BENCH_PROFILE=<file>: a CPU profile of the measured phase only (not the set-up).
 async function startProfile() {
@@ -78,6 +83,43 @@ async function bareBullmq() {
   return { rate: JOBS / seconds, cpu };
 }
 
+// The issue's middle reference, in the same run: BullMQ with one plain Postgres write per
+// state change (STARTED, then SUCCESS with the result), each its own autocommitted UPDATE of
+// the same task rows, with no group commit, no attempt history, no validation, no timers.
+async function naiveBullmq() {
+  const prefix = `bench-naive-${randomBytes(3).toString('hex')}`;
+  const connection = new IORedis(redisUrl, { maxRetriesPerRequest: null });
+  const queue = new Queue('monitoring', { connection, prefix, defaultJobOptions: { removeOnComplete: true } });
+  for (let i = 0; i < JOBS; i += 1000) {
+    const rows = await insertTasks(db, Array.from({ length: Math.min(1000, JOBS - i) }, () => ({ id: randomUUID(), tenant_id: tenant.id, task: 'ping', queue: 'monitoring', payload: {}, max_attempts: 1 })));
+    await queue.addBulk(rows.map(({ row }) => ({ name: 'ping', data: { task_id: row.id }, opts: { jobId: row.id } })));
+  }
+  const started = process.hrtime.bigint();
+  const cpuBefore = cpuSnapshot(redisPid);
+  const finished = new Promise((resolve) => {
+    let done = 0;
+    const worker = new Worker(
+      'monitoring',
+      async (job) => {
+        await pool.query("update tasks set status = 'STARTED', attempt = attempt + 1, started_at = now(), updated_at = now() where id = $1", [job.data.task_id]);
+        await pool.query("update tasks set status = 'SUCCESS', result = $2, progress = 100, finished_at = now(), updated_at = now() where id = $1", [job.data.task_id, JSON.stringify('pong')]);
+        return 'pong';
+      },
+      { connection, prefix, concurrency: CONCURRENCY },
+    );
+    worker.on('completed', () => (done += 1) === JOBS && resolve(worker));
+  });
+  const worker = await finished;
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  const cpu = cpuBetween(cpuBefore, cpuSnapshot(redisPid), JOBS);
+  await worker.close();
+  await queue.close();
+  connection.disconnect();
+  await db.deleteFrom('tasks').execute();
+  await deleteKeysWithPrefix(prefix, redisUrl);
+  return { rate: JOBS / seconds, cpu };
+}
+
 async function conveyor() {
   const prefix = `bench-conv-${randomBytes(3).toString('hex')}`;
   const producerRedis = createProducerRedis(redisUrl);
@@ -119,14 +161,16 @@ const none = { rate: NaN, cpu: { node_us: NaN, redis_us: NaN, postgres_us: NaN, 
 // A first, unmeasured round: JIT, connections and Postgres caches warm up for both sides alike.
 process.stderr.write('warm-up round (not counted)\n');
 if (values.only !== 'conveyor') await bareBullmq();
+if (!values.only) await naiveBullmq();
 if (values.only !== 'bare') await conveyor();
 const runs = [];
 for (let r = 0; r < RUNS; r += 1) {
   const bare = values.only === 'conveyor' ? none : await bareBullmq();
+  const naive = values.only ? none : await naiveBullmq();
   const ours = values.only === 'bare' ? none : await conveyor();
-  runs.push({ bare, ours, ratio: ours.rate / bare.rate });
+  runs.push({ bare, naive, ours, ratio: ours.rate / bare.rate });
   const cpu = (c) => `CPU µs/task node ${c.node_us.toFixed(0)}, redis ${c.redis_us.toFixed(0)}, postgres ${c.postgres_us.toFixed(0)}, machine ${c.machine_us.toFixed(0)}`;
-  process.stderr.write(`run ${r + 1}/${RUNS}: bare ${bare.rate.toFixed(0)} jobs/s (${cpu(bare.cpu)}); conveyor ${ours.rate.toFixed(0)} tasks/s (${cpu(ours.cpu)}); ratio ${(ours.rate / bare.rate).toFixed(2)}\n`);
+  process.stderr.write(`run ${r + 1}/${RUNS}: bare ${bare.rate.toFixed(0)} jobs/s (${cpu(bare.cpu)}); naive ${naive.rate.toFixed(0)} tasks/s (${cpu(naive.cpu)}); conveyor ${ours.rate.toFixed(0)} tasks/s (${cpu(ours.cpu)}); ratio ${(ours.rate / bare.rate).toFixed(2)}\n`);
 }
 const across = (side, key) => acrossRuns(runs.map((r) => r[side].cpu[key]));
 const cpuFigures = (side) => ({ node_us: across(side, 'node_us'), redis_us: across(side, 'redis_us'), postgres_us: across(side, 'postgres_us'), machine_us: across(side, 'machine_us') });
@@ -134,16 +178,22 @@ const figures = {
   bare_jobs_per_s: acrossRuns(runs.map((r) => r.bare.rate)),
   conveyor_tasks_per_s: acrossRuns(runs.map((r) => r.ours.rate)),
   ratio: acrossRuns(runs.map((r) => r.ratio)),
-  cpu_per_task_us: { bare: cpuFigures('bare'), conveyor: cpuFigures('ours') },
+  naive_tasks_per_s: acrossRuns(runs.map((r) => r.naive.rate)),
+  naive_ratio: acrossRuns(runs.map((r) => r.naive.rate / r.bare.rate)),
+  conveyor_over_naive: acrossRuns(runs.map((r) => r.ours.rate / r.naive.rate)),
+  cpu_per_task_us: { bare: cpuFigures('bare'), naive: cpuFigures('naive'), conveyor: cpuFigures('ours') },
 };
 const fmt = (v, d = 0) => `${v.median.toFixed(d)} [${v.min.toFixed(d)} – ${v.max.toFixed(d)}]`;
 const cpuLine = (c) => `node ${c.node_us.median.toFixed(0)} · redis ${c.redis_us.median.toFixed(0)} · postgres ${c.postgres_us.median.toFixed(0)} · whole machine ${c.machine_us.median.toFixed(0)}`;
 console.log(`\nEnd-to-end throughput, ${JOBS} no-op tasks, concurrency ${CONCURRENCY}, ${RUNS} runs (median [min – max])\n`);
 console.log(`bare BullMQ (addBulk + Worker)        ${fmt(figures.bare_jobs_per_s)} jobs/s`);
-console.log(`Conveyor (Postgres state per change)  ${fmt(figures.conveyor_tasks_per_s)} tasks/s`);
+console.log(`naive (BullMQ + an UPDATE per change) ${fmt(figures.naive_tasks_per_s)} tasks/s   ratio ${fmt(figures.naive_ratio, 2)}`);
+console.log(`Conveyor (Postgres state per change)  ${fmt(figures.conveyor_tasks_per_s)} tasks/s   ${fmt(figures.conveyor_over_naive, 2)} × naive`);
 console.log(`ratio                                 ${fmt(figures.ratio, 2)}   (target ≥ 0.70)`);
 console.log(`CPU µs per job, bare BullMQ           ${cpuLine(figures.cpu_per_task_us.bare)}`);
+console.log(`CPU µs per task, naive                ${cpuLine(figures.cpu_per_task_us.naive)}`);
 console.log(`CPU µs per task, Conveyor             ${cpuLine(figures.cpu_per_task_us.conveyor)}`);
 console.log(`\nwritten to ${writeResult('throughput', { benchmark: 'throughput', machine: machine(), settings: { jobs: JOBS, runs: RUNS, concurrency: CONCURRENCY }, figures })}`);
+await pool.end();
 await db.destroy();
 await benchDb.drop();
