@@ -95,7 +95,12 @@ function routes(): RouteConfig[] {
     }),
     tag(tasks, {
       method: 'post', path: '/api/v1/tasks/{id}/retry', summary: 'Run a failed task again',
-      request: { params: taskParams }, responses: { 202: json(submitted, 'Queued again'), 404: error('No such task for this tenant'), 409: error('The task has not failed') },
+      request: { params: taskParams },
+      responses: {
+        202: json(submitTaskResponseSchema.extend({ enqueued: z.boolean().meta({ description: 'false: Redis could not take it now; the reconciler will enqueue it' }) }), 'Queued again'),
+        404: error('No such task for this tenant'),
+        409: error('The task has not failed'),
+      },
     }),
     tag(tasks, { ...readTask, path: '/api/v1/jobs/{id}/status', summary: 'Alias of GET /api/v1/tasks/{id}' }),
     tag(schedules, {
