@@ -1,4 +1,4 @@
-import { type AppStack, type PrivateServer, freePort, startPrivateRedis } from '@conveyor/testkit';
+import { type AppStack, type PrivateServer, type RunningProcess, freePort, startPrivateRedis } from '@conveyor/testkit';
 import { Client, FAST_STALLS, TERMINAL, createStack } from './support';
 
 // Fault 3: Redis restarts (AOF on, fsync always). Every task accepted (202) before, during
@@ -7,13 +7,14 @@ import { Client, FAST_STALLS, TERMINAL, createStack } from './support';
 let redis: PrivateServer;
 let stack: AppStack;
 let client: Client;
+let scheduler: RunningProcess;
 beforeAll(async () => {
   redis = await startPrivateRedis();
   stack = await createStack({ redisUrl: redis.url, env: { ...FAST_STALLS, RECONCILE_INTERVAL_MS: '1000', RECONCILE_GRACE_MS: '2000' } });
   const apiPort = await freePort();
   await stack.start('api', apiPort);
   await stack.start('worker-monitoring', await freePort());
-  await stack.start('scheduler', await freePort());
+  scheduler = await stack.start('scheduler', await freePort());
   client = new Client(`http://127.0.0.1:${apiPort}`, (await stack.createTenant('restart')).api_key);
 }, 60_000);
 afterAll(async () => {
@@ -34,6 +35,13 @@ it('every task accepted before, during and after a Redis restart finishes', asyn
     }
   })();
   await new Promise((r) => setTimeout(r, 1500));
+  // Jobs that sit in Redis across the restart (delayed past it): only the append-only file
+  // keeps them; were they lost, the reconciler would have to put them back.
+  for (let i = 0; i < 5; i += 1) {
+    const res = await client.submit('test_task', { message: 'waits out the restart', steps: 1, step_ms: 10 }, { delay_ms: 3000 });
+    expect(res.status).toBe(202);
+    accepted.push(res.body.task_id);
+  }
   await redis.stop();
   await new Promise((r) => setTimeout(r, 1500));
   await redis.start();
@@ -44,4 +52,7 @@ it('every task accepted before, during and after a Redis restart finishes', asyn
   expect([...statuses.keys()].sort()).toEqual([202, 503]);
   expect(accepted.length).toBeGreaterThan(20);
   for (const id of accepted) expect((await client.waitForStatus(id, TERMINAL, 60_000)).status).toBe('SUCCESS');
+  // The append-only file kept every accepted job: the reconciler (running all along) never
+  // had to put back a queued task whose job was missing.
+  expect(scheduler.output()).not.toContain('re-enqueued a queued task whose job was missing');
 }, 120_000);
