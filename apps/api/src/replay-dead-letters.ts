@@ -1,5 +1,5 @@
 import type { TaskPolicies } from '@conveyor/contracts';
-import { type Database, replayDeadLetters } from '@conveyor/db';
+import { type Database, type Requeued, replayDeadLetters } from '@conveyor/db';
 import type { Logger } from '@conveyor/observability';
 import type { TaskProducer } from '@conveyor/queue';
 import type { Kysely } from 'kysely';
@@ -19,13 +19,21 @@ export type ReplayFilter = Parameters<typeof replayDeadLetters>[1];
  */
 export async function replayAndEnqueue(deps: ReplayDeps, filter: ReplayFilter): Promise<{ taskIds: string[]; enqueued: boolean }> {
   const replayed = await replayDeadLetters(deps.db, filter, (task) => deps.policies.get(task).attempts);
-  let enqueued = true;
-  try {
-    await deps.producer.enqueueMany(replayed.map((r) => ({ id: r.id, task: r.task, queue: r.queue, priority: r.priority })));
-  } catch (error) {
-    enqueued = false;
-    deps.logger.warn('replayed tasks could not be enqueued now; the reconciler will', { count: replayed.length, error });
-  }
+  const enqueued = await enqueueReplayed(deps, replayed);
   deps.logger.info('dead letters replayed', { count: replayed.length });
   return { taskIds: replayed.map((r) => r.id), enqueued };
+}
+
+/**
+ * Enqueues tasks whose replay is committed. False (and a warning) when Redis cannot take
+ * them now: the replay stands, and the reconciler enqueues them once Redis is back.
+ */
+export async function enqueueReplayed(deps: Pick<ReplayDeps, 'producer' | 'logger'>, replayed: Requeued[]): Promise<boolean> {
+  try {
+    await deps.producer.enqueueMany(replayed.map((r) => ({ id: r.id, task: r.task, queue: r.queue, priority: r.priority })));
+    return true;
+  } catch (error) {
+    deps.logger.warn('replayed tasks could not be enqueued now; the reconciler will', { count: replayed.length, error });
+    return false;
+  }
 }

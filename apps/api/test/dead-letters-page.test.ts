@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { claimTask, failTask, insertTask } from '@conveyor/db';
+import { insertTask } from '@conveyor/db';
 import request from 'supertest';
-import { type Harness, startHarness } from './helpers';
+import { type Harness, failForGood, startHarness } from './helpers';
 
 const basic = (password: string) => `Basic ${Buffer.from(`admin:${password}`).toString('base64')}`;
 
@@ -12,9 +12,7 @@ describe('the dead-letter page at /admin/dead-letters', () => {
 
   async function deadLetter(task: 'ping' | 'test_task', message: string): Promise<string> {
     const row = await insertTask(h.db, { id: randomUUID(), tenant_id: h.tenantA, task, queue: 'monitoring', payload: task === 'ping' ? {} : { message: 'x' }, max_attempts: 1 });
-    const claim = (await claimTask(h.db, row.id))!;
-    await failTask(h.db, { ...claim, error: { type: 'Boom', message }, retentionMs: 60_000 });
-    return row.id;
+    return failForGood(h.db, row.id, message);
   }
   const page = (query = '') => request(h.app).get(`/admin/dead-letters${query}`).set('Authorization', basic(h.adminKey));
   const replay = (form: Record<string, string>, origin: string | null = 'same') => {

@@ -1,5 +1,5 @@
 import { PassThrough } from 'node:stream';
-import { type Database, createDb, createAdminKey, createTenantWithKey, migrateUrl, schemaFingerprint } from '@conveyor/db';
+import { type Database, claimTask, createDb, createAdminKey, createTenantWithKey, failTask, migrateUrl, schemaFingerprint } from '@conveyor/db';
 import { type Logger, createLogger, createMetricsRegistry } from '@conveyor/observability';
 import { TaskPolicies } from '@conveyor/contracts';
 import { CostTracker } from '@conveyor/cost-tracker';
@@ -12,6 +12,13 @@ import { createServer } from '../src/server';
 import { TaskEventHub } from '../src/task-event-hub';
 
 export const quietLogger = (): Logger => createLogger({ service: 'api-test', stream: new PassThrough() });
+
+/** Fails a queued task for good, as a worker would (claim, then a final failure): a dead letter. */
+export async function failForGood(db: Kysely<Database>, id: string, message = 'broken'): Promise<string> {
+  const claim = (await claimTask(db, id))!;
+  await failTask(db, { ...claim, error: { type: 'Boom', message }, retentionMs: 60_000 });
+  return id;
+}
 
 export interface Harness {
   app: Express;

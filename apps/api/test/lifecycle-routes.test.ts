@@ -1,11 +1,11 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { TaskPolicies } from '@conveyor/contracts';
-import { claimTask, completeTask, failTask, recordProgress } from '@conveyor/db';
+import { claimTask, completeTask, recordProgress } from '@conveyor/db';
 import { type TaskContext, TaskEventPublisher, TaskWorker, createWorkerRedis } from '@conveyor/queue';
 import { TEST_REDIS_URL } from '@conveyor/testkit';
 import request from 'supertest';
-import { type Harness, quietLogger, startHarness } from './helpers';
+import { type Harness, failForGood, quietLogger, startHarness } from './helpers';
 
 let h: Harness;
 beforeAll(async () => (h = await startHarness()));
@@ -17,9 +17,7 @@ const row = (id: string) => h.db.selectFrom('tasks').selectAll().where('id', '='
 
 async function failedTask(key = h.keyA) {
   const { body } = await submit({ task: 'ping' }, key);
-  const claim = (await claimTask(h.db, body.task_id))!;
-  await failTask(h.db, { ...claim, error: { type: 'Boom', message: 'broken' }, retentionMs: 60_000 });
-  return body.task_id as string;
+  return failForGood(h.db, body.task_id as string);
 }
 
 describe('idempotency keys', () => {
@@ -198,8 +196,7 @@ describe('admin dead letters', () => {
     const pingA = await failedTask(h.keyA);
     const pingB = await failedTask(h.keyB);
     const { body } = await submit({ task: 'test_task', payload: { message: 'other task' } });
-    const claim = (await claimTask(h.db, body.task_id))!;
-    await failTask(h.db, { ...claim, error: { type: 'Boom', message: 'broken' }, retentionMs: 60_000 });
+    await failForGood(h.db, body.task_id);
     const res = await request(h.app).post('/api/v1/admin/dead-letters/replay').set(auth(h.adminKey)).send({ filter: { tenant_id: h.tenantA, task: 'ping' } });
     expect(res.status).toBe(202);
     expect(res.body).toMatchObject({ replayed: 1, task_ids: [pingA] });

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { claimTask, failTask, insertTask } from '@conveyor/db';
+import { insertTask } from '@conveyor/db';
 import request from 'supertest';
-import { type Harness, startHarness } from './helpers';
+import { type Harness, failForGood, startHarness } from './helpers';
 
 const auth = (key: string) => ({ Authorization: `Bearer ${key}` });
 
@@ -31,8 +31,7 @@ describe('with Redis down', () => {
   });
   it('retries a failed task anyway: the replay is committed and left to the reconciler to enqueue', async () => {
     const task = await insertTask(h.db, { id: randomUUID(), tenant_id: h.tenantA, task: 'ping', queue: 'monitoring', payload: {}, max_attempts: 1 });
-    const claim = (await claimTask(h.db, task.id))!;
-    await failTask(h.db, { ...claim, error: { type: 'Boom', message: 'broken' }, retentionMs: 60_000 });
+    await failForGood(h.db, task.id);
     const res = await request(h.app).post(`/api/v1/tasks/${task.id}/retry`).set(auth(h.keyA));
     expect(res.status).toBe(202);
     expect(res.body).toMatchObject({ status: 'PENDING', enqueued: false });

@@ -113,17 +113,16 @@ class Attempt {
     if (!definition || definition.queue !== deps.queue || !handler) {
       return this.fail({ type: 'UnknownTask', message: `no handler for task "${claim.task}" on queue "${deps.queue}"` });
     }
+    const policy = deps.policies.get(claim.task);
     // Attempts lost with their worker have their own limit: a task that keeps killing its
     // worker ends here; one that was only caught in another's crash runs again.
-    const maxLost = deps.policies.get(claim.task).maxLostAttempts;
-    if (claim.lost_attempts >= maxLost) {
+    if (claim.lost_attempts >= policy.maxLostAttempts) {
       return this.fail({ type: 'AttemptsExhausted', message: `its worker stopped (crashed or stalled) while running it ${claim.lost_attempts} times; a task that keeps killing its worker is not run again` });
     }
     const payload = definition.payload.safeParse(claim.payload);
     if (!payload.success) {
       return this.fail({ type: 'InvalidPayload', message: payload.error.issues.map((i) => `${i.path.join('.') || 'payload'}: ${i.message}`).join('; ') });
     }
-    const policy = deps.policies.get(claim.task);
 
     const controller = new AbortController();
     let interrupt!: (why: Interrupt) => void;

@@ -2,12 +2,14 @@ import { randomUUID } from 'node:crypto';
 import { migrateUrl, schemaFingerprint } from '@conveyor/db';
 import { AppStack, freePort, waitFor } from '@conveyor/testkit';
 import { Client } from 'pg';
+import { apiCaller } from './support';
 
 // The scheduler's housekeeping, run by real processes: two scheduler replicas, one API, one
 // worker. Retention deletes a finished task once its task type's retention has passed; the
 // reconciler enqueues tasks that were committed but never reached Redis, each run once.
 
 let stack: AppStack;
+let call: ReturnType<typeof apiCaller>;
 let api: string;
 let key: string;
 let pg: Client;
@@ -27,6 +29,7 @@ beforeAll(async () => {
   for (let i = 0; i < 2; i += 1) await stack.start('scheduler', await freePort());
   api = `http://127.0.0.1:${apiPort}/api/v1`;
   key = (await stack.createTenant('housekeeping')).api_key;
+  call = apiCaller(api, key);
   pg = new Client({ connectionString: stack.database.url });
   await pg.connect();
 }, 60_000);
@@ -34,11 +37,6 @@ afterAll(async () => {
   await pg.end();
   await stack.stop();
 }, 30_000);
-
-async function call(method: string, path: string, body?: unknown) {
-  const res = await fetch(`${api}${path}`, { method, headers: { Authorization: `Bearer ${key}`, 'Content-Type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
-  return { status: res.status, body: (await res.json()) as Record<string, any> };
-}
 
 it("deletes a finished task once its task type's retention has passed", async () => {
   const { body } = await call('POST', '/tasks', { task: 'ping' });

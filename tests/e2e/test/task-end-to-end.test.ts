@@ -1,8 +1,10 @@
 import { freePort, waitFor } from '@conveyor/testkit';
 import { migrateUrl, schemaFingerprint } from '@conveyor/db';
 import { AppStack } from '@conveyor/testkit';
+import { apiCaller } from './support';
 
 let stack: AppStack;
+let call: ReturnType<typeof apiCaller>;
 let api: string;
 let apiKey: string;
 let workerPort: number;
@@ -14,17 +16,9 @@ beforeAll(async () => {
   await Promise.all([stack.start('api', apiPort), stack.start('worker-monitoring', workerPort)]);
   api = `http://127.0.0.1:${apiPort}/api/v1`;
   apiKey = (await stack.createTenant('e2e')).api_key;
+  call = apiCaller(api, apiKey);
 }, 60_000);
 afterAll(() => stack.stop(), 30_000);
-
-async function call(method: string, path: string, body?: unknown) {
-  const res = await fetch(`${api}${path}`, {
-    method,
-    headers: { Authorization: `Bearer ${apiKey}`, 'Content-Type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  return { status: res.status, body: (await res.json()) as Record<string, unknown> };
-}
 
 describe('a task from HTTP to a worker process and back', () => {
   it('runs test_task to SUCCESS, with progress seen while polling', async () => {

@@ -8,6 +8,7 @@ import type { Kysely } from 'kysely';
 import { HttpError } from '../http-error';
 import { loadTask } from '../load-task';
 import { tenantOf } from '../middleware/authenticate';
+import { enqueueReplayed } from '../replay-dead-letters';
 
 export interface TaskActionDeps {
   db: Kysely<Database>;
@@ -44,14 +45,7 @@ export function taskActionsRouter(deps: TaskActionDeps): Router {
     const task = await loadTask(deps.db, req, res);
     const requeued = await retryFailedTask(deps.db, task.id, tenantOf(res), deps.policies.get(task.task).attempts);
     if (!requeued) throw new HttpError(409, 'task_not_failed', `Only a task in FAILURE can be retried; this one is ${task.status}`);
-    // The replay is committed: if Redis cannot take the job now, the reconciler enqueues it.
-    let enqueued = true;
-    try {
-      await deps.producer.enqueue({ id: requeued.id, task: requeued.task, queue: requeued.queue, priority: requeued.priority });
-    } catch (error) {
-      enqueued = false;
-      deps.logger.warn('retried task could not be enqueued now; the reconciler will', { task_id: task.id, error });
-    }
+    const enqueued = await enqueueReplayed(deps, [requeued]);
     res.status(202).json({ task_id: task.id, status: 'PENDING', enqueued, message: enqueued ? 'Task queued again' : 'Task will be queued again once Redis is reachable' });
   });
 
