@@ -82,7 +82,19 @@ export class TaskProducer {
     return (await this.queue(queue).remove(id)) === 1;
   }
 
+  /**
+   * Closes the queues that connected. One whose start-up still waits for the shared
+   * connection (Redis down since it was made) is left as it is: BullMQ's close would drop its
+   * error listener, and the start-up's failure, when the owner then disconnects the client,
+   * would surface as an unhandled rejection (BullMQ guards this only for connections it owns).
+   * Left open, that failure reaches the queue's own listener, and the queue holds nothing else.
+   */
   async close(): Promise<void> {
-    await Promise.all([...this.queues.values()].map((q) => q.close()));
+    await Promise.all([...this.queues.values()].map(async (q) => (await hasConnected(q)) && q.close()));
   }
+}
+
+/** Whether the queue's start-up on its connection has finished (checked without waiting for it). */
+function hasConnected(queue: Queue): Promise<boolean> {
+  return Promise.race([queue.waitUntilReady().then(() => true, () => false), new Promise<boolean>((resolve) => setImmediate(() => resolve(false)))]);
 }

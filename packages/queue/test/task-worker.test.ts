@@ -334,4 +334,27 @@ describe('producer with Redis down', () => {
     expect(isRedisUnavailable(new Error('ERR wrong number of arguments'))).toBe(false);
     dead.disconnect();
   });
+
+  it('closes without a stray error when its queues never connected (an API shutting down while Redis is down)', async () => {
+    const stray: unknown[] = [];
+    const record = (error: unknown) => stray.push(error);
+    process.on('unhandledRejection', record);
+    try {
+      const dead = createProducerRedis('redis://127.0.0.1:1');
+      dead.on('error', () => undefined);
+      const deadProducer = new TaskProducer(dead, prefix);
+      for (const queue of ['scraping', 'analysis', 'generation', 'monitoring', 'publishing']) deadProducer.queue(queue);
+      await new Promise((resolve) => dead.once('error', resolve)); // a refused connection...
+      // ...then a disconnect mid-connect, which ends the client: the queues' start-up fails then.
+      await waitFor(async () => (dead.status === 'connecting' ? true : undefined), 'a connection attempt', 5000, 1);
+      await deadProducer.close();
+      const ended = new Promise((resolve) => dead.once('end', resolve));
+      dead.disconnect();
+      await ended;
+      await new Promise((r) => setTimeout(r, 50));
+      expect(stray).toEqual([]);
+    } finally {
+      process.off('unhandledRejection', record);
+    }
+  });
 });
