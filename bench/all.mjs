@@ -88,5 +88,9 @@ if (values['write-docs']) {
   const [begin, end] = ['<!-- bench:all:begin -->', '<!-- bench:all:end -->'];
   if (!text.includes(begin) || !text.includes(end)) throw new Error(`docs/benchmarks.md has no ${begin} … ${end} section`);
   fs.writeFileSync(docs, `${text.slice(0, text.indexOf(begin) + begin.length)}\n${table}\n${text.slice(text.indexOf(end))}`);
-  console.log('docs/benchmarks.md updated');
+  // The run the docs quote is kept in git beside them, every figure of every run in it.
+  const latest = path.join(ROOT, 'bench', 'results', 'latest');
+  fs.writeFileSync(`${latest}.json`, JSON.stringify({ machine: info, quick: Q, results }, null, 2));
+  fs.writeFileSync(`${latest}.md`, `${table}\n`);
+  console.log('docs/benchmarks.md updated; the run is in bench/results/latest.json');
 }

@@ -69,13 +69,13 @@ export function writeResult(name, result) {
 
 export const ms = (n) => (Number.isFinite(n) ? `${n.toFixed(2)} ms` : '—');
 
-/** A scratch database on the local server, migrated; drop() removes it. */
 /**
  * API_RATE_LIMITS for benchmarks: the rate limiter runs on every request (one Redis call)
  * but never refuses one, since they measure the API, not a plan's limit.
  */
 export const UNLIMITED_RATE_LIMITS = JSON.stringify({ trial: 1e9, starter: 1e9, growth: 1e9 });
 
+/** A scratch database on the local server, migrated; drop() removes it. */
 export async function createBenchDatabase() {
   const { createRequire } = await import('node:module');
   const requireDb = createRequire(path.join(ROOT, 'packages', 'db', 'package.json'));

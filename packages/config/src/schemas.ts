@@ -7,7 +7,11 @@ const nonNegativeInt = z.coerce.number().int().min(0);
 
 /** Variables every app reads. */
 export const baseEnvSchema = z.object({
-  NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+  /**
+   * Unset means production: the safety checks (e.g. a worker refusing an evicting Redis) are
+   * on unless a developer asks for development (`npm start` does).
+   */
+  NODE_ENV: z.enum(['development', 'test', 'production']).default('production'),
   LOG_LEVEL: z.enum(['error', 'warn', 'info', 'http', 'debug']).default('info'),
   /** json for machines, pretty for a terminal. */
   LOG_FORMAT: z.enum(['json', 'pretty']).default('json'),

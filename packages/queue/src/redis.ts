@@ -27,18 +27,27 @@ export function isRedisUnavailable(err: unknown): boolean {
   return typeof message === 'string' && REDIS_DOWN.some((re) => re.test(message));
 }
 
+export type EvictionCheck =
+  | { ok: true }
+  /** The policy lets Redis evict keys: BullMQ can lose jobs. */
+  | { ok: false; problem: string }
+  /** The server would not say (INFO refused): nothing could be read. */
+  | { ok: 'unknown'; problem: string };
+
 /**
- * BullMQ loses jobs if Redis evicts keys under memory pressure. Returns a problem
- * description when the policy is not `noeviction`, or undefined when all is well.
- * A server that forbids CONFIG (some managed offerings) cannot be checked and passes.
+ * BullMQ loses jobs if Redis evicts keys under memory pressure: reads maxmemory_policy from
+ * INFO (which managed offerings that forbid CONFIG still answer) and says whether it is
+ * `noeviction`. A server that will not tell is reported as unknown, not passed in silence.
  */
-export async function checkEvictionPolicy(redis: Redis): Promise<string | undefined> {
-  let policy: string | undefined;
+export async function checkEvictionPolicy(redis: Redis): Promise<EvictionCheck> {
+  let info: string;
   try {
-    const reply = (await redis.config('GET', 'maxmemory-policy')) as string[];
-    policy = reply[1];
-  } catch {
-    return undefined;
+    info = await redis.info('memory');
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    return { ok: 'unknown', problem: `could not read Redis' maxmemory-policy (${reason}); make sure it is "noeviction", or BullMQ can lose jobs` };
   }
-  return policy === 'noeviction' ? undefined : `Redis maxmemory-policy is "${policy}"; BullMQ needs "noeviction" or it can lose jobs`;
+  const policy = /^maxmemory_policy:(\S+)/m.exec(info)?.[1];
+  if (!policy) return { ok: 'unknown', problem: `Redis' INFO does not show maxmemory_policy; make sure it is "noeviction", or BullMQ can lose jobs` };
+  return policy === 'noeviction' ? { ok: true } : { ok: false, problem: `Redis maxmemory-policy is "${policy}"; BullMQ needs "noeviction" or it can lose jobs` };
 }

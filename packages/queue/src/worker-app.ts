@@ -51,10 +51,12 @@ export function runWorkerApp<Q extends QueueName>(options: WorkerAppOptions<Q>):
   let shuttingDown = false;
 
   const start = async () => {
-    const evictionProblem = await checkEvictionPolicy(redis);
-    if (evictionProblem) {
-      if (env.NODE_ENV !== 'development') throw new Error(`${evictionProblem}. Refusing to start (only NODE_ENV=development runs anyway).`);
-      logger.warn(`${evictionProblem}; running anyway because NODE_ENV=development`);
+    const eviction = await checkEvictionPolicy(redis);
+    if (eviction.ok === false) {
+      if (env.NODE_ENV !== 'development') throw new Error(`${eviction.problem}. Refusing to start (only NODE_ENV=development runs anyway).`);
+      logger.warn(`${eviction.problem}; running anyway because NODE_ENV=development`);
+    } else if (eviction.ok === 'unknown') {
+      logger.warn(eviction.problem);
     }
     const handlers = typeof options.handlers === 'function' ? await options.handlers({ db, logger, registry, service }) : options.handlers;
     const worker = new TaskWorker({

@@ -52,7 +52,8 @@ export class AppStack {
   }
 
   /** Starts an app's built main.js (or any script: `{script, portVariable}`) and waits for its /healthz. */
-  async start(app: AppName | { script: string; portVariable: string; label: string }, port: number, env: Record<string, string> = {}): Promise<RunningProcess> {
+  // A variable given as undefined is left unset in the child (not inherited from this process).
+  async start(app: AppName | { script: string; portVariable: string; label: string }, port: number, env: Record<string, string | undefined> = {}): Promise<RunningProcess> {
     const [script, portVariable, label] =
       typeof app === 'string' ? [path.join(REPO_ROOT, 'apps', app, 'dist', 'main.js'), PORT_VARIABLE[app], app] : [app.script, app.portVariable, app.label];
     const proc = startNode(script, { ...this.env, [portVariable]: String(port), ...env }, label);

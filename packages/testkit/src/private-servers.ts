@@ -15,6 +15,8 @@ export interface PrivateServer {
   stop: () => Promise<void>;
   /** Starts it again on the same port with the same data. */
   start: () => Promise<void>;
+  /** Kills it with SIGKILL, as a crash or an OOM kill would: no shutdown work at all. */
+  crash: () => Promise<void>;
   /** Stops it and deletes its data. */
   destroy: () => Promise<void>;
 }
@@ -72,8 +74,16 @@ export async function startPrivateRedis(extraArgs: string[] = []): Promise<Priva
     }
     await waitFor(async () => ((await portOpen(port)) ? undefined : true), `private redis on ${port} to stop`, 10_000);
   };
+  const crash = async () => {
+    try {
+      process.kill(Number(fs.readFileSync(path.join(dir, 'pid'), 'utf8')), 'SIGKILL');
+    } catch {
+      // Already down.
+    }
+    await waitFor(async () => ((await portOpen(port)) ? undefined : true), `private redis on ${port} to die`, 10_000);
+  };
   await start();
-  return { port, url: `redis://127.0.0.1:${port}`, start, stop, destroy: async () => { await stop(); fs.rmSync(dir, { recursive: true, force: true }); } };
+  return { port, url: `redis://127.0.0.1:${port}`, start, stop, crash, destroy: async () => { await stop(); fs.rmSync(dir, { recursive: true, force: true }); } };
 }
 
 function postgresBinDir(): string {
@@ -111,6 +121,15 @@ export async function startPrivatePostgres(): Promise<PrivateServer> {
       // Already down.
     }
   };
+  // Immediate mode: the server processes quit at once without a checkpoint, and the next
+  // start replays the WAL, as after a crash.
+  const crash = async () => {
+    try {
+      run(pgCtl, ['-D', dataDir, '-m', 'immediate', '-w', 'stop']);
+    } catch {
+      // Already down.
+    }
+  };
   await start();
   leftRunning.set(`postgres:${dataDir}`, () => run(pgCtl, ['-D', dataDir, '-m', 'immediate', 'stop']));
   return {
@@ -118,6 +137,7 @@ export async function startPrivatePostgres(): Promise<PrivateServer> {
     url: `postgres://postgres@127.0.0.1:${port}/postgres`,
     start,
     stop,
+    crash,
     destroy: async () => {
       leftRunning.delete(`postgres:${dataDir}`);
       await stop();

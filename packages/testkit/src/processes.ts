@@ -23,7 +23,7 @@ export interface RunningProcess {
 }
 
 /** Starts `node script` with env and captures its output for assertions and failure messages. */
-export function startNode(script: string, env: Record<string, string>, label = script): RunningProcess {
+export function startNode(script: string, env: Record<string, string | undefined>, label = script): RunningProcess {
   const child = spawn(process.execPath, [script], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout!.on('data', (d: Buffer) => (output += d.toString()));

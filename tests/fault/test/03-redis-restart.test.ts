@@ -1,8 +1,9 @@
 import { type AppStack, type PrivateServer, type RunningProcess, freePort, startPrivateRedis } from '@conveyor/testkit';
 import { Client, FAST_STALLS, TERMINAL, createStack } from './support';
 
-// Fault 3: Redis restarts (AOF on, fsync always). Every task accepted (202) before, during
-// and after reaches a terminal state; while Redis is down the API says 503, never 500.
+// Fault 3: Redis dies (SIGKILL, no shutdown work) and restarts from its append-only file
+// (fsync always). Every task accepted (202) before, during and after reaches a terminal
+// state; while Redis is down the API says 503, never 500.
 
 let redis: PrivateServer;
 let stack: AppStack;
@@ -22,7 +23,7 @@ afterAll(async () => {
   await redis.destroy();
 }, 30_000);
 
-it('every task accepted before, during and after a Redis restart finishes', async () => {
+it('every task accepted before, during and after Redis is killed and restarted finishes', async () => {
   const accepted: string[] = [];
   const statuses = new Map<number, number>();
   let submitting = true;
@@ -42,7 +43,7 @@ it('every task accepted before, during and after a Redis restart finishes', asyn
     expect(res.status).toBe(202);
     accepted.push(res.body.task_id);
   }
-  await redis.stop();
+  await redis.crash();
   await new Promise((r) => setTimeout(r, 1500));
   await redis.start();
   await new Promise((r) => setTimeout(r, 2500));

@@ -2,7 +2,8 @@ import { type AppStack, type PrivateServer, freePort, startPrivateRedis } from '
 import { createStack } from './support';
 
 // Start-up checks: a worker refuses a Redis that may evict keys (BullMQ would lose jobs),
-// except in development, where it warns and runs.
+// also when NODE_ENV is not set at all, and when Redis forbids CONFIG; only in development
+// does it warn and run.
 
 let redis: PrivateServer;
 let stack: AppStack;
@@ -20,6 +21,23 @@ it('a worker refuses to start when Redis may evict keys', async () => {
   expect(error).toBeInstanceOf(Error);
   expect((error as Error).message).toMatch(/maxmemory-policy is \\"allkeys-lru\\"|maxmemory-policy is "allkeys-lru"/);
   expect((error as Error).message).toMatch(/Refusing to start/);
+});
+
+it('with NODE_ENV unset it refuses too: the check is on unless development is asked for', async () => {
+  const error = await stack.start('worker-monitoring', await freePort(), { NODE_ENV: undefined }).catch((e: Error) => e);
+  expect(error).toBeInstanceOf(Error);
+  expect((error as Error).message).toMatch(/Refusing to start/);
+});
+
+it('the check does not need CONFIG: a Redis that forbids it (as managed ones do) is still read', async () => {
+  const locked = await startPrivateRedis(['--maxmemory-policy', 'allkeys-lru', '--rename-command', 'CONFIG', '']);
+  try {
+    const error = await stack.start('worker-monitoring', await freePort(), { REDIS_URL: locked.url }).catch((e: Error) => e);
+    expect(error).toBeInstanceOf(Error);
+    expect((error as Error).message).toMatch(/allkeys-lru[\s\S]*Refusing to start/);
+  } finally {
+    await locked.destroy();
+  }
 });
 
 it('in development it warns and runs', async () => {
