@@ -205,6 +205,22 @@ describe('admin dead letters', () => {
     expect(left).not.toContain(pingA);
     expect((await row(pingA)).status).toBe('PENDING');
   });
+
+  it('an empty or ambiguous replay request is refused with what to send, and replays nothing', async () => {
+    const a = await failedTask(h.keyA);
+    const replay = (body: object) => request(h.app).post('/api/v1/admin/dead-letters/replay').set(auth(h.adminKey)).send(body);
+    const empty = await replay({ filter: {} });
+    expect(empty.status).toBe(400);
+    expect(empty.body.message).toMatch(/filter: needs at least one of task, tenant_id or failed_after; to replay every dead letter send \{"all": true\}/);
+    for (const body of [{}, { all: true, filter: { task: 'ping' } }]) {
+      const res = await replay(body);
+      expect(res.status).toBe(400);
+      expect(res.body.message).toMatch(/send exactly one of task_ids \(a list of ids\), filter .* or all: true/);
+    }
+    expect((await replay({ all: false })).body.message).toMatch(/all: must be true/);
+    const left = (await request(h.app).get('/api/v1/admin/dead-letters').set(auth(h.adminKey))).body.dead_letters.map((d: { task_id: string }) => d.task_id);
+    expect(left).toContain(a);
+  });
 });
 
 describe('GET /tasks/{id}/events', () => {

@@ -99,18 +99,27 @@ export const listDeadLettersQuerySchema = z
   })
   .strict();
 
-/** Body of POST /api/v1/admin/dead-letters/replay: exactly one of task_ids, filter or all. */
-export const replayDeadLettersBodySchema = z.union([
-  z.object({ task_ids: z.array(z.uuid()).min(1).max(1000) }).strict(),
-  z
-    .object({
-      filter: z
-        .object({ task: z.string().min(1).max(100).optional(), tenant_id: z.uuid().optional(), failed_after: z.iso.datetime().optional() })
-        .strict(),
-    })
-    .strict(),
-  z.object({ all: z.literal(true) }).strict(),
-]);
+/**
+ * Body of POST /api/v1/admin/dead-letters/replay: exactly one of task_ids, filter (with at
+ * least one condition) or all: true. Replaying everything takes the explicit all: an empty
+ * filter is refused rather than read as "no condition".
+ */
+export const replayDeadLettersBodySchema = z
+  .object({
+    task_ids: z.array(z.uuid()).min(1).max(1000).optional(),
+    filter: z
+      .object({ task: z.string().min(1).max(100).optional(), tenant_id: z.uuid().optional(), failed_after: z.iso.datetime().optional() })
+      .strict()
+      .refine((f) => f.task !== undefined || f.tenant_id !== undefined || f.failed_after !== undefined, {
+        message: 'needs at least one of task, tenant_id or failed_after; to replay every dead letter send {"all": true}',
+      })
+      .optional(),
+    all: z.literal(true, { error: 'must be true (send it only to replay every dead letter)' }).optional(),
+  })
+  .strict()
+  .refine((b) => [b.task_ids, b.filter, b.all].filter((v) => v !== undefined).length === 1, {
+    message: 'send exactly one of task_ids (a list of ids), filter ({task, tenant_id, failed_after}) or all: true',
+  });
 export type ReplayDeadLettersBody = z.infer<typeof replayDeadLettersBodySchema>;
 
 /** Every error the API answers with. */

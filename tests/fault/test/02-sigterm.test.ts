@@ -1,7 +1,7 @@
 import { TEST_REDIS_URL, freePort } from '@conveyor/testkit';
 import type { AppStack } from '@conveyor/testkit';
 import IORedis from 'ioredis';
-import { Client, createStack } from './support';
+import { Client, FAST_STALLS, createStack } from './support';
 
 // Fault 2: SIGTERM during active tasks. They finish, none is reported stalled, none is lost;
 // and past the grace period what is left is released to another worker at once.
@@ -16,6 +16,17 @@ beforeAll(async () => {
 }, 60_000);
 afterAll(() => stack.stop(), 30_000);
 
+/** The events BullMQ recorded in the monitoring queue's event stream (any worker's). */
+async function queueEvents(): Promise<string[]> {
+  const redis = new IORedis(TEST_REDIS_URL);
+  try {
+    const entries = await redis.xrange(`${stack.prefix}:monitoring:events`, '-', '+');
+    return entries.map(([, fields]) => fields[fields.indexOf('event') + 1]!);
+  } finally {
+    redis.disconnect();
+  }
+}
+
 /** The monitoring queue's jobs in one BullMQ state, read from Redis. */
 async function jobsIn(state: 'active' | 'wait'): Promise<string[]> {
   const redis = new IORedis(TEST_REDIS_URL);
@@ -27,11 +38,21 @@ async function jobsIn(state: 'active' | 'wait'): Promise<string[]> {
 }
 
 it('SIGTERM lets the active tasks finish before the worker exits 0', async () => {
-  const worker = await stack.start('worker-monitoring', await freePort());
+  // Locks of 2 s checked every second: a job left active without its worker would be reported
+  // stalled by the watcher below within ~3 s.
+  const worker = await stack.start('worker-monitoring', await freePort(), FAST_STALLS);
   const ids: string[] = [];
   for (let i = 0; i < 5; i += 1) ids.push((await client.submit('test_task', { message: `drain-${i}`, steps: 6, step_ms: 250 })).body.task_id);
   await Promise.all(ids.map((id) => client.waitForStatus(id, ['PROGRESS'])));
+  // A second worker on the queue, idle (nothing waits), whose stall checks run through the drain and after.
+  const watcher = await stack.start('worker-monitoring', await freePort(), FAST_STALLS);
   expect(await worker.stop('SIGTERM')).toBe(0);
+  await new Promise((r) => setTimeout(r, 4000));
+  const events = await queueEvents();
+  expect(events).not.toContain('stalled');
+  expect(events.filter((e) => e === 'completed')).toHaveLength(5);
+  expect(watcher.output()).not.toMatch(/job stalled/);
+  await watcher.stop('SIGTERM');
   for (const id of ids) {
     const view = await client.task(id);
     expect(view).toMatchObject({ status: 'SUCCESS', attempts: 1 });

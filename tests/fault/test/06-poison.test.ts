@@ -70,7 +70,13 @@ it('a task that crashes its worker every time fails after its attempts while oth
   expect(view.attempt_history.map((a: { outcome: string }) => a.outcome)).toEqual(['lost', 'lost', 'lost', 'failure']);
   const dead = await admin.call('GET', '/admin/dead-letters');
   expect(dead.body.dead_letters).toContainEqual(expect.objectContaining({ task_id: body.task_id, error: expect.objectContaining({ type: 'AttemptsExhausted' }) }));
-  for (const id of healthy) await client.waitForStatus(id, ['SUCCESS'], 30_000);
+  // Other tasks kept flowing while it crashed workers: pings finished between its first
+  // crash and its end, not only after it was out of the way.
+  const firstCrash = crashes[before]!;
+  const poisonEnded = Date.parse(view.finished_at);
+  const pingsDone = await Promise.all(healthy.map((id) => client.waitForStatus(id, ['SUCCESS'], 30_000)));
+  const duringCrashLoop = pingsDone.filter((p) => Date.parse(p.finished_at) > firstCrash && Date.parse(p.finished_at) < poisonEnded);
+  expect(duringCrashLoop.length).toBeGreaterThanOrEqual(3);
   for (const { body: t } of innocent) {
     const done = await client.waitForStatus(t.task_id, ['SUCCESS', 'FAILURE'], 30_000);
     const outcomes = done.attempt_history.map((a: { outcome: string }) => a.outcome);

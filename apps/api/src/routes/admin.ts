@@ -27,9 +27,9 @@ export function adminRouter(deps: { db: Kysely<Database>; producer: TaskProducer
 
   router.post('/admin/dead-letters/replay', async (req, res) => {
     const body = replayDeadLettersBodySchema.safeParse(req.body ?? {});
-    if (!body.success) throw validationError(body.error, 'replay request (send exactly one of task_ids, filter or all: true)');
+    if (!body.success) throw validationError(body.error, 'replay request');
     const b = body.data;
-    const filter = 'task_ids' in b ? { taskIds: b.task_ids } : 'filter' in b ? { task: b.filter.task, tenantId: b.filter.tenant_id, failedAfter: b.filter.failed_after } : {};
+    const filter = b.task_ids ? { taskIds: b.task_ids } : b.filter ? { task: b.filter.task, tenantId: b.filter.tenant_id, failedAfter: b.filter.failed_after } : {};
     const { taskIds, enqueued } = await replayAndEnqueue(deps, filter);
     res.status(202).json({ replayed: taskIds.length, task_ids: taskIds, enqueued });
   });
