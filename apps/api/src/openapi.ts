@@ -85,7 +85,8 @@ function routes(): RouteConfig[] {
     }),
     tag(tasks, {
       method: 'get', path: '/api/v1/tasks/{id}/events', summary: 'Server-sent events of every state and progress change until the task ends',
-      description: 'Each `state` event carries a TaskEvent as JSON; `end` closes the stream. A client that connects after the end gets the final state.',
+      description:
+        'Each `state` event carries a TaskEvent as JSON ({task_id, status, progress, message, attempts, at}); the last, `end`, carries the same fields plus `result` (SUCCESS) and `error` (FAILURE, REVOKED), read from Postgres, and closes the stream. A client that connects after the end gets only the `end` event. Changes arrive as workers commit them; if a live message is lost, a re-read of the task every 2 s catches up, and the states in between are seen as the latest one.',
       request: { params: taskParams },
       responses: { 200: { description: 'text/event-stream of TaskEvent', content: { 'text/event-stream': { schema: taskEventSchema } } }, 404: error('No such task for this tenant') },
     }),

@@ -77,7 +77,7 @@ export async function submitTasks(deps: SubmitDeps, tenantId: string, submission
     payload,
     max_attempts: deps.policies.get(definition.name).attempts,
     priority: submission.priority ?? 0,
-    run_at: submission.delay_ms ? new Date(Date.now() + submission.delay_ms) : null,
+    delay_ms: submission.delay_ms ?? null,
     idempotency_key: submission.idempotency_key ?? null,
   }));
   const submitted = await deps.submissions.insert(inserts);
@@ -98,15 +98,17 @@ export async function submitTasks(deps: SubmitDeps, tenantId: string, submission
 
   // New tasks, and replays of tasks still PENDING (their first enqueue may have failed):
   // adding an existing job id is a no-op, so this cannot double anything.
-  const toEnqueue = submitted.filter((s) => s.created || s.row.status === 'PENDING');
+  // A new task's job waits the delay it was given (BullMQ's delays are durations); a replayed
+  // one's job almost always exists already, and what is left of its delay is near enough.
+  const toEnqueue = submitted.flatMap((s, i) => (s.created || s.row.status === 'PENDING' ? [{ ...s, delayMs: s.created ? inserts[i]!.delay_ms : undefined }] : []));
   try {
     await deps.submissions.enqueue(
-      toEnqueue.map(({ row }) => ({
+      toEnqueue.map(({ row, delayMs }) => ({
         id: row.id,
         task: row.task,
         queue: row.queue,
         priority: row.priority,
-        delayMs: row.run_at ? Math.max(0, row.run_at.getTime() - Date.now()) : undefined,
+        delayMs: delayMs ?? (row.run_at ? Math.max(0, row.run_at.getTime() - Date.now()) : undefined),
       })),
     );
   } catch (error) {

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { TaskPolicies } from '@conveyor/contracts';
 import { claimTask, completeTask, recordProgress } from '@conveyor/db';
 import { type TaskContext, TaskEventPublisher, TaskWorker, createWorkerRedis } from '@conveyor/queue';
-import { TEST_REDIS_URL } from '@conveyor/testkit';
+import { TEST_REDIS_URL, waitFor } from '@conveyor/testkit';
 import request from 'supertest';
 import { type Harness, failForGood, quietLogger, startHarness } from './helpers';
 
@@ -234,7 +234,7 @@ describe('GET /tasks/{id}/events', () => {
   afterAll(() => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }));
 
   /** Reads a stream to its end and returns its events. */
-  async function readEvents(id: string, whileOpen?: () => Promise<void>) {
+  async function readEvents(id: string, whileOpen?: (received: { event: string; data: Record<string, unknown> }[]) => Promise<void>) {
     const res = await fetch(`${base}/tasks/${id}/events`, { headers: auth(h.keyA) });
     expect(res.headers.get('content-type')).toMatch(/text\/event-stream/);
     const reader = res.body!.getReader();
@@ -255,7 +255,7 @@ describe('GET /tasks/{id}/events', () => {
         }
       }
     })();
-    await whileOpen?.();
+    await whileOpen?.(events);
     await pump;
     return events;
   }
@@ -280,6 +280,29 @@ describe('GET /tasks/{id}/events', () => {
       ['state', 'STARTED', 0],
       ['state', 'PROGRESS', 25],
       ['state', 'PROGRESS', 50],
+      ['end', 'SUCCESS', 100],
+    ]);
+    // One shape whether the row or pub/sub said it; the end, read from Postgres, adds the outcome.
+    const fields = ['at', 'attempts', 'message', 'progress', 'status', 'task_id'];
+    for (const e of events.slice(0, -1)) expect(Object.keys(e.data).sort()).toEqual(fields);
+    expect(Object.keys(events.at(-1)!.data).sort()).toEqual([...fields, 'error', 'result'].sort());
+    expect(events.at(-1)!.data).toMatchObject({ result: { echo: 'live' }, error: null, attempts: 1 });
+  });
+
+  it('drops a pub/sub message older than the state a read of Postgres already sent', async () => {
+    const { body } = await submit({ task: 'test_task', payload: { message: 'stale' } });
+    const id = body.task_id as string;
+    const claim = (await claimTask(h.db, id))!;
+    await recordProgress(h.db, { ...claim, progress: 60, message: 'at 60' }); // the stream opens on this state
+    const events = await readEvents(id, async (received) => {
+      await waitFor(async () => (received.some((e) => e.data.status === 'PROGRESS') ? true : undefined), 'the stream to send PROGRESS', 10_000);
+      h.events.publish({ task_id: id, status: 'STARTED', progress: 0, message: null, attempts: 1 }); // late, stale
+      await new Promise((r) => setTimeout(r, 100));
+      await completeTask(h.db, { ...claim, result: { echo: 'stale' }, retentionMs: 60_000 });
+      h.events.publish({ task_id: id, status: 'SUCCESS', progress: 100, message: 'Task completed', attempts: 1 });
+    });
+    expect(events.map((e) => [e.event, e.data.status, e.data.progress])).toEqual([
+      ['state', 'PROGRESS', 60],
       ['end', 'SUCCESS', 100],
     ]);
   });

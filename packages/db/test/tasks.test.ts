@@ -65,6 +65,7 @@ describe('task state compare-and-set', () => {
     expect((await row(task.id)).result).toEqual({ echo: 'fresh' });
     // The first attempt, which never finished, is recorded as lost.
     expect(attemptsOf((await findTask(db, task.id))!).map((a) => [a.attempt, a.outcome])).toEqual([[1, 'lost'], [2, 'success']]);
+    expect(attemptsOf((await findTask(db, task.id))!)[0]!.error).toMatchObject({ type: 'WorkerLost' });
   });
 
   it('never claims a finished or revoked task again, so a duplicate delivery does not rerun it', async () => {
@@ -169,6 +170,15 @@ describe('submission', () => {
     const submitted = await insertTasks(db, batch);
     expect(submitted.map((s) => s.created)).toEqual([true, false]);
     expect(submitted[1]!.row.id).toBe(earlier.id);
+  });
+
+  it("sets run_at from Postgres' clock: the delay after the row's own created_at, to the millisecond", async () => {
+    const [delayed, now] = await insertTasks(db, [
+      { id: randomUUID(), tenant_id: tenantId, task: 'ping', queue: 'monitoring', payload: {}, max_attempts: 1, delay_ms: 90_000 },
+      { id: randomUUID(), tenant_id: tenantId, task: 'ping', queue: 'monitoring', payload: {}, max_attempts: 1, delay_ms: 0 },
+    ]);
+    expect(delayed!.row.run_at!.getTime() - delayed!.row.created_at.getTime()).toBe(90_000);
+    expect(now!.row.run_at).toBeNull();
   });
 
   it('deletes only tasks that no worker has claimed', async () => {

@@ -30,6 +30,7 @@ it('a task whose worker is killed with SIGKILL finishes on another worker, once'
   const done = await client.waitForStatus(id, ['SUCCESS', 'FAILURE'], 30_000);
   expect(done).toMatchObject({ status: 'SUCCESS', attempts: 2 });
   expect(done.attempt_history.map((a: { outcome: string }) => a.outcome)).toEqual(['lost', 'success']);
+  expect(done.attempt_history[0].error).toMatchObject({ type: 'WorkerLost', message: expect.stringMatching(/its worker stopped/) });
   expect((await client.call('GET', `/tasks/${id}/result`)).body).toEqual({ task_id: id, status: 'SUCCESS', result: { echo: 'survive' } });
   const survivor = workers.find((w) => w !== victim)!;
   await waitFor(async () => (survivor.output().includes('"message":"attempt ended"') ? true : undefined), 'the survivor to log the attempt');

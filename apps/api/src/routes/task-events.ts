@@ -1,10 +1,9 @@
-import { type TaskEvent, type TaskView, isTerminal } from '@conveyor/contracts';
-import { type Database, findTask } from '@conveyor/db';
+import { type TaskEvent, type TaskStatus, isTerminal } from '@conveyor/contracts';
+import { type Database, type TaskRow, findTask } from '@conveyor/db';
 import { Router } from 'express';
 import type { Kysely } from 'kysely';
 import { loadTask } from '../load-task';
 import type { TaskEventHub } from '../task-event-hub';
-import { toTaskView } from '../task-view';
 
 export interface TaskEventsOptions {
   db: Kysely<Database>;
@@ -15,14 +14,31 @@ export interface TaskEventsOptions {
   heartbeatMs?: number;
 }
 
-type Snapshot = Pick<TaskView, 'status' | 'progress' | 'message' | 'attempts'>;
-const sameState = (a: Snapshot | undefined, b: Snapshot) =>
+/** What every event carries: the same fields whether pub/sub or a re-read of Postgres told us. */
+type EventData = Omit<TaskEvent, 'task_id'>;
+
+const sameState = (a: EventData | undefined, b: EventData) =>
   a !== undefined && a.status === b.status && a.progress === b.progress && a.message === b.message && a.attempts === b.attempts;
+
+/** Where a state falls within one attempt: an event that ranks below the last one sent is stale. */
+const RANK: Record<TaskStatus, number> = { PENDING: 0, STARTED: 1, PROGRESS: 2, RETRY: 3, SUCCESS: 4, FAILURE: 4, REVOKED: 4 };
+const isOlder = (event: EventData, last: EventData | undefined) =>
+  last !== undefined && (event.attempts < last.attempts || (event.attempts === last.attempts && RANK[event.status] < RANK[last.status]));
+
+/** A row as an event: the committed state, stamped with when it was committed. */
+const fromRow = (row: TaskRow): EventData => ({ status: row.status, progress: row.progress, message: row.message, attempts: row.attempt, at: row.updated_at.toISOString() });
 
 /**
  * GET /tasks/{id}/events: server-sent events of every state and progress change until the
  * task ends. The stream starts with the current state, so a client that connects after the
  * end gets the final state and the stream closes.
+ *
+ * Every event has one shape, {task_id, status, progress, message, attempts, at}. Changes
+ * arrive by pub/sub as workers commit them; a re-read of the row every pollMs catches up
+ * when a message was lost (then the states between two re-reads are seen as the latest one).
+ * A message older than what was already sent (a late pub/sub message after a re-read saw a
+ * newer state) is dropped. The last event, `end`, is read from Postgres and also carries the
+ * result or the error.
  */
 export function taskEventsRouter(options: TaskEventsOptions): Router {
   const router = Router();
@@ -34,7 +50,7 @@ export function taskEventsRouter(options: TaskEventsOptions): Router {
     res.status(200).set({ 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-cache', Connection: 'keep-alive', 'X-Accel-Buffering': 'no' });
     res.flushHeaders();
 
-    let last: Snapshot | undefined;
+    let last: EventData | undefined;
     let sequence = 0;
     let closed = false;
     const timers: NodeJS.Timeout[] = [];
@@ -48,23 +64,36 @@ export function taskEventsRouter(options: TaskEventsOptions): Router {
       res.end();
     };
     const untrack = options.hub.trackStream(finish);
-    const send = (state: Snapshot & Partial<TaskEvent | TaskView>) => {
-      if (closed || sameState(last, state)) return;
-      last = state;
+    const write = (kind: 'state' | 'end', data: object) => {
       sequence += 1;
-      res.write(`id: ${sequence}\nevent: ${isTerminal(state.status) ? 'end' : 'state'}\ndata: ${JSON.stringify({ task_id: task.id, ...state })}\n\n`);
-      if (isTerminal(state.status)) finish();
+      res.write(`id: ${sequence}\nevent: ${kind}\ndata: ${JSON.stringify({ task_id: task.id, ...data })}\n\n`);
+    };
+    const sendRow = (row: TaskRow) => {
+      const state = fromRow(row);
+      if (closed || sameState(last, state) || isOlder(state, last)) return;
+      last = state;
+      if (!isTerminal(row.status)) return write('state', state);
+      write('end', { ...state, result: row.status === 'SUCCESS' ? row.result : null, error: row.error ?? null });
+      finish();
     };
     const reread = async () => {
       const row = await findTask(options.db, task.id).catch(() => undefined);
-      if (row) send(toTaskView(row));
+      if (row) sendRow(row);
+    };
+    const sendPublished = (event: TaskEvent) => {
+      const { task_id: _id, ...state } = event;
+      if (closed || sameState(last, state) || isOlder(state, last)) return;
+      // The end comes from Postgres, with the result: the worker published it after committing.
+      if (isTerminal(state.status)) return void reread();
+      last = state;
+      write('state', state);
     };
     req.on('close', finish);
 
     // Subscribe before reading, so no change falls between the read and the subscription.
-    unwatch = await options.hub.watch(task.id, (event) => send(event));
+    unwatch = await options.hub.watch(task.id, sendPublished);
     if (closed) return unwatch();
-    send(toTaskView(task));
+    sendRow(task);
     await reread();
     if (closed) return; // Already ended: no timers to leave behind.
     timers.push(setInterval(() => void reread(), pollMs));

@@ -31,6 +31,10 @@ export type TaskStateWrite = ({ kind: 'claim' } & { id: string }) | ({ kind: 'pr
 /** A claim's answer is the claim (undefined: not claimable); the others' whether they applied. */
 export type TaskStateResult = Claim | undefined | boolean;
 
+// What a lost attempt's history entry says: its worker never reported, so nothing else is
+// known; its finished_at is when the next claim found it gone.
+const LOST_ERROR = `jsonb_build_object('type', 'WorkerLost', 'message', 'its worker stopped (crashed, was killed or stalled) before this attempt reported an outcome')`;
+
 // Plain text, run as a named prepared statement: planned once per connection. Bump the version
 // in the name whenever the text changes. Every part finds its rows through "id = any($ids)",
 // which only the primary key serves: joined to jsonb_to_recordset alone (estimated at 100
@@ -40,7 +44,7 @@ with claimed as (
   update tasks
      set status = 'STARTED', attempt = attempt + 1, progress = 0, message = null,
          started_at = now(), updated_at = now(), next_attempt_at = null,
-         attempt_history = case when status in ('STARTED', 'PROGRESS') then ${appendAttempt('lost')} else attempt_history end
+         attempt_history = case when status in ('STARTED', 'PROGRESS') then ${appendAttempt('lost', LOST_ERROR)} else attempt_history end
    where id = any($1::uuid[]) and ${UNFINISHED_TEXT}
 returning id, tenant_id, task, queue, payload, attempt, max_attempts,
           jsonb_array_length(jsonb_path_query_array(attempt_history, '$[*] ? (@.outcome == "lost" && @.attempt > $since)', jsonb_build_object('since', replayed_at_attempt))) as lost_attempts
@@ -79,7 +83,7 @@ export async function writeTaskStates(db: Kysely<Database>, writes: TaskStateWri
     else if (w.kind === 'progress') progress.push({ id: w.id, attempt: w.attempt, progress: Math.max(0, Math.min(100, Math.round(w.progress))), message: w.message });
     else completions.push({ id: w.id, attempt: w.attempt, result: w.result ?? null, retention_ms: w.retentionMs, message: w.message ?? 'Task completed' });
   }
-  const rows = await runPrepared<Row>(db, 'conveyor_write_task_states_v3', WRITE_TASK_STATES, [
+  const rows = await runPrepared<Row>(db, 'conveyor_write_task_states_v4', WRITE_TASK_STATES, [
     claims,
     JSON.stringify(progress),
     progress.map((p) => p.id),

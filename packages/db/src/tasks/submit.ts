@@ -14,8 +14,11 @@ export interface TaskInsert {
   max_attempts: number;
   /** BullMQ priority: 0 or absent for none. */
   priority?: number;
-  /** Not to run before this. */
-  run_at?: Date | null;
+  /**
+   * Not to run for this many milliseconds. run_at is Postgres' now() plus this, never an
+   * app's clock (DESIGN invariant 6: one clock).
+   */
+  delay_ms?: number | null;
   idempotency_key?: string | null;
 }
 
@@ -23,9 +26,10 @@ export interface TaskInsert {
 // prepared statement: planned once per connection.
 const INSERT_TASKS = `
 insert into tasks (id, tenant_id, task, queue, payload, max_attempts, priority, run_at, idempotency_key)
-select t.id, t.tenant_id, t.task, t.queue, t.payload, t.max_attempts, coalesce(t.priority, 0), t.run_at, t.idempotency_key
+select t.id, t.tenant_id, t.task, t.queue, t.payload, t.max_attempts, coalesce(t.priority, 0),
+       case when t.delay_ms > 0 then now() + t.delay_ms * interval '1 millisecond' end, t.idempotency_key
   from jsonb_to_recordset($1::jsonb)
-    as t(id uuid, tenant_id uuid, task text, queue text, payload jsonb, max_attempts int, priority int, run_at timestamptz, idempotency_key text)
+    as t(id uuid, tenant_id uuid, task text, queue text, payload jsonb, max_attempts int, priority int, delay_ms bigint, idempotency_key text)
 on conflict (tenant_id, idempotency_key) where idempotency_key is not null do nothing
 returning *`;
 
@@ -44,7 +48,7 @@ export interface Submitted {
 export async function insertTasks(db: Db, tasks: TaskInsert[]): Promise<Submitted[]> {
   if (tasks.length === 0) return [];
   const input = tasks.map((t) => ({ ...t, payload: t.payload ?? null }));
-  const inserted = await runPrepared<TaskRow>(db, 'conveyor_insert_tasks_v1', INSERT_TASKS, [JSON.stringify(input)]);
+  const inserted = await runPrepared<TaskRow>(db, 'conveyor_insert_tasks_v2', INSERT_TASKS, [JSON.stringify(input)]);
   const byId = new Map(inserted.map((row) => [row.id, row]));
   const missing = tasks.filter((t) => !byId.has(t.id));
   const existing = new Map<string, TaskRow>();
