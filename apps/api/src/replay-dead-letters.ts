@@ -25,13 +25,16 @@ export async function replayAndEnqueue(deps: ReplayDeps, filter: ReplayFilter): 
 }
 
 /**
- * Enqueues tasks whose replay is committed. False (and a warning) when Redis cannot take
- * them now: the replay stands, and the reconciler enqueues them once Redis is back.
+ * Enqueues tasks whose replay is committed, replacing a job left from their failed run (see
+ * TaskProducer.enqueueReplacing). False (and a warning) when Redis cannot take them now, or
+ * a job of the earlier run still holds a task's id: the replay stands, and the reconciler
+ * enqueues them.
  */
 export async function enqueueReplayed(deps: Pick<ReplayDeps, 'producer' | 'logger'>, replayed: Requeued[]): Promise<boolean> {
   try {
-    await deps.producer.enqueueMany(replayed.map((r) => ({ id: r.id, task: r.task, queue: r.queue, priority: r.priority })));
-    return true;
+    const held = await deps.producer.enqueueReplacing(replayed.map((r) => ({ id: r.id, task: r.task, queue: r.queue, priority: r.priority })));
+    if (held.length > 0) deps.logger.warn('replayed tasks still held by the job of their earlier run; the reconciler will enqueue them', { task_ids: held });
+    return held.length === 0;
   } catch (error) {
     deps.logger.warn('replayed tasks could not be enqueued now; the reconciler will', { count: replayed.length, error });
     return false;

@@ -25,10 +25,17 @@ export interface SubmittedTask {
   created: boolean;
 }
 
-/** Checks every submission against the catalog; issue paths start with pathPrefix (e.g. "tasks.3"). */
-function validate(submissions: TaskSubmission[], pathPrefix: (index: number) => string | undefined) {
+type Checked = { submission: TaskSubmission; definition: NonNullable<ReturnType<typeof getTaskDefinition>>; payload: unknown };
+
+/**
+ * What is wrong with submissions of the right shape, against the catalog: unknown tasks,
+ * payloads their task rejects, an idempotency key repeated within one request. Issue paths
+ * start with pathPrefix (e.g. "tasks.3").
+ */
+export function catalogIssues(submissions: (TaskSubmission | undefined)[], pathPrefix: (index: number) => string | undefined): { issues: Issue[]; checked: (Checked | undefined)[] } {
   const issues: Issue[] = [];
-  const parsed = submissions.map((submission, index) => {
+  const checked = submissions.map((submission, index) => {
+    if (!submission) return undefined;
     const at = (path: string) => [pathPrefix(index), path].filter(Boolean).join('.');
     const definition = getTaskDefinition(submission.task);
     if (!definition) {
@@ -44,17 +51,25 @@ function validate(submissions: TaskSubmission[], pathPrefix: (index: number) => 
   });
   const seen = new Map<string, number>();
   submissions.forEach((s, index) => {
-    if (!s.idempotency_key) return;
+    if (!s?.idempotency_key) return;
     const first = seen.get(s.idempotency_key);
     if (first !== undefined) issues.push({ path: `${pathPrefix(index) ?? ''}.idempotency_key`, message: `repeats the key of item ${first}` });
     else seen.set(s.idempotency_key, index);
   });
-  if (issues.length) {
-    const code = issues.every((i) => i.message.startsWith('unknown task')) ? 'unknown_task' : 'validation_failed';
-    const summary = issues.slice(0, 10).map((i) => `${i.path}: ${i.message}`).join('; ');
-    throw new HttpError(400, code, `Invalid submission: ${summary}${issues.length > 10 ? ` (and ${issues.length - 10} more)` : ''}`, issues);
-  }
-  return parsed.map((p) => p!);
+  return { issues, checked };
+}
+
+/** A 400 listing issues (the first ten in the message, all in `issues`). */
+export function submissionError(issues: Issue[]): HttpError {
+  const code = issues.every((i) => i.message.startsWith('unknown task')) ? 'unknown_task' : 'validation_failed';
+  const summary = issues.slice(0, 10).map((i) => `${i.path}: ${i.message}`).join('; ');
+  return new HttpError(400, code, `Invalid submission: ${summary}${issues.length > 10 ? ` (and ${issues.length - 10} more)` : ''}`, issues);
+}
+
+function validate(submissions: TaskSubmission[], pathPrefix: (index: number) => string | undefined): Checked[] {
+  const { issues, checked } = catalogIssues(submissions, pathPrefix);
+  if (issues.length) throw submissionError(issues);
+  return checked.map((c) => c!);
 }
 
 /**

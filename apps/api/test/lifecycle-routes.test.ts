@@ -4,6 +4,7 @@ import { TaskPolicies } from '@conveyor/contracts';
 import { claimTask, completeTask, recordProgress } from '@conveyor/db';
 import { type TaskContext, TaskEventPublisher, TaskWorker, createWorkerRedis } from '@conveyor/queue';
 import { TEST_REDIS_URL, waitFor } from '@conveyor/testkit';
+import { Worker } from 'bullmq';
 import request from 'supertest';
 import { type Harness, failForGood, quietLogger, startHarness } from './helpers';
 
@@ -90,6 +91,14 @@ describe('POST /tasks/batch', () => {
     expect(after.n).toBe(before.n);
   });
 
+  it('names every bad item at once: shape errors do not hide payload errors of other items', async () => {
+    const tasks = [{ task: 'ping' }, { task: 'test_task', payload: { message: 'x', steps: 'many' } }, { task: 'ping', delay_ms: -1 }, { task: 'nope' }];
+    const res = await request(h.app).post('/api/v1/tasks/batch').set(auth(h.keyA)).send({ tasks });
+    expect(res.status).toBe(400);
+    expect(res.body.issues.map((i: { path: string }) => i.path)).toEqual(['tasks.1.payload.steps', 'tasks.2.delay_ms', 'tasks.3.task']);
+    expect(res.body.message).toMatch(/tasks\.1\.payload\.steps: .*tasks\.2\.delay_ms: .*tasks\.3\.task: unknown task "nope"/);
+  });
+
   it('refuses a batch holding text Postgres cannot store, names where it is, and writes none of it', async () => {
     const count = async () => Number((await h.db.selectFrom('tasks').select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow()).n);
     const before = await count();
@@ -163,6 +172,38 @@ describe('cancel and retry', () => {
     expect(await row(id)).toMatchObject({ status: 'PENDING', error: null, max_attempts: 2 });
     expect(await h.producer.queue('monitoring').getJob(id)).toBeDefined();
     expect((await request(h.app).post(`/api/v1/tasks/${id}/retry`).set(auth(h.keyA))).body.error).toBe('task_not_failed');
+  });
+
+  it("a retry sent while the failed run's job is still being completed waits for it and enqueues the task", async () => {
+    const queue = h.producer.queue('monitoring');
+    await queue.drain(true);
+    const { body } = await submit({ task: 'ping' });
+    const id = body.task_id as string;
+    // A worker holds the failed run's job: the task row is FAILURE, BullMQ not told yet.
+    const connection = createWorkerRedis(TEST_REDIS_URL);
+    const fetcher = new Worker('monitoring', null, { connection, prefix: h.prefix });
+    try {
+      const token = 'held-by-the-failed-run';
+      const job = (await fetcher.getNextJob(token))!;
+      expect(job.id).toBe(id);
+      await failForGood(h.db, id);
+      const completing = new Promise((r) => setTimeout(r, 300)).then(() => job.moveToCompleted('failure', token, false));
+      const res = await request(h.app).post(`/api/v1/tasks/${id}/retry`).set(auth(h.keyA));
+      await completing;
+      expect(res.body).toMatchObject({ status: 'PENDING', enqueued: true });
+      expect(await (await queue.getJob(id))?.getState()).toBe('waiting');
+
+      // One still held past the wait is left to the reconciler, and the answer says so.
+      const again = (await fetcher.getNextJob(token))!;
+      expect(again.id).toBe(id);
+      await failForGood(h.db, id);
+      const late = await request(h.app).post(`/api/v1/tasks/${id}/retry`).set(auth(h.keyA));
+      expect(late.body).toMatchObject({ status: 'PENDING', enqueued: false });
+      await again.moveToCompleted('failure', token, false);
+    } finally {
+      await fetcher.close();
+      connection.disconnect();
+    }
   });
 
   it('shows every attempt in GET /tasks/{id}', async () => {

@@ -76,6 +76,50 @@ export class TaskProducer {
     );
   }
 
+  /**
+   * Enqueues tasks that may still have a job from their earlier run: a replay sent right
+   * after a failure can arrive while the worker is still completing that run's job, and
+   * BullMQ ignores an add whose job id it holds. A finished job (the failed set) is removed
+   * and replaced; one still active is waited for, up to waitMs; one already waiting or delayed
+   * stands. Returns the ids still held by an active job at the deadline (not enqueued; the
+   * reconciler enqueues them once that job is gone).
+   */
+  async enqueueReplacing(requests: EnqueueRequest[], waitMs = 2000): Promise<string[]> {
+    this.assertConnected();
+    const exists = await this.existingJobs(requests);
+    await this.enqueueMany(requests.filter((_, i) => !exists[i]));
+    let held = requests.filter((_, i) => exists[i]);
+    const deadline = Date.now() + waitMs;
+    while (held.length > 0) {
+      const active: EnqueueRequest[] = [];
+      for (const request of held) {
+        const job = await this.queue(request.queue).getJob(request.id);
+        const state = job ? await job.getState() : 'gone';
+        if (state === 'active') active.push(request);
+        else if (state === 'completed' || state === 'failed' || state === 'gone' || state === 'unknown') {
+          if (job && state !== 'gone') await job.remove().catch(() => undefined); // gone meanwhile: fine
+          await this.enqueueMany([request]);
+        }
+        // waiting, delayed, prioritized: already queued to run.
+      }
+      held = active;
+      if (held.length === 0 || Date.now() >= deadline) break;
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    return held.map((r) => r.id);
+  }
+
+  private async existingJobs(requests: EnqueueRequest[]): Promise<boolean[]> {
+    if (requests.length === 0) return [];
+    const pipeline = this.connection.pipeline();
+    for (const r of requests) pipeline.exists(jobKey(this.prefix, r.queue, r.id));
+    const replies = (await pipeline.exec()) ?? [];
+    return replies.map(([error, n]) => {
+      if (error) throw error;
+      return n === 1;
+    });
+  }
+
   /** Removes a waiting or delayed task's job; false when it is running (locked) or gone. */
   async remove(queue: string, id: string): Promise<boolean> {
     this.assertConnected();

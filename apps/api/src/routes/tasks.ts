@@ -1,10 +1,11 @@
-import { listTasksQuerySchema, submitBatchBodySchema, submitTaskBodySchema, testTaskQuerySchema } from '@conveyor/contracts';
+import { MAX_BATCH, listTasksQuerySchema, submitBatchBodySchema, submitTaskBodySchema, taskSubmissionSchema, testTaskQuerySchema } from '@conveyor/contracts';
 import { decodeCursor, listTasksForTenant } from '@conveyor/db';
 import { type Request, type Response, Router } from 'express';
-import { HttpError, validationError } from '../http-error';
+import type { ZodError } from 'zod';
+import { HttpError, toIssues, validationError } from '../http-error';
 import { loadTask } from '../load-task';
 import { tenantOf } from '../middleware/authenticate';
-import { type SubmitDeps, type SubmittedTask, submitTasks } from '../submit-tasks';
+import { type SubmitDeps, type SubmittedTask, catalogIssues, submissionError, submitTasks } from '../submit-tasks';
 import { toResultView, toTaskView } from '../task-view';
 
 function requireJsonBody(req: Request): unknown {
@@ -24,6 +25,17 @@ function answerOne(res: Response, { row, created }: SubmittedTask) {
     });
 }
 
+/**
+ * A batch is validated as a whole: besides what is wrong with its shape, the items whose
+ * shape is right are checked against the catalog too, so one answer names every bad item.
+ */
+function batchError(raw: unknown, shapeError: ZodError): HttpError {
+  const items = (raw as { tasks?: unknown } | null)?.tasks;
+  const wellFormed = Array.isArray(items) && items.length <= MAX_BATCH ? items.map((item) => taskSubmissionSchema.safeParse(item).data) : [];
+  const { issues } = catalogIssues(wellFormed, (i) => `tasks.${i}`);
+  return submissionError([...toIssues(shapeError), ...issues].sort((a, b) => a.path.localeCompare(b.path, 'en', { numeric: true })));
+}
+
 /** Submitting, listing and reading tasks (DESIGN.md §5), all scoped to the caller's tenant. */
 export function tasksRouter(deps: SubmitDeps): Router {
   const router = Router();
@@ -36,8 +48,9 @@ export function tasksRouter(deps: SubmitDeps): Router {
   });
 
   router.post('/tasks/batch', async (req, res) => {
-    const body = submitBatchBodySchema.safeParse(requireJsonBody(req));
-    if (!body.success) throw validationError(body.error, 'batch');
+    const raw = requireJsonBody(req);
+    const body = submitBatchBodySchema.safeParse(raw);
+    if (!body.success) throw batchError(raw, body.error);
     const submitted = await submitTasks(deps, tenantOf(res), body.data.tasks, (i) => `tasks.${i}`);
     res.status(202).json({
       count: submitted.length,
