@@ -26,6 +26,12 @@ export interface TaskWorkerOptions extends RunTaskDeps {
    * before the worker stops taking jobs until some end; default: the concurrency.
    */
   maxAbandoned?: number;
+  /**
+   * Milliseconds close() waits, after the grace period, for the tasks left to be released
+   * (a write to Postgres each). Past it close() returns anyway, so a shutdown stays bounded
+   * while Postgres is unreachable; those jobs come back through BullMQ's stall check.
+   */
+  releaseMs?: number;
 }
 
 /**
@@ -47,7 +53,7 @@ export class TaskWorker {
   readonly abandoned: AbandonedHandlers;
 
   constructor(private readonly options: TaskWorkerOptions) {
-    const { connection, prefix, concurrency, lockDurationMs, stalledIntervalMs, revokePollMs, maxAbandoned, ...rest } = options;
+    const { connection, prefix, concurrency, lockDurationMs, stalledIntervalMs, revokePollMs, maxAbandoned, releaseMs: _releaseMs, ...rest } = options;
     this.abandoned = new AbandonedHandlers(maxAbandoned ?? concurrency, (running, overLimit) => this.onAbandonedChange(running, overLimit));
     const deps: RunTaskDeps = { ...rest, abandoned: this.abandoned, writes: rest.writes ?? new GroupCommitTaskWrites(rest.db, { metrics: rest.metrics }) };
     this.worker = new Worker(options.queue as QueueName, (job: Job, token?: string, signal?: AbortSignal) => this.process(deps, job, token, signal), {
@@ -155,6 +161,9 @@ export class TaskWorker {
    * Stops taking jobs and waits up to graceMs for the active ones to finish. Those still
    * running then are released: their handlers are aborted and their jobs go straight back
    * to the queue, so another worker takes them at once rather than after a stall timeout.
+   * Releasing takes a write to Postgres per task; if that does not happen within releaseMs
+   * (Postgres unreachable), close() gives up waiting: the jobs stay active, come back when
+   * their locks lapse, and the next claim fences these attempts off.
    */
   close(graceMs: number): Promise<void> {
     this.closing ??= (async () => {
@@ -166,7 +175,15 @@ export class TaskWorker {
       if (!finished) {
         this.options.logger.warn('grace period over: releasing the tasks still running', { grace_ms: graceMs });
         this.worker.cancelAllJobs('shutdown');
-        await graceful;
+        const releaseMs = this.options.releaseMs ?? 5000;
+        const released = await Promise.race([graceful, new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), releaseMs)))]);
+        clearTimeout(timer);
+        if (!released) {
+          this.options.logger.error('could not release the tasks left in time (is Postgres reachable?); stopping anyway: their jobs come back when their locks lapse', {
+            release_ms: releaseMs,
+            task_ids: [...this.running],
+          });
+        }
       }
       clearInterval(this.revokePoll);
       if (this.subscriber) this.subscriber.disconnect();

@@ -135,6 +135,38 @@ describe('TaskWorker on a real queue', () => {
     }
   });
 
+  it('stays bounded when the release cannot be written: close returns while the row is still locked', async () => {
+    const stuck = worker({ test_task: async () => new Promise(() => undefined) }, { releaseMs: 300, lockDurationMs: 1000 });
+    const task = await addTask(db, tenantId, 'test_task', { message: 'cannot be released' });
+    await enqueue(task.id);
+    await waitFor(isStatus(task.id, 'STARTED'), 'the task to start');
+    // Another transaction holds the task's row: the release's UPDATE waits, as it would on a Postgres that does not answer.
+    let unlock!: () => void;
+    const held = new Promise<void>((resolve) => (unlock = resolve));
+    let locked!: () => void;
+    const isLocked = new Promise<void>((resolve) => (locked = resolve));
+    const holder = db.transaction().execute(async (trx) => {
+      await sql`select id from tasks where id = ${task.id} for update`.execute(trx);
+      locked();
+      await held;
+    });
+    await isLocked;
+    let closed = false;
+    const closing = stuck.close(100).then(() => (closed = true));
+    await waitFor(async () => (closed ? true : undefined), 'close() to return with the row still locked', 10_000);
+    expect((await taskRow(db, task.id)).status).toBe('STARTED');
+    unlock();
+    await holder;
+    await closing;
+    // Nothing is lost: once the row is free, the late release (or, had the process exited, a stall check) brings it back.
+    const healthy = worker({ test_task: async (p: { message: string }) => ({ echo: p.message }) }, { lockDurationMs: 1000, stalledIntervalMs: 500 });
+    try {
+      await waitFor(isStatus(task.id, 'SUCCESS'), 'another worker to finish it', 20_000);
+    } finally {
+      await healthy.close(5000);
+    }
+  });
+
   it('aborts a running task when its revoke arrives over pub/sub', async () => {
     let aborted = false;
     const w = worker({ test_task: async (_p: unknown, ctx: { signal: AbortSignal }) => { await new Promise((r) => ctx.signal.addEventListener('abort', r)); aborted = true; return { echo: 'x' }; } });
