@@ -18,7 +18,7 @@ const IORedis = requireQueue('ioredis');
 const fromPkg = (name) => requireQueue(path.join(ROOT, 'packages', name, 'dist', 'index.js'));
 const requireDb = createRequire(path.join(ROOT, 'packages', 'db', 'package.json'));
 const { createDb, createTenantWithKey, insertTasks } = fromPkg('db');
-const { GroupCommitTaskWrites, TaskProducer, TaskWorker, createProducerRedis, createWorkerRedis } = fromPkg('queue');
+const { GroupCommitTaskWrites, TaskEventPublisher, TaskProducer, TaskWorker, WatchedTasks, createProducerRedis, createWorkerRedis } = fromPkg('queue');
 const { TaskPolicies } = fromPkg('contracts');
 const { createLogger, createMetricsRegistry, createTaskMetrics } = fromPkg('observability');
 
@@ -130,18 +130,27 @@ async function conveyor() {
     const rows = await insertTasks(db, Array.from({ length: Math.min(1000, JOBS - i) }, () => ({ id: randomUUID(), tenant_id: tenant.id, task: 'ping', queue: 'monitoring', payload: {}, max_attempts: 1 })));
     await producer.enqueueMany(rows.map(({ row }) => ({ id: row.id, task: 'ping', queue: 'monitoring' })));
   }
+  // As the worker app runs it: live events for the tasks a client streams (none here).
+  // BENCH_EVENTS=all publishes every task's events, =none none at all, for an A/B.
+  const watchSubscriber = workerRedis.duplicate();
+  const watched = new WatchedTasks(workerRedis, prefix);
+  await watched.start(watchSubscriber);
   const profile = await startProfile();
   const cpuBefore = cpuSnapshot(redisPid);
   const started = process.hrtime.bigint();
   let done = 0;
   const metrics = createTaskMetrics(createMetricsRegistry('bench'));
   const writes = values['in-flight'] ? new GroupCommitTaskWrites(db, { metrics, maxInFlight: Number(values['in-flight']) }) : undefined;
-  const worker = new TaskWorker({ queue: 'monitoring', handlers: { ping: async () => 'pong' }, policies: new TaskPolicies(), db, logger, metrics, writes, connection: workerRedis, prefix, concurrency: CONCURRENCY });
+  const mode = process.env.BENCH_EVENTS ?? 'watched';
+  const events = mode === 'none' ? undefined : new TaskEventPublisher(workerRedis, prefix, mode === 'all' ? undefined : watched);
+  const worker = new TaskWorker({ queue: 'monitoring', handlers: { ping: async () => 'pong' }, policies: new TaskPolicies(), db, logger, metrics, writes, events, connection: workerRedis, prefix, concurrency: CONCURRENCY });
   await new Promise((resolve) => worker.worker.on('completed', () => (done += 1) === JOBS && resolve()));
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   const cpu = cpuBetween(cpuBefore, cpuSnapshot(redisPid), JOBS);
   await profile.stop();
   await worker.close(10_000);
+  watched.close();
+  watchSubscriber.disconnect();
   if (process.env.BENCH_VERBOSE) {
     for (const h of [metrics.groupCommitSize, metrics.groupCommitSeconds]) {
       for (const v of (await h.get()).values.filter((x) => x.metricName.endsWith('_sum') || x.metricName.endsWith('_count'))) process.stderr.write(`${v.metricName} ${JSON.stringify(v.labels)} ${v.value}\n`);

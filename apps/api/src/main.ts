@@ -3,7 +3,7 @@ import { TaskPolicies } from '@conveyor/contracts';
 import { CostTracker } from '@conveyor/cost-tracker';
 import { createDb } from '@conveyor/db';
 import { createLogger, createMetricsRegistry, exitOnFatalError, exitOnStartupFailure, onShutdownSignal } from '@conveyor/observability';
-import { TaskEventPublisher, TaskProducer, createProducerRedis, createWorkerRedis } from '@conveyor/queue';
+import { TaskEventPublisher, TaskProducer, WatchRegistry, createProducerRedis, createWorkerRedis } from '@conveyor/queue';
 import { createServer } from './server';
 import { TaskEventHub } from './task-event-hub';
 
@@ -17,7 +17,7 @@ redis.on('error', (error) => logger.warn('redis connection error', { error }));
 const subscriber = createWorkerRedis(env.REDIS_URL);
 subscriber.on('error', () => undefined);
 const producer = new TaskProducer(redis, env.BULLMQ_PREFIX);
-const hub = new TaskEventHub(subscriber, env.BULLMQ_PREFIX, logger);
+const hub = new TaskEventHub(subscriber, env.BULLMQ_PREFIX, logger, new WatchRegistry(redis, env.BULLMQ_PREFIX));
 const registry = createMetricsRegistry('api');
 const app = createServer({
   db,

@@ -1,13 +1,15 @@
 import { type TaskEvent, taskEventSchema } from '@conveyor/contracts';
 import type { Logger } from '@conveyor/observability';
-import { taskEventsChannel } from '@conveyor/queue';
+import { type WatchRegistry, taskEventsChannel } from '@conveyor/queue';
 import type { Redis } from 'ioredis';
 
 type Listener = (event: TaskEvent) => void;
 
 /**
  * One Redis subscriber connection for the whole API process, shared by every live stream:
- * a task's channel is subscribed while at least one client watches it.
+ * a task's channel is subscribed while at least one client watches it, and the watch is
+ * registered (`watches`) so that workers publish that task's events: they publish none for
+ * tasks nobody streams.
  */
 export class TaskEventHub {
   private readonly listeners = new Map<string, Set<Listener>>();
@@ -17,6 +19,7 @@ export class TaskEventHub {
     private readonly subscriber: Redis,
     private readonly prefix: string,
     private readonly logger: Logger,
+    private readonly watches?: WatchRegistry,
   ) {
     subscriber.on('message', (channel: string, message: string) => {
       const taskId = channel.slice(channel.lastIndexOf(':') + 1);
@@ -36,6 +39,10 @@ export class TaskEventHub {
         // Without Redis the stream still works from its periodic re-read of Postgres.
         this.logger.warn('could not subscribe to task events; falling back to polling', { task_id: taskId, error });
       });
+      // Subscribed first, then announced: an event a worker publishes once it knows is heard.
+      await this.watches?.add(taskId).catch((error: unknown) => {
+        this.logger.warn('could not register the watch; the stream relies on re-reading Postgres', { task_id: taskId, error });
+      });
     }
     set.add(listener);
     return () => {
@@ -43,6 +50,7 @@ export class TaskEventHub {
       if (set.size === 0 && this.listeners.get(taskId) === set) {
         this.listeners.delete(taskId);
         this.subscriber.unsubscribe(taskEventsChannel(this.prefix, taskId)).catch(() => undefined);
+        this.watches?.remove(taskId).catch(() => undefined); // or it expires by itself
       }
     };
   }
@@ -57,9 +65,10 @@ export class TaskEventHub {
     return () => this.streams.delete(end);
   }
 
-  /** Ends every open stream (on shutdown), so the server can close. */
+  /** Ends every open stream (on shutdown), so the server can close, and drops this process's watches. */
   endAllStreams(): void {
     for (const end of [...this.streams]) end();
+    void this.watches?.close().catch(() => undefined);
   }
 }
 

@@ -3,7 +3,7 @@ import { type Database, claimTask, createDb, createAdminKey, createTenantWithKey
 import { type Logger, createLogger, createMetricsRegistry } from '@conveyor/observability';
 import { TaskPolicies } from '@conveyor/contracts';
 import { CostTracker } from '@conveyor/cost-tracker';
-import { TaskEventPublisher, TaskProducer, createProducerRedis, createWorkerRedis } from '@conveyor/queue';
+import { TaskEventPublisher, TaskProducer, WatchRegistry, createProducerRedis, createWorkerRedis } from '@conveyor/queue';
 import { TEST_REDIS_URL, createTestDatabase, deleteKeysWithPrefix, uniquePrefix, waitFor } from '@conveyor/testkit';
 import type { Express } from 'express';
 import type { Redis } from 'ioredis';
@@ -55,7 +55,7 @@ export async function startHarness(overrides: { redisUrl?: string; databaseUrl?:
   const subscriber = createWorkerRedis(overrides.redisUrl ?? TEST_REDIS_URL);
   subscriber.on('error', () => undefined);
   const events = new TaskEventPublisher(redis, prefix);
-  const hub = new TaskEventHub(subscriber, prefix, quietLogger());
+  const hub = new TaskEventHub(subscriber, prefix, quietLogger(), new WatchRegistry(redis, prefix));
   const app = createServer({
     db: appDb, redis, producer, events, hub, logger: quietLogger(), registry: createMetricsRegistry('api-test'),
     policies: overrides.policies ?? new TaskPolicies(),

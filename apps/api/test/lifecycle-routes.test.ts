@@ -2,7 +2,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { TaskPolicies } from '@conveyor/contracts';
 import { claimTask, completeTask, recordProgress } from '@conveyor/db';
-import { type TaskContext, TaskEventPublisher, TaskWorker, createWorkerRedis } from '@conveyor/queue';
+import { type TaskContext, TaskEventPublisher, TaskWorker, WatchedTasks, createWorkerRedis } from '@conveyor/queue';
 import { TEST_REDIS_URL, waitFor } from '@conveyor/testkit';
 import { Worker } from 'bullmq';
 import request from 'supertest';
@@ -350,11 +350,15 @@ describe('GET /tasks/{id}/events', () => {
 
   it('streams the states and every progress step of a task run by a real worker', async () => {
     const connection = createWorkerRedis(TEST_REDIS_URL);
+    const watchSubscriber = createWorkerRedis(TEST_REDIS_URL);
+    // As the worker app runs: events published only for tasks a client streams.
+    const watched = new WatchedTasks(connection, h.prefix);
+    await watched.start(watchSubscriber);
     let worker: TaskWorker | undefined;
     const startWorker = async () => {
       worker = new TaskWorker({
         queue: 'monitoring', prefix: h.prefix, connection, concurrency: 1, db: h.db, logger: quietLogger(), policies: new TaskPolicies(),
-        events: new TaskEventPublisher(h.redis, h.prefix),
+        events: new TaskEventPublisher(connection, h.prefix, watched),
         handlers: {
           test_task: async (payload: { message: string }, ctx: TaskContext) => {
             for (const p of [20, 40, 60, 80]) {
@@ -384,6 +388,8 @@ describe('GET /tasks/{id}/events', () => {
       ]);
     } finally {
       await worker?.close(5000);
+      watched.close();
+      watchSubscriber.disconnect();
       connection.disconnect();
     }
   });

@@ -17,3 +17,4 @@ export { GroupCommitTaskWrites, groupCommitWritesFor, type TaskWrites } from './
 export { TaskWorker, type TaskWorkerOptions } from './task-worker';
 export { reconcileOnce, type ReconcilerDeps, type ReconcileReport } from './reconciler';
 export { runWorkerApp, type WorkerAppOptions, type WorkerAppDeps } from './worker-app';
+export { WatchRegistry, WatchedTasks, watchChannel, watchedKey } from './watched-tasks';

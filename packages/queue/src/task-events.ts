@@ -20,12 +20,18 @@ export function cancelChannel(prefix: string): string {
 export class TaskEventPublisher {
   private buffered: [channel: string, message: string][] = [];
 
+  /**
+   * `watched`, when given, limits publishing to the tasks some client streams (see
+   * WatchedTasks); without it every event is published.
+   */
   constructor(
     private readonly redis: Redis,
     private readonly prefix: string,
+    private readonly watched?: { has(taskId: string): boolean },
   ) {}
 
   publish(event: Omit<TaskEvent, 'at'>): void {
+    if (this.watched && !this.watched.has(event.task_id)) return;
     const message = JSON.stringify({ ...event, at: new Date().toISOString() });
     this.buffered.push([taskEventsChannel(this.prefix, event.task_id), message]);
     if (this.buffered.length === 1) setImmediate(() => this.flush());

@@ -17,6 +17,7 @@ import type { QueueHandlers } from './handlers';
 import { checkEvictionPolicy, createWorkerRedis } from './redis';
 import { TaskEventPublisher } from './task-events';
 import { TaskWorker } from './task-worker';
+import { WatchedTasks } from './watched-tasks';
 
 /** What a worker app's handlers may need from the runtime's own connections. */
 export interface WorkerAppDeps {
@@ -59,6 +60,10 @@ export function runWorkerApp<Q extends QueueName>(options: WorkerAppOptions<Q>):
       logger.warn(eviction.problem);
     }
     const handlers = typeof options.handlers === 'function' ? await options.handlers({ db, logger, registry, service }) : options.handlers;
+    // Live events only for the tasks some client streams.
+    const watched = new WatchedTasks(redis, env.BULLMQ_PREFIX);
+    const watchSubscriber = redis.duplicate({ connectionName: `${service}-watches` });
+    await watched.start(watchSubscriber);
     const worker = new TaskWorker({
       queue: options.queue,
       handlers: handlers as never,
@@ -66,7 +71,7 @@ export function runWorkerApp<Q extends QueueName>(options: WorkerAppOptions<Q>):
       db,
       logger,
       metrics: createTaskMetrics(registry),
-      events: new TaskEventPublisher(redis, env.BULLMQ_PREFIX),
+      events: new TaskEventPublisher(redis, env.BULLMQ_PREFIX, watched),
       dbRetryMaxMs: env.DB_RETRY_MAX_MS,
       connection: redis,
       prefix: env.BULLMQ_PREFIX,
@@ -95,6 +100,8 @@ export function runWorkerApp<Q extends QueueName>(options: WorkerAppOptions<Q>):
     onShutdownSignal(logger, async () => {
       shuttingDown = true;
       await worker.close(env.SHUTDOWN_GRACE_MS);
+      watched.close();
+      watchSubscriber.disconnect();
       await health.close();
       await db.destroy();
       redis.disconnect();
