@@ -151,10 +151,12 @@ export class TaskWorker {
    */
   async listenForCancels(subscriber: Redis): Promise<void> {
     this.subscriber = subscriber;
-    subscriber.on('message', (_channel: string, taskId: string) => {
-      if (this.worker.cancelJob(taskId, 'revoked')) this.options.logger.info('revoke received for a running task', { task_id: taskId });
+    const channel = cancelChannel(this.options.prefix);
+    // The connection may carry other channels too (the worker app's watch announcements).
+    subscriber.on('message', (from: string, taskId: string) => {
+      if (from === channel && this.worker.cancelJob(taskId, 'revoked')) this.options.logger.info('revoke received for a running task', { task_id: taskId });
     });
-    await subscriber.subscribe(cancelChannel(this.options.prefix));
+    await subscriber.subscribe(channel);
   }
 
   /**

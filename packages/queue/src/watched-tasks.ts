@@ -103,10 +103,11 @@ export class WatchedTasks {
       if (message.startsWith('+')) this.addWatch(taskId, watcher);
       else this.dropWatch(taskId, watcher);
     });
-    // Reloaded after a reconnect too: announcements sent meanwhile were missed.
-    subscriber.on('ready', () => void this.refresh());
     await subscriber.subscribe(watchChannel(this.prefix));
     await this.refresh();
+    // Reloaded after a reconnect too (not at this first connection, loaded just now):
+    // announcements sent meanwhile were missed.
+    subscriber.on('ready', () => void this.refresh());
     this.refreshTimer = setInterval(() => void this.refresh(), this.refreshMs);
     this.refreshTimer.unref();
   }

@@ -60,10 +60,11 @@ export function runWorkerApp<Q extends QueueName>(options: WorkerAppOptions<Q>):
       logger.warn(eviction.problem);
     }
     const handlers = typeof options.handlers === 'function' ? await options.handlers({ db, logger, registry, service }) : options.handlers;
-    // Live events only for the tasks some client streams.
+    // One subscriber connection for revokes and for the watch announcements that limit live
+    // events to the tasks some client streams. The worker disconnects it when it closes.
+    const subscriber = redis.duplicate({ connectionName: `${service}-subscriber` });
     const watched = new WatchedTasks(redis, env.BULLMQ_PREFIX);
-    const watchSubscriber = redis.duplicate({ connectionName: `${service}-watches` });
-    await watched.start(watchSubscriber);
+    await watched.start(subscriber);
     const worker = new TaskWorker({
       queue: options.queue,
       handlers: handlers as never,
@@ -79,7 +80,7 @@ export function runWorkerApp<Q extends QueueName>(options: WorkerAppOptions<Q>):
       lockDurationMs: env.WORKER_LOCK_MS,
       stalledIntervalMs: env.WORKER_STALLED_INTERVAL_MS,
     });
-    await worker.listenForCancels(redis.duplicate({ connectionName: `${service}-cancels` }));
+    await worker.listenForCancels(subscriber);
     const health = await startHealthServer({
       host: env.HOST,
       port: env.WORKER_PORT,
@@ -101,7 +102,6 @@ export function runWorkerApp<Q extends QueueName>(options: WorkerAppOptions<Q>):
       shuttingDown = true;
       await worker.close(env.SHUTDOWN_GRACE_MS);
       watched.close();
-      watchSubscriber.disconnect();
       await health.close();
       await db.destroy();
       redis.disconnect();

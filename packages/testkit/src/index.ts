@@ -2,5 +2,5 @@ export { TEST_ADMIN_DATABASE_URL, TEST_REDIS_URL } from './env';
 export { createTestDatabase, createEmptyDatabase, type TestDatabase, type TemplateSpec } from './test-database';
 export { uniquePrefix, deleteKeysWithPrefix } from './test-redis';
 export { freePort, startNode, waitFor, type RunningProcess } from './processes';
-export { startPrivateRedis, startPrivatePostgres, type PrivateServer } from './private-servers';
+export { startPrivateRedis, startPrivatePostgres, type PrivateServer, type PrivateRedis } from './private-servers';
 export { AppStack, APPS, PORT_VARIABLE, REPO_ROOT, type AppName, type StackOptions } from './app-stack';

@@ -15,10 +15,13 @@ export interface PrivateServer {
   stop: () => Promise<void>;
   /** Starts it again on the same port with the same data. */
   start: () => Promise<void>;
-  /** Kills it with SIGKILL, as a crash or an OOM kill would: no shutdown work at all. */
-  crash: () => Promise<void>;
   /** Stops it and deletes its data. */
   destroy: () => Promise<void>;
+}
+
+export interface PrivateRedis extends PrivateServer {
+  /** Kills it with SIGKILL, as a crash or an OOM kill would: no shutdown work at all. */
+  crash: () => Promise<void>;
 }
 
 const portOpen = (port: number) =>
@@ -51,7 +54,7 @@ process.once('exit', () => {
 });
 
 /** A redis-server of our own, AOF on with fsync on every write, so a restart loses nothing acknowledged. */
-export async function startPrivateRedis(extraArgs: string[] = []): Promise<PrivateServer> {
+export async function startPrivateRedis(extraArgs: string[] = []): Promise<PrivateRedis> {
   requireCommand('redis-server', 'apt-get install redis-server');
   requireCommand('redis-cli', 'apt-get install redis-tools');
   const port = await freePort();
@@ -121,15 +124,6 @@ export async function startPrivatePostgres(): Promise<PrivateServer> {
       // Already down.
     }
   };
-  // Immediate mode: the server processes quit at once without a checkpoint, and the next
-  // start replays the WAL, as after a crash.
-  const crash = async () => {
-    try {
-      run(pgCtl, ['-D', dataDir, '-m', 'immediate', '-w', 'stop']);
-    } catch {
-      // Already down.
-    }
-  };
   await start();
   leftRunning.set(`postgres:${dataDir}`, () => run(pgCtl, ['-D', dataDir, '-m', 'immediate', 'stop']));
   return {
@@ -137,7 +131,6 @@ export async function startPrivatePostgres(): Promise<PrivateServer> {
     url: `postgres://postgres@127.0.0.1:${port}/postgres`,
     start,
     stop,
-    crash,
     destroy: async () => {
       leftRunning.delete(`postgres:${dataDir}`);
       await stop();

@@ -1,11 +1,11 @@
-import { type AppStack, type PrivateServer, type RunningProcess, freePort, startPrivateRedis } from '@conveyor/testkit';
+import { type AppStack, type PrivateRedis, type RunningProcess, freePort, startPrivateRedis } from '@conveyor/testkit';
 import { Client, FAST_STALLS, TERMINAL, createStack } from './support';
 
 // Fault 3: Redis dies (SIGKILL, no shutdown work) and restarts from its append-only file
 // (fsync always). Every task accepted (202) before, during and after reaches a terminal
 // state; while Redis is down the API says 503, never 500.
 
-let redis: PrivateServer;
+let redis: PrivateRedis;
 let stack: AppStack;
 let client: Client;
 let scheduler: RunningProcess;

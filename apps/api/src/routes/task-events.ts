@@ -68,9 +68,11 @@ export function taskEventsRouter(options: TaskEventsOptions): Router {
       sequence += 1;
       res.write(`id: ${sequence}\nevent: ${kind}\ndata: ${JSON.stringify({ task_id: task.id, ...data })}\n\n`);
     };
+    // Worth sending: the stream is open and the state is neither the last one sent nor older.
+    const isNew = (state: EventData) => !closed && !sameState(last, state) && !isOlder(state, last);
     const sendRow = (row: TaskRow) => {
       const state = fromRow(row);
-      if (closed || sameState(last, state) || isOlder(state, last)) return;
+      if (!isNew(state)) return;
       last = state;
       if (!isTerminal(row.status)) return write('state', state);
       write('end', { ...state, result: row.status === 'SUCCESS' ? row.result : null, error: row.error ?? null });
@@ -82,7 +84,7 @@ export function taskEventsRouter(options: TaskEventsOptions): Router {
     };
     const sendPublished = (event: TaskEvent) => {
       const { task_id: _id, ...state } = event;
-      if (closed || sameState(last, state) || isOlder(state, last)) return;
+      if (!isNew(state)) return;
       // The end comes from Postgres, with the result: the worker published it after committing.
       if (isTerminal(state.status)) return void reread();
       last = state;
