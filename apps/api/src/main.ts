@@ -3,7 +3,7 @@ import { TaskPolicies } from '@conveyor/contracts';
 import { CostTracker } from '@conveyor/cost-tracker';
 import { createDb } from '@conveyor/db';
 import { createLogger, createMetricsRegistry, exitOnFatalError, exitOnStartupFailure, onShutdownSignal } from '@conveyor/observability';
-import { TaskEventPublisher, TaskProducer, WatchRegistry, createProducerRedis, createWorkerRedis } from '@conveyor/queue';
+import { TaskEventPublisher, TaskProducer, WatchRegistry, createPipelinedRedis, createProducerRedis, createWorkerRedis } from '@conveyor/queue';
 import { createServer } from './server';
 import { TaskEventHub } from './task-event-hub';
 
@@ -13,6 +13,9 @@ exitOnFatalError(logger);
 const db = createDb(env.DATABASE_URL, { max: env.DATABASE_POOL_MAX, applicationName: 'api', queryTimeoutMillis: env.DATABASE_QUERY_TIMEOUT_MS });
 const redis = createProducerRedis(env.REDIS_URL);
 redis.on('error', (error) => logger.warn('redis connection error', { error }));
+// Every request counts against its tenant's rate limit: those counters share pipelines.
+const counters = createPipelinedRedis(env.REDIS_URL);
+counters.on('error', () => undefined);
 // Subscriptions wait out a Redis restart and resubscribe by themselves.
 const subscriber = createWorkerRedis(env.REDIS_URL);
 subscriber.on('error', () => undefined);
@@ -22,6 +25,7 @@ const registry = createMetricsRegistry('api');
 const app = createServer({
   db,
   redis,
+  rateLimitRedis: counters,
   producer,
   events: new TaskEventPublisher(redis, env.BULLMQ_PREFIX),
   hub,
@@ -51,5 +55,6 @@ onShutdownSignal(logger, async () => {
   await producer.close();
   await db.destroy();
   redis.disconnect();
+  counters.disconnect();
   subscriber.disconnect();
 });

@@ -30,6 +30,8 @@ import type { TaskEventHub } from './task-event-hub';
 export interface ServerDeps {
   db: Kysely<Database>;
   redis: Redis;
+  /** The connection of the rate-limit counters; by default `redis`. */
+  rateLimitRedis?: Redis;
   producer: TaskProducer;
   events: TaskEventPublisher;
   hub: TaskEventHub;
@@ -71,7 +73,7 @@ export function createServer(deps: ServerDeps): Express {
   v1.use(express.json({ limit: deps.bodyLimitBytes }));
   v1.use(storableJson);
   v1.use(authenticate(principals));
-  v1.use(rateLimit(deps.redis, deps.rateLimits, deps.logger));
+  v1.use(rateLimit(deps.rateLimitRedis ?? deps.redis, deps.rateLimits, deps.logger));
   // The busiest routes first: every router a request passes costs it a path match.
   v1.use(tasksRouter({ ...deps, submissions: new SubmissionWrites(deps.db, deps.producer) }));
   v1.use(taskEventsRouter({ db: deps.db, hub: deps.hub, pollMs: deps.eventsPollMs }));

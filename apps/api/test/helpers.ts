@@ -3,7 +3,7 @@ import { type Database, claimTask, createDb, createAdminKey, createTenantWithKey
 import { type Logger, createLogger, createMetricsRegistry } from '@conveyor/observability';
 import { TaskPolicies } from '@conveyor/contracts';
 import { CostTracker } from '@conveyor/cost-tracker';
-import { TaskEventPublisher, TaskProducer, WatchRegistry, createProducerRedis, createWorkerRedis } from '@conveyor/queue';
+import { TaskEventPublisher, TaskProducer, WatchRegistry, createPipelinedRedis, createProducerRedis, createWorkerRedis } from '@conveyor/queue';
 import { TEST_REDIS_URL, createTestDatabase, deleteKeysWithPrefix, uniquePrefix, waitFor } from '@conveyor/testkit';
 import type { Express } from 'express';
 import type { Redis } from 'ioredis';
@@ -50,14 +50,17 @@ export async function startHarness(overrides: { redisUrl?: string; databaseUrl?:
   const prefix = uniquePrefix('api');
   const redis = createProducerRedis(overrides.redisUrl ?? TEST_REDIS_URL);
   redis.on('error', () => undefined);
-  if (!overrides.redisUrl) await waitFor(async () => (redis.status === 'ready' ? true : undefined), 'redis');
+  // The rate-limit counters have a pipelined connection of their own, as in main.ts.
+  const counters = createPipelinedRedis(overrides.redisUrl ?? TEST_REDIS_URL);
+  counters.on('error', () => undefined);
+  if (!overrides.redisUrl) await waitFor(async () => (redis.status === 'ready' && counters.status === 'ready' ? true : undefined), 'redis');
   const producer = new TaskProducer(redis, prefix);
   const subscriber = createWorkerRedis(overrides.redisUrl ?? TEST_REDIS_URL);
   subscriber.on('error', () => undefined);
   const events = new TaskEventPublisher(redis, prefix);
   const hub = new TaskEventHub(subscriber, prefix, quietLogger(), new WatchRegistry(redis, prefix));
   const app = createServer({
-    db: appDb, redis, producer, events, hub, logger: quietLogger(), registry: createMetricsRegistry('api-test'),
+    db: appDb, redis, rateLimitRedis: counters, producer, events, hub, logger: quietLogger(), registry: createMetricsRegistry('api-test'),
     policies: overrides.policies ?? new TaskPolicies(),
     costs: new CostTracker(appDb, quietLogger()),
     bodyLimitBytes: 10_000, batchBodyLimitBytes: 200_000, retryAfterSeconds: 7, eventsPollMs: 200,
@@ -69,6 +72,7 @@ export async function startHarness(overrides: { redisUrl?: string; databaseUrl?:
       hub.endAllStreams();
       await producer.close();
       redis.disconnect();
+      counters.disconnect();
       subscriber.disconnect();
       if (appDb !== db) await appDb.destroy();
       await db.destroy();

@@ -42,6 +42,17 @@ describe('rate limits per tenant and plan', () => {
     }
   });
 
+  it('admits exactly the limit of many concurrent requests (their counters share pipelines)', async () => {
+    const fresh = await startHarness({ rateLimits: { trial: 7 } });
+    try {
+      const statuses = await Promise.all(Array.from({ length: 30 }, () => request(fresh.app).get('/api/v1/tasks').set(auth(fresh.keyA)).then((r) => r.status)));
+      expect(statuses.filter((s) => s === 200)).toHaveLength(7);
+      expect(statuses.filter((s) => s === 429)).toHaveLength(23);
+    } finally {
+      await fresh.close();
+    }
+  });
+
   it('does not count a request without a valid key', async () => {
     expect((await request(h.app).get('/api/v1/tasks').set(auth('nope'))).status).toBe(401);
   });

@@ -7,7 +7,7 @@ export { TaskRevokedError } from './errors/task-revoked-error';
 export { WorkerShutdownError } from './errors/worker-shutdown-error';
 export { AttemptFencedError } from './errors/attempt-fenced-error';
 export { classifyError, type Classified } from './classify-error';
-export { createWorkerRedis, createProducerRedis, isRedisUnavailable, checkEvictionPolicy } from './redis';
+export { createWorkerRedis, createProducerRedis, createPipelinedRedis, isRedisUnavailable, checkEvictionPolicy } from './redis';
 export { TaskProducer, TASK_JOB_OPTIONS, jobKey, type EnqueueRequest } from './producer';
 export { TaskEventPublisher, taskEventsChannel, cancelChannel } from './task-events';
 export type { TaskContext, TaskHandler, TasksOnQueue, QueueHandlers } from './handlers';

@@ -16,6 +16,16 @@ export function createProducerRedis(url: string): Redis {
   return new IORedis(url, { enableOfflineQueue: false, maxRetriesPerRequest: 1, connectionName: 'conveyor-producer' });
 }
 
+/**
+ * A producer-style connection (fails fast when Redis is down) whose commands issued in the
+ * same turn of the event loop go out as one pipeline: for many small independent commands,
+ * such as the API's rate-limit counters (one per request). Not for BullMQ, whose own
+ * connections send their commands one by one.
+ */
+export function createPipelinedRedis(url: string): Redis {
+  return new IORedis(url, { enableOfflineQueue: false, maxRetriesPerRequest: 1, enableAutoPipelining: true, connectionName: 'conveyor-counters' });
+}
+
 const REDIS_DOWN = [/enableOfflineQueue/i, /Connection is closed/i, /ECONNREFUSED/, /ECONNRESET/, /max retries per request/i, /Redis is not connected/i, /LOADING/];
 
 /** True when err says Redis is unreachable (answer 503), not that a command was wrong. */
