@@ -13,6 +13,11 @@ export interface InferenceRequest<T = unknown> {
   /** Ask for JSON matching this schema; the answer is validated (and repaired once). */
   schema?: z.ZodType<T>;
   signal?: AbortSignal;
+  /**
+   * Where this call's warnings (fallbacks, repairs) go; by default the router's logger. A
+   * task passes its context's logger, so those lines carry the task's correlation ids.
+   */
+  logger?: Logger;
 }
 
 export interface InferenceResult<T = string> {
@@ -102,7 +107,7 @@ export class InferenceRouter {
     const parsed = parseJson(first.content, request.schema);
     if (parsed.success) return { ...first, data: parsed.data };
     // One repair round: show the model its answer and what is wrong with it.
-    this.options.logger.warn('model answer did not match its schema; asking for a repair once', { task: request.task, model: first.model_used });
+    (request.logger ?? this.options.logger).warn('model answer did not match its schema; asking for a repair once', { task: request.task, model: first.model_used });
     const repairMessages: ChatMessage[] = [
       ...request.messages,
       { role: 'assistant', content: first.content },
@@ -158,7 +163,7 @@ export class InferenceRouter {
         const status = error instanceof OpenAI.APIError ? error.status : undefined;
         const retryAfter = error instanceof OpenAI.APIError ? parseRetryAfterMs(error.headers?.get('retry-after')) : undefined;
         if (retryAfter !== undefined) retryAfterMs = Math.max(retryAfterMs ?? 0, retryAfter);
-        this.options.logger.warn('model call failed; trying the next in the chain', { task: request.task, model, status: status ?? 'connection' });
+        (request.logger ?? this.options.logger).warn('model call failed; trying the next in the chain', { task: request.task, model, status: status ?? 'connection' });
         lastError = error;
       }
     }

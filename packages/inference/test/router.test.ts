@@ -32,6 +32,17 @@ describe('InferenceRouter', () => {
     expect(result.model_used).toBe('google/gemini-2.0-flash-001');
   });
 
+  it("writes a call's fallback warning to the logger it brings (a task's, with its ids)", async () => {
+    sim.setFault('anthropic/claude-3-haiku', { status: 500 });
+    const stream = new PassThrough();
+    const lines: Record<string, unknown>[] = [];
+    stream.on('data', (chunk: Buffer) => lines.push(...chunk.toString().trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>)));
+    const taskLogger = createLogger({ service: 'test', stream }).child({ task_id: 'task-1' });
+    await router().complete({ task: 'score_post', messages, logger: taskLogger });
+    await new Promise((r) => setImmediate(r));
+    expect(lines).toEqual([expect.objectContaining({ message: 'model call failed; trying the next in the chain', task_id: 'task-1', model: 'anthropic/claude-3-haiku', status: 500 })]);
+  });
+
   it('falls back on 429 and a timeout; when the chain is spent it asks to retry after the Retry-After', async () => {
     sim.setFault('anthropic/claude-3-haiku', { status: 429, retryAfterSeconds: 7 });
     sim.setFault('google/gemini-2.0-flash-001', { delayMs: 3000 });

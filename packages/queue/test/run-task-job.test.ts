@@ -1,8 +1,10 @@
+import { PassThrough } from 'node:stream';
 import { TaskPolicies } from '@conveyor/contracts';
 import type { Database } from '@conveyor/db';
 import { claimTask, replayDeadLetters, revokeTask } from '@conveyor/db';
 import type { Kysely } from 'kysely';
 import { PermanentError, RetryLaterError, type RunTaskDeps, type TaskContext, runTaskJob } from '../src';
+import { createLogger } from '@conveyor/observability';
 import { waitFor } from '@conveyor/testkit';
 import { addTask, attemptRows, openTestDb, quietLogger, taskRow } from './helpers';
 
@@ -38,6 +40,28 @@ describe('runTaskJob: the happy path and duplicates', () => {
     expect(seen).toEqual([{ message: 'hello', steps: 5, step_ms: 200 }]);
     expect(await taskRow(db, task.id)).toMatchObject({ status: 'SUCCESS', result: { echo: 'hello' }, progress: 100, attempt: 1, expires_at: expect.any(Date) });
     expect(await attemptRows(db, task.id)).toEqual([{ attempt: 1, outcome: 'success', error: null }]);
+  });
+
+  it("writes the attempt's log lines, and its handler's, with the task, tenant and attempt", async () => {
+    const stream = new PassThrough();
+    const lines: Record<string, unknown>[] = [];
+    stream.on('data', (chunk: Buffer) => lines.push(...chunk.toString().trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>)));
+    const task = await addTask(db, tenantId, 'test_task', { message: 'hello' });
+    const outcome = await runTaskJob({
+      ...deps({
+        test_task: async (_payload, ctx) => {
+          ctx.logger.info('from the handler', { step: 1 });
+          return { echo: 'hi' };
+        },
+      }),
+      logger: createLogger({ service: 'test', stream }),
+    }, { task_id: task.id });
+    expect(outcome).toEqual({ kind: 'success' });
+    await new Promise((r) => setImmediate(r));
+    const ids = { task_id: task.id, tenant_id: tenantId, attempt: 1 };
+    expect(lines.map((l) => l.message)).toEqual(['task started', 'from the handler', 'attempt ended']);
+    for (const line of lines) expect(line).toMatchObject(ids);
+    expect(lines[1]).toMatchObject({ step: 1 });
   });
 
   it('does not run a task again when its job is delivered twice after SUCCESS', async () => {

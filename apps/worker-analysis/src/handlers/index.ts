@@ -23,6 +23,7 @@ export function analysisHandlers(llm: BudgetedInference): QueueHandlers<'analysi
       messages,
       schema: answers[task] as unknown as z.ZodType<T>,
       signal: ctx.signal,
+      logger: ctx.logger,
     });
     return { ...(result.data as T), model_used: result.model_used, cost_usd: result.cost_usd };
   };

@@ -19,6 +19,7 @@ export function generationHandlers(llm: BudgetedInference, db: Kysely<Database>)
         campaignId: p.campaign_id,
         messages: draftPrompt(p.brief, p.tone, p.platform),
         signal: ctx.signal,
+        logger: ctx.logger,
       });
       return { draft: result.content.trim(), model_used: result.model_used, cost_usd: result.cost_usd };
     },
@@ -41,6 +42,7 @@ export function generationHandlers(llm: BudgetedInference, db: Kysely<Database>)
         campaignId: p.campaign_id,
         messages: [{ role: 'system', content: CHAT_SYSTEM_PROMPT }, ...history, { role: 'user', content: p.message }],
         signal: ctx.signal,
+        logger: ctx.logger,
       });
       const reply = result.content.trim();
       await appendExchange(db, { conversationId, taskId: ctx.taskId, message: p.message, reply });
