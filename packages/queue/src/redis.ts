@@ -1,5 +1,8 @@
 import IORedis, { type Redis } from 'ioredis';
 
+/** A command fails at once while Redis is unreachable, instead of queueing in memory. */
+const FAIL_FAST = { enableOfflineQueue: false, maxRetriesPerRequest: 1 } as const;
+
 /**
  * A connection for BullMQ workers: commands wait for Redis to come back instead of
  * failing (`maxRetriesPerRequest: null`), as BullMQ's production guide requires.
@@ -13,7 +16,7 @@ export function createWorkerRedis(url: string): Redis {
  * instead of queueing in memory, so the caller can answer 503 and nothing is half-done.
  */
 export function createProducerRedis(url: string): Redis {
-  return new IORedis(url, { enableOfflineQueue: false, maxRetriesPerRequest: 1, connectionName: 'conveyor-producer' });
+  return new IORedis(url, { ...FAIL_FAST, connectionName: 'conveyor-producer' });
 }
 
 /**
@@ -23,7 +26,7 @@ export function createProducerRedis(url: string): Redis {
  * connections send their commands one by one.
  */
 export function createPipelinedRedis(url: string): Redis {
-  return new IORedis(url, { enableOfflineQueue: false, maxRetriesPerRequest: 1, enableAutoPipelining: true, connectionName: 'conveyor-counters' });
+  return new IORedis(url, { ...FAIL_FAST, enableAutoPipelining: true, connectionName: 'conveyor-counters' });
 }
 
 const REDIS_DOWN = [/enableOfflineQueue/i, /Connection is closed/i, /ECONNREFUSED/, /ECONNRESET/, /max retries per request/i, /Redis is not connected/i, /LOADING/];

@@ -22,6 +22,13 @@ const splitMember = (member: string): [taskId: string, watcher: string] => {
   return [member.slice(0, bar), member.slice(bar + 1)];
 };
 
+/** Records that watcher streams taskId in a map of task id → watchers. */
+const addWatcher = (watchers: Map<string, Set<string>>, taskId: string, watcher: string): void => {
+  const set = watchers.get(taskId);
+  if (set) set.add(watcher);
+  else watchers.set(taskId, new Set([watcher]));
+};
+
 /**
  * The API's side: records which tasks this process streams, renewing its entries while they
  * last, so a crashed process's watches expire by themselves.
@@ -134,23 +141,18 @@ export class WatchedTasks {
       return; // Redis away: keep what we know; events are best effort, Postgres has the truth
     }
     const loaded = new Map<string, Set<string>>();
-    for (const member of members) {
-      const [taskId, watcher] = splitMember(member);
-      loaded.set(taskId, (loaded.get(taskId) ?? new Set()).add(watcher));
-    }
+    for (const member of members) addWatcher(loaded, ...splitMember(member));
     // The read and the announcements come on different connections, so a watch announced
     // while the read was under way may be missing from it: those are kept.
     this.announced = this.announced.filter((a) => a.at >= started);
-    for (const { taskId, watcher } of this.announced) loaded.set(taskId, (loaded.get(taskId) ?? new Set()).add(watcher));
+    for (const { taskId, watcher } of this.announced) addWatcher(loaded, taskId, watcher);
     this.watchers.clear();
     for (const [taskId, set] of loaded) this.watchers.set(taskId, set);
   }
 
   private addWatch(taskId: string, watcher: string): void {
     this.announced.push({ taskId, watcher, at: performance.now() });
-    const set = this.watchers.get(taskId) ?? new Set<string>();
-    set.add(watcher);
-    this.watchers.set(taskId, set);
+    addWatcher(this.watchers, taskId, watcher);
   }
 
   private dropWatch(taskId: string, watcher: string): void {
