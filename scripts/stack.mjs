@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { APPS, LLM_SIM, portOf, startApps } from './lib/apps.mjs';
+import { ensureChromium } from './lib/browser.mjs';
 import { dropLeftoverTestDatabases, ensureDatabase, keyIsValid } from './lib/database.mjs';
 import { adminUrlOf, stackEnv } from './lib/env.mjs';
 import { ensurePnpm, installAndBuild } from './lib/pnpm.mjs';
@@ -127,7 +128,8 @@ const TESTS_LINE = /Tests:\s+(?:(\d+) failed, )?(?:(\d+) skipped, )?(?:(\d+) tod
 async function test() {
   const env = { ...stackEnv(root), CI: process.env.CI ?? 'true' };
   const { pnpm, services } = await setup(env);
-  const testEnv = { ...env, TEST_DATABASE_URL: env.TEST_DATABASE_URL ?? adminUrlOf(env.DATABASE_URL), TEST_REDIS_URL: env.TEST_REDIS_URL ?? env.REDIS_URL };
+  const chromium = ensureChromium(env);
+  const testEnv = { ...env, TEST_DATABASE_URL: env.TEST_DATABASE_URL ?? adminUrlOf(env.DATABASE_URL), TEST_REDIS_URL: env.TEST_REDIS_URL ?? env.REDIS_URL, CHROMIUM_PATH: chromium };
   const dropped = await dropLeftoverTestDatabases(root, testEnv.TEST_DATABASE_URL);
   if (dropped) step(`dropped ${dropped} test databases left by earlier runs`);
 

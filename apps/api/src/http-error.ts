@@ -20,7 +20,7 @@ export class HttpError extends Error {
 }
 
 /** zod issues as `{path, message}` with an optional path prefix (e.g. "payload"). */
-export function toIssues(error: ZodError, prefix?: string): Issue[] {
+export function toIssues(error: Pick<ZodError, 'issues'>, prefix?: string): Issue[] {
   return error.issues.map((issue) => ({
     path: [prefix, ...issue.path.map(String)].filter(Boolean).join('.') || '(body)',
     message: issue.message,

@@ -20,7 +20,10 @@ counters.on('error', () => undefined);
 const subscriber = createWorkerRedis(env.REDIS_URL);
 subscriber.on('error', () => undefined);
 const producer = new TaskProducer(redis, env.BULLMQ_PREFIX);
-const hub = new TaskEventHub(subscriber, env.BULLMQ_PREFIX, logger, new WatchRegistry(redis, env.BULLMQ_PREFIX));
+const hub = new TaskEventHub(subscriber, env.BULLMQ_PREFIX, logger, new WatchRegistry(redis, env.BULLMQ_PREFIX), {
+  perTenant: env.API_EVENT_STREAMS_PER_TENANT,
+  perProcess: env.API_EVENT_STREAMS_PER_PROCESS,
+});
 const registry = createMetricsRegistry('api');
 const app = createServer({
   db,
@@ -37,6 +40,8 @@ const app = createServer({
   batchBodyLimitBytes: env.API_BATCH_BODY_LIMIT_BYTES,
   retryAfterSeconds: env.API_RETRY_AFTER_SECONDS,
   keyCacheMs: env.API_KEY_CACHE_MS,
+  authFailuresPerMinute: env.API_AUTH_FAILURES_PER_MINUTE,
+  eventStreamMaxMs: env.API_EVENT_STREAM_MAX_MS,
   rateLimits: { perMinute: env.API_RATE_LIMITS, keyPrefix: env.BULLMQ_PREFIX },
 });
 

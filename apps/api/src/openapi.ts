@@ -4,7 +4,9 @@ import {
   TASK_NAMES,
   apiErrorSchema,
   createScheduleBodySchema,
+  idempotencyKeySchema,
   listDeadLettersQuerySchema,
+  listSchedulesQuerySchema,
   listTasksQuerySchema,
   patchScheduleBodySchema,
   replayDeadLettersBodySchema,
@@ -36,6 +38,9 @@ const COMMON_ERRORS = {
   503: error('Postgres or Redis is unreachable; nothing was changed; see Retry-After'),
 };
 const taskParams = z.object({ id: taskIdSchema });
+const idempotencyHeader = z.object({
+  'idempotency-key': idempotencyKeySchema.optional().meta({ description: 'Same as the body\'s idempotency_key (for a batch: item i gets "<key>:<i>" unless it has its own); differing from it is a 400' }),
+});
 const scheduleParams = z.object({ id: scheduleIdSchema });
 
 /**
@@ -59,13 +64,13 @@ function routes(): RouteConfig[] {
     tag(tasks, {
       method: 'post', path: '/api/v1/tasks', summary: 'Submit a task',
       description: 'Answers at once with the task id. The same idempotency_key from the same tenant returns the same task (200).',
-      request: { body: { content: { 'application/json': { schema: submission } } } },
-      responses: { 202: json(submitted, 'Accepted and queued'), 200: json(submitted, 'An earlier task with this idempotency_key'), 400: error('Invalid body or payload: the message names each field'), 409: error('The idempotency_key was used with another payload'), 413: error('Body over the limit') },
+      request: { headers: idempotencyHeader, body: { content: { 'application/json': { schema: submission } } } },
+      responses: { 202: json(submitted, 'Accepted and queued'), 200: json(submitted, 'An earlier task with this idempotency_key'), 400: error('Invalid body or payload: the message names each field'), 409: error('The idempotency_key was used with another payload; the message names that task'), 413: error('Body over the limit') },
     }),
     tag(tasks, {
       method: 'post', path: '/api/v1/tasks/batch', summary: `Submit up to ${MAX_BATCH} tasks at once`,
       description: 'Validated as a whole: one bad item makes a 400 naming tasks.<index>, and nothing is submitted.',
-      request: { body: { content: { 'application/json': { schema: z.object({ tasks: z.array(submission).min(1).max(MAX_BATCH) }) } } } },
+      request: { headers: idempotencyHeader, body: { content: { 'application/json': { schema: z.object({ tasks: z.array(submission).min(1).max(MAX_BATCH) }) } } } },
       responses: { 202: json(z.object({ count: z.number().int(), created: z.number().int(), tasks: z.array(z.object({ task_id: z.uuid(), status: z.string(), created: z.boolean() })) }), 'Accepted and queued, in order; created is false for an earlier task with the same idempotency_key'), 400: error('Invalid item (named by index)'), 413: error('Body over the batch limit') },
     }),
     tag(tasks, {
@@ -73,7 +78,7 @@ function routes(): RouteConfig[] {
       request: { query: testTaskQuerySchema }, responses: { 202: json(submitted, 'Accepted and queued'), 400: error('Invalid query') },
     }),
     tag(tasks, {
-      method: 'get', path: '/api/v1/tasks', summary: "The tenant's tasks, newest first, cursor-paged",
+      method: 'get', path: '/api/v1/tasks', summary: "The tenant's tasks, newest first, cursor-paged; filter by statuses, task and schedule",
       request: { query: listTasksQuerySchema },
       responses: { 200: json(z.object({ tasks: z.array(taskView), next_cursor: z.string().nullable() }), 'A page of tasks'), 400: error('Invalid query or cursor') },
     }),
@@ -88,7 +93,11 @@ function routes(): RouteConfig[] {
       description:
         'Each `state` event carries a TaskEvent as JSON ({task_id, status, progress, message, attempts, at}); the last, `end`, carries the same fields plus `result` (SUCCESS) and `error` (FAILURE, REVOKED), read from Postgres, and closes the stream. A client that connects after the end gets only the `end` event. Changes arrive as workers commit them; if a live message is lost, a re-read of the task every 2 s catches up, and the states in between are seen as the latest one.',
       request: { params: taskParams },
-      responses: { 200: { description: 'text/event-stream of TaskEvent', content: { 'text/event-stream': { schema: taskEventSchema } } }, 404: error('No such task for this tenant') },
+      responses: {
+        200: { description: 'text/event-stream of TaskEvent', content: { 'text/event-stream': { schema: taskEventSchema } } },
+        404: error('No such task for this tenant'),
+        429: error('Too many streams open for this tenant or this API process (or past the rate limit); see Retry-After'),
+      },
     }),
     tag(tasks, {
       method: 'post', path: '/api/v1/tasks/{id}/cancel', summary: 'Revoke a task: removed if queued, aborted if running',
@@ -109,7 +118,11 @@ function routes(): RouteConfig[] {
       request: { body: { content: { 'application/json': { schema: createScheduleBodySchema } } } },
       responses: { 201: object('The schedule with its next fire times'), 400: error('Invalid schedule, payload or timezone, or more frequent than the plan allows') },
     }),
-    tag(schedules, { method: 'get', path: '/api/v1/schedules', summary: "The tenant's schedules", responses: { 200: object('A page of schedules') } }),
+    tag(schedules, {
+      method: 'get', path: '/api/v1/schedules', summary: "The tenant's schedules, by name, cursor-paged",
+      request: { query: listSchedulesQuerySchema },
+      responses: { 200: json(z.object({ schedules: z.array(z.object({}).catchall(z.unknown())), next_cursor: z.string().nullable() }), 'A page of schedules'), 400: error('Invalid query or cursor') },
+    }),
     tag(schedules, { method: 'get', path: '/api/v1/schedules/{id}', summary: 'A schedule', request: { params: scheduleParams }, responses: { 200: object('The schedule'), 404: error('No such schedule for this tenant') } }),
     tag(schedules, {
       method: 'patch', path: '/api/v1/schedules/{id}', summary: 'Change a schedule; a new recurrence replaces the old one whole',
@@ -120,6 +133,10 @@ function routes(): RouteConfig[] {
     tag(schedules, { method: 'post', path: '/api/v1/schedules/{id}/enable', summary: 'Enable a schedule', request: { params: scheduleParams }, responses: { 200: object('The schedule'), 404: error('No such schedule for this tenant') } }),
     tag(schedules, { method: 'post', path: '/api/v1/schedules/{id}/disable', summary: 'Disable a schedule', request: { params: scheduleParams }, responses: { 200: object('The schedule'), 404: error('No such schedule for this tenant') } }),
     tag(schedules, { method: 'post', path: '/api/v1/schedules/{id}/trigger', summary: 'Fire a schedule once, now', request: { params: scheduleParams }, responses: { 202: json(submitted, 'The task it submitted'), 404: error('No such schedule for this tenant') } }),
+    tag(['tasks'], {
+      method: 'get', path: '/api/v1/task-types', summary: 'Every task this deployment offers: queue, payload and result JSON Schemas, policy',
+      responses: { 200: object('{task_types: [{name, queue, description, payload_schema, result_schema, policy}]}') },
+    }),
     tag(['usage'], { method: 'get', path: '/api/v1/usage', summary: "This billing period's LLM spend: total, by action, reserved, remaining, cap", responses: { 200: object('Usage') } }),
     tag(['admin'], {
       method: 'get', path: '/api/v1/admin/dead-letters', summary: 'Tasks that failed for good, across tenants (admin key)',

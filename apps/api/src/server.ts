@@ -7,21 +7,27 @@ import express, { type Express } from 'express';
 import type { Redis } from 'ioredis';
 import type { Kysely } from 'kysely';
 import type { Registry } from 'prom-client';
+import { AuthFailures } from './middleware/auth-failures';
 import { authenticate } from './middleware/authenticate';
+import { bodyContent } from './middleware/body-content';
 import { errorHandler, notFound } from './middleware/error-handler';
-import { PrincipalCache } from './principal-cache';
 import { httpMetrics } from './middleware/http-metrics';
+import { jsonBody } from './middleware/json-body';
 import { type RateLimitSettings, rateLimit } from './middleware/rate-limit';
 import { requestContext } from './middleware/request-context';
-import { storableJson } from './middleware/storable-json';
+import { pageSecurityPolicy, securityHeaders } from './middleware/security-headers';
+import { openApiDocument } from './openapi';
+import { PrincipalCache } from './principal-cache';
+import { RouteTable } from './route-table';
 import { adminRouter } from './routes/admin';
 import { DEAD_LETTERS_PAGE_PATH, deadLettersPageRouter } from './routes/dead-letters-page';
 import { DOCS_PATH, docsRouter } from './routes/docs';
-import { healthRouter } from './routes/health';
+import { healthRouter, rootRouter } from './routes/health';
 import { DASHBOARD_PATH, queueDashboardRouter } from './routes/queue-dashboard';
 import { schedulesRouter } from './routes/schedules';
 import { taskActionsRouter } from './routes/task-actions';
 import { taskEventsRouter } from './routes/task-events';
+import { taskTypesRouter } from './routes/task-types';
 import { tasksRouter } from './routes/tasks';
 import { usageRouter } from './routes/usage';
 import { SubmissionWrites } from './submission-writes';
@@ -42,8 +48,12 @@ export interface ServerDeps {
   bodyLimitBytes: number;
   batchBodyLimitBytes: number;
   retryAfterSeconds: number;
-  /** Milliseconds between an event stream's re-reads of Postgres. */
+  /** Milliseconds between the re-reads of Postgres behind the live-event streams. */
   eventsPollMs?: number;
+  /** Milliseconds a live-event stream stays open at most. */
+  eventStreamMaxMs?: number;
+  /** Requests with unknown keys per client address per minute (default 30). */
+  authFailuresPerMinute?: number;
   /** Milliseconds an API key's principal is remembered (0: looked up on every request). */
   keyCacheMs?: number;
   /** Requests per minute per tenant by plan (429 past it). */
@@ -57,32 +67,42 @@ export function createServer(deps: ServerDeps): Express {
   app.set('trust proxy', 'loopback');
   app.use(requestContext);
   app.use(httpMetrics(createHttpMetrics(deps.registry), deps.logger));
+  app.use(securityHeaders);
+  app.use(rootRouter());
   app.use(healthRouter(deps));
-  app.use(DOCS_PATH, docsRouter());
+  app.use(DOCS_PATH, pageSecurityPolicy, docsRouter());
+  const routes = new RouteTable(openApiDocument(), ['/', '/healthz', '/readyz', '/metrics', `${DOCS_PATH}/openapi.json`]);
   const principals = new PrincipalCache((key) => findPrincipalByKey(deps.db, key), deps.keyCacheMs ?? 0);
-  app.use(DASHBOARD_PATH, queueDashboardRouter({ producer: deps.producer, principals }));
-  app.use(DEAD_LETTERS_PAGE_PATH, deadLettersPageRouter({ ...deps, principals }));
+  const rateLimitRedis = deps.rateLimitRedis ?? deps.redis;
+  const failures = new AuthFailures(rateLimitRedis, deps.rateLimits.keyPrefix, deps.authFailuresPerMinute ?? 30);
+  app.use(DASHBOARD_PATH, pageSecurityPolicy, queueDashboardRouter({ producer: deps.producer, principals, failures }));
+  app.use(DEAD_LETTERS_PAGE_PATH, pageSecurityPolicy, deadLettersPageRouter({ ...deps, principals, failures }));
 
   const v1 = express.Router();
   v1.use((_req, res, next) => {
     res.locals.routeBase = '/api/v1';
     next();
   });
+  // Who is asking, and whether they may, comes first: an anonymous or throttled request
+  // never has its body read, let alone parsed.
+  v1.use(authenticate(principals, { failures }));
+  v1.use(rateLimit(rateLimitRedis, deps.rateLimits, deps.logger));
+  v1.use(routes.refuseUnexpectedQuery('/api/v1'));
   // The batch route takes larger bodies; body-parser skips a body that is already parsed.
-  v1.use('/tasks/batch', express.json({ limit: deps.batchBodyLimitBytes }));
-  v1.use(express.json({ limit: deps.bodyLimitBytes }));
-  v1.use(storableJson);
-  v1.use(authenticate(principals));
-  v1.use(rateLimit(deps.rateLimitRedis ?? deps.redis, deps.rateLimits, deps.logger));
+  v1.use('/tasks/batch', jsonBody(deps.batchBodyLimitBytes));
+  v1.use(jsonBody(deps.bodyLimitBytes));
+  v1.use(bodyContent);
   // The busiest routes first: every router a request passes costs it a path match.
   v1.use(tasksRouter({ ...deps, submissions: new SubmissionWrites(deps.db, deps.producer) }));
-  v1.use(taskEventsRouter({ db: deps.db, hub: deps.hub, pollMs: deps.eventsPollMs }));
+  v1.use(taskEventsRouter({ db: deps.db, hub: deps.hub, logger: deps.logger, pollMs: deps.eventsPollMs, maxLifetimeMs: deps.eventStreamMaxMs, retryAfterSeconds: deps.retryAfterSeconds }));
   v1.use(taskActionsRouter(deps));
   v1.use(adminRouter(deps));
   v1.use(usageRouter(deps.costs));
   v1.use(schedulesRouter(deps));
+  v1.use(taskTypesRouter(deps.policies));
   app.use('/api/v1', v1);
 
+  app.use(routes.methodNotAllowed());
   app.use(notFound);
   app.use(errorHandler(deps.logger, deps.retryAfterSeconds));
   return app;

@@ -103,11 +103,13 @@ export async function submitTasks(deps: SubmitDeps, tenantId: string, submission
   const created = submitted.filter((s) => s.created).map((s) => s.row.id);
   if (conflicts.length) {
     await deleteUnstartedTasks(deps.db, created);
+    const existing = (i: number) => submitted[i]!.row.id;
+    const which = conflicts.length === 1 && submissions.length === 1 ? 'this task' : `item(s) ${conflicts.join(', ')}`;
     throw new HttpError(
       409,
       'idempotency_conflict',
-      `The idempotency key of ${conflicts.length === 1 && submissions.length === 1 ? 'this task' : `item(s) ${conflicts.join(', ')}`} was already used for a different task or payload`,
-      conflicts.map((i) => ({ path: [pathPrefix(i), 'idempotency_key'].filter(Boolean).join('.'), message: 'already used for a different task or payload' })),
+      `The idempotency key of ${which} was already used for a different task or payload: task ${conflicts.map(existing).join(', ')}; use a new key, or read that task`,
+      conflicts.map((i) => ({ path: [pathPrefix(i), 'idempotency_key'].filter(Boolean).join('.'), message: `already used for task ${existing(i)}, with a different task or payload` })),
     );
   }
 

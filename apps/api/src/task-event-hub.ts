@@ -5,6 +5,15 @@ import type { Redis } from 'ioredis';
 
 type Listener = (event: TaskEvent) => void;
 
+/** How many live-event streams may be open at once. */
+export interface StreamLimits {
+  perTenant: number;
+  perProcess: number;
+}
+
+/** A stream's place, or why there is none. */
+export type Admission = { release: () => void } | { refused: string };
+
 /**
  * One Redis subscriber connection for the whole API process, shared by every live stream:
  * a task's channel is subscribed while at least one client watches it, and the watch is
@@ -14,12 +23,15 @@ type Listener = (event: TaskEvent) => void;
 export class TaskEventHub {
   private readonly listeners = new Map<string, Set<Listener>>();
   private readonly streams = new Set<() => void>();
+  private readonly openPerTenant = new Map<string, number>();
+  private open = 0;
 
   constructor(
     private readonly subscriber: Redis,
     private readonly prefix: string,
     private readonly logger: Logger,
     private readonly watches?: WatchRegistry,
+    private readonly limits: StreamLimits = { perTenant: Infinity, perProcess: Infinity },
   ) {
     subscriber.on('message', (channel: string, message: string) => {
       const taskId = channel.slice(channel.lastIndexOf(':') + 1);
@@ -57,6 +69,35 @@ export class TaskEventHub {
 
   get watchedTasks(): number {
     return this.listeners.size;
+  }
+
+  /**
+   * Takes a stream slot for the tenant, or says why not: each tenant and the whole process
+   * have a cap, so neither one tenant nor all of them together can pin the process's memory
+   * and sockets with streams. release() gives the slot back (once).
+   */
+  admit(tenantId: string): Admission {
+    const mine = this.openPerTenant.get(tenantId) ?? 0;
+    if (mine >= this.limits.perTenant) return { refused: `this tenant already has ${mine} live-event streams open (at most ${this.limits.perTenant}); close one or poll GET /tasks/{id}` };
+    if (this.open >= this.limits.perProcess) return { refused: 'this API process has as many live-event streams open as it serves; retry shortly or poll GET /tasks/{id}' };
+    this.openPerTenant.set(tenantId, mine + 1);
+    this.open += 1;
+    let released = false;
+    return {
+      release: () => {
+        if (released) return;
+        released = true;
+        this.open -= 1;
+        const left = (this.openPerTenant.get(tenantId) ?? 1) - 1;
+        if (left > 0) this.openPerTenant.set(tenantId, left);
+        else this.openPerTenant.delete(tenantId);
+      },
+    };
+  }
+
+  /** Streams open in this process. */
+  get openStreams(): number {
+    return this.open;
   }
 
   /** Registers a way to end an open stream; returns its deregistration. */

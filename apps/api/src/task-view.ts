@@ -5,8 +5,8 @@ const iso = (d: Date | null) => (d ? d.toISOString() : null);
 /** A timestamp Postgres printed inside jsonb ("2026-11-25T17:10:40.123456+00:00"), as the API's ISO form. */
 const isoText = (text: string) => new Date(text).toISOString();
 
-/** A task row as the API shows it (DESIGN.md §5), with its attempt history when asked. */
-export function toTaskView(row: TaskRow, withAttempts = false): TaskView {
+/** A task row as the API shows it (DESIGN.md §5); the single-task read adds its payload and attempt history. */
+export function toTaskView(row: TaskRow, detailed = false): TaskView {
   return {
     task_id: row.id,
     task: row.task,
@@ -21,8 +21,10 @@ export function toTaskView(row: TaskRow, withAttempts = false): TaskView {
     started_at: iso(row.started_at),
     finished_at: iso(row.finished_at),
     next_attempt_at: iso(row.next_attempt_at),
-    ...(withAttempts
+    schedule_id: row.schedule_id,
+    ...(detailed
       ? {
+          payload: row.payload as Record<string, unknown>,
           attempt_history: attemptsOf(row).map((a) => ({
             attempt: a.attempt,
             started_at: isoText(a.started_at),

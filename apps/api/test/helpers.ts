@@ -9,7 +9,7 @@ import type { Express } from 'express';
 import type { Redis } from 'ioredis';
 import type { Kysely } from 'kysely';
 import { createServer } from '../src/server';
-import { TaskEventHub } from '../src/task-event-hub';
+import { type StreamLimits, TaskEventHub } from '../src/task-event-hub';
 
 export const quietLogger = (): Logger => createLogger({ service: 'api-test', stream: new PassThrough() });
 
@@ -37,9 +37,22 @@ export interface Harness {
 
 /** The real API on this file's own database and BullMQ prefix, with two tenants. */
 /** Rate limits high enough that only the rate-limit tests reach them. */
-const GENEROUS_LIMITS = { trial: 1_000_000, starter: 1_000_000, growth: 1_000_000 };
+const GENEROUS_LIMITS = { trial: 1_000_000, starter: 1_000_000, growth: 1_000_000, admin: 1_000_000 };
 
-export async function startHarness(overrides: { redisUrl?: string; databaseUrl?: string; policies?: TaskPolicies; rateLimits?: Partial<typeof GENEROUS_LIMITS> } = {}): Promise<Harness> {
+export interface HarnessOptions {
+  redisUrl?: string;
+  databaseUrl?: string;
+  policies?: TaskPolicies;
+  rateLimits?: Partial<typeof GENEROUS_LIMITS>;
+  /** Unknown-key requests per address per minute (default: more than any test sends). */
+  authFailuresPerMinute?: number;
+  /** Milliseconds an API key is cached (default 0: looked up every time). */
+  keyCacheMs?: number;
+  streams?: StreamLimits;
+  eventStreamMaxMs?: number;
+}
+
+export async function startHarness(overrides: HarnessOptions = {}): Promise<Harness> {
   const testDb = await createTestDatabase({ key: schemaFingerprint(), migrate: migrateUrl });
   const db = createDb(testDb.url);
   const a = await createTenantWithKey(db, { name: 'tenant-a', plan: 'trial' });
@@ -58,12 +71,13 @@ export async function startHarness(overrides: { redisUrl?: string; databaseUrl?:
   const subscriber = createWorkerRedis(overrides.redisUrl ?? TEST_REDIS_URL);
   subscriber.on('error', () => undefined);
   const events = new TaskEventPublisher(redis, prefix);
-  const hub = new TaskEventHub(subscriber, prefix, quietLogger(), new WatchRegistry(redis, prefix));
+  const hub = new TaskEventHub(subscriber, prefix, quietLogger(), new WatchRegistry(redis, prefix), overrides.streams);
   const app = createServer({
     db: appDb, redis, rateLimitRedis: counters, producer, events, hub, logger: quietLogger(), registry: createMetricsRegistry('api-test'),
     policies: overrides.policies ?? new TaskPolicies(),
     costs: new CostTracker(appDb, quietLogger()),
     bodyLimitBytes: 10_000, batchBodyLimitBytes: 200_000, retryAfterSeconds: 7, eventsPollMs: 200,
+    authFailuresPerMinute: overrides.authFailuresPerMinute ?? 100_000, keyCacheMs: overrides.keyCacheMs, eventStreamMaxMs: overrides.eventStreamMaxMs,
     rateLimits: { perMinute: { ...GENEROUS_LIMITS, ...overrides.rateLimits }, keyPrefix: prefix },
   });
   return {

@@ -31,13 +31,13 @@ export const baseEnvSchema = z.object({
   TASK_OVERRIDES: taskOverridesSchema.default({}),
 });
 
-/** API requests per minute per tenant, by plan. */
-export const DEFAULT_RATE_LIMITS: Record<'trial' | 'starter' | 'growth', number> = { trial: 600, starter: 3_000, growth: 12_000 };
+/** API requests per minute per tenant, by plan, and per admin key (`admin`). */
+export const DEFAULT_RATE_LIMITS: Record<'trial' | 'starter' | 'growth' | 'admin', number> = { trial: 600, starter: 3_000, growth: 12_000, admin: 30_000 };
 const perMinute = z.number().int().positive();
 const rateLimitsSchema = jsonText(
-  z.object({ trial: perMinute, starter: perMinute, growth: perMinute }).partial().strict()
+  z.object({ trial: perMinute, starter: perMinute, growth: perMinute, admin: perMinute }).partial().strict()
     .transform((limits) => ({ ...DEFAULT_RATE_LIMITS, ...limits })),
-  '{"trial": 600, "starter": 3000, "growth": 12000}',
+  '{"trial": 600, "starter": 3000, "growth": 12000, "admin": 30000}',
 );
 
 /** apps/api */
@@ -51,8 +51,15 @@ export const apiEnvSchema = baseEnvSchema.extend({
   API_RETRY_AFTER_SECONDS: positiveInt.default(5),
   /** Milliseconds an API key's tenant is remembered; a revoked key works this long at most (0: off). */
   API_KEY_CACHE_MS: nonNegativeInt.default(10_000),
-  /** JSON: plan → API requests per minute per tenant (partial; the rest keep their defaults). */
+  /** JSON: plan → API requests per minute per tenant, admin → per admin key (partial; the rest keep their defaults). */
   API_RATE_LIMITS: rateLimitsSchema.default(DEFAULT_RATE_LIMITS),
+  /** Requests with an unknown API key one client address may make per minute before it gets 429. */
+  API_AUTH_FAILURES_PER_MINUTE: positiveInt.default(30),
+  /** Live-event streams (GET /tasks/{id}/events) open at once: per tenant, and in one API process. */
+  API_EVENT_STREAMS_PER_TENANT: positiveInt.default(100),
+  API_EVENT_STREAMS_PER_PROCESS: positiveInt.default(5_000),
+  /** Milliseconds a live-event stream stays open at most; the client then reconnects. */
+  API_EVENT_STREAM_MAX_MS: positiveInt.default(1_800_000),
 });
 
 /** A worker app; its default port is the app's own. */

@@ -3,13 +3,16 @@ import { TASK_STATUSES } from './task-status';
 
 const MAX_DELAY_MS = 30 * 24 * 3_600_000;
 
+/** An idempotency key, in the body's idempotency_key or the Idempotency-Key header. */
+export const idempotencyKeySchema = z.string().min(1).max(200);
+
 /** One task as a client submits it; the payload is checked against the task's own schema after this. */
 export const taskSubmissionSchema = z
   .object({
     task: z.string().min(1).max(100),
     payload: z.record(z.string(), z.unknown()).default({}),
     /** The same key from the same tenant returns the same task instead of a new one. */
-    idempotency_key: z.string().min(1).max(200).optional(),
+    idempotency_key: idempotencyKeySchema.optional(),
     /** Milliseconds to wait before the task may start (at most 30 days). */
     delay_ms: z.number().int().min(0).max(MAX_DELAY_MS).optional(),
     /** 1 runs first, larger numbers later; absent means after every prioritised task. */
@@ -30,17 +33,34 @@ export const submitBatchBodySchema = z
   .strict();
 
 /** Query of POST /api/v1/tasks/test */
-export const testTaskQuerySchema = z.object({
-  message: z.string().min(1).max(1000).default('Hello'),
-});
+export const testTaskQuerySchema = z
+  .object({
+    message: z.string().min(1).max(1000).default('Hello'),
+  })
+  .strict();
 
 export const taskIdSchema = z.uuid({ error: 'a task id is a UUID' });
+
+/**
+ * A list of statuses in a query: `status=SUCCESS,FAILURE`, `status=success&status=failure`,
+ * or one; any case.
+ */
+export const statusListSchema = z
+  .preprocess(
+    (value) =>
+      (Array.isArray(value) ? value : [value])
+        .flatMap((v: unknown) => (typeof v === 'string' ? v.split(',') : [v]))
+        .map((v: unknown) => (typeof v === 'string' ? v.trim().toUpperCase() : v)),
+    z.array(z.enum(TASK_STATUSES)).min(1).max(20),
+  )
+  .meta({ description: `One or more of ${TASK_STATUSES.join(', ')} (any case), comma-separated or repeated` });
 
 /** Query of GET /api/v1/tasks */
 export const listTasksQuerySchema = z
   .object({
-    status: z.enum(TASK_STATUSES).optional(),
+    status: statusListSchema.optional(),
     task: z.string().min(1).max(100).optional(),
+    schedule_id: z.uuid({ error: 'a schedule id is a UUID' }).optional(),
     cursor: z.string().max(200).optional(),
     limit: z.coerce.number().int().min(1).max(200).default(50),
   })
@@ -75,6 +95,10 @@ export const taskViewSchema = z.object({
   started_at: z.iso.datetime().nullable(),
   finished_at: z.iso.datetime().nullable(),
   next_attempt_at: z.iso.datetime().nullable(),
+  /** The schedule that fired this task, or null for a task submitted directly. */
+  schedule_id: z.uuid().nullable(),
+  /** The payload the task was submitted with (only on the single-task read). */
+  payload: z.record(z.string(), z.unknown()).optional(),
   /** Every attempt so far (only on the single-task read). */
   attempt_history: z.array(attemptViewSchema).optional(),
 });

@@ -53,3 +53,12 @@ export const patchScheduleBodySchema = z
 export type PatchScheduleBody = z.infer<typeof patchScheduleBodySchema>;
 
 export const scheduleIdSchema = z.uuid({ error: 'a schedule id is a UUID' });
+
+/** Query of GET /api/v1/schedules: by name, a page at a time. */
+export const listSchedulesQuerySchema = z
+  .object({
+    /** next_cursor of the previous page. */
+    cursor: z.string().max(400).optional(),
+    limit: z.coerce.number().int().min(1).max(200).default(50),
+  })
+  .strict();

@@ -1,6 +1,6 @@
 import { type Kysely, sql } from 'kysely';
 import type { Database, DeadLetterRow } from './schema';
-import { decodeCursor, encodeCursor } from './tasks/queries';
+import { encodeCursor } from './tasks/queries';
 
 type Db = Kysely<Database>;
 
@@ -30,7 +30,6 @@ export async function listDeadLetters(
     next: rows.length > query.limit && last ? encodeCursor(last.cursor_at, last.task_id) : undefined,
   };
 }
-export { decodeCursor as decodeDeadLetterCursor };
 
 /** A task put back to PENDING, ready to enqueue. */
 export interface Requeued {

@@ -64,9 +64,27 @@ describe('listing a tenant’s tasks', () => {
     const mine = await add('test_task', tenant.id);
     await add('ping', tenant.id);
     await add('test_task', otherTenant);
-    const page = await listTasksForTenant(db, tenant.id, { limit: 50, task: 'test_task', status: 'PENDING' });
+    const page = await listTasksForTenant(db, tenant.id, { limit: 50, task: 'test_task', status: ['PENDING'] });
     expect(page.rows.map((r) => r.id)).toEqual([mine.id]);
+    expect((await listTasksForTenant(db, tenant.id, { limit: 50, status: ['SUCCESS', 'FAILURE'] })).rows).toEqual([]);
     expect(decodeCursor('not a cursor')).toBeUndefined();
+  });
+
+  it('refuses cursors of the right shape that name no real position, which Postgres would reject', async () => {
+    const uuid = randomUUID();
+    const cursor = (text: string) => Buffer.from(text).toString('base64url');
+    const malformed = [
+      `2026-01-01T00:00:00.000000Z|${'-'.repeat(36)}`, // not a UUID
+      `2026-01-01T00:00:00.000000Z|${uuid.replace(/-/g, 'a')}`, // no dashes where a UUID has them
+      `2026-13-45T25:61:61.000000Z|${uuid}`, // no such month, day, hour or minute
+      `2026-02-30T00:00:00.000000Z|${uuid}`, // no 30 February
+      `0000-01-01T00:00:00.000000Z|${uuid}`, // no year 0
+    ];
+    for (const text of malformed) expect(decodeCursor(cursor(text))).toBeUndefined();
+    // What decodes, Postgres takes.
+    const good = decodeCursor(cursor(`2024-02-29T23:59:59.999999Z|${uuid}`));
+    expect(good).toEqual({ createdAt: '2024-02-29T23:59:59.999999Z', id: uuid });
+    await expect(listTasksForTenant(db, tenantId, { limit: 1, after: good })).resolves.toBeDefined();
   });
 });
 

@@ -5,8 +5,13 @@ import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { HttpError } from '../http-error';
 
 /** body-parser's own errors carry `type`; these are the client's fault, with their status. */
-function fromBodyParser(err: { type?: unknown; status?: unknown; limit?: unknown }): HttpError | undefined {
+function fromBodyParser(err: { type?: unknown; status?: unknown; limit?: unknown; message?: unknown }): HttpError | undefined {
   switch (err.type) {
+    // Refused by jsonBody before parsing: its message says what to change.
+    case 'entity.too.deep':
+      return new HttpError(400, 'body_too_deep', String(err.message));
+    case 'entity.invalid.utf8':
+      return new HttpError(400, 'invalid_utf8', String(err.message));
     case 'entity.too.large':
       return new HttpError(413, 'payload_too_large', `Request body is larger than the limit of ${String(err.limit)} bytes`);
     case 'entity.parse.failed':

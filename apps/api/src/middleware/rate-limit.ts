@@ -5,9 +5,12 @@ import type { Redis } from 'ioredis';
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import { HttpError } from '../http-error';
 
+/** Who a limit applies to: a tenant's plan, or an admin key. */
+export type RateLimitClass = Plan | 'admin';
+
 export interface RateLimitSettings {
-  /** Requests per minute per tenant, by plan. */
-  perMinute: Record<Plan, number>;
+  /** Requests per minute per tenant, by plan, and per admin key. */
+  perMinute: Record<RateLimitClass, number>;
   /** Redis key prefix of the counters (the deployment's BullMQ prefix). */
   keyPrefix: string;
 }
@@ -15,40 +18,53 @@ export interface RateLimitSettings {
 const WINDOW_SECONDS = 60;
 
 /**
- * Limits each tenant's API requests per minute by its plan, counted in Redis so every API
- * replica shares one count. Past the limit: 429 with Retry-After. While Redis is unreachable
- * each process counts in memory instead, so reads keep working and a tenant still cannot
- * flood one replica. Admin keys are not limited. Runs after authentication.
+ * A fixed-window counter shared by every API replica through Redis. While Redis is unreachable
+ * each process counts in memory instead, so requests keep working and nobody can flood one
+ * replica.
+ */
+export function sharedCounter(redis: Redis, keyPrefix: string, points: number): RateLimiterRedis {
+  return new RateLimiterRedis({
+    storeClient: redis,
+    keyPrefix,
+    points,
+    duration: WINDOW_SECONDS,
+    rejectIfRedisNotReady: true,
+    insuranceLimiter: new RateLimiterMemory({ points, duration: WINDOW_SECONDS }),
+  });
+}
+
+/** Seconds until a refused counter lets the next request through (at least 1). */
+export const retryAfterSeconds = (rejection: RateLimiterRes) => Math.max(1, Math.ceil(rejection.msBeforeNext / 1000));
+
+/**
+ * Limits the API requests per minute of each tenant by its plan, and of each admin key by the
+ * admin limit: past it, 429 with Retry-After. Runs after authentication, before any body is read.
  */
 export function rateLimit(redis: Redis, settings: RateLimitSettings, logger: Logger) {
-  const limiters = new Map<Plan, RateLimiterRedis>();
-  for (const [plan, points] of Object.entries(settings.perMinute) as [Plan, number][]) {
-    limiters.set(plan, new RateLimiterRedis({
-      storeClient: redis,
-      keyPrefix: `${settings.keyPrefix}:ratelimit:${plan}`,
-      points,
-      duration: WINDOW_SECONDS,
-      rejectIfRedisNotReady: true,
-      insuranceLimiter: new RateLimiterMemory({ points, duration: WINDOW_SECONDS }),
-    }));
+  const limiters = new Map<RateLimitClass, RateLimiterRedis>();
+  for (const [which, points] of Object.entries(settings.perMinute) as [RateLimitClass, number][]) {
+    limiters.set(which, sharedCounter(redis, `${settings.keyPrefix}:ratelimit:${which}`, points));
   }
   return async (_req: Request, res: Response, next: NextFunction) => {
     const principal = res.locals.principal as Principal;
-    if (!principal.tenantId || !principal.plan) return next();
-    const limiter = limiters.get(principal.plan)!;
+    const which: RateLimitClass | null = principal.isAdmin ? 'admin' : principal.plan;
+    if (!which) return next();
+    const limiter = limiters.get(which)!;
+    const subject = principal.isAdmin ? principal.keyId : principal.tenantId!;
     try {
-      const state = await limiter.consume(principal.tenantId);
+      const state = await limiter.consume(subject);
       res.set('RateLimit-Limit', String(limiter.points));
       res.set('RateLimit-Remaining', String(state.remainingPoints));
       return next();
     } catch (rejection) {
       if (!(rejection instanceof RateLimiterRes)) throw rejection;
-      const retryAfter = Math.max(1, Math.ceil(rejection.msBeforeNext / 1000));
-      logger.warn('rate limit reached', { tenant_id: principal.tenantId, plan: principal.plan, limit: limiter.points });
+      const retryAfter = retryAfterSeconds(rejection);
+      const who = principal.isAdmin ? 'an admin key' : `the ${which} plan`;
+      logger.warn('rate limit reached', { tenant_id: principal.tenantId, key_id: principal.keyId, limit_class: which, limit: limiter.points });
       throw new HttpError(
         429,
         'rate_limited',
-        `Rate limit reached: the ${principal.plan} plan allows ${limiter.points} API requests per minute; retry in ${retryAfter} s`,
+        `Rate limit reached: ${who} allows ${limiter.points} API requests per minute; retry in ${retryAfter} s`,
         undefined,
         { 'Retry-After': String(retryAfter), 'RateLimit-Limit': String(limiter.points), 'RateLimit-Remaining': '0' },
       );

@@ -1,10 +1,12 @@
 import { type TaskPolicies, listDeadLettersQuerySchema, replayDeadLettersBodySchema } from '@conveyor/contracts';
-import { type Database, decodeDeadLetterCursor, listDeadLetters } from '@conveyor/db';
+import { type Database, listDeadLetters } from '@conveyor/db';
 import type { Logger } from '@conveyor/observability';
 import type { TaskProducer } from '@conveyor/queue';
 import { Router } from 'express';
 import type { Kysely } from 'kysely';
-import { HttpError, validationError } from '../http-error';
+import { cursorOf } from '../cursor';
+import { validationError } from '../http-error';
+import { parseQuery } from '../query';
 import { requireAdmin } from '../middleware/require-admin';
 import { replayAndEnqueue } from '../replay-dead-letters';
 
@@ -14,11 +16,8 @@ export function adminRouter(deps: { db: Kysely<Database>; producer: TaskProducer
   router.use('/admin', requireAdmin);
 
   router.get('/admin/dead-letters', async (req, res) => {
-    const query = listDeadLettersQuerySchema.safeParse(req.query);
-    if (!query.success) throw validationError(query.error, 'query');
-    const after = query.data.cursor === undefined ? undefined : decodeDeadLetterCursor(query.data.cursor);
-    if (query.data.cursor !== undefined && !after) throw new HttpError(400, 'invalid_cursor', 'cursor is not one this API gave out; start again without it');
-    const page = await listDeadLetters(deps.db, { task: query.data.task, tenantId: query.data.tenant_id, after, limit: query.data.limit });
+    const query = parseQuery(req, listDeadLettersQuerySchema);
+    const page = await listDeadLetters(deps.db, { task: query.task, tenantId: query.tenant_id, after: cursorOf(query.cursor), limit: query.limit });
     res.json({
       dead_letters: page.rows.map((r) => ({ task_id: r.task_id, tenant_id: r.tenant_id, task: r.task, queue: r.queue, error: r.error, attempts: r.attempts, failed_at: r.failed_at.toISOString() })),
       next_cursor: page.next ?? null,

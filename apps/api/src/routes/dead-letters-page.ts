@@ -5,17 +5,27 @@ import { z } from 'zod';
 import { HttpError, validationError } from '../http-error';
 import { authenticate } from '../middleware/authenticate';
 import { requireAdmin } from '../middleware/require-admin';
+import { parseQuery } from '../query';
+import type { AuthFailures } from '../middleware/auth-failures';
 import type { PrincipalCache } from '../principal-cache';
 import { type ReplayDeps, replayAndEnqueue } from '../replay-dead-letters';
 
 export const DEAD_LETTERS_PAGE_PATH = '/admin/dead-letters';
 const PAGE_SIZE = 200;
 
-const pageQuerySchema = z.object({
-  task: z.enum(TASK_NAMES as [string, ...string[]]).optional(),
-  replayed: z.coerce.number().int().min(0).optional(),
-  enqueued: z.enum(['0', '1']).optional(),
+const pageQuerySchema = z
+  .object({
+    task: z.enum(TASK_NAMES as [string, ...string[]]).optional(),
+    replayed: z.coerce.number().int().min(0).optional(),
+    enqueued: z.enum(['0', '1']).optional(),
+  })
+  .strict();
+
+/** The page's only script, served as a file: the Content-Security-Policy allows no inline script. */
+const PAGE_SCRIPT = `document.querySelectorAll('form[data-confirm]').forEach((form) => {
+  form.addEventListener('submit', (event) => { if (!window.confirm(form.dataset.confirm)) event.preventDefault(); });
 });
+`;
 
 const replayFormSchema = z.union([
   z.object({ task_id: z.uuid({ error: 'task_id must be a task id (UUID)' }) }).strict(),
@@ -72,12 +82,13 @@ function renderPage(rows: DeadLetterRow[], query: z.infer<typeof pageQuerySchema
 <p>Tasks that failed for good. Replaying one puts it back to PENDING with a fresh set of attempts. <a href="/admin/queues">Queues</a></p>
 ${notice}
 <form method="get" action="${DEAD_LETTERS_PAGE_PATH}"><select name="task">${options}</select> <button>Show</button></form>
-<form method="post" action="${DEAD_LETTERS_PAGE_PATH}/replay" onsubmit="return confirm('Replay every dead letter${filter}?')"><input type="hidden" name="all" value="1">${query.task ? `<input type="hidden" name="task" value="${escapeHtml(query.task)}">` : ''}<button>Replay all${filter}</button></form>
+<form method="post" action="${DEAD_LETTERS_PAGE_PATH}/replay" data-confirm="Replay every dead letter${filter}?"><input type="hidden" name="all" value="1">${query.task ? `<input type="hidden" name="task" value="${escapeHtml(query.task)}">` : ''}<button>Replay all${filter}</button></form>
 <table><thead><tr><th>task id</th><th>task</th><th>tenant</th><th>failed at (UTC)</th><th>attempts</th><th>last error</th><th></th></tr></thead>
 <tbody>
 ${body || '<tr><td colspan="7">None.</td></tr>'}
 </tbody></table>
 ${more ? `<p>Showing the newest ${PAGE_SIZE}; GET /api/v1/admin/dead-letters pages through all of them.</p>` : ''}
+<script src="${DEAD_LETTERS_PAGE_PATH}/page.js"></script>
 </body></html>`;
 }
 
@@ -86,15 +97,18 @@ ${more ? `<p>Showing the newest ${PAGE_SIZE}; GET /api/v1/admin/dead-letters pag
  * them, replay one, or replay all (of one task type). Same sign-in as the queue dashboard
  * (HTTP Basic, the admin key as password). Replays go through the same code as the API's.
  */
-export function deadLettersPageRouter(deps: ReplayDeps & { principals: PrincipalCache }): Router {
+export function deadLettersPageRouter(deps: ReplayDeps & { principals: PrincipalCache; failures?: AuthFailures }): Router {
   const router = Router();
-  router.use(authenticate(deps.principals, { basicRealm: 'Conveyor admin' }), requireAdmin);
+  router.use(authenticate(deps.principals, { basicRealm: 'Conveyor admin', failures: deps.failures }), requireAdmin);
+
+  router.get('/page.js', (_req, res) => {
+    res.type('application/javascript').set('Cache-Control', 'no-cache').send(PAGE_SCRIPT);
+  });
 
   router.get('/', async (req, res) => {
-    const query = pageQuerySchema.safeParse(req.query);
-    if (!query.success) throw validationError(query.error, 'query');
-    const page = await listDeadLetters(deps.db, { task: query.data.task, limit: PAGE_SIZE });
-    res.type('html').set('Cache-Control', 'no-store').send(renderPage(page.rows, query.data, page.next !== undefined));
+    const query = parseQuery(req, pageQuerySchema);
+    const page = await listDeadLetters(deps.db, { task: query.task, limit: PAGE_SIZE });
+    res.type('html').set('Cache-Control', 'no-store').send(renderPage(page.rows, query, page.next !== undefined));
   });
 
   router.post('/replay', express.urlencoded({ extended: false, limit: '10kb' }), async (req, res) => {

@@ -20,3 +20,17 @@ export function healthRouter(deps: { db: Kysely<Database>; redis: Redis; registr
   });
   return router;
 }
+
+/** GET /: where things are, for a person or a client that starts at the root. */
+export function rootRouter(): Router {
+  return Router().get('/', (_req, res) => {
+    res.json({
+      name: 'Conveyor API',
+      docs: '/docs',
+      openapi: '/docs/openapi.json',
+      api: '/api/v1',
+      health: '/healthz',
+      message: 'The API reference is at /docs; every route lives under /api/v1 and takes "Authorization: Bearer <key>"',
+    });
+  });
+}

@@ -3,10 +3,11 @@ import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { ExpressAdapter } from '@bull-board/express';
 import { QUEUE_NAMES } from '@conveyor/contracts';
 import type { TaskProducer } from '@conveyor/queue';
-import { Router } from 'express';
+import { type Express, Router } from 'express';
 import { authenticate } from '../middleware/authenticate';
 import { requireAdmin } from '../middleware/require-admin';
 import type { PrincipalCache } from '../principal-cache';
+import type { AuthFailures } from '../middleware/auth-failures';
 
 export const DASHBOARD_PATH = '/admin/queues';
 
@@ -18,7 +19,7 @@ export const DASHBOARD_PATH = '/admin/queues';
  * only task ids, so it shows no payload.
  */
 /** Mount at DASHBOARD_PATH. */
-export function queueDashboardRouter(deps: { producer: TaskProducer; principals: PrincipalCache }): Router {
+export function queueDashboardRouter(deps: { producer: TaskProducer; principals: PrincipalCache; failures?: AuthFailures }): Router {
   const serverAdapter = new ExpressAdapter();
   serverAdapter.setBasePath(DASHBOARD_PATH);
   createBullBoard({
@@ -26,6 +27,9 @@ export function queueDashboardRouter(deps: { producer: TaskProducer; principals:
     serverAdapter,
     options: { uiConfig: { boardTitle: 'Conveyor queues' } },
   });
+  // bull-board serves from an Express app of its own, which would announce itself.
+  const board = serverAdapter.getRouter() as Express;
+  board.disable('x-powered-by');
   // Mounted at its path, so API requests pass it with one prefix check.
-  return Router().use(authenticate(deps.principals, { basicRealm: 'Conveyor admin' }), requireAdmin, serverAdapter.getRouter());
+  return Router().use(authenticate(deps.principals, { basicRealm: 'Conveyor admin', failures: deps.failures }), requireAdmin, board);
 }

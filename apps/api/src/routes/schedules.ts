@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { type TaskPolicies, createScheduleBodySchema, getTaskDefinition, patchScheduleBodySchema, scheduleIdSchema } from '@conveyor/contracts';
+import { type TaskPolicies, createScheduleBodySchema, getTaskDefinition, listSchedulesQuerySchema, patchScheduleBodySchema, scheduleIdSchema } from '@conveyor/contracts';
 import {
   type Database,
   type Principal,
@@ -16,9 +16,9 @@ import type { TaskProducer } from '@conveyor/queue';
 import { nextOccurrences, recurrenceFromFields } from '@conveyor/scheduling';
 import { type Request, type Response, Router } from 'express';
 import type { Kysely } from 'kysely';
-import { z } from 'zod';
 import { HttpError, validationError } from '../http-error';
 import { tenantOf } from '../middleware/authenticate';
+import { parseQuery } from '../query';
 import { resolveSchedule, toScheduleView } from '../schedule-input';
 
 export interface ScheduleRouteDeps {
@@ -39,7 +39,16 @@ function recurrenceColumns(fields: { kind: 'one_shot' | 'cron' | 'rrule'; run_at
   };
 }
 
-const listQuery = z.object({ after: z.string().max(200).optional(), limit: z.coerce.number().int().min(1).max(200).default(50) }).strict();
+/** Schedules page by name: the cursor is the last name shown, opaque to clients like every other cursor. */
+const encodeNameCursor = (name: string) => Buffer.from(name, 'utf8').toString('base64url');
+function decodeNameCursor(cursor: string | undefined): string | undefined {
+  if (cursor === undefined) return undefined;
+  const name = Buffer.from(cursor, 'base64url').toString('utf8');
+  if (!name || name.length > 200 || encodeNameCursor(name) !== cursor) {
+    throw new HttpError(400, 'invalid_cursor', 'cursor is not one this API gave out (use next_cursor from the previous page as it is); start again without it', [{ path: 'query.cursor', message: 'not a cursor this API gave out' }]);
+  }
+  return name;
+}
 
 /** Schedules (DESIGN.md §5): create, read, change, delete, enable, disable, trigger. */
 export function schedulesRouter(deps: ScheduleRouteDeps): Router {
@@ -80,10 +89,9 @@ export function schedulesRouter(deps: ScheduleRouteDeps): Router {
   });
 
   router.get('/schedules', async (req, res) => {
-    const query = listQuery.safeParse(req.query);
-    if (!query.success) throw validationError(query.error, 'query');
-    const rows = await listSchedulesForTenant(deps.db, tenantOf(res), query.data);
-    res.json({ schedules: await Promise.all(rows.map(async (r) => toScheduleView(r, await preview(r)))), next_after: rows.length === query.data.limit ? rows.at(-1)!.name : null });
+    const query = parseQuery(req, listSchedulesQuerySchema);
+    const rows = await listSchedulesForTenant(deps.db, tenantOf(res), { after: decodeNameCursor(query.cursor), limit: query.limit });
+    res.json({ schedules: await Promise.all(rows.map(async (r) => toScheduleView(r, await preview(r)))), next_cursor: rows.length === query.limit ? encodeNameCursor(rows.at(-1)!.name) : null });
   });
 
   router.get('/schedules/:id', async (req, res) => {

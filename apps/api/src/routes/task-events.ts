@@ -1,17 +1,26 @@
 import { type TaskEvent, type TaskStatus, isTerminal } from '@conveyor/contracts';
 import { type Database, type TaskRow, findTask } from '@conveyor/db';
+import type { Logger } from '@conveyor/observability';
 import { Router } from 'express';
 import type { Kysely } from 'kysely';
+import { HttpError } from '../http-error';
 import { loadTask } from '../load-task';
+import { tenantOf } from '../middleware/authenticate';
 import type { TaskEventHub } from '../task-event-hub';
+import { TaskRowPoller } from '../task-row-poller';
 
 export interface TaskEventsOptions {
   db: Kysely<Database>;
   hub: TaskEventHub;
-  /** Milliseconds between re-reads of the task, which catch any event pub/sub lost. */
+  logger: Logger;
+  /** Milliseconds between re-reads of the streamed tasks, which catch any event pub/sub lost. */
   pollMs?: number;
   /** Milliseconds between keep-alive comments. */
   heartbeatMs?: number;
+  /** Milliseconds a stream stays open at most; the client then reconnects (EventSource does by itself). */
+  maxLifetimeMs?: number;
+  /** Seconds a client refused for too many streams is told to wait. */
+  retryAfterSeconds?: number;
 }
 
 /** What every event carries: the same fields whether pub/sub or a re-read of Postgres told us. */
@@ -34,19 +43,27 @@ const fromRow = (row: TaskRow): EventData => ({ status: row.status, progress: ro
  * end gets the final state and the stream closes.
  *
  * Every event has one shape, {task_id, status, progress, message, attempts, at}. Changes
- * arrive by pub/sub as workers commit them; a re-read of the row every pollMs catches up
- * when a message was lost (then the states between two re-reads are seen as the latest one).
- * A message older than what was already sent (a late pub/sub message after a re-read saw a
- * newer state) is dropped. The last event, `end`, is read from Postgres and also carries the
- * result or the error.
+ * arrive by pub/sub as workers commit them; one re-read of all streamed tasks every pollMs
+ * (TaskRowPoller) catches up when a message was lost (then the states between two re-reads
+ * are seen as the latest one). A message older than what was already sent (a late pub/sub
+ * message after a re-read saw a newer state) is dropped. The last event, `end`, is read from
+ * Postgres and also carries the result or the error.
+ *
+ * Streams are capped per tenant and per process (429 with Retry-After past either) and last
+ * at most maxLifetimeMs.
  */
 export function taskEventsRouter(options: TaskEventsOptions): Router {
   const router = Router();
-  const pollMs = options.pollMs ?? 2000;
   const heartbeatMs = options.heartbeatMs ?? 15_000;
+  const maxLifetimeMs = options.maxLifetimeMs ?? 30 * 60_000;
+  const poller = new TaskRowPoller(options.db, options.pollMs ?? 2000, options.logger);
 
   router.get('/tasks/:id/events', async (req, res) => {
     const task = await loadTask(options.db, req, res);
+    const admission = options.hub.admit(tenantOf(res));
+    if ('refused' in admission) {
+      throw new HttpError(429, 'too_many_streams', `Too many live-event streams: ${admission.refused}`, undefined, { 'Retry-After': String(options.retryAfterSeconds ?? 5) });
+    }
     res.status(200).set({ 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-cache', Connection: 'keep-alive', 'X-Accel-Buffering': 'no' });
     res.flushHeaders();
 
@@ -55,12 +72,15 @@ export function taskEventsRouter(options: TaskEventsOptions): Router {
     let closed = false;
     const timers: NodeJS.Timeout[] = [];
     let unwatch: () => void = () => undefined;
+    let unpoll: () => void = () => undefined;
     const finish = () => {
       if (closed) return;
       closed = true;
-      timers.forEach(clearInterval);
+      timers.forEach(clearTimeout);
       unwatch();
+      unpoll();
       untrack();
+      admission.release();
       res.end();
     };
     const untrack = options.hub.trackStream(finish);
@@ -97,9 +117,15 @@ export function taskEventsRouter(options: TaskEventsOptions): Router {
     if (closed) return unwatch();
     sendRow(task);
     await reread();
-    if (closed) return; // Already ended: no timers to leave behind.
-    timers.push(setInterval(() => void reread(), pollMs));
+    if (closed) return; // Already ended: nothing to leave behind.
+    unpoll = poller.add(task.id, sendRow);
     timers.push(setInterval(() => !closed && res.write(': keep-alive\n\n'), heartbeatMs));
+    timers.push(
+      setTimeout(() => {
+        if (!closed) res.write(': this stream reached its longest lifetime; reconnect to go on\n\n');
+        finish();
+      }, maxLifetimeMs),
+    );
   });
 
   return router;

@@ -1,16 +1,38 @@
-import { MAX_BATCH, listTasksQuerySchema, submitBatchBodySchema, submitTaskBodySchema, taskSubmissionSchema, testTaskQuerySchema } from '@conveyor/contracts';
-import { decodeCursor, listTasksForTenant } from '@conveyor/db';
+import { MAX_BATCH, type TaskSubmission, idempotencyKeySchema, listTasksQuerySchema, submitBatchBodySchema, submitTaskBodySchema, taskSubmissionSchema, testTaskQuerySchema } from '@conveyor/contracts';
+import { listTasksForTenant } from '@conveyor/db';
 import { type Request, type Response, Router } from 'express';
 import type { ZodError } from 'zod';
 import { HttpError, toIssues, validationError } from '../http-error';
+import { cursorOf } from '../cursor';
 import { loadTask } from '../load-task';
 import { tenantOf } from '../middleware/authenticate';
+import { parseQuery } from '../query';
 import { type SubmitDeps, type SubmittedTask, catalogIssues, submissionError, submitTasks } from '../submit-tasks';
 import { toResultView, toTaskView } from '../task-view';
 
 function requireJsonBody(req: Request): unknown {
   if (req.body === undefined) throw new HttpError(400, 'invalid_body', 'Send a JSON object body with Content-Type: application/json');
   return req.body;
+}
+
+/**
+ * The standard Idempotency-Key header, if sent: it means what the body's idempotency_key
+ * means. Sent with a different body key, it is a 400 rather than a guess.
+ */
+function idempotencyHeader(req: Request): string | undefined {
+  const header = req.get('idempotency-key');
+  if (header === undefined) return undefined;
+  const key = idempotencyKeySchema.safeParse(header);
+  if (!key.success) throw new HttpError(400, 'validation_failed', 'Invalid Idempotency-Key header: it must be 1 to 200 characters', [{ path: 'header.idempotency-key', message: 'must be 1 to 200 characters' }]);
+  return key.data;
+}
+
+function withHeaderKey<T extends { idempotency_key?: string }>(submission: T, key: string | undefined, path: string): T {
+  if (key === undefined) return submission;
+  if (submission.idempotency_key !== undefined && submission.idempotency_key !== key) {
+    throw new HttpError(400, 'validation_failed', `The Idempotency-Key header and ${path} differ; send one of them, or the same key in both`, [{ path, message: 'differs from the Idempotency-Key header' }]);
+  }
+  return { ...submission, idempotency_key: key };
 }
 
 /** 202 for a new task; 200 with the existing task for an idempotent replay. */
@@ -41,17 +63,21 @@ export function tasksRouter(deps: SubmitDeps): Router {
   const router = Router();
 
   router.post('/tasks', async (req, res) => {
+    const key = idempotencyHeader(req);
     const body = submitTaskBodySchema.safeParse(requireJsonBody(req));
     if (!body.success) throw validationError(body.error, 'request body');
-    const [submitted] = await submitTasks(deps, tenantOf(res), [body.data], () => undefined);
+    const [submitted] = await submitTasks(deps, tenantOf(res), [withHeaderKey(body.data, key, 'idempotency_key')], () => undefined);
     answerOne(res, submitted!);
   });
 
   router.post('/tasks/batch', async (req, res) => {
+    const key = idempotencyHeader(req);
     const raw = requireJsonBody(req);
     const body = submitBatchBodySchema.safeParse(raw);
     if (!body.success) throw batchError(raw, body.error);
-    const submitted = await submitTasks(deps, tenantOf(res), body.data.tasks, (i) => `tasks.${i}`);
+    // A header key stands for the whole request: item i gets "<key>:<i>" unless it has its own.
+    const items = body.data.tasks.map((item, i) => (key === undefined || item.idempotency_key !== undefined ? item : { ...item, idempotency_key: `${key}:${i}` }));
+    const submitted = await submitTasks(deps, tenantOf(res), items, (i) => `tasks.${i}`);
     res.status(202).json({
       count: submitted.length,
       created: submitted.filter((s) => s.created).length,
@@ -60,18 +86,16 @@ export function tasksRouter(deps: SubmitDeps): Router {
   });
 
   router.post('/tasks/test', async (req, res) => {
-    const query = testTaskQuerySchema.safeParse(req.query);
-    if (!query.success) throw validationError(query.error, 'query');
-    const [submitted] = await submitTasks(deps, tenantOf(res), [{ task: 'test_task', payload: { message: query.data.message } }], () => undefined);
+    const query = parseQuery(req, testTaskQuerySchema);
+    const submission: TaskSubmission = { task: 'test_task', payload: { message: query.message } };
+    const [submitted] = await submitTasks(deps, tenantOf(res), [withHeaderKey(submission, idempotencyHeader(req), 'idempotency_key')], () => undefined);
     answerOne(res, submitted!);
   });
 
   router.get('/tasks', async (req, res) => {
-    const query = listTasksQuerySchema.safeParse(req.query);
-    if (!query.success) throw validationError(query.error, 'query');
-    const after = query.data.cursor === undefined ? undefined : decodeCursor(query.data.cursor);
-    if (query.data.cursor !== undefined && !after) throw new HttpError(400, 'invalid_cursor', 'cursor is not one this API gave out; start again without it');
-    const page = await listTasksForTenant(deps.db, tenantOf(res), { status: query.data.status, task: query.data.task, after, limit: query.data.limit });
+    const query = parseQuery(req, listTasksQuerySchema);
+    const after = cursorOf(query.cursor);
+    const page = await listTasksForTenant(deps.db, tenantOf(res), { status: query.status, task: query.task, scheduleId: query.schedule_id, after, limit: query.limit });
     res.json({ tasks: page.rows.map((row) => toTaskView(row)), next_cursor: page.next ?? null });
   });
 
