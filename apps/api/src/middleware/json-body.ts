@@ -25,18 +25,15 @@ class UnreadableBody extends Error {
 /**
  * The deepest nesting of the JSON text, or maxDepth + 1 as soon as it goes deeper: a scan of
  * the raw bytes (brackets outside strings), so nothing recursive ever sees a hostile body.
+ * Strings are skipped with indexOf, so the JavaScript loop runs over the structure only.
  */
-export function jsonDepth(bytes: Uint8Array, maxDepth: number): number {
+export function jsonDepth(bytes: Buffer, maxDepth: number): number {
   let depth = 0;
   let deepest = 0;
-  let inString = false;
   for (let i = 0; i < bytes.length; i += 1) {
     const byte = bytes[i]!;
-    if (inString) {
-      if (byte === BACKSLASH) i += 1;
-      else if (byte === QUOTE) inString = false;
-    } else if (byte === QUOTE) {
-      inString = true;
+    if (byte === QUOTE) {
+      i = endOfString(bytes, i);
     } else if (byte === OPEN_BRACE || byte === OPEN_BRACKET) {
       depth += 1;
       if (depth > deepest) {
@@ -48,6 +45,18 @@ export function jsonDepth(bytes: Uint8Array, maxDepth: number): number {
     }
   }
   return deepest;
+}
+
+/** The index of the quote that closes the string opened at `start` (or the end of the bytes). */
+function endOfString(bytes: Buffer, start: number): number {
+  let quote = bytes.indexOf(QUOTE, start + 1);
+  while (quote !== -1) {
+    let backslashes = 0;
+    while (bytes[quote - 1 - backslashes] === BACKSLASH) backslashes += 1;
+    if (backslashes % 2 === 0) return quote;
+    quote = bytes.indexOf(QUOTE, quote + 1);
+  }
+  return bytes.length;
 }
 
 /** Refuses, before parsing, a body that is not UTF-8 or nests deeper than MAX_JSON_DEPTH. */
