@@ -1,0 +1,49 @@
+import request from 'supertest';
+import { type Harness, startHarness } from './helpers';
+
+// A sweep of odd ids, query strings and bodies over every route: whatever a client sends, the
+// answer is a 4xx (or a 2xx where the input happens to be fine), never a 500.
+
+let h: Harness;
+beforeAll(async () => (h = await startHarness()));
+afterAll(() => h.close());
+
+const ODD_IDS = ['x', '%00', '..%2f..%2f', "'or'1'='1", '00000000-0000-0000-0000-000000000000', 'FFFFFFFF-FFFF-FFFF-FFFF-FFFFFFFFFFFF', 'a'.repeat(3000), '%ff', '%E0%A4%A'];
+const ODD_QUERIES = [
+  'limit=-1', 'limit=1e309', 'limit=99999999999999999999', 'limit[]=1', 'limit[a]=1', 'status[]=x', 'status=', 'status=a,b,,c',
+  'task[$ne]=1', 'cursor[]=a', `cursor=${'a'.repeat(5000)}`, 'cursor=%ff', 'schedule_id=zz', '%ff=1', 'limit=1&limit=2', 'tenant_id=x', '__proto__[x]=1',
+];
+const ODD_BODIES: unknown[] = [
+  null, 1, 'x', [], [1], {}, { task: 1 }, { task: 'ping', payload: [] }, { task: 'ping', payload: null }, { task: 'ping', delay_ms: -1 },
+  { task: 'ping', delay_ms: 1e300 }, { task: 'ping', priority: 1.5 }, { task: 'x'.repeat(5000) }, { tasks: [] }, { tasks: null }, { tasks: [null, 1, 'x', {}] },
+  { task_ids: ['x'] }, { filter: { failed_after: 'yesterday' } }, { all: false }, { name: 'x', task: 'ping', kind: 'cron', cron: '* * * * * * *' },
+  { name: 'x', task: 'ping', kind: 'cron', cron: '0 0 31 2 *' }, { name: 'x', task: 'ping', kind: 'cron', cron: '0 0 * * *', timezone: 'Mars/Olympus' },
+  { name: 'x', task: 'ping', kind: 'one_shot', run_at: '275760-09-13T00:00:00Z' }, { name: 'x', task: 'ping', kind: 'rrule', rrule: 'FREQ=DAILY', dtstart: '9999-99-99T99:99' },
+];
+const COLLECTIONS = ['/api/v1/tasks', '/api/v1/tasks/batch', '/api/v1/tasks/test', '/api/v1/schedules', '/api/v1/usage', '/api/v1/task-types', '/api/v1/admin/dead-letters', '/api/v1/admin/dead-letters/replay'];
+const ITEMS = ODD_IDS.flatMap((id) => [`/api/v1/tasks/${id}`, `/api/v1/tasks/${id}/result`, `/api/v1/tasks/${id}/cancel`, `/api/v1/tasks/${id}/retry`, `/api/v1/schedules/${id}`, `/api/v1/schedules/${id}/trigger`]);
+const METHODS = ['get', 'post', 'patch', 'delete'] as const;
+
+type Caller = (path: string) => request.Test;
+const call = (method: (typeof METHODS)[number], path: string) => (request(h.app) as unknown as Record<string, Caller>)[method]!(path);
+
+it('answers every odd id, query and body with less than 500', async () => {
+  const failures: string[] = [];
+  const check = (what: string, res: request.Response) => {
+    if (res.status >= 500) failures.push(`${what} → ${res.status} ${JSON.stringify(res.body).slice(0, 160)}`);
+  };
+  for (const key of [h.keyA, h.adminKey]) {
+    const auth = { Authorization: `Bearer ${key}` };
+    for (const path of [...COLLECTIONS, ...ITEMS]) for (const method of METHODS) check(`${method} ${path}`, await call(method, path).set(auth));
+    for (const path of COLLECTIONS) for (const query of ODD_QUERIES) check(`get ${path}?${query}`, await call('get', `${path}?${query}`).set(auth));
+    for (const path of COLLECTIONS) {
+      for (const body of ODD_BODIES) {
+        for (const method of ['post', 'patch'] as const) {
+          const res = await call(method, path).set(auth).set('Content-Type', 'application/json').send(JSON.stringify(body));
+          check(`${method} ${path} ${JSON.stringify(body).slice(0, 80)}`, res);
+        }
+      }
+    }
+  }
+  expect(failures).toEqual([]);
+}, 300_000);
