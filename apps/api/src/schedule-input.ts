@@ -32,8 +32,8 @@ export function resolveSchedule(fields: ScheduleFields, plan: Plan, now: Date): 
       checkCron(fields.cron!);
       recurrence = { kind: 'cron', cron: fields.cron!, timezone: fields.timezone };
     } else {
-      checkRrule(fields.rrule!);
       if (!parseLocalDateTime(fields.dtstart!)) fail([{ path: 'dtstart', message: 'must be a local date-time like 2026-03-01T09:00 (no offset: it is read in timezone)' }]);
+      checkRrule(fields.rrule!, fields.dtstart!);
       recurrence = { kind: 'rrule', rrule: fields.rrule!, dtstart: fields.dtstart!, timezone: fields.timezone };
     }
   } catch (error) {

@@ -50,8 +50,8 @@ describe('recurrences', () => {
   it('validates what users type', () => {
     expect(() => checkCron('61 * * * *')).toThrow();
     expect(() => checkCron('not a cron')).toThrow();
-    expect(() => checkRrule('FREQ=SOMETIMES')).toThrow();
-    expect(() => checkRrule('DTSTART:20260101T000000Z\nRRULE:FREQ=DAILY')).toThrow(/own fields/);
+    expect(() => checkRrule('FREQ=SOMETIMES', '2026-01-01T09:00')).toThrow();
+    expect(() => checkRrule('DTSTART:20260101T000000Z\nRRULE:FREQ=DAILY', '2026-01-01T09:00')).toThrow(/own fields/);
     expect(isValidTimeZone('Europe/Berlin')).toBe(true);
     expect(isValidTimeZone('Mars/Olympus')).toBe(false);
     expect(parseLocalDateTime('2026-02-30T09:00')).toBeUndefined();
