@@ -16,6 +16,7 @@ let db: Kysely<Database>;
 let redis: Redis;
 let producer: TaskProducer;
 let tenantId: string;
+let trialTenantId: string;
 
 beforeAll(async () => {
   testDb = await createTestDatabase({ key: schemaFingerprint(), migrate: migrateUrl });
@@ -24,6 +25,7 @@ beforeAll(async () => {
   await waitFor(async () => (redis.status === 'ready' ? true : undefined), 'redis');
   producer = new TaskProducer(redis, prefix);
   tenantId = (await createTenantWithKey(db, { name: 'sched', plan: 'growth' })).tenant.id;
+  trialTenantId = (await createTenantWithKey(db, { name: 'sched-trial', plan: 'trial' })).tenant.id;
 });
 afterAll(async () => {
   await producer.close();
@@ -83,6 +85,28 @@ describe('the tick', () => {
       const row = await db.selectFrom('schedules').select('next_run_at').where('id', '=', s.id).executeTakeFirstOrThrow();
       expect(row.next_run_at!.getTime()).toBe(hourNow.getTime() + 3_600_000);
     }
+  });
+
+  it("holds a schedule saved before the API's checks to its tenant's plan: no two fires closer than the plan's interval", async () => {
+    // Every second on a trial tenant (at most one fire per 300 s), inserted as an old schedule
+    // would be; due ten seconds ago, so eleven seconds are due and on time.
+    const dueAt = (await sql<{ t: Date }>`select date_trunc('second', now()) - interval '10 seconds' as t`.execute(db)).rows[0]!.t;
+    const everySecond = (tenant: string, name: string) =>
+      insertSchedule(db, { tenant_id: tenant, name, kind: 'cron', cron: '* * * * * *', timezone: 'UTC', task: 'ping', payload: {}, next_run_at: dueAt, misfire_policy: 'fire_all' });
+    const trial = await everySecond(trialTenantId, 'trial-every-second');
+    const growth = await everySecond(tenantId, 'growth-every-second');
+    const registry = new Registry();
+    await fireDueSchedules({ ...deps(), metrics: createTickMetrics(registry) });
+    expect((await fires(trial.id)).map((f) => f.planned_at)).toEqual([dueAt]);
+    expect((await fires(growth.id)).length).toBeGreaterThanOrEqual(11);
+    expect(await registry.metrics()).toMatch(/conveyor_schedule_fires_over_plan_total (1\d|[2-9]\d)\b/);
+    // It still advances, and later ticks keep 300 s after the last fire.
+    const row = await db.selectFrom('schedules').select(['next_run_at', 'last_run_at']).where('id', '=', trial.id).executeTakeFirstOrThrow();
+    expect(row.last_run_at).toEqual(dueAt);
+    expect(row.next_run_at!.getTime()).toBeGreaterThan(dueAt.getTime() + 10_000);
+    await db.updateTable('schedules').set({ next_run_at: sql`date_trunc('second', now()) - interval '2 seconds'` }).where('id', '=', trial.id).execute();
+    await fireDueSchedules(deps());
+    expect((await fires(trial.id)).map((f) => f.planned_at)).toEqual([dueAt]);
   });
 
   it('counts its fires in a metric', async () => {

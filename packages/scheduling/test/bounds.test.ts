@@ -1,5 +1,5 @@
 import { RRule } from 'rrule';
-import { RecurrenceLimitError, checkCron, checkRrule, nextOccurrence, nextOccurrences, parseLocalDateTime, yearRangeProblem } from '../src';
+import { RecurrenceLimitError, checkCron, checkRrule, nextOccurrence, nextOccurrences, parseLocalDateTime, smallestGapSeconds, yearRangeProblem } from '../src';
 import { anchorFor, prepareRule } from '../src/rrule-rule';
 import { walkRule } from '../src/rrule-walk';
 
@@ -126,8 +126,41 @@ describe('dates outside 1970-2999', () => {
   });
 });
 
-describe('cron expressions', () => {
-  it('are checked by the parser', () => {
+describe('the smallest gap between fires, over the whole rule', () => {
+  it.each([
+    [cron('*/5 * * * *'), 300],
+    [cron('* * * * * *'), 1],
+    [cron('0 9,17 * * 1-5'), 8 * 3600],
+    [cron('0 0,23 * * *'), 3600], // 23:00, then 00:00 the next day
+    [cron('59 58 23 * * *'), 86_400],
+    [rrule('FREQ=DAILY;INTERVAL=2', '2026-01-01T09:00'), 2 * 86_400],
+    [rrule('FREQ=WEEKLY;BYDAY=MO;BYHOUR=9', '2026-01-01T09:00'), 86_400],
+    [rrule('FREQ=HOURLY;BYMINUTE=0,59', '2026-01-01T09:00'), 60],
+    [rrule('FREQ=MINUTELY;INTERVAL=5', '2026-01-01T09:00'), 300],
+    [rrule('FREQ=SECONDLY;INTERVAL=10', '2026-01-01T09:00'), 10],
+    // Irregular: 59 fires one second apart once a day, whatever BYSETPOS keeps.
+    [rrule(`FREQ=DAILY;BYHOUR=12;BYMINUTE=0;BYSECOND=${Array.from({ length: 59 }, (_, i) => i).join(',')}`, '2026-01-01T09:00'), 1],
+    [rrule('FREQ=YEARLY;BYMONTHDAY=1;BYHOUR=0;BYMINUTE=0;BYSECOND=0,1;BYSETPOS=1,3,5,7,9,11,13,-2,-1', '2027-01-01T00:00'), 1],
+    [{ kind: 'one_shot' as const, runAt: now }, Infinity],
+  ])('%j: %d s', (recurrence, gap) => {
+    expect(smallestGapSeconds(recurrence)).toBe(gap);
+  });
+
+  it('is never above the gaps the expansion gives', () => {
+    for (const recurrence of [
+      cron('*/7 3-5 * * *'),
+      cron('10,50 * * * * *'),
+      rrule('FREQ=MONTHLY;BYDAY=MO,TU;BYHOUR=9,23;BYMINUTE=0,45', '2026-01-01T09:00', 'Europe/Berlin'),
+      rrule('FREQ=HOURLY;INTERVAL=3;BYMINUTE=10,20', '2026-01-01T09:00', 'America/New_York'),
+      rrule('FREQ=YEARLY;BYMONTHDAY=1;BYHOUR=0;BYMINUTE=0;BYSECOND=0,1;BYSETPOS=1,3,5,7,9,11,13,-2,-1', '2027-01-01T00:00'),
+    ]) {
+      const times = nextOccurrences(recurrence, at('2026-01-01T00:00:00Z'), 300);
+      const actual = Math.min(...times.slice(1).map((t, i) => (t.getTime() - times[i]!.getTime()) / 1000));
+      expect(smallestGapSeconds(recurrence)).toBeLessThanOrEqual(actual);
+    }
+  });
+
+  it('cron expressions are checked by the parser', () => {
     expect(() => checkCron('0 0 30 2 *')).toThrow();
   });
 });
