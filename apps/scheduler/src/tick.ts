@@ -15,6 +15,12 @@ export interface TickDeps {
   logger: Logger;
   /** Schedules claimed per transaction. */
   batchSize?: number;
+  /**
+   * CPU time the planning of one batch may take while its rows are locked (default 100 ms).
+   * Past it the rest of the claimed rows are released unchanged, and the next batch, which
+   * follows at once, takes them: an expensive batch never holds locks or the loop for long.
+   */
+  planBudgetMs?: number;
   metrics?: TickMetrics;
 }
 
@@ -34,10 +40,12 @@ export function createTickMetrics(registry: Registry) {
 export type TickMetrics = ReturnType<typeof createTickMetrics>;
 
 export interface TickReport {
-  /** Due schedules this pass claimed. */
+  /** Due schedules this pass planned and advanced. */
   schedules: number;
   /** Tasks it created (one per fire). */
   fired: number;
+  /** More may be due now: the batch was full, or its planning budget ran out. */
+  more: boolean;
 }
 
 interface FireRow {
@@ -53,21 +61,25 @@ interface FireRow {
  * one task per fire under the unique (schedule_id, planned_at); advance next_run_at. Then,
  * after the commit, enqueue the new tasks. A crash after the commit and before the enqueue
  * leaves PENDING tasks with no job, which the reconciler enqueues: no fire lost or doubled.
+ * Planning runs inside the transaction: it is bounded per schedule (packages/scheduling caps
+ * every step) and per batch (planBudgetMs); docs/decisions.md says why it stays there.
  */
 export async function fireDueSchedules(deps: TickDeps): Promise<TickReport> {
   const limit = deps.batchSize ?? 500;
+  const budgetMs = deps.planBudgetMs ?? 100;
   const endTimer = deps.metrics?.batch.startTimer();
-  const { claimed, created, overPlan } = await deps.db.transaction().execute(async (trx) => {
+  const { claimed, planned, created, overPlan } = await deps.db.transaction().execute(async (trx) => {
     const { rows: due } = await sql<ScheduleRow & { db_now: Date; plan: PlanName }>`
       select s.*, t.plan, now() as db_now from schedules s join tenants t on t.id = s.tenant_id
        where s.enabled and s.next_run_at <= now()
        order by s.next_run_at
        limit ${limit}
          for update of s skip locked`.execute(trx);
-    if (due.length === 0) return { claimed: 0, created: [] as FireRow[], overPlan: 0 };
+    if (due.length === 0) return { claimed: 0, planned: 0, created: [] as FireRow[], overPlan: 0 };
 
     const fires: Record<string, unknown>[] = [];
     const advances: { id: string; next: Date | null; last: Date | null }[] = [];
+    const started = process.cpuUsage();
     let overPlan = 0;
     for (const schedule of due) {
       const plan = planSchedule(schedule, deps.logger);
@@ -96,6 +108,8 @@ export async function fireDueSchedules(deps: TickDeps): Promise<TickReport> {
         deps.logger.error('schedule names a task no longer in the catalog; it stops', { schedule_id: schedule.id, task: schedule.task });
       }
       advances.push({ id: schedule.id, next: definition ? plan.next : null, last: kept.at(-1) ?? null });
+      const used = process.cpuUsage(started);
+      if ((used.user + used.system) / 1000 > budgetMs) break; // the rows not planned stay due, unchanged
     }
 
     const created = fires.length
@@ -111,7 +125,7 @@ export async function fireDueSchedules(deps: TickDeps): Promise<TickReport> {
       update schedules s set next_run_at = v.next, last_run_at = coalesce(v.last, s.last_run_at), updated_at = now()
         from (values ${values}) as v(id, next, last)
        where s.id = v.id`.execute(trx);
-    return { claimed: due.length, created, overPlan };
+    return { claimed: due.length, planned: advances.length, created, overPlan };
   });
 
   if (created.length) {
@@ -122,7 +136,7 @@ export async function fireDueSchedules(deps: TickDeps): Promise<TickReport> {
   if (claimed) endTimer?.();
   deps.metrics?.fires.inc(created.length);
   if (overPlan) deps.metrics?.overPlan.inc(overPlan);
-  return { schedules: claimed, fired: created.length };
+  return { schedules: planned, fired: created.length, more: claimed === limit || planned < claimed };
 }
 
 // Schedules already warned about, so that one firing every second does not log every second.
@@ -161,7 +175,7 @@ export function startTicker(deps: TickDeps, intervalMs: number, onError: (error:
     try {
       let report: TickReport;
       do report = await fireDueSchedules(deps);
-      while (!stopping && report.schedules === (deps.batchSize ?? 500));
+      while (!stopping && report.more);
     } catch (error) {
       onError(error);
     }

@@ -109,6 +109,20 @@ describe('the tick', () => {
     expect((await fires(trial.id)).map((f) => f.planned_at)).toEqual([dueAt]);
   });
 
+  it('a batch whose planning runs over its budget leaves the rest due, and the next batch fires them', async () => {
+    const dueAt = (await sql<{ t: Date }>`select now() - interval '1 second' as t`.execute(db)).rows[0]!.t;
+    const ids = [];
+    for (let i = 0; i < 4; i += 1) {
+      ids.push((await insertSchedule(db, { tenant_id: tenantId, name: `budget-${i}`, kind: 'one_shot', run_at: dueAt, timezone: 'UTC', task: 'ping', payload: {}, next_run_at: dueAt })).id);
+    }
+    // A budget of 0 ms: each batch plans one schedule, then says there is more.
+    const first = await fireDueSchedules({ ...deps(), planBudgetMs: 0 });
+    expect(first).toMatchObject({ schedules: 1, more: true });
+    let report = first;
+    for (let guard = 0; report.more && guard < 20; guard += 1) report = await fireDueSchedules({ ...deps(), planBudgetMs: 0 });
+    for (const id of ids) expect((await fires(id)).map((f) => f.planned_at)).toEqual([dueAt]);
+  });
+
   it('counts its fires in a metric', async () => {
     const registry = new Registry();
     const metrics = createTickMetrics(registry);
