@@ -29,19 +29,22 @@ export interface FirePlan {
 export function planFires(recurrence: Recurrence, due: Date, now: Date, policy: MisfirePolicy, endAt?: Date | null): FirePlan {
   const cutoff = new Date(now.getTime() - MISFIRE_GRACE_MS);
   const end = endAt && endAt < now ? endAt : now;
+  // `due` (next_run_at) is a fire time by the schedule's own record, whatever the rule says of
+  // it now: it fires (or is missed) like the occurrences after it.
+  const dueFires = !endAt || due <= endAt;
 
   let missed: Date[] = [];
   if (policy !== 'skip' && due < cutoff) {
-    missed = occurrencesBefore(recurrence, endAt && endAt < cutoff ? new Date(endAt.getTime() + 1) : cutoff, due, policy === 'fire_all' ? FIRE_ALL_CAP : 1);
-    // `due` is an occurrence itself: when the bounded search found none, it is the catch-up.
-    if (missed.length === 0 && (!endAt || due <= endAt)) missed = [due];
+    const count = policy === 'fire_all' ? FIRE_ALL_CAP : 1;
+    missed = occurrencesBefore(recurrence, endAt && endAt < cutoff ? new Date(endAt.getTime() + 1) : cutoff, due, count);
+    // The bounded search backward may not reach `due`, the oldest.
+    if (dueFires && missed.length < count && !(missed[0] && missed[0] <= due)) missed.unshift(due);
   }
 
   // On time: from the grace's edge (or `due`, if later) to now, and the next one after that.
-  const onTime: Date[] = [];
+  const onTime: Date[] = due >= cutoff && dueFires ? [due] : [];
   let next: Date | null = null;
-  const from = due > cutoff ? due : cutoff;
-  forEachOccurrence(recurrence, new Date(from.getTime() - 1), (t) => {
+  forEachOccurrence(recurrence, due >= cutoff ? due : new Date(cutoff.getTime() - 1), (t) => {
     if (t <= end) {
       onTime.push(t);
       return 'more';

@@ -111,6 +111,15 @@ describe('on-time fires: every occurrence within the grace fires, once, whatever
     expect(planFires(recurrence, at('2026-03-01T12:00:00Z'), now, 'skip').next).toEqual(at('2026-03-01T12:00:04Z'));
   });
 
+  it('next_run_at fires as recorded even off the rule\'s grid (set by hand, or by a rule since changed)', () => {
+    const hourly = { kind: 'cron' as const, cron: '0 * * * *', timezone: 'UTC' };
+    const offGrid = at('2026-03-01T11:59:58Z');
+    expect(planFires(hourly, offGrid, now, 'fire_once')).toEqual({ fires: [offGrid, at('2026-03-01T12:00:00Z')], next: at('2026-03-01T13:00:00Z') });
+    const longAgo = at('2026-03-01T09:30:00Z');
+    expect(planFires(hourly, longAgo, now, 'fire_all').fires).toEqual([longAgo, at('2026-03-01T10:00:00Z'), at('2026-03-01T11:00:00Z'), at('2026-03-01T12:00:00Z')]);
+    expect(planFires(hourly, longAgo, now, 'skip').fires).toEqual([at('2026-03-01T12:00:00Z')]);
+  });
+
   it('all of the last 60 s fire; older ones follow the policy', () => {
     const due = at('2026-03-01T11:58:00Z'); // 2 min late: 11:58:00 … 11:59:03 missed, 11:59:04 … 12:00:03 on time
     const skip = planFires(everySecond, due, now, 'skip').fires;
