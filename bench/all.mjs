@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Runs all seven benchmarks one after another, each beside its baseline, and prints one
+// Runs all eight benchmarks one after another, each beside its baseline, and prints one
 // summary table (also written as JSON and Markdown under bench/results/). With --write-docs
 // the table replaces the generated section of docs/benchmarks.md.
 //   node bench/all.mjs [--quick] [--write-docs]
@@ -23,6 +23,7 @@ const BENCHMARKS = [
   { name: 'scheduler', script: 'scheduler-burst.mjs', args: Q ? ['--sizes', '1000', '--runs', '1', '--idle', '1000'] : ['--sizes', '100000', '--runs', '5', '--idle', '100000'] },
   { name: 'budget', script: 'budget-reservation.mjs', args: Q ? ['--runs', '1', '--calls', '50', '--concurrency', '50'] : ['--runs', '5'] },
   { name: 'memory', script: 'memory.mjs', args: Q ? ['--tasks', '20000', '--chunk', '10000'] : ['--tasks', '1000000'] },
+  { name: 'rules', script: 'schedule-rules.mjs', args: Q ? ['--runs', '1'] : ['--runs', '5'] },
 ];
 
 function run(bench) {
@@ -54,6 +55,7 @@ const p = results.pickup.figures;
 const s = results.scheduler.results;
 const b = results.budget.figures;
 const mem = results.memory.figures;
+const r = results.rules.figures;
 const sched = (replicas) => Object.values(s).find((r) => r.replicas === replicas);
 const check = (ok) => (ok ? 'met' : 'not met');
 const rows = [
@@ -65,6 +67,7 @@ const rows = [
   [`5. Scheduler, ${sched(1)?.schedules.toLocaleString('en')} schedules due at once → all enqueued`, `1 replica ${m(sched(1).enqueued_s, 2)} s; 3 replicas ${m(sched(3).enqueued_s, 2)} s`, `idle with ${results.scheduler.idle.schedules.toLocaleString('en')} schedules: ${results.scheduler.idle.cpu_percent.toFixed(1)} % CPU, ${results.scheduler.idle.rss_mb.toFixed(0)} MB`, `3 replicas ${(sched(1).enqueued_s.median / sched(3).enqueued_s.median).toFixed(2)}× as fast as 1`],
   ['6. Budget reservation per LLM call (loopback simulator)', `adds ${m(b.added_median_ms, 2)} ms median, ${m(b.added_p99_ms, 2)} ms p99`, `200 concurrent: ${m(b.concurrent_calls_per_s.budgeted)} vs bare ${m(b.concurrent_calls_per_s.bare)} calls/s`, m(b.concurrent_ratio, 2)],
   [`7. Memory (${mem.tasks.toLocaleString('en')} tasks)`, `worker RSS idle ${mem.worker_idle_rss_mb.toFixed(0)} MB, peak ${mem.worker_peak_rss_mb.toFixed(0)} MB`, `Redis ${mem.redis_used_mb_before.toFixed(2)} MB before, ${mem.redis_used_mb_after.toFixed(2)} MB after (drained samples ${mem.redis_used_mb_drained_min.toFixed(2)}–${mem.redis_used_mb_drained_max.toFixed(2)} MB)`, `Redis flat: drained samples within ${(mem.redis_used_mb_drained_max - mem.redis_used_mb_drained_min).toFixed(2)} MB`],
+  [`8. Schedule math: the API's event-loop delay while ${results.rules.settings.schedules} worst-case rules are created and listed`, `max ${m(r.worst.eventloop_max_ms, 1)} ms, p99 ${m(r.worst.eventloop_p99_ms, 1)} ms (${r.worst.created.median} created, ${r.worst.refused.median} refused)`, `${results.rules.settings.schedules} plain crons: max ${m(r.plain.eventloop_max_ms, 1)} ms, p99 ${m(r.plain.eventloop_p99_ms, 1)} ms`, `costliest step ${Math.max(...results.rules.per_call.map((c) => c.next_ms)).toFixed(2)} ms of CPU`],
 ];
 const info = machine();
 const table = [

@@ -116,7 +116,7 @@ function routes(): RouteConfig[] {
     tag(schedules, {
       method: 'post', path: '/api/v1/schedules', summary: 'Create a one-shot, cron or RRULE schedule',
       request: { body: { content: { 'application/json': { schema: createScheduleBodySchema } } } },
-      responses: { 201: object('The schedule with its next fire times'), 400: error('Invalid schedule, payload or timezone, or more frequent than the plan allows') },
+      responses: { 201: object('The schedule with its next fire times'), 400: error('Invalid schedule, payload or timezone; a rule that fires too rarely or never to be found within the expansion bounds, or that cannot be expanded safely; a date outside 1970-2999; or more frequent than the plan allows, over the whole rule') },
     }),
     tag(schedules, {
       method: 'get', path: '/api/v1/schedules', summary: "The tenant's schedules, by name, cursor-paged",

@@ -1,7 +1,7 @@
 import request from 'supertest';
 import { type Harness, startHarness } from './helpers';
 
-// A sweep of odd ids, query strings and bodies over every route: whatever a client sends, the
+// A sweep of odd ids, query strings and bodies (hostile schedule rules among them) over every route: whatever a client sends, the
 // answer is a 4xx (or a 2xx where the input happens to be fine), never a 500.
 
 let h: Harness;
@@ -19,6 +19,11 @@ const ODD_BODIES: unknown[] = [
   { task_ids: ['x'] }, { filter: { failed_after: 'yesterday' } }, { all: false }, { name: 'x', task: 'ping', kind: 'cron', cron: '* * * * * * *' },
   { name: 'x', task: 'ping', kind: 'cron', cron: '0 0 31 2 *' }, { name: 'x', task: 'ping', kind: 'cron', cron: '0 0 * * *', timezone: 'Mars/Olympus' },
   { name: 'x', task: 'ping', kind: 'one_shot', run_at: '275760-09-13T00:00:00Z' }, { name: 'x', task: 'ping', kind: 'rrule', rrule: 'FREQ=DAILY', dtstart: '9999-99-99T99:99' },
+  { name: 'x', task: 'ping', kind: 'rrule', rrule: 'FREQ=YEARLY;BYSETPOS=400;BYMONTH=1', dtstart: '2026-01-01T00:00' },
+  { name: 'x', task: 'ping', kind: 'rrule', rrule: 'FREQ=SECONDLY;BYHOUR=99', dtstart: '2026-01-01T00:00' },
+  { name: 'x', task: 'ping', kind: 'rrule', rrule: 'FREQ=HOURLY;BYHOUR=24', dtstart: '2026-01-01T00:00' },
+  { name: 'x', task: 'ping', kind: 'rrule', rrule: 'FREQ=WEEKLY;BYMONTH=2;BYMONTHDAY=30', dtstart: '0050-01-01T00:00' },
+  { name: 'x', task: 'ping', kind: 'rrule', rrule: 'FREQ=MINUTELY;INTERVAL=5', dtstart: '2020-01-01T00:00' },
 ];
 const COLLECTIONS = ['/api/v1/tasks', '/api/v1/tasks/batch', '/api/v1/tasks/test', '/api/v1/schedules', '/api/v1/usage', '/api/v1/task-types', '/api/v1/admin/dead-letters', '/api/v1/admin/dead-letters/replay'];
 const ITEMS = ODD_IDS.flatMap((id) => [`/api/v1/tasks/${id}`, `/api/v1/tasks/${id}/result`, `/api/v1/tasks/${id}/cancel`, `/api/v1/tasks/${id}/retry`, `/api/v1/schedules/${id}`, `/api/v1/schedules/${id}/trigger`]);

@@ -49,8 +49,64 @@ describe('schedules API', () => {
   it("refuses an interval shorter than the plan allows", async () => {
     const res = await create(cron('too-often', { cron: '*/1 * * * *' }), h.keyA);
     expect(res.status).toBe(400);
-    expect(res.body.message).toMatch(/trial plan allows \(at most every 300 s\)/);
+    expect(res.body.message).toMatch(/trial plan allows \(at most every 300 s\): two of its fires can be 60 s apart/);
     expect((await create(cron('fine', { cron: '*/1 * * * *' }), h.keyB)).status).toBe(201);
+  });
+
+  describe('rules whose expansion would be costly or wrong are refused with the reason, quickly', () => {
+    const rrule = (name: string, text: string, dtstart = '2026-01-05T09:00', extra: object = {}) => ({ name, task: 'ping', kind: 'rrule', rrule: text, dtstart, ...extra });
+    it.each([
+      // Never fires: rrule.js walked period by period to the year 9999 (3-6 s, every GET too).
+      [rrule('feb-30', 'FREQ=WEEKLY;BYMONTH=2;BYMONTHDAY=30'), 'rrule', /^FREQ=WEEKLY has no occurrence within 600 weeks after .*it fires too rarely or never/],
+      [rrule('leap-daily', 'FREQ=DAILY;BYMONTH=2;BYMONTHDAY=29;BYDAY=MO'), 'rrule', /^FREQ=DAILY has no occurrence within 600 days after .*too rarely or never/],
+      [cron('fifth-feb-monday', { cron: '0 0 * 2 1#5' }), 'cron', /no time within 4 years after .*too rarely or never/],
+      // These looped forever inside rrule.js: the API process never answered again.
+      [rrule('hour-24', 'FREQ=HOURLY;BYHOUR=24'), 'rrule', /BYHOUR value 24 is not a whole number from 0 to 23/],
+      [rrule('odd-hours', 'FREQ=HOURLY;INTERVAL=2;BYHOUR=1', '2026-01-05T08:00'), 'rrule', /never fires: stepping by INTERVAL=2 from DTSTART's 8/],
+      [rrule('minutely-byhour', 'FREQ=MINUTELY;INTERVAL=15;BYHOUR=9,10'), 'rrule', /BYHOUR with FREQ=MINUTELY is not supported.*FREQ=DAILY/],
+      [rrule('long-count', 'FREQ=SECONDLY;COUNT=100000'), 'rrule', /COUNT=100000 is expanded from DTSTART.*use UNTIL/],
+      // Years 0-99 were read as 1900-1999.
+      [rrule('year-50', 'FREQ=DAILY', '0050-06-01T09:00'), 'dtstart', /year 50 is outside 1970-2999/],
+      [{ name: 'far-run-at', task: 'ping', kind: 'one_shot', run_at: '3500-01-01T00:00:00Z' }, 'run_at', /year 3500 is outside 1970-2999/],
+      [cron('far-end', { end_at: '0099-01-01T00:00:00Z' }), 'end_at', /year 99 is outside 1970-2999/],
+    ])('%#: %j', async (body, path, message) => {
+      const res = await create(body);
+      expect(res.status).toBe(400);
+      expect(res.body.issues).toEqual([{ path, message: expect.stringMatching(message) }]);
+      expect(res.body.message).toContain(`${path}: `);
+    });
+
+    it('a rule whose DTSTART is 200 days back keeps its 5-minute grid', async () => {
+      const dtstart = new Date(Date.now() - 200 * 86_400_000).toISOString().slice(0, 16);
+      const res = await create(rrule('every-5-min-since-spring', 'FREQ=MINUTELY;INTERVAL=5', dtstart));
+      expect(res.status).toBe(201);
+      const times = res.body.next_fire_times.map((t: string) => new Date(t).getTime());
+      expect(times).toHaveLength(5);
+      for (let i = 1; i < 5; i += 1) expect(times[i] - times[i - 1]).toBe(300_000);
+    });
+
+    it('lists a stored rule that can no longer be expanded, without its next times', async () => {
+      const { body } = await create(cron('old-rule'));
+      await h.db.updateTable('schedules').set({ kind: 'rrule', cron: null, rrule: 'FREQ=WEEKLY;BYMONTH=2;BYMONTHDAY=30', dtstart: '2026-01-05T09:00' }).where('id', '=', body.schedule_id).execute();
+      const list = await request(h.app).get('/api/v1/schedules?limit=200').set(as(h.keyB));
+      expect(list.status).toBe(200);
+      const view = list.body.schedules.find((s: { name: string }) => s.name === 'old-rule');
+      expect(view.next_fire_times).toEqual([view.next_run_at]);
+      expect((await request(h.app).get(`/api/v1/schedules/${body.schedule_id}`).set(as(h.keyB))).status).toBe(200);
+    });
+  });
+
+  it('holds the plan over the whole rule, not its next six fires', async () => {
+    // From next New Year: the 1st of January to July at midnight (the six fires a preview sees),
+    // then the 1st of December twice, one second apart.
+    const dtstart = `${new Date().getUTCFullYear() + 1}-01-01T00:00`;
+    const irregular = { name: 'irregular', task: 'ping', kind: 'rrule', rrule: 'FREQ=YEARLY;BYMONTHDAY=1;BYHOUR=0;BYMINUTE=0;BYSECOND=0,1;BYSETPOS=1,3,5,7,9,11,13,-2,-1', dtstart };
+    const trial = await create(irregular, h.keyA);
+    expect(trial.status).toBe(400);
+    expect(trial.body.issues).toEqual([{ path: 'rrule', message: expect.stringMatching(/^fires more often than the trial plan allows \(at most every 300 s\): two of its fires can be 1 s apart; .*BYSETPOS/) }]);
+    const fiftyNine = { ...irregular, name: 'fifty-nine', rrule: `FREQ=DAILY;BYHOUR=12;BYMINUTE=0;BYSECOND=${Array.from({ length: 59 }, (_, i) => i).join(',')}` };
+    expect((await create(fiftyNine, h.keyA)).body.message).toMatch(/trial plan allows \(at most every 300 s\): two of its fires can be 1 s apart/);
+    expect((await create(irregular, h.keyB)).status).toBe(201);
   });
 
   it("answers 409 for a name taken, and 404 for another tenant's schedule", async () => {

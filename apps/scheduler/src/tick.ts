@@ -3,7 +3,7 @@ import { type TaskPolicies, getTaskDefinition } from '@conveyor/contracts';
 import type { Database, ScheduleRow } from '@conveyor/db';
 import type { Logger } from '@conveyor/observability';
 import type { TaskProducer } from '@conveyor/queue';
-import { type FirePlan, type MisfirePolicy, planFires, recurrenceFromFields } from '@conveyor/scheduling';
+import { type FirePlan, MIN_INTERVAL_SECONDS, type MisfirePolicy, type PlanName, keepPlanInterval, planFires, recurrenceFromFields } from '@conveyor/scheduling';
 import { type Kysely, sql } from 'kysely';
 import { Counter, Histogram, type Registry } from 'prom-client';
 import { startLoop } from './loop';
@@ -15,6 +15,12 @@ export interface TickDeps {
   logger: Logger;
   /** Schedules claimed per transaction. */
   batchSize?: number;
+  /**
+   * CPU time the planning of one batch may take while its rows are locked (default 100 ms).
+   * Past it the rest of the claimed rows are released unchanged, and the next batch, which
+   * follows at once, takes them: an expensive batch never holds locks or the loop for long.
+   */
+  planBudgetMs?: number;
   metrics?: TickMetrics;
 }
 
@@ -22,6 +28,7 @@ export interface TickDeps {
 export function createTickMetrics(registry: Registry) {
   return {
     fires: new Counter({ name: 'conveyor_schedule_fires_total', help: 'Tasks created by schedule fires', registers: [registry] }),
+    overPlan: new Counter({ name: 'conveyor_schedule_fires_over_plan_total', help: "Fires not made because they came closer than the tenant's plan allows", registers: [registry] }),
     batch: new Histogram({
       name: 'conveyor_scheduler_tick_batch_seconds',
       help: 'Time of one tick batch (claim, insert, advance, commit, enqueue)',
@@ -33,10 +40,12 @@ export function createTickMetrics(registry: Registry) {
 export type TickMetrics = ReturnType<typeof createTickMetrics>;
 
 export interface TickReport {
-  /** Due schedules this pass claimed. */
+  /** Due schedules this pass planned and advanced. */
   schedules: number;
   /** Tasks it created (one per fire). */
   fired: number;
+  /** More may be due now: the batch was full, or its planning budget ran out. */
+  more: boolean;
 }
 
 interface FireRow {
@@ -52,26 +61,38 @@ interface FireRow {
  * one task per fire under the unique (schedule_id, planned_at); advance next_run_at. Then,
  * after the commit, enqueue the new tasks. A crash after the commit and before the enqueue
  * leaves PENDING tasks with no job, which the reconciler enqueues: no fire lost or doubled.
+ * Planning runs inside the transaction: it is bounded per schedule (packages/scheduling caps
+ * every step) and per batch (planBudgetMs); docs/decisions.md says why it stays there.
  */
 export async function fireDueSchedules(deps: TickDeps): Promise<TickReport> {
   const limit = deps.batchSize ?? 500;
+  const budgetMs = deps.planBudgetMs ?? 100;
   const endTimer = deps.metrics?.batch.startTimer();
-  const { claimed, created } = await deps.db.transaction().execute(async (trx) => {
-    const { rows: due } = await sql<ScheduleRow & { db_now: Date }>`
-      select s.*, now() as db_now from schedules s
+  const { claimed, planned, created, overPlan } = await deps.db.transaction().execute(async (trx) => {
+    const { rows: due } = await sql<ScheduleRow & { db_now: Date; plan: PlanName }>`
+      select s.*, t.plan, now() as db_now from schedules s join tenants t on t.id = s.tenant_id
        where s.enabled and s.next_run_at <= now()
        order by s.next_run_at
        limit ${limit}
-         for update skip locked`.execute(trx);
-    if (due.length === 0) return { claimed: 0, created: [] as FireRow[] };
+         for update of s skip locked`.execute(trx);
+    if (due.length === 0) return { claimed: 0, planned: 0, created: [] as FireRow[], overPlan: 0 };
 
     const fires: Record<string, unknown>[] = [];
     const advances: { id: string; next: Date | null; last: Date | null }[] = [];
+    const started = process.cpuUsage();
+    let overPlan = 0;
     for (const schedule of due) {
       const plan = planSchedule(schedule, deps.logger);
+      // The API refuses rules that can fire more often than the plan; rules saved before it
+      // did are held to it here: a fire too close to the one before is not made.
+      const kept = keepPlanInterval(plan.fires, schedule.last_run_at, MIN_INTERVAL_SECONDS[schedule.plan] ?? MIN_INTERVAL_SECONDS.trial);
+      if (kept.length < plan.fires.length) {
+        overPlan += plan.fires.length - kept.length;
+        warnOverPlan(deps.logger, schedule);
+      }
       const definition = getTaskDefinition(schedule.task);
       if (definition) {
-        for (const plannedAt of plan.fires) {
+        for (const plannedAt of kept) {
           fires.push({
             id: randomUUID(),
             tenant_id: schedule.tenant_id,
@@ -86,7 +107,9 @@ export async function fireDueSchedules(deps: TickDeps): Promise<TickReport> {
       } else {
         deps.logger.error('schedule names a task no longer in the catalog; it stops', { schedule_id: schedule.id, task: schedule.task });
       }
-      advances.push({ id: schedule.id, next: definition ? plan.next : null, last: plan.fires.at(-1) ?? null });
+      advances.push({ id: schedule.id, next: definition ? plan.next : null, last: kept.at(-1) ?? null });
+      const used = process.cpuUsage(started);
+      if ((used.user + used.system) / 1000 > budgetMs) break; // the rows not planned stay due, unchanged
     }
 
     const created = fires.length
@@ -102,7 +125,7 @@ export async function fireDueSchedules(deps: TickDeps): Promise<TickReport> {
       update schedules s set next_run_at = v.next, last_run_at = coalesce(v.last, s.last_run_at), updated_at = now()
         from (values ${values}) as v(id, next, last)
        where s.id = v.id`.execute(trx);
-    return { claimed: due.length, created };
+    return { claimed: due.length, planned: advances.length, created, overPlan };
   });
 
   if (created.length) {
@@ -112,14 +135,31 @@ export async function fireDueSchedules(deps: TickDeps): Promise<TickReport> {
   }
   if (claimed) endTimer?.();
   deps.metrics?.fires.inc(created.length);
-  return { schedules: claimed, fired: created.length };
+  if (overPlan) deps.metrics?.overPlan.inc(overPlan);
+  return { schedules: planned, fired: created.length, more: claimed === limit || planned < claimed };
+}
+
+// Schedules already warned about, so that one firing every second does not log every second.
+const warnedOverPlan = new Set<string>();
+
+function warnOverPlan(logger: Logger, schedule: ScheduleRow & { plan: PlanName }) {
+  if (warnedOverPlan.has(schedule.id)) return;
+  if (warnedOverPlan.size >= 10_000) warnedOverPlan.clear();
+  warnedOverPlan.add(schedule.id);
+  logger.warn("schedule fires more often than its tenant's plan allows; fires too close together are not made", {
+    schedule_id: schedule.id,
+    tenant_id: schedule.tenant_id,
+    plan: schedule.plan,
+    min_interval_s: MIN_INTERVAL_SECONDS[schedule.plan],
+  });
 }
 
 function planSchedule(schedule: ScheduleRow & { db_now: Date }, logger: Logger): FirePlan {
   try {
     return planFires(recurrenceFromFields(schedule), schedule.next_run_at!, schedule.db_now, schedule.misfire_policy as MisfirePolicy, schedule.end_at);
   } catch (error) {
-    // A schedule that cannot be resolved any more stops rather than blocking the tick.
+    // A schedule that cannot be resolved any more (a rule saved before today's checks, or
+    // one whose next time is beyond the search's bound) stops rather than blocking the tick.
     logger.error('schedule could not be resolved; it stops', { schedule_id: schedule.id, error });
     return { fires: [], next: null };
   }
@@ -135,7 +175,7 @@ export function startTicker(deps: TickDeps, intervalMs: number, onError: (error:
     try {
       let report: TickReport;
       do report = await fireDueSchedules(deps);
-      while (!stopping && report.schedules === (deps.batchSize ?? 500));
+      while (!stopping && report.more);
     } catch (error) {
       onError(error);
     }

@@ -16,6 +16,7 @@ let db: Kysely<Database>;
 let redis: Redis;
 let producer: TaskProducer;
 let tenantId: string;
+let trialTenantId: string;
 
 beforeAll(async () => {
   testDb = await createTestDatabase({ key: schemaFingerprint(), migrate: migrateUrl });
@@ -24,6 +25,7 @@ beforeAll(async () => {
   await waitFor(async () => (redis.status === 'ready' ? true : undefined), 'redis');
   producer = new TaskProducer(redis, prefix);
   tenantId = (await createTenantWithKey(db, { name: 'sched', plan: 'growth' })).tenant.id;
+  trialTenantId = (await createTenantWithKey(db, { name: 'sched-trial', plan: 'trial' })).tenant.id;
 });
 afterAll(async () => {
   await producer.close();
@@ -73,14 +75,52 @@ describe('the tick', () => {
     await fireDueSchedules(deps());
     const hourNow = (await sql<{ t: Date }>`select date_trunc('hour', now()) as t`.execute(db)).rows[0]!.t;
     const secondsIntoHour = (Date.now() - hourNow.getTime()) / 1000;
-    // skip fires the current hour only if it is within the misfire grace (60 s).
-    expect((await fires(skip.id)).length).toBe(secondsIntoHour <= 60 ? 1 : 0);
-    expect((await fires(once.id)).map((f) => f.planned_at)).toEqual([hourNow]);
+    // The current hour is on time only within the misfire grace (60 s): then every policy
+    // fires it, and fire_once's catch-up is the hour before; else it is the catch-up.
+    const onTime = secondsIntoHour <= 60;
+    expect((await fires(skip.id)).length).toBe(onTime ? 1 : 0);
+    expect((await fires(once.id)).map((f) => f.planned_at)).toEqual(onTime ? [new Date(hourNow.getTime() - 3_600_000), hourNow] : [hourNow]);
     expect((await fires(all.id)).length).toBe(6);
     for (const s of [skip, once, all]) {
       const row = await db.selectFrom('schedules').select('next_run_at').where('id', '=', s.id).executeTakeFirstOrThrow();
       expect(row.next_run_at!.getTime()).toBe(hourNow.getTime() + 3_600_000);
     }
+  });
+
+  it("holds a schedule saved before the API's checks to its tenant's plan: no two fires closer than the plan's interval", async () => {
+    // Every second on a trial tenant (at most one fire per 300 s), inserted as an old schedule
+    // would be; due ten seconds ago, so eleven seconds are due and on time.
+    const dueAt = (await sql<{ t: Date }>`select date_trunc('second', now()) - interval '10 seconds' as t`.execute(db)).rows[0]!.t;
+    const everySecond = (tenant: string, name: string) =>
+      insertSchedule(db, { tenant_id: tenant, name, kind: 'cron', cron: '* * * * * *', timezone: 'UTC', task: 'ping', payload: {}, next_run_at: dueAt, misfire_policy: 'fire_all' });
+    const trial = await everySecond(trialTenantId, 'trial-every-second');
+    const growth = await everySecond(tenantId, 'growth-every-second');
+    const registry = new Registry();
+    await fireDueSchedules({ ...deps(), metrics: createTickMetrics(registry) });
+    expect((await fires(trial.id)).map((f) => f.planned_at)).toEqual([dueAt]);
+    expect((await fires(growth.id)).length).toBeGreaterThanOrEqual(11);
+    expect(await registry.metrics()).toMatch(/conveyor_schedule_fires_over_plan_total (1\d|[2-9]\d)\b/);
+    // It still advances, and later ticks keep 300 s after the last fire.
+    const row = await db.selectFrom('schedules').select(['next_run_at', 'last_run_at']).where('id', '=', trial.id).executeTakeFirstOrThrow();
+    expect(row.last_run_at).toEqual(dueAt);
+    expect(row.next_run_at!.getTime()).toBeGreaterThan(dueAt.getTime() + 10_000);
+    await db.updateTable('schedules').set({ next_run_at: sql`date_trunc('second', now()) - interval '2 seconds'` }).where('id', '=', trial.id).execute();
+    await fireDueSchedules(deps());
+    expect((await fires(trial.id)).map((f) => f.planned_at)).toEqual([dueAt]);
+  });
+
+  it('a batch whose planning runs over its budget leaves the rest due, and the next batch fires them', async () => {
+    const dueAt = (await sql<{ t: Date }>`select now() - interval '1 second' as t`.execute(db)).rows[0]!.t;
+    const ids = [];
+    for (let i = 0; i < 4; i += 1) {
+      ids.push((await insertSchedule(db, { tenant_id: tenantId, name: `budget-${i}`, kind: 'one_shot', run_at: dueAt, timezone: 'UTC', task: 'ping', payload: {}, next_run_at: dueAt })).id);
+    }
+    // A budget of 0 ms: each batch plans one schedule, then says there is more.
+    const first = await fireDueSchedules({ ...deps(), planBudgetMs: 0 });
+    expect(first).toMatchObject({ schedules: 1, more: true });
+    let report = first;
+    for (let guard = 0; report.more && guard < 20; guard += 1) report = await fireDueSchedules({ ...deps(), planBudgetMs: 0 });
+    for (const id of ids) expect((await fires(id)).map((f) => f.planned_at)).toEqual([dueAt]);
   });
 
   it('counts its fires in a metric', async () => {

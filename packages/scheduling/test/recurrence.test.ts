@@ -50,8 +50,8 @@ describe('recurrences', () => {
   it('validates what users type', () => {
     expect(() => checkCron('61 * * * *')).toThrow();
     expect(() => checkCron('not a cron')).toThrow();
-    expect(() => checkRrule('FREQ=SOMETIMES')).toThrow();
-    expect(() => checkRrule('DTSTART:20260101T000000Z\nRRULE:FREQ=DAILY')).toThrow(/own fields/);
+    expect(() => checkRrule('FREQ=SOMETIMES', '2026-01-01T09:00')).toThrow();
+    expect(() => checkRrule('DTSTART:20260101T000000Z\nRRULE:FREQ=DAILY', '2026-01-01T09:00')).toThrow(/own fields/);
     expect(isValidTimeZone('Europe/Berlin')).toBe(true);
     expect(isValidTimeZone('Mars/Olympus')).toBe(false);
     expect(parseLocalDateTime('2026-02-30T09:00')).toBeUndefined();
@@ -72,19 +72,72 @@ describe('misfire policies after downtime', () => {
     expect(late).toEqual({ fires: [], next: at('2026-01-01T11:00:00Z') });
   });
 
-  it('fire_once fires the latest missed run once', () => {
+  it('fire_once fires the latest missed run once, then the on-time ones', () => {
     expect(planFires({ kind: 'cron', cron: '0 * * * *', timezone: 'UTC' }, due, at('2026-01-01T13:30:00Z'), 'fire_once')).toEqual({ fires: [at('2026-01-01T13:00:00Z')], next: at('2026-01-01T14:00:00Z') });
+    expect(planFires(everyMinute, due, now, 'fire_once').fires).toEqual([at('2026-01-01T10:04:00Z'), at('2026-01-01T10:05:00Z')]);
   });
 
-  it('fire_all fires every missed run, capped', () => {
+  it('fire_all fires the latest 100 missed runs, then every on-time one', () => {
     expect(planFires(everyMinute, due, now, 'fire_all').fires).toHaveLength(6);
     const days = planFires(everyMinute, due, at('2026-01-03T10:00:00Z'), 'fire_all');
-    expect(days.fires).toHaveLength(FIRE_ALL_CAP);
+    // 100 missed (08:19 … 09:58), then 09:59 and 10:00, within the grace.
+    expect(days.fires).toHaveLength(FIRE_ALL_CAP + 2);
+    expect(days.fires[0]).toEqual(at('2026-01-03T08:19:00Z'));
     expect(days.fires.at(-1)).toEqual(at('2026-01-03T10:00:00Z'));
+    for (let i = 1; i < days.fires.length; i += 1) expect(days.fires[i]!.getTime() - days.fires[i - 1]!.getTime()).toBe(60_000);
   });
 
   it('stops at the end date and after a one-shot', () => {
     expect(planFires(everyMinute, due, now, 'fire_all', at('2026-01-01T10:02:00Z'))).toEqual({ fires: [due, at('2026-01-01T10:01:00Z'), at('2026-01-01T10:02:00Z')], next: null });
     expect(planFires({ kind: 'one_shot', runAt: due }, due, now, 'fire_once')).toEqual({ fires: [due], next: null });
+    expect(planFires({ kind: 'one_shot', runAt: due }, due, now, 'skip')).toEqual({ fires: [], next: null });
+  });
+});
+
+describe('on-time fires: every occurrence within the grace fires, once, whatever the policy', () => {
+  const everySecond = { kind: 'cron' as const, cron: '* * * * * *', timezone: 'UTC' };
+  const everySecondRule = { kind: 'rrule' as const, rrule: 'FREQ=SECONDLY', dtstart: '2026-01-01T00:00', timezone: 'UTC' };
+  const now = at('2026-03-01T12:00:03.250Z');
+
+  it.each([['cron', everySecond], ['rrule', everySecondRule]] as const)('%s: a tick 3 s late fires the 4 seconds due, oldest first', (_label, recurrence) => {
+    for (const policy of ['skip', 'fire_once', 'fire_all'] as const) {
+      expect(iso(planFires(recurrence, at('2026-03-01T12:00:00Z'), now, policy).fires)).toEqual([
+        '2026-03-01T12:00:00.000Z',
+        '2026-03-01T12:00:01.000Z',
+        '2026-03-01T12:00:02.000Z',
+        '2026-03-01T12:00:03.000Z',
+      ]);
+    }
+    expect(planFires(recurrence, at('2026-03-01T12:00:00Z'), now, 'skip').next).toEqual(at('2026-03-01T12:00:04Z'));
+  });
+
+  it('next_run_at fires as recorded even off the rule\'s grid (set by hand, or by a rule since changed)', () => {
+    const hourly = { kind: 'cron' as const, cron: '0 * * * *', timezone: 'UTC' };
+    const offGrid = at('2026-03-01T11:59:58Z');
+    expect(planFires(hourly, offGrid, now, 'fire_once')).toEqual({ fires: [offGrid, at('2026-03-01T12:00:00Z')], next: at('2026-03-01T13:00:00Z') });
+    const longAgo = at('2026-03-01T09:30:00Z');
+    expect(planFires(hourly, longAgo, now, 'fire_all').fires).toEqual([longAgo, at('2026-03-01T10:00:00Z'), at('2026-03-01T11:00:00Z'), at('2026-03-01T12:00:00Z')]);
+    expect(planFires(hourly, longAgo, now, 'skip').fires).toEqual([at('2026-03-01T12:00:00Z')]);
+  });
+
+  it('all of the last 60 s fire; older ones follow the policy', () => {
+    const due = at('2026-03-01T11:58:00Z'); // 2 min late: 11:58:00 … 11:59:03 missed, 11:59:04 … 12:00:03 on time
+    const skip = planFires(everySecond, due, now, 'skip').fires;
+    expect(skip).toHaveLength(60);
+    expect(skip[0]).toEqual(at('2026-03-01T11:59:04Z'));
+    const once = planFires(everySecond, due, now, 'fire_once').fires;
+    expect(once).toEqual([at('2026-03-01T11:59:03Z'), ...skip]);
+    const all = planFires(everySecond, due, now, 'fire_all').fires;
+    expect(all).toHaveLength(64 + 60);
+    expect(all[0]).toEqual(due);
+  });
+
+  it.each([['cron', everySecond], ['rrule', everySecondRule]] as const)('%s: due 200 days ago, fire_all fires the latest 100 missed and the on-time ones, without walking from then', (_label, recurrence) => {
+    const plan = planFires(recurrence, at('2025-08-13T12:00:00Z'), at('2026-03-01T12:00:00Z'), 'fire_all');
+    expect(plan.fires).toHaveLength(FIRE_ALL_CAP + 61);
+    expect(plan.fires[0]).toEqual(at('2026-03-01T11:57:20Z'));
+    expect(plan.fires[FIRE_ALL_CAP]).toEqual(at('2026-03-01T11:59:00Z'));
+    expect(plan.next).toEqual(at('2026-03-01T12:00:01Z'));
+    expect(planFires(recurrence, at('2025-08-13T12:00:00Z'), at('2026-03-01T12:00:00Z'), 'fire_once').fires[0]).toEqual(at('2026-03-01T11:58:59Z'));
   });
 });

@@ -13,13 +13,13 @@ import {
   updateSchedule,
 } from '@conveyor/db';
 import type { TaskProducer } from '@conveyor/queue';
-import { nextOccurrences, recurrenceFromFields } from '@conveyor/scheduling';
+import { recurrenceFromFields } from '@conveyor/scheduling';
 import { type Request, type Response, Router } from 'express';
 import type { Kysely } from 'kysely';
 import { HttpError, validationError } from '../http-error';
 import { tenantOf } from '../middleware/authenticate';
 import { parseQuery } from '../query';
-import { resolveSchedule, toScheduleView } from '../schedule-input';
+import { resolveSchedule, toScheduleView, upcoming } from '../schedule-input';
 
 export interface ScheduleRouteDeps {
   db: Kysely<Database>;
@@ -62,8 +62,16 @@ export function schedulesRouter(deps: ScheduleRouteDeps): Router {
     if (!row) throw new HttpError(404, 'schedule_not_found', `No schedule ${id.data}`);
     return row;
   }
-  const preview = async (row: ScheduleRow) =>
-    row.next_run_at ? [row.next_run_at, ...nextOccurrences(recurrenceFromFields(row), row.next_run_at, 4, row.end_at ?? undefined)] : [];
+  // The next fire times a view shows, found a bounded step at a time (upcoming); a rule saved
+  // before today's checks that cannot be expanded within the bounds shows only its next run.
+  const preview = async (row: ScheduleRow): Promise<Date[]> => {
+    if (!row.next_run_at) return [];
+    try {
+      return [row.next_run_at, ...(await upcoming(recurrenceFromFields(row), row.next_run_at, 4, row.end_at ?? undefined))];
+    } catch {
+      return [row.next_run_at];
+    }
+  };
   const nameTaken = (error: unknown) => {
     if (error instanceof ScheduleNameTakenError) throw new HttpError(409, 'schedule_name_taken', error.message);
     throw error;
@@ -72,7 +80,7 @@ export function schedulesRouter(deps: ScheduleRouteDeps): Router {
   router.post('/schedules', async (req, res) => {
     const body = createScheduleBodySchema.safeParse(req.body ?? {});
     if (!body.success) throw validationError(body.error, 'schedule');
-    const resolved = resolveSchedule(body.data, planOf(res), await databaseNow(deps.db));
+    const resolved = await resolveSchedule(body.data, planOf(res), await databaseNow(deps.db));
     const b = body.data;
     const row = await insertSchedule(deps.db, {
       tenant_id: tenantOf(res),
@@ -91,7 +99,10 @@ export function schedulesRouter(deps: ScheduleRouteDeps): Router {
   router.get('/schedules', async (req, res) => {
     const query = parseQuery(req, listSchedulesQuerySchema);
     const rows = await listSchedulesForTenant(deps.db, tenantOf(res), { after: decodeNameCursor(query.cursor), limit: query.limit });
-    res.json({ schedules: await Promise.all(rows.map(async (r) => toScheduleView(r, await preview(r)))), next_cursor: rows.length === query.limit ? encodeNameCursor(rows.at(-1)!.name) : null });
+    // One schedule's next times after another, each step yielding the event loop (upcoming).
+    const schedules = [];
+    for (const row of rows) schedules.push(toScheduleView(row, await preview(row)));
+    res.json({ schedules, next_cursor: rows.length === query.limit ? encodeNameCursor(rows.at(-1)!.name) : null });
   });
 
   router.get('/schedules/:id', async (req, res) => {
@@ -116,7 +127,7 @@ export function schedulesRouter(deps: ScheduleRouteDeps): Router {
       payload: (p.payload ?? current.payload) as Record<string, unknown>,
       end_at: p.end_at === undefined ? current.end_at?.toISOString() : p.end_at,
     };
-    const resolved = resolveSchedule(fields, planOf(res), await databaseNow(deps.db));
+    const resolved = await resolveSchedule(fields, planOf(res), await databaseNow(deps.db));
     const row = await updateSchedule(deps.db, current.id, tenantOf(res), {
       name: p.name,
       ...recurrenceColumns(fields),
@@ -144,7 +155,7 @@ export function schedulesRouter(deps: ScheduleRouteDeps): Router {
   router.post('/schedules/:id/enable', async (req, res) => {
     const row = await load(req, res);
     // Times missed while disabled are not fired: the schedule resumes from now.
-    const resolved = resolveSchedule({ ...row, run_at: row.run_at?.toISOString(), cron: row.cron ?? undefined, rrule: row.rrule ?? undefined, dtstart: row.dtstart ?? undefined, payload: row.payload as Record<string, unknown>, end_at: row.end_at?.toISOString() }, planOf(res), await databaseNow(deps.db));
+    const resolved = await resolveSchedule({ ...row, run_at: row.run_at?.toISOString(), cron: row.cron ?? undefined, rrule: row.rrule ?? undefined, dtstart: row.dtstart ?? undefined, payload: row.payload as Record<string, unknown>, end_at: row.end_at?.toISOString() }, planOf(res), await databaseNow(deps.db));
     const updated = (await updateSchedule(deps.db, row.id, tenantOf(res), { enabled: true, next_run_at: resolved.next }))!;
     res.json(toScheduleView(updated, resolved.preview));
   });
