@@ -24,7 +24,7 @@ beforeAll(async () => {
   worker = await stack.start('worker-monitoring', await freePort());
   await stack.start('scheduler', await freePort());
   client = new Client(apiBase, (await stack.createTenant('pgdown')).api_key);
-}, 90_000);
+}, 300_000);
 afterAll(async () => {
   await stack.stop();
   await postgres.destroy();
