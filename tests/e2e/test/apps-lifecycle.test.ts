@@ -73,7 +73,8 @@ describe('every app is its own process', () => {
     const res = await fetch(`http://127.0.0.1:${apiPort}/api/v1/tasks`, {
       method: 'POST',
       headers,
-      body: JSON.stringify({ task: 'test_task', payload: { message: 'drain', steps: 4, step_ms: 250 } }),
+      // 2.5 s of steps: long enough for the status poll below to see it running on a busy machine.
+      body: JSON.stringify({ task: 'test_task', payload: { message: 'drain', steps: 10, step_ms: 250 } }),
     });
     const { task_id } = (await res.json()) as { task_id: string };
     const status = async () =>
@@ -81,5 +82,11 @@ describe('every app is its own process', () => {
     await waitFor(async () => ((await status()) === 'PROGRESS' ? true : undefined), 'the task to be running');
     const code = await worker.stop('SIGTERM');
     expect({ code, status: await status() }).toEqual({ code: 0, status: 'SUCCESS' });
+    // The signal came while the task ran: the worker began shutting down before its attempt ended.
+    const lines = worker.output().split('\n');
+    const shutdown = lines.findIndex((l) => l.includes('"message":"shutting down"'));
+    const ended = lines.findIndex((l) => l.includes('"message":"attempt ended"') && l.includes(task_id));
+    expect(shutdown).toBeGreaterThanOrEqual(0);
+    expect(ended).toBeGreaterThan(shutdown);
   }, 300_000);
 });

@@ -31,8 +31,13 @@ afterAll(async () => {
 }, 30_000);
 
 it('answers 503 while Postgres is down and loses nothing', async () => {
-  const ids: string[] = [];
-  for (let i = 0; i < 10; i += 1) ids.push((await client.submit('test_task', { message: `m${i}`, steps: 10, step_ms: 200 })).body.task_id);
+  // One batch, so that all ten run at once (the worker's concurrency is 10): submitted one by
+  // one on a busy machine, the first could finish before the last was in. 8 s each, so that
+  // they are still running, writing progress, when Postgres goes away.
+  const tasks = Array.from({ length: 10 }, (_, i) => ({ task: 'test_task', payload: { message: `m${i}`, steps: 20, step_ms: 400 } }));
+  const batch = await client.call('POST', '/tasks/batch', { tasks });
+  expect(batch.status).toBe(202);
+  const ids: string[] = batch.body.tasks.map((t: { task_id: string }) => t.task_id);
   await client.waitForStatus(ids[0]!, ['PROGRESS']);
 
   await postgres.stop();
