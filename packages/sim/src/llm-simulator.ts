@@ -69,10 +69,18 @@ export class LlmSimulator {
     this.faults.clear();
   }
 
+  /** Listens on host:port (0: any free port); rejects when it cannot (EADDRINUSE when the port is taken). */
   async listen(port = 0, host = '127.0.0.1'): Promise<string> {
-    this.server = http.createServer((req, res) => void this.handle(req, res));
-    await new Promise<void>((resolve) => this.server!.listen(port, host, resolve));
-    return `http://${host}:${(this.server.address() as AddressInfo).port}/v1`;
+    const server = http.createServer((req, res) => void this.handle(req, res));
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, host, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+    this.server = server;
+    return `http://${host}:${(server.address() as AddressInfo).port}/v1`;
   }
 
   async close(): Promise<void> {

@@ -28,6 +28,13 @@ describe('LlmSimulator', () => {
     expect((await chat({ model: 'openai/gpt-4o-mini', messages: [{ role: 'user', content: 'x' }] })).status).toBe(200);
   });
 
+  it('rejects when its port is taken, instead of leaving an unhandled server error', async () => {
+    const port = Number(new URL(base).port);
+    const second = new LlmSimulator();
+    await expect(second.listen(port)).rejects.toMatchObject({ code: 'EADDRINUSE' });
+    await second.close();
+  });
+
   it('lists its models with prices', async () => {
     const list = (await (await fetch(`${base}/models`)).json()) as { data: { id: string }[] };
     expect(list.data.map((m) => m.id)).toContain('anthropic/claude-3-haiku');
