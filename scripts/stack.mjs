@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { APPS, LLM_SIM, portOf, portsOf, startApps } from './lib/apps.mjs';
-import { dropLeftoverTestDatabases, ensureDatabase, keyIsValid } from './lib/database.mjs';
+import { beginTestRun, ensureDatabase, keyIsValid } from './lib/database.mjs';
 import { adminUrlOf, stackEnv } from './lib/env.mjs';
 import { ensurePnpm, installAndBuild } from './lib/pnpm.mjs';
 import { portProblems } from './lib/ports.mjs';
@@ -160,8 +160,11 @@ async function test() {
   const env = { ...stackEnv(root), CI: process.env.CI ?? 'true' };
   const { pnpm, services } = await setup(env);
   const testEnv = { ...env, TEST_DATABASE_URL: env.TEST_DATABASE_URL ?? adminUrlOf(env.DATABASE_URL), TEST_REDIS_URL: env.TEST_REDIS_URL ?? env.REDIS_URL };
-  const dropped = await dropLeftoverTestDatabases(root, testEnv.TEST_DATABASE_URL);
-  if (dropped) step(`dropped ${dropped} test databases left by earlier runs`);
+  // Other runs (another worktree's npm test) may share this server: this run marks itself, and
+  // drops what earlier runs left only when none is going.
+  const run = await beginTestRun(root, testEnv.TEST_DATABASE_URL);
+  if (run.dropped) step(`dropped ${run.dropped} test databases left by earlier runs`);
+  if (run.concurrent) step('another test run is using this Postgres: databases left by earlier runs stay until a run has it to itself');
 
   step('lint, typecheck and every test (turbo run lint typecheck test)');
   const totals = { passed: 0, failed: 0, skipped: 0 };
@@ -179,6 +182,7 @@ async function test() {
       }
     },
   );
+  await run.end();
   await stopServices(services);
   console.log(`\n${code === 0 ? green('all checks passed') : red(`checks failed (turbo exited ${code})`)}`);
   console.log(`${totals.passed} passed, ${totals.failed} failed${totals.skipped ? `, ${totals.skipped} skipped` : ''}`);
