@@ -7,11 +7,12 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { APPS, LLM_SIM, portOf, startApps } from './lib/apps.mjs';
+import { APPS, LLM_SIM, portOf, portsOf, startApps } from './lib/apps.mjs';
 import { ensureChromium } from './lib/browser.mjs';
-import { dropLeftoverTestDatabases, ensureDatabase, keyIsValid } from './lib/database.mjs';
+import { beginTestRun, ensureDatabase, keyIsValid } from './lib/database.mjs';
 import { adminUrlOf, stackEnv } from './lib/env.mjs';
 import { ensurePnpm, installAndBuild } from './lib/pnpm.mjs';
+import { portProblems } from './lib/ports.mjs';
 import { capture, run, stream } from './lib/run.mjs';
 import { bold, dim, fail, green, red, step } from './lib/say.mjs';
 import { ensurePostgres, ensureRedis } from './lib/services.mjs';
@@ -51,20 +52,42 @@ function devKey(env, name, args, what) {
   })();
 }
 
-/** Waits (up to 30 s) until every URL answers 200; says which did not. */
-async function waitForHealth(urls) {
+/**
+ * Waits (up to 30 s) until every started app answers 200 on its health path; says which did
+ * not. Resolves to the apps that exited meanwhile (a port taken after all, a bad setting).
+ */
+async function waitForHealth(started, env) {
   const deadline = Date.now() + 30_000;
-  let pending = urls;
+  const urlOf = ({ app }) => `http://127.0.0.1:${portOf(app, env)}${app.healthPath}`;
+  const gone = ({ child }) => child.exitCode !== null || child.signalCode !== null;
+  let pending = started.children;
   while (pending.length && Date.now() < deadline) {
-    const results = await Promise.all(pending.map((url) => fetch(url).then((r) => r.ok, () => false)));
-    pending = pending.filter((_, i) => !results[i]);
+    const results = await Promise.all(pending.map((c) => fetch(urlOf(c)).then((r) => r.ok, () => false)));
+    pending = pending.filter((c, i) => !results[i] && !gone(c));
     if (pending.length) await new Promise((r) => setTimeout(r, 250));
   }
-  if (pending.length) console.log(red(`not healthy after 30 s: ${pending.join(', ')} (see the logs above)`));
+  if (pending.length) console.log(red(`not healthy after 30 s: ${pending.map(urlOf).join(', ')} (see the logs above)`));
+  return started.children.filter(gone).map(({ app }) => app.name);
+}
+
+/**
+ * Every port the stack is about to listen on must be free on HOST, where the apps bind:
+ * otherwise say which port, what wanted it and which variable moves it, and stop before
+ * starting anything (or, after setup, after stopping what setup started).
+ */
+async function checkPorts(env, simulated, services = []) {
+  const problems = await portProblems(portsOf(simulated ? [LLM_SIM, ...APPS] : APPS, env), env.HOST || '127.0.0.1');
+  if (!problems.length) return;
+  await stopServices(services);
+  fail(`cannot start the stack:\n  ${problems.join('\n  ')}`);
 }
 
 async function up() {
   const env = { NODE_ENV: 'development', LOG_FORMAT: 'pretty', ...stackEnv(root) };
+  // Without a provider key, LLM calls go to the simulator (see below).
+  const simulated = !env.OPENROUTER_API_KEY;
+  // First, before installing, building or starting anything; again once setup is done.
+  await checkPorts(env, simulated);
   const { services } = await setup(env);
   step('preparing the database');
   await ensureDatabase(root, env.DATABASE_URL);
@@ -72,22 +95,31 @@ async function up() {
   const tenant = await devKey(env, 'dev-tenant', ['--name', 'dev', '--plan', 'growth'], 'the development tenant "dev" (plan growth)');
   const admin = await devKey(env, 'dev-admin', ['--admin'], 'a development admin key');
 
-  // Without a provider key, LLM calls go to the simulator, started first so that the LLM
-  // workers' start-up check of their models finds it.
-  const simulated = !env.OPENROUTER_API_KEY;
+  await checkPorts(env, simulated, services);
+
+  // The simulator is started first, so that the LLM workers' start-up check of their models finds it.
   let sim;
   if (simulated) {
     const simUrl = `http://127.0.0.1:${portOf(LLM_SIM, env)}`;
     step(`no OPENROUTER_API_KEY: LLM calls go to the local simulator at ${simUrl}/v1`);
     Object.assign(env, { OPENROUTER_BASE_URL: `${simUrl}/v1`, OPENROUTER_API_KEY: 'sk-local-simulator' });
     sim = startApps(root, env, [LLM_SIM]);
-    await waitForHealth([`${simUrl}/v1/models`]);
+    if ((await waitForHealth(sim, env)).length) {
+      await stopServices(services);
+      fail(`the LLM simulator exited while starting (see its lines above); nothing else was started`);
+    }
   }
 
   step('starting every app');
   const apps = startApps(root, env);
   const api = `http://127.0.0.1:${portOf(APPS[0], env)}`;
-  await waitForHealth(APPS.map((app) => `http://127.0.0.1:${portOf(app, env)}${app.healthPath}`));
+  const exited = await waitForHealth(apps, env);
+  if (exited.length) {
+    await apps.stop();
+    if (sim) await sim.stop();
+    await stopServices(services);
+    fail(`${exited.join(', ')} exited while starting (see the lines above); everything was stopped`);
+  }
   console.log(`
 ${bold('Conveyor is running.')}
   API            ${api}/api/v1   ${dim(`(reference: ${api}/docs)`)}
@@ -130,8 +162,11 @@ async function test() {
   const { pnpm, services } = await setup(env);
   const chromium = ensureChromium(env);
   const testEnv = { ...env, TEST_DATABASE_URL: env.TEST_DATABASE_URL ?? adminUrlOf(env.DATABASE_URL), TEST_REDIS_URL: env.TEST_REDIS_URL ?? env.REDIS_URL, CHROMIUM_PATH: chromium };
-  const dropped = await dropLeftoverTestDatabases(root, testEnv.TEST_DATABASE_URL);
-  if (dropped) step(`dropped ${dropped} test databases left by earlier runs`);
+  // Other runs (another worktree's npm test) may share this server: this run marks itself, and
+  // drops what earlier runs left only when none is going.
+  const testRun = await beginTestRun(root, testEnv.TEST_DATABASE_URL);
+  if (testRun.dropped) step(`dropped ${testRun.dropped} test databases left by earlier runs`);
+  if (testRun.concurrent) step('another test run is using this Postgres: databases left by earlier runs stay until a run has it to itself');
 
   step('lint, typecheck and every test (turbo run lint typecheck test)');
   const totals = { passed: 0, failed: 0, skipped: 0 };
@@ -149,6 +184,7 @@ async function test() {
       }
     },
   );
+  await testRun.end();
   await stopServices(services);
   console.log(`\n${code === 0 ? green('all checks passed') : red(`checks failed (turbo exited ${code})`)}`);
   console.log(`${totals.passed} passed, ${totals.failed} failed${totals.skipped ? `, ${totals.skipped} skipped` : ''}`);

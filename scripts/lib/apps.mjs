@@ -3,19 +3,36 @@ import path from 'node:path';
 import { onLines } from './run.mjs';
 import { bold, dim } from './say.mjs';
 
-/** Every app, its port variable and default port. */
+/**
+ * Every app: the variable its process reads its port from (portVar), its default port, and
+ * the variable that moves it under npm start (stackVar, `<APP>_PORT`: the five workers all
+ * read WORKER_PORT, so each gets its own here).
+ */
 export const APPS = [
-  { name: 'api', portVar: 'API_PORT', port: 3000 },
-  { name: 'scheduler', portVar: 'SCHEDULER_PORT', port: 9400 },
-  { name: 'worker-scraping', portVar: 'WORKER_PORT', port: 9401 },
-  { name: 'worker-analysis', portVar: 'WORKER_PORT', port: 9402 },
-  { name: 'worker-generation', portVar: 'WORKER_PORT', port: 9403 },
-  { name: 'worker-monitoring', portVar: 'WORKER_PORT', port: 9404 },
-  { name: 'worker-publishing', portVar: 'WORKER_PORT', port: 9405 },
-].map((app) => ({ ...app, script: path.join('apps', app.name, 'dist', 'main.js'), healthPath: '/healthz' }));
+  { name: 'api', what: 'the HTTP API', portVar: 'API_PORT', port: 3000 },
+  { name: 'scheduler', what: "the scheduler's health and metrics", portVar: 'SCHEDULER_PORT', port: 9400 },
+  { name: 'worker-scraping', what: 'its health and metrics', portVar: 'WORKER_PORT', port: 9401 },
+  { name: 'worker-analysis', what: 'its health and metrics', portVar: 'WORKER_PORT', port: 9402 },
+  { name: 'worker-generation', what: 'its health and metrics', portVar: 'WORKER_PORT', port: 9403 },
+  { name: 'worker-monitoring', what: 'its health and metrics', portVar: 'WORKER_PORT', port: 9404 },
+  { name: 'worker-publishing', what: 'its health and metrics', portVar: 'WORKER_PORT', port: 9405 },
+].map((app) => ({
+  ...app,
+  stackVar: `${app.name.toUpperCase().replace(/-/g, '_')}_PORT`,
+  script: path.join('apps', app.name, 'dist', 'main.js'),
+  healthPath: '/healthz',
+}));
 
 /** The LLM simulator, run in place of a provider when no OPENROUTER_API_KEY is set. */
-export const LLM_SIM = { name: 'llm-sim', portVar: 'SIM_PORT', port: 4010, script: path.join('packages', 'sim', 'dist', 'main.js'), healthPath: '/v1/models' };
+export const LLM_SIM = {
+  name: 'llm-sim',
+  what: 'the LLM simulator',
+  portVar: 'SIM_PORT',
+  stackVar: 'SIM_PORT',
+  port: 4010,
+  script: path.join('packages', 'sim', 'dist', 'main.js'),
+  healthPath: '/v1/models',
+};
 
 const COLORS = ['36', '35', '33', '32', '34', '96', '95', '91'];
 const width = Math.max(...APPS.map((a) => a.name.length));
@@ -30,7 +47,7 @@ export function startApps(root, env, apps = APPS) {
     const label = app.name.padEnd(width);
     const prefix = color ? `\x1b[${COLORS[i % COLORS.length]}m${label}\x1b[0m │ ` : `${label} │ `;
     const child = spawn(process.execPath, [path.join(root, app.script)], {
-      env: { ...env, [app.portVar]: env[`${app.name.toUpperCase().replace(/-/g, '_')}_PORT`] ?? String(app.port) },
+      env: { ...env, [app.portVar]: String(portOf(app, env)) },
       stdio: ['ignore', 'pipe', 'pipe'],
       // Its own process group: a terminal's Ctrl-C reaches only this script, which then sends
       // each app one SIGTERM (a second signal would make an app skip draining its tasks).
@@ -59,7 +76,19 @@ export function startApps(root, env, apps = APPS) {
   };
 }
 
-/** The port each app listens on with this environment. */
+/**
+ * The port an app listens on with this environment: its stackVar, or its default when that is
+ * unset or empty (as in .env.example). Throws naming the variable when it is not a port.
+ */
 export function portOf(app, env) {
-  return Number(env[`${app.name.toUpperCase().replace(/-/g, '_')}_PORT`] ?? app.port);
+  const value = env[app.stackVar]?.trim();
+  if (!value) return app.port;
+  const port = Number(value);
+  if (!Number.isInteger(port) || port < 1 || port > 65535) throw new Error(`${app.stackVar}=${value} is not a port number (1-65535)`);
+  return port;
+}
+
+/** What a port check needs to know of each app: its name, what it serves, its port and the variable that moves it. */
+export function portsOf(apps, env) {
+  return apps.map((app) => ({ name: app.name, what: app.what, port: portOf(app, env), variable: app.stackVar }));
 }

@@ -13,7 +13,11 @@ let testDb: TestDatabase;
 let db: Kysely<Database>;
 beforeAll(async () => {
   testDb = await createTestDatabase({ key: schemaFingerprint(), migrate: migrateUrl });
-  db = createDb(testDb.url, { max: 30 });
+  // 200 concurrent calls queue for these 30 connections behind one budget row's lock, and on
+  // a busy machine the last in line waits longer than createDb's default 3 s for its
+  // connection ("timeout exceeded when trying to connect"). That queue is this test's own
+  // doing, so a caller waits for a connection as long as it takes; the test's timeout bounds it.
+  db = createDb(testDb.url, { max: 30, connectionTimeoutMillis: 0 });
 });
 afterAll(async () => {
   await db.destroy();
@@ -34,7 +38,9 @@ describe('200 concurrent LLM calls on one tenant', () => {
 
   it('never records spend above the cap; the calls that do not fit end PLAN_LIMIT_REACHED', async () => {
     const prices = Object.fromEntries(Object.entries(DEFAULT_PRICES).map(([m, p]) => [m, { prompt: p.prompt * 1000, completion: p.completion * 1000 }]));
-    const router = createInferenceRouter({ baseUrl, apiKey: 'k', timeoutMs: 5000, priceOverrides: prices, routeOverrides: { score_post: { maxTokens: 60 } } }, logger);
+    // The simulator answers at once; the inference timeout (the product's default) is only a
+    // bound for a hang, never a race with a slow machine.
+    const router = createInferenceRouter({ baseUrl, apiKey: 'k', timeoutMs: 60_000, priceOverrides: prices, routeOverrides: { score_post: { maxTokens: 60 } } }, logger);
     const tracker = new CostTracker(db, logger);
     const llm = new BudgetedInference(router, tracker);
     const tenantId = await tenant('trial');
@@ -42,13 +48,14 @@ describe('200 concurrent LLM calls on one tenant', () => {
       Array.from({ length: 200 }, (_, i) =>
         llm.complete({ tenantId, task: 'score_post', actionType: 'score_post', campaignId: 'c1', messages: [{ role: 'user', content: `Score post number ${i} for clarity and hook.` }] }).then(
           (r) => ({ ok: true as const, cost: r.cost_usd }),
-          (e: { code?: string }) => ({ ok: false as const, code: e.code }),
+          (e: { code?: string; message?: string }) => ({ ok: false as const, code: e.code, message: e.message }),
         ),
       ),
     );
     const refused = outcomes.filter((o) => !o.ok);
     expect(refused.length).toBeGreaterThan(0);
-    expect(refused.every((o) => !o.ok && o.code === 'PLAN_LIMIT_REACHED')).toBe(true);
+    // Every call either ran or was refused by the plan; anything else is shown with its message.
+    expect(refused.filter((o) => !o.ok && o.code !== 'PLAN_LIMIT_REACHED')).toEqual([]);
     const recorded = await sql<{ total: string; calls: number }>`select coalesce(sum(cost_usd), 0) as total, count(*)::int as calls from usage_tracking where tenant_id = ${tenantId}`.execute(db);
     const total = Number(recorded.rows[0]!.total);
     expect(total).toBeLessThanOrEqual(5);
@@ -59,7 +66,7 @@ describe('200 concurrent LLM calls on one tenant', () => {
     const usage = await tracker.usage(tenantId);
     expect(usage).toMatchObject({ plan: 'trial', cap_usd: 5, reserved_usd: 0, by_action: [{ action_type: 'score_post', calls: outcomes.length - refused.length }] });
     expect(usage.remaining_usd).toBeCloseTo(5 - total, 6);
-  }, 60_000);
+  }, 120_000);
 });
 
 describe('reservations', () => {

@@ -158,7 +158,7 @@ describe('submission', () => {
     expect(new Set(rows.map((r) => r.id)).size).toBe(1);
     const count = await db.selectFrom('tasks').select((eb) => eb.fn.countAll<string>().as('n')).where('idempotency_key', '=', key).executeTakeFirstOrThrow();
     expect(Number(count.n)).toBe(1);
-  });
+  }, 120_000);
 
   it('inserts a batch in one statement and reports which keys were already used', async () => {
     const key = `batch-${randomUUID()}`;

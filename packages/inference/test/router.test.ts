@@ -11,7 +11,9 @@ beforeAll(async () => (baseUrl = await sim.listen()));
 afterAll(() => sim.close());
 afterEach(() => sim.clearFaults());
 
-const router = () => createInferenceRouter({ baseUrl, apiKey: 'sk-test', timeoutMs: 2000 }, logger);
+// The simulator answers at once: a call's timeout is only a bound for a hang, never a race
+// with a busy machine. The test of timeouts makes its own router with a short one.
+const router = (timeoutMs = 60_000) => createInferenceRouter({ baseUrl, apiKey: 'sk-test', timeoutMs }, logger);
 const messages = [{ role: 'user' as const, content: 'Is this post a story, a lesson or a list?' }];
 
 describe('InferenceRouter', () => {
@@ -45,8 +47,10 @@ describe('InferenceRouter', () => {
 
   it('falls back on 429 and a timeout; when the chain is spent it asks to retry after the Retry-After', async () => {
     sim.setFault('anthropic/claude-3-haiku', { status: 429, retryAfterSeconds: 7 });
-    sim.setFault('google/gemini-2.0-flash-001', { delayMs: 3000 });
-    const error = await router().complete({ task: 'score_post', messages }).catch((e: unknown) => e);
+    // A minute's delay against a 2 s timeout: it times out however slow the machine (and the
+    // simulator stops waiting once the client has gone).
+    sim.setFault('google/gemini-2.0-flash-001', { delayMs: 60_000 });
+    const error = await router(2000).complete({ task: 'score_post', messages }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(InferenceUnavailableError);
     expect((error as InferenceUnavailableError).retryAfterMs).toBe(7000);
   });
@@ -112,7 +116,7 @@ describe('InferenceRouter', () => {
 
   it('checks routed models against the provider list at start-up', async () => {
     expect(await router().verifyModels()).toBe(true);
-    const gone = createInferenceRouter({ baseUrl, apiKey: 'k', timeoutMs: 1000, routeOverrides: { score_post: { model: 'vendor/retired-model' } }, priceOverrides: { 'vendor/retired-model': { prompt: 1, completion: 1 } } }, logger);
+    const gone = createInferenceRouter({ baseUrl, apiKey: 'k', timeoutMs: 60_000, routeOverrides: { score_post: { model: 'vendor/retired-model' } }, priceOverrides: { 'vendor/retired-model': { prompt: 1, completion: 1 } } }, logger);
     await expect(gone.verifyModels()).rejects.toThrow(/vendor\/retired-model/);
   });
 });

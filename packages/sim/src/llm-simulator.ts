@@ -28,9 +28,11 @@ export interface SimFault {
   omitCost?: boolean;
 }
 
+/** A chat request as it arrived; recorded on arrival, so `requests` is in the order they came. */
 export interface RecordedRequest {
   model: string;
   body: Record<string, unknown>;
+  /** The status it was answered with; 0 while its answer is still delayed (a delayMs fault). */
   status: number;
 }
 
@@ -69,10 +71,18 @@ export class LlmSimulator {
     this.faults.clear();
   }
 
+  /** Listens on host:port (0: any free port); rejects when it cannot (EADDRINUSE when the port is taken). */
   async listen(port = 0, host = '127.0.0.1'): Promise<string> {
-    this.server = http.createServer((req, res) => void this.handle(req, res));
-    await new Promise<void>((resolve) => this.server!.listen(port, host, resolve));
-    return `http://${host}:${(this.server.address() as AddressInfo).port}/v1`;
+    const server = http.createServer((req, res) => void this.handle(req, res));
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, host, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+    this.server = server;
+    return `http://${host}:${(server.address() as AddressInfo).port}/v1`;
   }
 
   async close(): Promise<void> {
@@ -131,7 +141,11 @@ export class LlmSimulator {
     }
     const modelId = String(body.model ?? '');
     const model = this.models.get(modelId);
-    const record = (status: number) => this.requests.push({ model: modelId, body, status });
+    // Recorded now, not when answered: a request delayed by a fault, which its client gave up
+    // on (a timeout), was otherwise counted seconds later, among whatever requests came then.
+    const recorded: RecordedRequest = { model: modelId, body, status: 0 };
+    const number = this.requests.push(recorded);
+    const record = (status: number) => (recorded.status = status);
     if (!model) {
       record(404);
       return send(404, { error: { message: `${modelId} is not a valid model ID`, code: 404 } });
@@ -142,7 +156,13 @@ export class LlmSimulator {
       return send(400, { error: { message: 'messages must be a non-empty array', code: 400 } });
     }
     const fault = this.takeFault(modelId);
-    if (fault?.delayMs) await new Promise((r) => setTimeout(r, fault.delayMs));
+    if (fault?.delayMs) {
+      // The delay ends early when the client goes away: nothing waits on for nobody.
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, fault.delayMs);
+        res.once('close', () => (clearTimeout(timer), resolve()));
+      });
+    }
     if (fault?.status) {
       record(fault.status);
       return send(fault.status, { error: { message: `simulated ${fault.status}`, code: fault.status } }, fault.retryAfterSeconds !== undefined ? { 'retry-after': String(fault.retryAfterSeconds) } : fault.retryAfter ? { 'retry-after': fault.retryAfter } : {});
@@ -163,7 +183,7 @@ export class LlmSimulator {
     const cost = promptTokens * model.promptPrice + completionTokens * model.completionPrice;
     record(200);
     send(200, {
-      id: `gen-${seed.toString(16)}-${this.requests.length}`,
+      id: `gen-${seed.toString(16)}-${number}`,
       object: 'chat.completion',
       created: Math.floor(Date.now() / 1000),
       model: modelId,

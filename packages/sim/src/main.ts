@@ -1,12 +1,21 @@
 import { LlmSimulator } from './llm-simulator';
 
 // Runs the LLM simulator on its own, for keyless local runs: `npm start` starts it when no
-// provider key is configured and points the workers' OPENROUTER_BASE_URL at it.
-const port = Number(process.env.SIM_PORT ?? 4010);
+// provider key is configured and points the workers' OPENROUTER_BASE_URL at it. When it
+// cannot listen (its port taken), it says so, naming the port and SIM_PORT, and exits 1.
+const port = Number(process.env.SIM_PORT || 4010);
+const host = process.env.HOST || '127.0.0.1';
+const log = (level: 'info' | 'error', message: string, fields: Record<string, unknown>) =>
+  (level === 'error' ? process.stderr : process.stdout).write(`${JSON.stringify({ level, service: 'llm-sim', message, ...fields })}\n`);
 const sim = new LlmSimulator();
-sim.listen(port, process.env.HOST ?? '127.0.0.1').then((url) => {
-  process.stdout.write(`${JSON.stringify({ level: 'info', service: 'llm-sim', message: 'LLM simulator listening', url })}\n`);
-});
+sim.listen(port, host).then(
+  (url) => log('info', 'LLM simulator listening', { url }),
+  (error: NodeJS.ErrnoException) => {
+    const why = error.code === 'EADDRINUSE' ? `port ${port} on ${host} is already in use` : `cannot listen on ${host}:${port}: ${error.message}`;
+    log('error', `LLM simulator not started: ${why}; free it or set SIM_PORT to another port`, { port, host, code: error.code });
+    process.exit(1);
+  },
+);
 const stop = () => void sim.close().then(() => process.exit(0));
 process.on('SIGTERM', stop);
 process.on('SIGINT', stop);

@@ -6,8 +6,8 @@ describe('LlmSimulator', () => {
   beforeAll(async () => (base = await sim.listen()));
   afterAll(() => sim.close());
 
-  const chat = (body: object, headers: Record<string, string> = { authorization: 'Bearer k' }) =>
-    fetch(`${base}/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
+  const chat = (body: object, headers: Record<string, string> = { authorization: 'Bearer k' }, signal?: AbortSignal) =>
+    fetch(`${base}/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body), signal });
 
   it('answers deterministically with usage and cost', async () => {
     const body = { model: 'openai/gpt-4o-mini', messages: [{ role: 'user', content: 'hello' }], max_tokens: 5 };
@@ -26,6 +26,29 @@ describe('LlmSimulator', () => {
     expect(limited.status).toBe(429);
     expect(limited.headers.get('retry-after')).toBe('3');
     expect((await chat({ model: 'openai/gpt-4o-mini', messages: [{ role: 'user', content: 'x' }] })).status).toBe(200);
+  });
+
+  it('records a request when it arrives, not when its delayed answer goes out', async () => {
+    sim.setFault('openai/gpt-4o-mini', { delayMs: 60_000, times: 1 });
+    const before = sim.requests.length;
+    const client = new AbortController();
+    const pending = chat({ model: 'openai/gpt-4o-mini', messages: [{ role: 'user', content: 'slow' }] }, { authorization: 'Bearer k' }, client.signal).catch((e: Error) => e);
+    // Its answer is a minute away: it is on the list while unanswered (bounded wait, not a race).
+    for (let waited = 0; sim.requests.length === before && waited < 10_000; waited += 10) await new Promise((r) => setTimeout(r, 10));
+    expect(sim.requests.slice(before)).toEqual([{ model: 'openai/gpt-4o-mini', body: expect.objectContaining({ messages: [{ role: 'user', content: 'slow' }] }), status: 0 }]);
+    client.abort();
+    expect(await pending).toMatchObject({ name: 'AbortError' });
+    // The client gone, the delay ends: the request is answered (to nobody) and keeps its place.
+    for (let waited = 0; sim.requests[before]!.status === 0 && waited < 10_000; waited += 10) await new Promise((r) => setTimeout(r, 10));
+    expect(sim.requests[before]!.status).toBe(200);
+    expect(sim.requests.length).toBe(before + 1);
+  });
+
+  it('rejects when its port is taken, instead of leaving an unhandled server error', async () => {
+    const port = Number(new URL(base).port);
+    const second = new LlmSimulator();
+    await expect(second.listen(port)).rejects.toMatchObject({ code: 'EADDRINUSE' });
+    await second.close();
   });
 
   it('lists its models with prices', async () => {

@@ -23,6 +23,13 @@ export const PORT_VARIABLE: Record<AppName, string> = {
   'worker-publishing': 'WORKER_PORT',
 };
 
+/**
+ * How long start() waits for an app's /healthz: a bound for an app that never comes up, not
+ * a measure of start-up speed. An app loads in ~2 s on an idle machine, but on two cores shared
+ * with other test processes (and the CPU burner) it took more than 20 s, the bound this was.
+ */
+export const STARTUP_TIMEOUT_MS = 120_000;
+
 export interface StackOptions {
   template: TemplateSpec;
   /** The Postgres server's maintenance database (a private server's, for fault tests). */
@@ -66,7 +73,7 @@ export class AppStack {
         return res?.ok ? true : undefined;
       },
       `${label} to serve /healthz`,
-      20_000,
+      STARTUP_TIMEOUT_MS,
     );
     const died = proc.exited.then((code) => {
       exitedEarly = true;

@@ -19,8 +19,11 @@ afterAll(async () => {
 describe('every app is its own process', () => {
   it('all seven start, serve /healthz, /readyz and /metrics on their own ports, and exit 0 on SIGTERM', async () => {
     const ports = await Promise.all(APPS.map(() => freePort()));
-    const procs = await Promise.all(APPS.map((app, i) => stack.start(app, ports[i]!)));
+    const starts = await Promise.allSettled(APPS.map((app, i) => stack.start(app, ports[i]!)));
+    const procs = starts.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
     try {
+      // Should one not come up, the others must not stay: they would serve the later tests' tasks.
+      for (const s of starts) if (s.status === 'rejected') throw s.reason;
       for (const [i, app] of APPS.entries()) {
         // Ready once its Postgres and Redis connections are up, which may lag /healthz a little.
         await waitFor(async () => ((await fetch(`http://127.0.0.1:${ports[i]}/readyz`)).status === 200 ? true : undefined), `${app} /readyz`);
@@ -28,7 +31,7 @@ describe('every app is its own process', () => {
         expect(metrics).toContain(`service="${app}"`);
       }
     } catch (error) {
-      await Promise.all(procs.map((p) => p.stop('SIGKILL')));
+      await Promise.all(stack.processes.map((p) => p.stop('SIGKILL')));
       throw error;
     }
     const codes = await Promise.all(procs.map((p) => p.stop('SIGTERM')));
@@ -39,7 +42,7 @@ describe('every app is its own process', () => {
       expect(lines.length).toBeGreaterThan(0);
       for (const line of lines) expect(JSON.parse(line)).toMatchObject({ service: app });
     }
-  }, 90_000);
+  }, 300_000);
 
   it('an LLM worker refuses to start when a routed model is missing from the provider, and names it', async () => {
     const proc = startNode(path.join(ROOT, 'apps', 'worker-analysis', 'dist', 'main.js'), {
@@ -50,7 +53,7 @@ describe('every app is its own process', () => {
     });
     expect(await proc.exited).toBe(1);
     expect(proc.output()).toMatch(/routed models missing from the provider: vendor\/retired-model/);
-  });
+  }, 180_000);
 
   it.each(['api', 'worker-monitoring', 'scheduler'] as const)('%s refuses to start on bad configuration and names the variable', async (app) => {
     const proc = startNode(path.join(ROOT, 'apps', app, 'dist', 'main.js'), { ...stack.env, DATABASE_URL: 'not a url', REDIS_URL: '' });
@@ -58,7 +61,7 @@ describe('every app is its own process', () => {
     expect(code).toBe(78);
     expect(proc.output()).toMatch(/DATABASE_URL: must be a postgres/);
     expect(proc.output()).toMatch(/REDIS_URL/);
-  });
+  }, 180_000);
 
   it('a worker given SIGTERM during a task finishes it before exiting', async () => {
     const port = await freePort();
@@ -70,7 +73,8 @@ describe('every app is its own process', () => {
     const res = await fetch(`http://127.0.0.1:${apiPort}/api/v1/tasks`, {
       method: 'POST',
       headers,
-      body: JSON.stringify({ task: 'test_task', payload: { message: 'drain', steps: 4, step_ms: 250 } }),
+      // 2.5 s of steps: long enough for the status poll below to see it running on a busy machine.
+      body: JSON.stringify({ task: 'test_task', payload: { message: 'drain', steps: 10, step_ms: 250 } }),
     });
     const { task_id } = (await res.json()) as { task_id: string };
     const status = async () =>
@@ -78,5 +82,11 @@ describe('every app is its own process', () => {
     await waitFor(async () => ((await status()) === 'PROGRESS' ? true : undefined), 'the task to be running');
     const code = await worker.stop('SIGTERM');
     expect({ code, status: await status() }).toEqual({ code: 0, status: 'SUCCESS' });
-  }, 60_000);
+    // The signal came while the task ran: the worker began shutting down before its attempt ended.
+    const lines = worker.output().split('\n');
+    const shutdown = lines.findIndex((l) => l.includes('"message":"shutting down"'));
+    const ended = lines.findIndex((l) => l.includes('"message":"attempt ended"') && l.includes(task_id));
+    expect(shutdown).toBeGreaterThanOrEqual(0);
+    expect(ended).toBeGreaterThan(shutdown);
+  }, 300_000);
 });

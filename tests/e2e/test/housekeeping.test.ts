@@ -32,7 +32,7 @@ beforeAll(async () => {
   call = apiCaller(api, key);
   pg = new Client({ connectionString: stack.database.url });
   await pg.connect();
-}, 60_000);
+}, 300_000);
 afterAll(async () => {
   await pg.end();
   await stack.stop();

@@ -17,7 +17,7 @@ beforeAll(async () => {
   api = `http://127.0.0.1:${apiPort}/api/v1`;
   apiKey = (await stack.createTenant('e2e')).api_key;
   call = apiCaller(api, apiKey);
-}, 60_000);
+}, 300_000);
 afterAll(() => stack.stop(), 30_000);
 
 describe('a task from HTTP to a worker process and back', () => {

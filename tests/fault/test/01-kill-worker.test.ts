@@ -15,7 +15,7 @@ beforeAll(async () => {
   await stack.start('api', apiPort);
   for (let i = 0; i < 2; i += 1) workers.push(await stack.start('worker-monitoring', await freePort()));
   client = new Client(`http://127.0.0.1:${apiPort}`, (await stack.createTenant('kill9')).api_key);
-}, 60_000);
+}, 300_000);
 afterAll(() => stack.stop(), 30_000);
 
 it('a task whose worker is killed with SIGKILL finishes on another worker, once', async () => {

@@ -13,7 +13,7 @@ beforeAll(async () => {
   const apiPort = await freePort();
   await stack.start('api', apiPort);
   client = new Client(`http://127.0.0.1:${apiPort}`, (await stack.createTenant('sigterm')).api_key);
-}, 60_000);
+}, 300_000);
 afterAll(() => stack.stop(), 30_000);
 
 /** The events BullMQ recorded in the monitoring queue's event stream (any worker's). */
@@ -61,7 +61,7 @@ it('SIGTERM lets the active tasks finish before the worker exits 0', async () =>
   // Nothing was left active in Redis: no later worker can find a job to report stalled.
   expect(await jobsIn('active')).toEqual([]);
   expect(worker.output()).not.toMatch(/stalled/);
-}, 60_000);
+}, 300_000);
 
 it('past the grace period, the tasks left are released and another worker takes them at once', async () => {
   const impatient = await stack.start('worker-monitoring', await freePort(), { SHUTDOWN_GRACE_MS: '500' });
@@ -76,4 +76,4 @@ it('past the grace period, the tasks left are released and another worker takes 
   await stack.start('worker-monitoring', await freePort());
   const done = await client.waitForStatus(body.task_id, ['SUCCESS'], 20_000);
   expect(done.attempt_history.map((a: { outcome: string }) => a.outcome)).toEqual(['released', 'success']);
-}, 60_000);
+}, 300_000);

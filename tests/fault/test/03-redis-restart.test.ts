@@ -17,7 +17,7 @@ beforeAll(async () => {
   await stack.start('worker-monitoring', await freePort());
   scheduler = await stack.start('scheduler', await freePort());
   client = new Client(`http://127.0.0.1:${apiPort}`, (await stack.createTenant('restart')).api_key);
-}, 60_000);
+}, 300_000);
 afterAll(async () => {
   await stack.stop();
   await redis.destroy();

@@ -16,16 +16,22 @@ beforeAll(async () => {
   await stack.start('worker-monitoring', await freePort(), { WORKER_CONCURRENCY: '5' });
   await stack.start('scheduler', await freePort());
   client = new Client(`http://127.0.0.1:${apiPort}`, (await stack.createTenant('flush')).api_key);
-}, 60_000);
+}, 300_000);
 afterAll(async () => {
   await stack.stop();
   await redis.destroy();
 }, 30_000);
 
 it('after FLUSHALL every queued and running task is re-enqueued and completes', async () => {
-  const ids: string[] = [];
-  for (let i = 0; i < 30; i += 1) ids.push((await client.submit('test_task', { message: `m${i}`, steps: 4, step_ms: 200 })).body.task_id);
-  await client.waitForStatus(ids[0]!, ['PROGRESS']);
+  // One batch, so that all 30 are queued at once: submitted one by one on a busy machine, the
+  // first had finished before the last was in, and a wait for it to be running never ended.
+  // 2 s each, five at a time: 12 s of work, of which the flush below, once the first task has
+  // been taken, leaves most queued or running.
+  const tasks = Array.from({ length: 30 }, (_, i) => ({ task: 'test_task', payload: { message: `m${i}`, steps: 4, step_ms: 500 } }));
+  const batch = await client.call('POST', '/tasks/batch', { tasks });
+  expect(batch.status).toBe(202);
+  const ids: string[] = batch.body.tasks.map((t: { task_id: string }) => t.task_id);
+  await client.waitForStatus(ids[0]!, ['STARTED', 'PROGRESS', 'SUCCESS']);
   const admin = new IORedis(redis.url);
   await admin.flushall();
   expect(await admin.dbsize()).toBe(0);

@@ -24,15 +24,20 @@ beforeAll(async () => {
   worker = await stack.start('worker-monitoring', await freePort());
   await stack.start('scheduler', await freePort());
   client = new Client(apiBase, (await stack.createTenant('pgdown')).api_key);
-}, 90_000);
+}, 300_000);
 afterAll(async () => {
   await stack.stop();
   await postgres.destroy();
 }, 30_000);
 
 it('answers 503 while Postgres is down and loses nothing', async () => {
-  const ids: string[] = [];
-  for (let i = 0; i < 10; i += 1) ids.push((await client.submit('test_task', { message: `m${i}`, steps: 10, step_ms: 200 })).body.task_id);
+  // One batch, so that all ten run at once (the worker's concurrency is 10): submitted one by
+  // one on a busy machine, the first could finish before the last was in. 8 s each, so that
+  // they are still running, writing progress, when Postgres goes away.
+  const tasks = Array.from({ length: 10 }, (_, i) => ({ task: 'test_task', payload: { message: `m${i}`, steps: 20, step_ms: 400 } }));
+  const batch = await client.call('POST', '/tasks/batch', { tasks });
+  expect(batch.status).toBe(202);
+  const ids: string[] = batch.body.tasks.map((t: { task_id: string }) => t.task_id);
   await client.waitForStatus(ids[0]!, ['PROGRESS']);
 
   await postgres.stop();

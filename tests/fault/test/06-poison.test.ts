@@ -17,11 +17,17 @@ async function supervise(port: number): Promise<void> {
   let worker: RunningProcess = await stack.start(FAULT_WORKER, port);
   void (async () => {
     while (supervising) {
-      const code = await worker.exited;
+      await worker.exited;
       if (!supervising) return;
       crashes.push(Date.now());
-      worker = await stack.start(FAULT_WORKER, port);
-      void code;
+      try {
+        worker = await stack.start(FAULT_WORKER, port);
+      } catch (error) {
+        // The stack stopped while a restart was under way (restarts are slow on a busy machine):
+        // that start was cut short on purpose. Any other failed restart fails the test file.
+        if (!supervising) return;
+        throw error;
+      }
     }
   })();
 }
@@ -35,7 +41,7 @@ beforeAll(async () => {
   const base = `http://127.0.0.1:${apiPort}`;
   client = new Client(base, (await stack.createTenant('poison')).api_key);
   admin = new Client(base, await stack.createAdminKey());
-}, 60_000);
+}, 300_000);
 afterAll(async () => {
   supervising = false;
   await stack.stop();
@@ -63,7 +69,9 @@ it('a task that crashes its worker every time fails after its attempts while oth
       await new Promise((r) => setTimeout(r, 300));
     }
   })();
-  const view = await client.waitForStatus(body.task_id, ['FAILURE'], 60_000);
+  // Each crash costs a stall check and a restart of the crashed worker, and a restart on a
+  // busy machine takes tens of seconds: this bounds a crash loop that never ends, not its speed.
+  const view = await client.waitForStatus(body.task_id, ['FAILURE'], 240_000);
   await flow;
   expect(crashes.length - before).toBe(3);
   expect((await client.call('GET', `/tasks/${body.task_id}/result`)).body).toMatchObject({ status: 'FAILURE', error: { type: 'AttemptsExhausted' } });
@@ -83,7 +91,7 @@ it('a task that crashes its worker every time fails after its attempts while oth
     expect(done.status).toBe('SUCCESS');
     expect(outcomes.filter((o: string) => o === 'lost').length).toBeLessThanOrEqual(1);
   }
-}, 90_000);
+}, 360_000);
 
 it('a dead letter replayed by an admin runs again', async () => {
   const { body } = await client.submit('test_task', { message: 'throw' });

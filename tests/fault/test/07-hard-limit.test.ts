@@ -20,7 +20,7 @@ beforeAll(async () => {
   await stack.start('api', apiPort);
   worker = await stack.start(FAULT_WORKER, await freePort());
   client = new Client(`http://127.0.0.1:${apiPort}`, (await stack.createTenant('hard')).api_key);
-}, 60_000);
+}, 300_000);
 afterAll(() => stack.stop(), 30_000);
 
 it('the late result of an attempt abandoned at its hard limit never overwrites the task', async () => {

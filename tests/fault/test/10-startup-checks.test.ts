@@ -21,13 +21,13 @@ it('a worker refuses to start when Redis may evict keys', async () => {
   expect(error).toBeInstanceOf(Error);
   expect((error as Error).message).toMatch(/maxmemory-policy is \\"allkeys-lru\\"|maxmemory-policy is "allkeys-lru"/);
   expect((error as Error).message).toMatch(/Refusing to start/);
-});
+}, 180_000);
 
 it('with NODE_ENV unset it refuses too: the check is on unless development is asked for', async () => {
   const error = await stack.start('worker-monitoring', await freePort(), { NODE_ENV: undefined }).catch((e: Error) => e);
   expect(error).toBeInstanceOf(Error);
   expect((error as Error).message).toMatch(/Refusing to start/);
-});
+}, 180_000);
 
 it('the check does not need CONFIG: a Redis that forbids it (as managed ones do) is still read', async () => {
   const locked = await startPrivateRedis(['--maxmemory-policy', 'allkeys-lru', '--rename-command', 'CONFIG', '']);
@@ -38,9 +38,9 @@ it('the check does not need CONFIG: a Redis that forbids it (as managed ones do)
   } finally {
     await locked.destroy();
   }
-});
+}, 180_000);
 
 it('in development it warns and runs', async () => {
   const worker = await stack.start('worker-monitoring', await freePort(), { NODE_ENV: 'development' });
   expect(worker.output()).toMatch(/running anyway because NODE_ENV=development/);
-});
+}, 180_000);

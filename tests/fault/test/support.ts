@@ -19,7 +19,7 @@ export class Client {
     readonly key: string,
   ) {}
 
-  async call(method: string, route: string, body?: unknown): Promise<{ status: number; body: Record<string, any> }> {
+  async call(method: string, route: string, body?: unknown): Promise<{ status: number; body: Record<string, any>; headers: Headers }> {
     const res = await fetch(`${this.base}/api/v1${route}`, {
       method,
       headers: { Authorization: `Bearer ${this.key}`, 'Content-Type': 'application/json' },
@@ -32,7 +32,7 @@ export class Client {
     } catch {
       parsed = { raw: text };
     }
-    return { status: res.status, body: parsed };
+    return { status: res.status, body: parsed, headers: res.headers };
   }
 
   submit(task: string, payload: Record<string, unknown> = {}, extra: Record<string, unknown> = {}) {
