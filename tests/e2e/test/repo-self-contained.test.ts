@@ -70,9 +70,10 @@ describe('the repository refers to nothing outside it', () => {
   it('the checks catch what they are for', () => {
     expect(OUTSIDE_DOCUMENT.test(['see DESIGN', '.md §3'].join(''))).toBe(true);
     expect(OUTSIDE_DOCUMENT.test(['(DESIGN', ' invariant 6)'].join(''))).toBe(true);
-    expect(MACHINE_PATH.test(['"file": "', '/work/main/bench/x.json"'].join(''))).toBe(true);
+    // The samples are assembled too, so that this file, tracked like any other, passes.
+    expect(MACHINE_PATH.test(['"file": "/wo', 'rk/main/bench/x.json"'].join(''))).toBe(true);
     expect(MACHINE_PATH.test('bench/results/x.json')).toBe(false);
-    expect(pathsLeavingRepo('packages/db/src/index.ts', "import { x } from '../../../../shared/x';")).toHaveLength(1);
+    expect(pathsLeavingRepo('packages/db/src/index.ts', ["import { x } from '../../../", "../shared/x';"].join(''))).toHaveLength(1);
     expect(pathsLeavingRepo('packages/db/src/index.ts', "import { x } from '../../config/src';")).toEqual([]);
     expect(pathsLeavingRepo('turbo.json', '"inputs": ["../../eslint.config.mjs"]')).toEqual([]);
     expect(pathsLeavingRepo('turbo.json', '"inputs": ["../../../shared/eslint.config.mjs"]')).toHaveLength(1);
