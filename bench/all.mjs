@@ -39,7 +39,8 @@ function run(bench) {
     child.on('exit', (code) => {
       const file = /written to (\S+\.json)/.exec(out)?.[1];
       if (code !== 0 || !file) return reject(new Error(`${bench.script} failed (exit ${code})`));
-      resolve({ ...JSON.parse(fs.readFileSync(file, 'utf8')), file, seconds: (Date.now() - started) / 1000 });
+      // The file is recorded relative to the repository: results kept in git name no machine's paths.
+      resolve({ ...JSON.parse(fs.readFileSync(file, 'utf8')), file: path.relative(ROOT, file), seconds: (Date.now() - started) / 1000 });
     });
   });
 }

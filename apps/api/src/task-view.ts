@@ -5,7 +5,7 @@ const iso = (d: Date | null) => (d ? d.toISOString() : null);
 /** A timestamp Postgres printed inside jsonb ("2026-11-25T17:10:40.123456+00:00"), as the API's ISO form. */
 const isoText = (text: string) => new Date(text).toISOString();
 
-/** A task row as the API shows it (DESIGN.md §5); the single-task read adds its payload and attempt history. */
+/** A task row as the API shows it (README.md, "How it fits together": Read); the single-task read adds its payload and attempt history. */
 export function toTaskView(row: TaskRow, detailed = false): TaskView {
   return {
     task_id: row.id,

@@ -50,7 +50,7 @@ function decodeNameCursor(cursor: string | undefined): string | undefined {
   return name;
 }
 
-/** Schedules (DESIGN.md §5): create, read, change, delete, enable, disable, trigger. */
+/** Schedules (README.md, "Schedules"): create, read, change, delete, enable, disable, trigger. */
 export function schedulesRouter(deps: ScheduleRouteDeps): Router {
   const router = Router();
   const planOf = (res: Response) => (res.locals.principal as Principal).plan ?? 'trial';

@@ -58,7 +58,7 @@ function batchError(raw: unknown, shapeError: ZodError): HttpError {
   return submissionError([...toIssues(shapeError), ...issues].sort((a, b) => a.path.localeCompare(b.path, 'en', { numeric: true })));
 }
 
-/** Submitting, listing and reading tasks (DESIGN.md §5), all scoped to the caller's tenant. */
+/** Submitting, listing and reading tasks (README.md, "How it fits together"), all scoped to the caller's tenant. */
 export function tasksRouter(deps: SubmitDeps): Router {
   const router = Router();
 

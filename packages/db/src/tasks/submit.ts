@@ -16,7 +16,7 @@ export interface TaskInsert {
   priority?: number;
   /**
    * Not to run for this many milliseconds. run_at is Postgres' now() plus this, never an
-   * app's clock (DESIGN invariant 6: one clock).
+   * app's clock (docs/architecture.md, invariant 6: one clock).
    */
   delay_ms?: number | null;
   idempotency_key?: string | null;
