@@ -11,3 +11,4 @@ export * from './schedules-api';
 export { ping, testTask } from './tasks/monitoring';
 export { ARCHETYPES, classifyArchetype, scorePost, extractPatterns } from './tasks/analysis';
 export { generateDraft, processChatMessage } from './tasks/generation';
+export * from './errors';

@@ -1,5 +1,5 @@
 import type { InferenceRequest, InferenceResult, InferenceRouter } from '@conveyor/inference';
-import { PermanentError } from '@conveyor/queue';
+import { PermanentError } from '@conveyor/contracts';
 import type { CostTracker } from './cost-tracker';
 
 export interface BudgetedCall<T> extends InferenceRequest<T> {
