@@ -3,6 +3,7 @@ export * from './task-status';
 export * from './define-task';
 export * from './policies';
 export { jsonText } from './json-text';
+export { routeOverridesSchema, priceOverridesSchema } from './inference-overrides';
 export * from './catalog';
 export * from './api';
 export * from './job-data';
