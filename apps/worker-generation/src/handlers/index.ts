@@ -1,5 +1,5 @@
 import { PermanentError } from '@conveyor/contracts';
-import type { BudgetedInference } from '@conveyor/cost-tracker';
+import type { BudgetedInference } from '@conveyor/llm';
 import { type Database, appendExchange, openConversation, recentMessages, replyOfTask } from '@conveyor/db';
 import type { ChatMessage } from '@conveyor/inference';
 import type { QueueHandlers } from '@conveyor/queue';

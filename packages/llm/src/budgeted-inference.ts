@@ -1,6 +1,6 @@
-import type { InferenceRequest, InferenceResult, InferenceRouter } from '@conveyor/inference';
 import { PermanentError } from '@conveyor/contracts';
-import type { CostTracker } from './cost-tracker';
+import type { CostTracker } from '@conveyor/cost-tracker';
+import type { InferenceRequest, InferenceResult, InferenceRouter } from '@conveyor/inference';
 
 export interface BudgetedCall<T> extends InferenceRequest<T> {
   tenantId: string;
