@@ -12,7 +12,8 @@ const require = createRequire(path.join(ROOT, 'packages', 'cost-tracker', 'packa
 const fromPkg = (name) => require(path.join(ROOT, 'packages', name, 'dist', 'index.js'));
 const { createDb, createTenantWithKey } = fromPkg('db');
 const { createInferenceRouter } = fromPkg('inference');
-const { CostTracker, BudgetedInference } = fromPkg('cost-tracker');
+const { CostTracker } = fromPkg('cost-tracker');
+const { BudgetedInference } = fromPkg('llm');
 const { LlmSimulator } = fromPkg('sim');
 const { createLogger } = fromPkg('observability');
 

@@ -1,5 +1,6 @@
-import { createBudgetedInferenceFromEnv } from '@conveyor/cost-tracker';
+import { llmEnvSchema, loadConfigOrExit } from '@conveyor/config';
+import { createBudgetedInference } from '@conveyor/llm';
 import { runWorkerApp } from '@conveyor/queue';
 import { analysisHandlers } from './handlers';
 
-runWorkerApp({ queue: 'analysis', defaultPort: 9402, handlers: async (deps) => analysisHandlers(await createBudgetedInferenceFromEnv(deps.service, deps)) });
+runWorkerApp({ queue: 'analysis', defaultPort: 9402, handlers: async (deps) => analysisHandlers(await createBudgetedInference(loadConfigOrExit(llmEnvSchema, deps.service), deps)) });

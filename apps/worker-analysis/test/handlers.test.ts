@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { PassThrough } from 'node:stream';
 import { TaskPolicies } from '@conveyor/contracts';
-import { BudgetedInference, CostTracker } from '@conveyor/cost-tracker';
+import { CostTracker } from '@conveyor/cost-tracker';
 import { type Database, createDb, createTenantWithKey, insertTask, migrateUrl, schemaFingerprint } from '@conveyor/db';
 import { DEFAULT_PRICES, createInferenceRouter } from '@conveyor/inference';
+import { BudgetedInference } from '@conveyor/llm';
 import { createLogger } from '@conveyor/observability';
 import { runTaskJob } from '@conveyor/queue';
 import { DEFAULT_SIM_MODELS, LlmSimulator } from '@conveyor/sim';

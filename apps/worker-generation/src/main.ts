@@ -1,5 +1,6 @@
-import { createBudgetedInferenceFromEnv } from '@conveyor/cost-tracker';
+import { llmEnvSchema, loadConfigOrExit } from '@conveyor/config';
+import { createBudgetedInference } from '@conveyor/llm';
 import { runWorkerApp } from '@conveyor/queue';
 import { generationHandlers } from './handlers';
 
-runWorkerApp({ queue: 'generation', defaultPort: 9403, handlers: async (deps) => generationHandlers(await createBudgetedInferenceFromEnv(deps.service, deps), deps.db) });
+runWorkerApp({ queue: 'generation', defaultPort: 9403, handlers: async (deps) => generationHandlers(await createBudgetedInference(loadConfigOrExit(llmEnvSchema, deps.service), deps), deps.db) });

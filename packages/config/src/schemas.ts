@@ -1,4 +1,4 @@
-import { jsonText, taskOverridesSchema } from '@conveyor/contracts';
+import { jsonText, priceOverridesSchema, routeOverridesSchema, taskOverridesSchema } from '@conveyor/contracts';
 import { z } from 'zod';
 
 const port = z.coerce.number().int().min(0).max(65535);
@@ -98,7 +98,32 @@ export const schedulerEnvSchema = baseEnvSchema.extend({
   DEAD_LETTER_RETENTION_DAYS: positiveInt.default(30),
 });
 
+/** What an app that calls LLMs (worker-analysis, worker-generation) reads besides its worker variables. */
+export const llmEnvSchema = z.object({
+  /** Any OpenAI-compatible endpoint: OpenRouter by default, the simulator in development and tests. */
+  OPENROUTER_BASE_URL: z.url().default('https://openrouter.ai/api/v1'),
+  OPENROUTER_API_KEY: z.string().min(1, { error: 'is required (npm start runs the simulator and sets it when you have none)' }),
+  /** Milliseconds one model call may take before it counts as a timeout and falls back. */
+  INFERENCE_TIMEOUT_MS: positiveInt.default(60_000),
+  /** JSON: task → partial route {model, maxTokens, temperature, fallbacks}. */
+  INFERENCE_ROUTES: routeOverridesSchema.default({}),
+  /** JSON: model → {prompt, completion} in USD per million tokens. */
+  MODEL_PRICES: priceOverridesSchema.default({}),
+  /** Check routed models against the provider's list at start (skipped when the list cannot be fetched). */
+  VERIFY_MODELS: z.enum(['true', 'false']).default('true'),
+  /** Milliseconds after which a crashed worker's budget reservation is freed. */
+  BUDGET_RESERVATION_TTL_MS: positiveInt.default(15 * 60_000),
+});
+
+/** packages/sim run on its own (the LLM simulator of keyless local runs). */
+export const simEnvSchema = z.object({
+  SIM_PORT: port.default(4010),
+  HOST: z.string().default('127.0.0.1'),
+});
+
 export type BaseEnv = z.infer<typeof baseEnvSchema>;
 export type ApiEnv = z.infer<typeof apiEnvSchema>;
 export type WorkerEnv = z.infer<ReturnType<typeof workerEnvSchema>>;
 export type SchedulerEnv = z.infer<typeof schedulerEnvSchema>;
+export type LlmEnv = z.infer<typeof llmEnvSchema>;
+export type SimEnv = z.infer<typeof simEnvSchema>;

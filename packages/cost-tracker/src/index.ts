@@ -1,4 +1,2 @@
 export { PLAN_CAPS_USD, ALERT_THRESHOLDS_PCT } from './plans';
 export { CostTracker, type Reservation, type UsageRecord, type UsageSummary } from './cost-tracker';
-export { BudgetedInference, type BudgetedCall } from './budgeted-inference';
-export { llmEnvSchema, createBudgetedInferenceFromEnv } from './llm-from-env';

@@ -1,5 +1,5 @@
 import type { Logger } from '@conveyor/observability';
-import { PermanentError } from '@conveyor/queue';
+import { PermanentError } from '@conveyor/contracts';
 import OpenAI from 'openai';
 import { z } from 'zod';
 import { InferenceUnavailableError } from './errors';
@@ -158,7 +158,7 @@ export class InferenceRouter {
       } catch (error) {
         if (request.signal?.aborted) throw error;
         if (error instanceof OpenAI.APIError && error.status !== undefined && !FALLBACK_STATUSES(error.status)) {
-          throw new PermanentError(`${model} refused the request (${error.status}): ${error.message}`, `PROVIDER_${error.status}`);
+          throw new PermanentError(`${model} refused the request (${error.status}): ${error.message}`, `PROVIDER_${error.status}`, { cause: error });
         }
         const status = error instanceof OpenAI.APIError ? error.status : undefined;
         const retryAfter = error instanceof OpenAI.APIError ? parseRetryAfterMs(error.headers?.get('retry-after')) : undefined;

@@ -1,6 +1,3 @@
-import { jsonText } from '@conveyor/contracts';
-import { z } from 'zod';
-
 /** How one task calls a model. */
 export interface Route {
   model: string;
@@ -34,24 +31,6 @@ export const DEFAULT_PRICES: Record<string, Price> = {
   'openai/gpt-4o-mini': { prompt: 0.15, completion: 0.6 },
   [GEMINI_FLASH]: { prompt: 0.1, completion: 0.4 },
 };
-
-const routeOverride = z
-  .object({
-    model: z.string().min(1),
-    maxTokens: z.number().int().positive(),
-    temperature: z.number().min(0).max(2),
-    fallbacks: z.array(z.string().min(1)).max(5),
-  })
-  .partial()
-  .strict();
-
-/** INFERENCE_ROUTES: JSON of task → partial route. */
-export const routeOverridesSchema = jsonText(z.record(z.string(), routeOverride), '{"score_post":{"maxTokens":300}}');
-/** MODEL_PRICES: JSON of model → {prompt, completion} in USD per million tokens. */
-export const priceOverridesSchema = jsonText(
-  z.record(z.string(), z.object({ prompt: z.number().min(0), completion: z.number().min(0) }).strict()),
-  '{"vendor/model":{"prompt":1,"completion":2}}',
-);
 
 export const MAX_CHAIN = 4;
 

@@ -84,6 +84,8 @@ describe('InferenceRouter', () => {
       const before = sim.requests.length;
       const error = await router().complete({ task: 'score_post', messages }).catch((e: unknown) => e);
       expect(error).toMatchObject({ name: 'PermanentError', code: `PROVIDER_${status}` });
+      // The provider's own error stays reachable for whoever logs or inspects the failure.
+      expect((error as Error).cause).toMatchObject({ status });
       expect(sim.requests.length - before).toBe(1);
     }
   });

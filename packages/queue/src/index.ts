@@ -1,11 +1,4 @@
 export { QueueUnavailableError } from './errors/queue-unavailable-error';
-export { PermanentError } from './errors/permanent-error';
-export { RetryLaterError } from './errors/retry-later-error';
-export { SoftTimeLimitError } from './errors/soft-time-limit-error';
-export { HardTimeLimitError } from './errors/hard-time-limit-error';
-export { TaskRevokedError } from './errors/task-revoked-error';
-export { WorkerShutdownError } from './errors/worker-shutdown-error';
-export { AttemptFencedError } from './errors/attempt-fenced-error';
 export { classifyError, type Classified } from './classify-error';
 export { createWorkerRedis, createProducerRedis, createPipelinedRedis, isRedisUnavailable, checkEvictionPolicy } from './redis';
 export { TaskProducer, TASK_JOB_OPTIONS, jobKey, type EnqueueRequest } from './producer';

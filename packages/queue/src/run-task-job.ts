@@ -1,14 +1,9 @@
-import { type QueueName, type TaskError, type TaskPolicies, type TaskStatus, backoffDelayMs, getTaskDefinition, jobDataSchema } from '@conveyor/contracts';
+import { AttemptFencedError, HardTimeLimitError, type QueueName, SoftTimeLimitError, type TaskError, type TaskPolicies, TaskRevokedError, type TaskStatus, WorkerShutdownError, backoffDelayMs, getTaskDefinition, jobDataSchema } from '@conveyor/contracts';
 import { type AttemptRef, type Claim, type Database, failTask, releaseTask, scheduleRetry } from '@conveyor/db';
 import type { Logger, TaskMetrics } from '@conveyor/observability';
 import type { Kysely } from 'kysely';
 import type { AbandonedHandlers } from './abandoned-handlers';
 import { classifyError } from './classify-error';
-import { AttemptFencedError } from './errors/attempt-fenced-error';
-import { HardTimeLimitError } from './errors/hard-time-limit-error';
-import { SoftTimeLimitError } from './errors/soft-time-limit-error';
-import { TaskRevokedError } from './errors/task-revoked-error';
-import { WorkerShutdownError } from './errors/worker-shutdown-error';
 import type { TaskContext, TaskHandler } from './handlers';
 import type { TaskEventPublisher } from './task-events';
 import { type TaskWrites, groupCommitWritesFor } from './task-writes';

@@ -1,5 +1,5 @@
-import { backoffDelayMs, TaskPolicies } from '@conveyor/contracts';
-import { HardTimeLimitError, PermanentError, RetryLaterError, classifyError } from '../src';
+import { HardTimeLimitError, PermanentError, RetryLaterError, TaskPolicies, backoffDelayMs } from '@conveyor/contracts';
+import { classifyError } from '../src';
 
 describe('classifyError', () => {
   it('treats only PermanentError as permanent, by name so copies from other bundles count', () => {

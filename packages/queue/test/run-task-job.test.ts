@@ -1,9 +1,9 @@
 import { PassThrough } from 'node:stream';
-import { TaskPolicies } from '@conveyor/contracts';
+import { PermanentError, RetryLaterError, TaskPolicies } from '@conveyor/contracts';
 import type { Database } from '@conveyor/db';
 import { claimTask, replayDeadLetters, revokeTask } from '@conveyor/db';
 import type { Kysely } from 'kysely';
-import { PermanentError, RetryLaterError, type RunTaskDeps, type TaskContext, runTaskJob } from '../src';
+import { type RunTaskDeps, type TaskContext, runTaskJob } from '../src';
 import { createLogger } from '@conveyor/observability';
 import { waitFor } from '@conveyor/testkit';
 import { addTask, attemptRows, openTestDb, quietLogger, taskRow } from './helpers';

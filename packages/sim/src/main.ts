@@ -1,10 +1,10 @@
+import { loadConfigOrExit, simEnvSchema } from '@conveyor/config';
 import { LlmSimulator } from './llm-simulator';
 
 // Runs the LLM simulator on its own, for keyless local runs: `npm start` starts it when no
 // provider key is configured and points the workers' OPENROUTER_BASE_URL at it. When it
 // cannot listen (its port taken), it says so, naming the port and SIM_PORT, and exits 1.
-const port = Number(process.env.SIM_PORT || 4010);
-const host = process.env.HOST || '127.0.0.1';
+const { SIM_PORT: port, HOST: host } = loadConfigOrExit(simEnvSchema, 'llm-sim');
 const log = (level: 'info' | 'error', message: string, fields: Record<string, unknown>) =>
   (level === 'error' ? process.stderr : process.stdout).write(`${JSON.stringify({ level, service: 'llm-sim', message, ...fields })}\n`);
 const sim = new LlmSimulator();

@@ -1,5 +1,5 @@
 import { ARCHETYPES } from '@conveyor/contracts';
-import type { BudgetedInference } from '@conveyor/cost-tracker';
+import type { BudgetedInference } from '@conveyor/llm';
 import type { QueueHandlers, TaskContext } from '@conveyor/queue';
 import { z } from 'zod';
 import { classifyPrompt, patternsPrompt, scorePrompt } from './prompts';

@@ -1,7 +1,8 @@
-import type { BudgetedInference } from '@conveyor/cost-tracker';
+import { PermanentError } from '@conveyor/contracts';
+import type { BudgetedInference } from '@conveyor/llm';
 import { type Database, appendExchange, openConversation, recentMessages, replyOfTask } from '@conveyor/db';
 import type { ChatMessage } from '@conveyor/inference';
-import { PermanentError, type QueueHandlers } from '@conveyor/queue';
+import type { QueueHandlers } from '@conveyor/queue';
 import type { Kysely } from 'kysely';
 import { CHAT_SYSTEM_PROMPT, draftPrompt } from './prompts';
 

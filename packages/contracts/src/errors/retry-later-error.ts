@@ -5,7 +5,8 @@ export class RetryLaterError extends Error {
     message: string,
     /** Milliseconds to wait before the next attempt. */
     readonly retryAfterMs: number,
+    options?: ErrorOptions,
   ) {
-    super(message);
+    super(message, options);
   }
 }

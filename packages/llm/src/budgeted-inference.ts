@@ -1,6 +1,6 @@
+import { PermanentError } from '@conveyor/contracts';
+import type { CostTracker } from '@conveyor/cost-tracker';
 import type { InferenceRequest, InferenceResult, InferenceRouter } from '@conveyor/inference';
-import { PermanentError } from '@conveyor/queue';
-import type { CostTracker } from './cost-tracker';
 
 export interface BudgetedCall<T> extends InferenceRequest<T> {
   tenantId: string;

@@ -1,0 +1,33 @@
+import { ConfigError, llmEnvSchema, parseEnv, simEnvSchema } from '../src';
+
+describe('llmEnvSchema', () => {
+  it('needs only the provider key and applies the defaults', () => {
+    expect(parseEnv(llmEnvSchema, { OPENROUTER_API_KEY: 'sk-x' })).toEqual({
+      OPENROUTER_BASE_URL: 'https://openrouter.ai/api/v1',
+      OPENROUTER_API_KEY: 'sk-x',
+      INFERENCE_TIMEOUT_MS: 60_000,
+      INFERENCE_ROUTES: {},
+      MODEL_PRICES: {},
+      VERIFY_MODELS: 'true',
+      BUDGET_RESERVATION_TTL_MS: 900_000,
+    });
+    expect(() => parseEnv(llmEnvSchema, {})).toThrow(ConfigError);
+    expect(() => parseEnv(llmEnvSchema, {})).toThrow(/OPENROUTER_API_KEY/);
+  });
+
+  it('parses route and price overrides as JSON and names a bad one', () => {
+    const env = parseEnv(llmEnvSchema, { OPENROUTER_API_KEY: 'k', INFERENCE_ROUTES: '{"score_post":{"maxTokens":300}}', MODEL_PRICES: '{"v/m":{"prompt":1,"completion":2}}' });
+    expect(env.INFERENCE_ROUTES).toEqual({ score_post: { maxTokens: 300 } });
+    expect(env.MODEL_PRICES).toEqual({ 'v/m': { prompt: 1, completion: 2 } });
+    expect(() => parseEnv(llmEnvSchema, { OPENROUTER_API_KEY: 'k', INFERENCE_ROUTES: '{"score_post":{"colour":"red"}}' })).toThrow(/INFERENCE_ROUTES/);
+    expect(() => parseEnv(llmEnvSchema, { OPENROUTER_API_KEY: 'k', MODEL_PRICES: 'cheap' })).toThrow(/MODEL_PRICES: must be JSON/);
+  });
+});
+
+describe('simEnvSchema', () => {
+  it('defaults to 127.0.0.1:4010, takes SIM_PORT and HOST, and names a port that is not one', () => {
+    expect(parseEnv(simEnvSchema, {})).toEqual({ SIM_PORT: 4010, HOST: '127.0.0.1' });
+    expect(parseEnv(simEnvSchema, { SIM_PORT: '4999', HOST: '0.0.0.0' })).toEqual({ SIM_PORT: 4999, HOST: '0.0.0.0' });
+    expect(() => parseEnv(simEnvSchema, { SIM_PORT: 'four' })).toThrow(/SIM_PORT/);
+  });
+});
