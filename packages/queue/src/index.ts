@@ -13,7 +13,7 @@ export { TaskEventPublisher, taskEventsChannel, cancelChannel } from './task-eve
 export type { TaskContext, TaskHandler, TasksOnQueue, QueueHandlers } from './handlers';
 export { runTaskJob, type RunTaskDeps, type RunOutcome } from './run-task-job';
 export { withDbRetry } from './with-db-retry';
-export { GroupCommitTaskWrites, groupCommitWritesFor, type TaskWrites, type RetryWrite, type FailureWrite } from './task-writes';
+export { GroupCommitTaskWrites, groupCommitWritesFor, type TaskWrites } from './task-writes';
 export { TaskWorker, type TaskWorkerOptions } from './task-worker';
 export { reconcileOnce, type ReconcilerDeps, type ReconcileReport } from './reconciler';
 export { runWorkerApp, type WorkerAppOptions, type WorkerAppDeps } from './worker-app';
