@@ -6,7 +6,7 @@ import { type Database, createDb, createTenantWithKey, insertTask, migrateUrl, s
 import { DEFAULT_PRICES, createInferenceRouter } from '@conveyor/inference';
 import { BudgetedInference } from '@conveyor/llm';
 import { createLogger } from '@conveyor/observability';
-import { runTaskJob } from '@conveyor/queue';
+import { groupCommitWritesFor, runTaskJob } from '@conveyor/queue';
 import { DEFAULT_SIM_MODELS, LlmSimulator } from '@conveyor/sim';
 import { type TestDatabase, createTestDatabase } from '@conveyor/testkit';
 import { type Kysely, sql } from 'kysely';
@@ -34,7 +34,7 @@ afterAll(async () => {
 async function run(task: string, payload: unknown, plan: 'trial' | 'growth' = 'growth') {
   const tenantId = (await createTenantWithKey(db, { name: 't', plan })).tenant.id;
   const row = await insertTask(db, { id: randomUUID(), tenant_id: tenantId, task, queue: 'analysis', payload, max_attempts: 1 });
-  const outcome = await runTaskJob({ db, queue: 'analysis', handlers: handlers as never, policies: new TaskPolicies(), logger }, { task_id: row.id });
+  const outcome = await runTaskJob({ writes: groupCommitWritesFor(db), queue: 'analysis', handlers: handlers as never, policies: new TaskPolicies(), logger }, { task_id: row.id });
   const done = await db.selectFrom('tasks').selectAll().where('id', '=', row.id).executeTakeFirstOrThrow();
   return { outcome, done, tenantId };
 }
@@ -80,7 +80,7 @@ describe('analysis tasks through the runtime, the router and the budget', () => 
       const ids = await Promise.all(
         Array.from({ length: 200 }, async (_, i) => (await insertTask(db, { id: randomUUID(), tenant_id: tenantId, task: 'classify_archetype', queue: 'analysis', payload: { text: `post ${i}` }, max_attempts: 1 })).id),
       );
-      await Promise.all(ids.map((id) => runTaskJob({ db, queue: 'analysis', handlers: dearHandlers as never, policies: new TaskPolicies(), logger }, { task_id: id })));
+      await Promise.all(ids.map((id) => runTaskJob({ writes: groupCommitWritesFor(db), queue: 'analysis', handlers: dearHandlers as never, policies: new TaskPolicies(), logger }, { task_id: id })));
       const rows = await db.selectFrom('tasks').select(['status', 'error']).where('id', 'in', ids).execute();
       const succeeded = rows.filter((r) => r.status === 'SUCCESS').length;
       const refused = rows.filter((r) => r.status === 'FAILURE');
@@ -101,7 +101,7 @@ describe('analysis tasks through the runtime, the router and the budget', () => 
     await sql`insert into tenant_budgets (tenant_id, period_start, cap_usd, spent_usd) select id, conveyor_period_start(billing_anchor, now()), 5, 5 from tenants where id = ${tenantId}`.execute(db);
     const row = await insertTask(db, { id: randomUUID(), tenant_id: tenantId, task: 'classify_archetype', queue: 'analysis', payload: { text: 'x' }, max_attempts: 3 });
     const before = sim.requests.length;
-    expect(await runTaskJob({ db, queue: 'analysis', handlers: handlers as never, policies: new TaskPolicies(), logger }, { task_id: row.id })).toEqual({ kind: 'failure' });
+    expect(await runTaskJob({ writes: groupCommitWritesFor(db), queue: 'analysis', handlers: handlers as never, policies: new TaskPolicies(), logger }, { task_id: row.id })).toEqual({ kind: 'failure' });
     expect(sim.requests.length).toBe(before);
     const done = await db.selectFrom('tasks').selectAll().where('id', '=', row.id).executeTakeFirstOrThrow();
     expect(done).toMatchObject({ status: 'FAILURE', attempt: 1, error: { type: 'PermanentError', code: 'PLAN_LIMIT_REACHED' } });

@@ -6,7 +6,7 @@ import { type Database, createDb, createTenantWithKey, insertTask, migrateUrl, s
 import { createInferenceRouter } from '@conveyor/inference';
 import { BudgetedInference } from '@conveyor/llm';
 import { createLogger } from '@conveyor/observability';
-import { runTaskJob } from '@conveyor/queue';
+import { groupCommitWritesFor, runTaskJob } from '@conveyor/queue';
 import { LlmSimulator } from '@conveyor/sim';
 import { type TestDatabase, createTestDatabase } from '@conveyor/testkit';
 import type { Kysely } from 'kysely';
@@ -34,7 +34,7 @@ afterAll(async () => {
 
 async function run(task: string, payload: unknown, tenant = tenantId) {
   const row = await insertTask(db, { id: randomUUID(), tenant_id: tenant, task, queue: 'generation', payload, max_attempts: 1 });
-  await runTaskJob({ db, queue: 'generation', handlers: handlers as never, policies: new TaskPolicies(), logger }, { task_id: row.id });
+  await runTaskJob({ writes: groupCommitWritesFor(db), queue: 'generation', handlers: handlers as never, policies: new TaskPolicies(), logger }, { task_id: row.id });
   return db.selectFrom('tasks').selectAll().where('id', '=', row.id).executeTakeFirstOrThrow();
 }
 

@@ -1,14 +1,19 @@
 import type { QueueName } from '@conveyor/contracts';
 import { DelayedError, type Job, WaitingError, Worker } from 'bullmq';
-import { findRevokedTasks } from '@conveyor/db';
+import { type Database, findRevokedTasks } from '@conveyor/db';
 import type { Redis } from 'ioredis';
+import type { Kysely } from 'kysely';
 import { AbandonedHandlers } from './abandoned-handlers';
 import { AttemptGate } from './attempt-gate';
 import { type RunTaskDeps, runTaskJob } from './run-task-job';
 import { cancelChannel } from './task-events';
-import { GroupCommitTaskWrites } from './task-writes';
+import { GroupCommitTaskWrites, type TaskWrites } from './task-writes';
 
-export interface TaskWorkerOptions extends RunTaskDeps {
+export interface TaskWorkerOptions extends Omit<RunTaskDeps, 'writes'> {
+  /** Where revokes are looked up, and the attempts' writes go unless `writes` is given. */
+  db: Kysely<Database>;
+  /** Every state write of the attempts; by default group commit on db. */
+  writes?: TaskWrites;
   connection: Redis;
   prefix: string;
   concurrency: number;
@@ -53,9 +58,9 @@ export class TaskWorker {
   readonly abandoned: AbandonedHandlers;
 
   constructor(private readonly options: TaskWorkerOptions) {
-    const { connection, prefix, concurrency, lockDurationMs, stalledIntervalMs, revokePollMs, maxAbandoned, releaseMs: _releaseMs, ...rest } = options;
+    const { connection, prefix, concurrency, lockDurationMs, stalledIntervalMs, revokePollMs, maxAbandoned, releaseMs: _releaseMs, db, ...rest } = options;
     this.abandoned = new AbandonedHandlers(maxAbandoned ?? concurrency, (running, overLimit) => this.onAbandonedChange(running, overLimit));
-    const deps: RunTaskDeps = { ...rest, abandoned: this.abandoned, writes: rest.writes ?? new GroupCommitTaskWrites(rest.db, { metrics: rest.metrics }) };
+    const deps: RunTaskDeps = { ...rest, abandoned: this.abandoned, writes: rest.writes ?? new GroupCommitTaskWrites(db, { metrics: rest.metrics }) };
     this.worker = new Worker(options.queue as QueueName, (job: Job, token?: string, signal?: AbortSignal) => this.process(deps, job, token, signal), {
       connection,
       prefix,

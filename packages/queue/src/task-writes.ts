@@ -1,21 +1,46 @@
 import {
+  type AttemptRef,
   type Claim,
   type CompletionWrite,
   type Database,
   GroupCommit,
   type ProgressWrite,
+  type TaskErrorValue,
   type TaskStateResult,
   type TaskStateWrite,
+  failTask,
+  releaseTask,
+  scheduleRetry,
   writeTaskStates,
 } from '@conveyor/db';
 import type { TaskMetrics } from '@conveyor/observability';
 import type { Kysely } from 'kysely';
 
-/** The state writes every attempt makes (rarer ones, such as a retry, go straight to the db). */
+/** An attempt that ends in a transient failure: the task runs again after nextAttemptInMs. */
+export interface RetryWrite extends AttemptRef {
+  error: TaskErrorValue;
+  nextAttemptInMs: number;
+}
+
+/** An attempt that ends the task in FAILURE for good (and files its dead letter). */
+export interface FailureWrite extends AttemptRef {
+  error: TaskErrorValue;
+  retentionMs: number;
+}
+
+/**
+ * Every state write of an attempt, from its claim to its outcome: the attempt reaches
+ * Postgres through this interface only. Each write but the claim is a compare-and-set on
+ * the attempt and resolves to whether it applied (false: the attempt no longer owns the task).
+ */
 export interface TaskWrites {
   claim(id: string): Promise<Claim | undefined>;
   progress(write: ProgressWrite): Promise<boolean>;
   complete(write: CompletionWrite): Promise<boolean>;
+  retry(write: RetryWrite): Promise<boolean>;
+  fail(write: FailureWrite): Promise<boolean>;
+  /** Gives the task back (a worker shutting down) without spending one of its attempts. */
+  release(ref: AttemptRef): Promise<boolean>;
 }
 
 /**
@@ -23,11 +48,17 @@ export interface TaskWrites {
  * statement and one commit per flush for all of them, instead of one per write. Each call
  * still resolves only after its own row has committed, so BullMQ hears of a finished job only
  * once Postgres has its outcome. Writes to the same task never share a flush.
+ *
+ * Retries, failures and releases are rarer (and a failure files a dead letter in the same
+ * statement), so they are written one statement each, straight away.
  */
 export class GroupCommitTaskWrites implements TaskWrites {
   private readonly group: GroupCommit<TaskStateWrite, TaskStateResult>;
 
-  constructor(db: Kysely<Database>, options: { maxBatch?: number; maxInFlight?: number; metrics?: TaskMetrics } = {}) {
+  constructor(
+    private readonly db: Kysely<Database>,
+    options: { maxBatch?: number; maxInFlight?: number; metrics?: TaskMetrics } = {},
+  ) {
     this.group = new GroupCommit({
       write: (writes) => writeTaskStates(db, writes),
       key: (w) => w.id,
@@ -50,6 +81,18 @@ export class GroupCommitTaskWrites implements TaskWrites {
 
   complete(write: CompletionWrite): Promise<boolean> {
     return this.group.submit({ kind: 'complete', ...write }) as Promise<boolean>;
+  }
+
+  retry(write: RetryWrite): Promise<boolean> {
+    return scheduleRetry(this.db, write);
+  }
+
+  fail(write: FailureWrite): Promise<boolean> {
+    return failTask(this.db, write);
+  }
+
+  release(ref: AttemptRef): Promise<boolean> {
+    return releaseTask(this.db, ref);
   }
 }
 

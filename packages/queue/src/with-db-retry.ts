@@ -4,11 +4,12 @@ import type { Logger } from '@conveyor/observability';
 
 /**
  * Runs a state write, retrying while Postgres is unreachable (backoff 100 ms doubling to 2 s)
- * for up to maxMs. Other errors, and an outage longer than that, are thrown: the job then
- * fails in BullMQ and the reconciler re-enqueues the task once Postgres is back.
+ * for up to maxMs (by default a minute, as DB_RETRY_MAX_MS). Other errors, and an outage
+ * longer than that, are thrown: the job then fails in BullMQ and the reconciler re-enqueues
+ * the task once Postgres is back.
  */
-export async function withDbRetry<T>(fn: () => Promise<T>, options: { maxMs: number; logger: Logger; what: string }): Promise<T> {
-  const deadline = Date.now() + options.maxMs;
+export async function withDbRetry<T>(fn: () => Promise<T>, options: { maxMs?: number; logger: Logger; what: string }): Promise<T> {
+  const deadline = Date.now() + (options.maxMs ?? 60_000);
   let delay = 100;
   let warned = false;
   for (;;) {

@@ -3,7 +3,7 @@ import { PermanentError, RetryLaterError, TaskPolicies } from '@conveyor/contrac
 import type { Database } from '@conveyor/db';
 import { claimTask, replayDeadLetters, revokeTask } from '@conveyor/db';
 import type { Kysely } from 'kysely';
-import { type RunTaskDeps, type TaskContext, runTaskJob } from '../src';
+import { type RunTaskDeps, type TaskContext, groupCommitWritesFor, runTaskJob } from '../src';
 import { createLogger } from '@conveyor/observability';
 import { waitFor } from '@conveyor/testkit';
 import { addTask, attemptRows, openTestDb, quietLogger, taskRow } from './helpers';
@@ -18,7 +18,7 @@ afterAll(() => close());
 const fast = new TaskPolicies({ test_task: { backoff: { baseMs: 1000, maxMs: 8000 }, softTimeoutMs: 100, hardTimeoutMs: 3000 } });
 
 function deps(handlers: Record<string, (payload: never, ctx: TaskContext) => Promise<unknown>>, policies = fast): RunTaskDeps {
-  return { db, queue: 'monitoring', handlers: handlers as RunTaskDeps['handlers'], policies, logger: quietLogger(), random: () => 0.5 };
+  return { writes: groupCommitWritesFor(db), queue: 'monitoring', handlers: handlers as RunTaskDeps['handlers'], policies, logger: quietLogger(), random: () => 0.5 };
 }
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** A handler's wait that ignores its signal; the timer does not hold the test process open. */

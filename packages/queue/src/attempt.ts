@@ -1,0 +1,93 @@
+import type { Claim } from '@conveyor/db';
+import type { Logger } from '@conveyor/observability';
+import { AttemptOutcomes } from './attempt-outcomes';
+import { type RunnableTask, preflight } from './attempt-preflight';
+import { AttemptSignals } from './attempt-signals';
+import type { TaskContext } from './handlers';
+import type { RunOutcome, RunTaskDeps } from './run-task-job';
+
+/** One attempt of one task, from its claim to its recorded outcome. */
+export class Attempt {
+  private readonly labels: { queue: string; task: string };
+  /**
+   * The attempt's logger: every line carries its task, tenant and attempt, and so do the
+   * lines its handler writes through its context. (An explicit child logger rather than an
+   * AsyncLocalStorage context: on Node 20 that runs a hook for every promise of the process
+   * once used; dropping it saved ~10-20 µs of worker CPU per no-op task. docs/decisions.md)
+   */
+  private readonly log: Logger;
+  private readonly outcomes: AttemptOutcomes;
+
+  constructor(
+    private readonly deps: RunTaskDeps,
+    private readonly claim: Claim,
+  ) {
+    this.log = deps.logger.child({ task_id: claim.id, tenant_id: claim.tenant_id, attempt: claim.attempt });
+    this.labels = { queue: deps.queue, task: claim.task };
+    this.outcomes = new AttemptOutcomes(deps, claim, this.log);
+  }
+
+  /** Runs the attempt and counts it in the metrics, whatever its outcome. */
+  async run(jobSignal?: AbortSignal): Promise<RunOutcome> {
+    const { deps, claim } = this;
+    this.outcomes.publish('STARTED', 0, null);
+    deps.metrics?.started.inc(this.labels);
+    deps.metrics?.active.inc({ queue: deps.queue });
+    const started = performance.now();
+    let outcome: RunOutcome = { kind: 'failure' };
+    try {
+      outcome = await this.execute(jobSignal);
+      return outcome;
+    } finally {
+      const seconds = (performance.now() - started) / 1000;
+      deps.metrics?.active.dec({ queue: deps.queue });
+      deps.metrics?.duration.observe({ ...this.labels, outcome: outcome.kind }, seconds);
+      deps.metrics?.finished.inc({ ...this.labels, outcome: outcome.kind });
+      this.log.info('attempt ended', { task: claim.task, outcome: outcome.kind, duration_ms: Math.round(seconds * 1000) });
+    }
+  }
+
+  private async execute(jobSignal?: AbortSignal): Promise<RunOutcome> {
+    const task = preflight(this.deps, this.claim);
+    if ('error' in task) return this.outcomes.fail(task.error);
+    const signals = new AttemptSignals(task.policy, jobSignal);
+    try {
+      return await this.runHandler(task, signals);
+    } finally {
+      signals.dispose();
+    }
+  }
+
+  /**
+   * Waits for the handler or for an interrupt, whichever comes first. A handler left behind
+   * is counted as abandoned until it ends, and a value it returns late is offered anyway.
+   */
+  private async runHandler(task: RunnableTask, signals: AttemptSignals): Promise<RunOutcome> {
+    this.log.info('task started', { task: this.claim.task });
+    const handled = task.handler(task.payload as never, this.context(signals)).then(
+      (value) => ({ kind: 'value' as const, value }),
+      (error: unknown) => ({ kind: 'error' as const, error }),
+    );
+    const first = await Promise.race([handled, signals.interrupted]);
+    if (first.kind === 'value') return await this.outcomes.succeed(task.definition.result.safeParse(first.value));
+    if (first.kind === 'error') return await this.outcomes.afterError(first.error, signals.abortReason, task.policy);
+    this.deps.abandoned?.track(handled);
+    void handled.then((late) => (late.kind === 'value' ? this.outcomes.offerLateResult(late.value) : undefined));
+    return await this.outcomes.afterInterrupt(first, task.policy);
+  }
+
+  private context(signals: AttemptSignals): TaskContext {
+    const { claim } = this;
+    return {
+      taskId: claim.id,
+      tenantId: claim.tenant_id,
+      attempt: claim.attempt,
+      signal: signals.signal,
+      logger: this.log,
+      progress: async (percent, message) => {
+        const applied = await this.outcomes.progress(percent, message ?? null);
+        if (!applied) signals.fence();
+      },
+    };
+  }
+}
