@@ -2,4 +2,4 @@ import { createBudgetedInferenceFromEnv } from '@conveyor/cost-tracker';
 import { runWorkerApp } from '@conveyor/queue';
 import { analysisHandlers } from './handlers';
 
-runWorkerApp({ queue: 'analysis', defaultPort: 9402, handlers: async (deps) => analysisHandlers(await createBudgetedInferenceFromEnv(deps.service, deps)) });
+runWorkerApp({ queue: 'analysis', handlers: async (deps) => analysisHandlers(await createBudgetedInferenceFromEnv(deps.service, deps)) });
