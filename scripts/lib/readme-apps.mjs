@@ -1,9 +1,9 @@
 // The README's apps table, generated from the app registry between two markers.
-export const BEGIN = '<!-- apps table: generated from packages/config/src/apps.json by `node scripts/readme-apps.mjs`; edit the registry, not the table -->';
-export const END = '<!-- end of apps table -->';
+const BEGIN = '<!-- apps table: generated from packages/config/src/apps.json by `node scripts/readme-apps.mjs`; edit the registry, not the table -->';
+const END = '<!-- end of apps table -->';
 
 /** The Markdown table of these registry apps (entries of apps.json). */
-export function renderAppsTable(apps) {
+function renderAppsTable(apps) {
   const rows = apps.map((app) => `| \`apps/${app.name}\` | ${app.description} | \`${app.portVariable}\` ${app.defaultPort} |`);
   return ['| app | what it does | port (default) |', '|---|---|---|', ...rows].join('\n');
 }
