@@ -1,6 +1,7 @@
 // One lint configuration for every package; each package runs `eslint src test`.
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
+import { importBoundaries } from './eslint.boundaries.mjs';
 
 export default tseslint.config(
   { ignores: ['**/dist/**', '**/node_modules/**', '**/.turbo/**', '.local/**'] },
@@ -12,6 +13,7 @@ export default tseslint.config(
       'no-console': 'off',
     },
   },
+  ...importBoundaries,
   {
     // Black-box tests read untyped JSON from real processes; typing every response adds nothing.
     files: ['tests/**/test/**'],

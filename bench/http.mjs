@@ -10,9 +10,9 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import autocannon from 'autocannon';
 import { ROOT, UNLIMITED_RATE_LIMITS, acrossRuns, cpuBetween, cpuSnapshot, createBenchDatabase, deleteKeysWithPrefix, freePort, machine, redisServerPid, startService, writeResult } from './lib.mjs';
 
-const autocannon = createRequire(import.meta.url)('autocannon');
 const fromDb = createRequire(path.join(ROOT, 'packages', 'db', 'package.json'));
 const { createDb, createTenantWithKey, insertTasks } = fromDb(path.join(ROOT, 'packages', 'db', 'dist', 'index.js'));
 

@@ -168,11 +168,12 @@ async function test() {
   if (testRun.dropped) step(`dropped ${testRun.dropped} test databases left by earlier runs`);
   if (testRun.concurrent) step('another test run is using this Postgres: databases left by earlier runs stay until a run has it to itself');
 
-  step('lint, typecheck and every test (turbo run lint typecheck test)');
+  // format:check (Prettier) and knip (dead exports, unused dependencies) are root tasks of turbo.json.
+  step('lint, typecheck, every test, formatting and dead code (turbo run lint typecheck test format:check knip)');
   const totals = { passed: 0, failed: 0, skipped: 0 };
   const code = await stream(
     pnpm,
-    ['exec', 'turbo', 'run', 'lint', 'typecheck', 'test', '--continue', '--concurrency=3'],
+    ['exec', 'turbo', 'run', 'lint', 'typecheck', 'test', 'format:check', 'knip', '--continue', '--concurrency=3'],
     { cwd: root, env: testEnv },
     (line) => {
       console.log(line);

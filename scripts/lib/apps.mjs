@@ -1,26 +1,30 @@
 import { spawn } from 'node:child_process';
+import fs from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { onLines } from './run.mjs';
 import { bold, dim } from './say.mjs';
 
+/** The app registry, read as it is (npm start runs before anything is built). */
+export const REGISTRY_FILE = path.join('packages', 'config', 'src', 'apps.json');
+const registry = JSON.parse(fs.readFileSync(path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..', REGISTRY_FILE), 'utf8'));
+
+/** What an app's port serves, for the port check's messages. */
+const SERVES = { api: 'the HTTP API', scheduler: "the scheduler's health and metrics", worker: 'its health and metrics' };
+
 /**
- * Every app: the variable its process reads its port from (portVar), its default port, and
- * the variable that moves it under npm start (stackVar, `<APP>_PORT`: the five workers all
- * read WORKER_PORT, so each gets its own here).
+ * Every app of the registry: the variable its process reads its port from (portVar), its
+ * default port, and the variable that moves it under npm start (stackVar, `<APP>_PORT`: the
+ * five workers all read WORKER_PORT, so each gets its own here).
  */
-export const APPS = [
-  { name: 'api', what: 'the HTTP API', portVar: 'API_PORT', port: 3000 },
-  { name: 'scheduler', what: "the scheduler's health and metrics", portVar: 'SCHEDULER_PORT', port: 9400 },
-  { name: 'worker-scraping', what: 'its health and metrics', portVar: 'WORKER_PORT', port: 9401 },
-  { name: 'worker-analysis', what: 'its health and metrics', portVar: 'WORKER_PORT', port: 9402 },
-  { name: 'worker-generation', what: 'its health and metrics', portVar: 'WORKER_PORT', port: 9403 },
-  { name: 'worker-monitoring', what: 'its health and metrics', portVar: 'WORKER_PORT', port: 9404 },
-  { name: 'worker-publishing', what: 'its health and metrics', portVar: 'WORKER_PORT', port: 9405 },
-].map((app) => ({
-  ...app,
+export const APPS = registry.apps.map((app) => ({
+  name: app.name,
+  what: SERVES[app.kind],
+  portVar: app.portVariable,
+  port: app.defaultPort,
   stackVar: `${app.name.toUpperCase().replace(/-/g, '_')}_PORT`,
   script: path.join('apps', app.name, 'dist', 'main.js'),
-  healthPath: '/healthz',
+  healthPath: app.healthPath,
 }));
 
 /** The LLM simulator, run in place of a provider when no OPENROUTER_API_KEY is set. */

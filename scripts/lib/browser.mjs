@@ -3,7 +3,7 @@ import { capture, run } from './run.mjs';
 import { step } from './say.mjs';
 
 /** Where the browser tests find Chromium (Debian's package), unless CHROMIUM_PATH says otherwise. */
-export const DEFAULT_CHROMIUM = '/usr/bin/chromium';
+const DEFAULT_CHROMIUM = '/usr/bin/chromium';
 
 /**
  * The Chromium the browser tests drive through playwright-core: CHROMIUM_PATH, or Debian's

@@ -27,7 +27,7 @@ export async function ensureDatabase(root, databaseUrl) {
 }
 
 /** Advisory lock every `npm test` run holds (shared) on the test server for as long as it runs. */
-export const TEST_RUNS_LOCK = 0x7e57_0002;
+const TEST_RUNS_LOCK = 0x7e57_0002;
 
 /**
  * Begins a test run on the server: a session holding TEST_RUNS_LOCK shared until end(), so

@@ -4,7 +4,7 @@ import net from 'node:net';
  * Tries to listen on host:port for a moment; resolves to undefined when that works (the port
  * is free there), or to the error code that refused it (EADDRINUSE, EACCES, ...).
  */
-export function tryListen(port, host) {
+function tryListen(port, host) {
   return new Promise((resolve) => {
     const server = net.createServer();
     server.unref();

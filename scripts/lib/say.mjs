@@ -5,8 +5,7 @@ export const bold = paint('1');
 export const dim = paint('2');
 export const red = paint('31');
 export const green = paint('32');
-export const yellow = paint('33');
-export const cyan = paint('36');
+const cyan = paint('36');
 
 export function step(text) {
   console.log(`${cyan('›')} ${text}`);

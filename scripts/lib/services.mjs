@@ -6,7 +6,7 @@ import { capture, run } from './run.mjs';
 import { step } from './say.mjs';
 
 /** True when something accepts TCP connections on host:port. */
-export function portOpen(host, port, timeoutMs = 700) {
+function portOpen(host, port, timeoutMs = 700) {
   return new Promise((resolve) => {
     const socket = net.connect({ host, port });
     const done = (open) => {

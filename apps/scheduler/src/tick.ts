@@ -37,7 +37,7 @@ export function createTickMetrics(registry: Registry) {
     }),
   };
 }
-export type TickMetrics = ReturnType<typeof createTickMetrics>;
+type TickMetrics = ReturnType<typeof createTickMetrics>;
 
 export interface TickReport {
   /** Due schedules this pass planned and advanced. */

@@ -3,4 +3,4 @@ import { createBudgetedInference } from '@conveyor/llm';
 import { runWorkerApp } from '@conveyor/queue';
 import { analysisHandlers } from './handlers';
 
-runWorkerApp({ queue: 'analysis', defaultPort: 9402, handlers: async (deps) => analysisHandlers(await createBudgetedInference(loadConfigOrExit(llmEnvSchema, deps.service), deps)) });
+runWorkerApp({ queue: 'analysis', handlers: async (deps) => analysisHandlers(await createBudgetedInference(loadConfigOrExit(llmEnvSchema, deps.service), deps)) });

@@ -3,4 +3,4 @@ import { createBudgetedInference } from '@conveyor/llm';
 import { runWorkerApp } from '@conveyor/queue';
 import { generationHandlers } from './handlers';
 
-runWorkerApp({ queue: 'generation', defaultPort: 9403, handlers: async (deps) => generationHandlers(await createBudgetedInference(loadConfigOrExit(llmEnvSchema, deps.service), deps), deps.db) });
+runWorkerApp({ queue: 'generation', handlers: async (deps) => generationHandlers(await createBudgetedInference(loadConfigOrExit(llmEnvSchema, deps.service), deps), deps.db) });

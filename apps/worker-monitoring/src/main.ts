@@ -1,4 +1,4 @@
 import { runWorkerApp } from '@conveyor/queue';
 import { handlers } from './handlers';
 
-runWorkerApp({ queue: 'monitoring', handlers, defaultPort: 9404 });
+runWorkerApp({ queue: 'monitoring', handlers });

@@ -2,4 +2,4 @@ import { runWorkerApp } from '@conveyor/queue';
 
 // The publishing queue has no tasks in the catalog yet; the worker runs, consumes its queue
 // and reports health, and gains handlers as its tasks are added to the catalog.
-runWorkerApp({ queue: 'publishing', handlers: {}, defaultPort: 9405 });
+runWorkerApp({ queue: 'publishing', handlers: {} });

@@ -2,4 +2,4 @@ import { runWorkerApp } from '@conveyor/queue';
 
 // The scraping queue has no tasks in the catalog yet; the worker runs, consumes its queue
 // and reports health, and gains handlers as its tasks are added to the catalog.
-runWorkerApp({ queue: 'scraping', handlers: {}, defaultPort: 9401 });
+runWorkerApp({ queue: 'scraping', handlers: {} });

@@ -1,3 +1,4 @@
+export { APPS, appEntry, workerDefaultPort, type AppEntry, type AppName } from './app-registry';
 export { ConfigError } from './config-error';
 export { parseEnv, loadConfigOrExit } from './parse-env';
 export * from './schemas';

@@ -1,5 +1,6 @@
 import { jsonText, priceOverridesSchema, routeOverridesSchema, taskOverridesSchema } from '@conveyor/contracts';
 import { z } from 'zod';
+import { appEntry } from './app-registry';
 
 const port = z.coerce.number().int().min(0).max(65535);
 const positiveInt = z.coerce.number().int().positive();
@@ -42,7 +43,7 @@ const rateLimitsSchema = jsonText(
 
 /** apps/api */
 export const apiEnvSchema = baseEnvSchema.extend({
-  API_PORT: port.default(3000),
+  API_PORT: port.default(appEntry('api').defaultPort),
   /** Largest accepted request body, in bytes. */
   API_BODY_LIMIT_BYTES: positiveInt.default(1_048_576),
   /** Largest accepted body of POST /tasks/batch, in bytes. */
@@ -83,7 +84,7 @@ export function workerEnvSchema(defaultPort: number) {
 /** apps/scheduler */
 export const schedulerEnvSchema = baseEnvSchema.extend({
   /** Port of the scheduler's /healthz, /readyz and /metrics. */
-  SCHEDULER_PORT: port.default(9400),
+  SCHEDULER_PORT: port.default(appEntry('scheduler').defaultPort),
   /** Milliseconds between ticks that fire due schedules. */
   SCHEDULER_TICK_MS: positiveInt.default(1000),
   /** Due schedules claimed per tick transaction. */

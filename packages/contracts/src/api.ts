@@ -21,7 +21,10 @@ export const taskSubmissionSchema = z
   .strict();
 export type TaskSubmission = z.infer<typeof taskSubmissionSchema>;
 
-/** Body of POST /api/v1/tasks. */
+/**
+ * Body of POST /api/v1/tasks: one submission, named after its endpoint.
+ * @alias
+ */
 export const submitTaskBodySchema = taskSubmissionSchema;
 export type SubmitTaskBody = TaskSubmission;
 

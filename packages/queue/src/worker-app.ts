@@ -1,4 +1,4 @@
-import { loadConfigOrExit, workerEnvSchema } from '@conveyor/config';
+import { loadConfigOrExit, workerDefaultPort, workerEnvSchema } from '@conveyor/config';
 import { type QueueName, TaskPolicies } from '@conveyor/contracts';
 import { type Database, createDb } from '@conveyor/db';
 import {
@@ -31,8 +31,8 @@ export interface WorkerAppOptions<Q extends QueueName> {
   queue: Q;
   /** The handlers, or a function that builds them from the app's connections (at start, before any job). */
   handlers: QueueHandlers<Q> | ((deps: WorkerAppDeps) => QueueHandlers<Q> | Promise<QueueHandlers<Q>>);
-  /** The app's health/metrics port unless WORKER_PORT says otherwise. */
-  defaultPort: number;
+  /** The app's health/metrics port unless WORKER_PORT says otherwise; by default the app registry's for its queue. */
+  defaultPort?: number;
 }
 
 /**
@@ -42,7 +42,7 @@ export interface WorkerAppOptions<Q extends QueueName> {
  */
 export function runWorkerApp<Q extends QueueName>(options: WorkerAppOptions<Q>): void {
   const service = `worker-${options.queue}`;
-  const env = loadConfigOrExit(workerEnvSchema(options.defaultPort), service);
+  const env = loadConfigOrExit(workerEnvSchema(options.defaultPort ?? workerDefaultPort(options.queue)), service);
   const logger = createLogger({ service, level: env.LOG_LEVEL, format: env.LOG_FORMAT });
   exitOnFatalError(logger);
   const registry = createMetricsRegistry(service);

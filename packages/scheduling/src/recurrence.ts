@@ -42,7 +42,7 @@ function limitError(p: PreparedRule, report: WalkReport, fromWall: Date): Recurr
  * (RecurrenceLimitError past the bound): cron by a horizon of years, RRULE by periods from
  * a recent anchor instead of DTSTART.
  */
-export function forEachWall(recurrence: Repeating, afterWall: Date, visit: (wall: Date) => 'more' | 'stop'): void {
+function forEachWall(recurrence: Repeating, afterWall: Date, visit: (wall: Date) => 'more' | 'stop'): void {
   if (recurrence.kind === 'cron') {
     for (let wall = afterWall; ; ) {
       wall = cronNextWall(recurrence.cron, wall);

@@ -1,6 +1,7 @@
 import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { APPS as REGISTRY, type AppName, appEntry } from '@conveyor/config';
 import { TEST_ADMIN_DATABASE_URL, TEST_REDIS_URL } from './env';
 import { type RunningProcess, startNode, waitFor } from './processes';
 import { type TemplateSpec, type TestDatabase, createTestDatabase } from './test-database';
@@ -9,26 +10,15 @@ import { deleteKeysWithPrefix, uniquePrefix } from './test-redis';
 /** The repository root (this file runs from packages/testkit/dist). */
 export const REPO_ROOT = path.resolve(__dirname, '../../..');
 
-export const APPS = ['api', 'scheduler', 'worker-scraping', 'worker-analysis', 'worker-generation', 'worker-monitoring', 'worker-publishing'] as const;
-export type AppName = (typeof APPS)[number];
-
-/** The variable that sets each app's port. */
-export const PORT_VARIABLE: Record<AppName, string> = {
-  api: 'API_PORT',
-  scheduler: 'SCHEDULER_PORT',
-  'worker-scraping': 'WORKER_PORT',
-  'worker-analysis': 'WORKER_PORT',
-  'worker-generation': 'WORKER_PORT',
-  'worker-monitoring': 'WORKER_PORT',
-  'worker-publishing': 'WORKER_PORT',
-};
+/** Every app's name, from the app registry (packages/config/src/apps.json). */
+export const APPS: readonly AppName[] = REGISTRY.map((app) => app.name);
 
 /**
  * How long start() waits for an app's /healthz: a bound for an app that never comes up, not
  * a measure of start-up speed. An app loads in ~2 s on an idle machine, but on two cores shared
  * with other test processes (and the CPU burner) it took more than 20 s, the bound this was.
  */
-export const STARTUP_TIMEOUT_MS = 120_000;
+const STARTUP_TIMEOUT_MS = 120_000;
 
 export interface StackOptions {
   template: TemplateSpec;
@@ -61,23 +51,25 @@ export class AppStack {
   /** Starts an app's built main.js (or any script: `{script, portVariable}`) and waits for its /healthz. */
   // A variable given as undefined is left unset in the child (not inherited from this process).
   async start(app: AppName | { script: string; portVariable: string; label: string }, port: number, env: Record<string, string | undefined> = {}): Promise<RunningProcess> {
-    const [script, portVariable, label] =
-      typeof app === 'string' ? [path.join(REPO_ROOT, 'apps', app, 'dist', 'main.js'), PORT_VARIABLE[app], app] : [app.script, app.portVariable, app.label];
+    const [script, portVariable, label, healthPath] =
+      typeof app === 'string'
+        ? [path.join(REPO_ROOT, 'apps', app, 'dist', 'main.js'), appEntry(app).portVariable, app, appEntry(app).healthPath]
+        : [app.script, app.portVariable, app.label, '/healthz'];
     const proc = startNode(script, { ...this.env, [portVariable]: String(port), ...env }, label);
     this.processes.push(proc);
     let exitedEarly = false;
     const healthy = waitFor(
       async () => {
         if (exitedEarly) return false; // stop polling; the race below has already failed
-        const res = await fetch(`http://127.0.0.1:${port}/healthz`).catch(() => undefined);
+        const res = await fetch(`http://127.0.0.1:${port}${healthPath}`).catch(() => undefined);
         return res?.ok ? true : undefined;
       },
-      `${label} to serve /healthz`,
+      `${label} to serve ${healthPath}`,
       STARTUP_TIMEOUT_MS,
     );
     const died = proc.exited.then((code) => {
       exitedEarly = true;
-      throw new Error(`${label} exited (${String(code)}) before serving /healthz`);
+      throw new Error(`${label} exited (${String(code)}) before serving ${healthPath}`);
     });
     await Promise.race([healthy, died]).catch((error: Error) => {
       throw new Error(`${error.message}\n--- ${label} output ---\n${proc.output()}`);

@@ -3,4 +3,4 @@ export { createTestDatabase, createEmptyDatabase, type TestDatabase, type Templa
 export { uniquePrefix, deleteKeysWithPrefix } from './test-redis';
 export { freePort, startNode, waitFor, type RunningProcess } from './processes';
 export { startPrivateRedis, startPrivatePostgres, type PrivateServer, type PrivateRedis } from './private-servers';
-export { AppStack, APPS, PORT_VARIABLE, REPO_ROOT, type AppName, type StackOptions } from './app-stack';
+export { AppStack, APPS, REPO_ROOT, type StackOptions } from './app-stack';

@@ -2,7 +2,7 @@ import path from 'node:path';
 import { migrateUrl, schemaFingerprint } from '@conveyor/db';
 import { AppStack, type StackOptions, waitFor } from '@conveyor/testkit';
 
-export const TEMPLATE = { key: schemaFingerprint(), migrate: migrateUrl };
+const TEMPLATE = { key: schemaFingerprint(), migrate: migrateUrl };
 export const FAULT_WORKER = { script: path.resolve(__dirname, '../dist/fault-worker.js'), portVariable: 'WORKER_PORT', label: 'fault-worker' };
 
 /** Quick stall detection, so a killed worker's job is redelivered in seconds, not minutes. */
