@@ -263,22 +263,27 @@ describe('a job back from a stall', () => {
   });
 });
 
+// The reconcilers' grace in these tests, and the tasks they mean to be past it are a day old:
+// tasks that other tests of this file left queued stay inside it however slow the machine,
+// so a pass counts only the tasks of its own test.
+const RECONCILE_GRACE_MS = 12 * 3_600_000;
+
 describe('reconciler', () => {
   it('re-enqueues queued tasks whose job is gone, and requeues running tasks whose job and lock are gone', async () => {
     const queued = await addTask(db, tenantId, 'ping', {}); // committed, never enqueued
     const running = await addTask(db, tenantId, 'ping', {}, 2);
     await sql`update tasks set status = 'STARTED', attempt = 1, started_at = now() where id = ${running.id}`.execute(db);
-    await sql`update tasks set updated_at = now() - interval '1 minute' where id in (${queued.id}, ${running.id})`.execute(db);
+    await sql`update tasks set updated_at = now() - interval '1 day' where id in (${queued.id}, ${running.id})`.execute(db);
     const fresh = await addTask(db, tenantId, 'ping', {}); // within the grace period: left alone
 
-    const report = await reconcileOnce({ db, redis: producerRedis, producer, policies, logger: quietLogger(), graceMs: 10_000 });
+    const report = await reconcileOnce({ db, redis: producerRedis, producer, policies, logger: quietLogger(), graceMs: RECONCILE_GRACE_MS });
     expect(report).toMatchObject({ reenqueued: 1, requeuedRunning: 1 });
     expect(await producer.queue('monitoring').getJob(queued.id)).toBeDefined();
     expect(await producer.queue('monitoring').getJob(running.id)).toBeDefined();
     expect(await producer.queue('monitoring').getJob(fresh.id)).toBeUndefined();
 
     // A second pass finds every job in place.
-    expect(await reconcileOnce({ db, redis: producerRedis, producer, policies, logger: quietLogger(), graceMs: 10_000 })).toMatchObject({ reenqueued: 0, requeuedRunning: 0 });
+    expect(await reconcileOnce({ db, redis: producerRedis, producer, policies, logger: quietLogger(), graceMs: RECONCILE_GRACE_MS })).toMatchObject({ reenqueued: 0, requeuedRunning: 0 });
     const w = worker({ ping: async () => 'pong' });
     try {
       await waitFor(isStatus(queued.id, 'SUCCESS'), 'the re-enqueued task');
@@ -294,10 +299,10 @@ describe('reconciler', () => {
 describe('reconciler and running tasks past their hard limit', () => {
   const overdue = async () => {
     const task = await addTask(db, tenantId, 'ping', {}, 3);
-    await sql`update tasks set status = 'PROGRESS', attempt = 1, started_at = now() - interval '1 hour', updated_at = now() - interval '1 minute' where id = ${task.id}`.execute(db);
+    await sql`update tasks set status = 'PROGRESS', attempt = 1, started_at = now() - interval '2 days', updated_at = now() - interval '1 day' where id = ${task.id}`.execute(db);
     return task;
   };
-  const reconcile = () => reconcileOnce({ db, redis: producerRedis, producer, policies, logger: quietLogger(), graceMs: 10_000 });
+  const reconcile = () => reconcileOnce({ db, redis: producerRedis, producer, policies, logger: quietLogger(), graceMs: RECONCILE_GRACE_MS });
 
   it('leaves a job that already waits in the queue where it is', async () => {
     const task = await overdue();
@@ -342,10 +347,8 @@ describe('reconciler and failed jobs', () => {
     const failing = new Worker('monitoring', async () => { throw new Error('infrastructure trouble'); }, { connection: workerRedis, prefix });
     await waitFor(async () => ((await producer.queue('monitoring').getJobState(task.id)) === 'failed' ? true : undefined), 'the job to fail');
     await failing.close();
-    // Older than any grace a test run could reach: tasks other tests of this file left queued
-    // stay inside the grace however slow the machine, so this one is the only one re-enqueued.
     await sql`update tasks set updated_at = now() - interval '1 day' where id = ${task.id}`.execute(db);
-    const report = await reconcileOnce({ db, redis: producerRedis, producer, policies, logger: quietLogger(), graceMs: 12 * 3_600_000 });
+    const report = await reconcileOnce({ db, redis: producerRedis, producer, policies, logger: quietLogger(), graceMs: RECONCILE_GRACE_MS });
     expect(report.reenqueued).toBe(1);
     expect(await producer.queue('monitoring').getJobState(task.id)).toBe('waiting');
     const w = worker({ ping: async () => 'pong' });
