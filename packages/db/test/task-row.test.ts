@@ -35,19 +35,39 @@ describe('taskRow', () => {
   it('takes queue and attempts from the definition and its overrides, whatever the origin', async () => {
     const submitted = taskRow(policies, { tenantId, task: 'ping', payload: {}, priority: 5, delayMs: 1000, idempotencyKey: 'k-1' });
     const batch = [taskRow(policies, { tenantId, task: 'test_task', payload: { message: 'a' } }), taskRow(policies, { tenantId, task: 'ping', payload: {} })];
-    const schedule = await insertSchedule(db, { tenant_id: tenantId, name: 'shape', kind: 'one_shot', run_at: await dbNow(), next_run_at: await dbNow(), timezone: 'UTC', task: 'ping', payload: {} });
+    const schedule = await insertSchedule(db, {
+      tenant_id: tenantId,
+      name: 'shape',
+      kind: 'one_shot',
+      run_at: await dbNow(),
+      next_run_at: await dbNow(),
+      timezone: 'UTC',
+      task: 'ping',
+      payload: {},
+    });
     const plannedAt = await dbNow();
     const fire = taskRow(policies, { tenantId, task: 'ping', payload: {}, fire: { scheduleId: schedule.id, plannedAt } });
 
     for (const row of [submitted, ...batch, fire]) expect(columnsOf(row)).toEqual(columnsOf(submitted));
-    expect(submitted).toMatchObject({ task: 'ping', queue: 'monitoring', max_attempts: 7, priority: 5, delay_ms: 1000, idempotency_key: 'k-1', schedule_id: null });
+    expect(submitted).toMatchObject({
+      task: 'ping',
+      queue: 'monitoring',
+      max_attempts: 7,
+      priority: 5,
+      delay_ms: 1000,
+      idempotency_key: 'k-1',
+      schedule_id: null,
+    });
     expect(batch[0]).toMatchObject({ task: 'test_task', queue: 'monitoring', max_attempts: 4, priority: 0, delay_ms: null, idempotency_key: null });
     expect(fire).toMatchObject({ max_attempts: 7, priority: 0, idempotency_key: null, schedule_id: schedule.id, planned_at: plannedAt });
 
     // Each origin's writer stores the row it was given.
     const [single] = await insertTasks(db, [submitted]);
     const many = await insertTasks(db, batch);
-    const fired = await fireScheduleBatch(db, 10, (due) => ({ fires: due.some((d) => d.id === schedule.id) ? [fire] : [], advances: due.map((d) => ({ id: d.id, next: null, last: plannedAt })) }));
+    const fired = await fireScheduleBatch(db, 10, (due) => ({
+      fires: due.some((d) => d.id === schedule.id) ? [fire] : [],
+      advances: due.map((d) => ({ id: d.id, next: null, last: plannedAt })),
+    }));
     const stored = [single!.row, ...many.map((m) => m.row), ...fired.created];
     expect(stored.map((r) => [r.task, r.queue, r.max_attempts, r.status, r.attempt])).toEqual([
       ['ping', 'monitoring', 7, 'PENDING', 0],
@@ -85,7 +105,15 @@ describe('taskRow', () => {
 
 describe('createTasks', () => {
   it('skips a fire made already and a repeated idempotency key, and inserts the rest', async () => {
-    const schedule = await insertSchedule(db, { tenant_id: tenantId, name: 'twice', kind: 'one_shot', run_at: await dbNow(), timezone: 'UTC', task: 'ping', payload: {} });
+    const schedule = await insertSchedule(db, {
+      tenant_id: tenantId,
+      name: 'twice',
+      kind: 'one_shot',
+      run_at: await dbNow(),
+      timezone: 'UTC',
+      task: 'ping',
+      payload: {},
+    });
     const plannedAt = await dbNow();
     const fire = () => taskRow(policies, { tenantId, task: 'ping', payload: {}, fire: { scheduleId: schedule.id, plannedAt } });
     const keyed = () => taskRow(policies, { tenantId, task: 'ping', payload: {}, idempotencyKey: 'once' });
@@ -100,7 +128,21 @@ describe('fireScheduleBatch', () => {
     const { tenant } = await createTenantWithKey(db, { name: 'claims', plan: 'growth' });
     const due = await dbNow();
     const ids = [];
-    for (let i = 0; i < 6; i += 1) ids.push((await insertSchedule(db, { tenant_id: tenant.id, name: `c-${i}`, kind: 'one_shot', run_at: due, next_run_at: due, timezone: 'UTC', task: 'ping', payload: {} })).id);
+    for (let i = 0; i < 6; i += 1)
+      ids.push(
+        (
+          await insertSchedule(db, {
+            tenant_id: tenant.id,
+            name: `c-${i}`,
+            kind: 'one_shot',
+            run_at: due,
+            next_run_at: due,
+            timezone: 'UTC',
+            task: 'ping',
+            payload: {},
+          })
+        ).id,
+      );
     const seen: string[][] = [];
     const batch = () =>
       fireScheduleBatch(db, 100, (claimed) => {
