@@ -18,7 +18,7 @@ export type ReplayFilter = Parameters<typeof replayDeadLetters>[1];
  * them. If Redis cannot take the jobs now, the replay stands and the reconciler enqueues them.
  */
 export async function replayAndEnqueue(deps: ReplayDeps, filter: ReplayFilter): Promise<{ taskIds: string[]; enqueued: boolean }> {
-  const replayed = await replayDeadLetters(deps.db, filter, (task) => deps.policies.get(task).attempts);
+  const replayed = await replayDeadLetters(deps.db, filter, deps.policies);
   const enqueued = await enqueueReplayed(deps, replayed);
   deps.logger.info('dead letters replayed', { count: replayed.length });
   return { taskIds: replayed.map((r) => r.id), enqueued };

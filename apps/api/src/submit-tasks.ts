@@ -1,7 +1,6 @@
-import { randomUUID } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
 import { TASK_NAMES, type TaskPolicies, type TaskSubmission, getTaskDefinition } from '@conveyor/contracts';
-import { type Database, type TaskInsert, type TaskRow, deleteUnstartedTasks } from '@conveyor/db';
+import { type Database, type TaskRow, deleteUnstartedTasks, taskRow } from '@conveyor/db';
 import type { Logger } from '@conveyor/observability';
 import { QueueUnavailableError, type TaskProducer } from '@conveyor/queue';
 import type { Redis } from 'ioredis';
@@ -84,17 +83,16 @@ export async function submitTasks(deps: SubmitDeps, tenantId: string, submission
   // Checked before writing anything: with Redis down there is no point committing rows.
   if (deps.redis.status !== 'ready') throw new QueueUnavailableError(`Redis is not connected (${deps.redis.status})`);
 
-  const inserts: TaskInsert[] = valid.map(({ submission, definition, payload }) => ({
-    id: randomUUID(),
-    tenant_id: tenantId,
-    task: definition.name,
-    queue: definition.queue,
-    payload,
-    max_attempts: deps.policies.get(definition.name).attempts,
-    priority: submission.priority ?? 0,
-    delay_ms: submission.delay_ms ?? null,
-    idempotency_key: submission.idempotency_key ?? null,
-  }));
+  const inserts = valid.map(({ submission, definition, payload }) =>
+    taskRow(deps.policies, {
+      tenantId,
+      task: definition.name,
+      payload,
+      priority: submission.priority,
+      delayMs: submission.delay_ms,
+      idempotencyKey: submission.idempotency_key,
+    }),
+  );
   const submitted = await deps.submissions.insert(inserts);
 
   const conflicts = submitted.flatMap((s, i) =>

@@ -1,10 +1,9 @@
-import { randomUUID } from 'node:crypto';
-import { type TaskPolicies, getTaskDefinition } from '@conveyor/contracts';
-import type { Database, ScheduleRow } from '@conveyor/db';
+import { type TaskPolicies, isTaskName } from '@conveyor/contracts';
+import { type Database, type DueSchedule, type PlannedFires, type ScheduleAdvance, type TaskInsert, fireScheduleBatch, taskRow } from '@conveyor/db';
 import type { Logger } from '@conveyor/observability';
 import type { TaskProducer } from '@conveyor/queue';
-import { type FirePlan, MIN_INTERVAL_SECONDS, type MisfirePolicy, type PlanName, keepPlanInterval, planFires, recurrenceFromFields } from '@conveyor/scheduling';
-import { type Kysely, sql } from 'kysely';
+import { type FirePlan, MIN_INTERVAL_SECONDS, type MisfirePolicy, keepPlanInterval, planFires, recurrenceFromFields } from '@conveyor/scheduling';
+import type { Kysely } from 'kysely';
 import { Counter, Histogram, type Registry } from 'prom-client';
 import { startLoop } from './loop';
 
@@ -48,84 +47,23 @@ export interface TickReport {
   more: boolean;
 }
 
-interface FireRow {
-  id: string;
-  task: string;
-  queue: string;
-  priority: number;
-}
-
 /**
- * One batch of the tick. In one transaction: claim due schedules (`next_run_at <= now()`,
- * Postgres' clock) with FOR UPDATE SKIP LOCKED, so replicas never claim the same one; insert
- * one task per fire under the unique (schedule_id, planned_at); advance next_run_at. Then,
- * after the commit, enqueue the new tasks. A crash after the commit and before the enqueue
+ * One batch of the tick: packages/db claims due schedules (FOR UPDATE SKIP LOCKED, so replicas
+ * never claim the same one), and while they are locked this plans their fires and next times;
+ * db inserts one task per fire under the unique (schedule_id, planned_at), advances them and
+ * commits. Then the new tasks are enqueued. A crash after the commit and before the enqueue
  * leaves PENDING tasks with no job, which the reconciler enqueues: no fire lost or doubled.
  * Planning runs inside the transaction: it is bounded per schedule (packages/scheduling caps
  * every step) and per batch (planBudgetMs); docs/decisions.md says why it stays there.
  */
 export async function fireDueSchedules(deps: TickDeps): Promise<TickReport> {
   const limit = deps.batchSize ?? 500;
-  const budgetMs = deps.planBudgetMs ?? 100;
   const endTimer = deps.metrics?.batch.startTimer();
-  const { claimed, planned, created, overPlan } = await deps.db.transaction().execute(async (trx) => {
-    const { rows: due } = await sql<ScheduleRow & { db_now: Date; plan: PlanName }>`
-      select s.*, t.plan, now() as db_now from schedules s join tenants t on t.id = s.tenant_id
-       where s.enabled and s.next_run_at <= now()
-       order by s.next_run_at
-       limit ${limit}
-         for update of s skip locked`.execute(trx);
-    if (due.length === 0) return { claimed: 0, planned: 0, created: [] as FireRow[], overPlan: 0 };
-
-    const fires: Record<string, unknown>[] = [];
-    const advances: { id: string; next: Date | null; last: Date | null }[] = [];
-    const started = process.cpuUsage();
-    let overPlan = 0;
-    for (const schedule of due) {
-      const plan = planSchedule(schedule, deps.logger);
-      // The API refuses rules that can fire more often than the plan; rules saved before it
-      // did are held to it here: a fire too close to the one before is not made.
-      const kept = keepPlanInterval(plan.fires, schedule.last_run_at, MIN_INTERVAL_SECONDS[schedule.plan] ?? MIN_INTERVAL_SECONDS.trial);
-      if (kept.length < plan.fires.length) {
-        overPlan += plan.fires.length - kept.length;
-        warnOverPlan(deps.logger, schedule);
-      }
-      const definition = getTaskDefinition(schedule.task);
-      if (definition) {
-        for (const plannedAt of kept) {
-          fires.push({
-            id: randomUUID(),
-            tenant_id: schedule.tenant_id,
-            task: definition.name,
-            queue: definition.queue,
-            payload: JSON.stringify(schedule.payload),
-            max_attempts: deps.policies.get(definition.name).attempts,
-            schedule_id: schedule.id,
-            planned_at: plannedAt,
-          });
-        }
-      } else {
-        deps.logger.error('schedule names a task no longer in the catalog; it stops', { schedule_id: schedule.id, task: schedule.task });
-      }
-      advances.push({ id: schedule.id, next: definition ? plan.next : null, last: kept.at(-1) ?? null });
-      const used = process.cpuUsage(started);
-      if ((used.user + used.system) / 1000 > budgetMs) break; // the rows not planned stay due, unchanged
-    }
-
-    const created = fires.length
-      ? await trx
-          .insertInto('tasks')
-          .values(fires as never)
-          .onConflict((oc) => oc.columns(['schedule_id', 'planned_at']).where('schedule_id', 'is not', null).doNothing())
-          .returning(['id', 'task', 'queue', 'priority'])
-          .execute()
-      : [];
-    const values = sql.join(advances.map((a) => sql`(${a.id}::uuid, ${a.next}::timestamptz, ${a.last}::timestamptz)`));
-    await sql`
-      update schedules s set next_run_at = v.next, last_run_at = coalesce(v.last, s.last_run_at), updated_at = now()
-        from (values ${values}) as v(id, next, last)
-       where s.id = v.id`.execute(trx);
-    return { claimed: due.length, planned: advances.length, created, overPlan };
+  let overPlan = 0;
+  const { claimed, planned, created } = await fireScheduleBatch(deps.db, limit, (due) => {
+    const plan = planBatch(deps, due);
+    overPlan = plan.overPlan;
+    return plan;
   });
 
   if (created.length) {
@@ -139,10 +77,41 @@ export async function fireDueSchedules(deps: TickDeps): Promise<TickReport> {
   return { schedules: planned, fired: created.length, more: claimed === limit || planned < claimed };
 }
 
+/** The fires and next times of claimed schedules, in order, until the planning budget runs out. */
+function planBatch(deps: TickDeps, due: DueSchedule[]): PlannedFires & { overPlan: number } {
+  const budgetMs = deps.planBudgetMs ?? 100;
+  const fires: TaskInsert[] = [];
+  const advances: ScheduleAdvance[] = [];
+  const started = process.cpuUsage();
+  let overPlan = 0;
+  for (const schedule of due) {
+    const plan = planSchedule(schedule, deps.logger);
+    // The API refuses rules that can fire more often than the plan; rules saved before it
+    // did are held to it here: a fire too close to the one before is not made.
+    const kept = keepPlanInterval(plan.fires, schedule.last_run_at, MIN_INTERVAL_SECONDS[schedule.plan] ?? MIN_INTERVAL_SECONDS.trial);
+    if (kept.length < plan.fires.length) {
+      overPlan += plan.fires.length - kept.length;
+      warnOverPlan(deps.logger, schedule);
+    }
+    const known = isTaskName(schedule.task);
+    if (known) {
+      for (const plannedAt of kept) {
+        fires.push(taskRow(deps.policies, { tenantId: schedule.tenant_id, task: schedule.task, payload: schedule.payload, fire: { scheduleId: schedule.id, plannedAt } }));
+      }
+    } else {
+      deps.logger.error('schedule names a task no longer in the catalog; it stops', { schedule_id: schedule.id, task: schedule.task });
+    }
+    advances.push({ id: schedule.id, next: known ? plan.next : null, last: kept.at(-1) ?? null });
+    const used = process.cpuUsage(started);
+    if ((used.user + used.system) / 1000 > budgetMs) break; // the rows not planned stay due, unchanged
+  }
+  return { fires, advances, overPlan };
+}
+
 // Schedules already warned about, so that one firing every second does not log every second.
 const warnedOverPlan = new Set<string>();
 
-function warnOverPlan(logger: Logger, schedule: ScheduleRow & { plan: PlanName }) {
+function warnOverPlan(logger: Logger, schedule: DueSchedule) {
   if (warnedOverPlan.has(schedule.id)) return;
   if (warnedOverPlan.size >= 10_000) warnedOverPlan.clear();
   warnedOverPlan.add(schedule.id);
@@ -154,7 +123,7 @@ function warnOverPlan(logger: Logger, schedule: ScheduleRow & { plan: PlanName }
   });
 }
 
-function planSchedule(schedule: ScheduleRow & { db_now: Date }, logger: Logger): FirePlan {
+function planSchedule(schedule: DueSchedule, logger: Logger): FirePlan {
   try {
     return planFires(recurrenceFromFields(schedule), schedule.next_run_at!, schedule.db_now, schedule.misfire_policy as MisfirePolicy, schedule.end_at);
   } catch (error) {

@@ -1,6 +1,8 @@
+import type { TaskPolicies } from '@conveyor/contracts';
 import { type Kysely, sql } from 'kysely';
 import type { Database, DeadLetterRow } from './schema';
 import { encodeCursor } from './tasks/queries';
+import { attemptBudget } from './tasks/task-row';
 
 type Db = Kysely<Database>;
 
@@ -41,13 +43,13 @@ export interface Requeued {
 
 /**
  * Replays failed tasks: each leaves the dead-letter table and goes back to PENDING with a
- * fresh budget of `attempts` more attempts, in one statement per batch. Works in batches
- * of `batchSize` so replaying "all" never holds one enormous transaction.
+ * fresh budget of attempts (what a new task gets: attemptBudget), in one statement per batch.
+ * Works in batches of `batchSize` so replaying "all" never holds one enormous transaction.
  */
 export async function replayDeadLetters(
   db: Db,
   filter: DeadLetterFilter,
-  attemptsFor: (task: string) => number,
+  policies: TaskPolicies,
   batchSize = 1000,
 ): Promise<Requeued[]> {
   const replayed: Requeued[] = [];
@@ -61,7 +63,7 @@ export async function replayDeadLetters(
       const picked = await pick.forUpdate().skipLocked().execute();
       if (picked.length === 0) return [];
       await trx.deleteFrom('dead_letters').where('task_id', 'in', picked.map((p) => p.task_id)).execute();
-      return requeueFailed(trx, picked.map((p) => ({ id: p.task_id, extraAttempts: attemptsFor(p.task) })));
+      return requeueFailed(trx, picked.map((p) => ({ id: p.task_id, extraAttempts: attemptBudget(policies, p.task) })));
     });
     replayed.push(...batch);
     if (batch.length < batchSize || filter.taskIds) return replayed;
@@ -84,12 +86,12 @@ async function requeueFailed(db: Db, tasks: { id: string; extraAttempts: number 
 }
 
 /** Replays one of a tenant's own failed tasks; undefined when it is not theirs or not FAILURE. */
-export async function retryFailedTask(db: Db, id: string, tenantId: string, extraAttempts: number): Promise<Requeued | undefined> {
+export async function retryFailedTask(db: Db, id: string, tenantId: string, policies: TaskPolicies): Promise<Requeued | undefined> {
   return db.transaction().execute(async (trx) => {
-    const owned = await trx.selectFrom('tasks').select('id').where('id', '=', id).where('tenant_id', '=', tenantId).where('status', '=', 'FAILURE').forUpdate().executeTakeFirst();
+    const owned = await trx.selectFrom('tasks').select(['id', 'task']).where('id', '=', id).where('tenant_id', '=', tenantId).where('status', '=', 'FAILURE').forUpdate().executeTakeFirst();
     if (!owned) return undefined;
     await trx.deleteFrom('dead_letters').where('task_id', '=', id).execute();
-    const [requeued] = await requeueFailed(trx, [{ id, extraAttempts }]);
+    const [requeued] = await requeueFailed(trx, [{ id, extraAttempts: attemptBudget(policies, owned.task) }]);
     return requeued;
   });
 }

@@ -3,6 +3,7 @@ export { createDb, type ConnectOptions } from './connect';
 export { migrateToLatest, migrateUrl, migrationNames, schemaFingerprint } from './migrate';
 export { MIGRATIONS } from './migrations';
 export * from './api-keys';
+export * from './tasks/task-row';
 export * from './tasks/submit';
 export * from './tasks/lifecycle';
 export * from './tasks/state-writes';

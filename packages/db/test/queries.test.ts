@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { TaskPolicies } from '@conveyor/contracts';
 import { type Kysely, sql } from 'kysely';
 import {
   type Database,
@@ -97,23 +98,28 @@ describe('dead letters', () => {
     expect(listed.rows.map((r) => r.task_id)).toEqual(expect.arrayContaining([a.id, b.id, c.id]));
     expect((await listDeadLetters(db, { limit: 100, tenantId: otherTenant })).rows.map((r) => r.task_id)).toEqual([c.id]);
 
-    const one = await replayDeadLetters(db, { taskIds: [a.id] }, () => 3);
+    // The fresh budget is the task's attempts with the operator's overrides, as a new task gets.
+    const one = await replayDeadLetters(db, { taskIds: [a.id] }, new TaskPolicies({ ping: { attempts: 3 } }));
     expect(one.map((r) => r.id)).toEqual([a.id]);
     const replayed = await db.selectFrom('tasks').selectAll().where('id', '=', a.id).executeTakeFirstOrThrow();
     expect(replayed).toMatchObject({ status: 'PENDING', error: null, max_attempts: 4, attempt: 1, finished_at: null });
 
-    const filtered = await replayDeadLetters(db, { task: 'test_task', tenantId: otherTenant }, () => 1);
+    const once = new TaskPolicies({ test_task: { attempts: 1 } });
+    const filtered = await replayDeadLetters(db, { task: 'test_task', tenantId: otherTenant }, once);
     expect(filtered.map((r) => r.id)).toEqual([c.id]);
-    const rest = await replayDeadLetters(db, {}, () => 1, 1);
+    expect(await db.selectFrom('tasks').select('max_attempts').where('id', '=', c.id).executeTakeFirstOrThrow()).toEqual({ max_attempts: 2 });
+    const rest = await replayDeadLetters(db, {}, once, 1);
     expect(rest.map((r) => r.id)).toContain(b.id);
     expect((await listDeadLetters(db, { limit: 100 })).rows).toEqual([]);
   });
 
   it('lets a tenant retry only its own failed task', async () => {
     const mine = await failForGood();
-    expect(await retryFailedTask(db, mine.id, otherTenant, 2)).toBeUndefined();
-    expect(await retryFailedTask(db, mine.id, tenantId, 2)).toMatchObject({ id: mine.id, task: 'ping', queue: 'monitoring' });
-    expect(await retryFailedTask(db, mine.id, tenantId, 2)).toBeUndefined();
+    const policies = new TaskPolicies({ ping: { attempts: 2 } });
+    expect(await retryFailedTask(db, mine.id, otherTenant, policies)).toBeUndefined();
+    expect(await retryFailedTask(db, mine.id, tenantId, policies)).toMatchObject({ id: mine.id, task: 'ping', queue: 'monitoring' });
+    expect(await db.selectFrom('tasks').select('max_attempts').where('id', '=', mine.id).executeTakeFirstOrThrow()).toEqual({ max_attempts: 3 });
+    expect(await retryFailedTask(db, mine.id, tenantId, policies)).toBeUndefined();
     expect(await db.selectFrom('dead_letters').select('task_id').where('task_id', '=', mine.id).executeTakeFirst()).toBeUndefined();
   });
 });

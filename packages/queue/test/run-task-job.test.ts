@@ -172,7 +172,7 @@ describe('runTaskJob: failures and retries', () => {
     const task = await addTask(db, tenantId, 'ping', {}, 5);
     for (let i = 0; i < 3; i += 1) await claimTask(db, task.id);
     expect(await runTaskJob(deps({ ping: async () => 'pong' }), { task_id: task.id })).toEqual({ kind: 'failure' });
-    expect(await replayDeadLetters(db, { taskIds: [task.id] }, () => 2)).toHaveLength(1);
+    expect(await replayDeadLetters(db, { taskIds: [task.id] }, new TaskPolicies({ ping: { attempts: 2 } }))).toHaveLength(1);
     // One more lost attempt after the replay is still under the limit of three...
     await claimTask(db, task.id);
     let ran = 0;

@@ -43,7 +43,7 @@ export function taskActionsRouter(deps: TaskActionDeps): Router {
 
   router.post('/tasks/:id/retry', async (req, res) => {
     const task = await loadTask(deps.db, req, res);
-    const requeued = await retryFailedTask(deps.db, task.id, tenantOf(res), deps.policies.get(task.task).attempts);
+    const requeued = await retryFailedTask(deps.db, task.id, tenantOf(res), deps.policies);
     if (!requeued) throw new HttpError(409, 'task_not_failed', `Only a task in FAILURE can be retried; this one is ${task.status}`);
     const enqueued = await enqueueReplayed(deps, [requeued]);
     res.status(202).json({ task_id: task.id, status: 'PENDING', enqueued, message: enqueued ? 'Task queued again' : 'Task will be queued again once Redis is reachable' });

@@ -1,37 +1,34 @@
 import type { Kysely } from 'kysely';
 import { runPrepared } from '../connect';
 import type { Database, TaskRow } from '../schema';
+import type { TaskInsert } from './task-row';
 
 type Db = Kysely<Database>;
 
-/** A task to insert; the payload is stored as JSON. */
-export interface TaskInsert {
-  id: string;
-  tenant_id: string;
-  task: string;
-  queue: string;
-  payload: unknown;
-  max_attempts: number;
-  /** BullMQ priority: 0 or absent for none. */
-  priority?: number;
-  /**
-   * Not to run for this many milliseconds. run_at is Postgres' now() plus this, never an
-   * app's clock (docs/architecture.md, invariant 6: one clock).
-   */
-  delay_ms?: number | null;
-  idempotency_key?: string | null;
-}
-
 // One fixed text for any number of rows (they come as one jsonb array), so it runs as a
-// prepared statement: planned once per connection.
+// prepared statement: planned once per connection. Every origin's rows go through it. With no
+// conflict target, a row that repeats a unique key (a tenant's idempotency key, a schedule's
+// (schedule_id, planned_at)) is skipped rather than failing its statement.
 const INSERT_TASKS = `
-insert into tasks (id, tenant_id, task, queue, payload, max_attempts, priority, run_at, idempotency_key)
+insert into tasks (id, tenant_id, task, queue, payload, max_attempts, priority, run_at, idempotency_key, schedule_id, planned_at)
 select t.id, t.tenant_id, t.task, t.queue, t.payload, t.max_attempts, coalesce(t.priority, 0),
-       case when t.delay_ms > 0 then now() + t.delay_ms * interval '1 millisecond' end, t.idempotency_key
+       case when t.delay_ms > 0 then now() + t.delay_ms * interval '1 millisecond' end, t.idempotency_key, t.schedule_id, t.planned_at
   from jsonb_to_recordset($1::jsonb)
-    as t(id uuid, tenant_id uuid, task text, queue text, payload jsonb, max_attempts int, priority int, delay_ms bigint, idempotency_key text)
-on conflict (tenant_id, idempotency_key) where idempotency_key is not null do nothing
+    as t(id uuid, tenant_id uuid, task text, queue text, payload jsonb, max_attempts int, priority int, delay_ms bigint,
+         idempotency_key text, schedule_id uuid, planned_at timestamptz)
+on conflict do nothing
 returning *`;
+
+/**
+ * Inserts task rows (built by taskRow) in one statement and returns those inserted; a row
+ * whose idempotency key or schedule fire exists already is left out. Runs in a transaction
+ * when given one.
+ */
+export function createTasks(db: Db, tasks: TaskInsert[]): Promise<TaskRow[]> {
+  if (tasks.length === 0) return Promise.resolve([]);
+  const input = tasks.map((t) => ({ ...t, payload: t.payload ?? null }));
+  return runPrepared<TaskRow>(db, 'conveyor_insert_tasks_v3', INSERT_TASKS, [JSON.stringify(input)]);
+}
 
 /** One inserted (or, with an idempotency key, found) task, in the order submitted. */
 export interface Submitted {
@@ -41,14 +38,13 @@ export interface Submitted {
 }
 
 /**
- * Commits tasks in one INSERT. A task whose idempotency key the tenant has used before is
- * not inserted again (ON CONFLICT DO NOTHING on the unique key); the existing task is
- * returned instead, so any number of concurrent submissions with one key make one task.
+ * Commits submitted tasks in one INSERT (createTasks). A task whose idempotency key the tenant
+ * has used before is not inserted again; the existing task is returned instead, so any number
+ * of concurrent submissions with one key make one task.
  */
 export async function insertTasks(db: Db, tasks: TaskInsert[]): Promise<Submitted[]> {
   if (tasks.length === 0) return [];
-  const input = tasks.map((t) => ({ ...t, payload: t.payload ?? null }));
-  const inserted = await runPrepared<TaskRow>(db, 'conveyor_insert_tasks_v2', INSERT_TASKS, [JSON.stringify(input)]);
+  const inserted = await createTasks(db, tasks);
   const byId = new Map(inserted.map((row) => [row.id, row]));
   const missing = tasks.filter((t) => !byId.has(t.id));
   const existing = new Map<string, TaskRow>();
