@@ -1,3 +1,4 @@
+import { QUEUE_NAMES } from '@conveyor/contracts';
 import request from 'supertest';
 import { type Harness, startHarness } from './helpers';
 
@@ -39,7 +40,7 @@ describe('the queue dashboard at /admin/queues', () => {
     expect(submitted.status).toBe(202);
     const api = await request(h.app).get('/admin/queues/api/queues?activeQueue=monitoring&status=delayed').set('Authorization', `Bearer ${h.adminKey}`);
     expect(api.status).toBe(200);
-    expect(api.body.queues.map((q: { name: string }) => q.name).sort()).toEqual(['analysis', 'generation', 'monitoring', 'publishing', 'scraping']);
+    expect(api.body.queues.map((q: { name: string }) => q.name).sort()).toEqual([...QUEUE_NAMES].sort());
     const monitoring = api.body.queues.find((q: { name: string }) => q.name === 'monitoring');
     expect(monitoring.readOnlyMode).toBe(true);
     expect(monitoring.counts.delayed).toBe(1);

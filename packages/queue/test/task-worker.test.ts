@@ -1,4 +1,4 @@
-import { TaskPolicies } from '@conveyor/contracts';
+import { QUEUE_NAMES, TaskPolicies } from '@conveyor/contracts';
 import { type Database, revokeTask } from '@conveyor/db';
 import { TEST_REDIS_URL, deleteKeysWithPrefix, uniquePrefix, waitFor } from '@conveyor/testkit';
 import { Worker } from 'bullmq';
@@ -380,7 +380,7 @@ describe('producer with Redis down', () => {
       const dead = createProducerRedis('redis://127.0.0.1:1');
       dead.on('error', () => undefined);
       const deadProducer = new TaskProducer(dead, prefix);
-      for (const queue of ['scraping', 'analysis', 'generation', 'monitoring', 'publishing']) deadProducer.queue(queue);
+      for (const queue of QUEUE_NAMES) deadProducer.queue(queue);
       await new Promise((resolve) => dead.once('error', resolve)); // a refused connection...
       // ...then a disconnect mid-connect, which ends the client: the queues' start-up fails then.
       await waitFor(async () => (dead.status === 'connecting' ? true : undefined), 'a connection attempt', 5000, 1);
