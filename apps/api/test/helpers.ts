@@ -1,15 +1,15 @@
 import { PassThrough } from 'node:stream';
 import { type Database, claimTask, createDb, createAdminKey, createTenantWithKey, failTask, migrateUrl, schemaFingerprint } from '@conveyor/db';
-import { type Logger, createLogger, createMetricsRegistry } from '@conveyor/observability';
-import { TaskPolicies } from '@conveyor/contracts';
-import { CostTracker } from '@conveyor/cost-tracker';
-import { TaskEventPublisher, TaskProducer, WatchRegistry, createPipelinedRedis, createProducerRedis, createWorkerRedis } from '@conveyor/queue';
+import { type ApiEnv, apiEnvSchema, parseEnv } from '@conveyor/config';
+import { type Logger, createLogger } from '@conveyor/observability';
+import type { TaskEventPublisher, TaskProducer } from '@conveyor/queue';
+import { startService } from '@conveyor/service';
 import { TEST_REDIS_URL, createTestDatabase, deleteKeysWithPrefix, uniquePrefix, waitFor } from '@conveyor/testkit';
 import type { Express } from 'express';
 import type { Redis } from 'ioredis';
 import type { Kysely } from 'kysely';
-import { createServer } from '../src/server';
-import { type StreamLimits, TaskEventHub } from '../src/task-event-hub';
+import { type ApiParts, createApiParts } from '../src/api-parts';
+import type { StreamLimits } from '../src/task-event-hub';
 
 export const quietLogger = (): Logger => createLogger({ service: 'api-test', stream: new PassThrough() });
 
@@ -42,7 +42,6 @@ const GENEROUS_LIMITS = { trial: 1_000_000, starter: 1_000_000, growth: 1_000_00
 export interface HarnessOptions {
   redisUrl?: string;
   databaseUrl?: string;
-  policies?: TaskPolicies;
   rateLimits?: Partial<typeof GENEROUS_LIMITS>;
   /** Unknown-key requests per address per minute (default: more than any test sends). */
   authFailuresPerMinute?: number;
@@ -52,6 +51,25 @@ export interface HarnessOptions {
   eventStreamMaxMs?: number;
 }
 
+/** The API's environment in a test: this file's database and prefix, small bodies, generous limits. */
+function harnessEnv(overrides: HarnessOptions, databaseUrl: string, prefix: string): ApiEnv {
+  const optional = (value: number | undefined) => (value === undefined ? undefined : String(value));
+  return parseEnv(apiEnvSchema, {
+    DATABASE_URL: overrides.databaseUrl ?? databaseUrl,
+    REDIS_URL: overrides.redisUrl ?? TEST_REDIS_URL,
+    BULLMQ_PREFIX: prefix,
+    API_BODY_LIMIT_BYTES: '10000',
+    API_BATCH_BODY_LIMIT_BYTES: '200000',
+    API_RETRY_AFTER_SECONDS: '7',
+    API_KEY_CACHE_MS: String(overrides.keyCacheMs ?? 0),
+    API_AUTH_FAILURES_PER_MINUTE: String(overrides.authFailuresPerMinute ?? 100_000),
+    API_RATE_LIMITS: JSON.stringify({ ...GENEROUS_LIMITS, ...overrides.rateLimits }),
+    API_EVENT_STREAMS_PER_TENANT: String(overrides.streams?.perTenant ?? 1_000_000),
+    API_EVENT_STREAMS_PER_PROCESS: String(overrides.streams?.perProcess ?? 1_000_000),
+    API_EVENT_STREAM_MAX_MS: optional(overrides.eventStreamMaxMs),
+  });
+}
+
 export async function startHarness(overrides: HarnessOptions = {}): Promise<Harness> {
   const testDb = await createTestDatabase({ key: schemaFingerprint(), migrate: migrateUrl });
   const db = createDb(testDb.url);
@@ -59,36 +77,25 @@ export async function startHarness(overrides: HarnessOptions = {}): Promise<Harn
   const keyA = a.apiKey;
   const keyB = (await createTenantWithKey(db, { name: 'tenant-b', plan: 'growth' })).apiKey;
   const adminKey = await createAdminKey(db);
-  const appDb = overrides.databaseUrl ? createDb(overrides.databaseUrl, { connectionTimeoutMillis: 500 }) : db;
   const prefix = uniquePrefix('api');
-  const redis = createProducerRedis(overrides.redisUrl ?? TEST_REDIS_URL);
-  redis.on('error', () => undefined);
-  // The rate-limit counters have a pipelined connection of their own, as in main.ts.
-  const counters = createPipelinedRedis(overrides.redisUrl ?? TEST_REDIS_URL);
-  counters.on('error', () => undefined);
-  if (!overrides.redisUrl) await waitFor(async () => (redis.status === 'ready' && counters.status === 'ready' ? true : undefined), 'redis');
-  const producer = new TaskProducer(redis, prefix);
-  const subscriber = createWorkerRedis(overrides.redisUrl ?? TEST_REDIS_URL);
-  subscriber.on('error', () => undefined);
-  const events = new TaskEventPublisher(redis, prefix);
-  const hub = new TaskEventHub(subscriber, prefix, quietLogger(), new WatchRegistry(redis, prefix), overrides.streams);
-  const app = createServer({
-    db: appDb, redis, rateLimitRedis: counters, producer, events, hub, logger: quietLogger(), registry: createMetricsRegistry('api-test'),
-    policies: overrides.policies ?? new TaskPolicies(),
-    costs: new CostTracker(appDb, quietLogger()),
-    bodyLimitBytes: 10_000, batchBodyLimitBytes: 200_000, retryAfterSeconds: 7, eventsPollMs: 200,
-    authFailuresPerMinute: overrides.authFailuresPerMinute ?? 100_000, keyCacheMs: overrides.keyCacheMs, eventStreamMaxMs: overrides.eventStreamMaxMs,
-    rateLimits: { perMinute: { ...GENEROUS_LIMITS, ...overrides.rateLimits }, keyPrefix: prefix },
+  // The API's parts as main.ts builds them, on the service's shared connections.
+  let redis!: Redis;
+  let parts!: ApiParts;
+  const service = await startService(harnessEnv(overrides, testDb.url, prefix), quietLogger(), {
+    service: 'api-test',
+    redis: 'producer',
+    start: async (context) => {
+      redis = context.redis;
+      parts = createApiParts(context, { eventsPollMs: 200 });
+    },
   });
+  if (!overrides.redisUrl) await waitFor(async () => (redis.status === 'ready' && parts.counters.status === 'ready' ? true : undefined), 'redis');
+  const { app, producer, events, hub } = parts;
   return {
     app, db, redis, producer, events, prefix, keyA, keyB, adminKey, tenantA: a.tenant.id,
     close: async () => {
       hub.endAllStreams();
-      await producer.close();
-      redis.disconnect();
-      counters.disconnect();
-      subscriber.disconnect();
-      if (appDb !== db) await appDb.destroy();
+      await service.stop();
       await db.destroy();
       await testDb.drop();
       await deleteKeysWithPrefix(prefix);

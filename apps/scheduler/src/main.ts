@@ -1,10 +1,8 @@
-import { loadConfigOrExit, schedulerEnvSchema } from '@conveyor/config';
+import { schedulerEnvSchema } from '@conveyor/config';
 import { TaskPolicies } from '@conveyor/contracts';
 import { CostTracker } from '@conveyor/cost-tracker';
-import { createDb } from '@conveyor/db';
-import { createLogger, createMetricsRegistry, exitOnFatalError, exitOnStartupFailure, onShutdownSignal, startHealthServer } from '@conveyor/observability';
-import { TaskProducer, createProducerRedis, reconcileOnce } from '@conveyor/queue';
-import { sql } from 'kysely';
+import { reconcileOnce } from '@conveyor/queue';
+import { openProducer, runService } from '@conveyor/service';
 import { Counter } from 'prom-client';
 import { startPeriodic } from './periodic';
 import { runRetention } from './retention';
@@ -14,53 +12,35 @@ import { createTickMetrics, startTicker } from './tick';
 // FOR UPDATE SKIP LOCKED and a unique (schedule, planned time)); and it runs the system jobs,
 // the reconciler (Redis follows Postgres) and the retention clean-up (expired tasks, old dead
 // letters, reservations of dead workers). Any number of replicas may run; an advisory lock picks one per pass.
-const env = loadConfigOrExit(schedulerEnvSchema, 'scheduler');
-const logger = createLogger({ service: 'scheduler', level: env.LOG_LEVEL, format: env.LOG_FORMAT });
-exitOnFatalError(logger);
-const db = createDb(env.DATABASE_URL, { max: env.DATABASE_POOL_MAX, applicationName: 'scheduler', queryTimeoutMillis: env.DATABASE_QUERY_TIMEOUT_MS });
-const redis = createProducerRedis(env.REDIS_URL);
-redis.on('error', (error) => logger.warn('redis connection error', { error }));
-const producer = new TaskProducer(redis, env.BULLMQ_PREFIX);
-const policies = new TaskPolicies(env.TASK_OVERRIDES);
-const registry = createMetricsRegistry('scheduler');
-const costs = new CostTracker(db, logger, registry);
-const runs = new Counter({ name: 'conveyor_scheduler_job_runs_total', help: 'Periodic system job passes', labelNames: ['job', 'result'] as const, registers: [registry] });
-let shuttingDown = false;
-
-const stops = [
-  startTicker({ db, producer, policies, logger, batchSize: env.SCHEDULER_BATCH, metrics: createTickMetrics(registry) }, env.SCHEDULER_TICK_MS, (error) =>
-    logger.warn('schedule tick failed; trying again next tick', { error }),
-  ),
-  startPeriodic(
-    {
-      name: 'reconciler',
-      intervalMs: env.RECONCILE_INTERVAL_MS,
-      lockKey: 0x5c_0001,
-      run: async () => ({ ...(await reconcileOnce({ db, redis, producer, policies, logger, graceMs: env.RECONCILE_GRACE_MS })) }),
-    },
-    { db, logger, runs },
-  ),
-  startPeriodic(
-    { name: 'retention', intervalMs: env.RETENTION_INTERVAL_MS, lockKey: 0x5c_0002, run: () => runRetention(db, env.DEAD_LETTER_RETENTION_DAYS, costs) },
-    { db, logger, runs },
-  ),
-];
-
-startHealthServer({
-  host: env.HOST,
-  port: env.SCHEDULER_PORT,
-  registry,
-  logger,
-  isShuttingDown: () => shuttingDown,
-  checks: { postgres: () => sql`select 1`.execute(db), redis: () => redis.ping() },
-}).then((health) => {
-  logger.info('scheduler ready', { tick_ms: env.SCHEDULER_TICK_MS, reconcile_every_ms: env.RECONCILE_INTERVAL_MS, retention_every_ms: env.RETENTION_INTERVAL_MS });
-  onShutdownSignal(logger, async () => {
-    shuttingDown = true;
-    await Promise.all(stops.map((stop) => stop()));
-    await health.close();
-    await producer.close();
-    await db.destroy();
-    redis.disconnect();
-  });
-}, exitOnStartupFailure(logger));
+runService({
+  service: 'scheduler',
+  schema: schedulerEnvSchema,
+  redis: 'producer',
+  start: async ({ env, logger, registry, db, redis, releasers, serveHealth }) => {
+    const producer = openProducer(redis, env.BULLMQ_PREFIX, releasers);
+    const policies = new TaskPolicies(env.TASK_OVERRIDES);
+    const costs = new CostTracker(db, logger, registry);
+    const runs = new Counter({ name: 'conveyor_scheduler_job_runs_total', help: 'Periodic system job passes', labelNames: ['job', 'result'] as const, registers: [registry] });
+    const stops = [
+      startTicker({ db, producer, policies, logger, batchSize: env.SCHEDULER_BATCH, metrics: createTickMetrics(registry) }, env.SCHEDULER_TICK_MS, (error) =>
+        logger.warn('schedule tick failed; trying again next tick', { error }),
+      ),
+      startPeriodic(
+        {
+          name: 'reconciler',
+          intervalMs: env.RECONCILE_INTERVAL_MS,
+          lockKey: 0x5c_0001,
+          run: async () => ({ ...(await reconcileOnce({ db, redis, producer, policies, logger, graceMs: env.RECONCILE_GRACE_MS })) }),
+        },
+        { db, logger, runs },
+      ),
+      startPeriodic(
+        { name: 'retention', intervalMs: env.RETENTION_INTERVAL_MS, lockKey: 0x5c_0002, run: () => runRetention(db, env.DEAD_LETTER_RETENTION_DAYS, costs) },
+        { db, logger, runs },
+      ),
+    ];
+    releasers.add('ticker and system jobs', () => Promise.all(stops.map((stop) => stop())));
+    await serveHealth(env.SCHEDULER_PORT);
+    logger.info('scheduler ready', { tick_ms: env.SCHEDULER_TICK_MS, reconcile_every_ms: env.RECONCILE_INTERVAL_MS, retention_every_ms: env.RETENTION_INTERVAL_MS });
+  },
+});

@@ -1,6 +1,6 @@
 import { llmEnvSchema, loadConfigOrExit } from '@conveyor/config';
 import { createBudgetedInference } from '@conveyor/llm';
-import { runWorkerApp } from '@conveyor/queue';
+import { runWorkerApp } from '@conveyor/service';
 import { generationHandlers } from './handlers';
 
 runWorkerApp({ queue: 'generation', handlers: async (deps) => generationHandlers(await createBudgetedInference(loadConfigOrExit(llmEnvSchema, deps.service), deps), deps.db) });

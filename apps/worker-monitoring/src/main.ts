@@ -1,4 +1,4 @@
-import { runWorkerApp } from '@conveyor/queue';
+import { runWorkerApp } from '@conveyor/service';
 import { handlers } from './handlers';
 
 runWorkerApp({ queue: 'monitoring', handlers });

@@ -9,5 +9,4 @@ export { withDbRetry } from './with-db-retry';
 export { GroupCommitTaskWrites, groupCommitWritesFor, type TaskWrites } from './task-writes';
 export { TaskWorker, type TaskWorkerOptions } from './task-worker';
 export { reconcileOnce, type ReconcilerDeps, type ReconcileReport } from './reconciler';
-export { runWorkerApp, type WorkerAppOptions, type WorkerAppDeps } from './worker-app';
 export { WatchRegistry, WatchedTasks, watchChannel, watchedKey } from './watched-tasks';

@@ -79,7 +79,7 @@ export class TaskWorker {
   /**
    * Past the limit of abandoned handlers the worker takes no new jobs (those running go on),
    * so a task type whose handlers hang cannot pile them up without bound; it takes jobs
-   * again once enough of them end. Readiness reports it (see runWorkerApp).
+   * again once enough of them end. Readiness reports it (see runWorkerApp in @conveyor/service).
    */
   private onAbandonedChange(running: number, overLimit: boolean): void {
     const { logger, metrics, queue } = this.options;

@@ -1,7 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { type TaskHandler, runWorkerApp } from '@conveyor/queue';
+import type { TaskHandler } from '@conveyor/queue';
+import { runWorkerApp } from '@conveyor/service';
 
-// A monitoring worker for fault tests: the real runtime from packages/queue, with a
+// A monitoring worker for fault tests: the real runtime from packages/service, with a
 // test_task handler that misbehaves on command. Only tests start it; it is not an app.
 //   throw                  always throws (a poison task)
 //   crash                  kills its own process mid-task

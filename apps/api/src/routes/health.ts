@@ -1,8 +1,9 @@
 import type { Database } from '@conveyor/db';
 import { runReadinessChecks } from '@conveyor/observability';
+import { connectionChecks } from '@conveyor/service';
 import { Router } from 'express';
 import type { Redis } from 'ioredis';
-import { type Kysely, sql } from 'kysely';
+import type { Kysely } from 'kysely';
 import type { Registry } from 'prom-client';
 
 /** /healthz (alive), /readyz (Postgres and Redis answer), /metrics (Prometheus). */
@@ -12,7 +13,7 @@ export function healthRouter(deps: { db: Kysely<Database>; redis: Redis; registr
     res.json({ status: 'ok' });
   });
   router.get('/readyz', async (_req, res) => {
-    const report = await runReadinessChecks({ postgres: () => sql`select 1`.execute(deps.db), redis: () => deps.redis.ping() });
+    const report = await runReadinessChecks(connectionChecks(deps.db, deps.redis));
     res.status(report.ok ? 200 : 503).json({ status: report.ok ? 'ready' : 'not_ready', ...report });
   });
   router.get('/metrics', async (_req, res) => {

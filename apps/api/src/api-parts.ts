@@ -1,0 +1,58 @@
+import type { ApiEnv } from '@conveyor/config';
+import { TaskPolicies } from '@conveyor/contracts';
+import { CostTracker } from '@conveyor/cost-tracker';
+import { TaskEventPublisher, type TaskProducer, WatchRegistry } from '@conveyor/queue';
+import { type ServiceContext, openProducer, openRedis } from '@conveyor/service';
+import type { Express } from 'express';
+import type { Redis } from 'ioredis';
+import { createServer } from './server';
+import { TaskEventHub } from './task-event-hub';
+
+export interface ApiParts {
+  app: Express;
+  hub: TaskEventHub;
+  producer: TaskProducer;
+  events: TaskEventPublisher;
+  /** The rate-limit counters' connection. */
+  counters: Redis;
+}
+
+/**
+ * The API's own parts on top of the service's shared ones: its producer, the connections of
+ * the rate-limit counters and of the live-event subscriptions, the event hub and the Express
+ * app (without listen()). main.ts and the tests' harness both build the API here.
+ */
+export function createApiParts(context: Omit<ServiceContext<ApiEnv>, 'serveHealth'>, options: { eventsPollMs?: number } = {}): ApiParts {
+  const { env, db, redis, logger, registry, releasers } = context;
+  const producer = openProducer(redis, env.BULLMQ_PREFIX, releasers);
+  // Every request counts against its tenant's rate limit: those counters share pipelines.
+  const counters = openRedis(env.REDIS_URL, 'pipelined', releasers);
+  // Subscriptions wait out a Redis restart and resubscribe by themselves.
+  const subscriber = openRedis(env.REDIS_URL, 'worker', releasers);
+  const hub = new TaskEventHub(subscriber, env.BULLMQ_PREFIX, logger, new WatchRegistry(redis, env.BULLMQ_PREFIX), {
+    perTenant: env.API_EVENT_STREAMS_PER_TENANT,
+    perProcess: env.API_EVENT_STREAMS_PER_PROCESS,
+  });
+  const events = new TaskEventPublisher(redis, env.BULLMQ_PREFIX);
+  const app = createServer({
+    db,
+    redis,
+    rateLimitRedis: counters,
+    producer,
+    events,
+    hub,
+    policies: new TaskPolicies(env.TASK_OVERRIDES),
+    logger,
+    registry,
+    costs: new CostTracker(db, logger, registry),
+    bodyLimitBytes: env.API_BODY_LIMIT_BYTES,
+    batchBodyLimitBytes: env.API_BATCH_BODY_LIMIT_BYTES,
+    retryAfterSeconds: env.API_RETRY_AFTER_SECONDS,
+    keyCacheMs: env.API_KEY_CACHE_MS,
+    authFailuresPerMinute: env.API_AUTH_FAILURES_PER_MINUTE,
+    eventStreamMaxMs: env.API_EVENT_STREAM_MAX_MS,
+    eventsPollMs: options.eventsPollMs,
+    rateLimits: { perMinute: env.API_RATE_LIMITS, keyPrefix: env.BULLMQ_PREFIX },
+  });
+  return { app, hub, producer, events, counters };
+}

@@ -1,0 +1,5 @@
+import { waitFor } from '@conveyor/testkit';
+import type { Redis } from 'ioredis';
+
+/** Resolves once the connection has been disconnected for good (ioredis ends it asynchronously); fails if it never is. */
+export const closed = (redis: Redis) => waitFor(async () => (redis.status === 'end' ? true : undefined), 'the redis connection to end', 5000);
