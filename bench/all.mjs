@@ -17,10 +17,18 @@ const BENCHMARKS = [
   { name: 'throughput', script: 'throughput.mjs', args: Q ? ['--jobs', '2000', '--runs', '1'] : ['--jobs', '20000', '--runs', '5'] },
   // The same at concurrency 200 (LLM workers run many calls at once): at 50 the worker waits
   // on its group commits more than it computes, and this shows how much of the gap that is.
-  { name: 'throughput200', script: 'throughput.mjs', args: Q ? ['--jobs', '2000', '--runs', '1', '--concurrency', '200'] : ['--jobs', '20000', '--runs', '5', '--concurrency', '200'] },
+  {
+    name: 'throughput200',
+    script: 'throughput.mjs',
+    args: Q ? ['--jobs', '2000', '--runs', '1', '--concurrency', '200'] : ['--jobs', '20000', '--runs', '5', '--concurrency', '200'],
+  },
   { name: 'http', script: 'http.mjs', args: Q ? ['--runs', '1', '--seconds', '2'] : ['--runs', '5', '--seconds', '10'] },
   { name: 'pickup', script: 'pickup.mjs', args: Q ? ['--runs', '1', '--tasks', '30'] : ['--runs', '5', '--tasks', '200'] },
-  { name: 'scheduler', script: 'scheduler-burst.mjs', args: Q ? ['--sizes', '1000', '--runs', '1', '--idle', '1000'] : ['--sizes', '100000', '--runs', '5', '--idle', '100000'] },
+  {
+    name: 'scheduler',
+    script: 'scheduler-burst.mjs',
+    args: Q ? ['--sizes', '1000', '--runs', '1', '--idle', '1000'] : ['--sizes', '100000', '--runs', '5', '--idle', '100000'],
+  },
   { name: 'budget', script: 'budget-reservation.mjs', args: Q ? ['--runs', '1', '--calls', '50', '--concurrency', '50'] : ['--runs', '5'] },
   { name: 'memory', script: 'memory.mjs', args: Q ? ['--tasks', '20000', '--chunk', '10000'] : ['--tasks', '1000000'] },
   { name: 'rules', script: 'schedule-rules.mjs', args: Q ? ['--runs', '1'] : ['--runs', '5'] },
@@ -60,15 +68,60 @@ const r = results.rules.figures;
 const sched = (replicas) => Object.values(s).find((r) => r.replicas === replicas);
 const check = (ok) => (ok ? 'met' : 'not met');
 const rows = [
-  ['1. End-to-end throughput (no-op tasks, 1 worker, concurrency 50)', `${m(t.conveyor_tasks_per_s)} tasks/s`, `bare BullMQ ${m(t.bare_jobs_per_s)} jobs/s; BullMQ + an UPDATE per state change ${m(t.naive_tasks_per_s)} tasks/s (${m(t.naive_ratio, 2)})`, `${m(t.ratio, 2)} (target ≥ 0.70: ${check(t.ratio.median >= 0.7)}); ${m(t.conveyor_over_naive, 1)} × the UPDATE-per-change worker`],
-  ['1b. The same at concurrency 200 (every side)', `${m(t200.conveyor_tasks_per_s)} tasks/s`, `bare BullMQ ${m(t200.bare_jobs_per_s)} jobs/s; BullMQ + an UPDATE per state change ${m(t200.naive_tasks_per_s)} tasks/s (${m(t200.naive_ratio, 2)})`, `${m(t200.ratio, 2)}; ${m(t200.conveyor_over_naive, 1)} × the UPDATE-per-change worker`],
-  ['2. Submission, POST /tasks (50 connections)', `${m(h.submit.conveyor.rps)} req/s, p50 ${m(h.submit.conveyor.p50_ms)} ms, p99 ${m(h.submit.conveyor.p99_ms)} ms`, `bare Express + Queue.add ${m(h.submit.bare.rps)} req/s, p99 ${m(h.submit.bare.p99_ms)} ms`, `${m(h.submit.ratio, 2)} (target ≥ 0.50: ${check(h.submit.ratio.median >= 0.5)}; p99 < 50 ms: ${check(h.submit.conveyor.p99_ms.median < 50)})`],
-  ['3. Status reads, GET /tasks/{id} (50 connections)', `${m(h.read.conveyor.rps)} req/s, p99 ${m(h.read.conveyor.p99_ms)} ms`, `bare Express + SELECT ${m(h.read.bare.rps)} req/s, p99 ${m(h.read.bare.p99_ms)} ms`, m(h.read.ratio, 2)],
-  ['4. Pickup latency, submission → STARTED (1 task / 20 ms)', `p50 ${m(p.conveyor.p50_ms, 1)} ms, p99 ${m(p.conveyor.p99_ms, 1)} ms`, `bare BullMQ add → processor: p50 ${m(p.bare.p50_ms, 1)} ms, p99 ${m(p.bare.p99_ms, 1)} ms`, `adds ${(p.conveyor.p50_ms.median - p.bare.p50_ms.median).toFixed(1)} ms at p50, ${(p.conveyor.p99_ms.median - p.bare.p99_ms.median).toFixed(1)} ms at p99`],
-  [`5. Scheduler, ${sched(1)?.schedules.toLocaleString('en')} schedules due at once → all enqueued`, `1 replica ${m(sched(1).enqueued_s, 2)} s; 3 replicas ${m(sched(3).enqueued_s, 2)} s`, `idle with ${results.scheduler.idle.schedules.toLocaleString('en')} schedules: ${results.scheduler.idle.cpu_percent.toFixed(1)} % CPU, ${results.scheduler.idle.rss_mb.toFixed(0)} MB`, `3 replicas ${(sched(1).enqueued_s.median / sched(3).enqueued_s.median).toFixed(2)}× as fast as 1`],
-  ['6. Budget reservation per LLM call (loopback simulator)', `adds ${m(b.added_median_ms, 2)} ms median, ${m(b.added_p99_ms, 2)} ms p99`, `200 concurrent: ${m(b.concurrent_calls_per_s.budgeted)} vs bare ${m(b.concurrent_calls_per_s.bare)} calls/s`, m(b.concurrent_ratio, 2)],
-  [`7. Memory (${mem.tasks.toLocaleString('en')} tasks)`, `worker RSS idle ${mem.worker_idle_rss_mb.toFixed(0)} MB, peak ${mem.worker_peak_rss_mb.toFixed(0)} MB`, `Redis ${mem.redis_used_mb_before.toFixed(2)} MB before, ${mem.redis_used_mb_after.toFixed(2)} MB after (drained samples ${mem.redis_used_mb_drained_min.toFixed(2)}–${mem.redis_used_mb_drained_max.toFixed(2)} MB)`, `Redis flat: drained samples within ${(mem.redis_used_mb_drained_max - mem.redis_used_mb_drained_min).toFixed(2)} MB`],
-  [`8. Schedule math: the API's event-loop delay while ${results.rules.settings.schedules} worst-case rules are created and listed`, `max ${m(r.worst.eventloop_max_ms, 1)} ms, p99 ${m(r.worst.eventloop_p99_ms, 1)} ms (${r.worst.created.median} created, ${r.worst.refused.median} refused)`, `${results.rules.settings.schedules} plain crons: max ${m(r.plain.eventloop_max_ms, 1)} ms, p99 ${m(r.plain.eventloop_p99_ms, 1)} ms`, `costliest step ${Math.max(...results.rules.per_call.map((c) => c.next_ms)).toFixed(2)} ms of CPU`],
+  [
+    '1. End-to-end throughput (no-op tasks, 1 worker, concurrency 50)',
+    `${m(t.conveyor_tasks_per_s)} tasks/s`,
+    `bare BullMQ ${m(t.bare_jobs_per_s)} jobs/s; BullMQ + an UPDATE per state change ${m(t.naive_tasks_per_s)} tasks/s (${m(t.naive_ratio, 2)})`,
+    `${m(t.ratio, 2)} (target ≥ 0.70: ${check(t.ratio.median >= 0.7)}); ${m(t.conveyor_over_naive, 1)} × the UPDATE-per-change worker`,
+  ],
+  [
+    '1b. The same at concurrency 200 (every side)',
+    `${m(t200.conveyor_tasks_per_s)} tasks/s`,
+    `bare BullMQ ${m(t200.bare_jobs_per_s)} jobs/s; BullMQ + an UPDATE per state change ${m(t200.naive_tasks_per_s)} tasks/s (${m(t200.naive_ratio, 2)})`,
+    `${m(t200.ratio, 2)}; ${m(t200.conveyor_over_naive, 1)} × the UPDATE-per-change worker`,
+  ],
+  [
+    '2. Submission, POST /tasks (50 connections)',
+    `${m(h.submit.conveyor.rps)} req/s, p50 ${m(h.submit.conveyor.p50_ms)} ms, p99 ${m(h.submit.conveyor.p99_ms)} ms`,
+    `bare Express + Queue.add ${m(h.submit.bare.rps)} req/s, p99 ${m(h.submit.bare.p99_ms)} ms`,
+    `${m(h.submit.ratio, 2)} (target ≥ 0.50: ${check(h.submit.ratio.median >= 0.5)}; p99 < 50 ms: ${check(h.submit.conveyor.p99_ms.median < 50)})`,
+  ],
+  [
+    '3. Status reads, GET /tasks/{id} (50 connections)',
+    `${m(h.read.conveyor.rps)} req/s, p99 ${m(h.read.conveyor.p99_ms)} ms`,
+    `bare Express + SELECT ${m(h.read.bare.rps)} req/s, p99 ${m(h.read.bare.p99_ms)} ms`,
+    m(h.read.ratio, 2),
+  ],
+  [
+    '4. Pickup latency, submission → STARTED (1 task / 20 ms)',
+    `p50 ${m(p.conveyor.p50_ms, 1)} ms, p99 ${m(p.conveyor.p99_ms, 1)} ms`,
+    `bare BullMQ add → processor: p50 ${m(p.bare.p50_ms, 1)} ms, p99 ${m(p.bare.p99_ms, 1)} ms`,
+    `adds ${(p.conveyor.p50_ms.median - p.bare.p50_ms.median).toFixed(1)} ms at p50, ${(p.conveyor.p99_ms.median - p.bare.p99_ms.median).toFixed(1)} ms at p99`,
+  ],
+  [
+    `5. Scheduler, ${sched(1)?.schedules.toLocaleString('en')} schedules due at once → all enqueued`,
+    `1 replica ${m(sched(1).enqueued_s, 2)} s; 3 replicas ${m(sched(3).enqueued_s, 2)} s`,
+    `idle with ${results.scheduler.idle.schedules.toLocaleString('en')} schedules: ${results.scheduler.idle.cpu_percent.toFixed(1)} % CPU, ${results.scheduler.idle.rss_mb.toFixed(0)} MB`,
+    `3 replicas ${(sched(1).enqueued_s.median / sched(3).enqueued_s.median).toFixed(2)}× as fast as 1`,
+  ],
+  [
+    '6. Budget reservation per LLM call (loopback simulator)',
+    `adds ${m(b.added_median_ms, 2)} ms median, ${m(b.added_p99_ms, 2)} ms p99`,
+    `200 concurrent: ${m(b.concurrent_calls_per_s.budgeted)} vs bare ${m(b.concurrent_calls_per_s.bare)} calls/s`,
+    m(b.concurrent_ratio, 2),
+  ],
+  [
+    `7. Memory (${mem.tasks.toLocaleString('en')} tasks)`,
+    `worker RSS idle ${mem.worker_idle_rss_mb.toFixed(0)} MB, peak ${mem.worker_peak_rss_mb.toFixed(0)} MB`,
+    `Redis ${mem.redis_used_mb_before.toFixed(2)} MB before, ${mem.redis_used_mb_after.toFixed(2)} MB after (drained samples ${mem.redis_used_mb_drained_min.toFixed(2)}–${mem.redis_used_mb_drained_max.toFixed(2)} MB)`,
+    `Redis flat: drained samples within ${(mem.redis_used_mb_drained_max - mem.redis_used_mb_drained_min).toFixed(2)} MB`,
+  ],
+  [
+    `8. Schedule math: the API's event-loop delay while ${results.rules.settings.schedules} worst-case rules are created and listed`,
+    `max ${m(r.worst.eventloop_max_ms, 1)} ms, p99 ${m(r.worst.eventloop_p99_ms, 1)} ms (${r.worst.created.median} created, ${r.worst.refused.median} refused)`,
+    `${results.rules.settings.schedules} plain crons: max ${m(r.plain.eventloop_max_ms, 1)} ms, p99 ${m(r.plain.eventloop_p99_ms, 1)} ms`,
+    `costliest step ${Math.max(...results.rules.per_call.map((c) => c.next_ms)).toFixed(2)} ms of CPU`,
+  ],
 ];
 const info = machine();
 const table = [

@@ -17,7 +17,9 @@ const { BudgetedInference } = fromPkg('llm');
 const { LlmSimulator } = fromPkg('sim');
 const { createLogger } = fromPkg('observability');
 
-const { values } = parseArgs({ options: { runs: { type: 'string', default: '5' }, calls: { type: 'string', default: '300' }, concurrency: { type: 'string', default: '200' } } });
+const { values } = parseArgs({
+  options: { runs: { type: 'string', default: '5' }, calls: { type: 'string', default: '300' }, concurrency: { type: 'string', default: '200' } },
+});
 const RUNS = Number(values.runs);
 const CALLS = Number(values.calls);
 const CONCURRENCY = Number(values.concurrency);
@@ -96,9 +98,15 @@ row('added by the budget: median', f.added_median_ms);
 row('added by the budget: p99', f.added_p99_ms);
 row('reserve + settle alone: median', f.reserve_plus_settle_median_ms);
 row('reserve + settle alone: p99', f.reserve_plus_settle_p99_ms);
-console.log(`${`${CONCURRENCY} concurrent, bare: calls/s`.padEnd(44)} ${f.concurrent_calls_per_s.bare.median.toFixed(0)}  [${f.concurrent_calls_per_s.bare.min.toFixed(0)} – ${f.concurrent_calls_per_s.bare.max.toFixed(0)}]`);
-console.log(`${`${CONCURRENCY} concurrent, budgeted: calls/s`.padEnd(44)} ${f.concurrent_calls_per_s.budgeted.median.toFixed(0)}  [${f.concurrent_calls_per_s.budgeted.min.toFixed(0)} – ${f.concurrent_calls_per_s.budgeted.max.toFixed(0)}]`);
-console.log(`${'budgeted / bare throughput'.padEnd(44)} ${f.concurrent_ratio.median.toFixed(2)}  [${f.concurrent_ratio.min.toFixed(2)} – ${f.concurrent_ratio.max.toFixed(2)}]`);
+console.log(
+  `${`${CONCURRENCY} concurrent, bare: calls/s`.padEnd(44)} ${f.concurrent_calls_per_s.bare.median.toFixed(0)}  [${f.concurrent_calls_per_s.bare.min.toFixed(0)} – ${f.concurrent_calls_per_s.bare.max.toFixed(0)}]`,
+);
+console.log(
+  `${`${CONCURRENCY} concurrent, budgeted: calls/s`.padEnd(44)} ${f.concurrent_calls_per_s.budgeted.median.toFixed(0)}  [${f.concurrent_calls_per_s.budgeted.min.toFixed(0)} – ${f.concurrent_calls_per_s.budgeted.max.toFixed(0)}]`,
+);
+console.log(
+  `${'budgeted / bare throughput'.padEnd(44)} ${f.concurrent_ratio.median.toFixed(2)}  [${f.concurrent_ratio.min.toFixed(2)} – ${f.concurrent_ratio.max.toFixed(2)}]`,
+);
 console.log(`\nwritten to ${writeResult('budget-reservation', result)}`);
 
 await sim.close();

@@ -11,12 +11,27 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
-import { ROOT, UNLIMITED_RATE_LIMITS, acrossRuns, cpuBetween, cpuSnapshot, createBenchDatabase, deleteKeysWithPrefix, freePort, machine, redisServerPid, startService, writeResult } from './lib.mjs';
+import {
+  ROOT,
+  UNLIMITED_RATE_LIMITS,
+  acrossRuns,
+  cpuBetween,
+  cpuSnapshot,
+  createBenchDatabase,
+  deleteKeysWithPrefix,
+  freePort,
+  machine,
+  redisServerPid,
+  startService,
+  writeResult,
+} from './lib.mjs';
 
 const fromDb = createRequire(path.join(ROOT, 'packages', 'db', 'package.json'));
 const { createDb, createTenantWithKey, insertTasks } = fromDb(path.join(ROOT, 'packages', 'db', 'dist', 'index.js'));
 
-const { values } = parseArgs({ options: { runs: { type: 'string', default: '5' }, seconds: { type: 'string', default: '10' }, connections: { type: 'string', default: '50' } } });
+const { values } = parseArgs({
+  options: { runs: { type: 'string', default: '5' }, seconds: { type: 'string', default: '10' }, connections: { type: 'string', default: '50' } },
+});
 const RUNS = Number(values.runs);
 const SECONDS = Number(values.seconds);
 const CONNECTIONS = Number(values.connections);
@@ -26,8 +41,16 @@ const benchDb = await createBenchDatabase();
 const db = createDb(benchDb.url, { max: 4 });
 const { tenant, apiKey } = await createTenantWithKey(db, { name: 'bench', plan: 'growth' });
 // The rows status reads rotate through, finished as most polled tasks are.
-const readIds = (await insertTasks(db, Array.from({ length: 1000 }, () => ({ id: randomUUID(), tenant_id: tenant.id, task: 'ping', queue: 'monitoring', payload: {}, max_attempts: 3 })))).map((s) => s.row.id);
-await db.updateTable('tasks').set({ status: 'SUCCESS', result: JSON.stringify('pong'), progress: 100, attempt: 1 }).execute();
+const readIds = (
+  await insertTasks(
+    db,
+    Array.from({ length: 1000 }, () => ({ id: randomUUID(), tenant_id: tenant.id, task: 'ping', queue: 'monitoring', payload: {}, max_attempts: 3 })),
+  )
+).map((s) => s.row.id);
+await db
+  .updateTable('tasks')
+  .set({ status: 'SUCCESS', result: JSON.stringify('pong'), progress: 100, attempt: 1 })
+  .execute();
 
 function load(url, options) {
   return new Promise((resolve, reject) => {
@@ -43,8 +66,16 @@ async function measured(serverPid, url, options) {
   const result = await load(url, options);
   const cpu = cpuBetween(before, cpuSnapshot(redisPid, serverPid), result.requests.total);
   const bad = result.non2xx + result.errors + result.timeouts;
-  if (bad > 0) throw new Error(`${bad} of ${result.requests.total} requests failed (non-2xx ${result.non2xx}, errors ${result.errors}, timeouts ${result.timeouts})`);
-  return { rps: result.requests.average, p50_ms: result.latency.p50, p99_ms: result.latency.p99, server_cpu_us: cpu.server_us, postgres_cpu_us: cpu.postgres_us, redis_cpu_us: cpu.redis_us };
+  if (bad > 0)
+    throw new Error(`${bad} of ${result.requests.total} requests failed (non-2xx ${result.non2xx}, errors ${result.errors}, timeouts ${result.timeouts})`);
+  return {
+    rps: result.requests.average,
+    p50_ms: result.latency.p50,
+    p99_ms: result.latency.p99,
+    server_cpu_us: cpu.server_us,
+    postgres_cpu_us: cpu.postgres_us,
+    redis_cpu_us: cpu.redis_us,
+  };
 }
 
 const submitBody = JSON.stringify({ task: 'ping', payload: {} });
@@ -54,11 +85,24 @@ const rotate = (prefixPath) => [{ setupRequest: (req) => ({ ...req, path: `${pre
 async function measure(kind) {
   const port = await freePort();
   const prefix = `bench-http-${randomBytes(3).toString('hex')}`;
-  const env = { DATABASE_URL: benchDb.url, REDIS_URL: redisUrl, BULLMQ_PREFIX: prefix, NODE_ENV: 'production', LOG_LEVEL: 'info', API_RATE_LIMITS: UNLIMITED_RATE_LIMITS };
+  const env = {
+    DATABASE_URL: benchDb.url,
+    REDIS_URL: redisUrl,
+    BULLMQ_PREFIX: prefix,
+    NODE_ENV: 'production',
+    LOG_LEVEL: 'info',
+    API_RATE_LIMITS: UNLIMITED_RATE_LIMITS,
+  };
   const server =
     kind === 'bare'
       ? await startService(path.join(ROOT, 'bench', 'bare-api.mjs'), { ...env, PORT: String(port) }, `http://127.0.0.1:${port}/healthz`)
-      : await startService(path.join(ROOT, 'apps', 'api', 'dist', 'main.js'), { ...env, API_PORT: String(port), HOST: '127.0.0.1' }, `http://127.0.0.1:${port}/healthz`, 20_000, process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : []);
+      : await startService(
+          path.join(ROOT, 'apps', 'api', 'dist', 'main.js'),
+          { ...env, API_PORT: String(port), HOST: '127.0.0.1' },
+          `http://127.0.0.1:${port}/healthz`,
+          20_000,
+          process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : [],
+        );
   try {
     const base = `http://127.0.0.1:${port}${kind === 'bare' ? '' : '/api/v1'}`;
     const headers = { 'content-type': 'application/json', authorization: `Bearer ${apiKey}` };
@@ -90,14 +134,29 @@ const pick = (side, phase, key) => acrossRuns(runs.map((r) => r[side][phase][key
 const result = { benchmark: 'http', machine: machine(), settings: { runs: RUNS, seconds: SECONDS, connections: CONNECTIONS }, figures: {} };
 for (const phase of ['submit', 'read']) {
   result.figures[phase] = {
-    conveyor: { rps: pick('ours', phase, 'rps'), p50_ms: pick('ours', phase, 'p50_ms'), p99_ms: pick('ours', phase, 'p99_ms'), server_cpu_us: pick('ours', phase, 'server_cpu_us'), postgres_cpu_us: pick('ours', phase, 'postgres_cpu_us') },
-    bare: { rps: pick('bare', phase, 'rps'), p50_ms: pick('bare', phase, 'p50_ms'), p99_ms: pick('bare', phase, 'p99_ms'), server_cpu_us: pick('bare', phase, 'server_cpu_us'), postgres_cpu_us: pick('bare', phase, 'postgres_cpu_us') },
+    conveyor: {
+      rps: pick('ours', phase, 'rps'),
+      p50_ms: pick('ours', phase, 'p50_ms'),
+      p99_ms: pick('ours', phase, 'p99_ms'),
+      server_cpu_us: pick('ours', phase, 'server_cpu_us'),
+      postgres_cpu_us: pick('ours', phase, 'postgres_cpu_us'),
+    },
+    bare: {
+      rps: pick('bare', phase, 'rps'),
+      p50_ms: pick('bare', phase, 'p50_ms'),
+      p99_ms: pick('bare', phase, 'p99_ms'),
+      server_cpu_us: pick('bare', phase, 'server_cpu_us'),
+      postgres_cpu_us: pick('bare', phase, 'postgres_cpu_us'),
+    },
     ratio: acrossRuns(runs.map((r) => r.ours[phase].rps / r.bare[phase].rps)),
   };
 }
 const fmt = (v, d = 0) => `${v.median.toFixed(d)} [${v.min.toFixed(d)} – ${v.max.toFixed(d)}]`;
 console.log(`\nHTTP API, autocannon ${CONNECTIONS} connections × ${SECONDS} s, ${RUNS} runs (median [min – max])\n`);
-for (const [phase, label, target] of [['submit', 'POST /tasks', '≥ 0.50, p99 < 50 ms'], ['read', 'GET /tasks/{id}', '']]) {
+for (const [phase, label, target] of [
+  ['submit', 'POST /tasks', '≥ 0.50, p99 < 50 ms'],
+  ['read', 'GET /tasks/{id}', ''],
+]) {
   const f = result.figures[phase];
   console.log(`${label}`);
   console.log(`  bare Express   ${fmt(f.bare.rps)} req/s   p50 ${fmt(f.bare.p50_ms)} ms   p99 ${fmt(f.bare.p99_ms)} ms`);

@@ -30,14 +30,25 @@ export function machine() {
   } catch {
     // not a checkout
   }
-  return { cpus: os.cpus().length, cpu: os.cpus()[0]?.model, memory_gb: Math.round(os.totalmem() / 2 ** 30), node: process.version, platform: `${os.platform()} ${os.release()}`, commit, versions: versions(), at: new Date().toISOString() };
+  return {
+    cpus: os.cpus().length,
+    cpu: os.cpus()[0]?.model,
+    memory_gb: Math.round(os.totalmem() / 2 ** 30),
+    node: process.version,
+    platform: `${os.platform()} ${os.release()}`,
+    commit,
+    versions: versions(),
+    at: new Date().toISOString(),
+  };
 }
 
 /** The servers' and the main libraries' versions, so a figure can be traced to what ran. */
 function versions() {
   const run = (command) => {
     try {
-      return execSync(command, { stdio: ['ignore', 'pipe', 'ignore'], timeout: 5000 }).toString().trim();
+      return execSync(command, { stdio: ['ignore', 'pipe', 'ignore'], timeout: 5000 })
+        .toString()
+        .trim();
     } catch {
       return 'unknown';
     }
@@ -125,7 +136,10 @@ export async function startService(script, env, healthUrl, timeoutMs = 20_000, n
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`${script} exited (${child.exitCode}) before it was healthy`);
-    const ok = await fetch(healthUrl).then((r) => r.ok, () => false);
+    const ok = await fetch(healthUrl).then(
+      (r) => r.ok,
+      () => false,
+    );
     if (ok) break;
     if (Date.now() > deadline) throw new Error(`${script} was not healthy at ${healthUrl} within ${timeoutMs} ms`);
     await new Promise((r) => setTimeout(r, 50));
@@ -185,7 +199,13 @@ export function cpuSnapshot(redisPid, serverPid) {
   }
   const cpu = fs.readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
   const busy = cpu[0] + cpu[1] + cpu[2] + cpu[5] + cpu[6] + cpu[7];
-  return { self: procMs(process.pid), server: serverPid ? procMs(serverPid) : 0, redis: redisPid ? procMs(redisPid) : 0, postgres, machine: (busy * 1000) / hz };
+  return {
+    self: procMs(process.pid),
+    server: serverPid ? procMs(serverPid) : 0,
+    redis: redisPid ? procMs(redisPid) : 0,
+    postgres,
+    machine: (busy * 1000) / hz,
+  };
 }
 
 /** CPU ms per item between two snapshots, by process. */

@@ -31,7 +31,11 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 // A private Redis, no persistence, as BullMQ wants it (noeviction).
 const redisPort = await freePort();
 const redisDir = fs.mkdtempSync(path.join(os.tmpdir(), 'conveyor-bench-redis-'));
-const redisServer = spawn('redis-server', ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', redisDir, '--maxmemory-policy', 'noeviction'], { stdio: 'ignore' });
+const redisServer = spawn(
+  'redis-server',
+  ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', redisDir, '--maxmemory-policy', 'noeviction'],
+  { stdio: 'ignore' },
+);
 const redisUrl = `redis://127.0.0.1:${redisPort}`;
 const redis = new IORedis(redisUrl);
 redis.on('error', () => undefined); // refused until redis-server listens
@@ -49,7 +53,16 @@ const producer = new TaskProducer(producerRedis, prefix);
 const workerPort = await freePort();
 const worker = await startService(
   path.join(ROOT, 'apps', 'worker-monitoring', 'dist', 'main.js'),
-  { DATABASE_URL: benchDb.url, REDIS_URL: redisUrl, BULLMQ_PREFIX: prefix, WORKER_PORT: String(workerPort), HOST: '127.0.0.1', NODE_ENV: 'production', LOG_LEVEL: 'warn', WORKER_CONCURRENCY: '50' },
+  {
+    DATABASE_URL: benchDb.url,
+    REDIS_URL: redisUrl,
+    BULLMQ_PREFIX: prefix,
+    WORKER_PORT: String(workerPort),
+    HOST: '127.0.0.1',
+    NODE_ENV: 'production',
+    LOG_LEVEL: 'warn',
+    WORKER_CONCURRENCY: '50',
+  },
   `http://127.0.0.1:${workerPort}/healthz`,
 );
 
@@ -68,23 +81,39 @@ try {
   const drained = async () => {
     while ((await redis.llen(`${prefix}:monitoring:wait`)) + (await redis.llen(`${prefix}:monitoring:active`)) > 0) await sleep(100);
   };
-  for (let fed = 0; fed < TASKS; ) {
+  for (let fed = 0; fed < TASKS;) {
     while ((await redis.llen(`${prefix}:monitoring:wait`)) > CHUNK) await sleep(50);
     const n = Math.min(CHUNK, TASKS - fed);
     for (let i = 0; i < n; i += 1000) {
-      const rows = await insertTasks(db, Array.from({ length: Math.min(1000, n - i) }, () => ({ id: randomUUID(), tenant_id: tenant.id, task: 'ping', queue: 'monitoring', payload: {}, max_attempts: 3 })));
+      const rows = await insertTasks(
+        db,
+        Array.from({ length: Math.min(1000, n - i) }, () => ({
+          id: randomUUID(),
+          tenant_id: tenant.id,
+          task: 'ping',
+          queue: 'monitoring',
+          payload: {},
+          max_attempts: 3,
+        })),
+      );
       await producer.enqueueMany(rows.map(({ row }) => ({ id: row.id, task: 'ping', queue: 'monitoring' })));
     }
     fed += n;
     if (fed % 100_000 === 0 || fed === TASKS) {
       await drained();
       samples.push({ completed: fed, redis_used_mb: await usedMemory(), worker_rss_mb: rssMb(worker.pid) });
-      process.stderr.write(`${fed} tasks done: Redis ${samples.at(-1).redis_used_mb.toFixed(2)} MB, worker RSS ${samples.at(-1).worker_rss_mb.toFixed(1)} MB, ${((fed / (Date.now() - started)) * 1000).toFixed(0)} tasks/s\n`);
+      process.stderr.write(
+        `${fed} tasks done: Redis ${samples.at(-1).redis_used_mb.toFixed(2)} MB, worker RSS ${samples.at(-1).worker_rss_mb.toFixed(1)} MB, ${((fed / (Date.now() - started)) * 1000).toFixed(0)} tasks/s\n`,
+      );
     }
   }
   clearInterval(sampler);
   await sleep(1000);
-  const succeeded = await db.selectFrom('tasks').select((eb) => eb.fn.countAll().as('n')).where('status', '=', 'SUCCESS').executeTakeFirstOrThrow();
+  const succeeded = await db
+    .selectFrom('tasks')
+    .select((eb) => eb.fn.countAll().as('n'))
+    .where('status', '=', 'SUCCESS')
+    .executeTakeFirstOrThrow();
   if (Number(succeeded.n) !== TASKS) throw new Error(`only ${succeeded.n} of ${TASKS} tasks reached SUCCESS`);
   // Redis is now idle with every job finished: what is left is what finished jobs left behind.
   const redisAfter = await usedMemory();
@@ -107,8 +136,15 @@ try {
   console.log(`Redis used_memory before       ${redisBefore.toFixed(2)} MB`);
   console.log(`Redis used_memory, drained, every 100,000: ${samples.map((x) => x.redis_used_mb.toFixed(2)).join(', ')} MB`);
   console.log(`Redis used_memory after ${TASKS} completed   ${redisAfter.toFixed(2)} MB`);
-  console.log(`largest keys left: ${keys.slice(0, 5).map((k) => `${k.key} ${(k.bytes / 1024).toFixed(0)} KiB`).join(', ')}`);
-  console.log(`\nwritten to ${writeResult('memory', { benchmark: 'memory', machine: machine(), settings: { tasks: TASKS, chunk: CHUNK, concurrency: 50 }, figures, samples, keys })}`);
+  console.log(
+    `largest keys left: ${keys
+      .slice(0, 5)
+      .map((k) => `${k.key} ${(k.bytes / 1024).toFixed(0)} KiB`)
+      .join(', ')}`,
+  );
+  console.log(
+    `\nwritten to ${writeResult('memory', { benchmark: 'memory', machine: machine(), settings: { tasks: TASKS, chunk: CHUNK, concurrency: 50 }, figures, samples, keys })}`,
+  );
 } finally {
   await worker.stop();
   await producer.close();

@@ -11,7 +11,18 @@ import { randomBytes } from 'node:crypto';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { ROOT, UNLIMITED_RATE_LIMITS, acrossRuns, createBenchDatabase, deleteKeysWithPrefix, freePort, machine, startService, summarise, writeResult } from './lib.mjs';
+import {
+  ROOT,
+  UNLIMITED_RATE_LIMITS,
+  acrossRuns,
+  createBenchDatabase,
+  deleteKeysWithPrefix,
+  freePort,
+  machine,
+  startService,
+  summarise,
+  writeResult,
+} from './lib.mjs';
 
 const fromDb = createRequire(path.join(ROOT, 'packages', 'db', 'package.json'));
 const fromQueue = createRequire(path.join(ROOT, 'packages', 'queue', 'package.json'));
@@ -19,7 +30,9 @@ const { createDb, createTenantWithKey } = fromDb(path.join(ROOT, 'packages', 'db
 const { Queue } = fromQueue('bullmq');
 const IORedis = fromQueue('ioredis');
 
-const { values } = parseArgs({ options: { runs: { type: 'string', default: '5' }, tasks: { type: 'string', default: '200' }, interval: { type: 'string', default: '20' } } });
+const { values } = parseArgs({
+  options: { runs: { type: 'string', default: '5' }, tasks: { type: 'string', default: '200' }, interval: { type: 'string', default: '20' } },
+});
 const RUNS = Number(values.runs);
 const TASKS = Number(values.tasks);
 const INTERVAL = Number(values.interval);
@@ -34,7 +47,11 @@ async function bare() {
   const prefix = `bench-pickup-${randomBytes(3).toString('hex')}`;
   const port = await freePort();
   // The worker process answers /healthz and writes, per job, when its processor was called.
-  const worker = await startService(path.join(ROOT, 'bench', 'bare-worker.mjs'), { REDIS_URL: redisUrl, BULLMQ_PREFIX: prefix, PORT: String(port) }, `http://127.0.0.1:${port}/healthz`);
+  const worker = await startService(
+    path.join(ROOT, 'bench', 'bare-worker.mjs'),
+    { REDIS_URL: redisUrl, BULLMQ_PREFIX: prefix, PORT: String(port) },
+    `http://127.0.0.1:${port}/healthz`,
+  );
   const connection = new IORedis(redisUrl, { maxRetriesPerRequest: null });
   const queue = new Queue('monitoring', { connection, prefix });
   const sent = new Map();
@@ -63,9 +80,25 @@ async function bare() {
 async function conveyor() {
   const prefix = `bench-pickup-${randomBytes(3).toString('hex')}`;
   const [apiPort, workerPort] = [await freePort(), await freePort()];
-  const env = { DATABASE_URL: benchDb.url, REDIS_URL: redisUrl, BULLMQ_PREFIX: prefix, NODE_ENV: 'production', LOG_LEVEL: 'info', API_RATE_LIMITS: UNLIMITED_RATE_LIMITS, HOST: '127.0.0.1' };
-  const api = await startService(path.join(ROOT, 'apps', 'api', 'dist', 'main.js'), { ...env, API_PORT: String(apiPort) }, `http://127.0.0.1:${apiPort}/healthz`);
-  const worker = await startService(path.join(ROOT, 'apps', 'worker-monitoring', 'dist', 'main.js'), { ...env, WORKER_PORT: String(workerPort) }, `http://127.0.0.1:${workerPort}/healthz`);
+  const env = {
+    DATABASE_URL: benchDb.url,
+    REDIS_URL: redisUrl,
+    BULLMQ_PREFIX: prefix,
+    NODE_ENV: 'production',
+    LOG_LEVEL: 'info',
+    API_RATE_LIMITS: UNLIMITED_RATE_LIMITS,
+    HOST: '127.0.0.1',
+  };
+  const api = await startService(
+    path.join(ROOT, 'apps', 'api', 'dist', 'main.js'),
+    { ...env, API_PORT: String(apiPort) },
+    `http://127.0.0.1:${apiPort}/healthz`,
+  );
+  const worker = await startService(
+    path.join(ROOT, 'apps', 'worker-monitoring', 'dist', 'main.js'),
+    { ...env, WORKER_PORT: String(workerPort) },
+    `http://127.0.0.1:${workerPort}/healthz`,
+  );
   const sent = new Map();
   try {
     for (let i = 0; i < TASKS; i += 1) {
@@ -81,7 +114,12 @@ async function conveyor() {
     }
     let rows;
     for (;;) {
-      rows = await db.selectFrom('tasks').select(['id', 'started_at']).where('id', 'in', [...sent.keys()]).where('started_at', 'is not', null).execute();
+      rows = await db
+        .selectFrom('tasks')
+        .select(['id', 'started_at'])
+        .where('id', 'in', [...sent.keys()])
+        .where('started_at', 'is not', null)
+        .execute();
       if (rows.length >= TASKS) break;
       await sleep(50);
     }
@@ -109,6 +147,8 @@ const fmt = (v) => `${v.median.toFixed(1)} [${v.min.toFixed(1)} – ${v.max.toFi
 console.log(`\nPickup latency, one task every ${INTERVAL} ms, ${TASKS} per run, ${RUNS} runs (median [min – max] across runs)\n`);
 console.log(`bare BullMQ (add → processor called)      p50 ${fmt(figures.bare.p50_ms)}   p99 ${fmt(figures.bare.p99_ms)}`);
 console.log(`Conveyor (POST sent → STARTED committed)  p50 ${fmt(figures.conveyor.p50_ms)}   p99 ${fmt(figures.conveyor.p99_ms)}`);
-console.log(`\nwritten to ${writeResult('pickup', { benchmark: 'pickup', machine: machine(), settings: { runs: RUNS, tasks: TASKS, interval_ms: INTERVAL }, figures })}`);
+console.log(
+  `\nwritten to ${writeResult('pickup', { benchmark: 'pickup', machine: machine(), settings: { runs: RUNS, tasks: TASKS, interval_ms: INTERVAL }, figures })}`,
+);
 await db.destroy();
 await benchDb.drop();

@@ -51,7 +51,9 @@ const busy = total - idle;
 const pct = (us) => `${((100 * us) / busy).toFixed(1).padStart(5)} %`;
 const top = (map, n) => [...map].sort((a, b) => b[1] - a[1]).slice(0, n);
 
-console.log(`${(total / 1000).toFixed(0)} ms sampled, ${((100 * idle) / total).toFixed(1)} % idle; shares below are of the ${(busy / 1000).toFixed(0)} ms busy`);
+console.log(
+  `${(total / 1000).toFixed(0)} ms sampled, ${((100 * idle) / total).toFixed(1)} % idle; shares below are of the ${(busy / 1000).toFixed(0)} ms busy`,
+);
 console.log('\nby package (self time)');
 for (const [pkg, us] of top(byOwner, 20)) console.log(`${pct(us)}  ${pkg}`);
 console.log('\nhottest functions (self time)');

@@ -59,7 +59,16 @@ const port = await freePort();
 const prefix = `bench-rules-${randomBytes(3).toString('hex')}`;
 const api = await startService(
   path.join(ROOT, 'apps', 'api', 'dist', 'main.js'),
-  { DATABASE_URL: benchDb.url, REDIS_URL: redisUrl, BULLMQ_PREFIX: prefix, NODE_ENV: 'production', LOG_LEVEL: 'warn', API_PORT: String(port), HOST: '127.0.0.1', API_RATE_LIMITS: UNLIMITED_RATE_LIMITS },
+  {
+    DATABASE_URL: benchDb.url,
+    REDIS_URL: redisUrl,
+    BULLMQ_PREFIX: prefix,
+    NODE_ENV: 'production',
+    LOG_LEVEL: 'warn',
+    API_PORT: String(port),
+    HOST: '127.0.0.1',
+    API_RATE_LIMITS: UNLIMITED_RATE_LIMITS,
+  },
   `http://127.0.0.1:${port}/healthz`,
 );
 const base = `http://127.0.0.1:${port}`;
@@ -75,9 +84,11 @@ async function eventLoop() {
 /** Runs fn over items, `concurrency` at a time. */
 async function pool(items, concurrency, fn) {
   const queue = [...items];
-  await Promise.all(Array.from({ length: concurrency }, async () => {
-    while (queue.length) await fn(queue.shift());
-  }));
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (queue.length) await fn(queue.shift());
+    }),
+  );
 }
 
 async function phase(kind) {
@@ -90,7 +101,10 @@ async function phase(kind) {
   const prober = (async () => {
     while (probing) {
       const started = performance.now();
-      await fetch(`${base}/healthz`).then((res) => res.arrayBuffer(), () => (healthzFailed += 1));
+      await fetch(`${base}/healthz`).then(
+        (res) => res.arrayBuffer(),
+        () => (healthzFailed += 1),
+      );
       healthz.push(performance.now() - started);
       await new Promise((r) => setTimeout(r, 10));
     }
@@ -104,10 +118,14 @@ async function phase(kind) {
     requestMs.push(performance.now() - started);
     return res.status;
   };
-  await pool(rules.map((rule, i) => ({ ...rule, name: `${kind}-${i}`, task: 'ping' })), 5, async (body) => {
-    const status = await timed(`${base}/api/v1/schedules`, { method: 'POST', headers, body: JSON.stringify(body) });
-    statuses[status] = (statuses[status] ?? 0) + 1;
-  });
+  await pool(
+    rules.map((rule, i) => ({ ...rule, name: `${kind}-${i}`, task: 'ping' })),
+    5,
+    async (body) => {
+      const status = await timed(`${base}/api/v1/schedules`, { method: 'POST', headers, body: JSON.stringify(body) });
+      statuses[status] = (statuses[status] ?? 0) + 1;
+    },
+  );
   await pool(Array.from({ length: LISTS }), 2, async () => {
     const status = await timed(`${base}/api/v1/schedules?limit=${SCHEDULES}`, { headers });
     if (status !== 200) throw new Error(`GET /schedules answered ${status}`);
@@ -116,7 +134,15 @@ async function phase(kind) {
   await prober;
   const loop = await eventLoop();
   if (statuses[500]) throw new Error(`${statuses[500]} requests answered 500`);
-  return { eventloop_max_ms: loop.max_ms, eventloop_p99_ms: loop.p99_ms, healthz_max_ms: Math.max(...healthz), healthz_failed: healthzFailed, request_max_ms: Math.max(...requestMs), created: statuses[201] ?? 0, refused: statuses[400] ?? 0 };
+  return {
+    eventloop_max_ms: loop.max_ms,
+    eventloop_p99_ms: loop.p99_ms,
+    healthz_max_ms: Math.max(...healthz),
+    healthz_failed: healthzFailed,
+    request_max_ms: Math.max(...requestMs),
+    created: statuses[201] ?? 0,
+    refused: statuses[400] ?? 0,
+  };
 }
 
 const runs = [];
@@ -129,7 +155,9 @@ try {
     const plain = await phase('plain');
     const worst = await phase('worst');
     runs.push({ plain, worst });
-    process.stderr.write(`run ${r + 1}/${RUNS}: event-loop max ${worst.eventloop_max_ms.toFixed(1)} ms worst rules vs ${plain.eventloop_max_ms.toFixed(1)} ms plain crons; /healthz max ${worst.healthz_max_ms.toFixed(1)} vs ${plain.healthz_max_ms.toFixed(1)} ms; ${worst.created} created, ${worst.refused} refused\n`);
+    process.stderr.write(
+      `run ${r + 1}/${RUNS}: event-loop max ${worst.eventloop_max_ms.toFixed(1)} ms worst rules vs ${plain.eventloop_max_ms.toFixed(1)} ms plain crons; /healthz max ${worst.healthz_max_ms.toFixed(1)} vs ${plain.healthz_max_ms.toFixed(1)} ms; ${worst.created} created, ${worst.refused} refused\n`,
+    );
   }
 } finally {
   await api.stop();
@@ -170,27 +198,49 @@ const plans = [
   ['every-second cron, 1 s late', { kind: 'cron', cron: '* * * * * *', timezone: 'UTC' }, second(1000), 'fire_once'],
   ['weekly RRULE, on time', { kind: 'rrule', rrule: 'FREQ=WEEKLY;BYDAY=MO,WE,FR', dtstart: '2020-01-06T00:00', timezone: 'UTC' }, second(0), 'fire_once'],
   ['every-second cron, down 200 days, fire_all', { kind: 'cron', cron: '* * * * * *', timezone: 'UTC' }, second(200 * 86_400_000), 'fire_all'],
-  ['every-second RRULE, down 200 days, fire_all', { kind: 'rrule', rrule: 'FREQ=SECONDLY', dtstart: '2020-01-01T00:00', timezone: 'UTC' }, second(200 * 86_400_000), 'fire_all'],
-  ['leap-day Mondays (MONTHLY), on time', { kind: 'rrule', rrule: 'FREQ=MONTHLY;BYMONTH=2;BYMONTHDAY=29;BYDAY=MO', dtstart: '2020-01-01T00:00', timezone: 'UTC' }, second(0), 'fire_once'],
+  [
+    'every-second RRULE, down 200 days, fire_all',
+    { kind: 'rrule', rrule: 'FREQ=SECONDLY', dtstart: '2020-01-01T00:00', timezone: 'UTC' },
+    second(200 * 86_400_000),
+    'fire_all',
+  ],
+  [
+    'leap-day Mondays (MONTHLY), on time',
+    { kind: 'rrule', rrule: 'FREQ=MONTHLY;BYMONTH=2;BYMONTHDAY=29;BYDAY=MO', dtstart: '2020-01-01T00:00', timezone: 'UTC' },
+    second(0),
+    'fire_once',
+  ],
 ].map(([label, recurrence, due, policy]) => ({ label, plan_ms: cpuMs(() => scheduling.planFires(recurrence, due, now, policy)) }));
 
 const pick = (side, key) => acrossRuns(runs.map((r) => r[side][key]));
 const figures = {};
 for (const side of ['plain', 'worst']) {
-  figures[side] = Object.fromEntries(['eventloop_max_ms', 'eventloop_p99_ms', 'healthz_max_ms', 'healthz_failed', 'request_max_ms', 'created', 'refused'].map((k) => [k, pick(side, k)]));
+  figures[side] = Object.fromEntries(
+    ['eventloop_max_ms', 'eventloop_p99_ms', 'healthz_max_ms', 'healthz_failed', 'request_max_ms', 'created', 'refused'].map((k) => [k, pick(side, k)]),
+  );
 }
 const fmt = (v, d = 1) => `${v.median.toFixed(d)} [${v.min.toFixed(d)} – ${v.max.toFixed(d)}]`;
 console.log(`\nAPI event loop while ${SCHEDULES} schedules are created and listed ${LISTS} times, ${RUNS} runs (median [min – max])\n`);
 console.log('                          worst-case rules         plain crons (baseline)');
-for (const [key, label] of [['eventloop_max_ms', 'event-loop delay, max'], ['eventloop_p99_ms', 'event-loop delay, p99'], ['healthz_max_ms', '/healthz latency, max'], ['request_max_ms', 'slowest request']]) {
+for (const [key, label] of [
+  ['eventloop_max_ms', 'event-loop delay, max'],
+  ['eventloop_p99_ms', 'event-loop delay, p99'],
+  ['healthz_max_ms', '/healthz latency, max'],
+  ['request_max_ms', 'slowest request'],
+]) {
   console.log(`${label.padEnd(26)}${`${fmt(figures.worst[key])} ms`.padEnd(25)}${fmt(figures.plain[key])} ms`);
 }
-console.log(`worst-case rules: ${figures.worst.created.median} created, ${figures.worst.refused.median} refused (400) of ${SCHEDULES}; /healthz probes failed: ${figures.worst.healthz_failed.max} (worst), ${figures.plain.healthz_failed.max} (plain)`);
+console.log(
+  `worst-case rules: ${figures.worst.created.median} created, ${figures.worst.refused.median} refused (400) of ${SCHEDULES}; /healthz probes failed: ${figures.worst.healthz_failed.max} (worst), ${figures.plain.healthz_failed.max} (plain)`,
+);
 console.log('\nCPU of one next-occurrence call (min of 20), in this process:');
-for (const c of perCall) console.log(`  ${c.next_ms.toFixed(2).padStart(6)} ms  ${c.rule.length > 60 ? `${c.rule.slice(0, 57)}...` : c.rule.padEnd(60)}  ${c.outcome}`);
+for (const c of perCall)
+  console.log(`  ${c.next_ms.toFixed(2).padStart(6)} ms  ${c.rule.length > 60 ? `${c.rule.slice(0, 57)}...` : c.rule.padEnd(60)}  ${c.outcome}`);
 console.log('CPU of planning one due schedule in the tick (min of 20):');
 for (const p of plans) console.log(`  ${p.plan_ms.toFixed(3).padStart(7)} ms  ${p.label}`);
-console.log(`\nwritten to ${writeResult('schedule-rules', { benchmark: 'schedule-rules', machine: machine(), settings: { runs: RUNS, schedules: SCHEDULES, lists: LISTS }, figures, per_call: perCall, plans, runs })}`);
+console.log(
+  `\nwritten to ${writeResult('schedule-rules', { benchmark: 'schedule-rules', machine: machine(), settings: { runs: RUNS, schedules: SCHEDULES, lists: LISTS }, figures, per_call: perCall, plans, runs })}`,
+);
 
 await db.destroy();
 await benchDb.drop();

@@ -17,7 +17,9 @@ const { Client } = requireDb('pg');
 const IORedis = requireQueue('ioredis');
 const { createTenantWithKey, createDb } = requireDb(path.join(ROOT, 'packages', 'db', 'dist', 'index.js'));
 
-const { values } = parseArgs({ options: { sizes: { type: 'string', default: '10000,100000' }, runs: { type: 'string', default: '3' }, idle: { type: 'string', default: '100000' } } });
+const { values } = parseArgs({
+  options: { sizes: { type: 'string', default: '10000,100000' }, runs: { type: 'string', default: '3' }, idle: { type: 'string', default: '100000' } },
+});
 const SIZES = values.sizes.split(',').map(Number);
 const RUNS = Number(values.runs);
 const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -33,10 +35,27 @@ const redis = new IORedis(redisUrl);
 
 function startScheduler(prefix) {
   const child = spawn(process.execPath, [path.join(ROOT, 'apps', 'scheduler', 'dist', 'main.js')], {
-    env: { ...process.env, DATABASE_URL: databaseUrl, REDIS_URL: redisUrl, BULLMQ_PREFIX: prefix, SCHEDULER_PORT: '0', SCHEDULER_TICK_MS: '200', RECONCILE_INTERVAL_MS: '3600000', RETENTION_INTERVAL_MS: '3600000', LOG_LEVEL: 'warn' },
+    env: {
+      ...process.env,
+      DATABASE_URL: databaseUrl,
+      REDIS_URL: redisUrl,
+      BULLMQ_PREFIX: prefix,
+      SCHEDULER_PORT: '0',
+      SCHEDULER_TICK_MS: '200',
+      RECONCILE_INTERVAL_MS: '3600000',
+      RETENTION_INTERVAL_MS: '3600000',
+      LOG_LEVEL: 'warn',
+    },
     stdio: 'ignore',
   });
-  return { child, stop: () => new Promise((resolve) => { child.once('exit', resolve); child.kill('SIGTERM'); }) };
+  return {
+    child,
+    stop: () =>
+      new Promise((resolve) => {
+        child.once('exit', resolve);
+        child.kill('SIGTERM');
+      }),
+  };
 }
 
 async function clean(prefix) {
@@ -112,7 +131,12 @@ for (const n of SIZES) {
       runs.push(await burst(n, replicas));
       process.stderr.write(`${n} schedules, ${replicas} replica(s): run ${r + 1} ${JSON.stringify(runs.at(-1))}\n`);
     }
-    results[`${n}_x${replicas}`] = { schedules: n, replicas, committed_s: acrossRuns(runs.map((x) => x.committed_s)), enqueued_s: acrossRuns(runs.map((x) => x.enqueued_s)) };
+    results[`${n}_x${replicas}`] = {
+      schedules: n,
+      replicas,
+      committed_s: acrossRuns(runs.map((x) => x.committed_s)),
+      enqueued_s: acrossRuns(runs.map((x) => x.enqueued_s)),
+    };
   }
 }
 const idleFigures = await idle(Number(values.idle));
@@ -124,7 +148,9 @@ for (const r of Object.values(results)) {
   console.log(`${String(r.schedules).padEnd(10)} ${String(r.replicas).padEnd(9)} ${f(r.committed_s)} ${f(r.enqueued_s)}`);
 }
 console.log(`\nOne scheduler with ${values.idle} idle schedules: ${idleFigures.cpu_percent.toFixed(1)} % of a core, ${idleFigures.rss_mb.toFixed(0)} MB RSS`);
-console.log(`written to ${writeResult('scheduler-burst', { benchmark: 'scheduler-burst', machine: machine(), settings: { sizes: SIZES, runs: RUNS, tick_ms: 200, batch: 500 }, results, idle: { schedules: Number(values.idle), ...idleFigures } })}`);
+console.log(
+  `written to ${writeResult('scheduler-burst', { benchmark: 'scheduler-burst', machine: machine(), settings: { sizes: SIZES, runs: RUNS, tick_ms: 200, batch: 500 }, results, idle: { schedules: Number(values.idle), ...idleFigures } })}`,
+);
 
 await pg.end();
 redis.disconnect();

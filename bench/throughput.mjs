@@ -22,7 +22,15 @@ const { GroupCommitTaskWrites, TaskEventPublisher, TaskProducer, TaskWorker, Wat
 const { TaskPolicies } = fromPkg('contracts');
 const { createLogger, createMetricsRegistry, createTaskMetrics } = fromPkg('observability');
 
-const { values } = parseArgs({ options: { jobs: { type: 'string', default: '5000' }, runs: { type: 'string', default: '5' }, concurrency: { type: 'string', default: '50' }, only: { type: 'string' }, 'in-flight': { type: 'string' } } });
+const { values } = parseArgs({
+  options: {
+    jobs: { type: 'string', default: '5000' },
+    runs: { type: 'string', default: '5' },
+    concurrency: { type: 'string', default: '50' },
+    only: { type: 'string' },
+    'in-flight': { type: 'string' },
+  },
+});
 const JOBS = Number(values.jobs);
 const RUNS = Number(values.runs);
 const CONCURRENCY = Number(values.concurrency);
@@ -60,7 +68,8 @@ async function bareBullmq() {
   const prefix = `bench-bare-${randomBytes(3).toString('hex')}`;
   const connection = new IORedis(redisUrl, { maxRetriesPerRequest: null });
   const queue = new Queue('monitoring', { connection, prefix, defaultJobOptions: { removeOnComplete: true } });
-  for (let i = 0; i < JOBS; i += 1000) await queue.addBulk(Array.from({ length: Math.min(1000, JOBS - i) }, () => ({ name: 'ping', data: { task_id: randomUUID() } })));
+  for (let i = 0; i < JOBS; i += 1000)
+    await queue.addBulk(Array.from({ length: Math.min(1000, JOBS - i) }, () => ({ name: 'ping', data: { task_id: randomUUID() } })));
   let done = 0;
   const started = process.hrtime.bigint();
   const profile = await startProfile();
@@ -91,7 +100,17 @@ async function naiveBullmq() {
   const connection = new IORedis(redisUrl, { maxRetriesPerRequest: null });
   const queue = new Queue('monitoring', { connection, prefix, defaultJobOptions: { removeOnComplete: true } });
   for (let i = 0; i < JOBS; i += 1000) {
-    const rows = await insertTasks(db, Array.from({ length: Math.min(1000, JOBS - i) }, () => ({ id: randomUUID(), tenant_id: tenant.id, task: 'ping', queue: 'monitoring', payload: {}, max_attempts: 1 })));
+    const rows = await insertTasks(
+      db,
+      Array.from({ length: Math.min(1000, JOBS - i) }, () => ({
+        id: randomUUID(),
+        tenant_id: tenant.id,
+        task: 'ping',
+        queue: 'monitoring',
+        payload: {},
+        max_attempts: 1,
+      })),
+    );
     await queue.addBulk(rows.map(({ row }) => ({ name: 'ping', data: { task_id: row.id }, opts: { jobId: row.id } })));
   }
   const started = process.hrtime.bigint();
@@ -101,8 +120,13 @@ async function naiveBullmq() {
     const worker = new Worker(
       'monitoring',
       async (job) => {
-        await pool.query("update tasks set status = 'STARTED', attempt = attempt + 1, started_at = now(), updated_at = now() where id = $1", [job.data.task_id]);
-        await pool.query("update tasks set status = 'SUCCESS', result = $2, progress = 100, finished_at = now(), updated_at = now() where id = $1", [job.data.task_id, JSON.stringify('pong')]);
+        await pool.query("update tasks set status = 'STARTED', attempt = attempt + 1, started_at = now(), updated_at = now() where id = $1", [
+          job.data.task_id,
+        ]);
+        await pool.query("update tasks set status = 'SUCCESS', result = $2, progress = 100, finished_at = now(), updated_at = now() where id = $1", [
+          job.data.task_id,
+          JSON.stringify('pong'),
+        ]);
         return 'pong';
       },
       { connection, prefix, concurrency: CONCURRENCY },
@@ -127,7 +151,17 @@ async function conveyor() {
   await new Promise((r) => producerRedis.once('ready', r));
   const producer = new TaskProducer(producerRedis, prefix);
   for (let i = 0; i < JOBS; i += 1000) {
-    const rows = await insertTasks(db, Array.from({ length: Math.min(1000, JOBS - i) }, () => ({ id: randomUUID(), tenant_id: tenant.id, task: 'ping', queue: 'monitoring', payload: {}, max_attempts: 1 })));
+    const rows = await insertTasks(
+      db,
+      Array.from({ length: Math.min(1000, JOBS - i) }, () => ({
+        id: randomUUID(),
+        tenant_id: tenant.id,
+        task: 'ping',
+        queue: 'monitoring',
+        payload: {},
+        max_attempts: 1,
+      })),
+    );
     await producer.enqueueMany(rows.map(({ row }) => ({ id: row.id, task: 'ping', queue: 'monitoring' })));
   }
   // As the worker app runs it: live events for the tasks a client streams (none here).
@@ -143,7 +177,19 @@ async function conveyor() {
   const writes = values['in-flight'] ? new GroupCommitTaskWrites(db, { metrics, maxInFlight: Number(values['in-flight']) }) : undefined;
   const mode = process.env.BENCH_EVENTS ?? 'watched';
   const events = mode === 'none' ? undefined : new TaskEventPublisher(workerRedis, prefix, mode === 'all' ? undefined : watched);
-  const worker = new TaskWorker({ queue: 'monitoring', handlers: { ping: async () => 'pong' }, policies: new TaskPolicies(), db, logger, metrics, writes, events, connection: workerRedis, prefix, concurrency: CONCURRENCY });
+  const worker = new TaskWorker({
+    queue: 'monitoring',
+    handlers: { ping: async () => 'pong' },
+    policies: new TaskPolicies(),
+    db,
+    logger,
+    metrics,
+    writes,
+    events,
+    connection: workerRedis,
+    prefix,
+    concurrency: CONCURRENCY,
+  });
   await new Promise((resolve) => worker.worker.on('completed', () => (done += 1) === JOBS && resolve()));
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   const cpu = cpuBetween(cpuBefore, cpuSnapshot(redisPid), JOBS);
@@ -153,10 +199,15 @@ async function conveyor() {
   watchSubscriber.disconnect();
   if (process.env.BENCH_VERBOSE) {
     for (const h of [metrics.groupCommitSize, metrics.groupCommitSeconds]) {
-      for (const v of (await h.get()).values.filter((x) => x.metricName.endsWith('_sum') || x.metricName.endsWith('_count'))) process.stderr.write(`${v.metricName} ${JSON.stringify(v.labels)} ${v.value}\n`);
+      for (const v of (await h.get()).values.filter((x) => x.metricName.endsWith('_sum') || x.metricName.endsWith('_count')))
+        process.stderr.write(`${v.metricName} ${JSON.stringify(v.labels)} ${v.value}\n`);
     }
   }
-  const succeeded = await db.selectFrom('tasks').select((eb) => eb.fn.countAll().as('n')).where('status', '=', 'SUCCESS').executeTakeFirstOrThrow();
+  const succeeded = await db
+    .selectFrom('tasks')
+    .select((eb) => eb.fn.countAll().as('n'))
+    .where('status', '=', 'SUCCESS')
+    .executeTakeFirstOrThrow();
   if (Number(succeeded.n) < JOBS) throw new Error(`only ${succeeded.n} of ${JOBS} tasks reached SUCCESS`);
   await db.deleteFrom('tasks').execute();
   await producer.close();
@@ -178,11 +229,19 @@ for (let r = 0; r < RUNS; r += 1) {
   const naive = values.only ? none : await naiveBullmq();
   const ours = values.only === 'bare' ? none : await conveyor();
   runs.push({ bare, naive, ours, ratio: ours.rate / bare.rate });
-  const cpu = (c) => `CPU µs/task node ${c.node_us.toFixed(0)}, redis ${c.redis_us.toFixed(0)}, postgres ${c.postgres_us.toFixed(0)}, machine ${c.machine_us.toFixed(0)}`;
-  process.stderr.write(`run ${r + 1}/${RUNS}: bare ${bare.rate.toFixed(0)} jobs/s (${cpu(bare.cpu)}); naive ${naive.rate.toFixed(0)} tasks/s (${cpu(naive.cpu)}); conveyor ${ours.rate.toFixed(0)} tasks/s (${cpu(ours.cpu)}); ratio ${(ours.rate / bare.rate).toFixed(2)}\n`);
+  const cpu = (c) =>
+    `CPU µs/task node ${c.node_us.toFixed(0)}, redis ${c.redis_us.toFixed(0)}, postgres ${c.postgres_us.toFixed(0)}, machine ${c.machine_us.toFixed(0)}`;
+  process.stderr.write(
+    `run ${r + 1}/${RUNS}: bare ${bare.rate.toFixed(0)} jobs/s (${cpu(bare.cpu)}); naive ${naive.rate.toFixed(0)} tasks/s (${cpu(naive.cpu)}); conveyor ${ours.rate.toFixed(0)} tasks/s (${cpu(ours.cpu)}); ratio ${(ours.rate / bare.rate).toFixed(2)}\n`,
+  );
 }
 const across = (side, key) => acrossRuns(runs.map((r) => r[side].cpu[key]));
-const cpuFigures = (side) => ({ node_us: across(side, 'node_us'), redis_us: across(side, 'redis_us'), postgres_us: across(side, 'postgres_us'), machine_us: across(side, 'machine_us') });
+const cpuFigures = (side) => ({
+  node_us: across(side, 'node_us'),
+  redis_us: across(side, 'redis_us'),
+  postgres_us: across(side, 'postgres_us'),
+  machine_us: across(side, 'machine_us'),
+});
 const figures = {
   bare_jobs_per_s: acrossRuns(runs.map((r) => r.bare.rate)),
   conveyor_tasks_per_s: acrossRuns(runs.map((r) => r.ours.rate)),
@@ -193,7 +252,8 @@ const figures = {
   cpu_per_task_us: { bare: cpuFigures('bare'), naive: cpuFigures('naive'), conveyor: cpuFigures('ours') },
 };
 const fmt = (v, d = 0) => `${v.median.toFixed(d)} [${v.min.toFixed(d)} – ${v.max.toFixed(d)}]`;
-const cpuLine = (c) => `node ${c.node_us.median.toFixed(0)} · redis ${c.redis_us.median.toFixed(0)} · postgres ${c.postgres_us.median.toFixed(0)} · whole machine ${c.machine_us.median.toFixed(0)}`;
+const cpuLine = (c) =>
+  `node ${c.node_us.median.toFixed(0)} · redis ${c.redis_us.median.toFixed(0)} · postgres ${c.postgres_us.median.toFixed(0)} · whole machine ${c.machine_us.median.toFixed(0)}`;
 console.log(`\nEnd-to-end throughput, ${JOBS} no-op tasks, concurrency ${CONCURRENCY}, ${RUNS} runs (median [min – max])\n`);
 console.log(`bare BullMQ (addBulk + Worker)        ${fmt(figures.bare_jobs_per_s)} jobs/s`);
 console.log(`naive (BullMQ + an UPDATE per change) ${fmt(figures.naive_tasks_per_s)} tasks/s   ratio ${fmt(figures.naive_ratio, 2)}`);
@@ -202,7 +262,9 @@ console.log(`ratio                                 ${fmt(figures.ratio, 2)}   (t
 console.log(`CPU µs per job, bare BullMQ           ${cpuLine(figures.cpu_per_task_us.bare)}`);
 console.log(`CPU µs per task, naive                ${cpuLine(figures.cpu_per_task_us.naive)}`);
 console.log(`CPU µs per task, Conveyor             ${cpuLine(figures.cpu_per_task_us.conveyor)}`);
-console.log(`\nwritten to ${writeResult('throughput', { benchmark: 'throughput', machine: machine(), settings: { jobs: JOBS, runs: RUNS, concurrency: CONCURRENCY }, figures })}`);
+console.log(
+  `\nwritten to ${writeResult('throughput', { benchmark: 'throughput', machine: machine(), settings: { jobs: JOBS, runs: RUNS, concurrency: CONCURRENCY }, figures })}`,
+);
 await pool.end();
 await db.destroy();
 await benchDb.drop();

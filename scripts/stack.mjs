@@ -62,7 +62,14 @@ async function waitForHealth(started, env) {
   const gone = ({ child }) => child.exitCode !== null || child.signalCode !== null;
   let pending = started.children;
   while (pending.length && Date.now() < deadline) {
-    const results = await Promise.all(pending.map((c) => fetch(urlOf(c)).then((r) => r.ok, () => false)));
+    const results = await Promise.all(
+      pending.map((c) =>
+        fetch(urlOf(c)).then(
+          (r) => r.ok,
+          () => false,
+        ),
+      ),
+    );
     pending = pending.filter((c, i) => !results[i] && !gone(c));
     if (pending.length) await new Promise((r) => setTimeout(r, 250));
   }
@@ -124,12 +131,14 @@ async function up() {
 ${bold('Conveyor is running.')}
   API            ${api}/api/v1   ${dim(`(reference: ${api}/docs)`)}
   health         ${api}/readyz · metrics ${api}/metrics
-  workers        ${APPS.slice(1).map((a) => `${a.name} :${portOf(a, env)}`).join(' · ')}
+  workers        ${APPS.slice(1)
+    .map((a) => `${a.name} :${portOf(a, env)}`)
+    .join(' · ')}
   dev API key    ${tenant.api_key}   ${dim('(tenant "dev"; kept in .local/dev-tenant.json)')}
   queues         ${api}/admin/queues   ${dim('(sign in with any user name and the admin key as password)')}
   dead letters   ${api}/admin/dead-letters   ${dim('(same sign-in; replay one or all)')}
   admin key      ${admin.api_key}   ${dim('(kept in .local/dev-admin.json)')}
-  LLM provider   ${simulated ? `the local simulator (${env.OPENROUTER_BASE_URL}); set OPENROUTER_API_KEY for OpenRouter` : env.OPENROUTER_BASE_URL ?? 'OpenRouter'}
+  LLM provider   ${simulated ? `the local simulator (${env.OPENROUTER_BASE_URL}); set OPENROUTER_API_KEY for OpenRouter` : (env.OPENROUTER_BASE_URL ?? 'OpenRouter')}
 
   Try it:
     curl -s -X POST '${api}/api/v1/tasks/test?message=Hello' -H 'Authorization: Bearer ${tenant.api_key}'
@@ -161,7 +170,12 @@ async function test() {
   const env = { ...stackEnv(root), CI: process.env.CI ?? 'true' };
   const { pnpm, services } = await setup(env);
   const chromium = ensureChromium(env);
-  const testEnv = { ...env, TEST_DATABASE_URL: env.TEST_DATABASE_URL ?? adminUrlOf(env.DATABASE_URL), TEST_REDIS_URL: env.TEST_REDIS_URL ?? env.REDIS_URL, CHROMIUM_PATH: chromium };
+  const testEnv = {
+    ...env,
+    TEST_DATABASE_URL: env.TEST_DATABASE_URL ?? adminUrlOf(env.DATABASE_URL),
+    TEST_REDIS_URL: env.TEST_REDIS_URL ?? env.REDIS_URL,
+    CHROMIUM_PATH: chromium,
+  };
   // Other runs (another worktree's npm test) may share this server: this run marks itself, and
   // drops what earlier runs left only when none is going.
   const testRun = await beginTestRun(root, testEnv.TEST_DATABASE_URL);

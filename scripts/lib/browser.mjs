@@ -22,7 +22,8 @@ export function ensureChromium(env) {
     throw new Error(`The browser tests need Chromium at ${wanted}. Install it (Debian: sudo ${install}) or set CHROMIUM_PATH`);
   }
   step(`installing Chromium for the browser tests (${install})`);
-  const apt = (args) => (asRoot ? run('apt-get', args, { env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } }) : run('sudo', ['-n', 'apt-get', ...args]));
+  const apt = (args) =>
+    asRoot ? run('apt-get', args, { env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } }) : run('sudo', ['-n', 'apt-get', ...args]);
   try {
     apt(['install', '-y', '--no-install-recommends', 'chromium']);
   } catch {

@@ -22,7 +22,9 @@ export function ensurePnpm(root) {
     // No permission for a global install: fall through to a project-local one.
   }
   fs.mkdirSync(path.dirname(path.dirname(path.dirname(local))), { recursive: true });
-  run('npm', ['install', '--prefix', path.join(root, '.local', 'tools'), `pnpm@${WANTED}`, '--no-audit', '--no-fund', '--no-save'], { stdio: ['ignore', 'ignore', 'inherit'] });
+  run('npm', ['install', '--prefix', path.join(root, '.local', 'tools'), `pnpm@${WANTED}`, '--no-audit', '--no-fund', '--no-save'], {
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
   if (capture(local, ['--version']) !== WANTED) throw new Error(`could not install pnpm ${WANTED} with npm`);
   return local;
 }

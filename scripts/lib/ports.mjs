@@ -24,7 +24,8 @@ export async function portProblems(services, host) {
   const byPort = new Map();
   for (const service of services) {
     const other = byPort.get(service.port);
-    if (other) problems.push(`port ${service.port} is given to both ${other.name} (${other.variable}) and ${service.name} (${service.variable}); move one of them`);
+    if (other)
+      problems.push(`port ${service.port} is given to both ${other.name} (${other.variable}) and ${service.name} (${service.variable}); move one of them`);
     else byPort.set(service.port, service);
   }
   for (const service of byPort.values()) {

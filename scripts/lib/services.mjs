@@ -40,7 +40,8 @@ export async function ensureRedis(root, url) {
   const bin = which('redis-server');
   if (!bin) {
     throw new Error(
-      'Nothing listens for Redis on ' + `${host}:${port} and redis-server is not installed.\n` +
+      'Nothing listens for Redis on ' +
+        `${host}:${port} and redis-server is not installed.\n` +
         '  Debian/Ubuntu: sudo apt-get install -y redis-server\n  macOS: brew install redis\n' +
         '  Or point REDIS_URL at a running Redis.',
     );
@@ -49,9 +50,22 @@ export async function ensureRedis(root, url) {
   fs.mkdirSync(dir, { recursive: true });
   step(`starting redis-server on ${host}:${port} (data in .local/redis, AOF on)`);
   run(bin, [
-    '--daemonize', 'yes', '--bind', host === 'localhost' ? '127.0.0.1' : host, '--port', String(port),
-    '--dir', dir, '--appendonly', 'yes', '--maxmemory-policy', 'noeviction',
-    '--pidfile', path.join(dir, 'redis.pid'), '--logfile', path.join(dir, 'redis.log'),
+    '--daemonize',
+    'yes',
+    '--bind',
+    host === 'localhost' ? '127.0.0.1' : host,
+    '--port',
+    String(port),
+    '--dir',
+    dir,
+    '--appendonly',
+    'yes',
+    '--maxmemory-policy',
+    'noeviction',
+    '--pidfile',
+    path.join(dir, 'redis.pid'),
+    '--logfile',
+    path.join(dir, 'redis.log'),
   ]);
   await waitForPort(host, port, 'redis-server');
   return {
@@ -68,7 +82,10 @@ function postgresBinDir() {
   if (fromPgConfig && fs.existsSync(path.join(fromPgConfig, 'pg_ctl'))) return fromPgConfig;
   const base = '/usr/lib/postgresql';
   if (fs.existsSync(base)) {
-    const versions = fs.readdirSync(base).filter((v) => fs.existsSync(path.join(base, v, 'bin', 'pg_ctl'))).sort((a, b) => Number(b) - Number(a));
+    const versions = fs
+      .readdirSync(base)
+      .filter((v) => fs.existsSync(path.join(base, v, 'bin', 'pg_ctl')))
+      .sort((a, b) => Number(b) - Number(a));
     if (versions.length) return path.join(base, versions[0], 'bin');
   }
   const onPath = which('pg_ctl');

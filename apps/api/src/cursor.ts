@@ -5,6 +5,12 @@ import { HttpError } from './http-error';
 export function cursorOf(cursor: string | undefined): { createdAt: string; id: string } | undefined {
   if (cursor === undefined) return undefined;
   const after = decodeCursor(cursor);
-  if (!after) throw new HttpError(400, 'invalid_cursor', 'cursor is not one this API gave out (use next_cursor from the previous page as it is); start again without it', [{ path: 'query.cursor', message: 'not a cursor this API gave out' }]);
+  if (!after)
+    throw new HttpError(
+      400,
+      'invalid_cursor',
+      'cursor is not one this API gave out (use next_cursor from the previous page as it is); start again without it',
+      [{ path: 'query.cursor', message: 'not a cursor this API gave out' }],
+    );
   return after;
 }

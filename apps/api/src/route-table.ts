@@ -57,7 +57,9 @@ export class RouteTable {
     return (req, _res, next) => {
       const allowed = this.allowed(req.path);
       if (allowed.length === 0 || allowed.includes(req.method)) return next();
-      throw new HttpError(405, 'method_not_allowed', `${req.method} is not allowed on ${req.path}; use ${allowed.join(', ')}`, undefined, { Allow: allowed.join(', ') });
+      throw new HttpError(405, 'method_not_allowed', `${req.method} is not allowed on ${req.path}; use ${allowed.join(', ')}`, undefined, {
+        Allow: allowed.join(', '),
+      });
     };
   }
 

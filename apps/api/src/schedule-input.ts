@@ -28,7 +28,7 @@ function fail(issues: Issue[]): never {
  */
 export async function upcoming(recurrence: Recurrence, after: Date, count: number, until?: Date): Promise<Date[]> {
   const out: Date[] = [];
-  for (let cursor = after; out.length < count; ) {
+  for (let cursor = after; out.length < count;) {
     const next = nextOccurrence(recurrence, cursor);
     if (!next || (until && next > until)) break;
     out.push(next);
@@ -51,7 +51,11 @@ function checkYear(path: string, date: Date | undefined) {
  * field. The rule's expansion is bounded (packages/scheduling): one that fires too rarely or
  * never is refused with the reason, in a few milliseconds.
  */
-export async function resolveSchedule(fields: ScheduleFields, plan: Plan, now: Date): Promise<{ recurrence: Recurrence; payload: unknown; next: Date; preview: Date[] }> {
+export async function resolveSchedule(
+  fields: ScheduleFields,
+  plan: Plan,
+  now: Date,
+): Promise<{ recurrence: Recurrence; payload: unknown; next: Date; preview: Date[] }> {
   const definition = getTaskDefinition(fields.task);
   if (!definition) fail([{ path: 'task', message: `unknown task "${fields.task}"; known tasks: ${TASK_NAMES.join(', ')}` }]);
   const payload = definition.payload.safeParse(fields.payload);
@@ -85,7 +89,10 @@ export async function resolveSchedule(fields: ScheduleFields, plan: Plan, now: D
   }
 
   const next = preview[0];
-  if (!next) fail([{ path: fields.kind === 'one_shot' ? 'run_at' : 'end_at', message: 'the schedule would never fire: its first time is in the past or after its end' }]);
+  if (!next)
+    fail([
+      { path: fields.kind === 'one_shot' ? 'run_at' : 'end_at', message: 'the schedule would never fire: its first time is in the past or after its end' },
+    ]);
   const minimum = MIN_INTERVAL_SECONDS[plan];
   const gap = smallestGapSeconds(recurrence);
   if (gap < minimum) {
@@ -93,7 +100,12 @@ export async function resolveSchedule(fields: ScheduleFields, plan: Plan, now: D
       fields.kind === 'rrule'
         ? '; the check takes every time of day the rule lists (BYHOUR × BYMINUTE × BYSECOND, or its INTERVAL), also where BYSETPOS or its days keep the fires apart, so list only the times it should fire'
         : '';
-    fail([{ path: fields.kind, message: `fires more often than the ${plan} plan allows (at most every ${minimum} s): two of its fires can be ${gap} s apart${how}` }]);
+    fail([
+      {
+        path: fields.kind,
+        message: `fires more often than the ${plan} plan allows (at most every ${minimum} s): two of its fires can be ${gap} s apart${how}`,
+      },
+    ]);
   }
   return { recurrence, payload: payload.data, next, preview: preview.slice(0, 5) };
 }

@@ -94,7 +94,16 @@ export function createServer(deps: ServerDeps): Express {
   v1.use(bodyContent);
   // The busiest routes first: every router a request passes costs it a path match.
   v1.use(tasksRouter({ ...deps, submissions: new SubmissionWrites(deps.db, deps.producer) }));
-  v1.use(taskEventsRouter({ db: deps.db, hub: deps.hub, logger: deps.logger, pollMs: deps.eventsPollMs, maxLifetimeMs: deps.eventStreamMaxMs, retryAfterSeconds: deps.retryAfterSeconds }));
+  v1.use(
+    taskEventsRouter({
+      db: deps.db,
+      hub: deps.hub,
+      logger: deps.logger,
+      pollMs: deps.eventsPollMs,
+      maxLifetimeMs: deps.eventStreamMaxMs,
+      retryAfterSeconds: deps.retryAfterSeconds,
+    }),
+  );
   v1.use(taskActionsRouter(deps));
   v1.use(adminRouter(deps));
   v1.use(usageRouter(deps.costs));

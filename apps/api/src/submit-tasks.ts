@@ -31,7 +31,10 @@ type Checked = { submission: TaskSubmission; definition: NonNullable<ReturnType<
  * payloads their task rejects, an idempotency key repeated within one request. Issue paths
  * start with pathPrefix (e.g. "tasks.3").
  */
-export function catalogIssues(submissions: (TaskSubmission | undefined)[], pathPrefix: (index: number) => string | undefined): { issues: Issue[]; checked: (Checked | undefined)[] } {
+export function catalogIssues(
+  submissions: (TaskSubmission | undefined)[],
+  pathPrefix: (index: number) => string | undefined,
+): { issues: Issue[]; checked: (Checked | undefined)[] } {
   const issues: Issue[] = [];
   const checked = submissions.map((submission, index) => {
     if (!submission) return undefined;
@@ -61,7 +64,10 @@ export function catalogIssues(submissions: (TaskSubmission | undefined)[], pathP
 /** A 400 listing issues (the first ten in the message, all in `issues`). */
 export function submissionError(issues: Issue[]): HttpError {
   const code = issues.every((i) => i.message.startsWith('unknown task')) ? 'unknown_task' : 'validation_failed';
-  const summary = issues.slice(0, 10).map((i) => `${i.path}: ${i.message}`).join('; ');
+  const summary = issues
+    .slice(0, 10)
+    .map((i) => `${i.path}: ${i.message}`)
+    .join('; ');
   return new HttpError(400, code, `Invalid submission: ${summary}${issues.length > 10 ? ` (and ${issues.length - 10} more)` : ''}`, issues);
 }
 
@@ -78,7 +84,12 @@ function validate(submissions: TaskSubmission[], pathPrefix: (index: number) => 
  * enqueue fails, the tasks this call created are deleted again and the caller gets 503, so a
  * refused submission leaves nothing behind.
  */
-export async function submitTasks(deps: SubmitDeps, tenantId: string, submissions: TaskSubmission[], pathPrefix: (index: number) => string | undefined): Promise<SubmittedTask[]> {
+export async function submitTasks(
+  deps: SubmitDeps,
+  tenantId: string,
+  submissions: TaskSubmission[],
+  pathPrefix: (index: number) => string | undefined,
+): Promise<SubmittedTask[]> {
   const valid = validate(submissions, pathPrefix);
   // Checked before writing anything: with Redis down there is no point committing rows.
   if (deps.redis.status !== 'ready') throw new QueueUnavailableError(`Redis is not connected (${deps.redis.status})`);
@@ -107,7 +118,10 @@ export async function submitTasks(deps: SubmitDeps, tenantId: string, submission
       409,
       'idempotency_conflict',
       `The idempotency key of ${which} was already used for a different task or payload: task ${conflicts.map(existing).join(', ')}; use a new key, or read that task`,
-      conflicts.map((i) => ({ path: [pathPrefix(i), 'idempotency_key'].filter(Boolean).join('.'), message: `already used for task ${existing(i)}, with a different task or payload` })),
+      conflicts.map((i) => ({
+        path: [pathPrefix(i), 'idempotency_key'].filter(Boolean).join('.'),
+        message: `already used for task ${existing(i)}, with a different task or payload`,
+      })),
     );
   }
 
@@ -115,7 +129,9 @@ export async function submitTasks(deps: SubmitDeps, tenantId: string, submission
   // adding an existing job id is a no-op, so this cannot double anything.
   // A new task's job waits the delay it was given (BullMQ's delays are durations); a replayed
   // one's job almost always exists already, and what is left of its delay is near enough.
-  const toEnqueue = submitted.flatMap((s, i) => (s.created || s.row.status === 'PENDING' ? [{ ...s, delayMs: s.created ? inserts[i]!.delay_ms : undefined }] : []));
+  const toEnqueue = submitted.flatMap((s, i) =>
+    s.created || s.row.status === 'PENDING' ? [{ ...s, delayMs: s.created ? inserts[i]!.delay_ms : undefined }] : [],
+  );
   try {
     await deps.submissions.enqueue(
       toEnqueue.map(({ row, delayMs }) => ({
@@ -132,6 +148,10 @@ export async function submitTasks(deps: SubmitDeps, tenantId: string, submission
     );
     throw error;
   }
-  deps.logger.info('tasks accepted', { count: created.length, replayed: submitted.length - created.length, ...(submitted.length === 1 ? { task_id: submitted[0]!.row.id } : {}) });
+  deps.logger.info('tasks accepted', {
+    count: created.length,
+    replayed: submitted.length - created.length,
+    ...(submitted.length === 1 ? { task_id: submitted[0]!.row.id } : {}),
+  });
   return submitted;
 }

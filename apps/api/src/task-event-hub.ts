@@ -78,8 +78,10 @@ export class TaskEventHub {
    */
   admit(tenantId: string): Admission {
     const mine = this.openPerTenant.get(tenantId) ?? 0;
-    if (mine >= this.limits.perTenant) return { refused: `this tenant already has ${mine} live-event streams open (at most ${this.limits.perTenant}); close one or poll GET /tasks/{id}` };
-    if (this.open >= this.limits.perProcess) return { refused: 'this API process has as many live-event streams open as it serves; retry shortly or poll GET /tasks/{id}' };
+    if (mine >= this.limits.perTenant)
+      return { refused: `this tenant already has ${mine} live-event streams open (at most ${this.limits.perTenant}); close one or poll GET /tasks/{id}` };
+    if (this.open >= this.limits.perProcess)
+      return { refused: 'this API process has as many live-event streams open as it serves; retry shortly or poll GET /tasks/{id}' };
     this.openPerTenant.set(tenantId, mine + 1);
     this.open += 1;
     let released = false;

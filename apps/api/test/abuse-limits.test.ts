@@ -23,7 +23,9 @@ describe('failed authentications', () => {
       // A key the API has seen is held in its cache and keeps working from the same address.
       expect((await request(h.app).get('/api/v1/usage').set(auth(h.keyA))).status).toBe(200);
       for (let i = 0; i < 5; i += 1) {
-        const res = await request(h.app).get('/api/v1/usage').set(auth(`cvk_guess_${i}`));
+        const res = await request(h.app)
+          .get('/api/v1/usage')
+          .set(auth(`cvk_guess_${i}`));
         expect(res.status).toBe(401);
       }
       const refused = await request(h.app).get('/api/v1/usage').set(auth('cvk_guess_next'));
@@ -39,7 +41,10 @@ describe('failed authentications', () => {
   it('counts per client address', async () => {
     await withHarness({ authFailuresPerMinute: 2 }, async (h) => {
       // The API trusts X-Forwarded-For from loopback proxies only; supertest connects from loopback.
-      const from = (ip: string, key: string) => request(h.app).get('/api/v1/usage').set({ ...auth(key), 'X-Forwarded-For': ip });
+      const from = (ip: string, key: string) =>
+        request(h.app)
+          .get('/api/v1/usage')
+          .set({ ...auth(key), 'X-Forwarded-For': ip });
       for (let i = 0; i < 2; i += 1) expect((await from('198.51.100.1', 'cvk_bad')).status).toBe(401);
       expect((await from('198.51.100.1', 'cvk_bad')).status).toBe(429);
       expect((await from('198.51.100.2', 'cvk_bad')).status).toBe(401);
@@ -82,7 +87,13 @@ describe('live-event streams', () => {
     await withHarness({ streams: { perTenant: 2, perProcess: 3 } }, async (h) => {
       const { server, base } = await listening(h);
       try {
-        const [a1, a2, a3, b1, b2] = [await submit(h, h.keyA), await submit(h, h.keyA), await submit(h, h.keyA), await submit(h, h.keyB), await submit(h, h.keyB)];
+        const [a1, a2, a3, b1, b2] = [
+          await submit(h, h.keyA),
+          await submit(h, h.keyA),
+          await submit(h, h.keyA),
+          await submit(h, h.keyB),
+          await submit(h, h.keyB),
+        ];
         const first = await openStream(base, h.keyA, a1);
         const second = await openStream(base, h.keyA, a2);
         expect([first.res.status, second.res.status]).toEqual([200, 200]);
@@ -99,7 +110,11 @@ describe('live-event streams', () => {
         expect(((await full.json()) as { message: string }).message).toMatch(/this API process/);
 
         first.close();
-        await waitUntil(async () => (await fetch(`${base}/api/v1/tasks/${a3}/events`, { headers: auth(h.keyA), signal: AbortSignal.timeout(5000) }).catch(() => undefined))?.status === 200);
+        await waitUntil(
+          async () =>
+            (await fetch(`${base}/api/v1/tasks/${a3}/events`, { headers: auth(h.keyA), signal: AbortSignal.timeout(5000) }).catch(() => undefined))?.status ===
+            200,
+        );
         second.close();
         other.close();
       } finally {

@@ -11,7 +11,11 @@ beforeAll(async () => (h = await startHarness()));
 afterAll(() => h.close());
 
 const auth = (key: string) => ({ Authorization: `Bearer ${key}` });
-const submit = (body: object, headers: Record<string, string> = {}) => request(h.app).post('/api/v1/tasks').set({ ...auth(h.keyA), ...headers }).send(body);
+const submit = (body: object, headers: Record<string, string> = {}) =>
+  request(h.app)
+    .post('/api/v1/tasks')
+    .set({ ...auth(h.keyA), ...headers })
+    .send(body);
 
 describe('the Idempotency-Key header', () => {
   it('works like the body field: a retried request returns the same task', async () => {
@@ -43,12 +47,26 @@ describe('the Idempotency-Key header', () => {
   it('keys each item of a batch as "<key>:<index>", so a retried batch makes nothing twice', async () => {
     const key = `batch-${randomUUID()}`;
     const body = { tasks: [{ task: 'ping' }, { task: 'ping', idempotency_key: `own-${key}` }] };
-    const first = await request(h.app).post('/api/v1/tasks/batch').set({ ...auth(h.keyA), 'Idempotency-Key': key }).send(body);
-    const again = await request(h.app).post('/api/v1/tasks/batch').set({ ...auth(h.keyA), 'Idempotency-Key': key }).send(body);
+    const first = await request(h.app)
+      .post('/api/v1/tasks/batch')
+      .set({ ...auth(h.keyA), 'Idempotency-Key': key })
+      .send(body);
+    const again = await request(h.app)
+      .post('/api/v1/tasks/batch')
+      .set({ ...auth(h.keyA), 'Idempotency-Key': key })
+      .send(body);
     expect(first.body.created).toBe(2);
     expect(again.body.created).toBe(0);
     expect(again.body.tasks.map((t: { task_id: string }) => t.task_id)).toEqual(first.body.tasks.map((t: { task_id: string }) => t.task_id));
-    const rows = await h.db.selectFrom('tasks').select(['idempotency_key']).where('id', 'in', first.body.tasks.map((t: { task_id: string }) => t.task_id)).execute();
+    const rows = await h.db
+      .selectFrom('tasks')
+      .select(['idempotency_key'])
+      .where(
+        'id',
+        'in',
+        first.body.tasks.map((t: { task_id: string }) => t.task_id),
+      )
+      .execute();
     expect(rows.map((r) => r.idempotency_key).sort()).toEqual([`${key}:0`, `own-${key}`].sort());
   });
 });
@@ -108,7 +126,8 @@ describe('query strings', () => {
     const pending = (await request(h.app).post('/api/v1/tasks').set(auth(key)).send({ task: 'ping' })).body.task_id;
     const revoked = (await request(h.app).post('/api/v1/tasks').set(auth(key)).send({ task: 'ping' })).body.task_id;
     await request(h.app).post(`/api/v1/tasks/${revoked}/cancel`).set(auth(key));
-    const ids = async (query: string) => (await request(h.app).get(`/api/v1/tasks?${query}`).set(auth(key))).body.tasks.map((t: { task_id: string }) => t.task_id).sort();
+    const ids = async (query: string) =>
+      (await request(h.app).get(`/api/v1/tasks?${query}`).set(auth(key))).body.tasks.map((t: { task_id: string }) => t.task_id).sort();
     expect(await ids('status=pending')).toEqual([pending]);
     expect(await ids('status=Pending,REVOKED')).toEqual([pending, revoked].sort());
     expect(await ids('status=pending&status=revoked')).toEqual([pending, revoked].sort());
@@ -129,7 +148,10 @@ describe('one pagination field', () => {
     const seen: string[] = [];
     let cursor: string | null = null;
     do {
-      const res: request.Response = await request(h.app).get('/api/v1/schedules').query({ limit: 2, ...(cursor ? { cursor } : {}) }).set(auth(h.keyB));
+      const res: request.Response = await request(h.app)
+        .get('/api/v1/schedules')
+        .query({ limit: 2, ...(cursor ? { cursor } : {}) })
+        .set(auth(h.keyB));
       expect(res.status).toBe(200);
       expect(Object.keys(res.body).sort()).toEqual(['next_cursor', 'schedules']);
       seen.push(...res.body.schedules.map((s: { name: string }) => s.name));
@@ -137,7 +159,9 @@ describe('one pagination field', () => {
     } while (cursor);
     expect(seen).toEqual(names);
     for (const list of ['/api/v1/tasks', '/api/v1/admin/dead-letters']) {
-      const res = await request(h.app).get(list).set(auth(list.includes('admin') ? h.adminKey : h.keyA));
+      const res = await request(h.app)
+        .get(list)
+        .set(auth(list.includes('admin') ? h.adminKey : h.keyA));
       expect(res.body).toHaveProperty('next_cursor');
     }
   });
@@ -167,8 +191,20 @@ describe('discovering the API', () => {
 describe('a task and its origin', () => {
   it('shows the payload and the schedule that fired it, and lists a schedule’s tasks', async () => {
     const schedule = await insertSchedule(h.db, {
-      tenant_id: h.tenantA, name: `origin-${randomUUID()}`, kind: 'cron', cron: '0 9 * * *', run_at: null, rrule: null, dtstart: null, timezone: 'UTC',
-      task: 'test_task', payload: { message: 'from a schedule' }, misfire_policy: 'fire_once', end_at: null, enabled: true, next_run_at: new Date(Date.now() + 3_600_000),
+      tenant_id: h.tenantA,
+      name: `origin-${randomUUID()}`,
+      kind: 'cron',
+      cron: '0 9 * * *',
+      run_at: null,
+      rrule: null,
+      dtstart: null,
+      timezone: 'UTC',
+      task: 'test_task',
+      payload: { message: 'from a schedule' },
+      misfire_policy: 'fire_once',
+      end_at: null,
+      enabled: true,
+      next_run_at: new Date(Date.now() + 3_600_000),
     });
     const fired = await request(h.app).post(`/api/v1/schedules/${schedule.id}/trigger`).set(auth(h.keyA));
     expect(fired.status).toBe(202);

@@ -11,7 +11,14 @@ describe('the dead-letter page at /admin/dead-letters', () => {
   afterAll(() => h.close());
 
   async function deadLetter(task: 'ping' | 'test_task', message: string): Promise<string> {
-    const row = await insertTask(h.db, { id: randomUUID(), tenant_id: h.tenantA, task, queue: 'monitoring', payload: task === 'ping' ? {} : { message: 'x' }, max_attempts: 1 });
+    const row = await insertTask(h.db, {
+      id: randomUUID(),
+      tenant_id: h.tenantA,
+      task,
+      queue: 'monitoring',
+      payload: task === 'ping' ? {} : { message: 'x' },
+      max_attempts: 1,
+    });
     return failForGood(h.db, row.id, message);
   }
   const page = (query = '') => request(h.app).get(`/admin/dead-letters${query}`).set('Authorization', basic(h.adminKey));

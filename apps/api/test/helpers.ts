@@ -92,7 +92,16 @@ export async function startHarness(overrides: HarnessOptions = {}): Promise<Harn
   if (!overrides.redisUrl) await waitFor(async () => (redis.status === 'ready' && parts.counters.status === 'ready' ? true : undefined), 'redis');
   const { app, producer, events, hub } = parts;
   return {
-    app, db, redis, producer, events, prefix, keyA, keyB, adminKey, tenantA: a.tenant.id,
+    app,
+    db,
+    redis,
+    producer,
+    events,
+    prefix,
+    keyA,
+    keyB,
+    adminKey,
+    tenantA: a.tenant.id,
     close: async () => {
       hub.endAllStreams();
       await service.stop();

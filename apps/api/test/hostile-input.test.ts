@@ -30,19 +30,36 @@ async function postBytes(bytes: Buffer, contentType: string) {
 
 const auth = (key: string) => ({ Authorization: `Bearer ${key}` });
 const postRaw = (body: string, headers: Record<string, string> = auth(h.keyA)) =>
-  request(h.app).post('/api/v1/tasks').set({ 'Content-Type': 'application/json', ...headers }).send(body);
-const taskCount = async () => Number((await h.db.selectFrom('tasks').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
+  request(h.app)
+    .post('/api/v1/tasks')
+    .set({ 'Content-Type': 'application/json', ...headers })
+    .send(body);
+const taskCount = async () =>
+  Number(
+    (
+      await h.db
+        .selectFrom('tasks')
+        .select((eb) => eb.fn.countAll().as('n'))
+        .executeTakeFirstOrThrow()
+    ).n,
+  );
 
 describe('deeply nested bodies', () => {
   it('answers 400 for an array nested 99,000 levels and a payload nested 20,000, before anything recursive reads them', async () => {
     const before = await taskCount();
     // 198,000 bytes: within this harness's batch limit.
-    const array = await request(h.app).post('/api/v1/tasks/batch').set({ 'Content-Type': 'application/json', ...auth(h.keyA) }).send(`${'['.repeat(99_000)}${']'.repeat(99_000)}`);
+    const array = await request(h.app)
+      .post('/api/v1/tasks/batch')
+      .set({ 'Content-Type': 'application/json', ...auth(h.keyA) })
+      .send(`${'['.repeat(99_000)}${']'.repeat(99_000)}`);
     expect(array.status).toBe(400);
     expect(array.body).toMatchObject({ error: 'body_too_deep', message: expect.stringMatching(/deeper than 64 levels/) });
 
     const payload = `{"tasks":[{"task":"test_task","payload":${'{"a":'.repeat(20_000)}1${'}'.repeat(20_000)}}]}`;
-    const nested = await request(h.app).post('/api/v1/tasks/batch').set({ 'Content-Type': 'application/json', ...auth(h.keyA) }).send(payload);
+    const nested = await request(h.app)
+      .post('/api/v1/tasks/batch')
+      .set({ 'Content-Type': 'application/json', ...auth(h.keyA) })
+      .send(payload);
     expect(nested.status).toBe(400);
     expect(nested.body.error).toBe('body_too_deep');
     expect(await taskCount()).toBe(before);

@@ -82,12 +82,18 @@ describe('POST /tasks/batch', () => {
   });
 
   it('rejects the whole batch for one bad item and names its index', async () => {
-    const before = await h.db.selectFrom('tasks').select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow();
+    const before = await h.db
+      .selectFrom('tasks')
+      .select((eb) => eb.fn.countAll<string>().as('n'))
+      .executeTakeFirstOrThrow();
     const tasks = [{ task: 'ping' }, { task: 'ping' }, { task: 'ping' }, { task: 'test_task', payload: { message: '' } }, { task: 'nope' }];
     const res = await request(h.app).post('/api/v1/tasks/batch').set(auth(h.keyA)).send({ tasks });
     expect(res.status).toBe(400);
     expect(res.body.issues.map((i: { path: string }) => i.path)).toEqual(['tasks.3.payload.message', 'tasks.4.task']);
-    const after = await h.db.selectFrom('tasks').select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow();
+    const after = await h.db
+      .selectFrom('tasks')
+      .select((eb) => eb.fn.countAll<string>().as('n'))
+      .executeTakeFirstOrThrow();
     expect(after.n).toBe(before.n);
   });
 
@@ -100,9 +106,22 @@ describe('POST /tasks/batch', () => {
   });
 
   it('refuses a batch holding text Postgres cannot store, names where it is, and writes none of it', async () => {
-    const count = async () => Number((await h.db.selectFrom('tasks').select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow()).n);
+    const count = async () =>
+      Number(
+        (
+          await h.db
+            .selectFrom('tasks')
+            .select((eb) => eb.fn.countAll<string>().as('n'))
+            .executeTakeFirstOrThrow()
+        ).n,
+      );
     const before = await count();
-    const tasks = [{ task: 'test_task', payload: { message: 'fine' } }, { task: 'test_task', payload: { message: 'fine too' } }, { task: 'test_task', payload: { message: 'nul \u0000 inside' } }, { task: 'test_task', payload: { message: 'half an emoji \ud83d' } }];
+    const tasks = [
+      { task: 'test_task', payload: { message: 'fine' } },
+      { task: 'test_task', payload: { message: 'fine too' } },
+      { task: 'test_task', payload: { message: 'nul \u0000 inside' } },
+      { task: 'test_task', payload: { message: 'half an emoji \ud83d' } },
+    ];
     const res = await request(h.app).post('/api/v1/tasks/batch').set(auth(h.keyA)).send({ tasks });
     expect(res.status).toBe(400);
     expect(res.body.issues.map((i: { path: string }) => i.path)).toEqual(['tasks.2.payload.message', 'tasks.3.payload.message']);
@@ -117,11 +136,22 @@ describe('POST /tasks/batch', () => {
   });
 
   it('refuses more than 1000 tasks, an empty batch and a key repeated inside one batch', async () => {
-    const many = await request(h.app).post('/api/v1/tasks/batch').set(auth(h.keyA)).send({ tasks: Array.from({ length: 1001 }, () => ({ task: 'ping' })) });
+    const many = await request(h.app)
+      .post('/api/v1/tasks/batch')
+      .set(auth(h.keyA))
+      .send({ tasks: Array.from({ length: 1001 }, () => ({ task: 'ping' })) });
     expect(many.status).toBe(400);
     expect(many.body.message).toMatch(/at most 1000/);
     expect((await request(h.app).post('/api/v1/tasks/batch').set(auth(h.keyA)).send({ tasks: [] })).status).toBe(400);
-    const dup = await request(h.app).post('/api/v1/tasks/batch').set(auth(h.keyA)).send({ tasks: [{ task: 'ping', idempotency_key: 'x' }, { task: 'ping', idempotency_key: 'x' }] });
+    const dup = await request(h.app)
+      .post('/api/v1/tasks/batch')
+      .set(auth(h.keyA))
+      .send({
+        tasks: [
+          { task: 'ping', idempotency_key: 'x' },
+          { task: 'ping', idempotency_key: 'x' },
+        ],
+      });
     expect(dup.status).toBe(400);
     expect(dup.body.issues[0]).toMatchObject({ path: 'tasks.1.idempotency_key' });
   });
@@ -134,7 +164,10 @@ describe('GET /tasks', () => {
     const seen: string[] = [];
     let cursor: string | null = null;
     do {
-      const res: request.Response = await request(h.app).get('/api/v1/tasks').query({ task: 'test_task', limit: 2, ...(cursor ? { cursor } : {}) }).set(auth(h.keyA));
+      const res: request.Response = await request(h.app)
+        .get('/api/v1/tasks')
+        .query({ task: 'test_task', limit: 2, ...(cursor ? { cursor } : {}) })
+        .set(auth(h.keyA));
       expect(res.status).toBe(200);
       seen.push(...res.body.tasks.map((t: { task_id: string }) => t.task_id));
       cursor = res.body.next_cursor;
@@ -209,7 +242,9 @@ describe('cancel and retry', () => {
   it('shows every attempt in GET /tasks/{id}', async () => {
     const id = await failedTask();
     const view = (await request(h.app).get(`/api/v1/tasks/${id}`).set(auth(h.keyA))).body;
-    expect(view.attempt_history).toEqual([{ attempt: 1, started_at: expect.any(String), finished_at: expect.any(String), outcome: 'failure', error: { type: 'Boom', message: 'broken' } }]);
+    expect(view.attempt_history).toEqual([
+      { attempt: 1, started_at: expect.any(String), finished_at: expect.any(String), outcome: 'failure', error: { type: 'Boom', message: 'broken' } },
+    ]);
   });
 });
 
@@ -224,12 +259,18 @@ describe('admin dead letters', () => {
     const b = await failedTask(h.keyB);
     const list = await request(h.app).get('/api/v1/admin/dead-letters').set(auth(h.adminKey));
     expect(list.body.dead_letters.map((d: { task_id: string }) => d.task_id)).toEqual(expect.arrayContaining([a, b]));
-    const one = await request(h.app).post('/api/v1/admin/dead-letters/replay').set(auth(h.adminKey)).send({ task_ids: [a] });
+    const one = await request(h.app)
+      .post('/api/v1/admin/dead-letters/replay')
+      .set(auth(h.adminKey))
+      .send({ task_ids: [a] });
     expect(one.body).toMatchObject({ replayed: 1, task_ids: [a], enqueued: true });
     const all = await request(h.app).post('/api/v1/admin/dead-letters/replay').set(auth(h.adminKey)).send({ all: true });
     expect(all.body.task_ids).toContain(b);
     expect((await request(h.app).get('/api/v1/admin/dead-letters').set(auth(h.adminKey))).body.dead_letters).toEqual([]);
-    const bad = await request(h.app).post('/api/v1/admin/dead-letters/replay').set(auth(h.adminKey)).send({ all: true, task_ids: [a] });
+    const bad = await request(h.app)
+      .post('/api/v1/admin/dead-letters/replay')
+      .set(auth(h.adminKey))
+      .send({ all: true, task_ids: [a] });
     expect(bad.status).toBe(400);
   });
 
@@ -238,7 +279,10 @@ describe('admin dead letters', () => {
     const pingB = await failedTask(h.keyB);
     const { body } = await submit({ task: 'test_task', payload: { message: 'other task' } });
     await failForGood(h.db, body.task_id);
-    const res = await request(h.app).post('/api/v1/admin/dead-letters/replay').set(auth(h.adminKey)).send({ filter: { tenant_id: h.tenantA, task: 'ping' } });
+    const res = await request(h.app)
+      .post('/api/v1/admin/dead-letters/replay')
+      .set(auth(h.adminKey))
+      .send({ filter: { tenant_id: h.tenantA, task: 'ping' } });
     expect(res.status).toBe(202);
     expect(res.body).toMatchObject({ replayed: 1, task_ids: [pingA] });
     const left = (await request(h.app).get('/api/v1/admin/dead-letters').set(auth(h.adminKey))).body.dead_letters.map((d: { task_id: string }) => d.task_id);
@@ -272,7 +316,13 @@ describe('GET /tasks/{id}/events', () => {
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     base = `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/v1`;
   });
-  afterAll(() => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }));
+  afterAll(
+    () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  );
 
   /** Reads a stream to its end and returns its events. */
   async function readEvents(id: string, whileOpen?: (received: { event: string; data: Record<string, unknown> }[]) => Promise<void>) {
@@ -357,7 +407,13 @@ describe('GET /tasks/{id}/events', () => {
     let worker: TaskWorker | undefined;
     const startWorker = async () => {
       worker = new TaskWorker({
-        queue: 'monitoring', prefix: h.prefix, connection, concurrency: 1, db: h.db, logger: quietLogger(), policies: new TaskPolicies(),
+        queue: 'monitoring',
+        prefix: h.prefix,
+        connection,
+        concurrency: 1,
+        db: h.db,
+        logger: quietLogger(),
+        policies: new TaskPolicies(),
         events: new TaskEventPublisher(connection, h.prefix, watched),
         handlers: {
           test_task: async (payload: { message: string }, ctx: TaskContext) => {

@@ -5,7 +5,11 @@ let h: Harness;
 beforeAll(async () => (h = await startHarness()));
 afterAll(() => h.close());
 
-const submit = (task: string, payload: unknown) => request(h.app).post('/api/v1/tasks').set({ Authorization: `Bearer ${h.keyA}` }).send({ task, payload });
+const submit = (task: string, payload: unknown) =>
+  request(h.app)
+    .post('/api/v1/tasks')
+    .set({ Authorization: `Bearer ${h.keyA}` })
+    .send({ task, payload });
 
 describe('LLM tasks are validated at submission', () => {
   it.each([

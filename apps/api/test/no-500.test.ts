@@ -8,25 +8,85 @@ let h: Harness;
 beforeAll(async () => (h = await startHarness()));
 afterAll(() => h.close());
 
-const ODD_IDS = ['x', '%00', '..%2f..%2f', "'or'1'='1", '00000000-0000-0000-0000-000000000000', 'FFFFFFFF-FFFF-FFFF-FFFF-FFFFFFFFFFFF', 'a'.repeat(3000), '%ff', '%E0%A4%A'];
+const ODD_IDS = [
+  'x',
+  '%00',
+  '..%2f..%2f',
+  "'or'1'='1",
+  '00000000-0000-0000-0000-000000000000',
+  'FFFFFFFF-FFFF-FFFF-FFFF-FFFFFFFFFFFF',
+  'a'.repeat(3000),
+  '%ff',
+  '%E0%A4%A',
+];
 const ODD_QUERIES = [
-  'limit=-1', 'limit=1e309', 'limit=99999999999999999999', 'limit[]=1', 'limit[a]=1', 'status[]=x', 'status=', 'status=a,b,,c',
-  'task[$ne]=1', 'cursor[]=a', `cursor=${'a'.repeat(5000)}`, 'cursor=%ff', 'schedule_id=zz', '%ff=1', 'limit=1&limit=2', 'tenant_id=x', '__proto__[x]=1',
+  'limit=-1',
+  'limit=1e309',
+  'limit=99999999999999999999',
+  'limit[]=1',
+  'limit[a]=1',
+  'status[]=x',
+  'status=',
+  'status=a,b,,c',
+  'task[$ne]=1',
+  'cursor[]=a',
+  `cursor=${'a'.repeat(5000)}`,
+  'cursor=%ff',
+  'schedule_id=zz',
+  '%ff=1',
+  'limit=1&limit=2',
+  'tenant_id=x',
+  '__proto__[x]=1',
 ];
 const ODD_BODIES: unknown[] = [
-  null, 1, 'x', [], [1], {}, { task: 1 }, { task: 'ping', payload: [] }, { task: 'ping', payload: null }, { task: 'ping', delay_ms: -1 },
-  { task: 'ping', delay_ms: 1e300 }, { task: 'ping', priority: 1.5 }, { task: 'x'.repeat(5000) }, { tasks: [] }, { tasks: null }, { tasks: [null, 1, 'x', {}] },
-  { task_ids: ['x'] }, { filter: { failed_after: 'yesterday' } }, { all: false }, { name: 'x', task: 'ping', kind: 'cron', cron: '* * * * * * *' },
-  { name: 'x', task: 'ping', kind: 'cron', cron: '0 0 31 2 *' }, { name: 'x', task: 'ping', kind: 'cron', cron: '0 0 * * *', timezone: 'Mars/Olympus' },
-  { name: 'x', task: 'ping', kind: 'one_shot', run_at: '275760-09-13T00:00:00Z' }, { name: 'x', task: 'ping', kind: 'rrule', rrule: 'FREQ=DAILY', dtstart: '9999-99-99T99:99' },
+  null,
+  1,
+  'x',
+  [],
+  [1],
+  {},
+  { task: 1 },
+  { task: 'ping', payload: [] },
+  { task: 'ping', payload: null },
+  { task: 'ping', delay_ms: -1 },
+  { task: 'ping', delay_ms: 1e300 },
+  { task: 'ping', priority: 1.5 },
+  { task: 'x'.repeat(5000) },
+  { tasks: [] },
+  { tasks: null },
+  { tasks: [null, 1, 'x', {}] },
+  { task_ids: ['x'] },
+  { filter: { failed_after: 'yesterday' } },
+  { all: false },
+  { name: 'x', task: 'ping', kind: 'cron', cron: '* * * * * * *' },
+  { name: 'x', task: 'ping', kind: 'cron', cron: '0 0 31 2 *' },
+  { name: 'x', task: 'ping', kind: 'cron', cron: '0 0 * * *', timezone: 'Mars/Olympus' },
+  { name: 'x', task: 'ping', kind: 'one_shot', run_at: '275760-09-13T00:00:00Z' },
+  { name: 'x', task: 'ping', kind: 'rrule', rrule: 'FREQ=DAILY', dtstart: '9999-99-99T99:99' },
   { name: 'x', task: 'ping', kind: 'rrule', rrule: 'FREQ=YEARLY;BYSETPOS=400;BYMONTH=1', dtstart: '2026-01-01T00:00' },
   { name: 'x', task: 'ping', kind: 'rrule', rrule: 'FREQ=SECONDLY;BYHOUR=99', dtstart: '2026-01-01T00:00' },
   { name: 'x', task: 'ping', kind: 'rrule', rrule: 'FREQ=HOURLY;BYHOUR=24', dtstart: '2026-01-01T00:00' },
   { name: 'x', task: 'ping', kind: 'rrule', rrule: 'FREQ=WEEKLY;BYMONTH=2;BYMONTHDAY=30', dtstart: '0050-01-01T00:00' },
   { name: 'x', task: 'ping', kind: 'rrule', rrule: 'FREQ=MINUTELY;INTERVAL=5', dtstart: '2020-01-01T00:00' },
 ];
-const COLLECTIONS = ['/api/v1/tasks', '/api/v1/tasks/batch', '/api/v1/tasks/test', '/api/v1/schedules', '/api/v1/usage', '/api/v1/task-types', '/api/v1/admin/dead-letters', '/api/v1/admin/dead-letters/replay'];
-const ITEMS = ODD_IDS.flatMap((id) => [`/api/v1/tasks/${id}`, `/api/v1/tasks/${id}/result`, `/api/v1/tasks/${id}/cancel`, `/api/v1/tasks/${id}/retry`, `/api/v1/schedules/${id}`, `/api/v1/schedules/${id}/trigger`]);
+const COLLECTIONS = [
+  '/api/v1/tasks',
+  '/api/v1/tasks/batch',
+  '/api/v1/tasks/test',
+  '/api/v1/schedules',
+  '/api/v1/usage',
+  '/api/v1/task-types',
+  '/api/v1/admin/dead-letters',
+  '/api/v1/admin/dead-letters/replay',
+];
+const ITEMS = ODD_IDS.flatMap((id) => [
+  `/api/v1/tasks/${id}`,
+  `/api/v1/tasks/${id}/result`,
+  `/api/v1/tasks/${id}/cancel`,
+  `/api/v1/tasks/${id}/retry`,
+  `/api/v1/schedules/${id}`,
+  `/api/v1/schedules/${id}/trigger`,
+]);
 const METHODS = ['get', 'post', 'patch', 'delete'] as const;
 
 type Caller = (path: string) => request.Test;

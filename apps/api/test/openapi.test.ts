@@ -14,7 +14,11 @@ function routesOf(stack: Layer[], prefix: string): string[] {
 
 describe('the OpenAPI document at /docs', () => {
   let h: Harness;
-  let doc: { openapi: string; paths: Record<string, Record<string, unknown>>; components: { schemas: Record<string, { properties?: Record<string, unknown> }> } };
+  let doc: {
+    openapi: string;
+    paths: Record<string, Record<string, unknown>>;
+    components: { schemas: Record<string, { properties?: Record<string, unknown> }> };
+  };
   beforeAll(async () => {
     h = await startHarness();
     const res = await request(h.app).get('/docs/openapi.json');
@@ -31,7 +35,9 @@ describe('the OpenAPI document at /docs', () => {
     const stack = (h.app as unknown as { router: { stack: Layer[] } }).router.stack;
     const v1 = stack.find((layer) => layer.handle?.stack && layer.match('/api/v1/tasks') && !layer.match('/elsewhere'));
     const served = routesOf(v1!.handle!.stack!, '/api/v1').sort();
-    const documented = Object.entries(doc.paths).flatMap(([path, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${path}`)).sort();
+    const documented = Object.entries(doc.paths)
+      .flatMap(([path, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${path}`))
+      .sort();
     expect(served.length).toBeGreaterThan(20);
     expect(documented).toEqual(served);
   });

@@ -24,7 +24,15 @@ beforeAll(async () => {
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   browser = await chromium.launch({
     executablePath: CHROMIUM,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
   });
 }, 60_000);
 afterAll(async () => {
@@ -109,7 +117,12 @@ it('will not show a page inside a frame of another site', async () => {
     await framed;
     expect(violations.some((v) => /frame-ancestors 'none'/.test(v))).toBe(true);
     const frame = page.frames().find((f) => f !== page.mainFrame());
-    expect(await frame?.locator('.swagger-ui').count().catch(() => 0)).toBe(0);
+    expect(
+      await frame
+        ?.locator('.swagger-ui')
+        .count()
+        .catch(() => 0),
+    ).toBe(0);
   } finally {
     await close();
     framer.close();

@@ -13,7 +13,7 @@ describe('PrincipalCache', () => {
 
   it('looks a key up once within its time to live, then again', async () => {
     jest.useFakeTimers({ now: new Date('2026-11-25T12:00:00Z'), doNotFake: ['setImmediate', 'nextTick'] });
-    const { calls, lookup } = counting({ 'cvk_a': principal('a') });
+    const { calls, lookup } = counting({ cvk_a: principal('a') });
     const cache = new PrincipalCache(lookup, 10_000);
     expect(await cache.get('cvk_a')).toEqual(principal('a'));
     expect(await cache.get('cvk_a')).toEqual(principal('a'));
@@ -39,7 +39,7 @@ describe('PrincipalCache', () => {
   });
 
   it('cached() answers from memory only: fresh known keys, never unknown ones', async () => {
-    const { calls, lookup } = counting({ 'cvk_a': principal('a') });
+    const { calls, lookup } = counting({ cvk_a: principal('a') });
     const cache = new PrincipalCache(lookup, 10_000);
     expect(cache.cached('cvk_a')).toBeUndefined();
     await cache.get('cvk_a');
@@ -50,7 +50,7 @@ describe('PrincipalCache', () => {
   });
 
   it('looks up every time when turned off', async () => {
-    const { calls, lookup } = counting({ 'cvk_a': principal('a') });
+    const { calls, lookup } = counting({ cvk_a: principal('a') });
     const cache = new PrincipalCache(lookup, 0);
     await cache.get('cvk_a');
     await cache.get('cvk_a');

@@ -3,7 +3,13 @@ import { type Harness, startHarness } from './helpers';
 
 const auth = (key: string) => ({ Authorization: `Bearer ${key}` });
 const tenantNamed = async (h: Harness, name: string) => (await h.db.selectFrom('tenants').select('id').where('name', '=', name).executeTakeFirstOrThrow()).id;
-const taskCount = async (h: Harness) => (await h.db.selectFrom('tasks').select(({ fn }) => fn.countAll<string>().as('n')).executeTakeFirstOrThrow()).n;
+const taskCount = async (h: Harness) =>
+  (
+    await h.db
+      .selectFrom('tasks')
+      .select(({ fn }) => fn.countAll<string>().as('n'))
+      .executeTakeFirstOrThrow()
+  ).n;
 
 describe('rate limits per tenant and plan', () => {
   let h: Harness;
@@ -21,7 +27,10 @@ describe('rate limits per tenant and plan', () => {
     const before = await taskCount(h);
     const refused = await request(h.app).post('/api/v1/tasks').set(auth(h.keyA)).send({ task: 'ping' });
     expect(refused.status).toBe(429);
-    expect(refused.body).toMatchObject({ error: 'rate_limited', message: expect.stringMatching(/the trial plan allows 3 API requests per minute; retry in \d+ s/) });
+    expect(refused.body).toMatchObject({
+      error: 'rate_limited',
+      message: expect.stringMatching(/the trial plan allows 3 API requests per minute; retry in \d+ s/),
+    });
     const retryAfter = Number(refused.headers['retry-after']);
     expect(retryAfter).toBeGreaterThanOrEqual(1);
     expect(retryAfter).toBeLessThanOrEqual(60);
@@ -45,7 +54,14 @@ describe('rate limits per tenant and plan', () => {
   it('admits exactly the limit of many concurrent requests (their counters share pipelines)', async () => {
     const fresh = await startHarness({ rateLimits: { trial: 7 } });
     try {
-      const statuses = await Promise.all(Array.from({ length: 30 }, () => request(fresh.app).get('/api/v1/tasks').set(auth(fresh.keyA)).then((r) => r.status)));
+      const statuses = await Promise.all(
+        Array.from({ length: 30 }, () =>
+          request(fresh.app)
+            .get('/api/v1/tasks')
+            .set(auth(fresh.keyA))
+            .then((r) => r.status),
+        ),
+      );
       expect(statuses.filter((s) => s === 200)).toHaveLength(7);
       expect(statuses.filter((s) => s === 429)).toHaveLength(23);
     } finally {

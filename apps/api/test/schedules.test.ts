@@ -24,7 +24,15 @@ describe('schedules API', () => {
   });
 
   it('creates RRULE and one-shot schedules', async () => {
-    const rrule = await create({ name: 'mondays', task: 'test_task', payload: { message: 'weekly' }, kind: 'rrule', rrule: 'FREQ=WEEKLY;BYDAY=MO', dtstart: '2026-01-05T08:30', timezone: 'America/New_York' });
+    const rrule = await create({
+      name: 'mondays',
+      task: 'test_task',
+      payload: { message: 'weekly' },
+      kind: 'rrule',
+      rrule: 'FREQ=WEEKLY;BYDAY=MO',
+      dtstart: '2026-01-05T08:30',
+      timezone: 'America/New_York',
+    });
     expect(rrule.status).toBe(201);
     expect(rrule.body.payload).toEqual({ message: 'weekly', steps: 5, step_ms: 200 });
     const runAt = new Date(Date.now() + 3_600_000).toISOString();
@@ -46,7 +54,7 @@ describe('schedules API', () => {
     expect(res.body.issues.map((i: { path: string }) => i.path)).toContain(path);
   });
 
-  it("refuses an interval shorter than the plan allows", async () => {
+  it('refuses an interval shorter than the plan allows', async () => {
     const res = await create(cron('too-often', { cron: '*/1 * * * *' }), h.keyA);
     expect(res.status).toBe(400);
     expect(res.body.message).toMatch(/trial plan allows \(at most every 300 s\): two of its fires can be 60 s apart/);
@@ -54,11 +62,22 @@ describe('schedules API', () => {
   });
 
   describe('rules whose expansion would be costly or wrong are refused with the reason, quickly', () => {
-    const rrule = (name: string, text: string, dtstart = '2026-01-05T09:00', extra: object = {}) => ({ name, task: 'ping', kind: 'rrule', rrule: text, dtstart, ...extra });
+    const rrule = (name: string, text: string, dtstart = '2026-01-05T09:00', extra: object = {}) => ({
+      name,
+      task: 'ping',
+      kind: 'rrule',
+      rrule: text,
+      dtstart,
+      ...extra,
+    });
     it.each([
       // Never fires: rrule.js walked period by period to the year 9999 (3-6 s, every GET too).
       [rrule('feb-30', 'FREQ=WEEKLY;BYMONTH=2;BYMONTHDAY=30'), 'rrule', /^FREQ=WEEKLY has no occurrence within 600 weeks after .*it fires too rarely or never/],
-      [rrule('leap-daily', 'FREQ=DAILY;BYMONTH=2;BYMONTHDAY=29;BYDAY=MO'), 'rrule', /^FREQ=DAILY has no occurrence within 600 days after .*too rarely or never/],
+      [
+        rrule('leap-daily', 'FREQ=DAILY;BYMONTH=2;BYMONTHDAY=29;BYDAY=MO'),
+        'rrule',
+        /^FREQ=DAILY has no occurrence within 600 days after .*too rarely or never/,
+      ],
       [cron('fifth-feb-monday', { cron: '0 0 * 2 1#5' }), 'cron', /no time within 4 years after .*too rarely or never/],
       // These looped forever inside rrule.js: the API process never answered again.
       [rrule('hour-24', 'FREQ=HOURLY;BYHOUR=24'), 'rrule', /BYHOUR value 24 is not a whole number from 0 to 23/],
@@ -87,7 +106,11 @@ describe('schedules API', () => {
 
     it('lists a stored rule that can no longer be expanded, without its next times', async () => {
       const { body } = await create(cron('old-rule'));
-      await h.db.updateTable('schedules').set({ kind: 'rrule', cron: null, rrule: 'FREQ=WEEKLY;BYMONTH=2;BYMONTHDAY=30', dtstart: '2026-01-05T09:00' }).where('id', '=', body.schedule_id).execute();
+      await h.db
+        .updateTable('schedules')
+        .set({ kind: 'rrule', cron: null, rrule: 'FREQ=WEEKLY;BYMONTH=2;BYMONTHDAY=30', dtstart: '2026-01-05T09:00' })
+        .where('id', '=', body.schedule_id)
+        .execute();
       const list = await request(h.app).get('/api/v1/schedules?limit=200').set(as(h.keyB));
       expect(list.status).toBe(200);
       const view = list.body.schedules.find((s: { name: string }) => s.name === 'old-rule');
@@ -100,11 +123,26 @@ describe('schedules API', () => {
     // From next New Year: the 1st of January to July at midnight (the six fires a preview sees),
     // then the 1st of December twice, one second apart.
     const dtstart = `${new Date().getUTCFullYear() + 1}-01-01T00:00`;
-    const irregular = { name: 'irregular', task: 'ping', kind: 'rrule', rrule: 'FREQ=YEARLY;BYMONTHDAY=1;BYHOUR=0;BYMINUTE=0;BYSECOND=0,1;BYSETPOS=1,3,5,7,9,11,13,-2,-1', dtstart };
+    const irregular = {
+      name: 'irregular',
+      task: 'ping',
+      kind: 'rrule',
+      rrule: 'FREQ=YEARLY;BYMONTHDAY=1;BYHOUR=0;BYMINUTE=0;BYSECOND=0,1;BYSETPOS=1,3,5,7,9,11,13,-2,-1',
+      dtstart,
+    };
     const trial = await create(irregular, h.keyA);
     expect(trial.status).toBe(400);
-    expect(trial.body.issues).toEqual([{ path: 'rrule', message: expect.stringMatching(/^fires more often than the trial plan allows \(at most every 300 s\): two of its fires can be 1 s apart; .*BYSETPOS/) }]);
-    const fiftyNine = { ...irregular, name: 'fifty-nine', rrule: `FREQ=DAILY;BYHOUR=12;BYMINUTE=0;BYSECOND=${Array.from({ length: 59 }, (_, i) => i).join(',')}` };
+    expect(trial.body.issues).toEqual([
+      {
+        path: 'rrule',
+        message: expect.stringMatching(/^fires more often than the trial plan allows \(at most every 300 s\): two of its fires can be 1 s apart; .*BYSETPOS/),
+      },
+    ]);
+    const fiftyNine = {
+      ...irregular,
+      name: 'fifty-nine',
+      rrule: `FREQ=DAILY;BYHOUR=12;BYMINUTE=0;BYSECOND=${Array.from({ length: 59 }, (_, i) => i).join(',')}`,
+    };
     expect((await create(fiftyNine, h.keyA)).body.message).toMatch(/trial plan allows \(at most every 300 s\): two of its fires can be 1 s apart/);
     expect((await create(irregular, h.keyB)).status).toBe(201);
   });
@@ -113,7 +151,13 @@ describe('schedules API', () => {
     await create(cron('dup'));
     expect((await create(cron('dup'))).status).toBe(409);
     const mine = await create(cron('private'));
-    for (const [method, path] of [['get', ''], ['patch', ''], ['delete', ''], ['post', '/trigger'], ['post', '/disable']] as const) {
+    for (const [method, path] of [
+      ['get', ''],
+      ['patch', ''],
+      ['delete', ''],
+      ['post', '/trigger'],
+      ['post', '/disable'],
+    ] as const) {
       const res = await request(h.app)[method](`/api/v1/schedules/${mine.body.schedule_id}${path}`).set(as(h.keyA)).send({});
       expect(res.status).toBe(404);
     }

@@ -8,7 +8,13 @@ beforeAll(async () => (h = await startHarness()));
 afterAll(() => h.close());
 
 const task = (extra: { idempotency_key?: string; payload?: unknown } = {}) => ({
-  id: randomUUID(), tenant_id: h.tenantA, task: 'ping', queue: 'monitoring', payload: extra.payload ?? {}, max_attempts: 3, idempotency_key: extra.idempotency_key ?? null,
+  id: randomUUID(),
+  tenant_id: h.tenantA,
+  task: 'ping',
+  queue: 'monitoring',
+  payload: extra.payload ?? {},
+  max_attempts: 3,
+  idempotency_key: extra.idempotency_key ?? null,
 });
 
 describe('SubmissionWrites', () => {
@@ -21,7 +27,11 @@ describe('SubmissionWrites', () => {
       expect(submitted.every((s) => s.created && s.row.status === 'PENDING')).toBe(true);
     });
     const ids = requests.flat().map((t) => t.id);
-    const { n } = await h.db.selectFrom('tasks').select((eb) => eb.fn.countAll<string>().as('n')).where('id', 'in', ids).executeTakeFirstOrThrow();
+    const { n } = await h.db
+      .selectFrom('tasks')
+      .select((eb) => eb.fn.countAll<string>().as('n'))
+      .where('id', 'in', ids)
+      .executeTakeFirstOrThrow();
     expect(Number(n)).toBe(ids.length);
   });
 
@@ -37,7 +47,11 @@ describe('SubmissionWrites', () => {
   it('fails only the bad row of a group, not its neighbours', async () => {
     const writes = new SubmissionWrites(h.db, h.producer);
     // Postgres refuses a NUL character inside jsonb text.
-    const results = await Promise.allSettled([writes.insert([task()]), writes.insert([task({ payload: { text: 'nul \u0000 here' } })]), writes.insert([task()])]);
+    const results = await Promise.allSettled([
+      writes.insert([task()]),
+      writes.insert([task({ payload: { text: 'nul \u0000 here' } })]),
+      writes.insert([task()]),
+    ]);
     expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
   });
 
@@ -45,7 +59,15 @@ describe('SubmissionWrites', () => {
     const writes = new SubmissionWrites(h.db, h.producer);
     const batch = [task(), task(), task({ payload: { text: 'nul \u0000 here' } }), task()];
     await expect(writes.insert(batch)).rejects.toThrow();
-    const found = await h.db.selectFrom('tasks').select('id').where('id', 'in', batch.map((t) => t.id)).execute();
+    const found = await h.db
+      .selectFrom('tasks')
+      .select('id')
+      .where(
+        'id',
+        'in',
+        batch.map((t) => t.id),
+      )
+      .execute();
     expect(found).toEqual([]);
     const good = [task(), task()];
     expect((await writes.insert(good)).map((s) => s.row.id)).toEqual(good.map((t) => t.id));

@@ -10,7 +10,10 @@ afterAll(() => h.close());
 const auth = (key: string) => ({ Authorization: `Bearer ${key}` });
 
 async function submit(key: string, body: unknown) {
-  return request(h.app).post('/api/v1/tasks').set(auth(key)).send(body as object);
+  return request(h.app)
+    .post('/api/v1/tasks')
+    .set(auth(key))
+    .send(body as object);
 }
 
 describe('authentication', () => {
@@ -53,12 +56,18 @@ describe('POST /api/v1/tasks', () => {
   });
 
   it('answers 400 with the zod issues for a payload the task rejects, and writes nothing', async () => {
-    const before = await h.db.selectFrom('tasks').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow();
+    const before = await h.db
+      .selectFrom('tasks')
+      .select((eb) => eb.fn.countAll().as('n'))
+      .executeTakeFirstOrThrow();
     const res = await submit(h.keyA, { task: 'test_task', payload: { message: '', steps: 99 } });
     expect(res.status).toBe(400);
     expect(res.body.error).toBe('validation_failed');
     expect(res.body.issues.map((i: { path: string }) => i.path).sort()).toEqual(['payload.message', 'payload.steps']);
-    const after = await h.db.selectFrom('tasks').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow();
+    const after = await h.db
+      .selectFrom('tasks')
+      .select((eb) => eb.fn.countAll().as('n'))
+      .executeTakeFirstOrThrow();
     expect(after.n).toEqual(before.n);
   });
 
@@ -83,11 +92,17 @@ describe('POST /api/v1/tasks', () => {
   });
 
   it('answers 400, not 500, for text Postgres cannot store (a NUL character), and writes nothing', async () => {
-    const before = await h.db.selectFrom('tasks').select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow();
+    const before = await h.db
+      .selectFrom('tasks')
+      .select((eb) => eb.fn.countAll<string>().as('n'))
+      .executeTakeFirstOrThrow();
     const res = await submit(h.keyA, { task: 'test_task', payload: { message: 'nul \u0000 inside' } });
     expect(res.status).toBe(400);
     expect(res.body).toMatchObject({ error: 'unstorable_text', message: expect.stringMatching(/NUL/) });
-    const after = await h.db.selectFrom('tasks').select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow();
+    const after = await h.db
+      .selectFrom('tasks')
+      .select((eb) => eb.fn.countAll<string>().as('n'))
+      .executeTakeFirstOrThrow();
     expect(after.n).toBe(before.n);
   });
 
@@ -102,7 +117,9 @@ describe('POST /api/v1/tasks', () => {
     expect(res.status).toBe(202);
     const row = await h.db.selectFrom('tasks').selectAll().where('id', '=', res.body.task_id).executeTakeFirstOrThrow();
     expect(row).toMatchObject({ task: 'test_task', payload: { message: 'Bonjour' } });
-    const tooLong = await request(h.app).post(`/api/v1/tasks/test?message=${'y'.repeat(1001)}`).set(auth(h.keyA));
+    const tooLong = await request(h.app)
+      .post(`/api/v1/tasks/test?message=${'y'.repeat(1001)}`)
+      .set(auth(h.keyA));
     expect(tooLong.status).toBe(400);
   });
 });
@@ -122,7 +139,11 @@ describe('reading tasks', () => {
 
     await completeTask(h.db, { id, attempt: claim.attempt, result: { echo: 'life' }, retentionMs: 60_000 });
     expect(await view()).toMatchObject({ status: 'SUCCESS', progress: 100, finished_at: expect.any(String) });
-    expect((await request(h.app).get(`/api/v1/tasks/${id}/result`).set(auth(h.keyA))).body).toEqual({ task_id: id, status: 'SUCCESS', result: { echo: 'life' } });
+    expect((await request(h.app).get(`/api/v1/tasks/${id}/result`).set(auth(h.keyA))).body).toEqual({
+      task_id: id,
+      status: 'SUCCESS',
+      result: { echo: 'life' },
+    });
     expect((await request(h.app).get(`/api/v1/jobs/${id}/status`).set(auth(h.keyA))).body).toMatchObject({ task_id: id, status: 'SUCCESS' });
   });
 
@@ -149,7 +170,9 @@ describe('reading tasks', () => {
 
   it('answers 400, never 500, for a malformed id', async () => {
     for (const id of ['abc', "1' or '1'='1", '%00', 'x'.repeat(500)]) {
-      const res = await request(h.app).get(`/api/v1/tasks/${encodeURIComponent(id)}`).set(auth(h.keyA));
+      const res = await request(h.app)
+        .get(`/api/v1/tasks/${encodeURIComponent(id)}`)
+        .set(auth(h.keyA));
       expect(res.status).toBe(400);
       expect(res.body.error).toBe('invalid_task_id');
     }

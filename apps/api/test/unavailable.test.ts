@@ -45,7 +45,10 @@ describe('with Postgres down', () => {
   afterAll(() => h.close());
 
   it('answers 503, never 500, to every route that needs it', async () => {
-    for (const [method, path] of [['post', '/api/v1/tasks'], ['get', '/api/v1/tasks/00000000-0000-4000-8000-000000000000']] as const) {
+    for (const [method, path] of [
+      ['post', '/api/v1/tasks'],
+      ['get', '/api/v1/tasks/00000000-0000-4000-8000-000000000000'],
+    ] as const) {
       const res = await request(h.app)[method](path).set(auth(h.keyA)).send({ task: 'ping' });
       expect(res.status).toBe(503);
       expect(res.body.message).toMatch(/database is unavailable/);

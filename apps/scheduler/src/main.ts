@@ -20,7 +20,12 @@ runService({
     const producer = openProducer(redis, env.BULLMQ_PREFIX, releasers);
     const policies = new TaskPolicies(env.TASK_OVERRIDES);
     const costs = new CostTracker(db, logger, registry);
-    const runs = new Counter({ name: 'conveyor_scheduler_job_runs_total', help: 'Periodic system job passes', labelNames: ['job', 'result'] as const, registers: [registry] });
+    const runs = new Counter({
+      name: 'conveyor_scheduler_job_runs_total',
+      help: 'Periodic system job passes',
+      labelNames: ['job', 'result'] as const,
+      registers: [registry],
+    });
     const stops = [
       startTicker({ db, producer, policies, logger, batchSize: env.SCHEDULER_BATCH, metrics: createTickMetrics(registry) }, env.SCHEDULER_TICK_MS, (error) =>
         logger.warn('schedule tick failed; trying again next tick', { error }),
@@ -41,6 +46,10 @@ runService({
     ];
     releasers.add('ticker and system jobs', () => Promise.all(stops.map((stop) => stop())));
     await serveHealth(env.SCHEDULER_PORT);
-    logger.info('scheduler ready', { tick_ms: env.SCHEDULER_TICK_MS, reconcile_every_ms: env.RECONCILE_INTERVAL_MS, retention_every_ms: env.RETENTION_INTERVAL_MS });
+    logger.info('scheduler ready', {
+      tick_ms: env.SCHEDULER_TICK_MS,
+      reconcile_every_ms: env.RECONCILE_INTERVAL_MS,
+      retention_every_ms: env.RETENTION_INTERVAL_MS,
+    });
   },
 });

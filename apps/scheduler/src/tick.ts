@@ -27,7 +27,11 @@ export interface TickDeps {
 export function createTickMetrics(registry: Registry) {
   return {
     fires: new Counter({ name: 'conveyor_schedule_fires_total', help: 'Tasks created by schedule fires', registers: [registry] }),
-    overPlan: new Counter({ name: 'conveyor_schedule_fires_over_plan_total', help: "Fires not made because they came closer than the tenant's plan allows", registers: [registry] }),
+    overPlan: new Counter({
+      name: 'conveyor_schedule_fires_over_plan_total',
+      help: "Fires not made because they came closer than the tenant's plan allows",
+      registers: [registry],
+    }),
     batch: new Histogram({
       name: 'conveyor_scheduler_tick_batch_seconds',
       help: 'Time of one tick batch (claim, insert, advance, commit, enqueue)',
@@ -96,7 +100,14 @@ function planBatch(deps: TickDeps, due: DueSchedule[]): PlannedFires & { overPla
     const known = isTaskName(schedule.task);
     if (known) {
       for (const plannedAt of kept) {
-        fires.push(taskRow(deps.policies, { tenantId: schedule.tenant_id, task: schedule.task, payload: schedule.payload, fire: { scheduleId: schedule.id, plannedAt } }));
+        fires.push(
+          taskRow(deps.policies, {
+            tenantId: schedule.tenant_id,
+            task: schedule.task,
+            payload: schedule.payload,
+            fire: { scheduleId: schedule.id, plannedAt },
+          }),
+        );
       }
     } else {
       deps.logger.error('schedule names a task no longer in the catalog; it stops', { schedule_id: schedule.id, task: schedule.task });
@@ -140,15 +151,19 @@ function planSchedule(schedule: DueSchedule, logger: Logger): FirePlan {
  */
 export function startTicker(deps: TickDeps, intervalMs: number, onError: (error: unknown) => void): () => Promise<void> {
   let stopping = false;
-  const stop = startLoop(async () => {
-    try {
-      let report: TickReport;
-      do report = await fireDueSchedules(deps);
-      while (!stopping && report.more);
-    } catch (error) {
-      onError(error);
-    }
-  }, intervalMs, 0);
+  const stop = startLoop(
+    async () => {
+      try {
+        let report: TickReport;
+        do report = await fireDueSchedules(deps);
+        while (!stopping && report.more);
+      } catch (error) {
+        onError(error);
+      }
+    },
+    intervalMs,
+    0,
+  );
   return () => {
     stopping = true;
     return stop();

@@ -41,13 +41,27 @@ const fires = (scheduleId: string) =>
 
 async function everySecond(name: string, policy: 'skip' | 'fire_once' | 'fire_all' = 'fire_all') {
   const now = (await sql<{ now: Date }>`select date_trunc('second', now()) + interval '1 second' as now`.execute(db)).rows[0]!.now;
-  return insertSchedule(db, { tenant_id: tenantId, name, kind: 'cron', cron: '* * * * * *', timezone: 'UTC', task: 'ping', payload: {}, next_run_at: now, misfire_policy: policy });
+  return insertSchedule(db, {
+    tenant_id: tenantId,
+    name,
+    kind: 'cron',
+    cron: '* * * * * *',
+    timezone: 'UTC',
+    task: 'ping',
+    payload: {},
+    next_run_at: now,
+    misfire_policy: policy,
+  });
 }
 
 describe('the tick', () => {
   it('with three replicas ticking at once, fires every due time exactly once, none missed', async () => {
     const schedules = await Promise.all(Array.from({ length: 10 }, (_, i) => everySecond(`replicas-${i}`)));
-    const replicas = [0, 1, 2].map(() => startTicker(deps(), 100, (error) => { throw error; }));
+    const replicas = [0, 1, 2].map(() =>
+      startTicker(deps(), 100, (error) => {
+        throw error;
+      }),
+    );
     await new Promise((r) => setTimeout(r, 6000));
     await Promise.all(replicas.map((stop) => stop()));
     for (const schedule of schedules) {
@@ -58,14 +72,27 @@ describe('the tick', () => {
       for (let i = 1; i < times.length; i += 1) expect(times[i]! - times[i - 1]!).toBe(1000);
     }
     const jobs = await producer.queue('monitoring').getJobCounts('waiting');
-    const total = (await db.selectFrom('tasks').select((eb) => eb.fn.countAll<string>().as('n')).where('schedule_id', 'is not', null).executeTakeFirstOrThrow()).n;
+    const total = (
+      await db
+        .selectFrom('tasks')
+        .select((eb) => eb.fn.countAll<string>().as('n'))
+        .where('schedule_id', 'is not', null)
+        .executeTakeFirstOrThrow()
+    ).n;
     expect(jobs.waiting).toBe(Number(total));
   }, 30_000);
 
   it('applies each misfire policy after the scheduler was down across several due times', async () => {
     const hourly = async (name: string, policy: 'skip' | 'fire_once' | 'fire_all') =>
       insertSchedule(db, {
-        tenant_id: tenantId, name, kind: 'cron', cron: '0 * * * *', timezone: 'UTC', task: 'ping', payload: {}, misfire_policy: policy,
+        tenant_id: tenantId,
+        name,
+        kind: 'cron',
+        cron: '0 * * * *',
+        timezone: 'UTC',
+        task: 'ping',
+        payload: {},
+        misfire_policy: policy,
         // Due five hours ago: the scheduler "was down" for five due times and more.
         next_run_at: (await sql<{ t: Date }>`select date_trunc('hour', now()) - interval '5 hours' as t`.execute(db)).rows[0]!.t,
       });
@@ -92,7 +119,17 @@ describe('the tick', () => {
     // would be; due ten seconds ago, so eleven seconds are due and on time.
     const dueAt = (await sql<{ t: Date }>`select date_trunc('second', now()) - interval '10 seconds' as t`.execute(db)).rows[0]!.t;
     const everySecond = (tenant: string, name: string) =>
-      insertSchedule(db, { tenant_id: tenant, name, kind: 'cron', cron: '* * * * * *', timezone: 'UTC', task: 'ping', payload: {}, next_run_at: dueAt, misfire_policy: 'fire_all' });
+      insertSchedule(db, {
+        tenant_id: tenant,
+        name,
+        kind: 'cron',
+        cron: '* * * * * *',
+        timezone: 'UTC',
+        task: 'ping',
+        payload: {},
+        next_run_at: dueAt,
+        misfire_policy: 'fire_all',
+      });
     const trial = await everySecond(trialTenantId, 'trial-every-second');
     const growth = await everySecond(tenantId, 'growth-every-second');
     const registry = new Registry();
@@ -104,7 +141,11 @@ describe('the tick', () => {
     const row = await db.selectFrom('schedules').select(['next_run_at', 'last_run_at']).where('id', '=', trial.id).executeTakeFirstOrThrow();
     expect(row.last_run_at).toEqual(dueAt);
     expect(row.next_run_at!.getTime()).toBeGreaterThan(dueAt.getTime() + 10_000);
-    await db.updateTable('schedules').set({ next_run_at: sql`date_trunc('second', now()) - interval '2 seconds'` }).where('id', '=', trial.id).execute();
+    await db
+      .updateTable('schedules')
+      .set({ next_run_at: sql`date_trunc('second', now()) - interval '2 seconds'` })
+      .where('id', '=', trial.id)
+      .execute();
     await fireDueSchedules(deps());
     expect((await fires(trial.id)).map((f) => f.planned_at)).toEqual([dueAt]);
   });
@@ -113,7 +154,20 @@ describe('the tick', () => {
     const dueAt = (await sql<{ t: Date }>`select now() - interval '1 second' as t`.execute(db)).rows[0]!.t;
     const ids = [];
     for (let i = 0; i < 4; i += 1) {
-      ids.push((await insertSchedule(db, { tenant_id: tenantId, name: `budget-${i}`, kind: 'one_shot', run_at: dueAt, timezone: 'UTC', task: 'ping', payload: {}, next_run_at: dueAt })).id);
+      ids.push(
+        (
+          await insertSchedule(db, {
+            tenant_id: tenantId,
+            name: `budget-${i}`,
+            kind: 'one_shot',
+            run_at: dueAt,
+            timezone: 'UTC',
+            task: 'ping',
+            payload: {},
+            next_run_at: dueAt,
+          })
+        ).id,
+      );
     }
     // A budget of 0 ms: each batch plans one schedule, then says there is more.
     const first = await fireDueSchedules({ ...deps(), planBudgetMs: 0 });
@@ -127,18 +181,55 @@ describe('the tick', () => {
     const registry = new Registry();
     const metrics = createTickMetrics(registry);
     const due = (await sql<{ t: Date }>`select now() - interval '1 second' as t`.execute(db)).rows[0]!.t;
-    await insertSchedule(db, { tenant_id: tenantId, name: 'counted', kind: 'one_shot', run_at: due, timezone: 'UTC', task: 'ping', payload: {}, next_run_at: due });
+    await insertSchedule(db, {
+      tenant_id: tenantId,
+      name: 'counted',
+      kind: 'one_shot',
+      run_at: due,
+      timezone: 'UTC',
+      task: 'ping',
+      payload: {},
+      next_run_at: due,
+    });
     await fireDueSchedules({ ...deps(), metrics });
-    expect((await registry.metrics())).toMatch(/conveyor_schedule_fires_total [1-9]/);
-    expect((await registry.metrics())).toMatch(/conveyor_scheduler_tick_batch_seconds_count [1-9]/);
+    expect(await registry.metrics()).toMatch(/conveyor_schedule_fires_total [1-9]/);
+    expect(await registry.metrics()).toMatch(/conveyor_scheduler_tick_batch_seconds_count [1-9]/);
   });
 
   it('does not fire disabled or deleted schedules, and a one-shot fires once', async () => {
     const due = (await sql<{ t: Date }>`select now() - interval '1 second' as t`.execute(db)).rows[0]!.t;
-    const disabled = await insertSchedule(db, { tenant_id: tenantId, name: 'off', kind: 'one_shot', run_at: due, timezone: 'UTC', task: 'ping', payload: {}, next_run_at: due, enabled: false });
-    const deleted = await insertSchedule(db, { tenant_id: tenantId, name: 'gone', kind: 'one_shot', run_at: due, timezone: 'UTC', task: 'ping', payload: {}, next_run_at: due });
+    const disabled = await insertSchedule(db, {
+      tenant_id: tenantId,
+      name: 'off',
+      kind: 'one_shot',
+      run_at: due,
+      timezone: 'UTC',
+      task: 'ping',
+      payload: {},
+      next_run_at: due,
+      enabled: false,
+    });
+    const deleted = await insertSchedule(db, {
+      tenant_id: tenantId,
+      name: 'gone',
+      kind: 'one_shot',
+      run_at: due,
+      timezone: 'UTC',
+      task: 'ping',
+      payload: {},
+      next_run_at: due,
+    });
     await db.deleteFrom('schedules').where('id', '=', deleted.id).execute();
-    const once = await insertSchedule(db, { tenant_id: tenantId, name: 'once', kind: 'one_shot', run_at: due, timezone: 'UTC', task: 'ping', payload: {}, next_run_at: due });
+    const once = await insertSchedule(db, {
+      tenant_id: tenantId,
+      name: 'once',
+      kind: 'one_shot',
+      run_at: due,
+      timezone: 'UTC',
+      task: 'ping',
+      payload: {},
+      next_run_at: due,
+    });
     await fireDueSchedules(deps());
     await fireDueSchedules(deps());
     expect(await fires(disabled.id)).toEqual([]);

@@ -3,4 +3,7 @@ import { createBudgetedInference } from '@conveyor/llm';
 import { runWorkerApp } from '@conveyor/service';
 import { analysisHandlers } from './handlers';
 
-runWorkerApp({ queue: 'analysis', handlers: async (deps) => analysisHandlers(await createBudgetedInference(loadConfigOrExit(llmEnvSchema, deps.service), deps)) });
+runWorkerApp({
+  queue: 'analysis',
+  handlers: async (deps) => analysisHandlers(await createBudgetedInference(loadConfigOrExit(llmEnvSchema, deps.service), deps)),
+});

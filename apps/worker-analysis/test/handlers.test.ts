@@ -34,18 +34,31 @@ afterAll(async () => {
 async function run(task: string, payload: unknown, plan: 'trial' | 'growth' = 'growth') {
   const tenantId = (await createTenantWithKey(db, { name: 't', plan })).tenant.id;
   const row = await insertTask(db, { id: randomUUID(), tenant_id: tenantId, task, queue: 'analysis', payload, max_attempts: 1 });
-  const outcome = await runTaskJob({ writes: groupCommitWritesFor(db), queue: 'analysis', handlers: handlers as never, policies: new TaskPolicies(), logger }, { task_id: row.id });
+  const outcome = await runTaskJob(
+    { writes: groupCommitWritesFor(db), queue: 'analysis', handlers: handlers as never, policies: new TaskPolicies(), logger },
+    { task_id: row.id },
+  );
   const done = await db.selectFrom('tasks').selectAll().where('id', '=', row.id).executeTakeFirstOrThrow();
   return { outcome, done, tenantId };
 }
 
 describe('analysis tasks through the runtime, the router and the budget', () => {
   it('classify_archetype returns an archetype, the model used and the cost, and records usage with the campaign', async () => {
-    const { outcome, done, tenantId } = await run('classify_archetype', { text: 'Three things I learned shipping our first product.', campaign_id: 'launch-2026' });
+    const { outcome, done, tenantId } = await run('classify_archetype', {
+      text: 'Three things I learned shipping our first product.',
+      campaign_id: 'launch-2026',
+    });
     expect(outcome).toEqual({ kind: 'success' });
-    expect(done.result).toMatchObject({ archetype: expect.any(String), confidence: expect.any(Number), model_used: 'anthropic/claude-3-haiku', cost_usd: expect.any(Number) });
+    expect(done.result).toMatchObject({
+      archetype: expect.any(String),
+      confidence: expect.any(Number),
+      model_used: 'anthropic/claude-3-haiku',
+      cost_usd: expect.any(Number),
+    });
     const usage = await db.selectFrom('usage_tracking').selectAll().where('tenant_id', '=', tenantId).execute();
-    expect(usage).toEqual([expect.objectContaining({ action_type: 'classify_archetype', campaign_id: 'launch-2026', model_used: 'anthropic/claude-3-haiku', task_id: done.id })]);
+    expect(usage).toEqual([
+      expect.objectContaining({ action_type: 'classify_archetype', campaign_id: 'launch-2026', model_used: 'anthropic/claude-3-haiku', task_id: done.id }),
+    ]);
     const sent = sim.requests.at(-1)!.body as { messages: { role: string; content: string }[]; response_format: { type: string } };
     expect(sent.messages[1]).toEqual({ role: 'user', content: 'Three things I learned shipping our first product.' });
     expect(sent.response_format.type).toBe('json_schema');
@@ -78,9 +91,29 @@ describe('analysis tasks through the runtime, the router and the budget', () => 
       const dearHandlers = analysisHandlers(new BudgetedInference(router, new CostTracker(db, logger)));
       const tenantId = (await createTenantWithKey(db, { name: 'capped', plan: 'trial' })).tenant.id;
       const ids = await Promise.all(
-        Array.from({ length: 200 }, async (_, i) => (await insertTask(db, { id: randomUUID(), tenant_id: tenantId, task: 'classify_archetype', queue: 'analysis', payload: { text: `post ${i}` }, max_attempts: 1 })).id),
+        Array.from(
+          { length: 200 },
+          async (_, i) =>
+            (
+              await insertTask(db, {
+                id: randomUUID(),
+                tenant_id: tenantId,
+                task: 'classify_archetype',
+                queue: 'analysis',
+                payload: { text: `post ${i}` },
+                max_attempts: 1,
+              })
+            ).id,
+        ),
       );
-      await Promise.all(ids.map((id) => runTaskJob({ writes: groupCommitWritesFor(db), queue: 'analysis', handlers: dearHandlers as never, policies: new TaskPolicies(), logger }, { task_id: id })));
+      await Promise.all(
+        ids.map((id) =>
+          runTaskJob(
+            { writes: groupCommitWritesFor(db), queue: 'analysis', handlers: dearHandlers as never, policies: new TaskPolicies(), logger },
+            { task_id: id },
+          ),
+        ),
+      );
       const rows = await db.selectFrom('tasks').select(['status', 'error']).where('id', 'in', ids).execute();
       const succeeded = rows.filter((r) => r.status === 'SUCCESS').length;
       const refused = rows.filter((r) => r.status === 'FAILURE');
@@ -88,7 +121,10 @@ describe('analysis tasks through the runtime, the router and the budget', () => 
       expect(refused.length).toBeGreaterThan(0);
       expect(succeeded + refused.length).toBe(200);
       expect(refused.every((r) => (r.error as { code?: string }).code === 'PLAN_LIMIT_REACHED')).toBe(true);
-      const spend = await sql<{ total: string; calls: number }>`select sum(cost_usd) as total, count(*)::int as calls from usage_tracking where tenant_id = ${tenantId}`.execute(db);
+      const spend = await sql<{
+        total: string;
+        calls: number;
+      }>`select sum(cost_usd) as total, count(*)::int as calls from usage_tracking where tenant_id = ${tenantId}`.execute(db);
       expect(Number(spend.rows[0]!.total)).toBeLessThanOrEqual(5);
       expect(spend.rows[0]!.calls).toBe(succeeded);
     } finally {
@@ -98,10 +134,24 @@ describe('analysis tasks through the runtime, the router and the budget', () => 
 
   it('ends PLAN_LIMIT_REACHED, without calling the model, when the budget is spent', async () => {
     const tenantId = (await createTenantWithKey(db, { name: 'broke', plan: 'trial' })).tenant.id;
-    await sql`insert into tenant_budgets (tenant_id, period_start, cap_usd, spent_usd) select id, conveyor_period_start(billing_anchor, now()), 5, 5 from tenants where id = ${tenantId}`.execute(db);
-    const row = await insertTask(db, { id: randomUUID(), tenant_id: tenantId, task: 'classify_archetype', queue: 'analysis', payload: { text: 'x' }, max_attempts: 3 });
+    await sql`insert into tenant_budgets (tenant_id, period_start, cap_usd, spent_usd) select id, conveyor_period_start(billing_anchor, now()), 5, 5 from tenants where id = ${tenantId}`.execute(
+      db,
+    );
+    const row = await insertTask(db, {
+      id: randomUUID(),
+      tenant_id: tenantId,
+      task: 'classify_archetype',
+      queue: 'analysis',
+      payload: { text: 'x' },
+      max_attempts: 3,
+    });
     const before = sim.requests.length;
-    expect(await runTaskJob({ writes: groupCommitWritesFor(db), queue: 'analysis', handlers: handlers as never, policies: new TaskPolicies(), logger }, { task_id: row.id })).toEqual({ kind: 'failure' });
+    expect(
+      await runTaskJob(
+        { writes: groupCommitWritesFor(db), queue: 'analysis', handlers: handlers as never, policies: new TaskPolicies(), logger },
+        { task_id: row.id },
+      ),
+    ).toEqual({ kind: 'failure' });
     expect(sim.requests.length).toBe(before);
     const done = await db.selectFrom('tasks').selectAll().where('id', '=', row.id).executeTakeFirstOrThrow();
     expect(done).toMatchObject({ status: 'FAILURE', attempt: 1, error: { type: 'PermanentError', code: 'PLAN_LIMIT_REACHED' } });

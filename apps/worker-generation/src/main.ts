@@ -3,4 +3,7 @@ import { createBudgetedInference } from '@conveyor/llm';
 import { runWorkerApp } from '@conveyor/service';
 import { generationHandlers } from './handlers';
 
-runWorkerApp({ queue: 'generation', handlers: async (deps) => generationHandlers(await createBudgetedInference(loadConfigOrExit(llmEnvSchema, deps.service), deps), deps.db) });
+runWorkerApp({
+  queue: 'generation',
+  handlers: async (deps) => generationHandlers(await createBudgetedInference(loadConfigOrExit(llmEnvSchema, deps.service), deps), deps.db),
+});

@@ -23,7 +23,10 @@ beforeAll(async () => {
   const baseUrl = await sim.listen();
   testDb = await createTestDatabase({ key: schemaFingerprint(), migrate: migrateUrl });
   db = createDb(testDb.url);
-  handlers = generationHandlers(new BudgetedInference(createInferenceRouter({ baseUrl, apiKey: 'sk-sim', timeoutMs: 5000 }, logger), new CostTracker(db, logger)), db);
+  handlers = generationHandlers(
+    new BudgetedInference(createInferenceRouter({ baseUrl, apiKey: 'sk-sim', timeoutMs: 5000 }, logger), new CostTracker(db, logger)),
+    db,
+  );
   tenantId = (await createTenantWithKey(db, { name: 'gen', plan: 'growth' })).tenant.id;
 });
 afterAll(async () => {
@@ -34,14 +37,20 @@ afterAll(async () => {
 
 async function run(task: string, payload: unknown, tenant = tenantId) {
   const row = await insertTask(db, { id: randomUUID(), tenant_id: tenant, task, queue: 'generation', payload, max_attempts: 1 });
-  await runTaskJob({ writes: groupCommitWritesFor(db), queue: 'generation', handlers: handlers as never, policies: new TaskPolicies(), logger }, { task_id: row.id });
+  await runTaskJob(
+    { writes: groupCommitWritesFor(db), queue: 'generation', handlers: handlers as never, policies: new TaskPolicies(), logger },
+    { task_id: row.id },
+  );
   return db.selectFrom('tasks').selectAll().where('id', '=', row.id).executeTakeFirstOrThrow();
 }
 
 describe('generation tasks', () => {
   it('generate_draft writes a draft with its routed model and parameters', async () => {
     const done = await run('generate_draft', { brief: 'Announce our new scheduler', platform: 'linkedin', campaign_id: 'c-9' });
-    expect(done).toMatchObject({ status: 'SUCCESS', result: { draft: expect.stringContaining('Announce our new scheduler'), model_used: 'anthropic/claude-sonnet-4' } });
+    expect(done).toMatchObject({
+      status: 'SUCCESS',
+      result: { draft: expect.stringContaining('Announce our new scheduler'), model_used: 'anthropic/claude-sonnet-4' },
+    });
     expect(sim.requests.at(-1)!.body).toMatchObject({ max_tokens: 2000, temperature: 0.7 });
   });
 
@@ -61,7 +70,11 @@ describe('generation tasks', () => {
   it("refuses another tenant's conversation", async () => {
     const first = await run('process_chat_message', { message: 'hello' });
     const other = (await createTenantWithKey(db, { name: 'other', plan: 'growth' })).tenant.id;
-    const done = await run('process_chat_message', { message: 'let me in', conversation_id: (first.result as { conversation_id: string }).conversation_id }, other);
+    const done = await run(
+      'process_chat_message',
+      { message: 'let me in', conversation_id: (first.result as { conversation_id: string }).conversation_id },
+      other,
+    );
     expect(done).toMatchObject({ status: 'FAILURE', error: { code: 'CONVERSATION_NOT_FOUND' } });
   });
 });

@@ -7,7 +7,10 @@ import { testTask } from '../src/handlers/test-task';
 function context(signal = new AbortController().signal) {
   const reports: [number, string | undefined][] = [];
   const ctx: TaskContext = {
-    taskId: 't', tenantId: 'x', attempt: 1, signal,
+    taskId: 't',
+    tenantId: 'x',
+    attempt: 1,
+    signal,
     logger: createLogger({ service: 'test', stream: new PassThrough() }),
     progress: async (percent, message) => void reports.push([percent, message]),
   };
@@ -22,7 +25,12 @@ describe('monitoring handlers', () => {
   it('test_task reports each step and echoes the message', async () => {
     const { ctx, reports } = context();
     expect(await testTask({ message: 'hello', steps: 4, step_ms: 1 }, ctx)).toEqual({ echo: 'hello' });
-    expect(reports).toEqual([[25, 'step 1 of 4'], [50, 'step 2 of 4'], [75, 'step 3 of 4'], [100, 'step 4 of 4']]);
+    expect(reports).toEqual([
+      [25, 'step 1 of 4'],
+      [50, 'step 2 of 4'],
+      [75, 'step 3 of 4'],
+      [100, 'step 4 of 4'],
+    ]);
   });
 
   it('test_task stops when its signal fires', async () => {

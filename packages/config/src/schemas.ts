@@ -25,7 +25,11 @@ export const baseEnvSchema = z.object({
   /** redis://host:port[/db] */
   REDIS_URL: z.url({ protocol: /^rediss?$/, error: 'must be a redis:// URL' }),
   /** Key prefix of every BullMQ key; tests give each file its own. */
-  BULLMQ_PREFIX: z.string().min(1).regex(/^[A-Za-z0-9:_-]+$/).default('conveyor'),
+  BULLMQ_PREFIX: z
+    .string()
+    .min(1)
+    .regex(/^[A-Za-z0-9:_-]+$/)
+    .default('conveyor'),
   /** Address the health / metrics / API server binds to. */
   HOST: z.string().default('127.0.0.1'),
   /** JSON: task name → partial policy (attempts, backoff, softTimeoutMs, hardTimeoutMs, retentionMs). */
@@ -36,7 +40,10 @@ export const baseEnvSchema = z.object({
 export const DEFAULT_RATE_LIMITS: Record<'trial' | 'starter' | 'growth' | 'admin', number> = { trial: 600, starter: 3_000, growth: 12_000, admin: 30_000 };
 const perMinute = z.number().int().positive();
 const rateLimitsSchema = jsonText(
-  z.object({ trial: perMinute, starter: perMinute, growth: perMinute, admin: perMinute }).partial().strict()
+  z
+    .object({ trial: perMinute, starter: perMinute, growth: perMinute, admin: perMinute })
+    .partial()
+    .strict()
     .transform((limits) => ({ ...DEFAULT_RATE_LIMITS, ...limits })),
   '{"trial": 600, "starter": 3000, "growth": 12000, "admin": 30000}',
 );

@@ -16,7 +16,11 @@ describe('llmEnvSchema', () => {
   });
 
   it('parses route and price overrides as JSON and names a bad one', () => {
-    const env = parseEnv(llmEnvSchema, { OPENROUTER_API_KEY: 'k', INFERENCE_ROUTES: '{"score_post":{"maxTokens":300}}', MODEL_PRICES: '{"v/m":{"prompt":1,"completion":2}}' });
+    const env = parseEnv(llmEnvSchema, {
+      OPENROUTER_API_KEY: 'k',
+      INFERENCE_ROUTES: '{"score_post":{"maxTokens":300}}',
+      MODEL_PRICES: '{"v/m":{"prompt":1,"completion":2}}',
+    });
     expect(env.INFERENCE_ROUTES).toEqual({ score_post: { maxTokens: 300 } });
     expect(env.MODEL_PRICES).toEqual({ 'v/m': { prompt: 1, completion: 2 } });
     expect(() => parseEnv(llmEnvSchema, { OPENROUTER_API_KEY: 'k', INFERENCE_ROUTES: '{"score_post":{"colour":"red"}}' })).toThrow(/INFERENCE_ROUTES/);

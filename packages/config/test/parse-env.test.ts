@@ -33,7 +33,12 @@ describe('parseEnv', () => {
 
   it('parses API_RATE_LIMITS as plan (or admin) → requests per minute, keeping the defaults of those it omits', () => {
     expect(parseEnv(apiEnvSchema, valid).API_RATE_LIMITS).toEqual({ trial: 600, starter: 3000, growth: 12000, admin: 30000 });
-    expect(parseEnv(apiEnvSchema, { ...valid, API_RATE_LIMITS: '{"trial": 5, "admin": 50}' }).API_RATE_LIMITS).toEqual({ trial: 5, starter: 3000, growth: 12000, admin: 50 });
+    expect(parseEnv(apiEnvSchema, { ...valid, API_RATE_LIMITS: '{"trial": 5, "admin": 50}' }).API_RATE_LIMITS).toEqual({
+      trial: 5,
+      starter: 3000,
+      growth: 12000,
+      admin: 50,
+    });
     expect(() => parseEnv(apiEnvSchema, { ...valid, API_RATE_LIMITS: '{"free": 5}' })).toThrow(/API_RATE_LIMITS/);
     expect(() => parseEnv(apiEnvSchema, { ...valid, API_RATE_LIMITS: '{"trial": 0}' })).toThrow(/API_RATE_LIMITS/);
   });

@@ -32,7 +32,12 @@ export const MAX_BATCH = 1000;
 
 /** Body of POST /api/v1/tasks/batch. */
 export const submitBatchBodySchema = z
-  .object({ tasks: z.array(taskSubmissionSchema).min(1).max(MAX_BATCH, { error: `at most ${MAX_BATCH} tasks per batch` }) })
+  .object({
+    tasks: z
+      .array(taskSubmissionSchema)
+      .min(1)
+      .max(MAX_BATCH, { error: `at most ${MAX_BATCH} tasks per batch` }),
+  })
   .strict();
 
 /** Query of POST /api/v1/tasks/test */

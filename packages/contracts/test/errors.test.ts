@@ -17,7 +17,15 @@ describe('the errors a handler throws or sees', () => {
   });
 
   it('carry their own name, which the worker classifies by, and their fields', () => {
-    expect(made.map((e) => e.name)).toEqual(['PermanentError', 'RetryLaterError', 'SoftTimeLimitError', 'HardTimeLimitError', 'TaskRevokedError', 'WorkerShutdownError', 'AttemptFencedError']);
+    expect(made.map((e) => e.name)).toEqual([
+      'PermanentError',
+      'RetryLaterError',
+      'SoftTimeLimitError',
+      'HardTimeLimitError',
+      'TaskRevokedError',
+      'WorkerShutdownError',
+      'AttemptFencedError',
+    ]);
     expect(made[0]).toMatchObject({ code: 'BAD_INPUT', message: 'bad input' });
     expect(made[1]).toMatchObject({ retryAfterMs: 2_000 });
     expect(made[2]).toMatchObject({ limitMs: 100 });

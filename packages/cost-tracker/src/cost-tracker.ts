@@ -171,7 +171,12 @@ export class CostTracker {
     if (!result.numAffectedRows) return;
     for (const threshold of crossed) {
       this.crossings.inc({ threshold: String(threshold) });
-      this.logger.warn('tenant crossed a budget threshold', { tenant_id: tenantId, threshold_pct: threshold, spent_usd: Number(budget.spent_usd), cap_usd: Number(budget.cap_usd) });
+      this.logger.warn('tenant crossed a budget threshold', {
+        tenant_id: tenantId,
+        threshold_pct: threshold,
+        spent_usd: Number(budget.spent_usd),
+        cap_usd: Number(budget.cap_usd),
+      });
     }
   }
 

@@ -20,7 +20,14 @@ afterAll(async () => {
 
 const tenant = async (plan: 'trial' | 'starter' | 'growth' = 'trial') => (await createTenantWithKey(db, { name: 'b', plan })).tenant.id;
 const budgetOf = async (tenantId: string) =>
-  (await sql<{ spent: string; reserved: string }>`select spent_usd as spent, reserved_usd as reserved from tenant_budgets where tenant_id = ${tenantId} and period_start = (select conveyor_period_start(billing_anchor, now()) from tenants where id = ${tenantId})`.execute(db)).rows[0]!;
+  (
+    await sql<{
+      spent: string;
+      reserved: string;
+    }>`select spent_usd as spent, reserved_usd as reserved from tenant_budgets where tenant_id = ${tenantId} and period_start = (select conveyor_period_start(billing_anchor, now()) from tenants where id = ${tenantId})`.execute(
+      db,
+    )
+  ).rows[0]!;
 
 describe('reservations', () => {
   it('frees the reservation of a crashed worker once it expires, and reuses the room', async () => {
@@ -81,7 +88,9 @@ describe('billing periods', () => {
     const tracker = new CostTracker(db, logger);
     const tenantId = await tenant('trial');
     await sql`update tenants set billing_anchor = now() - interval '1 month 2 days' where id = ${tenantId}`.execute(db);
-    await sql`insert into tenant_budgets (tenant_id, period_start, cap_usd, spent_usd) values (${tenantId}, (select billing_anchor from tenants where id = ${tenantId}), 5, 5)`.execute(db);
+    await sql`insert into tenant_budgets (tenant_id, period_start, cap_usd, spent_usd) values (${tenantId}, (select billing_anchor from tenants where id = ${tenantId}), 5, 5)`.execute(
+      db,
+    );
     const r = await tracker.reserve(tenantId, 4, { ttlMs: 1000 });
     expect(r).toBeDefined();
     const usage = await tracker.usage(tenantId);

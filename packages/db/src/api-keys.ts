@@ -38,7 +38,10 @@ export async function createTenantWithKey(db: Kysely<Database>, input: { name: s
 /** Creates an admin key (no tenant); the key is returned only here. */
 export async function createAdminKey(db: Kysely<Database>): Promise<string> {
   const apiKey = generateApiKey();
-  await db.insertInto('api_keys').values({ is_admin: true, key_hash: hashApiKey(apiKey), key_prefix: apiKey.slice(0, 10) }).execute();
+  await db
+    .insertInto('api_keys')
+    .values({ is_admin: true, key_hash: hashApiKey(apiKey), key_prefix: apiKey.slice(0, 10) })
+    .execute();
   return apiKey;
 }
 

@@ -25,7 +25,11 @@ export async function listDeadLetters(
   if (query.task) q = q.where('task', '=', query.task);
   if (query.tenantId) q = q.where('tenant_id', '=', query.tenantId);
   if (query.after) q = q.where(sql<boolean>`(failed_at, task_id) < (${query.after.createdAt}::timestamptz, ${query.after.id}::uuid)`);
-  const rows = await q.orderBy('failed_at', 'desc').orderBy('task_id', 'desc').limit(query.limit + 1).execute();
+  const rows = await q
+    .orderBy('failed_at', 'desc')
+    .orderBy('task_id', 'desc')
+    .limit(query.limit + 1)
+    .execute();
   const last = rows[query.limit - 1];
   return {
     rows: rows.slice(0, query.limit).map(({ cursor_at: _c, ...row }) => row),
@@ -46,12 +50,7 @@ export interface Requeued {
  * fresh budget of attempts (what a new task gets: attemptBudget), in one statement per batch.
  * Works in batches of `batchSize` so replaying "all" never holds one enormous transaction.
  */
-export async function replayDeadLetters(
-  db: Db,
-  filter: DeadLetterFilter,
-  policies: TaskPolicies,
-  batchSize = 1000,
-): Promise<Requeued[]> {
+export async function replayDeadLetters(db: Db, filter: DeadLetterFilter, policies: TaskPolicies, batchSize = 1000): Promise<Requeued[]> {
   const replayed: Requeued[] = [];
   for (;;) {
     const batch = await db.transaction().execute(async (trx) => {
@@ -62,8 +61,18 @@ export async function replayDeadLetters(
       if (filter.taskIds) pick = pick.where('task_id', 'in', filter.taskIds);
       const picked = await pick.forUpdate().skipLocked().execute();
       if (picked.length === 0) return [];
-      await trx.deleteFrom('dead_letters').where('task_id', 'in', picked.map((p) => p.task_id)).execute();
-      return requeueFailed(trx, picked.map((p) => ({ id: p.task_id, extraAttempts: attemptBudget(policies, p.task) })));
+      await trx
+        .deleteFrom('dead_letters')
+        .where(
+          'task_id',
+          'in',
+          picked.map((p) => p.task_id),
+        )
+        .execute();
+      return requeueFailed(
+        trx,
+        picked.map((p) => ({ id: p.task_id, extraAttempts: attemptBudget(policies, p.task) })),
+      );
     });
     replayed.push(...batch);
     if (batch.length < batchSize || filter.taskIds) return replayed;
@@ -88,7 +97,14 @@ async function requeueFailed(db: Db, tasks: { id: string; extraAttempts: number 
 /** Replays one of a tenant's own failed tasks; undefined when it is not theirs or not FAILURE. */
 export async function retryFailedTask(db: Db, id: string, tenantId: string, policies: TaskPolicies): Promise<Requeued | undefined> {
   return db.transaction().execute(async (trx) => {
-    const owned = await trx.selectFrom('tasks').select(['id', 'task']).where('id', '=', id).where('tenant_id', '=', tenantId).where('status', '=', 'FAILURE').forUpdate().executeTakeFirst();
+    const owned = await trx
+      .selectFrom('tasks')
+      .select(['id', 'task'])
+      .where('id', '=', id)
+      .where('tenant_id', '=', tenantId)
+      .where('status', '=', 'FAILURE')
+      .forUpdate()
+      .executeTakeFirst();
     if (!owned) return undefined;
     await trx.deleteFrom('dead_letters').where('task_id', '=', id).execute();
     const [requeued] = await requeueFailed(trx, [{ id, extraAttempts: attemptBudget(policies, owned.task) }]);

@@ -3,7 +3,13 @@
 // (too many connections).
 const PG_UNAVAILABLE_CODES = new Set(['57P01', '57P02', '57P03', '53300']);
 const SOCKET_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH', 'EAI_AGAIN']);
-const MESSAGES = [/Connection terminated/i, /Query read timeout/i, /timeout exceeded when trying to connect/i, /Client has encountered a connection error/i, /the database system is (starting up|shutting down)/i];
+const MESSAGES = [
+  /Connection terminated/i,
+  /Query read timeout/i,
+  /timeout exceeded when trying to connect/i,
+  /Client has encountered a connection error/i,
+  /the database system is (starting up|shutting down)/i,
+];
 
 /** True when err says Postgres is unreachable: the caller should answer 503, not 500. */
 export function isDatabaseUnavailable(err: unknown): boolean {

@@ -1,6 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
-import { type Claim, type Database, GroupCommit, type TaskStateResult, type TaskStateWrite, createTenantWithKey, findTask, insertTasks, writeTaskStates } from '../src';
+import {
+  type Claim,
+  type Database,
+  GroupCommit,
+  type TaskStateResult,
+  type TaskStateWrite,
+  createTenantWithKey,
+  findTask,
+  insertTasks,
+  writeTaskStates,
+} from '../src';
 import { openTestDb } from './helpers';
 
 let db: Kysely<Database>;
@@ -15,7 +25,10 @@ beforeAll(async () => {
 afterAll(() => close());
 
 async function addTasks(n: number) {
-  const rows = await insertTasks(db, Array.from({ length: n }, () => ({ id: randomUUID(), tenant_id: tenantId, task: 'ping', queue: 'monitoring', payload: {}, max_attempts: 3 })));
+  const rows = await insertTasks(
+    db,
+    Array.from({ length: n }, () => ({ id: randomUUID(), tenant_id: tenantId, task: 'ping', queue: 'monitoring', payload: {}, max_attempts: 3 })),
+  );
   return rows.map((r) => r.row.id);
 }
 

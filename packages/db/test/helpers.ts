@@ -10,5 +10,12 @@ export async function openTestDb(): Promise<{ testDb: TestDatabase; db: Kysely<D
   // connect"). That queue is the tests' own doing: a query waits for a connection as long as
   // it takes, and each test's timeout bounds a hang.
   const db = createDb(testDb.url, { max: 20, connectionTimeoutMillis: 0 });
-  return { testDb, db, close: async () => { await db.destroy(); await testDb.drop(); } };
+  return {
+    testDb,
+    db,
+    close: async () => {
+      await db.destroy();
+      await testDb.drop();
+    },
+  };
 }

@@ -27,18 +27,38 @@ describe('migrations', () => {
       const tenant = (await sql<{ id: string }>`insert into tenants (name, plan) values ('t', 'trial') returning id`.execute(db)).rows[0]!.id;
       const [a, b] = ['00000000-0000-4000-8000-00000000000a', '00000000-0000-4000-8000-00000000000b'];
       await sql`insert into tasks (id, tenant_id, task, queue, payload, max_attempts, status, attempt, started_at)
-                values (${a}, ${tenant}, 'ping', 'monitoring', '{}', 3, 'SUCCESS', 2, now()), (${b}, ${tenant}, 'ping', 'monitoring', '{}', 3, 'PROGRESS', 1, now())`.execute(db);
+                values (${a}, ${tenant}, 'ping', 'monitoring', '{}', 3, 'SUCCESS', 2, now()), (${b}, ${tenant}, 'ping', 'monitoring', '{}', 3, 'PROGRESS', 1, now())`.execute(
+        db,
+      );
       await sql`insert into task_attempts (task_id, attempt, finished_at, outcome, error) values
-                (${a}, 1, now(), 'retry', '{"type":"Boom","message":"first"}'), (${a}, 2, now(), 'success', null), (${b}, 1, null, 'running', null)`.execute(db);
+                (${a}, 1, now(), 'retry', '{"type":"Boom","message":"first"}'), (${a}, 2, now(), 'success', null), (${b}, 1, null, 'running', null)`.execute(
+        db,
+      );
 
       expect((await migrator.migrateTo('2026_11_25_0005_attempt_history_in_row')).error).toBeUndefined();
-      const rows = (await sql<{ id: string; attempt_history: { attempt: number; outcome: string; error: unknown }[] }>`select id, attempt_history from tasks order by id`.execute(db)).rows;
-      expect(rows[0]!.attempt_history.map((h) => [h.attempt, h.outcome, h.error])).toEqual([[1, 'retry', { type: 'Boom', message: 'first' }], [2, 'success', null]]);
+      const rows = (
+        await sql<{
+          id: string;
+          attempt_history: { attempt: number; outcome: string; error: unknown }[];
+        }>`select id, attempt_history from tasks order by id`.execute(db)
+      ).rows;
+      expect(rows[0]!.attempt_history.map((h) => [h.attempt, h.outcome, h.error])).toEqual([
+        [1, 'retry', { type: 'Boom', message: 'first' }],
+        [2, 'success', null],
+      ]);
       expect(rows[1]!.attempt_history).toEqual([]); // the running attempt is the task itself
 
       expect((await migrator.migrateDown()).error).toBeUndefined();
-      const back = (await sql<{ task_id: string; attempt: number; outcome: string }>`select task_id, attempt, outcome from task_attempts order by task_id, attempt`.execute(db)).rows;
-      expect(back.map((r) => [r.task_id, r.attempt, r.outcome])).toEqual([[a, 1, 'retry'], [a, 2, 'success'], [b, 1, 'running']]);
+      const back = (
+        await sql<{ task_id: string; attempt: number; outcome: string }>`select task_id, attempt, outcome from task_attempts order by task_id, attempt`.execute(
+          db,
+        )
+      ).rows;
+      expect(back.map((r) => [r.task_id, r.attempt, r.outcome])).toEqual([
+        [a, 1, 'retry'],
+        [a, 2, 'success'],
+        [b, 1, 'running'],
+      ]);
     } finally {
       await db.destroy();
       await empty.drop();

@@ -33,7 +33,8 @@ beforeAll(async () => {
 });
 afterAll(() => close());
 
-const add = (task = 'ping', tenant = tenantId) => insertTask(db, { id: randomUUID(), tenant_id: tenant, task, queue: 'monitoring', payload: {}, max_attempts: 2 });
+const add = (task = 'ping', tenant = tenantId) =>
+  insertTask(db, { id: randomUUID(), tenant_id: tenant, task, queue: 'monitoring', payload: {}, max_attempts: 2 });
 
 async function failForGood(task = 'ping', tenant = tenantId) {
   const t = await add(task, tenant);
@@ -47,7 +48,10 @@ describe('listing a tenant’s tasks', () => {
     const { tenant } = await createTenantWithKey(db, { name: 'lister', plan: 'trial' });
     // One statement: every row gets the same now(), the worst case for a cursor.
     const ids = Array.from({ length: 25 }, () => randomUUID());
-    await db.insertInto('tasks').values(ids.map((id) => ({ id, tenant_id: tenant.id, task: 'ping', queue: 'monitoring', payload: '{}', max_attempts: 1 }))).execute();
+    await db
+      .insertInto('tasks')
+      .values(ids.map((id) => ({ id, tenant_id: tenant.id, task: 'ping', queue: 'monitoring', payload: '{}', max_attempts: 1 })))
+      .execute();
     const seen: string[] = [];
     let cursor: string | undefined;
     do {

@@ -31,7 +31,15 @@ beforeAll(async () => {
 afterAll(() => close());
 
 function newTask(extra: { idempotency_key?: string; max_attempts?: number } = {}) {
-  return insertTask(db, { id: randomUUID(), tenant_id: tenantId, task: 'test_task', queue: 'monitoring', payload: { message: 'hi' }, max_attempts: 3, ...extra });
+  return insertTask(db, {
+    id: randomUUID(),
+    tenant_id: tenantId,
+    task: 'test_task',
+    queue: 'monitoring',
+    payload: { message: 'hi' },
+    max_attempts: 3,
+    ...extra,
+  });
 }
 const row = (id: string) => findTaskForTenant(db, id, tenantId).then((r) => r!);
 
@@ -64,7 +72,10 @@ describe('task state compare-and-set', () => {
     expect(await completeTask(db, { id: task.id, attempt: first.attempt, result: { echo: 'late' }, retentionMs: DAY })).toBe(false);
     expect((await row(task.id)).result).toEqual({ echo: 'fresh' });
     // The first attempt, which never finished, is recorded as lost.
-    expect(attemptsOf((await findTask(db, task.id))!).map((a) => [a.attempt, a.outcome])).toEqual([[1, 'lost'], [2, 'success']]);
+    expect(attemptsOf((await findTask(db, task.id))!).map((a) => [a.attempt, a.outcome])).toEqual([
+      [1, 'lost'],
+      [2, 'success'],
+    ]);
     expect(attemptsOf((await findTask(db, task.id))!)[0]!.error).toMatchObject({ type: 'WorkerLost' });
   });
 
@@ -118,7 +129,12 @@ describe('retries, failures and release', () => {
     const task = await newTask();
     const claim = (await claimTask(db, task.id))!;
     await failTask(db, { ...claim, error: { type: 'PermanentError', message: 'bad input' }, retentionMs: DAY });
-    expect(await row(task.id)).toMatchObject({ status: 'FAILURE', error: { type: 'PermanentError', message: 'bad input' }, finished_at: expect.any(Date), expires_at: expect.any(Date) });
+    expect(await row(task.id)).toMatchObject({
+      status: 'FAILURE',
+      error: { type: 'PermanentError', message: 'bad input' },
+      finished_at: expect.any(Date),
+      expires_at: expect.any(Date),
+    });
     const dead = await db.selectFrom('dead_letters').selectAll().where('task_id', '=', task.id).executeTakeFirstOrThrow();
     expect(dead).toMatchObject({ tenant_id: tenantId, task: 'test_task', queue: 'monitoring', attempts: 1, error: { type: 'PermanentError' } });
   });
@@ -156,7 +172,11 @@ describe('submission', () => {
     const key = `key-${randomUUID()}`;
     const rows = await Promise.all(Array.from({ length: 500 }, () => newTask({ idempotency_key: key })));
     expect(new Set(rows.map((r) => r.id)).size).toBe(1);
-    const count = await db.selectFrom('tasks').select((eb) => eb.fn.countAll<string>().as('n')).where('idempotency_key', '=', key).executeTakeFirstOrThrow();
+    const count = await db
+      .selectFrom('tasks')
+      .select((eb) => eb.fn.countAll<string>().as('n'))
+      .where('idempotency_key', '=', key)
+      .executeTakeFirstOrThrow();
     expect(Number(count.n)).toBe(1);
   }, 120_000);
 

@@ -1,4 +1,12 @@
-export { InferenceRouter, estimateTokens, parseRetryAfterMs, type ChatMessage, type InferenceRequest, type InferenceResult, type RouterOptions } from './router';
+export {
+  InferenceRouter,
+  estimateTokens,
+  parseRetryAfterMs,
+  type ChatMessage,
+  type InferenceRequest,
+  type InferenceResult,
+  type RouterOptions,
+} from './router';
 export { createInferenceRouter, type InferenceConfig } from './create-router';
 export { DEFAULT_ROUTES, DEFAULT_PRICES, MAX_CHAIN, buildRoutes, type Route, type Price } from './routes';
 export { InferenceUnavailableError } from './errors';

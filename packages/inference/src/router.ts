@@ -107,7 +107,10 @@ export class InferenceRouter {
     const parsed = parseJson(first.content, request.schema);
     if (parsed.success) return { ...first, data: parsed.data };
     // One repair round: show the model its answer and what is wrong with it.
-    (request.logger ?? this.options.logger).warn('model answer did not match its schema; asking for a repair once', { task: request.task, model: first.model_used });
+    (request.logger ?? this.options.logger).warn('model answer did not match its schema; asking for a repair once', {
+      task: request.task,
+      model: first.model_used,
+    });
     const repairMessages: ChatMessage[] = [
       ...request.messages,
       { role: 'assistant', content: first.content },
@@ -131,7 +134,10 @@ export class InferenceRouter {
 
   private async callChain<T>(request: InferenceRequest<T>, route: Route, messages: ChatMessage[]): Promise<Omit<InferenceResult<never>, 'data'>> {
     const responseFormat = request.schema
-      ? { type: 'json_schema' as const, json_schema: { name: request.task, strict: true, schema: z.toJSONSchema(request.schema, { io: 'input' }) as Record<string, unknown> } }
+      ? {
+          type: 'json_schema' as const,
+          json_schema: { name: request.task, strict: true, schema: z.toJSONSchema(request.schema, { io: 'input' }) as Record<string, unknown> },
+        }
       : undefined;
     let lastError: unknown;
     let retryAfterMs: number | undefined;
@@ -145,7 +151,8 @@ export class InferenceRouter {
         const promptTokens = usage?.prompt_tokens ?? estimateTokens(messages);
         const completionTokens = usage?.completion_tokens ?? 0;
         const modelUsed = response.model || model;
-        const cost = typeof usage?.cost === 'number' ? usage.cost : this.priceOf(this.options.prices[modelUsed] ? modelUsed : model, promptTokens, completionTokens);
+        const cost =
+          typeof usage?.cost === 'number' ? usage.cost : this.priceOf(this.options.prices[modelUsed] ? modelUsed : model, promptTokens, completionTokens);
         return {
           content: response.choices[0]?.message?.content ?? '',
           model_used: modelUsed,
@@ -163,11 +170,18 @@ export class InferenceRouter {
         const status = error instanceof OpenAI.APIError ? error.status : undefined;
         const retryAfter = error instanceof OpenAI.APIError ? parseRetryAfterMs(error.headers?.get('retry-after')) : undefined;
         if (retryAfter !== undefined) retryAfterMs = Math.max(retryAfterMs ?? 0, retryAfter);
-        (request.logger ?? this.options.logger).warn('model call failed; trying the next in the chain', { task: request.task, model, status: status ?? 'connection' });
+        (request.logger ?? this.options.logger).warn('model call failed; trying the next in the chain', {
+          task: request.task,
+          model,
+          status: status ?? 'connection',
+        });
         lastError = error;
       }
     }
-    throw new InferenceUnavailableError(`every model for "${request.task}" failed; last: ${lastError instanceof Error ? lastError.message : String(lastError)}`, retryAfterMs);
+    throw new InferenceUnavailableError(
+      `every model for "${request.task}" failed; last: ${lastError instanceof Error ? lastError.message : String(lastError)}`,
+      retryAfterMs,
+    );
   }
 }
 
@@ -194,5 +208,7 @@ function parseJson<T>(content: string, schema: z.ZodType<T>): { success: true; d
     return { success: false, error: 'it is not JSON' };
   }
   const parsed = schema.safeParse(value);
-  return parsed.success ? { success: true, data: parsed.data } : { success: false, error: parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ') };
+  return parsed.success
+    ? { success: true, data: parsed.data }
+    : { success: false, error: parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ') };
 }

@@ -38,11 +38,26 @@ describe('InferenceRouter', () => {
     sim.setFault('anthropic/claude-3-haiku', { status: 500 });
     const stream = new PassThrough();
     const lines: Record<string, unknown>[] = [];
-    stream.on('data', (chunk: Buffer) => lines.push(...chunk.toString().trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>)));
+    stream.on('data', (chunk: Buffer) =>
+      lines.push(
+        ...chunk
+          .toString()
+          .trim()
+          .split('\n')
+          .map((l) => JSON.parse(l) as Record<string, unknown>),
+      ),
+    );
     const taskLogger = createLogger({ service: 'test', stream }).child({ task_id: 'task-1' });
     await router().complete({ task: 'score_post', messages, logger: taskLogger });
     await new Promise((r) => setImmediate(r));
-    expect(lines).toEqual([expect.objectContaining({ message: 'model call failed; trying the next in the chain', task_id: 'task-1', model: 'anthropic/claude-3-haiku', status: 500 })]);
+    expect(lines).toEqual([
+      expect.objectContaining({
+        message: 'model call failed; trying the next in the chain',
+        task_id: 'task-1',
+        model: 'anthropic/claude-3-haiku',
+        status: 500,
+      }),
+    ]);
   });
 
   it('falls back on 429 and a timeout; when the chain is spent it asks to retry after the Retry-After', async () => {
@@ -50,21 +65,27 @@ describe('InferenceRouter', () => {
     // A minute's delay against a 2 s timeout: it times out however slow the machine (and the
     // simulator stops waiting once the client has gone).
     sim.setFault('google/gemini-2.0-flash-001', { delayMs: 60_000 });
-    const error = await router(2000).complete({ task: 'score_post', messages }).catch((e: unknown) => e);
+    const error = await router(2000)
+      .complete({ task: 'score_post', messages })
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(InferenceUnavailableError);
     expect((error as InferenceUnavailableError).retryAfterMs).toBe(7000);
   });
 
   it('leaves the delay to the task backoff when no model sent a Retry-After (never a retry at once)', async () => {
     sim.setFault('*', { status: 503 });
-    const error = await router().complete({ task: 'score_post', messages }).catch((e: unknown) => e);
+    const error = await router()
+      .complete({ task: 'score_post', messages })
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(InferenceUnavailableError);
     expect((error as InferenceUnavailableError).retryAfterMs).toBeUndefined();
   });
 
   it('reads a Retry-After given as an HTTP-date', async () => {
     sim.setFault('*', { status: 429, retryAfter: new Date(Date.now() + 120_000).toUTCString() });
-    const error = (await router().complete({ task: 'score_post', messages }).catch((e: unknown) => e)) as InferenceUnavailableError;
+    const error = (await router()
+      .complete({ task: 'score_post', messages })
+      .catch((e: unknown) => e)) as InferenceUnavailableError;
     expect(error.retryAfterMs).toBeGreaterThan(100_000);
     expect(error.retryAfterMs).toBeLessThanOrEqual(120_000);
   });
@@ -82,7 +103,9 @@ describe('InferenceRouter', () => {
     for (const status of [400, 401]) {
       sim.setFault('anthropic/claude-3-haiku', { status, times: 1 });
       const before = sim.requests.length;
-      const error = await router().complete({ task: 'score_post', messages }).catch((e: unknown) => e);
+      const error = await router()
+        .complete({ task: 'score_post', messages })
+        .catch((e: unknown) => e);
       expect(error).toMatchObject({ name: 'PermanentError', code: `PROVIDER_${status}` });
       // The provider's own error stays reachable for whoever logs or inspects the failure.
       expect((error as Error).cause).toMatchObject({ status });
@@ -118,7 +141,16 @@ describe('InferenceRouter', () => {
 
   it('checks routed models against the provider list at start-up', async () => {
     expect(await router().verifyModels()).toBe(true);
-    const gone = createInferenceRouter({ baseUrl, apiKey: 'k', timeoutMs: 60_000, routeOverrides: { score_post: { model: 'vendor/retired-model' } }, priceOverrides: { 'vendor/retired-model': { prompt: 1, completion: 1 } } }, logger);
+    const gone = createInferenceRouter(
+      {
+        baseUrl,
+        apiKey: 'k',
+        timeoutMs: 60_000,
+        routeOverrides: { score_post: { model: 'vendor/retired-model' } },
+        priceOverrides: { 'vendor/retired-model': { prompt: 1, completion: 1 } },
+      },
+      logger,
+    );
     await expect(gone.verifyModels()).rejects.toThrow(/vendor\/retired-model/);
   });
 });
@@ -126,7 +158,12 @@ describe('InferenceRouter', () => {
 describe('buildRoutes', () => {
   it('refuses cycles, long chains and unpriced models', () => {
     expect(() => buildRoutes({ score_post: { fallbacks: ['anthropic/claude-3-haiku'] } })).toThrow(/appears twice/);
-    expect(() => buildRoutes({ score_post: { fallbacks: ['openai/gpt-4o-mini', 'google/gemini-2.0-flash-001', 'anthropic/claude-sonnet-4', 'x/y'] } }, { ...DEFAULT_PRICES, 'x/y': { prompt: 1, completion: 1 } })).toThrow(/at most 4/);
+    expect(() =>
+      buildRoutes(
+        { score_post: { fallbacks: ['openai/gpt-4o-mini', 'google/gemini-2.0-flash-001', 'anthropic/claude-sonnet-4', 'x/y'] } },
+        { ...DEFAULT_PRICES, 'x/y': { prompt: 1, completion: 1 } },
+      ),
+    ).toThrow(/at most 4/);
     expect(() => buildRoutes({ score_post: { fallbacks: ['vendor/free-lunch'] } })).toThrow(/no price for vendor\/free-lunch/);
     expect(buildRoutes({ score_post: { maxTokens: 50 } }).score_post).toMatchObject({ model: 'anthropic/claude-3-haiku', maxTokens: 50 });
   });

@@ -15,7 +15,13 @@ import { BudgetedInference } from './budgeted-inference';
  */
 export async function createBudgetedInference(env: LlmEnv, deps: { db: Kysely<Database>; logger: Logger; registry?: Registry }): Promise<BudgetedInference> {
   const router = createInferenceRouter(
-    { baseUrl: env.OPENROUTER_BASE_URL, apiKey: env.OPENROUTER_API_KEY, timeoutMs: env.INFERENCE_TIMEOUT_MS, routeOverrides: env.INFERENCE_ROUTES, priceOverrides: env.MODEL_PRICES },
+    {
+      baseUrl: env.OPENROUTER_BASE_URL,
+      apiKey: env.OPENROUTER_API_KEY,
+      timeoutMs: env.INFERENCE_TIMEOUT_MS,
+      routeOverrides: env.INFERENCE_ROUTES,
+      priceOverrides: env.MODEL_PRICES,
+    },
     deps.logger,
   );
   if (env.VERIFY_MODELS === 'true') await router.verifyModels();

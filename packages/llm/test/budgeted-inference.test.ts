@@ -37,31 +37,55 @@ describe('200 concurrent LLM calls on one tenant', () => {
     const prices = Object.fromEntries(Object.entries(DEFAULT_PRICES).map(([m, p]) => [m, { prompt: p.prompt * 1000, completion: p.completion * 1000 }]));
     // The simulator answers at once; the inference timeout (the product's default) is only a
     // bound for a hang, never a race with a slow machine.
-    const router = createInferenceRouter({ baseUrl, apiKey: 'k', timeoutMs: 60_000, priceOverrides: prices, routeOverrides: { score_post: { maxTokens: 60 } } }, logger);
+    const router = createInferenceRouter(
+      { baseUrl, apiKey: 'k', timeoutMs: 60_000, priceOverrides: prices, routeOverrides: { score_post: { maxTokens: 60 } } },
+      logger,
+    );
     const tracker = new CostTracker(db, logger);
     const llm = new BudgetedInference(router, tracker);
     const tenantId = (await createTenantWithKey(db, { name: 'b', plan: 'trial' })).tenant.id;
     const outcomes = await Promise.all(
       Array.from({ length: 200 }, (_, i) =>
-        llm.complete({ tenantId, task: 'score_post', actionType: 'score_post', campaignId: 'c1', messages: [{ role: 'user', content: `Score post number ${i} for clarity and hook.` }] }).then(
-          (r) => ({ ok: true as const, cost: r.cost_usd }),
-          (e: { code?: string; message?: string }) => ({ ok: false as const, code: e.code, message: e.message }),
-        ),
+        llm
+          .complete({
+            tenantId,
+            task: 'score_post',
+            actionType: 'score_post',
+            campaignId: 'c1',
+            messages: [{ role: 'user', content: `Score post number ${i} for clarity and hook.` }],
+          })
+          .then(
+            (r) => ({ ok: true as const, cost: r.cost_usd }),
+            (e: { code?: string; message?: string }) => ({ ok: false as const, code: e.code, message: e.message }),
+          ),
       ),
     );
     const refused = outcomes.filter((o) => !o.ok);
     expect(refused.length).toBeGreaterThan(0);
     // Every call either ran or was refused by the plan; anything else is shown with its message.
     expect(refused.filter((o) => !o.ok && o.code !== 'PLAN_LIMIT_REACHED')).toEqual([]);
-    const recorded = await sql<{ total: string; calls: number }>`select coalesce(sum(cost_usd), 0) as total, count(*)::int as calls from usage_tracking where tenant_id = ${tenantId}`.execute(db);
+    const recorded = await sql<{
+      total: string;
+      calls: number;
+    }>`select coalesce(sum(cost_usd), 0) as total, count(*)::int as calls from usage_tracking where tenant_id = ${tenantId}`.execute(db);
     const total = Number(recorded.rows[0]!.total);
     expect(total).toBeLessThanOrEqual(5);
     expect(recorded.rows[0]!.calls).toBe(outcomes.length - refused.length);
-    const budget = (await sql<{ spent: string; reserved: string }>`select spent_usd as spent, reserved_usd as reserved from tenant_budgets where tenant_id = ${tenantId}`.execute(db)).rows[0]!;
+    const budget = (
+      await sql<{
+        spent: string;
+        reserved: string;
+      }>`select spent_usd as spent, reserved_usd as reserved from tenant_budgets where tenant_id = ${tenantId}`.execute(db)
+    ).rows[0]!;
     expect(Number(budget.spent)).toBeCloseTo(total, 6);
     expect(Number(budget.reserved)).toBe(0);
     const usage = await tracker.usage(tenantId);
-    expect(usage).toMatchObject({ plan: 'trial', cap_usd: 5, reserved_usd: 0, by_action: [{ action_type: 'score_post', calls: outcomes.length - refused.length }] });
+    expect(usage).toMatchObject({
+      plan: 'trial',
+      cap_usd: 5,
+      reserved_usd: 0,
+      by_action: [{ action_type: 'score_post', calls: outcomes.length - refused.length }],
+    });
     expect(usage.remaining_usd).toBeCloseTo(5 - total, 6);
   }, 120_000);
 });
@@ -82,8 +106,15 @@ describe('createBudgetedInference, from the LLM config its app loaded', () => {
   });
 
   it('refuses to start on a route to a model the provider does not list, unless VERIFY_MODELS=false', async () => {
-    const unknown = { OPENROUTER_BASE_URL: baseUrl, OPENROUTER_API_KEY: 'sk-sim', INFERENCE_ROUTES: '{"score_post":{"model":"vendor/nowhere","fallbacks":[]}}', MODEL_PRICES: '{"vendor/nowhere":{"prompt":1,"completion":1}}' };
+    const unknown = {
+      OPENROUTER_BASE_URL: baseUrl,
+      OPENROUTER_API_KEY: 'sk-sim',
+      INFERENCE_ROUTES: '{"score_post":{"model":"vendor/nowhere","fallbacks":[]}}',
+      MODEL_PRICES: '{"vendor/nowhere":{"prompt":1,"completion":1}}',
+    };
     await expect(createBudgetedInference(parseEnv(llmEnvSchema, unknown), { db, logger })).rejects.toThrow(/vendor\/nowhere/);
-    await expect(createBudgetedInference(parseEnv(llmEnvSchema, { ...unknown, VERIFY_MODELS: 'false' }), { db, logger })).resolves.toBeInstanceOf(BudgetedInference);
+    await expect(createBudgetedInference(parseEnv(llmEnvSchema, { ...unknown, VERIFY_MODELS: 'false' }), { db, logger })).resolves.toBeInstanceOf(
+      BudgetedInference,
+    );
   });
 });

@@ -46,11 +46,13 @@ export function createLogger(options: LoggerOptions): Logger {
   return winston.createLogger({
     level: options.level ?? 'info',
     defaultMeta: { service: options.service },
-    format: winston.format.combine(belowLevel(options.level ?? 'info'), winston.format.timestamp(), winston.format.errors({ stack: false }), addContextAndRedact(), output),
-    transports: [
-      options.stream
-        ? new winston.transports.Stream({ stream: options.stream })
-        : new winston.transports.Console(),
-    ],
+    format: winston.format.combine(
+      belowLevel(options.level ?? 'info'),
+      winston.format.timestamp(),
+      winston.format.errors({ stack: false }),
+      addContextAndRedact(),
+      output,
+    ),
+    transports: [options.stream ? new winston.transports.Stream({ stream: options.stream }) : new winston.transports.Console()],
   });
 }

@@ -12,7 +12,12 @@ describe('startHealthServer', () => {
       port: 0,
       registry,
       logger: createLogger({ service: 'test-svc', stream: new PassThrough() }),
-      checks: { postgres: async () => true, redis: async () => { if (!redisUp) throw new Error('connection refused'); } },
+      checks: {
+        postgres: async () => true,
+        redis: async () => {
+          if (!redisUp) throw new Error('connection refused');
+        },
+      },
     });
     const base = `http://127.0.0.1:${health.port}`;
     try {

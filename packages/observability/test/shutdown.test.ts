@@ -10,7 +10,10 @@ function crash(how: string) {
     exitOnFatalError(logger);
     withLogContext({ task_id: 'task-7' }, () => setTimeout(() => { ${how} }, 10));`;
   const run = spawnSync(process.execPath, ['-e', program], { encoding: 'utf8', timeout: 10_000 });
-  const lines = run.stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
+  const lines = run.stdout
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
   return { status: run.status, lines, stderr: run.stderr };
 }
 
@@ -20,7 +23,14 @@ describe('exitOnFatalError', () => {
     expect(status).toBe(1);
     expect(stderr).toBe('');
     expect(lines).toEqual([
-      expect.objectContaining({ level: 'error', message: 'fatal error: exiting', kind: 'uncaughtException', service: 'crash-test', task_id: 'task-7', error: { name: 'Error', message: 'boom with Bearer [redacted]' } }),
+      expect.objectContaining({
+        level: 'error',
+        message: 'fatal error: exiting',
+        kind: 'uncaughtException',
+        service: 'crash-test',
+        task_id: 'task-7',
+        error: { name: 'Error', message: 'boom with Bearer [redacted]' },
+      }),
     ]);
   });
 

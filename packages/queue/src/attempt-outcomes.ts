@@ -35,7 +35,10 @@ export class AttemptOutcomes {
 
   async succeed(result: CheckedResult): Promise<RunOutcome> {
     if (!result.success) {
-      return this.fail({ type: 'InvalidResult', message: `handler returned a result its contract rejects: ${result.error.issues.map((i) => i.message).join('; ')}` });
+      return this.fail({
+        type: 'InvalidResult',
+        message: `handler returned a result its contract rejects: ${result.error.issues.map((i) => i.message).join('; ')}`,
+      });
     }
     const retentionMs = this.deps.policies.get(this.claim.task).retentionMs;
     const applied = await this.write('complete', () => this.deps.writes.complete({ ...this.ref, result: result.data, retentionMs }));
@@ -121,7 +124,13 @@ export class AttemptOutcomes {
   }
 
   publish(status: TaskStatus, progress: number, message: string | null): void {
-    this.deps.events?.publish({ task_id: this.claim.id, status, progress: Math.max(0, Math.min(100, Math.round(progress))), message, attempts: this.claim.attempt });
+    this.deps.events?.publish({
+      task_id: this.claim.id,
+      status,
+      progress: Math.max(0, Math.min(100, Math.round(progress))),
+      message,
+      attempts: this.claim.attempt,
+    });
   }
 
   private write<T>(what: string, fn: () => Promise<T>): Promise<T> {

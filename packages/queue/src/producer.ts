@@ -140,5 +140,11 @@ export class TaskProducer {
 
 /** Whether the queue's start-up on its connection has finished (checked without waiting for it). */
 function hasConnected(queue: Queue): Promise<boolean> {
-  return Promise.race([queue.waitUntilReady().then(() => true, () => false), new Promise<boolean>((resolve) => setImmediate(() => resolve(false)))]);
+  return Promise.race([
+    queue.waitUntilReady().then(
+      () => true,
+      () => false,
+    ),
+    new Promise<boolean>((resolve) => setImmediate(() => resolve(false))),
+  ]);
 }

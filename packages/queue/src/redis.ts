@@ -29,7 +29,15 @@ export function createPipelinedRedis(url: string): Redis {
   return new IORedis(url, { ...FAIL_FAST, enableAutoPipelining: true, connectionName: 'conveyor-counters' });
 }
 
-const REDIS_DOWN = [/enableOfflineQueue/i, /Connection is closed/i, /ECONNREFUSED/, /ECONNRESET/, /max retries per request/i, /Redis is not connected/i, /LOADING/];
+const REDIS_DOWN = [
+  /enableOfflineQueue/i,
+  /Connection is closed/i,
+  /ECONNREFUSED/,
+  /ECONNRESET/,
+  /max retries per request/i,
+  /Redis is not connected/i,
+  /LOADING/,
+];
 
 /** True when err says Redis is unreachable (answer 503), not that a command was wrong. */
 export function isRedisUnavailable(err: unknown): boolean {
@@ -62,5 +70,7 @@ export async function checkEvictionPolicy(redis: Redis): Promise<EvictionCheck> 
   }
   const policy = /^maxmemory_policy:(\S+)/m.exec(info)?.[1];
   if (!policy) return { ok: 'unknown', problem: `Redis' INFO does not show maxmemory_policy; make sure it is "noeviction", or BullMQ can lose jobs` };
-  return policy === 'noeviction' ? { ok: true } : { ok: false, problem: `Redis maxmemory-policy is "${policy}"; BullMQ needs "noeviction" or it can lose jobs` };
+  return policy === 'noeviction'
+    ? { ok: true }
+    : { ok: false, problem: `Redis maxmemory-policy is "${policy}"; BullMQ needs "noeviction" or it can lose jobs` };
 }

@@ -85,7 +85,10 @@ export class TaskWorker {
     const { logger, metrics, queue } = this.options;
     metrics?.abandoned.set({ queue }, running);
     if (overLimit && !this.worker.isPaused()) {
-      logger.error('too many abandoned handlers still running (they ignore their abort signal): taking no new jobs until some end', { abandoned: running, limit: this.abandoned.limit });
+      logger.error('too many abandoned handlers still running (they ignore their abort signal): taking no new jobs until some end', {
+        abandoned: running,
+        limit: this.abandoned.limit,
+      });
       void this.worker.pause(true);
     } else if (!overLimit && this.worker.isPaused() && !this.closing) {
       logger.info('abandoned handlers ended: taking jobs again', { abandoned: running });
@@ -186,10 +189,13 @@ export class TaskWorker {
         const released = await Promise.race([graceful, new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), releaseMs)))]);
         clearTimeout(timer);
         if (!released) {
-          this.options.logger.error('could not release the tasks left in time (is Postgres reachable?); stopping anyway: their jobs come back when their locks lapse', {
-            release_ms: releaseMs,
-            task_ids: [...this.running],
-          });
+          this.options.logger.error(
+            'could not release the tasks left in time (is Postgres reachable?); stopping anyway: their jobs come back when their locks lapse',
+            {
+              release_ms: releaseMs,
+              task_ids: [...this.running],
+            },
+          );
         }
       }
       clearInterval(this.revokePoll);

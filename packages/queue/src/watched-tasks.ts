@@ -62,11 +62,7 @@ export class WatchRegistry {
   async remove(taskId: string): Promise<void> {
     if (!this.watched.delete(taskId)) return;
     const member = `${taskId}|${this.id}`;
-    await this.redis
-      .multi()
-      .zrem(watchedKey(this.prefix), member)
-      .publish(watchChannel(this.prefix), `-${member}`)
-      .exec();
+    await this.redis.multi().zrem(watchedKey(this.prefix), member).publish(watchChannel(this.prefix), `-${member}`).exec();
   }
 
   private async renew(): Promise<void> {

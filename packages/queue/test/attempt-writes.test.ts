@@ -11,15 +11,20 @@ beforeAll(async () => ({ db, tenantId, close } = await openTestDb()));
 afterAll(() => close());
 
 // Every method of TaskWrites: the compiler says when one is missing.
-const METHODS = Object.keys({ claim: 1, progress: 1, complete: 1, retry: 1, fail: 1, release: 1 } satisfies Record<keyof TaskWrites, 1>) as (keyof TaskWrites)[];
+const METHODS = Object.keys({ claim: 1, progress: 1, complete: 1, retry: 1, fail: 1, release: 1 } satisfies Record<
+  keyof TaskWrites,
+  1
+>) as (keyof TaskWrites)[];
 
 /** The real Postgres-backed writes, with every call an attempt makes noted on the way through. */
 function recording(inner: TaskWrites): TaskWrites & { calls: string[] } {
   const calls: string[] = [];
-  const through = (name: keyof TaskWrites) => (...args: unknown[]) => {
-    calls.push(name);
-    return (inner[name] as (...a: unknown[]) => Promise<unknown>).apply(inner, args);
-  };
+  const through =
+    (name: keyof TaskWrites) =>
+    (...args: unknown[]) => {
+      calls.push(name);
+      return (inner[name] as (...a: unknown[]) => Promise<unknown>).apply(inner, args);
+    };
   return Object.assign({ calls }, Object.fromEntries(METHODS.map((name) => [name, through(name)])) as unknown as TaskWrites);
 }
 
@@ -34,7 +39,12 @@ describe('every state write of an attempt goes through its injected TaskWrites',
 
   it('claim, progress and completion', async () => {
     const task = await addTask(db, tenantId, 'test_task', { message: 'x' });
-    const d = attemptDeps(writes, { test_task: async (_p, ctx) => { await ctx.progress(50); return { echo: 'x' }; } });
+    const d = attemptDeps(writes, {
+      test_task: async (_p, ctx) => {
+        await ctx.progress(50);
+        return { echo: 'x' };
+      },
+    });
     expect(await runTaskJob(d, { task_id: task.id })).toEqual({ kind: 'success' });
     expect(writes.calls).toEqual(['claim', 'progress', 'complete']);
     expect(await taskRow(db, task.id)).toMatchObject({ status: 'SUCCESS' });
@@ -42,7 +52,11 @@ describe('every state write of an attempt goes through its injected TaskWrites',
 
   it('a retry, then the final failure', async () => {
     const task = await addTask(db, tenantId, 'test_task', { message: 'x' }, 2);
-    const d = attemptDeps(writes, { test_task: async () => { throw new Error('upstream 503'); } });
+    const d = attemptDeps(writes, {
+      test_task: async () => {
+        throw new Error('upstream 503');
+      },
+    });
     expect(await runTaskJob(d, { task_id: task.id })).toEqual({ kind: 'retry', delayMs: 750 });
     expect(await runTaskJob(d, { task_id: task.id })).toEqual({ kind: 'failure' });
     expect(writes.calls).toEqual(['claim', 'retry', 'claim', 'fail']);
@@ -51,7 +65,16 @@ describe('every state write of an attempt goes through its injected TaskWrites',
 
   it('a permanent failure and a failed pre-flight check', async () => {
     const permanent = await addTask(db, tenantId, 'test_task', { message: 'x' }, 3);
-    expect(await runTaskJob(attemptDeps(writes, { test_task: async () => { throw new PermanentError('no'); } }), { task_id: permanent.id })).toEqual({ kind: 'failure' });
+    expect(
+      await runTaskJob(
+        attemptDeps(writes, {
+          test_task: async () => {
+            throw new PermanentError('no');
+          },
+        }),
+        { task_id: permanent.id },
+      ),
+    ).toEqual({ kind: 'failure' });
     const unknown = await addTask(db, tenantId, 'ping', {});
     expect(await runTaskJob(attemptDeps(writes, {}), { task_id: unknown.id })).toEqual({ kind: 'failure' });
     expect(writes.calls).toEqual(['claim', 'fail', 'claim', 'fail']);

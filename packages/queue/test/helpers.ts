@@ -11,7 +11,15 @@ export async function openTestDb() {
   const testDb = await createTestDatabase({ key: schemaFingerprint(), migrate: migrateUrl });
   const db = createDb(testDb.url, { max: 20 });
   const tenantId = (await createTenantWithKey(db, { name: 'acme', plan: 'trial' })).tenant.id;
-  return { db, tenantId, url: testDb.url, close: async () => { await db.destroy(); await testDb.drop(); } };
+  return {
+    db,
+    tenantId,
+    url: testDb.url,
+    close: async () => {
+      await db.destroy();
+      await testDb.drop();
+    },
+  };
 }
 
 export function addTask(db: Kysely<Database>, tenantId: string, task: string, payload: unknown, maxAttempts = 1) {

@@ -18,7 +18,14 @@ afterAll(() => close());
 const fast = new TaskPolicies({ test_task: { backoff: { baseMs: 1000, maxMs: 8000 }, softTimeoutMs: 100, hardTimeoutMs: 3000 } });
 
 function deps(handlers: Record<string, (payload: never, ctx: TaskContext) => Promise<unknown>>, policies = fast): RunTaskDeps {
-  return { writes: groupCommitWritesFor(db), queue: 'monitoring', handlers: handlers as RunTaskDeps['handlers'], policies, logger: quietLogger(), random: () => 0.5 };
+  return {
+    writes: groupCommitWritesFor(db),
+    queue: 'monitoring',
+    handlers: handlers as RunTaskDeps['handlers'],
+    policies,
+    logger: quietLogger(),
+    random: () => 0.5,
+  };
 }
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** A handler's wait that ignores its signal; the timer does not hold the test process open. */
@@ -28,14 +35,17 @@ describe('runTaskJob: the happy path and duplicates', () => {
   it('runs the handler, records progress and commits the validated result', async () => {
     const task = await addTask(db, tenantId, 'test_task', { message: 'hello' });
     const seen: unknown[] = [];
-    const outcome = await runTaskJob(deps({
-      test_task: async (payload: { message: string }, ctx) => {
-        seen.push(payload);
-        await ctx.progress(50, 'half way');
-        expect(await taskRow(db, task.id)).toMatchObject({ status: 'PROGRESS', progress: 50, message: 'half way' });
-        return { echo: payload.message };
-      },
-    }), { task_id: task.id });
+    const outcome = await runTaskJob(
+      deps({
+        test_task: async (payload: { message: string }, ctx) => {
+          seen.push(payload);
+          await ctx.progress(50, 'half way');
+          expect(await taskRow(db, task.id)).toMatchObject({ status: 'PROGRESS', progress: 50, message: 'half way' });
+          return { echo: payload.message };
+        },
+      }),
+      { task_id: task.id },
+    );
     expect(outcome).toEqual({ kind: 'success' });
     expect(seen).toEqual([{ message: 'hello', steps: 5, step_ms: 200 }]);
     expect(await taskRow(db, task.id)).toMatchObject({ status: 'SUCCESS', result: { echo: 'hello' }, progress: 100, attempt: 1, expires_at: expect.any(Date) });
@@ -45,17 +55,28 @@ describe('runTaskJob: the happy path and duplicates', () => {
   it("writes the attempt's log lines, and its handler's, with the task, tenant and attempt", async () => {
     const stream = new PassThrough();
     const lines: Record<string, unknown>[] = [];
-    stream.on('data', (chunk: Buffer) => lines.push(...chunk.toString().trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>)));
+    stream.on('data', (chunk: Buffer) =>
+      lines.push(
+        ...chunk
+          .toString()
+          .trim()
+          .split('\n')
+          .map((l) => JSON.parse(l) as Record<string, unknown>),
+      ),
+    );
     const task = await addTask(db, tenantId, 'test_task', { message: 'hello' });
-    const outcome = await runTaskJob({
-      ...deps({
-        test_task: async (_payload, ctx) => {
-          ctx.logger.info('from the handler', { step: 1 });
-          return { echo: 'hi' };
-        },
-      }),
-      logger: createLogger({ service: 'test', stream }),
-    }, { task_id: task.id });
+    const outcome = await runTaskJob(
+      {
+        ...deps({
+          test_task: async (_payload, ctx) => {
+            ctx.logger.info('from the handler', { step: 1 });
+            return { echo: 'hi' };
+          },
+        }),
+        logger: createLogger({ service: 'test', stream }),
+      },
+      { task_id: task.id },
+    );
     expect(outcome).toEqual({ kind: 'success' });
     await new Promise((r) => setImmediate(r));
     const ids = { task_id: task.id, tenant_id: tenantId, attempt: 1 };
@@ -67,7 +88,12 @@ describe('runTaskJob: the happy path and duplicates', () => {
   it('does not run a task again when its job is delivered twice after SUCCESS', async () => {
     const task = await addTask(db, tenantId, 'ping', {});
     let runs = 0;
-    const d = deps({ ping: async () => { runs += 1; return 'pong'; } });
+    const d = deps({
+      ping: async () => {
+        runs += 1;
+        return 'pong';
+      },
+    });
     expect(await runTaskJob(d, { task_id: task.id })).toEqual({ kind: 'success' });
     expect(await runTaskJob(d, { task_id: task.id })).toEqual({ kind: 'skipped' });
     expect(runs).toBe(1);
@@ -78,7 +104,18 @@ describe('runTaskJob: the happy path and duplicates', () => {
     let release!: () => void;
     const gate = new Promise<void>((resolve) => (release = resolve));
     const slow = new TaskPolicies();
-    const stale = runTaskJob(deps({ test_task: async () => { await gate; return { echo: 'stale' }; } }, slow), { task_id: task.id });
+    const stale = runTaskJob(
+      deps(
+        {
+          test_task: async () => {
+            await gate;
+            return { echo: 'stale' };
+          },
+        },
+        slow,
+      ),
+      { task_id: task.id },
+    );
     while ((await taskRow(db, task.id)).attempt < 1) await sleep(10);
     expect(await runTaskJob(deps({ test_task: async () => ({ echo: 'fresh' }) }, slow), { task_id: task.id })).toEqual({ kind: 'success' });
     release();
@@ -96,7 +133,11 @@ describe('runTaskJob: the happy path and duplicates', () => {
 describe('runTaskJob: failures and retries', () => {
   it('retries a transient error with exponential backoff, then fails for good into the dead-letter table', async () => {
     const task = await addTask(db, tenantId, 'test_task', { message: 'flaky' }, 3);
-    const d = deps({ test_task: async () => { throw new Error('upstream 503'); } });
+    const d = deps({
+      test_task: async () => {
+        throw new Error('upstream 503');
+      },
+    });
     expect(await runTaskJob(d, { task_id: task.id })).toEqual({ kind: 'retry', delayMs: 750 }); // 1000 × 2^0, equal jitter at 0.5
     expect(await taskRow(db, task.id)).toMatchObject({ status: 'RETRY', error: { type: 'Error', message: 'upstream 503' }, next_attempt_at: expect.any(Date) });
     expect(await runTaskJob(d, { task_id: task.id })).toEqual({ kind: 'retry', delayMs: 1500 }); // 1000 × 2^1
@@ -111,20 +152,35 @@ describe('runTaskJob: failures and retries', () => {
 
   it("honours a provider's Retry-After instead of the backoff", async () => {
     const task = await addTask(db, tenantId, 'test_task', { message: 'x' }, 3);
-    const d = deps({ test_task: async () => { throw new RetryLaterError('429 Too Many Requests', 4321); } });
+    const d = deps({
+      test_task: async () => {
+        throw new RetryLaterError('429 Too Many Requests', 4321);
+      },
+    });
     expect(await runTaskJob(d, { task_id: task.id })).toEqual({ kind: 'retry', delayMs: 4321 });
   });
 
   it('fails a PermanentError at once, keeping its code, with no retry', async () => {
     const task = await addTask(db, tenantId, 'test_task', { message: 'x' }, 5);
-    const d = deps({ test_task: async () => { throw new PermanentError('plan cap reached', 'PLAN_LIMIT_REACHED'); } });
+    const d = deps({
+      test_task: async () => {
+        throw new PermanentError('plan cap reached', 'PLAN_LIMIT_REACHED');
+      },
+    });
     expect(await runTaskJob(d, { task_id: task.id })).toEqual({ kind: 'failure' });
     expect(await taskRow(db, task.id)).toMatchObject({ status: 'FAILURE', attempt: 1, error: { type: 'PermanentError', code: 'PLAN_LIMIT_REACHED' } });
   });
 
   it('records an error message free of secrets', async () => {
     const task = await addTask(db, tenantId, 'ping', {});
-    await runTaskJob(deps({ ping: async () => { throw Object.assign(new Error('refused Bearer abcdefghijklmnop'), { name: 'UpstreamError' }); } }), { task_id: task.id });
+    await runTaskJob(
+      deps({
+        ping: async () => {
+          throw Object.assign(new Error('refused Bearer abcdefghijklmnop'), { name: 'UpstreamError' });
+        },
+      }),
+      { task_id: task.id },
+    );
     expect((await taskRow(db, task.id)).error).toEqual({ type: 'UpstreamError', message: 'refused Bearer [redacted]' });
   });
 
@@ -144,7 +200,17 @@ describe('runTaskJob: failures and retries', () => {
     const task = await addTask(db, tenantId, 'ping', {}, 1);
     await claimTask(db, task.id); // attempt 1, then its worker died (caught in another task's crash)
     let ran = false;
-    expect(await runTaskJob(deps({ ping: async () => { ran = true; return 'pong'; } }), { task_id: task.id })).toEqual({ kind: 'success' });
+    expect(
+      await runTaskJob(
+        deps({
+          ping: async () => {
+            ran = true;
+            return 'pong';
+          },
+        }),
+        { task_id: task.id },
+      ),
+    ).toEqual({ kind: 'success' });
     expect(ran).toBe(true);
     expect((await attemptRows(db, task.id)).map((a) => a.outcome)).toEqual(['lost', 'success']);
   });
@@ -152,7 +218,11 @@ describe('runTaskJob: failures and retries', () => {
   it("still retries a lost task's own failures up to its attempts", async () => {
     const task = await addTask(db, tenantId, 'test_task', { message: 'x' }, 2);
     await claimTask(db, task.id); // lost
-    const failing = deps({ test_task: async () => { throw new Error('own failure'); } });
+    const failing = deps({
+      test_task: async () => {
+        throw new Error('own failure');
+      },
+    });
     expect(await runTaskJob(failing, { task_id: task.id })).toMatchObject({ kind: 'retry' });
     expect(await runTaskJob(failing, { task_id: task.id })).toEqual({ kind: 'failure' });
     expect((await attemptRows(db, task.id)).map((a) => a.outcome)).toEqual(['lost', 'retry', 'failure']);
@@ -162,7 +232,17 @@ describe('runTaskJob: failures and retries', () => {
     const task = await addTask(db, tenantId, 'ping', {}, 5);
     for (let i = 0; i < 3; i += 1) await claimTask(db, task.id); // three workers died running it
     let ran = false;
-    expect(await runTaskJob(deps({ ping: async () => { ran = true; return 'pong'; } }), { task_id: task.id })).toEqual({ kind: 'failure' });
+    expect(
+      await runTaskJob(
+        deps({
+          ping: async () => {
+            ran = true;
+            return 'pong';
+          },
+        }),
+        { task_id: task.id },
+      ),
+    ).toEqual({ kind: 'failure' });
     expect(ran).toBe(false);
     expect(await taskRow(db, task.id)).toMatchObject({ status: 'FAILURE', error: { type: 'AttemptsExhausted', message: expect.stringMatching(/3 times/) } });
     expect((await attemptRows(db, task.id)).map((a) => a.outcome)).toEqual(['lost', 'lost', 'lost', 'failure']);
@@ -176,7 +256,17 @@ describe('runTaskJob: failures and retries', () => {
     // One more lost attempt after the replay is still under the limit of three...
     await claimTask(db, task.id);
     let ran = 0;
-    expect(await runTaskJob(deps({ ping: async () => { ran += 1; return 'pong'; } }), { task_id: task.id })).toEqual({ kind: 'success' });
+    expect(
+      await runTaskJob(
+        deps({
+          ping: async () => {
+            ran += 1;
+            return 'pong';
+          },
+        }),
+        { task_id: task.id },
+      ),
+    ).toEqual({ kind: 'success' });
     expect(ran).toBe(1);
     expect((await attemptRows(db, task.id)).map((a) => a.outcome)).toEqual(['lost', 'lost', 'lost', 'failure', 'lost', 'success']);
   });
@@ -187,7 +277,13 @@ describe('runTaskJob: time limits, revokes and release', () => {
     const task = await addTask(db, tenantId, 'test_task', { message: 'x' }, 2);
     let reason: unknown;
     const d = deps({
-      test_task: (_p, ctx) => new Promise((_, reject) => ctx.signal.addEventListener('abort', () => { reason = ctx.signal.reason; reject(new Error('aborted')); })),
+      test_task: (_p, ctx) =>
+        new Promise((_, reject) =>
+          ctx.signal.addEventListener('abort', () => {
+            reason = ctx.signal.reason;
+            reject(new Error('aborted'));
+          }),
+        ),
     });
     expect(await runTaskJob(d, { task_id: task.id })).toMatchObject({ kind: 'retry' });
     expect((reason as Error).name).toBe('SoftTimeLimitError');
@@ -197,7 +293,11 @@ describe('runTaskJob: time limits, revokes and release', () => {
   it('abandons an attempt at the hard limit; its late result is never written', async () => {
     const task = await addTask(db, tenantId, 'test_task', { message: 'x' }, 1);
     let finishedLate = false;
-    const handler = async () => { await sleep(1500); finishedLate = true; return { echo: 'late' }; };
+    const handler = async () => {
+      await sleep(1500);
+      finishedLate = true;
+      return { echo: 'late' };
+    };
     const d = deps({ test_task: handler }, new TaskPolicies({ test_task: { softTimeoutMs: 50, hardTimeoutMs: 200 } }));
     expect(await runTaskJob(d, { task_id: task.id })).toEqual({ kind: 'failure' });
     expect(finishedLate).toBe(false);
@@ -211,7 +311,16 @@ describe('runTaskJob: time limits, revokes and release', () => {
     const task = await addTask(db, tenantId, 'test_task', { message: 'x' }, 1);
     const jobController = new AbortController();
     let sawAbort = false;
-    const d = deps({ test_task: async (_p, ctx) => { ctx.signal.addEventListener('abort', () => (sawAbort = true)); await ignoreSignalFor(5000); return { echo: 'x' }; } }, new TaskPolicies());
+    const d = deps(
+      {
+        test_task: async (_p, ctx) => {
+          ctx.signal.addEventListener('abort', () => (sawAbort = true));
+          await ignoreSignalFor(5000);
+          return { echo: 'x' };
+        },
+      },
+      new TaskPolicies(),
+    );
     const running = runTaskJob(d, { task_id: task.id }, jobController.signal);
     while ((await taskRow(db, task.id)).status !== 'STARTED') await sleep(5);
     await revokeTask(db, task.id, tenantId, 1000);
@@ -225,14 +334,17 @@ describe('runTaskJob: time limits, revokes and release', () => {
   it('aborts a handler whose progress write is refused because the task was revoked', async () => {
     const task = await addTask(db, tenantId, 'test_task', { message: 'x' }, 1);
     let reason: unknown;
-    const d = deps({
-      test_task: async (_p, ctx) => {
-        await revokeTask(db, task.id, tenantId, 1000);
-        await ctx.progress(10);
-        reason = ctx.signal.reason;
-        return { echo: 'x' };
+    const d = deps(
+      {
+        test_task: async (_p, ctx) => {
+          await revokeTask(db, task.id, tenantId, 1000);
+          await ctx.progress(10);
+          reason = ctx.signal.reason;
+          return { echo: 'x' };
+        },
       },
-    }, new TaskPolicies());
+      new TaskPolicies(),
+    );
     expect(await runTaskJob(d, { task_id: task.id })).toEqual({ kind: 'fenced' });
     expect((reason as Error).name).toBe('AttemptFencedError');
     expect((await taskRow(db, task.id)).status).toBe('REVOKED');
@@ -241,7 +353,15 @@ describe('runTaskJob: time limits, revokes and release', () => {
   it('releases the task on shutdown without spending an attempt', async () => {
     const task = await addTask(db, tenantId, 'test_task', { message: 'x' }, 1);
     const jobController = new AbortController();
-    const d = deps({ test_task: async () => { await ignoreSignalFor(5000); return { echo: 'x' }; } }, new TaskPolicies());
+    const d = deps(
+      {
+        test_task: async () => {
+          await ignoreSignalFor(5000);
+          return { echo: 'x' };
+        },
+      },
+      new TaskPolicies(),
+    );
     const running = runTaskJob(d, { task_id: task.id }, jobController.signal);
     while ((await taskRow(db, task.id)).status !== 'STARTED') await sleep(5);
     jobController.abort('shutdown');

@@ -42,7 +42,17 @@ afterAll(async () => {
 });
 
 function worker(handlers: Record<string, unknown>, extra: Partial<TaskWorkerOptions> = {}) {
-  return new TaskWorker({ queue: 'monitoring', handlers: handlers as never, policies, db, logger: quietLogger(), connection: workerRedis, prefix, concurrency: 4, ...extra });
+  return new TaskWorker({
+    queue: 'monitoring',
+    handlers: handlers as never,
+    policies,
+    db,
+    logger: quietLogger(),
+    connection: workerRedis,
+    prefix,
+    concurrency: 4,
+    ...extra,
+  });
 }
 const isStatus = (id: string, status: string) => async () => ((await taskRow(db, id)).status === status ? true : undefined);
 const enqueue = (id: string, task = 'test_task') => producer.enqueue({ id, task, queue: 'monitoring' });
@@ -55,8 +65,22 @@ describe('TaskWorker on a real queue', () => {
       await producer.enqueueMany(tasks.map((t) => ({ id: t.id, task: 'ping', queue: 'monitoring' })));
       await enqueue(tasks[0]!.id, 'ping'); // the same id again is a no-op
       for (const task of tasks) await waitFor(isStatus(task.id, 'SUCCESS'), `task ${task.id}`);
-      expect(await producer.queue('monitoring').getJobCounts('completed', 'failed', 'waiting', 'active', 'delayed')).toMatchObject({ completed: 0, failed: 0, waiting: 0, active: 0, delayed: 0 });
-      const rows = await db.selectFrom('tasks').select('attempt').where('id', 'in', tasks.map((t) => t.id)).execute();
+      expect(await producer.queue('monitoring').getJobCounts('completed', 'failed', 'waiting', 'active', 'delayed')).toMatchObject({
+        completed: 0,
+        failed: 0,
+        waiting: 0,
+        active: 0,
+        delayed: 0,
+      });
+      const rows = await db
+        .selectFrom('tasks')
+        .select('attempt')
+        .where(
+          'id',
+          'in',
+          tasks.map((t) => t.id),
+        )
+        .execute();
       expect(rows.every((r) => r.attempt === 1)).toBe(true);
     } finally {
       await w.close(5000);
@@ -65,7 +89,13 @@ describe('TaskWorker on a real queue', () => {
 
   it('retries through the delayed set: RETRY while waiting, then SUCCESS on the next attempt', async () => {
     let calls = 0;
-    const w = worker({ test_task: async (p: { message: string }) => { calls += 1; if (calls === 1) throw new Error('first try fails'); return { echo: p.message }; } });
+    const w = worker({
+      test_task: async (p: { message: string }) => {
+        calls += 1;
+        if (calls === 1) throw new Error('first try fails');
+        return { echo: p.message };
+      },
+    });
     try {
       const task = await addTask(db, tenantId, 'test_task', { message: 'again' }, 3);
       await enqueue(task.id);
@@ -89,7 +119,15 @@ describe('TaskWorker on a real queue', () => {
       { id: later.id, task: 'test_task', queue: 'monitoring', delayMs: 400 },
     ]);
     expect(await producer.queue('monitoring').getJobCounts('delayed', 'prioritized')).toMatchObject({ delayed: 1, prioritized: 2 });
-    const w2 = worker({ test_task: async (p: { message: string }) => { order.push(p.message); return { echo: p.message }; } }, { concurrency: 1 });
+    const w2 = worker(
+      {
+        test_task: async (p: { message: string }) => {
+          order.push(p.message);
+          return { echo: p.message };
+        },
+      },
+      { concurrency: 1 },
+    );
     try {
       await waitFor(isStatus(later.id, 'SUCCESS'), 'the delayed task');
       expect(order).toEqual(['high', 'low', 'later']);
@@ -102,7 +140,16 @@ describe('TaskWorker on a real queue', () => {
     let release!: () => void;
     const gate = new Promise<void>((resolve) => (release = resolve));
     let started = 0;
-    const w = worker({ test_task: async (p: { message: string }) => { started += 1; await gate; return { echo: p.message }; } }, { concurrency: 1 });
+    const w = worker(
+      {
+        test_task: async (p: { message: string }) => {
+          started += 1;
+          await gate;
+          return { echo: p.message };
+        },
+      },
+      { concurrency: 1 },
+    );
     const active = await addTask(db, tenantId, 'test_task', { message: 'finish me' });
     const queued = await addTask(db, tenantId, 'test_task', { message: 'leave me' });
     await enqueue(active.id);
@@ -169,7 +216,13 @@ describe('TaskWorker on a real queue', () => {
 
   it('aborts a running task when its revoke arrives over pub/sub', async () => {
     let aborted = false;
-    const w = worker({ test_task: async (_p: unknown, ctx: { signal: AbortSignal }) => { await new Promise((r) => ctx.signal.addEventListener('abort', r)); aborted = true; return { echo: 'x' }; } });
+    const w = worker({
+      test_task: async (_p: unknown, ctx: { signal: AbortSignal }) => {
+        await new Promise((r) => ctx.signal.addEventListener('abort', r));
+        aborted = true;
+        return { echo: 'x' };
+      },
+    });
     await w.listenForCancels(workerRedis.duplicate());
     try {
       const task = await addTask(db, tenantId, 'test_task', { message: 'stop me' });
@@ -190,15 +243,18 @@ describe('handlers that ignore their abort signal', () => {
     let running = 0;
     let most = 0;
     const hangs = new TaskPolicies({ test_task: { attempts: 1, softTimeoutMs: 50, hardTimeoutMs: 150 } });
-    const w = worker({
-      test_task: async (p: { message: string }) => {
-        running += 1;
-        most = Math.max(most, running);
-        await new Promise((r) => setTimeout(r, 700)); // deaf to its signal
-        running -= 1;
-        return { echo: p.message };
+    const w = worker(
+      {
+        test_task: async (p: { message: string }) => {
+          running += 1;
+          most = Math.max(most, running);
+          await new Promise((r) => setTimeout(r, 700)); // deaf to its signal
+          running -= 1;
+          return { echo: p.message };
+        },
       },
-    }, { concurrency: 1, maxAbandoned: 1, policies: hangs });
+      { concurrency: 1, maxAbandoned: 1, policies: hangs },
+    );
     try {
       const tasks = await Promise.all(Array.from({ length: 3 }, (_, i) => addTask(db, tenantId, 'test_task', { message: `hang-${i}` }, 1)));
       for (const t of tasks) await enqueue(t.id);
@@ -219,7 +275,16 @@ describe('a revoke whose pub/sub message never arrives', () => {
   it('still reaches the running handler: the worker finds it in Postgres', async () => {
     let aborted = false;
     // No listenForCancels: the message path is gone, only the rows remain.
-    const w = worker({ test_task: async (_p: unknown, ctx: { signal: AbortSignal }) => { await new Promise((r) => ctx.signal.addEventListener('abort', r)); aborted = true; return { echo: 'x' }; } }, { revokePollMs: 100 });
+    const w = worker(
+      {
+        test_task: async (_p: unknown, ctx: { signal: AbortSignal }) => {
+          await new Promise((r) => ctx.signal.addEventListener('abort', r));
+          aborted = true;
+          return { echo: 'x' };
+        },
+      },
+      { revokePollMs: 100 },
+    );
     try {
       const task = await addTask(db, tenantId, 'test_task', { message: 'stop me quietly' });
       await enqueue(task.id);
@@ -283,7 +348,10 @@ describe('reconciler', () => {
     expect(await producer.queue('monitoring').getJob(fresh.id)).toBeUndefined();
 
     // A second pass finds every job in place.
-    expect(await reconcileOnce({ db, redis: producerRedis, producer, policies, logger: quietLogger(), graceMs: RECONCILE_GRACE_MS })).toMatchObject({ reenqueued: 0, requeuedRunning: 0 });
+    expect(await reconcileOnce({ db, redis: producerRedis, producer, policies, logger: quietLogger(), graceMs: RECONCILE_GRACE_MS })).toMatchObject({
+      reenqueued: 0,
+      requeuedRunning: 0,
+    });
     const w = worker({ ping: async () => 'pong' });
     try {
       await waitFor(isStatus(queued.id, 'SUCCESS'), 'the re-enqueued task');
@@ -299,7 +367,9 @@ describe('reconciler', () => {
 describe('reconciler and running tasks past their hard limit', () => {
   const overdue = async () => {
     const task = await addTask(db, tenantId, 'ping', {}, 3);
-    await sql`update tasks set status = 'PROGRESS', attempt = 1, started_at = now() - interval '2 days', updated_at = now() - interval '1 day' where id = ${task.id}`.execute(db);
+    await sql`update tasks set status = 'PROGRESS', attempt = 1, started_at = now() - interval '2 days', updated_at = now() - interval '1 day' where id = ${task.id}`.execute(
+      db,
+    );
     return task;
   };
   const reconcile = () => reconcileOnce({ db, redis: producerRedis, producer, policies, logger: quietLogger(), graceMs: RECONCILE_GRACE_MS });
@@ -344,7 +414,13 @@ describe('reconciler and failed jobs', () => {
     const task = await addTask(db, tenantId, 'ping', {});
     await enqueue(task.id, 'ping');
     // A bare BullMQ worker that throws: the job lands in the failed set, the task stays PENDING.
-    const failing = new Worker('monitoring', async () => { throw new Error('infrastructure trouble'); }, { connection: workerRedis, prefix });
+    const failing = new Worker(
+      'monitoring',
+      async () => {
+        throw new Error('infrastructure trouble');
+      },
+      { connection: workerRedis, prefix },
+    );
     await waitFor(async () => ((await producer.queue('monitoring').getJobState(task.id)) === 'failed' ? true : undefined), 'the job to fail');
     await failing.close();
     await sql`update tasks set updated_at = now() - interval '1 day' where id = ${task.id}`.execute(db);

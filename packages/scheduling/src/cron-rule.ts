@@ -51,7 +51,9 @@ export function cronNextWall(cron: string, afterWall: Date): Date {
     return expression.next().toDate();
   } catch (error) {
     if (!outOfWindow(error)) throw error;
-    throw new RecurrenceLimitError(`the cron expression "${cron}" has no time within ${CRON_HORIZON_YEARS} years after ${afterWall.toISOString().slice(0, 16)}; it fires too rarely or never`);
+    throw new RecurrenceLimitError(
+      `the cron expression "${cron}" has no time within ${CRON_HORIZON_YEARS} years after ${afterWall.toISOString().slice(0, 16)}; it fires too rarely or never`,
+    );
   }
 }
 

@@ -49,10 +49,5 @@ function productGap(hours: number[], minutes: number[], seconds: number[], perio
   const step = (values: number[]) => values.slice(1).reduce((min, v, i) => Math.min(min, v - values[i]!), Infinity);
   const last = h!.at(-1)! * 3600 + m!.at(-1)! * 60 + s!.at(-1)!;
   const first = h![0]! * 3600 + m![0]! * 60 + s![0]!;
-  return Math.min(
-    step(s!),
-    step(m!) * 60 - spread(s!),
-    step(h!) * 3600 - spread(m!) * 60 - spread(s!),
-    period - last + first,
-  );
+  return Math.min(step(s!), step(m!) * 60 - spread(s!), step(h!) * 3600 - spread(m!) * 60 - spread(s!), period - last + first);
 }

@@ -22,7 +22,9 @@ export function checkRrule(rrule: string, dtstart: string): void {
   let seen = 0;
   const report = walk(p, p.dtstart, () => (++seen > RRULE_SKIPPED_PER_STEP ? 'stop' : 'more'));
   if (report.outcome !== 'ended') {
-    throw new RecurrenceLimitError(`${p.label} with COUNT=${p.options.count} is expanded from DTSTART on every use, and reaching its end takes more than the bound; use UNTIL instead of COUNT, or a later DTSTART`);
+    throw new RecurrenceLimitError(
+      `${p.label} with COUNT=${p.options.count} is expanded from DTSTART on every use, and reaching its end takes more than the bound; use UNTIL instead of COUNT, or a later DTSTART`,
+    );
   }
 }
 
@@ -32,7 +34,10 @@ function walk(p: PreparedRule, anchor: Date, visit: (wall: Date) => Visit): Walk
 
 function limitError(p: PreparedRule, report: WalkReport, fromWall: Date): RecurrenceLimitError {
   const from = fromWall.toISOString().slice(0, 16);
-  if (report.outcome === 'skipped') return new RecurrenceLimitError(`${p.label}: more than ${RRULE_SKIPPED_PER_STEP} occurrences lie between DTSTART and ${from} (a COUNT rule is expanded from DTSTART); use UNTIL or a later DTSTART`);
+  if (report.outcome === 'skipped')
+    return new RecurrenceLimitError(
+      `${p.label}: more than ${RRULE_SKIPPED_PER_STEP} occurrences lie between DTSTART and ${from} (a COUNT rule is expanded from DTSTART); use UNTIL or a later DTSTART`,
+    );
   return new RecurrenceLimitError(`${p.label} has no occurrence within ${p.reach} after ${from} (the search stops there); it fires too rarely or never`);
 }
 
@@ -44,7 +49,7 @@ function limitError(p: PreparedRule, report: WalkReport, fromWall: Date): Recurr
  */
 function forEachWall(recurrence: Repeating, afterWall: Date, visit: (wall: Date) => 'more' | 'stop'): void {
   if (recurrence.kind === 'cron') {
-    for (let wall = afterWall; ; ) {
+    for (let wall = afterWall; ;) {
       wall = cronNextWall(recurrence.cron, wall);
       if (visit(wall) === 'stop') return;
     }
@@ -153,7 +158,14 @@ function rruleWallsBefore(p: PreparedRule, beforeWall: Date, notBeforeWall: Date
 }
 
 /** The recurrence stored in a schedule's columns. */
-export function recurrenceFromFields(fields: { kind: string; run_at: Date | null; cron: string | null; rrule: string | null; dtstart: string | null; timezone: string }): Recurrence {
+export function recurrenceFromFields(fields: {
+  kind: string;
+  run_at: Date | null;
+  cron: string | null;
+  rrule: string | null;
+  dtstart: string | null;
+  timezone: string;
+}): Recurrence {
   switch (fields.kind) {
     case 'one_shot':
       return { kind: 'one_shot', runAt: fields.run_at! };

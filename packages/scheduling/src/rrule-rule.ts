@@ -62,7 +62,9 @@ function prepare(rrule: string, dtstartText: string): PreparedRule {
   const label = `FREQ=${FREQ_NAMES[options.freq]}${options.interval > 1 ? `;INTERVAL=${options.interval}` : ''}`;
   const times = timesPerPeriod(options);
   if (times > RRULE_TIMES_PER_PERIOD) {
-    throw new Error(`${label} gives up to ${times} times in one period; at most ${RRULE_TIMES_PER_PERIOD} are supported: use a finer FREQ (or fewer BYHOUR/BYMINUTE/BYSECOND values), or a cron expression`);
+    throw new Error(
+      `${label} gives up to ${times} times in one period; at most ${RRULE_TIMES_PER_PERIOD} are supported: use a finer FREQ (or fewer BYHOUR/BYMINUTE/BYSECOND values), or a cron expression`,
+    );
   }
   const periodsPerStep = Math.floor(RRULE_WORK_PER_STEP / periodCost(options));
   if (periodsPerStep < 2) throw new Error(`${label} is too costly to expand (each period holds too many BYSETPOS positions or times); simplify the rule`);

@@ -7,7 +7,16 @@ const formatters = new Map<string, Intl.DateTimeFormat>();
 function formatter(timeZone: string): Intl.DateTimeFormat {
   let f = formatters.get(timeZone);
   if (!f) {
-    f = new Intl.DateTimeFormat('en-US', { timeZone, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit' });
+    f = new Intl.DateTimeFormat('en-US', {
+      timeZone,
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+      hour: '2-digit',
+      minute: '2-digit',
+      second: '2-digit',
+    });
     formatters.set(timeZone, f);
   }
   return f;
@@ -37,7 +46,11 @@ function offsetAt(instantMs: number, timeZone: string): number {
   const key = `${timeZone}|${bucket}`;
   let offset = offsets.get(key);
   if (offset === undefined) {
-    const parts = Object.fromEntries(formatter(timeZone).formatToParts(new Date(bucket)).map((p) => [p.type, p.value]));
+    const parts = Object.fromEntries(
+      formatter(timeZone)
+        .formatToParts(new Date(bucket))
+        .map((p) => [p.type, p.value]),
+    );
     offset = Date.UTC(Number(parts.year), Number(parts.month) - 1, Number(parts.day), Number(parts.hour), Number(parts.minute), Number(parts.second)) - bucket;
     if (offsets.size > 200_000) offsets.clear();
     offsets.set(key, offset);

@@ -10,7 +10,10 @@ describe('DST rules, for a daily cron and an RRULE', () => {
   const cron = { kind: 'cron' as const, cron: '30 2 * * *', timezone: BERLIN };
   const rrule = { kind: 'rrule' as const, rrule: 'FREQ=DAILY;BYHOUR=2;BYMINUTE=30;BYSECOND=0', dtstart: '2026-01-01T02:30', timezone: BERLIN };
 
-  it.each([['cron', cron], ['rrule', rrule]] as const)('%s: 02:30 that does not exist (spring forward) runs at 03:30, once', (_label, recurrence) => {
+  it.each([
+    ['cron', cron],
+    ['rrule', rrule],
+  ] as const)('%s: 02:30 that does not exist (spring forward) runs at 03:30, once', (_label, recurrence) => {
     expect(iso(nextOccurrences(recurrence, at('2026-03-27T12:00:00Z'), 3))).toEqual([
       '2026-03-28T01:30:00.000Z', // 02:30 CET
       '2026-03-29T01:30:00.000Z', // 02:30 does not exist: 03:30 CEST
@@ -18,7 +21,10 @@ describe('DST rules, for a daily cron and an RRULE', () => {
     ]);
   });
 
-  it.each([['cron', cron], ['rrule', rrule]] as const)('%s: 02:30 that happens twice (fall back) runs at the first, once', (_label, recurrence) => {
+  it.each([
+    ['cron', cron],
+    ['rrule', rrule],
+  ] as const)('%s: 02:30 that happens twice (fall back) runs at the first, once', (_label, recurrence) => {
     expect(iso(nextOccurrences(recurrence, at('2026-10-23T12:00:00Z'), 3))).toEqual([
       '2026-10-24T00:30:00.000Z', // 02:30 CEST
       '2026-10-25T00:30:00.000Z', // the first 02:30 (CEST), not the second (CET)
@@ -43,8 +49,13 @@ describe('recurrences', () => {
   });
 
   it('supports seconds in cron and COUNT in RRULE', () => {
-    expect(iso(nextOccurrences({ kind: 'cron', cron: '*/15 * * * * *', timezone: 'UTC' }, at('2026-01-01T00:00:00Z'), 2))).toEqual(['2026-01-01T00:00:15.000Z', '2026-01-01T00:00:30.000Z']);
-    expect(nextOccurrences({ kind: 'rrule', rrule: 'FREQ=WEEKLY;COUNT=3', dtstart: '2026-01-05T09:00', timezone: 'UTC' }, at('2026-01-01T00:00:00Z'), 10)).toHaveLength(3);
+    expect(iso(nextOccurrences({ kind: 'cron', cron: '*/15 * * * * *', timezone: 'UTC' }, at('2026-01-01T00:00:00Z'), 2))).toEqual([
+      '2026-01-01T00:00:15.000Z',
+      '2026-01-01T00:00:30.000Z',
+    ]);
+    expect(
+      nextOccurrences({ kind: 'rrule', rrule: 'FREQ=WEEKLY;COUNT=3', dtstart: '2026-01-05T09:00', timezone: 'UTC' }, at('2026-01-01T00:00:00Z'), 10),
+    ).toHaveLength(3);
   });
 
   it('validates what users type', () => {
@@ -73,7 +84,10 @@ describe('misfire policies after downtime', () => {
   });
 
   it('fire_once fires the latest missed run once, then the on-time ones', () => {
-    expect(planFires({ kind: 'cron', cron: '0 * * * *', timezone: 'UTC' }, due, at('2026-01-01T13:30:00Z'), 'fire_once')).toEqual({ fires: [at('2026-01-01T13:00:00Z')], next: at('2026-01-01T14:00:00Z') });
+    expect(planFires({ kind: 'cron', cron: '0 * * * *', timezone: 'UTC' }, due, at('2026-01-01T13:30:00Z'), 'fire_once')).toEqual({
+      fires: [at('2026-01-01T13:00:00Z')],
+      next: at('2026-01-01T14:00:00Z'),
+    });
     expect(planFires(everyMinute, due, now, 'fire_once').fires).toEqual([at('2026-01-01T10:04:00Z'), at('2026-01-01T10:05:00Z')]);
   });
 
@@ -88,7 +102,10 @@ describe('misfire policies after downtime', () => {
   });
 
   it('stops at the end date and after a one-shot', () => {
-    expect(planFires(everyMinute, due, now, 'fire_all', at('2026-01-01T10:02:00Z'))).toEqual({ fires: [due, at('2026-01-01T10:01:00Z'), at('2026-01-01T10:02:00Z')], next: null });
+    expect(planFires(everyMinute, due, now, 'fire_all', at('2026-01-01T10:02:00Z'))).toEqual({
+      fires: [due, at('2026-01-01T10:01:00Z'), at('2026-01-01T10:02:00Z')],
+      next: null,
+    });
     expect(planFires({ kind: 'one_shot', runAt: due }, due, now, 'fire_once')).toEqual({ fires: [due], next: null });
     expect(planFires({ kind: 'one_shot', runAt: due }, due, now, 'skip')).toEqual({ fires: [], next: null });
   });
@@ -99,7 +116,10 @@ describe('on-time fires: every occurrence within the grace fires, once, whatever
   const everySecondRule = { kind: 'rrule' as const, rrule: 'FREQ=SECONDLY', dtstart: '2026-01-01T00:00', timezone: 'UTC' };
   const now = at('2026-03-01T12:00:03.250Z');
 
-  it.each([['cron', everySecond], ['rrule', everySecondRule]] as const)('%s: a tick 3 s late fires the 4 seconds due, oldest first', (_label, recurrence) => {
+  it.each([
+    ['cron', everySecond],
+    ['rrule', everySecondRule],
+  ] as const)('%s: a tick 3 s late fires the 4 seconds due, oldest first', (_label, recurrence) => {
     for (const policy of ['skip', 'fire_once', 'fire_all'] as const) {
       expect(iso(planFires(recurrence, at('2026-03-01T12:00:00Z'), now, policy).fires)).toEqual([
         '2026-03-01T12:00:00.000Z',
@@ -111,12 +131,17 @@ describe('on-time fires: every occurrence within the grace fires, once, whatever
     expect(planFires(recurrence, at('2026-03-01T12:00:00Z'), now, 'skip').next).toEqual(at('2026-03-01T12:00:04Z'));
   });
 
-  it('next_run_at fires as recorded even off the rule\'s grid (set by hand, or by a rule since changed)', () => {
+  it("next_run_at fires as recorded even off the rule's grid (set by hand, or by a rule since changed)", () => {
     const hourly = { kind: 'cron' as const, cron: '0 * * * *', timezone: 'UTC' };
     const offGrid = at('2026-03-01T11:59:58Z');
     expect(planFires(hourly, offGrid, now, 'fire_once')).toEqual({ fires: [offGrid, at('2026-03-01T12:00:00Z')], next: at('2026-03-01T13:00:00Z') });
     const longAgo = at('2026-03-01T09:30:00Z');
-    expect(planFires(hourly, longAgo, now, 'fire_all').fires).toEqual([longAgo, at('2026-03-01T10:00:00Z'), at('2026-03-01T11:00:00Z'), at('2026-03-01T12:00:00Z')]);
+    expect(planFires(hourly, longAgo, now, 'fire_all').fires).toEqual([
+      longAgo,
+      at('2026-03-01T10:00:00Z'),
+      at('2026-03-01T11:00:00Z'),
+      at('2026-03-01T12:00:00Z'),
+    ]);
     expect(planFires(hourly, longAgo, now, 'skip').fires).toEqual([at('2026-03-01T12:00:00Z')]);
   });
 
@@ -132,7 +157,10 @@ describe('on-time fires: every occurrence within the grace fires, once, whatever
     expect(all[0]).toEqual(due);
   });
 
-  it.each([['cron', everySecond], ['rrule', everySecondRule]] as const)('%s: due 200 days ago, fire_all fires the latest 100 missed and the on-time ones, without walking from then', (_label, recurrence) => {
+  it.each([
+    ['cron', everySecond],
+    ['rrule', everySecondRule],
+  ] as const)('%s: due 200 days ago, fire_all fires the latest 100 missed and the on-time ones, without walking from then', (_label, recurrence) => {
     const plan = planFires(recurrence, at('2025-08-13T12:00:00Z'), at('2026-03-01T12:00:00Z'), 'fire_all');
     expect(plan.fires).toHaveLength(FIRE_ALL_CAP + 61);
     expect(plan.fires[0]).toEqual(at('2026-03-01T11:57:20Z'));

@@ -59,7 +59,14 @@ export async function startService<E extends BaseEnv>(env: E, logger: Logger, op
     const redis = openRedis(env.REDIS_URL, options.redis, shared, (error) => logger.warn('redis connection error', { error }));
     const db = openDb(env, options.service, shared);
     const serveHealth = async (port: number, checks: Record<string, ReadinessCheck> = {}) => {
-      const health = await startHealthServer({ host: env.HOST, port, registry, logger, isShuttingDown: () => shuttingDown, checks: { ...connectionChecks(db, redis), ...checks } });
+      const health = await startHealthServer({
+        host: env.HOST,
+        port,
+        registry,
+        logger,
+        isShuttingDown: () => shuttingDown,
+        checks: { ...connectionChecks(db, redis), ...checks },
+      });
       shared.add('health server', health.close);
       return health;
     };

@@ -30,7 +30,12 @@ export interface WorkerAppOptions<Q extends QueueName> {
  * jobs, finish the active ones, exit).
  */
 export function runWorkerApp<Q extends QueueName>(options: WorkerAppOptions<Q>): void {
-  runService({ service: `worker-${options.queue}`, schema: workerEnvSchema(options.defaultPort ?? workerDefaultPort(options.queue)), redis: 'worker', start: (context) => startWorker(context, options) });
+  runService({
+    service: `worker-${options.queue}`,
+    schema: workerEnvSchema(options.defaultPort ?? workerDefaultPort(options.queue)),
+    redis: 'worker',
+    start: (context) => startWorker(context, options),
+  });
 }
 
 /** BullMQ loses jobs on a Redis that may evict keys: refuse one, except in development. */

@@ -118,7 +118,11 @@ export class LlmSimulator {
     if (req.method === 'GET' && url === '/v1/models') {
       return send(200, {
         object: 'list',
-        data: [...this.models.values()].map((m) => ({ id: m.id, object: 'model', pricing: { prompt: String(m.promptPrice), completion: String(m.completionPrice) } })),
+        data: [...this.models.values()].map((m) => ({
+          id: m.id,
+          object: 'model',
+          pricing: { prompt: String(m.promptPrice), completion: String(m.completionPrice) },
+        })),
       });
     }
     if (url === '/__sim/faults') {
@@ -165,11 +169,25 @@ export class LlmSimulator {
     }
     if (fault?.status) {
       record(fault.status);
-      return send(fault.status, { error: { message: `simulated ${fault.status}`, code: fault.status } }, fault.retryAfterSeconds !== undefined ? { 'retry-after': String(fault.retryAfterSeconds) } : fault.retryAfter ? { 'retry-after': fault.retryAfter } : {});
+      return send(
+        fault.status,
+        { error: { message: `simulated ${fault.status}`, code: fault.status } },
+        fault.retryAfterSeconds !== undefined
+          ? { 'retry-after': String(fault.retryAfterSeconds) }
+          : fault.retryAfter
+            ? { 'retry-after': fault.retryAfter }
+            : {},
+      );
     }
 
     const promptText = messages.map((m) => String(m.content)).join('\n');
-    const seed = parseInt(createHash('sha256').update(modelId + promptText).digest('hex').slice(0, 8), 16);
+    const seed = parseInt(
+      createHash('sha256')
+        .update(modelId + promptText)
+        .digest('hex')
+        .slice(0, 8),
+      16,
+    );
     const format = body.response_format as { type?: string; json_schema?: { schema?: JsonSchema } } | undefined;
     let content: string;
     if (fault?.invalidJson) content = '{"this is": not json';
@@ -188,7 +206,12 @@ export class LlmSimulator {
       created: Math.floor(Date.now() / 1000),
       model: modelId,
       choices: [{ index: 0, message: { role: 'assistant', content }, finish_reason: 'stop' }],
-      usage: { prompt_tokens: promptTokens, completion_tokens: completionTokens, total_tokens: promptTokens + completionTokens, ...(fault?.omitCost ? {} : { cost }) },
+      usage: {
+        prompt_tokens: promptTokens,
+        completion_tokens: completionTokens,
+        total_tokens: promptTokens + completionTokens,
+        ...(fault?.omitCost ? {} : { cost }),
+      },
     });
   }
 }

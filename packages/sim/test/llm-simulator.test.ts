@@ -21,7 +21,10 @@ describe('LlmSimulator', () => {
   it('speaks the protocol errors: 401 without a key, 404 for an unknown model, injected faults a set number of times', async () => {
     expect((await chat({ model: 'openai/gpt-4o-mini', messages: [{ role: 'user', content: 'x' }] }, {})).status).toBe(401);
     expect((await chat({ model: 'nobody/nothing', messages: [{ role: 'user', content: 'x' }] })).status).toBe(404);
-    await fetch(`${base.replace('/v1', '')}/__sim/faults`, { method: 'POST', body: JSON.stringify({ model: 'openai/gpt-4o-mini', fault: { status: 429, retryAfterSeconds: 3, times: 1 } }) });
+    await fetch(`${base.replace('/v1', '')}/__sim/faults`, {
+      method: 'POST',
+      body: JSON.stringify({ model: 'openai/gpt-4o-mini', fault: { status: 429, retryAfterSeconds: 3, times: 1 } }),
+    });
     const limited = await chat({ model: 'openai/gpt-4o-mini', messages: [{ role: 'user', content: 'x' }] });
     expect(limited.status).toBe(429);
     expect(limited.headers.get('retry-after')).toBe('3');
@@ -32,10 +35,14 @@ describe('LlmSimulator', () => {
     sim.setFault('openai/gpt-4o-mini', { delayMs: 60_000, times: 1 });
     const before = sim.requests.length;
     const client = new AbortController();
-    const pending = chat({ model: 'openai/gpt-4o-mini', messages: [{ role: 'user', content: 'slow' }] }, { authorization: 'Bearer k' }, client.signal).catch((e: Error) => e);
+    const pending = chat({ model: 'openai/gpt-4o-mini', messages: [{ role: 'user', content: 'slow' }] }, { authorization: 'Bearer k' }, client.signal).catch(
+      (e: Error) => e,
+    );
     // Its answer is a minute away: it is on the list while unanswered (bounded wait, not a race).
     for (let waited = 0; sim.requests.length === before && waited < 10_000; waited += 10) await new Promise((r) => setTimeout(r, 10));
-    expect(sim.requests.slice(before)).toEqual([{ model: 'openai/gpt-4o-mini', body: expect.objectContaining({ messages: [{ role: 'user', content: 'slow' }] }), status: 0 }]);
+    expect(sim.requests.slice(before)).toEqual([
+      { model: 'openai/gpt-4o-mini', body: expect.objectContaining({ messages: [{ role: 'user', content: 'slow' }] }), status: 0 },
+    ]);
     client.abort();
     expect(await pending).toMatchObject({ name: 'AbortError' });
     // The client gone, the delay ends: the request is answered (to nobody) and keeps its place.
@@ -60,7 +67,14 @@ describe('LlmSimulator', () => {
 describe('valueFromSchema', () => {
   it('satisfies enums, bounds, required objects and arrays', () => {
     const value = valueFromSchema(
-      { type: 'object', properties: { kind: { enum: ['a', 'b'] }, score: { type: 'integer', minimum: 0, maximum: 10 }, tags: { type: 'array', items: { type: 'string' }, minItems: 3 } } },
+      {
+        type: 'object',
+        properties: {
+          kind: { enum: ['a', 'b'] },
+          score: { type: 'integer', minimum: 0, maximum: 10 },
+          tags: { type: 'array', items: { type: 'string' }, minItems: 3 },
+        },
+      },
       42,
     ) as { kind: string; score: number; tags: string[] };
     expect(['a', 'b']).toContain(value.kind);

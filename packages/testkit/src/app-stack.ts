@@ -50,7 +50,11 @@ export class AppStack {
 
   /** Starts an app's built main.js (or any script: `{script, portVariable}`) and waits for its /healthz. */
   // A variable given as undefined is left unset in the child (not inherited from this process).
-  async start(app: AppName | { script: string; portVariable: string; label: string }, port: number, env: Record<string, string | undefined> = {}): Promise<RunningProcess> {
+  async start(
+    app: AppName | { script: string; portVariable: string; label: string },
+    port: number,
+    env: Record<string, string | undefined> = {},
+  ): Promise<RunningProcess> {
     const [script, portVariable, label, healthPath] =
       typeof app === 'string'
         ? [path.join(REPO_ROOT, 'apps', app, 'dist', 'main.js'), appEntry(app).portVariable, app, appEntry(app).healthPath]

@@ -60,7 +60,27 @@ export async function startPrivateRedis(extraArgs: string[] = []): Promise<Priva
   const port = await freePort();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'conveyor-redis-'));
   const start = async () => {
-    const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--appendonly', 'yes', '--appendfsync', 'always', '--save', '', '--maxmemory-policy', 'noeviction', ...extraArgs], { stdio: 'ignore', detached: true });
+    const child = spawn(
+      'redis-server',
+      [
+        '--port',
+        String(port),
+        '--bind',
+        '127.0.0.1',
+        '--dir',
+        dir,
+        '--appendonly',
+        'yes',
+        '--appendfsync',
+        'always',
+        '--save',
+        '',
+        '--maxmemory-policy',
+        'noeviction',
+        ...extraArgs,
+      ],
+      { stdio: 'ignore', detached: true },
+    );
     child.on('error', () => undefined); // reported by the wait below, with the port
     child.unref();
     const pid = child.pid;
@@ -86,7 +106,17 @@ export async function startPrivateRedis(extraArgs: string[] = []): Promise<Priva
     await waitFor(async () => ((await portOpen(port)) ? undefined : true), `private redis on ${port} to die`, 10_000);
   };
   await start();
-  return { port, url: `redis://127.0.0.1:${port}`, start, stop, crash, destroy: async () => { await stop(); fs.rmSync(dir, { recursive: true, force: true }); } };
+  return {
+    port,
+    url: `redis://127.0.0.1:${port}`,
+    start,
+    stop,
+    crash,
+    destroy: async () => {
+      await stop();
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
 }
 
 function postgresBinDir(): string {

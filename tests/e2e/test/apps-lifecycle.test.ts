@@ -9,7 +9,10 @@ const sim = new LlmSimulator();
 beforeAll(async () => {
   // The LLM workers check their routed models against the provider at start: the simulator.
   const baseUrl = await sim.listen();
-  stack = await AppStack.create({ template: { key: schemaFingerprint(), migrate: migrateUrl }, env: { OPENROUTER_BASE_URL: baseUrl, OPENROUTER_API_KEY: 'sk-sim' } });
+  stack = await AppStack.create({
+    template: { key: schemaFingerprint(), migrate: migrateUrl },
+    env: { OPENROUTER_BASE_URL: baseUrl, OPENROUTER_API_KEY: 'sk-sim' },
+  });
 }, 30_000);
 afterAll(async () => {
   await stack.stop();
@@ -55,13 +58,17 @@ describe('every app is its own process', () => {
     expect(proc.output()).toMatch(/routed models missing from the provider: vendor\/retired-model/);
   }, 180_000);
 
-  it.each(['api', 'worker-monitoring', 'scheduler'] as const)('%s refuses to start on bad configuration and names the variable', async (app) => {
-    const proc = startNode(path.join(ROOT, 'apps', app, 'dist', 'main.js'), { ...stack.env, DATABASE_URL: 'not a url', REDIS_URL: '' });
-    const code = await proc.exited;
-    expect(code).toBe(78);
-    expect(proc.output()).toMatch(/DATABASE_URL: must be a postgres/);
-    expect(proc.output()).toMatch(/REDIS_URL/);
-  }, 180_000);
+  it.each(['api', 'worker-monitoring', 'scheduler'] as const)(
+    '%s refuses to start on bad configuration and names the variable',
+    async (app) => {
+      const proc = startNode(path.join(ROOT, 'apps', app, 'dist', 'main.js'), { ...stack.env, DATABASE_URL: 'not a url', REDIS_URL: '' });
+      const code = await proc.exited;
+      expect(code).toBe(78);
+      expect(proc.output()).toMatch(/DATABASE_URL: must be a postgres/);
+      expect(proc.output()).toMatch(/REDIS_URL/);
+    },
+    180_000,
+  );
 
   it('a worker given SIGTERM during a task finishes it before exiting', async () => {
     const port = await freePort();
@@ -77,8 +84,7 @@ describe('every app is its own process', () => {
       body: JSON.stringify({ task: 'test_task', payload: { message: 'drain', steps: 10, step_ms: 250 } }),
     });
     const { task_id } = (await res.json()) as { task_id: string };
-    const status = async () =>
-      ((await (await fetch(`http://127.0.0.1:${apiPort}/api/v1/tasks/${task_id}`, { headers })).json()) as { status: string }).status;
+    const status = async () => ((await (await fetch(`http://127.0.0.1:${apiPort}/api/v1/tasks/${task_id}`, { headers })).json()) as { status: string }).status;
     await waitFor(async () => ((await status()) === 'PROGRESS' ? true : undefined), 'the task to be running');
     const code = await worker.stop('SIGTERM');
     expect({ code, status: await status() }).toEqual({ code: 0, status: 'SUCCESS' });

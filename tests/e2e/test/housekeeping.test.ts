@@ -52,12 +52,19 @@ it('enqueues tasks committed without a job, each run exactly once with two recon
   const ids = Array.from({ length: 20 }, () => randomUUID());
   // As if the API had committed them and then lost Redis before its enqueue.
   for (const id of ids) {
-    await pg.query("insert into tasks (id, tenant_id, task, queue, payload, max_attempts, created_at, updated_at) values ($1, $2, 'test_task', 'monitoring', $3, 3, now() - interval '5 seconds', now() - interval '5 seconds')", [id, tenant, JSON.stringify({ message: 'orphan', steps: 1, step_ms: 10 })]);
+    await pg.query(
+      "insert into tasks (id, tenant_id, task, queue, payload, max_attempts, created_at, updated_at) values ($1, $2, 'test_task', 'monitoring', $3, 3, now() - interval '5 seconds', now() - interval '5 seconds')",
+      [id, tenant, JSON.stringify({ message: 'orphan', steps: 1, step_ms: 10 })],
+    );
   }
-  await waitFor(async () => {
-    const { rows } = await pg.query("select count(*)::int as n from tasks where id = any($1) and status = 'SUCCESS'", [ids]);
-    return rows[0].n === ids.length ? true : undefined;
-  }, 'the reconciler to enqueue every orphan and the worker to run it', 20_000);
+  await waitFor(
+    async () => {
+      const { rows } = await pg.query("select count(*)::int as n from tasks where id = any($1) and status = 'SUCCESS'", [ids]);
+      return rows[0].n === ids.length ? true : undefined;
+    },
+    'the reconciler to enqueue every orphan and the worker to run it',
+    20_000,
+  );
   const { rows } = await pg.query('select attempt, attempt_history from tasks where id = any($1)', [ids]);
   for (const row of rows) {
     expect(row.attempt).toBe(1);

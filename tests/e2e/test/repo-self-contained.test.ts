@@ -10,7 +10,9 @@ import { REPO_ROOT } from '@conveyor/testkit';
 
 /** Every tracked text file: path relative to the repository and its text. */
 function trackedTextFiles(): { file: string; text: string }[] {
-  const files = execFileSync('git', ['ls-files', '-z'], { cwd: REPO_ROOT, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 }).split('\0').filter(Boolean);
+  const files = execFileSync('git', ['ls-files', '-z'], { cwd: REPO_ROOT, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 })
+    .split('\0')
+    .filter(Boolean);
   return files.flatMap((file) => {
     const full = path.join(REPO_ROOT, file);
     if (!fs.existsSync(full) || !fs.statSync(full).isFile()) return [];

@@ -12,7 +12,10 @@ let api: string;
 let key: string;
 let pg: Client;
 beforeAll(async () => {
-  stack = await AppStack.create({ template: { key: schemaFingerprint(), migrate: migrateUrl }, env: { SCHEDULER_TICK_MS: '200', RECONCILE_INTERVAL_MS: '60000' } });
+  stack = await AppStack.create({
+    template: { key: schemaFingerprint(), migrate: migrateUrl },
+    env: { SCHEDULER_TICK_MS: '200', RECONCILE_INTERVAL_MS: '60000' },
+  });
   const apiPort = await freePort();
   await stack.start('api', apiPort);
   api = `http://127.0.0.1:${apiPort}/api/v1`;
@@ -26,7 +29,11 @@ afterAll(async () => {
 }, 30_000);
 
 async function createSchedule(body: object): Promise<string> {
-  const res = await fetch(`${api}/schedules`, { method: 'POST', headers: { Authorization: `Bearer ${key}`, 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+  const res = await fetch(`${api}/schedules`, {
+    method: 'POST',
+    headers: { Authorization: `Bearer ${key}`, 'Content-Type': 'application/json' },
+    body: JSON.stringify(body),
+  });
   const json = (await res.json()) as { schedule_id: string };
   expect(res.status).toBe(201);
   return json.schedule_id;
@@ -41,7 +48,8 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 it('three scheduler processes fire every due time of every schedule exactly once, over a minute of schedule time', async () => {
   const ids = [];
-  for (let i = 0; i < 10; i += 1) ids.push(await createSchedule({ name: `every-second-${i}`, task: 'ping', kind: 'cron', cron: '* * * * * *', misfire_policy: 'fire_all' }));
+  for (let i = 0; i < 10; i += 1)
+    ids.push(await createSchedule({ name: `every-second-${i}`, task: 'ping', kind: 'cron', cron: '* * * * * *', misfire_policy: 'fire_all' }));
   const schedulers: RunningProcess[] = [];
   for (let i = 0; i < 3; i += 1) schedulers.push(await stack.start('scheduler', await freePort()));
   await sleep(62_000);

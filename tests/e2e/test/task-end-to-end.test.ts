@@ -59,16 +59,22 @@ describe('a task from HTTP to a worker process and back', () => {
 
     const test = await call('POST', '/tasks/test?message=Hello');
     expect(test.status).toBe(202);
-    const done = await waitFor(async () => {
-      const { body } = await call('GET', `/jobs/${test.body.task_id as string}/status`);
-      return body.status === 'SUCCESS' ? body : undefined;
-    }, 'the test task', 30_000);
+    const done = await waitFor(
+      async () => {
+        const { body } = await call('GET', `/jobs/${test.body.task_id as string}/status`);
+        return body.status === 'SUCCESS' ? body : undefined;
+      },
+      'the test task',
+      30_000,
+    );
     expect(done.task).toBe('test_task');
   });
 
   it('exposes the worker metrics of the attempts it ran', async () => {
     const text = await (await fetch(`http://127.0.0.1:${workerPort}/metrics`)).text();
-    const line = text.split('\n').find((l) => l.startsWith('conveyor_task_attempts_finished_total{') && l.includes('task="test_task"') && l.includes('outcome="success"'));
+    const line = text
+      .split('\n')
+      .find((l) => l.startsWith('conveyor_task_attempts_finished_total{') && l.includes('task="test_task"') && l.includes('outcome="success"'));
     expect(line).toMatch(/ [1-9]\d*$/);
   });
 });

@@ -29,7 +29,9 @@ it('every task accepted before, during and after Redis is killed and restarted f
   // Each phase ends on what happened, not after a fixed time, so a slow machine only makes
   // it longer: tasks accepted before the crash, a 503 while Redis is down, tasks accepted after.
   const submit = async (): Promise<number> => {
-    const res = await client.submit('test_task', { message: 'through a restart', steps: 2, step_ms: 100 }).catch(() => ({ status: 0, body: {} as Record<string, string> }));
+    const res = await client
+      .submit('test_task', { message: 'through a restart', steps: 2, step_ms: 100 })
+      .catch(() => ({ status: 0, body: {} as Record<string, string> }));
     statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
     if (res.status === 202) accepted.push(res.body.task_id);
     await new Promise((r) => setTimeout(r, 40));

@@ -41,5 +41,7 @@ it('after FLUSHALL every queued and running task is re-enqueued and completes', 
   for (const id of ids) views.push(await client.waitForStatus(id, ['SUCCESS', 'FAILURE'], 60_000));
   expect(views.every((v) => v.status === 'SUCCESS')).toBe(true);
   // Some were running or queued when their jobs vanished: they needed the reconciler.
-  expect(stack.processes.find((p) => p.output().includes('"service":"scheduler"'))!.output()).toMatch(/re-enqueued a queued task whose job was missing|requeued a running task/);
+  expect(stack.processes.find((p) => p.output().includes('"service":"scheduler"'))!.output()).toMatch(
+    /re-enqueued a queued task whose job was missing|requeued a running task/,
+  );
 }, 120_000);

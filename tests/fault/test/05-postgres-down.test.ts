@@ -44,7 +44,11 @@ it('answers 503 while Postgres is down and loses nothing', async () => {
   const seen = new Set<number>();
   const outageEnds = Date.now() + 4000;
   while (Date.now() < outageEnds) {
-    for (const res of await Promise.all([client.submit('ping'), client.call('GET', `/tasks/${ids[0]}`), fetch(`${apiBase}/readyz`).then((r) => ({ status: r.status }))])) {
+    for (const res of await Promise.all([
+      client.submit('ping'),
+      client.call('GET', `/tasks/${ids[0]}`),
+      fetch(`${apiBase}/readyz`).then((r) => ({ status: r.status })),
+    ])) {
       seen.add(res.status);
     }
     await new Promise((r) => setTimeout(r, 200));
@@ -55,8 +59,22 @@ it('answers 503 while Postgres is down and loses nothing', async () => {
   for (const id of ids) {
     const view = await client.waitForStatus(id, ['SUCCESS', 'FAILURE'], 60_000).catch(async (error: Error) => {
       // Say where it got stuck: its row and every log line about it.
-      const lines = stack.processes.flatMap((p) => p.output().split('\n').filter((l) => l.includes(id)));
-      const workerTail = stack.processes.map((p) => p.output().split('\n').filter((l) => l.includes('worker-monitoring')).slice(-12).join('\n')).join('\n');
+      const lines = stack.processes.flatMap((p) =>
+        p
+          .output()
+          .split('\n')
+          .filter((l) => l.includes(id)),
+      );
+      const workerTail = stack.processes
+        .map((p) =>
+          p
+            .output()
+            .split('\n')
+            .filter((l) => l.includes('worker-monitoring'))
+            .slice(-12)
+            .join('\n'),
+        )
+        .join('\n');
       lines.push('--- worker tail ---', workerTail);
       throw new Error(`${error.message}\ntask: ${JSON.stringify(await client.task(id))}\n${lines.join('\n')}`);
     });

@@ -53,7 +53,9 @@ it('a task that always throws is retried, then fails into the dead-letter table'
   expect(view).toMatchObject({ attempts: 3, max_attempts: 3 });
   expect(view.attempt_history.map((a: { outcome: string }) => a.outcome)).toEqual(['retry', 'retry', 'failure']);
   const dead = await admin.call('GET', '/admin/dead-letters');
-  expect(dead.body.dead_letters).toContainEqual(expect.objectContaining({ task_id: body.task_id, attempts: 3, error: { type: 'Error', message: 'poison: this task always throws' } }));
+  expect(dead.body.dead_letters).toContainEqual(
+    expect.objectContaining({ task_id: body.task_id, attempts: 3, error: { type: 'Error', message: 'poison: this task always throws' } }),
+  );
 }, 60_000);
 
 it('a task that crashes its worker every time fails after its attempts while other tasks keep flowing', async () => {
@@ -77,7 +79,9 @@ it('a task that crashes its worker every time fails after its attempts while oth
   expect((await client.call('GET', `/tasks/${body.task_id}/result`)).body).toMatchObject({ status: 'FAILURE', error: { type: 'AttemptsExhausted' } });
   expect(view.attempt_history.map((a: { outcome: string }) => a.outcome)).toEqual(['lost', 'lost', 'lost', 'failure']);
   const dead = await admin.call('GET', '/admin/dead-letters');
-  expect(dead.body.dead_letters).toContainEqual(expect.objectContaining({ task_id: body.task_id, error: expect.objectContaining({ type: 'AttemptsExhausted' }) }));
+  expect(dead.body.dead_letters).toContainEqual(
+    expect.objectContaining({ task_id: body.task_id, error: expect.objectContaining({ type: 'AttemptsExhausted' }) }),
+  );
   // Other tasks kept flowing while it crashed workers: pings finished between its first
   // crash and its end, not only after it was out of the way.
   const firstCrash = crashes[before]!;

@@ -33,7 +33,11 @@ it('the late result of an attempt abandoned at its hard limit never overwrites t
     expect.objectContaining({ attempt: 2, outcome: 'success' }),
   ]);
   // Attempt 1's late result went to the compare-and-set, which refused it.
-  await waitFor(async () => (worker.output().includes('the compare-and-set refused it') ? true : undefined), 'the late result to be offered and refused', 10_000);
+  await waitFor(
+    async () => (worker.output().includes('the compare-and-set refused it') ? true : undefined),
+    'the late result to be offered and refused',
+    10_000,
+  );
   expect(worker.output()).not.toContain('should have refused it');
   expect((await client.call('GET', `/tasks/${id}/result`)).body).toEqual({ task_id: id, status: 'SUCCESS', result: { echo: 'result of attempt 2' } });
 }, 30_000);
@@ -47,6 +51,9 @@ it('a handler past its soft limit sees its signal fire, stops, and the attempt c
     ['retry', 'SoftTimeLimitError'],
     ['failure', 'SoftTimeLimitError'],
   ]);
-  const sawAbort = worker.output().split('\n').filter((l) => l.includes('handler saw its abort') && l.includes(id));
+  const sawAbort = worker
+    .output()
+    .split('\n')
+    .filter((l) => l.includes('handler saw its abort') && l.includes(id));
   expect(sawAbort.map((l) => JSON.parse(l).reason)).toEqual(['SoftTimeLimitError', 'SoftTimeLimitError']);
 }, 30_000);

@@ -32,15 +32,29 @@ it('a revoke reaches the worker process running the task and aborts its handler'
   expect((await client.task(id)).status).toBe('REVOKED');
   // A bound, not a measure: it used to be 1 s, with a wall-clock assertion that a busy machine can break.
   await waitFor(
-    async () => (runner.output().split('\n').some((l) => l.includes('handler saw its abort') && l.includes(id)) ? true : undefined),
+    async () =>
+      runner
+        .output()
+        .split('\n')
+        .some((l) => l.includes('handler saw its abort') && l.includes(id))
+        ? true
+        : undefined,
     'the handler to see its abort',
     30_000,
     10,
   );
-  const line = runner.output().split('\n').find((l) => l.includes('handler saw its abort'))!;
+  const line = runner
+    .output()
+    .split('\n')
+    .find((l) => l.includes('handler saw its abort'))!;
   expect(JSON.parse(line)).toMatchObject({ task_id: id, reason: 'TaskRevokedError' });
   // It came by the worker's revoke paths: the pub/sub message, or its look in Postgres should that be late.
-  expect(runner.output().split('\n').some((l) => /revoke (received|found in Postgres) for a running task/.test(l) && l.includes(id))).toBe(true);
+  expect(
+    runner
+      .output()
+      .split('\n')
+      .some((l) => /revoke (received|found in Postgres) for a running task/.test(l) && l.includes(id)),
+  ).toBe(true);
   const view = await client.waitForStatus(id, ['REVOKED']);
   await waitFor(async () => ((await client.task(id)).attempt_history[0].finished_at ? true : undefined), 'the attempt to close');
   expect(view.attempt_history.map((a: { outcome: string }) => a.outcome)).toEqual(['revoked']);
@@ -68,8 +82,23 @@ it('a revoke stored while no worker could hear it holds across a worker restart'
   expect((await client.call('POST', `/tasks/${id}/cancel`)).status).toBe(200);
   const next = await stack.start(FAULT_WORKER, await freePort());
   // BullMQ hands the dead worker's job to the new one, whose claim refuses the revoked task.
-  await waitFor(async () => (next.output().split('\n').some((l) => l.includes('not run') && l.includes(id)) ? true : undefined), 'the new worker to refuse the revoked task', 20_000);
-  expect(next.output().split('\n').some((l) => l.includes('task started') && l.includes(id))).toBe(false);
+  await waitFor(
+    async () =>
+      next
+        .output()
+        .split('\n')
+        .some((l) => l.includes('not run') && l.includes(id))
+        ? true
+        : undefined,
+    'the new worker to refuse the revoked task',
+    20_000,
+  );
+  expect(
+    next
+      .output()
+      .split('\n')
+      .some((l) => l.includes('task started') && l.includes(id)),
+  ).toBe(false);
   const view = await client.task(id);
   expect(view).toMatchObject({ status: 'REVOKED', attempts: 1 });
   expect(view.attempt_history.map((a: { outcome: string }) => a.outcome)).toEqual(['revoked']);

@@ -34,16 +34,28 @@ async function fireSeconds(scheduleId: string): Promise<number[]> {
 it('a scheduler stopped for 3 s fires every second it missed, exactly once, under every policy', async () => {
   const ids: Record<string, string> = {};
   for (const policy of ['skip', 'fire_once', 'fire_all']) {
-    const { status, body } = await client.call('POST', '/schedules', { name: `every-second-${policy}`, task: 'ping', kind: 'cron', cron: '* * * * * *', misfire_policy: policy });
+    const { status, body } = await client.call('POST', '/schedules', {
+      name: `every-second-${policy}`,
+      task: 'ping',
+      kind: 'cron',
+      cron: '* * * * * *',
+      misfire_policy: policy,
+    });
     expect(status).toBe(201);
     ids[policy] = body.schedule_id;
   }
   scheduler = await stack.start('scheduler', await freePort());
   const running = scheduler;
-  const atLeast = (count: number) => waitFor(async () => {
-    for (const id of Object.values(ids)) if ((await fireSeconds(id)).length < count) return undefined;
-    return true;
-  }, `${count} fires of every schedule`, 30_000, 100);
+  const atLeast = (count: number) =>
+    waitFor(
+      async () => {
+        for (const id of Object.values(ids)) if ((await fireSeconds(id)).length < count) return undefined;
+        return true;
+      },
+      `${count} fires of every schedule`,
+      30_000,
+      100,
+    );
   await atLeast(3);
 
   // Stopped across several due seconds, as Postgres' clock counts them.
@@ -53,10 +65,15 @@ it('a scheduler stopped for 3 s fires every second it missed, exactly once, unde
   running.child.kill('SIGCONT');
   const continuedAt = (await pg.query('select extract(epoch from now())::float8 as t')).rows[0].t as number;
   // Then it runs on until every schedule has fired a few seconds past the pause.
-  await waitFor(async () => {
-    for (const id of Object.values(ids)) if (((await fireSeconds(id)).at(-1) ?? 0) < continuedAt + 3) return undefined;
-    return true;
-  }, 'fires after the pause', 30_000, 100);
+  await waitFor(
+    async () => {
+      for (const id of Object.values(ids)) if (((await fireSeconds(id)).at(-1) ?? 0) < continuedAt + 3) return undefined;
+      return true;
+    },
+    'fires after the pause',
+    30_000,
+    100,
+  );
   expect(await running.stop('SIGTERM')).toBe(0);
 
   for (const [policy, id] of Object.entries(ids)) {

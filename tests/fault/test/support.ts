@@ -45,10 +45,15 @@ export class Client {
 
   /** Polls until the task reaches one of the statuses; returns its view. */
   waitForStatus(id: string, statuses: string[], timeoutMs = 30_000) {
-    return waitFor(async () => {
-      const view = await this.task(id).catch(() => undefined);
-      return view && statuses.includes(view.status) ? view : undefined;
-    }, `task ${id} to reach ${statuses.join('/')}`, timeoutMs, 50);
+    return waitFor(
+      async () => {
+        const view = await this.task(id).catch(() => undefined);
+        return view && statuses.includes(view.status) ? view : undefined;
+      },
+      `task ${id} to reach ${statuses.join('/')}`,
+      timeoutMs,
+      50,
+    );
   }
 }
 

@@ -11,7 +11,11 @@ import { retryAfterSeconds, sharedCounter } from './rate-limit';
 export class AuthFailures {
   private readonly counter;
 
-  constructor(redis: Redis, keyPrefix: string, readonly perMinute: number) {
+  constructor(
+    redis: Redis,
+    keyPrefix: string,
+    readonly perMinute: number,
+  ) {
     this.counter = sharedCounter(redis, `${keyPrefix}:authfail`, perMinute);
   }
 

@@ -32,8 +32,7 @@ export interface AuthenticateOptions {
  */
 export function authenticate(principals: PrincipalCache, options: AuthenticateOptions = {}) {
   const allowBasic = options.basicRealm !== undefined;
-  const challenge = (error?: string) =>
-    allowBasic ? `Basic realm="${options.basicRealm}", charset="UTF-8"` : error ? `Bearer error="${error}"` : 'Bearer';
+  const challenge = (error?: string) => (allowBasic ? `Basic realm="${options.basicRealm}", charset="UTF-8"` : error ? `Bearer error="${error}"` : 'Bearer');
   return async (req: Request, res: Response, next: NextFunction) => {
     const key = apiKeyOf(req.get('authorization') ?? '', allowBasic);
     if (!key) {
@@ -45,9 +44,15 @@ export function authenticate(principals: PrincipalCache, options: AuthenticateOp
     if (!principal) {
       const wait = (await options.failures?.refusal(address)) ?? 0;
       if (wait > 0) {
-        throw new HttpError(429, 'too_many_failed_authentications', `Too many requests with unknown API keys from this address; check the key and retry in ${wait} s`, undefined, {
-          'Retry-After': String(wait),
-        });
+        throw new HttpError(
+          429,
+          'too_many_failed_authentications',
+          `Too many requests with unknown API keys from this address; check the key and retry in ${wait} s`,
+          undefined,
+          {
+            'Retry-After': String(wait),
+          },
+        );
       }
       principal = await principals.get(key);
     }

@@ -19,7 +19,15 @@ export function adminRouter(deps: { db: Kysely<Database>; producer: TaskProducer
     const query = parseQuery(req, listDeadLettersQuerySchema);
     const page = await listDeadLetters(deps.db, { task: query.task, tenantId: query.tenant_id, after: cursorOf(query.cursor), limit: query.limit });
     res.json({
-      dead_letters: page.rows.map((r) => ({ task_id: r.task_id, tenant_id: r.tenant_id, task: r.task, queue: r.queue, error: r.error, attempts: r.attempts, failed_at: r.failed_at.toISOString() })),
+      dead_letters: page.rows.map((r) => ({
+        task_id: r.task_id,
+        tenant_id: r.tenant_id,
+        task: r.task,
+        queue: r.queue,
+        error: r.error,
+        attempts: r.attempts,
+        failed_at: r.failed_at.toISOString(),
+      })),
       next_cursor: page.next ?? null,
     });
   });
@@ -28,7 +36,11 @@ export function adminRouter(deps: { db: Kysely<Database>; producer: TaskProducer
     const body = replayDeadLettersBodySchema.safeParse(req.body ?? {});
     if (!body.success) throw validationError(body.error, 'replay request');
     const b = body.data;
-    const filter = b.task_ids ? { taskIds: b.task_ids } : b.filter ? { task: b.filter.task, tenantId: b.filter.tenant_id, failedAfter: b.filter.failed_after } : {};
+    const filter = b.task_ids
+      ? { taskIds: b.task_ids }
+      : b.filter
+        ? { task: b.filter.task, tenantId: b.filter.tenant_id, failedAfter: b.filter.failed_after }
+        : {};
     const { taskIds, enqueued } = await replayAndEnqueue(deps, filter);
     res.status(202).json({ replayed: taskIds.length, task_ids: taskIds, enqueued });
   });

@@ -32,8 +32,7 @@ const replayFormSchema = z.union([
   z.object({ all: z.literal('1'), task: z.enum(TASK_NAMES as [string, ...string[]]).optional() }).strict(),
 ]);
 
-const escapeHtml = (text: string) =>
-  text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 
 function originOf(url: string | undefined): string | undefined {
   try {
@@ -51,7 +50,12 @@ function originOf(url: string | undefined): string | undefined {
 function assertSameOrigin(req: Request): void {
   const own = `${req.protocol}://${req.get('host')}`;
   const origin = req.get('origin') ?? originOf(req.get('referer'));
-  if (origin !== own) throw new HttpError(403, 'cross_origin', 'Replays from this page must come from the page itself; scripts use POST /api/v1/admin/dead-letters/replay with a Bearer key');
+  if (origin !== own)
+    throw new HttpError(
+      403,
+      'cross_origin',
+      'Replays from this page must come from the page itself; scripts use POST /api/v1/admin/dead-letters/replay with a Bearer key',
+    );
 }
 
 function renderPage(rows: DeadLetterRow[], query: z.infer<typeof pageQuerySchema>, more: boolean): string {
@@ -108,7 +112,10 @@ export function deadLettersPageRouter(deps: ReplayDeps & { principals: Principal
   router.get('/', async (req, res) => {
     const query = parseQuery(req, pageQuerySchema);
     const page = await listDeadLetters(deps.db, { task: query.task, limit: PAGE_SIZE });
-    res.type('html').set('Cache-Control', 'no-store').send(renderPage(page.rows, query, page.next !== undefined));
+    res
+      .type('html')
+      .set('Cache-Control', 'no-store')
+      .send(renderPage(page.rows, query, page.next !== undefined));
   });
 
   router.post('/replay', express.urlencoded({ extended: false, limit: '10kb' }), async (req, res) => {
@@ -117,7 +124,11 @@ export function deadLettersPageRouter(deps: ReplayDeps & { principals: Principal
     if (!form.success) throw validationError(form.error, 'replay form (a task_id, or all=1 with an optional task)');
     const filter = 'task_id' in form.data ? { taskIds: [form.data.task_id] } : { task: form.data.task };
     const { taskIds, enqueued } = await replayAndEnqueue(deps, filter);
-    const back = new URLSearchParams({ replayed: String(taskIds.length), enqueued: enqueued ? '1' : '0', ...('task' in form.data && form.data.task ? { task: form.data.task } : {}) });
+    const back = new URLSearchParams({
+      replayed: String(taskIds.length),
+      enqueued: enqueued ? '1' : '0',
+      ...('task' in form.data && form.data.task ? { task: form.data.task } : {}),
+    });
     res.redirect(303, `${DEAD_LETTERS_PAGE_PATH}?${back.toString()}`);
   });
 

@@ -1,5 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { type TaskPolicies, createScheduleBodySchema, getTaskDefinition, listSchedulesQuerySchema, patchScheduleBodySchema, scheduleIdSchema } from '@conveyor/contracts';
+import {
+  type TaskPolicies,
+  createScheduleBodySchema,
+  getTaskDefinition,
+  listSchedulesQuerySchema,
+  patchScheduleBodySchema,
+  scheduleIdSchema,
+} from '@conveyor/contracts';
 import {
   type Database,
   type Principal,
@@ -28,7 +35,14 @@ export interface ScheduleRouteDeps {
 }
 
 /** The recurrence columns of a schedule of this kind (the others null). */
-function recurrenceColumns(fields: { kind: 'one_shot' | 'cron' | 'rrule'; run_at?: string | null; cron?: string; rrule?: string; dtstart?: string; timezone: string }) {
+function recurrenceColumns(fields: {
+  kind: 'one_shot' | 'cron' | 'rrule';
+  run_at?: string | null;
+  cron?: string;
+  rrule?: string;
+  dtstart?: string;
+  timezone: string;
+}) {
   return {
     kind: fields.kind,
     run_at: fields.kind === 'one_shot' ? new Date(fields.run_at!) : null,
@@ -45,7 +59,12 @@ function decodeNameCursor(cursor: string | undefined): string | undefined {
   if (cursor === undefined) return undefined;
   const name = Buffer.from(cursor, 'base64url').toString('utf8');
   if (!name || name.length > 200 || encodeNameCursor(name) !== cursor) {
-    throw new HttpError(400, 'invalid_cursor', 'cursor is not one this API gave out (use next_cursor from the previous page as it is); start again without it', [{ path: 'query.cursor', message: 'not a cursor this API gave out' }]);
+    throw new HttpError(
+      400,
+      'invalid_cursor',
+      'cursor is not one this API gave out (use next_cursor from the previous page as it is); start again without it',
+      [{ path: 'query.cursor', message: 'not a cursor this API gave out' }],
+    );
   }
   return name;
 }
@@ -155,7 +174,19 @@ export function schedulesRouter(deps: ScheduleRouteDeps): Router {
   router.post('/schedules/:id/enable', async (req, res) => {
     const row = await load(req, res);
     // Times missed while disabled are not fired: the schedule resumes from now.
-    const resolved = await resolveSchedule({ ...row, run_at: row.run_at?.toISOString(), cron: row.cron ?? undefined, rrule: row.rrule ?? undefined, dtstart: row.dtstart ?? undefined, payload: row.payload as Record<string, unknown>, end_at: row.end_at?.toISOString() }, planOf(res), await databaseNow(deps.db));
+    const resolved = await resolveSchedule(
+      {
+        ...row,
+        run_at: row.run_at?.toISOString(),
+        cron: row.cron ?? undefined,
+        rrule: row.rrule ?? undefined,
+        dtstart: row.dtstart ?? undefined,
+        payload: row.payload as Record<string, unknown>,
+        end_at: row.end_at?.toISOString(),
+      },
+      planOf(res),
+      await databaseNow(deps.db),
+    );
     const updated = (await updateSchedule(deps.db, row.id, tenantOf(res), { enabled: true, next_run_at: resolved.next }))!;
     res.json(toScheduleView(updated, resolved.preview));
   });
@@ -179,7 +210,10 @@ export function schedulesRouter(deps: ScheduleRouteDeps): Router {
       .returning(['id', 'task', 'queue'])
       .executeTakeFirstOrThrow();
     await deps.producer.enqueue({ id: task.id, task: task.task, queue: task.queue });
-    res.status(202).location(`/api/v1/tasks/${task.id}`).json({ task_id: task.id, status: 'PENDING', message: `Schedule "${row.name}" fired once, now` });
+    res
+      .status(202)
+      .location(`/api/v1/tasks/${task.id}`)
+      .json({ task_id: task.id, status: 'PENDING', message: `Schedule "${row.name}" fired once, now` });
   });
 
   return router;

@@ -46,7 +46,9 @@ export function taskActionsRouter(deps: TaskActionDeps): Router {
     const requeued = await retryFailedTask(deps.db, task.id, tenantOf(res), deps.policies);
     if (!requeued) throw new HttpError(409, 'task_not_failed', `Only a task in FAILURE can be retried; this one is ${task.status}`);
     const enqueued = await enqueueReplayed(deps, [requeued]);
-    res.status(202).json({ task_id: task.id, status: 'PENDING', enqueued, message: enqueued ? 'Task queued again' : 'Task will be queued again once Redis is reachable' });
+    res
+      .status(202)
+      .json({ task_id: task.id, status: 'PENDING', enqueued, message: enqueued ? 'Task queued again' : 'Task will be queued again once Redis is reachable' });
   });
 
   return router;

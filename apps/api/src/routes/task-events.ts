@@ -35,7 +35,13 @@ const isOlder = (event: EventData, last: EventData | undefined) =>
   last !== undefined && (event.attempts < last.attempts || (event.attempts === last.attempts && RANK[event.status] < RANK[last.status]));
 
 /** A row as an event: the committed state, stamped with when it was committed. */
-const fromRow = (row: TaskRow): EventData => ({ status: row.status, progress: row.progress, message: row.message, attempts: row.attempt, at: row.updated_at.toISOString() });
+const fromRow = (row: TaskRow): EventData => ({
+  status: row.status,
+  progress: row.progress,
+  message: row.message,
+  attempts: row.attempt,
+  at: row.updated_at.toISOString(),
+});
 
 /**
  * GET /tasks/{id}/events: server-sent events of every state and progress change until the
@@ -62,7 +68,9 @@ export function taskEventsRouter(options: TaskEventsOptions): Router {
     const task = await loadTask(options.db, req, res);
     const admission = options.hub.admit(tenantOf(res));
     if ('refused' in admission) {
-      throw new HttpError(429, 'too_many_streams', `Too many live-event streams: ${admission.refused}`, undefined, { 'Retry-After': String(options.retryAfterSeconds ?? 5) });
+      throw new HttpError(429, 'too_many_streams', `Too many live-event streams: ${admission.refused}`, undefined, {
+        'Retry-After': String(options.retryAfterSeconds ?? 5),
+      });
     }
     res.status(200).set({ 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-cache', Connection: 'keep-alive', 'X-Accel-Buffering': 'no' });
     res.flushHeaders();

@@ -1,4 +1,13 @@
-import { MAX_BATCH, type TaskSubmission, idempotencyKeySchema, listTasksQuerySchema, submitBatchBodySchema, submitTaskBodySchema, taskSubmissionSchema, testTaskQuerySchema } from '@conveyor/contracts';
+import {
+  MAX_BATCH,
+  type TaskSubmission,
+  idempotencyKeySchema,
+  listTasksQuerySchema,
+  submitBatchBodySchema,
+  submitTaskBodySchema,
+  taskSubmissionSchema,
+  testTaskQuerySchema,
+} from '@conveyor/contracts';
 import { listTasksForTenant } from '@conveyor/db';
 import { type Request, type Response, Router } from 'express';
 import type { ZodError } from 'zod';
@@ -23,14 +32,19 @@ function idempotencyHeader(req: Request): string | undefined {
   const header = req.get('idempotency-key');
   if (header === undefined) return undefined;
   const key = idempotencyKeySchema.safeParse(header);
-  if (!key.success) throw new HttpError(400, 'validation_failed', 'Invalid Idempotency-Key header: it must be 1 to 200 characters', [{ path: 'header.idempotency-key', message: 'must be 1 to 200 characters' }]);
+  if (!key.success)
+    throw new HttpError(400, 'validation_failed', 'Invalid Idempotency-Key header: it must be 1 to 200 characters', [
+      { path: 'header.idempotency-key', message: 'must be 1 to 200 characters' },
+    ]);
   return key.data;
 }
 
 function withHeaderKey<T extends { idempotency_key?: string }>(submission: T, key: string | undefined, path: string): T {
   if (key === undefined) return submission;
   if (submission.idempotency_key !== undefined && submission.idempotency_key !== key) {
-    throw new HttpError(400, 'validation_failed', `The Idempotency-Key header and ${path} differ; send one of them, or the same key in both`, [{ path, message: 'differs from the Idempotency-Key header' }]);
+    throw new HttpError(400, 'validation_failed', `The Idempotency-Key header and ${path} differ; send one of them, or the same key in both`, [
+      { path, message: 'differs from the Idempotency-Key header' },
+    ]);
   }
   return { ...submission, idempotency_key: key };
 }
@@ -76,7 +90,9 @@ export function tasksRouter(deps: SubmitDeps): Router {
     const body = submitBatchBodySchema.safeParse(raw);
     if (!body.success) throw batchError(raw, body.error);
     // A header key stands for the whole request: item i gets "<key>:<i>" unless it has its own.
-    const items = body.data.tasks.map((item, i) => (key === undefined || item.idempotency_key !== undefined ? item : { ...item, idempotency_key: `${key}:${i}` }));
+    const items = body.data.tasks.map((item, i) =>
+      key === undefined || item.idempotency_key !== undefined ? item : { ...item, idempotency_key: `${key}:${i}` },
+    );
     const submitted = await submitTasks(deps, tenantOf(res), items, (i) => `tasks.${i}`);
     res.status(202).json({
       count: submitted.length,
@@ -95,7 +111,13 @@ export function tasksRouter(deps: SubmitDeps): Router {
   router.get('/tasks', async (req, res) => {
     const query = parseQuery(req, listTasksQuerySchema);
     const after = cursorOf(query.cursor);
-    const page = await listTasksForTenant(deps.db, tenantOf(res), { status: query.status, task: query.task, scheduleId: query.schedule_id, after, limit: query.limit });
+    const page = await listTasksForTenant(deps.db, tenantOf(res), {
+      status: query.status,
+      task: query.task,
+      scheduleId: query.schedule_id,
+      after,
+      limit: query.limit,
+    });
     res.json({ tasks: page.rows.map((row) => toTaskView(row)), next_cursor: page.next ?? null });
   });
 

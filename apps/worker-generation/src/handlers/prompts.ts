@@ -10,7 +10,10 @@ const PLATFORM_RULES: Record<'x' | 'linkedin' | 'blog', string> = {
 
 export function draftPrompt(brief: string, tone: string, platform: keyof typeof PLATFORM_RULES): ChatMessage[] {
   return [
-    { role: 'system', content: `You are a ghostwriter. Write ${PLATFORM_RULES[platform]}, in a ${tone} tone, from the brief the user gives. Reply with the draft only.` },
+    {
+      role: 'system',
+      content: `You are a ghostwriter. Write ${PLATFORM_RULES[platform]}, in a ${tone} tone, from the brief the user gives. Reply with the draft only.`,
+    },
     { role: 'user', content: brief },
   ];
 }

@@ -31,12 +31,20 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('task', 'text', (c) => c.notNull())
     .addColumn('queue', 'text', (c) => c.notNull())
     .addColumn('status', 'text', (c) =>
-      c.notNull().defaultTo('PENDING').check(sql`status in ('PENDING','STARTED','PROGRESS','RETRY','SUCCESS','FAILURE','REVOKED')`),
+      c
+        .notNull()
+        .defaultTo('PENDING')
+        .check(sql`status in ('PENDING','STARTED','PROGRESS','RETRY','SUCCESS','FAILURE','REVOKED')`),
     )
     .addColumn('payload', 'jsonb', (c) => c.notNull())
     .addColumn('result', 'jsonb')
     .addColumn('error', 'jsonb')
-    .addColumn('progress', 'smallint', (c) => c.notNull().defaultTo(0).check(sql`progress between 0 and 100`))
+    .addColumn('progress', 'smallint', (c) =>
+      c
+        .notNull()
+        .defaultTo(0)
+        .check(sql`progress between 0 and 100`),
+    )
     .addColumn('message', 'text')
     .addColumn('attempt', 'integer', (c) => c.notNull().defaultTo(0))
     .addColumn('max_attempts', 'integer', (c) => c.notNull().check(sql`max_attempts >= 1`))

@@ -27,7 +27,10 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('started_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
     .addColumn('finished_at', 'timestamptz')
     .addColumn('outcome', 'text', (c) =>
-      c.notNull().defaultTo('running').check(sql`outcome in ('running','success','retry','failure','lost','revoked','released','fenced')`),
+      c
+        .notNull()
+        .defaultTo('running')
+        .check(sql`outcome in ('running','success','retry','failure','lost','revoked','released','fenced')`),
     )
     .addColumn('error', 'jsonb')
     .addPrimaryKeyConstraint('task_attempts_pk', ['task_id', 'attempt'])

@@ -3,7 +3,10 @@ import { type Kysely, sql } from 'kysely';
 // Frozen: billing periods, budget reservations, usage tracking, conversations.
 
 export async function up(db: Kysely<any>): Promise<void> {
-  await db.schema.alterTable('tenants').addColumn('billing_anchor', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`)).execute();
+  await db.schema
+    .alterTable('tenants')
+    .addColumn('billing_anchor', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
+    .execute();
   // Tenants that existed before billing: their periods count from when they joined.
   await sql`update tenants set billing_anchor = created_at`.execute(db);
 
@@ -22,7 +25,12 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('period_start', 'timestamptz', (c) => c.notNull())
     .addColumn('cap_usd', 'numeric(14, 8)', (c) => c.notNull())
     .addColumn('spent_usd', 'numeric(14, 8)', (c) => c.notNull().defaultTo(0))
-    .addColumn('reserved_usd', 'numeric(14, 8)', (c) => c.notNull().defaultTo(0).check(sql`reserved_usd >= 0`))
+    .addColumn('reserved_usd', 'numeric(14, 8)', (c) =>
+      c
+        .notNull()
+        .defaultTo(0)
+        .check(sql`reserved_usd >= 0`),
+    )
     .addColumn('alerted_pct', 'integer', (c) => c.notNull().defaultTo(0))
     .addPrimaryKeyConstraint('tenant_budgets_pk', ['tenant_id', 'period_start'])
     .execute();
@@ -34,7 +42,12 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('period_start', 'timestamptz', (c) => c.notNull())
     .addColumn('task_id', 'uuid')
     .addColumn('amount_usd', 'numeric(14, 8)', (c) => c.notNull())
-    .addColumn('status', 'text', (c) => c.notNull().defaultTo('held').check(sql`status in ('held', 'settled', 'released', 'expired')`))
+    .addColumn('status', 'text', (c) =>
+      c
+        .notNull()
+        .defaultTo('held')
+        .check(sql`status in ('held', 'settled', 'released', 'expired')`),
+    )
     .addColumn('created_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
     .addColumn('expires_at', 'timestamptz', (c) => c.notNull())
     .execute();

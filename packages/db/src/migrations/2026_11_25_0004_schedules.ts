@@ -17,7 +17,12 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('task', 'text', (c) => c.notNull())
     .addColumn('payload', 'jsonb', (c) => c.notNull())
     .addColumn('enabled', 'boolean', (c) => c.notNull().defaultTo(true))
-    .addColumn('misfire_policy', 'text', (c) => c.notNull().defaultTo('fire_once').check(sql`misfire_policy in ('skip', 'fire_once', 'fire_all')`))
+    .addColumn('misfire_policy', 'text', (c) =>
+      c
+        .notNull()
+        .defaultTo('fire_once')
+        .check(sql`misfire_policy in ('skip', 'fire_once', 'fire_all')`),
+    )
     .addColumn('end_at', 'timestamptz')
     .addColumn('next_run_at', 'timestamptz')
     .addColumn('last_run_at', 'timestamptz')
@@ -26,7 +31,12 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addUniqueConstraint('schedules_tenant_name', ['tenant_id', 'name'])
     .execute();
   // The tick's query: enabled schedules by when they are due.
-  await db.schema.createIndex('schedules_due').on('schedules').column('next_run_at').where(sql<boolean>`enabled and next_run_at is not null`).execute();
+  await db.schema
+    .createIndex('schedules_due')
+    .on('schedules')
+    .column('next_run_at')
+    .where(sql<boolean>`enabled and next_run_at is not null`)
+    .execute();
 
   await db.schema
     .alterTable('tasks')
@@ -34,7 +44,13 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('planned_at', 'timestamptz')
     .execute();
   // Every fire happens once: one task per (schedule, planned time).
-  await db.schema.createIndex('tasks_schedule_fire').on('tasks').columns(['schedule_id', 'planned_at']).unique().where(sql.ref('schedule_id'), 'is not', null).execute();
+  await db.schema
+    .createIndex('tasks_schedule_fire')
+    .on('tasks')
+    .columns(['schedule_id', 'planned_at'])
+    .unique()
+    .where(sql.ref('schedule_id'), 'is not', null)
+    .execute();
 }
 
 export async function down(db: Kysely<any>): Promise<void> {

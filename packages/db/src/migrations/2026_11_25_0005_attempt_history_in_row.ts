@@ -6,7 +6,10 @@ import { type Kysely, sql } from 'kysely';
 // started_at and status; it is not in the array.
 
 export async function up(db: Kysely<any>): Promise<void> {
-  await db.schema.alterTable('tasks').addColumn('attempt_history', 'jsonb', (c) => c.notNull().defaultTo(sql`'[]'::jsonb`)).execute();
+  await db.schema
+    .alterTable('tasks')
+    .addColumn('attempt_history', 'jsonb', (c) => c.notNull().defaultTo(sql`'[]'::jsonb`))
+    .execute();
   await sql`
     update tasks t
        set attempt_history = h.history
@@ -29,7 +32,10 @@ export async function down(db: Kysely<any>): Promise<void> {
     .addColumn('started_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
     .addColumn('finished_at', 'timestamptz')
     .addColumn('outcome', 'text', (c) =>
-      c.notNull().defaultTo('running').check(sql`outcome in ('running','success','retry','failure','lost','revoked','released','fenced')`),
+      c
+        .notNull()
+        .defaultTo('running')
+        .check(sql`outcome in ('running','success','retry','failure','lost','revoked','released','fenced')`),
     )
     .addColumn('error', 'jsonb')
     .addPrimaryKeyConstraint('task_attempts_pk', ['task_id', 'attempt'])

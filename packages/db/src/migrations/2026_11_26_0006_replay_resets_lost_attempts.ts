@@ -5,7 +5,10 @@ import type { Kysely } from 'kysely';
 // failed for killing its workers runs again when replayed instead of failing at once.
 
 export async function up(db: Kysely<any>): Promise<void> {
-  await db.schema.alterTable('tasks').addColumn('replayed_at_attempt', 'integer', (c) => c.notNull().defaultTo(0)).execute();
+  await db.schema
+    .alterTable('tasks')
+    .addColumn('replayed_at_attempt', 'integer', (c) => c.notNull().defaultTo(0))
+    .execute();
 }
 
 export async function down(db: Kysely<any>): Promise<void> {

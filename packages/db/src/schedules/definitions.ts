@@ -15,7 +15,11 @@ const isUniqueViolation = (error: unknown) => (error as { code?: string }).code 
 
 export async function insertSchedule(db: Db, values: ScheduleInsert): Promise<ScheduleRow> {
   try {
-    return await db.insertInto('schedules').values({ ...values, payload: JSON.stringify(values.payload) }).returningAll().executeTakeFirstOrThrow();
+    return await db
+      .insertInto('schedules')
+      .values({ ...values, payload: JSON.stringify(values.payload) })
+      .returningAll()
+      .executeTakeFirstOrThrow();
   } catch (error) {
     if (isUniqueViolation(error)) throw new ScheduleNameTakenError(`a schedule named "${values.name}" exists already`);
     throw error;

@@ -40,7 +40,15 @@ function isRealTime(fields: string[]): boolean {
   const date = new Date(0);
   date.setUTCFullYear(year, month - 1, day);
   date.setUTCHours(hour, minute, second);
-  return year >= 1 && date.getUTCFullYear() === year && date.getUTCMonth() === month - 1 && date.getUTCDate() === day && date.getUTCHours() === hour && date.getUTCMinutes() === minute && date.getUTCSeconds() === second;
+  return (
+    year >= 1 &&
+    date.getUTCFullYear() === year &&
+    date.getUTCMonth() === month - 1 &&
+    date.getUTCDate() === day &&
+    date.getUTCHours() === hour &&
+    date.getUTCMinutes() === minute &&
+    date.getUTCSeconds() === second
+  );
 }
 
 /** An opaque position in a newest-first listing: the last row's (created_at, id). */
@@ -79,7 +87,11 @@ export async function listTasksForTenant(db: Db, tenantId: string, query: ListTa
     const { createdAt, id } = query.after;
     q = q.where(sql<boolean>`(created_at, id) < (${createdAt}::timestamptz, ${id}::uuid)`);
   }
-  const rows = await q.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(query.limit + 1).execute();
+  const rows = await q
+    .orderBy('created_at', 'desc')
+    .orderBy('id', 'desc')
+    .limit(query.limit + 1)
+    .execute();
   const page = rows.slice(0, query.limit).map(({ cursor_at: _c, ...row }) => row);
   const last = rows[query.limit - 1];
   return { rows: page, next: rows.length > query.limit && last ? encodeCursor(last.cursor_at, last.id) : undefined };

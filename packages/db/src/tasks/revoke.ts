@@ -2,10 +2,7 @@ import type { TaskStatus } from '@conveyor/contracts';
 import { type Kysely, sql } from 'kysely';
 import type { Database, TaskRow } from '../schema';
 
-export type RevokeResult =
-  | { outcome: 'revoked'; previous: TaskStatus; row: TaskRow }
-  | { outcome: 'finished'; row: TaskRow }
-  | { outcome: 'not_found' };
+export type RevokeResult = { outcome: 'revoked'; previous: TaskStatus; row: TaskRow } | { outcome: 'finished'; row: TaskRow } | { outcome: 'not_found' };
 
 /**
  * Revokes a tenant's task if it has not finished. The revoke is stored in Postgres, so it

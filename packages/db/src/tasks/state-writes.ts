@@ -80,7 +80,8 @@ export async function writeTaskStates(db: Kysely<Database>, writes: TaskStateWri
   const completions: { id: string; attempt: number; result: unknown; retention_ms: number; message: string }[] = [];
   for (const w of writes) {
     if (w.kind === 'claim') claims.push(w.id);
-    else if (w.kind === 'progress') progress.push({ id: w.id, attempt: w.attempt, progress: Math.max(0, Math.min(100, Math.round(w.progress))), message: w.message });
+    else if (w.kind === 'progress')
+      progress.push({ id: w.id, attempt: w.attempt, progress: Math.max(0, Math.min(100, Math.round(w.progress))), message: w.message });
     else completions.push({ id: w.id, attempt: w.attempt, result: w.result ?? null, retention_ms: w.retentionMs, message: w.message ?? 'Task completed' });
   }
   const rows = await runPrepared<Row>(db, 'conveyor_write_task_states_v4', WRITE_TASK_STATES, [

@@ -54,7 +54,11 @@ export async function insertTasks(db: Db, tasks: TaskInsert[]): Promise<Submitte
       .selectFrom('tasks')
       .selectAll()
       .where('tenant_id', 'in', [...new Set(missing.map((t) => t.tenant_id))])
-      .where('idempotency_key', 'in', missing.map((t) => t.idempotency_key!))
+      .where(
+        'idempotency_key',
+        'in',
+        missing.map((t) => t.idempotency_key!),
+      )
       .execute();
     for (const row of rows) existing.set(`${row.tenant_id}\u0000${row.idempotency_key}`, row);
   }
