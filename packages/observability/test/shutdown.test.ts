@@ -9,7 +9,8 @@ function crash(how: string) {
     const logger = createLogger({ service: 'crash-test' });
     exitOnFatalError(logger);
     withLogContext({ task_id: 'task-7' }, () => setTimeout(() => { ${how} }, 10));`;
-  const run = spawnSync(process.execPath, ['-e', program], { encoding: 'utf8', timeout: 10_000 });
+  // The timeout only stops a child that hangs: a node start on two busy cores took over 10 s.
+  const run = spawnSync(process.execPath, ['-e', program], { encoding: 'utf8', timeout: 120_000 });
   const lines = run.stdout
     .split('\n')
     .filter(Boolean)
