@@ -1,0 +1,54 @@
+import type { RouteConfig } from '@asteasolutions/zod-to-openapi';
+import { MAX_BATCH, testTaskQuerySchema } from '@conveyor/contracts';
+import { z } from 'zod';
+import { type TaskSchemas, error, idempotencyHeader, json, tag } from './parts';
+
+/** The routes that submit tasks: one, a batch, and test_task. */
+export function submitRoutes({ submitted, submission }: TaskSchemas): RouteConfig[] {
+  const tasks = ['tasks'];
+  return [
+    tag(tasks, {
+      method: 'post',
+      path: '/api/v1/tasks',
+      summary: 'Submit a task',
+      description: 'Answers at once with the task id. The same idempotency_key from the same tenant returns the same task (200).',
+      request: { headers: idempotencyHeader, body: { content: { 'application/json': { schema: submission } } } },
+      responses: {
+        202: json(submitted, 'Accepted and queued'),
+        200: json(submitted, 'An earlier task with this idempotency_key'),
+        400: error('Invalid body or payload: the message names each field'),
+        409: error('The idempotency_key was used with another payload; the message names that task'),
+        413: error('Body over the limit'),
+      },
+    }),
+    tag(tasks, {
+      method: 'post',
+      path: '/api/v1/tasks/batch',
+      summary: `Submit up to ${MAX_BATCH} tasks at once`,
+      description: 'Validated as a whole: one bad item makes a 400 naming tasks.<index>, and nothing is submitted.',
+      request: {
+        headers: idempotencyHeader,
+        body: { content: { 'application/json': { schema: z.object({ tasks: z.array(submission).min(1).max(MAX_BATCH) }) } } },
+      },
+      responses: {
+        202: json(
+          z.object({
+            count: z.number().int(),
+            created: z.number().int(),
+            tasks: z.array(z.object({ task_id: z.uuid(), status: z.string(), created: z.boolean() })),
+          }),
+          'Accepted and queued, in order; created is false for an earlier task with the same idempotency_key',
+        ),
+        400: error('Invalid item (named by index)'),
+        413: error('Body over the batch limit'),
+      },
+    }),
+    tag(tasks, {
+      method: 'post',
+      path: '/api/v1/tasks/test',
+      summary: 'Submit test_task with a message',
+      request: { query: testTaskQuerySchema },
+      responses: { 202: json(submitted, 'Accepted and queued'), 400: error('Invalid query') },
+    }),
+  ];
+}

@@ -1,0 +1,90 @@
+import type { RouteConfig } from '@asteasolutions/zod-to-openapi';
+import { listTasksQuerySchema, submitTaskResponseSchema, taskErrorSchema, taskEventSchema } from '@conveyor/contracts';
+import { z } from 'zod';
+import { type TaskSchemas, error, json, tag, taskParams } from './parts';
+
+const tasks = ['tasks'];
+
+// GET /tasks/{id} and its alias /jobs/{id}/status answer the same.
+const readTask = (taskView: TaskSchemas['taskView']) =>
+  ({
+    method: 'get',
+    request: { params: taskParams },
+    responses: { 200: json(taskView, 'The task'), 404: error('No such task for this tenant') },
+  }) as const;
+type ReadTask = ReturnType<typeof readTask>;
+
+/** The routes that read a tenant's tasks: the list, one task, its result, its events. */
+function readRoutes({ taskView, results }: TaskSchemas, read: ReadTask): RouteConfig[] {
+  return [
+    tag(tasks, {
+      method: 'get',
+      path: '/api/v1/tasks',
+      summary: "The tenant's tasks, newest first, cursor-paged; filter by statuses, task and schedule",
+      request: { query: listTasksQuerySchema },
+      responses: {
+        200: json(z.object({ tasks: z.array(taskView), next_cursor: z.string().nullable() }), 'A page of tasks'),
+        400: error('Invalid query or cursor'),
+      },
+    }),
+    tag(tasks, { ...read, path: '/api/v1/tasks/{id}', summary: "A task's status, progress and attempts" }),
+    tag(tasks, {
+      method: 'get',
+      path: '/api/v1/tasks/{id}/result',
+      summary: "A task's result, or its error",
+      request: { params: taskParams },
+      responses: {
+        200: json(
+          z.object({ task_id: z.uuid(), status: z.string(), result: results.optional(), error: taskErrorSchema.optional() }),
+          'The result (SUCCESS), the error (FAILURE) or neither yet',
+        ),
+        404: error('No such task for this tenant'),
+      },
+    }),
+    tag(tasks, {
+      method: 'get',
+      path: '/api/v1/tasks/{id}/events',
+      summary: 'Server-sent events of every state and progress change until the task ends',
+      description:
+        'Each `state` event carries a TaskEvent as JSON ({task_id, status, progress, message, attempts, at}); the last, `end`, carries the same fields plus `result` (SUCCESS) and `error` (FAILURE, REVOKED), read from Postgres, and closes the stream. A client that connects after the end gets only the `end` event. Changes arrive as workers commit them; if a live message is lost, a re-read of the task every 2 s catches up, and the states in between are seen as the latest one.',
+      request: { params: taskParams },
+      responses: {
+        200: { description: 'text/event-stream of TaskEvent', content: { 'text/event-stream': { schema: taskEventSchema } } },
+        404: error('No such task for this tenant'),
+        429: error('Too many streams open for this tenant or this API process (or past the rate limit); see Retry-After'),
+      },
+    }),
+  ];
+}
+
+/** The task routes after submission: read, cancel, retry, and the /jobs alias. */
+export function taskRoutes(schemas: TaskSchemas): RouteConfig[] {
+  const read = readTask(schemas.taskView);
+  return [
+    ...readRoutes(schemas, read),
+    tag(tasks, {
+      method: 'post',
+      path: '/api/v1/tasks/{id}/cancel',
+      summary: 'Revoke a task: removed if queued, aborted if running',
+      request: { params: taskParams },
+      responses: { 200: json(submitTaskResponseSchema, 'Revoked'), 404: error('No such task for this tenant'), 409: error('The task already ended') },
+    }),
+    tag(tasks, {
+      method: 'post',
+      path: '/api/v1/tasks/{id}/retry',
+      summary: 'Run a failed task again',
+      request: { params: taskParams },
+      responses: {
+        202: json(
+          submitTaskResponseSchema.extend({
+            enqueued: z.boolean().meta({ description: 'false: Redis could not take it now; the reconciler will enqueue it' }),
+          }),
+          'Queued again',
+        ),
+        404: error('No such task for this tenant'),
+        409: error('The task has not failed'),
+      },
+    }),
+    tag(tasks, { ...read, path: '/api/v1/jobs/{id}/status', summary: 'Alias of GET /api/v1/tasks/{id}' }),
+  ];
+}
