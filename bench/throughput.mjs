@@ -47,6 +47,10 @@ const { Pool } = requireDb('pg');
 const pool = new Pool({ connectionString: benchDb.url, max: 20 });
 pool.on('error', () => undefined); // the scratch database is dropped at the end, under any idle client
 
+/** `count` no-op task rows of the bench tenant, as both Postgres-backed sides insert them. */
+const pingRows = (count) =>
+  Array.from({ length: count }, () => ({ id: randomUUID(), tenant_id: tenant.id, task: 'ping', queue: 'monitoring', payload: {}, max_attempts: 1 }));
+
 // BENCH_PROFILE=<file>: a CPU profile of the measured phase only (not the set-up).
 async function startProfile() {
   if (!process.env.BENCH_PROFILE) return { stop: async () => undefined };
@@ -100,17 +104,7 @@ async function naiveBullmq() {
   const connection = new IORedis(redisUrl, { maxRetriesPerRequest: null });
   const queue = new Queue('monitoring', { connection, prefix, defaultJobOptions: { removeOnComplete: true } });
   for (let i = 0; i < JOBS; i += 1000) {
-    const rows = await insertTasks(
-      db,
-      Array.from({ length: Math.min(1000, JOBS - i) }, () => ({
-        id: randomUUID(),
-        tenant_id: tenant.id,
-        task: 'ping',
-        queue: 'monitoring',
-        payload: {},
-        max_attempts: 1,
-      })),
-    );
+    const rows = await insertTasks(db, pingRows(Math.min(1000, JOBS - i)));
     await queue.addBulk(rows.map(({ row }) => ({ name: 'ping', data: { task_id: row.id }, opts: { jobId: row.id } })));
   }
   const started = process.hrtime.bigint();
@@ -151,17 +145,7 @@ async function conveyor() {
   await new Promise((r) => producerRedis.once('ready', r));
   const producer = new TaskProducer(producerRedis, prefix);
   for (let i = 0; i < JOBS; i += 1000) {
-    const rows = await insertTasks(
-      db,
-      Array.from({ length: Math.min(1000, JOBS - i) }, () => ({
-        id: randomUUID(),
-        tenant_id: tenant.id,
-        task: 'ping',
-        queue: 'monitoring',
-        payload: {},
-        max_attempts: 1,
-      })),
-    );
+    const rows = await insertTasks(db, pingRows(Math.min(1000, JOBS - i)));
     await producer.enqueueMany(rows.map(({ row }) => ({ id: row.id, task: 'ping', queue: 'monitoring' })));
   }
   // As the worker app runs it: live events for the tasks a client streams (none here).

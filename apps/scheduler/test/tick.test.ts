@@ -39,18 +39,19 @@ const deps = () => ({ db, producer, policies: new TaskPolicies(), logger, batchS
 const fires = (scheduleId: string) =>
   db.selectFrom('tasks').select(['planned_at', 'status', 'task']).where('schedule_id', '=', scheduleId).orderBy('planned_at').execute();
 
-async function everySecond(name: string, policy: 'skip' | 'fire_once' | 'fire_all' = 'fire_all') {
-  const now = (await sql<{ now: Date }>`select date_trunc('second', now()) + interval '1 second' as now`.execute(db)).rows[0]!.now;
+/** An every-second cron schedule, by default the growth tenant's and due at the next second. */
+async function everySecond(name: string, options: { tenant?: string; nextRunAt?: Date } = {}) {
+  const next = (await sql<{ now: Date }>`select date_trunc('second', now()) + interval '1 second' as now`.execute(db)).rows[0]!.now;
   return insertSchedule(db, {
-    tenant_id: tenantId,
+    tenant_id: options.tenant ?? tenantId,
     name,
     kind: 'cron',
     cron: '* * * * * *',
     timezone: 'UTC',
     task: 'ping',
     payload: {},
-    next_run_at: now,
-    misfire_policy: policy,
+    next_run_at: options.nextRunAt ?? next,
+    misfire_policy: 'fire_all',
   });
 }
 
@@ -118,20 +119,8 @@ describe('the tick', () => {
     // Every second on a trial tenant (at most one fire per 300 s), inserted as an old schedule
     // would be; due ten seconds ago, so eleven seconds are due and on time.
     const dueAt = (await sql<{ t: Date }>`select date_trunc('second', now()) - interval '10 seconds' as t`.execute(db)).rows[0]!.t;
-    const everySecond = (tenant: string, name: string) =>
-      insertSchedule(db, {
-        tenant_id: tenant,
-        name,
-        kind: 'cron',
-        cron: '* * * * * *',
-        timezone: 'UTC',
-        task: 'ping',
-        payload: {},
-        next_run_at: dueAt,
-        misfire_policy: 'fire_all',
-      });
-    const trial = await everySecond(trialTenantId, 'trial-every-second');
-    const growth = await everySecond(tenantId, 'growth-every-second');
+    const trial = await everySecond('trial-every-second', { tenant: trialTenantId, nextRunAt: dueAt });
+    const growth = await everySecond('growth-every-second', { nextRunAt: dueAt });
     const registry = new Registry();
     await fireDueSchedules({ ...deps(), metrics: createTickMetrics(registry) });
     expect((await fires(trial.id)).map((f) => f.planned_at)).toEqual([dueAt]);

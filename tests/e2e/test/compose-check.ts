@@ -17,6 +17,8 @@ export interface ComposeFile {
 }
 
 const SECRET_NAME = /PASSWORD|SECRET|TOKEN|API_KEY/;
+/** A value taken whole from .env: ${NAME} or ${NAME:?message}, never with a default. */
+const FROM_DOTENV = /^\$\{\w+(:\?[^}]*)?\}$/;
 const REFERENCE = /\$\{(\w+)(?:(:-|:\?)([^}]*))?\}/g;
 
 /** `.env`-style text (the format compose reads): NAME=value, with an optional ` # comment`. */
@@ -49,10 +51,10 @@ function schemasOf(app: AppEntry, root: string): Parameters<typeof parseEnv>[0][
 function checkSecrets(name: string, service: Service, problems: string[]): void {
   for (const [key, raw] of Object.entries(service.environment ?? {})) {
     const value = String(raw);
-    // A secret comes from .env, never from this file: a bare reference, no default.
-    if (SECRET_NAME.test(key) && !/^\$\{\w+(:\?[^}]*)?\}$/.test(value)) problems.push(`${name}: ${key} must come from .env as \${${key}}`);
+    // A secret comes from .env, never from this file.
+    if (SECRET_NAME.test(key) && !FROM_DOTENV.test(value)) problems.push(`${name}: ${key} must come from .env as \${${key}}`);
     const credentials = /:\/\/[^:/@\s]+:([^@\s]+)@/.exec(value);
-    if (credentials && !/^\$\{\w+(:\?[^}]*)?\}$/.test(credentials[1]!)) problems.push(`${name}: ${key} holds a password; take it from .env`);
+    if (credentials && !FROM_DOTENV.test(credentials[1]!)) problems.push(`${name}: ${key} holds a password; take it from .env`);
   }
 }
 
