@@ -1,16 +1,19 @@
 import type { z } from 'zod';
 import { ConfigError } from './config-error';
+import { resolveSecretFiles } from './secret-files';
 
 type Env = Record<string, string | undefined>;
 
 /**
  * Parses the environment once with the app's schema. Empty strings count as unset so that
  * `FOO=` in an env file falls back to the default instead of failing as "not a number".
+ * `FOO_FILE=/run/secrets/foo` reads FOO from a file (see resolveSecretFiles).
  */
 export function parseEnv<S extends z.ZodType>(schema: S, env: Env = process.env): z.infer<S> {
   const cleaned: Env = {};
   for (const [key, value] of Object.entries(env)) if (value !== '') cleaned[key] = value;
-  const parsed = schema.safeParse(cleaned);
+  const withSecrets = resolveSecretFiles(schema, cleaned);
+  const parsed = schema.safeParse(withSecrets);
   if (parsed.success) return parsed.data;
   const variables = [...new Set(parsed.error.issues.map((issue) => String(issue.path[0] ?? '(root)')))];
   const lines = parsed.error.issues.map((issue) => `  ${issue.path.join('.') || '(root)'}: ${issue.message}`);

@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { APPS, type AppEntry, apiEnvSchema, llmEnvSchema, parseEnv, schedulerEnvSchema, simEnvSchema, workerEnvSchema } from '@conveyor/config';
 
@@ -11,14 +12,22 @@ interface Service {
   stop_grace_period?: string;
   command?: string[];
   profiles?: string[];
+  secrets?: string[];
+  ports?: string[];
+  deploy?: { replicas?: number };
 }
 export interface ComposeFile {
   services: Record<string, Service>;
+  secrets?: Record<string, { file?: string }>;
 }
 
 const SECRET_NAME = /PASSWORD|SECRET|TOKEN|API_KEY/;
-/** A value taken whole from .env: ${NAME} or ${NAME:?message}, never with a default. */
-const FROM_DOTENV = /^\$\{\w+(:\?[^}]*)?\}$/;
+/** A value taken whole from .env: ${NAME}, ${NAME:-} or ${NAME:?message}, never with a default. */
+const FROM_DOTENV = /^\$\{\w+(:-|:\?[^}]*)?\}$/;
+/** Where compose mounts a service's secrets. */
+const SECRETS_DIR = '/run/secrets/';
+/** What a secret file stands for while the apps' schemas parse their variables. */
+const PLACEHOLDERS: Record<string, string> = { DATABASE_URL: 'postgres://conveyor:from-file@postgres:5432/conveyor' };
 const REFERENCE = /\$\{(\w+)(?:(:-|:\?)([^}]*))?\}/g;
 
 /** `.env`-style text (the format compose reads): NAME=value, with an optional ` # comment`. */
@@ -48,9 +57,20 @@ function schemasOf(app: AppEntry, root: string): Parameters<typeof parseEnv>[0][
   return manifest.dependencies?.['@conveyor/llm'] ? [own, llmEnvSchema] : [own];
 }
 
-function checkSecrets(name: string, service: Service, problems: string[]): void {
+/** X_FILE must name a secret the service mounts, which the file declares with a `file:` source. */
+function checkSecretFile(name: string, key: string, value: string, service: Service, compose: ComposeFile, problems: string[]): void {
+  const secret = value.startsWith(SECRETS_DIR) ? value.slice(SECRETS_DIR.length) : undefined;
+  if (!secret || !service.secrets?.includes(secret)) return void problems.push(`${name}: ${key}=${value} is not a secret this service mounts`);
+  if (!compose.secrets?.[secret]?.file) problems.push(`${name}: secret ${secret} has no file`);
+}
+
+function checkSecrets(name: string, service: Service, compose: ComposeFile, problems: string[]): void {
   for (const [key, raw] of Object.entries(service.environment ?? {})) {
     const value = String(raw);
+    if (key.endsWith('_FILE')) {
+      checkSecretFile(name, key, value, service, compose, problems);
+      continue;
+    }
     // A secret comes from .env, never from this file.
     if (SECRET_NAME.test(key) && !FROM_DOTENV.test(value)) problems.push(`${name}: ${key} must come from .env as \${${key}}`);
     const credentials = /:\/\/[^:/@\s]+:([^@\s]+)@/.exec(value);
@@ -58,15 +78,29 @@ function checkSecrets(name: string, service: Service, problems: string[]): void 
   }
 }
 
+/** X_FILE=/run/secrets/… pointed at a local file holding a placeholder, so that the app's own parser reads it. */
+function withLocalSecretFiles(env: Record<string, string>): Record<string, string> {
+  const out = { ...env };
+  const dir = mkdtempSync(path.join(tmpdir(), 'compose-secrets-'));
+  for (const [key, value] of Object.entries(env)) {
+    if (!key.endsWith('_FILE') || !value.startsWith(SECRETS_DIR)) continue;
+    const file = path.join(dir, value.slice(SECRETS_DIR.length));
+    writeFileSync(file, PLACEHOLDERS[key.slice(0, -'_FILE'.length)] ?? 'from-file');
+    out[key] = file;
+  }
+  return out;
+}
+
 function checkApp(app: AppEntry, service: Service | undefined, vars: Record<string, string>, root: string, problems: string[]): void {
   if (!service) return void problems.push(`${app.name}: no service of that name`);
   if (service.build?.args?.APP !== app.name) problems.push(`${app.name}: built with APP=${service.build?.args?.APP}`);
   const env: Record<string, string> = {};
   for (const [key, raw] of Object.entries(service.environment ?? {})) env[key] = interpolate(String(raw), vars, problems, `${app.name} ${key}`);
+  const parsed = withLocalSecretFiles(env);
   // Parsed as the app parses its environment (an empty value counts as unset).
   for (const schema of schemasOf(app, root)) {
     try {
-      parseEnv(schema, env);
+      parseEnv(schema, parsed);
     } catch (error) {
       problems.push(`${app.name}: ${(error as Error).message}`);
     }
@@ -92,17 +126,58 @@ function checkApp(app: AppEntry, service: Service | undefined, vars: Record<stri
 export function composeProblems(compose: ComposeFile, vars: Record<string, string>, root: string): string[] {
   const problems: string[] = [];
   const services = compose.services ?? {};
-  for (const [name, service] of Object.entries(services)) checkSecrets(name, service, problems);
+  for (const [name, service] of Object.entries(services)) checkSecrets(name, service, compose, problems);
   for (const app of APPS) checkApp(app, services[app.name], vars, root, problems);
   const known = new Set<string>([...APPS.map((a) => a.name), 'redis', 'postgres', 'migrate', 'llm-sim']);
   for (const name of Object.keys(services)) if (!known.has(name)) problems.push(`${name}: not an app of the registry`);
   const redis = services.redis?.command?.join(' ') ?? '';
   if (!redis.includes('--appendonly yes') || !redis.includes('--maxmemory-policy noeviction'))
     problems.push('redis: needs --appendonly yes and --maxmemory-policy noeviction');
+  const postgres = services.postgres?.environment ?? {};
+  const password = postgres.POSTGRES_PASSWORD_FILE ?? interpolate(String(postgres.POSTGRES_PASSWORD ?? ''), vars, problems, 'postgres');
+  if (!password) problems.push('postgres: POSTGRES_PASSWORD is empty; set it in .env (the image refuses to initialise without one)');
   const migrate = services.migrate;
   if (migrate?.command?.join(' ') !== 'node packages/db/dist/cli/migrate.js') problems.push('migrate: must run the migration CLI');
   const sim = services['llm-sim'];
   if (sim && (!sim.profiles?.includes('dev') || !simEnvSchema.safeParse(sim.environment ?? {}).success))
     problems.push('llm-sim: only in the dev profile, with valid SIM_PORT/HOST');
+  return problems;
+}
+
+/** How many host ports a published port like '3000-3001:3000' (or '127.0.0.1:3000:3000') takes. */
+function hostPorts(mapping: string): number {
+  const parts = mapping.split(':');
+  const [from, to] = (parts.length > 1 ? parts[parts.length - 2]! : '').split('-').map(Number);
+  return to === undefined ? 1 : to! - from! + 1;
+}
+
+/**
+ * What a production deployment (docker-compose.yml with docker-compose.prod.yml over it) must
+ * also hold: no published database port, every secret from a git- and docker-ignored file,
+ * at least two replicas of every app, and a host port for each API replica.
+ */
+export function productionProblems(compose: ComposeFile, root: string): string[] {
+  const problems: string[] = [];
+  const services = compose.services ?? {};
+  for (const name of ['postgres', 'redis']) if (services[name]?.ports?.length) problems.push(`${name}: publishes ${services[name]!.ports!.join(', ')}`);
+  for (const [name, service] of Object.entries(services)) {
+    for (const key of Object.keys(service.environment ?? {}))
+      if (SECRET_NAME.test(key) && !key.endsWith('_FILE')) problems.push(`${name}: ${key} is set in the environment; read it from a file (${key}_FILE)`);
+    if (/:\/\/[^:/@\s]+:[^@\s]*@/.test(Object.values(service.environment ?? {}).join(' ')))
+      problems.push(`${name}: a URL with a password is in the environment`);
+  }
+  for (const app of APPS) {
+    const replicas = services[app.name]?.deploy?.replicas ?? 1;
+    if (replicas < 2) problems.push(`${app.name}: ${replicas} replica; production runs at least 2`);
+  }
+  const api = services.api;
+  const published = (api?.ports ?? []).reduce((sum, p) => sum + hostPorts(String(p)), 0);
+  if (published < (api?.deploy?.replicas ?? 1)) problems.push(`api: ${api?.deploy?.replicas} replicas share ${published} published port(s)`);
+  const ignored = (file: string) => readFileSync(path.join(root, file), 'utf8').split('\n');
+  for (const [name, secret] of Object.entries(compose.secrets ?? {})) {
+    const dir = path.posix.normalize(secret.file ?? '').split('/')[0]!;
+    if (!ignored('.gitignore').includes(`${dir}/`) || !ignored('.dockerignore').includes(dir))
+      problems.push(`secret ${name}: ${secret.file} must be in a folder that .gitignore and .dockerignore leave out`);
+  }
   return problems;
 }

@@ -1,12 +1,14 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { parse } from 'yaml';
-import { type ComposeFile, composeProblems, readEnvFile } from './compose-check';
+import { type ComposeFile, composeProblems, productionProblems, readEnvFile } from './compose-check';
+import { loadCompose } from './compose-load';
 
 // docker-compose.yml against the app registry, read as compose reads it (merge keys, .env
 // interpolation), with .env.example as the .env plus the two secrets a user must add.
 const root = path.resolve(__dirname, '../../..');
-const load = (): ComposeFile => parse(readFileSync(path.join(root, 'docker-compose.yml'), 'utf8'), { merge: true }) as ComposeFile;
+const load = (): ComposeFile => loadCompose(root, 'docker-compose.yml') as unknown as ComposeFile;
+/** `docker compose -f docker-compose.yml -f docker-compose.prod.yml`, merged as compose merges them. */
+const loadProduction = (): ComposeFile => loadCompose(root, 'docker-compose.yml', 'docker-compose.prod.yml') as unknown as ComposeFile;
 /** A service of the file, which the cases below change. */
 const service = (c: ComposeFile, name: string) => c.services[name]!;
 const vars = { ...readEnvFile(readFileSync(path.join(root, '.env.example'), 'utf8')), POSTGRES_PASSWORD: 'from-dotenv', OPENROUTER_API_KEY: 'from-dotenv' };
@@ -15,10 +17,55 @@ it('runs every app of the registry with its variables, port and health check, an
   expect(composeProblems(load(), vars, root)).toEqual([]);
 });
 
-it('refuses to start without the secrets it takes from .env', () => {
+it('does not start without the secrets it takes from .env: Postgres has no password, the LLM workers no key', () => {
   const problems = composeProblems(load(), { ...vars, POSTGRES_PASSWORD: '', OPENROUTER_API_KEY: '' }, root);
-  expect(problems.some((p) => p.includes('POSTGRES_PASSWORD is required'))).toBe(true);
-  expect(problems.some((p) => p.includes('OPENROUTER_API_KEY is required'))).toBe(true);
+  expect(problems).toContain('postgres: POSTGRES_PASSWORD is empty; set it in .env (the image refuses to initialise without one)');
+  expect(problems.filter((p) => /OPENROUTER_API_KEY/.test(p)).map((p) => p.split(':')[0])).toEqual(['worker-analysis', 'worker-generation']);
+});
+
+describe('docker-compose.prod.yml over docker-compose.yml', () => {
+  // A production .env holds no secret: they come from files.
+  const settings = readEnvFile(readFileSync(path.join(root, '.env.example'), 'utf8'));
+
+  it('still runs every app with its variables (secrets read from files by the apps themselves), and holds no secret', () => {
+    expect(composeProblems(loadProduction(), settings, root)).toEqual([]);
+    expect(productionProblems(loadProduction(), root)).toEqual([]);
+  });
+
+  it('publishes no database port, takes every secret from a file and runs two of each app', () => {
+    const prod = loadProduction();
+    expect(prod.services.postgres!.ports).toBeUndefined();
+    expect(prod.services.api!.environment!.DATABASE_URL).toBeUndefined();
+    expect(prod.services['worker-analysis']!.environment).toMatchObject({
+      DATABASE_URL_FILE: '/run/secrets/database_url',
+      OPENROUTER_API_KEY_FILE: '/run/secrets/openrouter_api_key',
+    });
+    expect(prod.services['worker-analysis']!.secrets).toEqual(['database_url', 'openrouter_api_key']);
+    expect(prod.services.api!.ports).toEqual(['3000-3001:3000']);
+    expect(prod.services.scheduler!.deploy).toMatchObject({ replicas: 2, resources: { limits: { cpus: '0.5' } } });
+    // The base file alone is unchanged by the override.
+    expect(load().services.postgres!.ports).toEqual(['127.0.0.1:5432:5432']);
+  });
+
+  it('fails when an override leaves a port, a secret or a single replica behind', () => {
+    const cases: [string, (c: ComposeFile) => void, string][] = [
+      ['a published database', (c) => (service(c, 'postgres').ports = ['5432:5432']), 'postgres: publishes 5432:5432'],
+      ['a key in the environment', (c) => (service(c, 'worker-generation').environment!.OPENROUTER_API_KEY = '${OPENROUTER_API_KEY}'), 'read it from a file'],
+      ['a password in a URL', (c) => (service(c, 'api').environment!.REDIS_URL = 'redis://default:hunter2@redis:6379'), 'a URL with a password'],
+      ['a secret not mounted', (c) => (service(c, 'scheduler').secrets = []), 'scheduler: DATABASE_URL_FILE=/run/secrets/database_url is not a secret'],
+      ['a secret with no file', (c) => delete c.secrets!.database_url, 'secret database_url has no file'],
+      ['a secret file in git', (c) => (c.secrets!.database_url = { file: './database_url' }), 'secret database_url'],
+      ['a file variable dropped', (c) => delete service(c, 'api').environment!.DATABASE_URL_FILE, 'api: Invalid configuration:\n  DATABASE_URL'],
+      ['one replica', (c) => (service(c, 'worker-publishing').deploy = {}), 'worker-publishing: 1 replica'],
+      ['replicas without ports', (c) => (service(c, 'api').ports = ['3000:3000']), 'api: 2 replicas share 1 published port'],
+    ];
+    for (const [what, change, expected] of cases) {
+      const compose = loadProduction();
+      change(compose);
+      const problems = [...composeProblems(compose, settings, root), ...productionProblems(compose, root)];
+      expect({ what, found: problems.some((p) => p.includes(expected)) }).toEqual({ what, found: true });
+    }
+  });
 });
 
 it('fails when the file and the registry disagree, or a secret is written in', () => {
