@@ -32,6 +32,7 @@ const BENCHMARKS = [
   { name: 'budget', script: 'budget-reservation.mjs', args: Q ? ['--runs', '1', '--calls', '50', '--concurrency', '50'] : ['--runs', '5'] },
   { name: 'memory', script: 'memory.mjs', args: Q ? ['--tasks', '20000', '--chunk', '10000'] : ['--tasks', '1000000'] },
   { name: 'rules', script: 'schedule-rules.mjs', args: Q ? ['--runs', '1'] : ['--runs', '5'] },
+  { name: 'sizing', script: 'sizing.mjs', args: Q ? ['--tasks', '10000'] : ['--tasks', '200000'] },
 ];
 
 function run(bench) {

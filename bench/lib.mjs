@@ -228,3 +228,37 @@ export async function redisServerPid(url) {
     probe.disconnect();
   }
 }
+
+/**
+ * A private redis-server on a free port, no persistence, noeviction (as BullMQ wants it), so
+ * that its used_memory is the benchmark's alone. usedMemory() reads it in MiB.
+ */
+export async function startPrivateRedis() {
+  const { spawn } = await import('node:child_process');
+  const { createRequire } = await import('node:module');
+  const IORedis = createRequire(path.join(ROOT, 'packages', 'queue', 'package.json'))('ioredis');
+  const port = await freePort();
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'conveyor-bench-redis-'));
+  const server = spawn(
+    'redis-server',
+    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, '--maxmemory-policy', 'noeviction'],
+    {
+      stdio: 'ignore',
+    },
+  );
+  const url = `redis://127.0.0.1:${port}`;
+  const redis = new IORedis(url);
+  redis.on('error', () => undefined); // refused until redis-server listens
+  for (let i = 0; i < 100 && (await redis.ping().catch(() => null)) !== 'PONG'; i += 1) await new Promise((r) => setTimeout(r, 50));
+  return {
+    url,
+    redis,
+    usedMemory: async () => Number(/used_memory:(\d+)/.exec(await redis.info('memory'))[1]) / 2 ** 20,
+    stop: async () => {
+      redis.disconnect();
+      server.kill('SIGTERM');
+      await new Promise((r) => server.once('exit', r));
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}

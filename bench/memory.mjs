@@ -8,39 +8,23 @@
 // Tasks are no-op pings, inserted in bulk and enqueued in chunks of --chunk while the worker
 // runs (at most two chunks waiting).
 //   node bench/memory.mjs [--tasks 1000000] [--chunk 20000]
-import { spawn } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
-import fs from 'node:fs';
 import { createRequire } from 'node:module';
-import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { ROOT, createBenchDatabase, freePort, machine, rssMb, startService, writeResult } from './lib.mjs';
+import { ROOT, createBenchDatabase, freePort, machine, rssMb, startPrivateRedis, startService, writeResult } from './lib.mjs';
 
 const fromDb = createRequire(path.join(ROOT, 'packages', 'db', 'package.json'));
 const fromQueue = createRequire(path.join(ROOT, 'packages', 'queue', 'package.json'));
 const { createDb, createTenantWithKey, insertTasks } = fromDb(path.join(ROOT, 'packages', 'db', 'dist', 'index.js'));
 const { TaskProducer, createProducerRedis } = fromQueue(path.join(ROOT, 'packages', 'queue', 'dist', 'index.js'));
-const IORedis = fromQueue('ioredis');
 
 const { values } = parseArgs({ options: { tasks: { type: 'string', default: '1000000' }, chunk: { type: 'string', default: '20000' } } });
 const TASKS = Number(values.tasks);
 const CHUNK = Number(values.chunk);
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-// A private Redis, no persistence, as BullMQ wants it (noeviction).
-const redisPort = await freePort();
-const redisDir = fs.mkdtempSync(path.join(os.tmpdir(), 'conveyor-bench-redis-'));
-const redisServer = spawn(
-  'redis-server',
-  ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', redisDir, '--maxmemory-policy', 'noeviction'],
-  { stdio: 'ignore' },
-);
-const redisUrl = `redis://127.0.0.1:${redisPort}`;
-const redis = new IORedis(redisUrl);
-redis.on('error', () => undefined); // refused until redis-server listens
-for (let i = 0; i < 100 && (await redis.ping().catch(() => null)) !== 'PONG'; i += 1) await sleep(50);
-const usedMemory = async () => Number(/used_memory:(\d+)/.exec(await redis.info('memory'))[1]) / 2 ** 20;
+const { url: redisUrl, redis, usedMemory, stop: stopRedis } = await startPrivateRedis();
 
 const benchDb = await createBenchDatabase();
 const db = createDb(benchDb.url, { max: 4 });
@@ -149,9 +133,7 @@ try {
   await worker.stop();
   await producer.close();
   producerRedis.disconnect();
-  redis.disconnect();
-  redisServer.kill('SIGTERM');
-  fs.rmSync(redisDir, { recursive: true, force: true });
+  await stopRedis();
   await db.destroy();
   await benchDb.drop();
 }

@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import type { Kysely } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import type { Database, Plan, Tenant } from './schema';
 
 const KEY_PREFIX = 'cvk_';
@@ -56,4 +56,45 @@ export async function findPrincipalByKey(db: Kysely<Database>, key: string): Pro
     .executeTakeFirst();
   if (!row) return undefined;
   return { keyId: row.id, tenantId: row.tenant_id, plan: row.plan, isAdmin: row.is_admin };
+}
+
+/** Another key for an existing tenant (the new half of a rotation); undefined when there is no such tenant. */
+export async function createTenantKey(db: Kysely<Database>, tenantId: string): Promise<{ keyId: string; apiKey: string } | undefined> {
+  const tenant = await db.selectFrom('tenants').select('id').where('id', '=', tenantId).executeTakeFirst();
+  if (!tenant) return undefined;
+  const apiKey = generateApiKey();
+  const row = await db
+    .insertInto('api_keys')
+    .values({ tenant_id: tenantId, key_hash: hashApiKey(apiKey), key_prefix: apiKey.slice(0, 10) })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  return { keyId: row.id, apiKey };
+}
+
+/** A key as listings show it: never the key, only its first characters. */
+export interface ApiKeyListing {
+  id: string;
+  tenant_id: string | null;
+  is_admin: boolean;
+  key_prefix: string;
+  created_at: Date;
+  revoked_at: Date | null;
+}
+
+/** A tenant's keys, or the admin keys, oldest first. */
+export async function listApiKeys(db: Kysely<Database>, owner: { tenantId: string } | { admin: true }): Promise<ApiKeyListing[]> {
+  let query = db.selectFrom('api_keys').select(['id', 'tenant_id', 'is_admin', 'key_prefix', 'created_at', 'revoked_at']);
+  query = 'tenantId' in owner ? query.where('tenant_id', '=', owner.tenantId) : query.where('is_admin', '=', true);
+  return query.orderBy('created_at').orderBy('id').execute();
+}
+
+/** Revokes a key by its id: true if it was live until now, false if unknown or already revoked. */
+export async function revokeApiKey(db: Kysely<Database>, keyId: string): Promise<boolean> {
+  const result = await db
+    .updateTable('api_keys')
+    .set({ revoked_at: sql`now()` })
+    .where('id', '=', keyId)
+    .where('revoked_at', 'is', null)
+    .executeTakeFirst();
+  return result.numUpdatedRows > 0n;
 }
