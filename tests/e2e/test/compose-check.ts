@@ -1,6 +1,5 @@
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
-import { APPS, type AppEntry, apiEnvSchema, llmEnvSchema, parseEnv, schedulerEnvSchema, simEnvSchema, workerEnvSchema } from '@conveyor/config';
+import { APPS, type AppEntry, simEnvSchema } from '@conveyor/config';
+import { SECRET_NAME, drainSeconds, envProblems, urlPassword } from './app-env';
 
 /** A compose service as far as these checks read it (after YAML merge keys are applied). */
 interface Service {
@@ -16,7 +15,6 @@ export interface ComposeFile {
   services: Record<string, Service>;
 }
 
-const SECRET_NAME = /PASSWORD|SECRET|TOKEN|API_KEY/;
 /** A value taken whole from .env: ${NAME} or ${NAME:?message}, never with a default. */
 const FROM_DOTENV = /^\$\{\w+(:\?[^}]*)?\}$/;
 const REFERENCE = /\$\{(\w+)(?:(:-|:\?)([^}]*))?\}/g;
@@ -41,20 +39,13 @@ function interpolate(value: string, vars: Record<string, string>, problems: stri
   });
 }
 
-/** The variables an app's process parses, by its kind; an app that depends on @conveyor/llm parses the LLM ones too. */
-function schemasOf(app: AppEntry, root: string): Parameters<typeof parseEnv>[0][] {
-  const own = app.kind === 'api' ? apiEnvSchema : app.kind === 'scheduler' ? schedulerEnvSchema : workerEnvSchema(app.defaultPort);
-  const manifest = JSON.parse(readFileSync(path.join(root, 'apps', app.name, 'package.json'), 'utf8')) as { dependencies?: Record<string, string> };
-  return manifest.dependencies?.['@conveyor/llm'] ? [own, llmEnvSchema] : [own];
-}
-
 function checkSecrets(name: string, service: Service, problems: string[]): void {
   for (const [key, raw] of Object.entries(service.environment ?? {})) {
     const value = String(raw);
     // A secret comes from .env, never from this file.
     if (SECRET_NAME.test(key) && !FROM_DOTENV.test(value)) problems.push(`${name}: ${key} must come from .env as \${${key}}`);
-    const credentials = /:\/\/[^:/@\s]+:([^@\s]+)@/.exec(value);
-    if (credentials && !FROM_DOTENV.test(credentials[1]!)) problems.push(`${name}: ${key} holds a password; take it from .env`);
+    const password = urlPassword(value);
+    if (password && !FROM_DOTENV.test(password)) problems.push(`${name}: ${key} holds a password; take it from .env`);
   }
 }
 
@@ -64,13 +55,7 @@ function checkApp(app: AppEntry, service: Service | undefined, vars: Record<stri
   const env: Record<string, string> = {};
   for (const [key, raw] of Object.entries(service.environment ?? {})) env[key] = interpolate(String(raw), vars, problems, `${app.name} ${key}`);
   // Parsed as the app parses its environment (an empty value counts as unset).
-  for (const schema of schemasOf(app, root)) {
-    try {
-      parseEnv(schema, env);
-    } catch (error) {
-      problems.push(`${app.name}: ${(error as Error).message}`);
-    }
-  }
+  problems.push(...envProblems(app, env, root));
   if (env.HOST !== '0.0.0.0') problems.push(`${app.name}: HOST must be 0.0.0.0 in a container`);
   if (Number(env[app.portVariable]) !== app.defaultPort)
     problems.push(`${app.name}: ${app.portVariable}=${env[app.portVariable]}, the registry says ${app.defaultPort}`);
@@ -78,9 +63,9 @@ function checkApp(app: AppEntry, service: Service | undefined, vars: Record<stri
   if (!service.healthcheck?.test?.join(' ').includes(probe)) problems.push(`${app.name}: its health check does not ask ${probe}`);
   if (service.depends_on?.migrate?.condition !== 'service_completed_successfully') problems.push(`${app.name}: does not wait for the migration`);
   if (app.kind === 'worker') {
-    const drainSeconds = Number(env.SHUTDOWN_GRACE_MS ?? 30_000) / 1000;
-    if (!(Number.parseInt(service.stop_grace_period ?? '10', 10) > drainSeconds))
-      problems.push(`${app.name}: stop_grace_period must be longer than its ${drainSeconds} s drain`);
+    const drain = drainSeconds(app, env);
+    if (!(Number.parseInt(service.stop_grace_period ?? '10', 10) > drain))
+      problems.push(`${app.name}: stop_grace_period must be longer than its ${drain} s drain`);
   }
 }
 
