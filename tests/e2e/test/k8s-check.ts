@@ -1,6 +1,7 @@
 import { APPS, type AppEntry } from '@conveyor/config';
 import { SECRET_NAME, drainSeconds, envProblems, urlPassword } from './app-env';
 import { bullmqWaitList } from './bullmq-keys';
+import { type Container, checkSecurity, command, containerEnv, find, imageApp, matches, podContainers, portNumber } from './k8s-pods';
 import type { K8sObject } from './k8s-render';
 
 // What every rendering of infra/k8s must hold against the app registry and the apps' own
@@ -11,66 +12,12 @@ import type { K8sObject } from './k8s-render';
 const READINESS_PATH = '/readyz';
 /** The migration CLI every image holds (infra/docker/Dockerfile). */
 const MIGRATE = 'node packages/db/dist/cli/migrate.js';
-/** What a variable taken from a Secret stands for when the app's schema parses it: its value is not in the manifests. */
-const FROM_SECRET = (name: string) => (name === 'DATABASE_URL' ? 'postgres://from-secret@db/conveyor' : `from-secret:${name}`);
-
-type Container = Record<string, any>;
-
-const find = (objects: K8sObject[], kind: string, name?: string) => objects.filter((o) => o.kind === kind && (name === undefined || o.metadata.name === name));
-const matches = (selector: Record<string, string> | undefined, labels: Record<string, string> | undefined) =>
-  !!selector && Object.keys(selector).length > 0 && Object.entries(selector).every(([k, v]) => labels?.[k] === v);
-/** The image's repository without registry or tag: registry.example.com/conveyor/api:1.0.0 → api. */
-const imageApp = (image: string | undefined) => /([^/:@]+)(?::[^/]*)?(?:@.*)?$/.exec(image ?? '')?.[1];
-const command = (c: Container | undefined) => [...(c?.command ?? []), ...(c?.args ?? [])].join(' ');
-
-/** A container's environment as the process sees it: ConfigMaps by envFrom and reference, literal values, Secret references as placeholders. */
-function containerEnv(container: Container, objects: K8sObject[], where: string, problems: string[]): Record<string, string> {
-  const env: Record<string, string> = {};
-  const configMap = (name: string) => {
-    const [found] = find(objects, 'ConfigMap', name);
-    if (!found) problems.push(`${where}: refers to ConfigMap ${name}, which is not rendered`);
-    return (found?.data ?? {}) as Record<string, string>;
-  };
-  for (const source of container.envFrom ?? []) {
-    if (source.configMapRef) Object.assign(env, configMap(source.configMapRef.name));
-    else problems.push(`${where}: envFrom only from ConfigMaps (a Secret's keys are named one by one)`);
-  }
-  for (const variable of container.env ?? []) {
-    const from = variable.valueFrom;
-    if (from?.secretKeyRef) env[variable.name] = FROM_SECRET(variable.name);
-    else if (from?.configMapKeyRef) env[variable.name] = configMap(from.configMapKeyRef.name)[from.configMapKeyRef.key] ?? '';
-    else env[variable.name] = String(variable.value ?? '');
-  }
-  return env;
-}
-
-/** The container port a probe or Service names (by number or by the port's name). */
-function portNumber(container: Container, port: number | string | undefined): number | undefined {
-  if (typeof port === 'number') return port;
-  return container.ports?.find((p: { name?: string }) => p.name === port)?.containerPort;
-}
 
 function checkProbe(app: AppEntry, container: Container, kind: 'readinessProbe' | 'livenessProbe', path: string, problems: string[]): void {
   const get = container[kind]?.httpGet;
   const port = portNumber(container, get?.port);
   if (get?.path !== path || port !== app.defaultPort)
     problems.push(`${app.name}: ${kind} must GET ${path} on port ${app.defaultPort} (it asks ${get?.path} on ${port})`);
-}
-
-function checkSecurity(where: string, pod: Record<string, any>, containers: Container[], problems: string[]): void {
-  for (const c of containers) {
-    const s = c.securityContext ?? {};
-    if ((s.runAsNonRoot ?? pod.securityContext?.runAsNonRoot) !== true) problems.push(`${where}: ${c.name} must run as non-root`);
-    // The image's user is a name (node), which the kubelet cannot prove non-root without a uid.
-    if (!((s.runAsUser ?? pod.securityContext?.runAsUser) > 0)) problems.push(`${where}: ${c.name} needs a non-zero runAsUser`);
-    if (s.allowPrivilegeEscalation !== false) problems.push(`${where}: ${c.name} must set allowPrivilegeEscalation: false`);
-    if (s.readOnlyRootFilesystem !== true) problems.push(`${where}: ${c.name} must have a read-only root filesystem`);
-    for (const [need, kinds] of [
-      ['requests', c.resources?.requests],
-      ['limits', c.resources?.limits],
-    ] as const)
-      if (!kinds?.cpu || !kinds?.memory) problems.push(`${where}: ${c.name} needs resources.${need} for cpu and memory`);
-  }
 }
 
 /** The worker's ScaledObject: its own Deployment, its own queue's wait list, on the Redis its own pods use. */
@@ -178,7 +125,7 @@ function checkSecrets(objects: K8sObject[], problems: string[]): void {
     const literals: [string, string][] =
       o.kind === 'ConfigMap'
         ? Object.entries(o.data ?? {})
-        : [...(o.spec?.template?.spec?.initContainers ?? []), ...(o.spec?.template?.spec?.containers ?? [])].flatMap((c: Container) =>
+        : podContainers(o).flatMap((c) =>
             (c.env ?? []).filter((v: any) => v.value !== undefined).map((v: any) => [v.name, String(v.value)] as [string, string]),
           );
     for (const [key, value] of literals) {
@@ -186,15 +133,6 @@ function checkSecrets(objects: K8sObject[], problems: string[]): void {
       if (urlPassword(value)) problems.push(`${where}: ${key} holds a password; take it from the Secret`);
     }
   }
-}
-
-/** Every Secret key the objects' containers refer to, as "<secret>/<key>". */
-export function secretKeys(objects: K8sObject[]): string[] {
-  return objects.flatMap((o) =>
-    [...(o.spec?.template?.spec?.initContainers ?? []), ...(o.spec?.template?.spec?.containers ?? [])].flatMap((c: Container) =>
-      (c.env ?? []).flatMap((v: any) => (v.valueFrom?.secretKeyRef ? [`${v.valueFrom.secretKeyRef.name}/${v.valueFrom.secretKeyRef.key}`] : [])),
-    ),
-  );
 }
 
 /**

@@ -1,7 +1,8 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { readEnvFile } from './compose-check';
-import { k8sProblems, secretKeys } from './k8s-check';
+import { k8sProblems } from './k8s-check';
+import { secretKeys } from './k8s-pods';
 import { type K8sObject, renderKustomization, schemaProblems } from './k8s-render';
 
 // infra/k8s rendered as a cluster would get it (kubectl kustomize, every overlay), validated
