@@ -1,7 +1,7 @@
 import { APPS, type AppEntry } from '@conveyor/config';
 import { SECRET_NAME, drainSeconds, envProblems, urlPassword } from './app-env';
 import { bullmqWaitList } from './bullmq-keys';
-import { type Container, checkSecurity, command, containerEnv, find, imageApp, matches, podContainers, portNumber } from './k8s-pods';
+import { type Container, checkSecurity, command, containerEnv, find, imageApp, imageRelease, matches, podContainers, portNumber } from './k8s-pods';
 import type { K8sObject } from './k8s-render';
 
 // What every rendering of infra/k8s must hold against the app registry and the apps' own
@@ -103,6 +103,12 @@ function checkMigration(objects: K8sObject[], problems: string[]): void {
   checkSecurity(`Job/${jobs[0]!.metadata.name}`, jobs[0]!.spec.template.spec, jobs[0]!.spec.template.spec.containers, problems);
 }
 
+/** Every image of every pod comes from one registry at one tag (an app left out of an overlay's `images` would not). */
+function checkOneRelease(objects: K8sObject[], problems: string[]): void {
+  const releases = new Set(objects.flatMap(podContainers).map((c) => imageRelease(c.image)));
+  if (releases.size > 1) problems.push(`images: from ${releases.size} registries or tags: ${[...releases].join(', ')}`);
+}
+
 /** Every Deployment has a PodDisruptionBudget, and every budget selects the pods of exactly one Deployment. */
 function checkDisruptionBudgets(objects: K8sObject[], problems: string[]): void {
   const deployments = find(objects, 'Deployment');
@@ -150,6 +156,7 @@ export function k8sProblems(objects: K8sObject[], root: string): string[] {
     if (find(objects, 'ScaledObject').some((s) => s.spec?.scaleTargetRef?.name === hpa.spec?.scaleTargetRef?.name))
       problems.push(`HorizontalPodAutoscaler/${hpa.metadata.name}: its target is scaled by KEDA already`);
   checkMigration(objects, problems);
+  checkOneRelease(objects, problems);
   checkDisruptionBudgets(objects, problems);
   checkSecrets(objects, problems);
   return problems;

@@ -154,6 +154,7 @@ it('fails when the manifests and the registry disagree, or a secret is written i
     ['no API autoscaler', (o) => o.splice(o.indexOf(get(o, 'HorizontalPodAutoscaler', 'api')), 1), 'api: needs a HorizontalPodAutoscaler on CPU'],
     ['no Ingress', (o) => o.splice(o.indexOf(get(o, 'Ingress', 'api')), 1), 'api: needs an Ingress to Service api'],
     ['a Service on another port', (o) => (get(o, 'Service', 'api').spec.ports[0].targetPort = 8080), 'api: needs a Service selecting its pods on port 3000'],
+    ['an image left at another tag', (o) => (container(o, 'worker-monitoring').image = 'conveyor/worker-monitoring'), 'images: from 2 registries or tags'],
     ['one scheduler', (o) => (get(o, 'Deployment', 'scheduler').spec.replicas = 1), 'scheduler: needs 2 replicas or more'],
     ['replicas beside a scaler', (o) => (get(o, 'Deployment', 'worker-analysis').spec.replicas = 3), 'worker-analysis: leaves replicas to its autoscaler'],
   ];

@@ -12,8 +12,11 @@ export const find = (objects: K8sObject[], kind: string, name?: string) =>
   objects.filter((o) => o.kind === kind && (name === undefined || o.metadata.name === name));
 export const matches = (selector: Record<string, string> | undefined, labels: Record<string, string> | undefined) =>
   !!selector && Object.keys(selector).length > 0 && Object.entries(selector).every(([k, v]) => labels?.[k] === v);
-/** The image's repository without registry or tag: registry.example.com/conveyor/api:1.0.0 → api. */
-export const imageApp = (image: string | undefined) => /([^/:@]+)(?::[^/]*)?(?:@.*)?$/.exec(image ?? '')?.[1];
+/** An image's last path segment without registry or tag: registry.example.com/conveyor/api:1.0.0 → api. */
+const IMAGE_APP = /[^/:@]+(?=(?::[^/]*)?(?:@.*)?$)/;
+export const imageApp = (image: string | undefined) => IMAGE_APP.exec(image ?? '')?.[0];
+/** The image with its app (and digest) left out: registry.example.com/conveyor/api:1.0.0 → registry.example.com/conveyor/<app>:1.0.0. */
+export const imageRelease = (image: string | undefined) => String(image).replace(/@.*$/, '').replace(IMAGE_APP, '<app>');
 export const command = (c: Container | undefined) => [...(c?.command ?? []), ...(c?.args ?? [])].join(' ');
 
 /** The init containers and containers of a Deployment's or Job's pod; none for other kinds. */
