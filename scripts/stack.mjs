@@ -11,6 +11,7 @@ import { APPS, LLM_SIM, portOf, portsOf, startApps } from './lib/apps.mjs';
 import { ensureChromium } from './lib/browser.mjs';
 import { beginTestRun, ensureDatabase, keyIsValid } from './lib/database.mjs';
 import { adminUrlOf, stackEnv } from './lib/env.mjs';
+import { ensureKubectl } from './lib/kubectl.mjs';
 import { ensurePnpm, installAndBuild } from './lib/pnpm.mjs';
 import { portProblems } from './lib/ports.mjs';
 import { capture, run, stream } from './lib/run.mjs';
@@ -170,11 +171,13 @@ async function test() {
   const env = { ...stackEnv(root), CI: process.env.CI ?? 'true' };
   const { pnpm, services } = await setup(env);
   const chromium = ensureChromium(env);
+  const kubectl = ensureKubectl(env);
   const testEnv = {
     ...env,
     TEST_DATABASE_URL: env.TEST_DATABASE_URL ?? adminUrlOf(env.DATABASE_URL),
     TEST_REDIS_URL: env.TEST_REDIS_URL ?? env.REDIS_URL,
     CHROMIUM_PATH: chromium,
+    KUBECTL_PATH: kubectl,
   };
   // Other runs (another worktree's npm test) may share this server: this run marks itself, and
   // drops what earlier runs left only when none is going.

@@ -1,6 +1,5 @@
 import fs from 'node:fs';
-import { capture, run } from './run.mjs';
-import { step } from './say.mjs';
+import { aptInstall } from './apt.mjs';
 
 /** Where the browser tests find Chromium (Debian's package), unless CHROMIUM_PATH says otherwise. */
 const DEFAULT_CHROMIUM = '/usr/bin/chromium';
@@ -15,22 +14,11 @@ export function ensureChromium(env) {
   const wanted = env.CHROMIUM_PATH ?? DEFAULT_CHROMIUM;
   if (fs.existsSync(wanted)) return wanted;
   if (env.CHROMIUM_PATH) throw new Error(`CHROMIUM_PATH is ${wanted}, which does not exist`);
-  const asRoot = process.getuid?.() === 0;
-  const sudo = !asRoot && capture('sudo', ['-n', 'true']) !== undefined;
-  const install = 'apt-get install -y --no-install-recommends chromium';
-  if (!capture('sh', ['-c', 'command -v apt-get']) || (!asRoot && !sudo)) {
-    throw new Error(`The browser tests need Chromium at ${wanted}. Install it (Debian: sudo ${install}) or set CHROMIUM_PATH`);
-  }
-  step(`installing Chromium for the browser tests (${install})`);
-  const apt = (args) =>
-    asRoot ? run('apt-get', args, { env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } }) : run('sudo', ['-n', 'apt-get', ...args]);
-  try {
-    apt(['install', '-y', '--no-install-recommends', 'chromium']);
-  } catch {
-    // A machine whose package lists are stale or empty: refresh them once and try again.
-    apt(['update']);
-    apt(['install', '-y', '--no-install-recommends', 'chromium']);
-  }
+  aptInstall(
+    ['chromium'],
+    'Chromium for the browser tests',
+    `The browser tests need Chromium at ${wanted}. Install it (Debian: sudo apt-get install -y --no-install-recommends chromium) or set CHROMIUM_PATH`,
+  );
   if (!fs.existsSync(wanted)) throw new Error(`apt-get installed chromium, but ${wanted} is still missing; set CHROMIUM_PATH`);
   return wanted;
 }

@@ -1,7 +1,8 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { APPS, type AppEntry, apiEnvSchema, llmEnvSchema, parseEnv, schedulerEnvSchema, simEnvSchema, workerEnvSchema } from '@conveyor/config';
+import { APPS, type AppEntry, simEnvSchema } from '@conveyor/config';
+import { SECRET_NAME, drainSeconds, envProblems, urlPassword } from './app-env';
 
 /** A compose service as far as these checks read it (after YAML merge keys are applied). */
 interface Service {
@@ -21,7 +22,6 @@ export interface ComposeFile {
   secrets?: Record<string, { file?: string }>;
 }
 
-const SECRET_NAME = /PASSWORD|SECRET|TOKEN|API_KEY/;
 /** A value taken whole from .env: ${NAME}, ${NAME:-} or ${NAME:?message}, never with a default. */
 const FROM_DOTENV = /^\$\{\w+(:-|:\?[^}]*)?\}$/;
 /** Where compose mounts a service's secrets. */
@@ -50,13 +50,6 @@ function interpolate(value: string, vars: Record<string, string>, problems: stri
   });
 }
 
-/** The variables an app's process parses, by its kind; an app that depends on @conveyor/llm parses the LLM ones too. */
-function schemasOf(app: AppEntry, root: string): Parameters<typeof parseEnv>[0][] {
-  const own = app.kind === 'api' ? apiEnvSchema : app.kind === 'scheduler' ? schedulerEnvSchema : workerEnvSchema(app.defaultPort);
-  const manifest = JSON.parse(readFileSync(path.join(root, 'apps', app.name, 'package.json'), 'utf8')) as { dependencies?: Record<string, string> };
-  return manifest.dependencies?.['@conveyor/llm'] ? [own, llmEnvSchema] : [own];
-}
-
 /** X_FILE must name a secret the service mounts, which the file declares with a `file:` source. */
 function checkSecretFile(name: string, key: string, value: string, service: Service, compose: ComposeFile, problems: string[]): void {
   const secret = value.startsWith(SECRETS_DIR) ? value.slice(SECRETS_DIR.length) : undefined;
@@ -73,8 +66,8 @@ function checkSecrets(name: string, service: Service, compose: ComposeFile, prob
     }
     // A secret comes from .env, never from this file.
     if (SECRET_NAME.test(key) && !FROM_DOTENV.test(value)) problems.push(`${name}: ${key} must come from .env as \${${key}}`);
-    const credentials = /:\/\/[^:/@\s]+:([^@\s]+)@/.exec(value);
-    if (credentials && !FROM_DOTENV.test(credentials[1]!)) problems.push(`${name}: ${key} holds a password; take it from .env`);
+    const password = urlPassword(value);
+    if (password && !FROM_DOTENV.test(password)) problems.push(`${name}: ${key} holds a password; take it from .env`);
   }
 }
 
@@ -96,15 +89,8 @@ function checkApp(app: AppEntry, service: Service | undefined, vars: Record<stri
   if (service.build?.args?.APP !== app.name) problems.push(`${app.name}: built with APP=${service.build?.args?.APP}`);
   const env: Record<string, string> = {};
   for (const [key, raw] of Object.entries(service.environment ?? {})) env[key] = interpolate(String(raw), vars, problems, `${app.name} ${key}`);
-  const parsed = withLocalSecretFiles(env);
   // Parsed as the app parses its environment (an empty value counts as unset).
-  for (const schema of schemasOf(app, root)) {
-    try {
-      parseEnv(schema, parsed);
-    } catch (error) {
-      problems.push(`${app.name}: ${(error as Error).message}`);
-    }
-  }
+  problems.push(...envProblems(app, withLocalSecretFiles(env), root));
   if (env.HOST !== '0.0.0.0') problems.push(`${app.name}: HOST must be 0.0.0.0 in a container`);
   if (Number(env[app.portVariable]) !== app.defaultPort)
     problems.push(`${app.name}: ${app.portVariable}=${env[app.portVariable]}, the registry says ${app.defaultPort}`);
@@ -112,9 +98,9 @@ function checkApp(app: AppEntry, service: Service | undefined, vars: Record<stri
   if (!service.healthcheck?.test?.join(' ').includes(probe)) problems.push(`${app.name}: its health check does not ask ${probe}`);
   if (service.depends_on?.migrate?.condition !== 'service_completed_successfully') problems.push(`${app.name}: does not wait for the migration`);
   if (app.kind === 'worker') {
-    const drainSeconds = Number(env.SHUTDOWN_GRACE_MS ?? 30_000) / 1000;
-    if (!(Number.parseInt(service.stop_grace_period ?? '10', 10) > drainSeconds))
-      problems.push(`${app.name}: stop_grace_period must be longer than its ${drainSeconds} s drain`);
+    const drain = drainSeconds(app, env);
+    if (!(Number.parseInt(service.stop_grace_period ?? '10', 10) > drain))
+      problems.push(`${app.name}: stop_grace_period must be longer than its ${drain} s drain`);
   }
 }
 
@@ -163,7 +149,7 @@ export function productionProblems(compose: ComposeFile, root: string): string[]
   for (const [name, service] of Object.entries(services)) {
     for (const key of Object.keys(service.environment ?? {}))
       if (SECRET_NAME.test(key) && !key.endsWith('_FILE')) problems.push(`${name}: ${key} is set in the environment; read it from a file (${key}_FILE)`);
-    if (/:\/\/[^:/@\s]+:[^@\s]*@/.test(Object.values(service.environment ?? {}).join(' ')))
+    if (Object.values(service.environment ?? {}).some((value) => urlPassword(String(value))))
       problems.push(`${name}: a URL with a password is in the environment`);
   }
   for (const app of APPS) {
