@@ -1,4 +1,4 @@
-import { type RedisClient, mastersOf } from './redis';
+import { type RedisClient, readyMastersOf } from './redis';
 
 export type EvictionCheck =
   | { ok: true }
@@ -14,7 +14,7 @@ export type EvictionCheck =
  * decides. A server that will not tell is reported as unknown, not passed in silence.
  */
 export async function checkEvictionPolicy(redis: RedisClient): Promise<EvictionCheck> {
-  const masters = mastersOf(redis);
+  const masters = await readyMastersOf(redis);
   if (masters.length === 0)
     return {
       ok: 'unknown',

@@ -86,8 +86,18 @@ export function duplicateRedis(redis: RedisClient, connectionName: string): Redi
 }
 
 /** The servers that hold data: the one server, or every master of a cluster (its current view). */
-export function mastersOf(redis: RedisClient): Redis[] {
+function mastersOf(redis: RedisClient): Redis[] {
   return redis instanceof Cluster ? redis.nodes('master') : [redis];
+}
+
+/**
+ * mastersOf once a cluster client has its slot table: until then it knows only its seeds,
+ * which need not be the masters. A command waits for that where the connection queues
+ * commands (workers); a fail-fast one is not waited for.
+ */
+export async function readyMastersOf(redis: RedisClient): Promise<Redis[]> {
+  if (redis instanceof Cluster && redis.status !== 'ready') await redis.ping().catch(() => undefined);
+  return mastersOf(redis);
 }
 
 /** Readiness: every master answers PING (a cluster with a master down cannot serve that master's queues). */

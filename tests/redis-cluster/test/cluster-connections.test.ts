@@ -41,7 +41,11 @@ it('checks the eviction policy of every master, and names the one that evicts', 
   const last = masters[masters.length - 1]!;
   await last.config('SET', 'maxmemory-policy', 'allkeys-lru');
   try {
-    expect(await checkEvictionPolicy(redis)).toEqual({ ok: false, problem: expect.stringContaining(`(127.0.0.1:${last.options.port}) is "allkeys-lru"`) });
+    // A worker that just started, seeded with another node only: it reads the masters it learns of, not its seed.
+    const seed = masters[0]!;
+    const fresh = createWorkerRedis(TEST_REDIS_URL, [{ host: '127.0.0.1', port: seed.options.port! }]);
+    others.push(fresh);
+    expect(await checkEvictionPolicy(fresh)).toEqual({ ok: false, problem: expect.stringContaining(`(127.0.0.1:${last.options.port}) is "allkeys-lru"`) });
   } finally {
     await last.config('SET', 'maxmemory-policy', 'noeviction');
   }
