@@ -17,7 +17,7 @@ import { ROOT, createBenchDatabase, freePort, machine, rssMb, startPrivateRedis,
 const fromDb = createRequire(path.join(ROOT, 'packages', 'db', 'package.json'));
 const fromQueue = createRequire(path.join(ROOT, 'packages', 'queue', 'package.json'));
 const { createDb, createTenantWithKey, insertTasks } = fromDb(path.join(ROOT, 'packages', 'db', 'dist', 'index.js'));
-const { TaskProducer, createProducerRedis } = fromQueue(path.join(ROOT, 'packages', 'queue', 'dist', 'index.js'));
+const { TaskProducer, createProducerRedis, queueKey } = fromQueue(path.join(ROOT, 'packages', 'queue', 'dist', 'index.js'));
 
 const { values } = parseArgs({ options: { tasks: { type: 'string', default: '1000000' }, chunk: { type: 'string', default: '20000' } } });
 const TASKS = Number(values.tasks);
@@ -63,10 +63,10 @@ try {
   // Feed chunks while the worker runs, keeping at most two chunks queued; after every 100,000
   // let the queue drain and read Redis' memory, which then holds only what finished jobs left.
   const drained = async () => {
-    while ((await redis.llen(`${prefix}:monitoring:wait`)) + (await redis.llen(`${prefix}:monitoring:active`)) > 0) await sleep(100);
+    while ((await redis.llen(queueKey(prefix, 'monitoring', 'wait'))) + (await redis.llen(queueKey(prefix, 'monitoring', 'active'))) > 0) await sleep(100);
   };
   for (let fed = 0; fed < TASKS;) {
-    while ((await redis.llen(`${prefix}:monitoring:wait`)) > CHUNK) await sleep(50);
+    while ((await redis.llen(queueKey(prefix, 'monitoring', 'wait'))) > CHUNK) await sleep(50);
     const n = Math.min(CHUNK, TASKS - fed);
     for (let i = 0; i < n; i += 1000) {
       const rows = await insertTasks(

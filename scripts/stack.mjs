@@ -14,6 +14,7 @@ import { adminUrlOf, stackEnv } from './lib/env.mjs';
 import { ensureKubectl } from './lib/kubectl.mjs';
 import { ensurePnpm, installAndBuild } from './lib/pnpm.mjs';
 import { portProblems } from './lib/ports.mjs';
+import { ensureRedisTools } from './lib/redis-tools.mjs';
 import { capture, run, stream } from './lib/run.mjs';
 import { bold, dim, fail, green, red, step } from './lib/say.mjs';
 import { ensurePostgres, ensureRedis } from './lib/services.mjs';
@@ -169,6 +170,7 @@ const TESTS_LINE = /Tests:\s+(?:(\d+) failed, )?(?:(\d+) skipped, )?(?:(\d+) tod
 
 async function test() {
   const env = { ...stackEnv(root), CI: process.env.CI ?? 'true' };
+  ensureRedisTools();
   const { pnpm, services } = await setup(env);
   const chromium = ensureChromium(env);
   const kubectl = ensureKubectl(env);

@@ -1,10 +1,9 @@
 import type { ApiEnv } from '@conveyor/config';
 import { TaskPolicies } from '@conveyor/contracts';
 import { CostTracker } from '@conveyor/cost-tracker';
-import { TaskEventPublisher, type TaskProducer, WatchRegistry } from '@conveyor/queue';
+import { type RedisClient, TaskEventPublisher, type TaskProducer, WatchRegistry } from '@conveyor/queue';
 import { type ServiceContext, openProducer, openRedis } from '@conveyor/service';
 import type { Express } from 'express';
-import type { Redis } from 'ioredis';
 import { createServer } from './server';
 import { TaskEventHub } from './task-event-hub';
 
@@ -14,7 +13,7 @@ export interface ApiParts {
   producer: TaskProducer;
   events: TaskEventPublisher;
   /** The rate-limit counters' connection. */
-  counters: Redis;
+  counters: RedisClient;
 }
 
 /**
@@ -26,9 +25,9 @@ export function createApiParts(context: Omit<ServiceContext<ApiEnv>, 'serveHealt
   const { env, db, redis, logger, registry, releasers } = context;
   const producer = openProducer(redis, env.BULLMQ_PREFIX, releasers);
   // Every request counts against its tenant's rate limit: those counters share pipelines.
-  const counters = openRedis(env.REDIS_URL, 'pipelined', releasers);
+  const counters = openRedis(env, 'pipelined', releasers);
   // Subscriptions wait out a Redis restart and resubscribe by themselves.
-  const subscriber = openRedis(env.REDIS_URL, 'worker', releasers);
+  const subscriber = openRedis(env, 'worker', releasers);
   const hub = new TaskEventHub(subscriber, env.BULLMQ_PREFIX, logger, new WatchRegistry(redis, env.BULLMQ_PREFIX), {
     perTenant: env.API_EVENT_STREAMS_PER_TENANT,
     perProcess: env.API_EVENT_STREAMS_PER_PROCESS,

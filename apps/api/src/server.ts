@@ -2,9 +2,8 @@ import type { TaskPolicies } from '@conveyor/contracts';
 import type { CostTracker } from '@conveyor/cost-tracker';
 import { type Database, findPrincipalByKey } from '@conveyor/db';
 import { type Logger, createHttpMetrics } from '@conveyor/observability';
-import type { TaskEventPublisher, TaskProducer } from '@conveyor/queue';
+import type { RedisClient, TaskEventPublisher, TaskProducer } from '@conveyor/queue';
 import express, { type Express } from 'express';
-import type { Redis } from 'ioredis';
 import type { Kysely } from 'kysely';
 import type { Registry } from 'prom-client';
 import { AuthFailures } from './middleware/auth-failures';
@@ -35,9 +34,9 @@ import type { TaskEventHub } from './task-event-hub';
 
 export interface ServerDeps {
   db: Kysely<Database>;
-  redis: Redis;
+  redis: RedisClient;
   /** The connection of the rate-limit counters; by default `redis`. */
-  rateLimitRedis?: Redis;
+  rateLimitRedis?: RedisClient;
   producer: TaskProducer;
   events: TaskEventPublisher;
   hub: TaskEventHub;

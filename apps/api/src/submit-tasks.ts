@@ -2,15 +2,14 @@ import { isDeepStrictEqual } from 'node:util';
 import { TASK_NAMES, type TaskPolicies, type TaskSubmission, getTaskDefinition } from '@conveyor/contracts';
 import { type Database, type TaskRow, deleteUnstartedTasks, taskRow } from '@conveyor/db';
 import type { Logger } from '@conveyor/observability';
-import { QueueUnavailableError, type TaskProducer } from '@conveyor/queue';
-import type { Redis } from 'ioredis';
+import { QueueUnavailableError, type RedisClient, type TaskProducer } from '@conveyor/queue';
 import type { Kysely } from 'kysely';
 import { HttpError, type Issue, toIssues } from './http-error';
 import type { SubmissionWrites } from './submission-writes';
 
 export interface SubmitDeps {
   db: Kysely<Database>;
-  redis: Redis;
+  redis: RedisClient;
   producer: TaskProducer;
   /** Inserts and enqueues grouped across concurrent requests. */
   submissions: SubmissionWrites;

@@ -1,7 +1,6 @@
 import { type TaskEvent, taskEventSchema } from '@conveyor/contracts';
 import type { Logger } from '@conveyor/observability';
-import { type WatchRegistry, taskEventsChannel } from '@conveyor/queue';
-import type { Redis } from 'ioredis';
+import { type RedisClient, type WatchRegistry, taskEventsChannel } from '@conveyor/queue';
 
 type Listener = (event: TaskEvent) => void;
 
@@ -27,7 +26,7 @@ export class TaskEventHub {
   private open = 0;
 
   constructor(
-    private readonly subscriber: Redis,
+    private readonly subscriber: RedisClient,
     private readonly prefix: string,
     private readonly logger: Logger,
     private readonly watches?: WatchRegistry,

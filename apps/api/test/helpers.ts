@@ -2,11 +2,10 @@ import { PassThrough } from 'node:stream';
 import { type Database, claimTask, createDb, createAdminKey, createTenantWithKey, failTask, migrateUrl, schemaFingerprint } from '@conveyor/db';
 import { type ApiEnv, apiEnvSchema, parseEnv } from '@conveyor/config';
 import { type Logger, createLogger } from '@conveyor/observability';
-import type { TaskEventPublisher, TaskProducer } from '@conveyor/queue';
+import type { RedisClient, TaskEventPublisher, TaskProducer } from '@conveyor/queue';
 import { startService } from '@conveyor/service';
 import { TEST_REDIS_URL, createTestDatabase, deleteKeysWithPrefix, uniquePrefix, waitFor } from '@conveyor/testkit';
 import type { Express } from 'express';
-import type { Redis } from 'ioredis';
 import type { Kysely } from 'kysely';
 import { type ApiParts, createApiParts } from '../src/api-parts';
 import type { StreamLimits } from '../src/task-event-hub';
@@ -23,7 +22,7 @@ export async function failForGood(db: Kysely<Database>, id: string, message = 'b
 export interface Harness {
   app: Express;
   db: Kysely<Database>;
-  redis: Redis;
+  redis: RedisClient;
   producer: TaskProducer;
   events: TaskEventPublisher;
   prefix: string;
@@ -79,7 +78,7 @@ export async function startHarness(overrides: HarnessOptions = {}): Promise<Harn
   const adminKey = await createAdminKey(db);
   const prefix = uniquePrefix('api');
   // The API's parts as main.ts builds them, on the service's shared connections.
-  let redis!: Redis;
+  let redis!: RedisClient;
   let parts!: ApiParts;
   const service = await startService(harnessEnv(overrides, testDb.url, prefix), quietLogger(), {
     service: 'api-test',

@@ -2,7 +2,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { TaskPolicies } from '@conveyor/contracts';
 import { claimTask, completeTask, recordProgress } from '@conveyor/db';
-import { type TaskContext, TaskEventPublisher, TaskWorker, WatchedTasks, createWorkerRedis } from '@conveyor/queue';
+import { type TaskContext, TaskEventPublisher, TaskWorker, WatchedTasks, createWorkerRedis, queuePrefix } from '@conveyor/queue';
 import { TEST_REDIS_URL, waitFor } from '@conveyor/testkit';
 import { Worker } from 'bullmq';
 import request from 'supertest';
@@ -214,7 +214,7 @@ describe('cancel and retry', () => {
     const id = body.task_id as string;
     // A worker holds the failed run's job: the task row is FAILURE, BullMQ not told yet.
     const connection = createWorkerRedis(TEST_REDIS_URL);
-    const fetcher = new Worker('monitoring', null, { connection, prefix: h.prefix });
+    const fetcher = new Worker('monitoring', null, { connection, prefix: queuePrefix(h.prefix, 'monitoring') });
     try {
       const token = 'held-by-the-failed-run';
       const job = (await fetcher.getNextJob(token))!;

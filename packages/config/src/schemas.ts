@@ -1,6 +1,7 @@
 import { jsonText, priceOverridesSchema, routeOverridesSchema, taskOverridesSchema } from '@conveyor/contracts';
 import { z } from 'zod';
 import { appEntry } from './app-registry';
+import { redisClusterNodesSchema } from './redis-cluster-nodes';
 
 const port = z.coerce.number().int().min(0).max(65535);
 const positiveInt = z.coerce.number().int().positive();
@@ -24,6 +25,11 @@ export const baseEnvSchema = z.object({
   DATABASE_QUERY_TIMEOUT_MS: positiveInt.default(30_000),
   /** redis://host:port[/db] */
   REDIS_URL: z.url({ protocol: /^rediss?$/, error: 'must be a redis:// URL' }),
+  /**
+   * host:port,host:port: seeds of a Redis Cluster. When set, every connection is a cluster
+   * client seeded from these; REDIS_URL then only gives the credentials and TLS (rediss:).
+   */
+  REDIS_CLUSTER_NODES: redisClusterNodesSchema.optional(),
   /** Key prefix of every BullMQ key; tests give each file its own. */
   BULLMQ_PREFIX: z
     .string()

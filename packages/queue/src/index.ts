@@ -1,7 +1,18 @@
 export { QueueUnavailableError } from './errors/queue-unavailable-error';
 export { classifyError, type Classified } from './classify-error';
-export { createWorkerRedis, createProducerRedis, createPipelinedRedis, isRedisUnavailable, checkEvictionPolicy } from './redis';
-export { TaskProducer, TASK_JOB_OPTIONS, jobKey, type EnqueueRequest } from './producer';
+export {
+  createWorkerRedis,
+  createProducerRedis,
+  createPipelinedRedis,
+  duplicateRedis,
+  pingEveryMaster,
+  isRedisUnavailable,
+  type RedisClient,
+  type RedisNode,
+} from './redis';
+export { checkEvictionPolicy } from './eviction-policy';
+export { queuePrefix, queueKey, jobKey } from './queue-keys';
+export { TaskProducer, TASK_JOB_OPTIONS, type EnqueueRequest } from './producer';
 export { TaskEventPublisher, taskEventsChannel, cancelChannel } from './task-events';
 export type { TaskContext, TaskHandler, TasksOnQueue, QueueHandlers } from './handlers';
 export { runTaskJob, type RunTaskDeps, type RunOutcome } from './run-task-job';

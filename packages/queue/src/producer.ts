@@ -1,7 +1,9 @@
 import type { QueueName } from '@conveyor/contracts';
 import { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
 import { QueueUnavailableError } from './errors/queue-unavailable-error';
+import { groupBy } from './group-by';
+import { jobKey, queuePrefix } from './queue-keys';
+import type { RedisClient } from './redis';
 
 /** What the producer needs of a committed task to enqueue it. */
 export interface EnqueueRequest {
@@ -20,27 +22,24 @@ export const TASK_JOB_OPTIONS = {
   removeOnFail: { age: 3600, count: 1000 },
 } as const;
 
-/** The Redis key of a task's BullMQ job hash and of its lock. */
-export function jobKey(prefix: string, queue: string, id: string): string {
-  return `${prefix}:${queue}:${id}`;
-}
-
 /**
  * Enqueues committed tasks: one BullMQ job per task, its id the task id, its data only the
  * task id. A second add of the same id is a no-op in BullMQ, so re-enqueueing is safe.
+ * `prefix` is the deployment's base prefix (BULLMQ_PREFIX); each queue's keys live under
+ * `queuePrefix(prefix, queue)`.
  */
 export class TaskProducer {
   private readonly queues = new Map<string, Queue>();
 
   constructor(
-    private readonly connection: Redis,
+    private readonly connection: RedisClient,
     readonly prefix: string,
   ) {}
 
   queue(name: QueueName | string): Queue {
     let queue = this.queues.get(name);
     if (!queue) {
-      queue = new Queue(name, { connection: this.connection, prefix: this.prefix, defaultJobOptions: TASK_JOB_OPTIONS });
+      queue = new Queue(name, { connection: this.connection, prefix: queuePrefix(this.prefix, name), defaultJobOptions: TASK_JOB_OPTIONS });
       // Errors surface on add(); the event only needs a listener so it cannot crash the process.
       queue.on('error', () => undefined);
       this.queues.set(name, queue);
@@ -61,10 +60,8 @@ export class TaskProducer {
   async enqueueMany(requests: EnqueueRequest[]): Promise<void> {
     if (requests.length === 0) return;
     this.assertConnected();
-    const byQueue = new Map<string, EnqueueRequest[]>();
-    for (const request of requests) byQueue.set(request.queue, [...(byQueue.get(request.queue) ?? []), request]);
     await Promise.all(
-      [...byQueue].map(([queue, batch]) =>
+      [...groupBy(requests, (r) => r.queue)].map(([queue, batch]) =>
         this.queue(queue).addBulk(
           batch.map((r) => ({
             name: r.task,
@@ -109,15 +106,21 @@ export class TaskProducer {
     return held.map((r) => r.id);
   }
 
+  /** Whether each request's job exists: one pipeline per queue (a queue is one cluster slot). */
   private async existingJobs(requests: EnqueueRequest[]): Promise<boolean[]> {
-    if (requests.length === 0) return [];
-    const pipeline = this.connection.pipeline();
-    for (const r of requests) pipeline.exists(jobKey(this.prefix, r.queue, r.id));
-    const replies = (await pipeline.exec()) ?? [];
-    return replies.map(([error, n]) => {
-      if (error) throw error;
-      return n === 1;
-    });
+    const exists = new Map<string, boolean>();
+    await Promise.all(
+      [...groupBy(requests, (r) => r.queue)].map(async ([queue, batch]) => {
+        const pipeline = this.connection.pipeline();
+        for (const r of batch) pipeline.exists(jobKey(this.prefix, queue, r.id));
+        const replies = (await pipeline.exec()) ?? [];
+        for (const [i, [error, n]] of replies.entries()) {
+          if (error) throw error;
+          exists.set(`${queue}\n${batch[i]!.id}`, n === 1);
+        }
+      }),
+    );
+    return requests.map((r) => exists.get(`${r.queue}\n${r.id}`) === true);
   }
 
   /** Removes a waiting or delayed task's job; false when it is running (locked) or gone. */

@@ -1,14 +1,16 @@
 import type { TaskPolicies } from '@conveyor/contracts';
 import { type Database, type UnfinishedTask, findUnfinishedTasks } from '@conveyor/db';
 import type { Logger } from '@conveyor/observability';
-import type { Redis } from 'ioredis';
 import type { Kysely } from 'kysely';
-import { type TaskProducer, jobKey } from './producer';
+import { groupBy } from './group-by';
+import type { TaskProducer } from './producer';
+import { jobKey, queueKey } from './queue-keys';
+import type { RedisClient } from './redis';
 
 export interface ReconcilerDeps {
   db: Kysely<Database>;
   /** Any connection to the Redis the producer uses. */
-  redis: Redis;
+  redis: RedisClient;
   producer: TaskProducer;
   policies: TaskPolicies;
   logger: Logger;
@@ -80,25 +82,36 @@ interface JobState {
   active: boolean;
 }
 
-/** Whether each task's job exists, is locked, is active, and sits in the failed set: one round trip. */
-async function jobStates(redis: Redis, prefix: string, tasks: UnfinishedTask[]): Promise<JobState[]> {
-  if (tasks.length === 0) return [];
-  const pipeline = redis.pipeline();
-  for (const t of tasks) {
-    const key = jobKey(prefix, t.queue, t.id);
-    pipeline.exists(key);
-    pipeline.exists(`${key}:lock`);
-    pipeline.zscore(`${prefix}:${t.queue}:failed`, t.id);
-    pipeline.lpos(`${prefix}:${t.queue}:active`, t.id);
-  }
-  const replies = (await pipeline.exec()) ?? [];
-  for (const [error] of replies) if (error) throw error;
-  return tasks.map((_, i) => ({
-    exists: replies[4 * i]![1] === 1,
-    locked: replies[4 * i + 1]![1] === 1,
-    failed: replies[4 * i + 2]![1] !== null,
-    active: replies[4 * i + 3]![1] !== null,
-  }));
+/**
+ * Whether each task's job exists, is locked, is active, and sits in the failed set. One
+ * pipeline per queue, sent together: a queue's keys share one hash slot, and a Redis Cluster
+ * client refuses a pipeline whose keys live on different nodes.
+ */
+async function jobStates(redis: RedisClient, prefix: string, tasks: UnfinishedTask[]): Promise<JobState[]> {
+  const states = new Map<UnfinishedTask, JobState>();
+  await Promise.all(
+    [...groupBy(tasks, (t) => t.queue)].map(async ([queue, batch]) => {
+      const pipeline = redis.pipeline();
+      for (const t of batch) {
+        const key = jobKey(prefix, queue, t.id);
+        pipeline.exists(key);
+        pipeline.exists(`${key}:lock`);
+        pipeline.zscore(queueKey(prefix, queue, 'failed'), t.id);
+        pipeline.lpos(queueKey(prefix, queue, 'active'), t.id);
+      }
+      const replies = (await pipeline.exec()) ?? [];
+      for (const [error] of replies) if (error) throw error;
+      for (const [i, t] of batch.entries()) {
+        states.set(t, {
+          exists: replies[4 * i]![1] === 1,
+          locked: replies[4 * i + 1]![1] === 1,
+          failed: replies[4 * i + 2]![1] !== null,
+          active: replies[4 * i + 3]![1] !== null,
+        });
+      }
+    }),
+  );
+  return tasks.map((t) => states.get(t)!);
 }
 
 function hardLimitOf(policies: TaskPolicies, task: string): number {

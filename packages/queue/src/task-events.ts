@@ -1,5 +1,5 @@
 import type { TaskEvent } from '@conveyor/contracts';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './redis';
 
 /** The pub/sub channel of one task's live events. */
 export function taskEventsChannel(prefix: string, taskId: string): string {
@@ -25,7 +25,7 @@ export class TaskEventPublisher {
    * WatchedTasks); without it every event is published.
    */
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly prefix: string,
     private readonly watched?: { has(taskId: string): boolean },
   ) {}

@@ -1,10 +1,11 @@
 import type { QueueName } from '@conveyor/contracts';
 import { DelayedError, type Job, WaitingError, Worker } from 'bullmq';
 import { type Database, findRevokedTasks } from '@conveyor/db';
-import type { Redis } from 'ioredis';
 import type { Kysely } from 'kysely';
 import { AbandonedHandlers } from './abandoned-handlers';
 import { AttemptGate } from './attempt-gate';
+import { queuePrefix } from './queue-keys';
+import type { RedisClient } from './redis';
 import { type RunTaskDeps, runTaskJob } from './run-task-job';
 import { cancelChannel } from './task-events';
 import { GroupCommitTaskWrites, type TaskWrites } from './task-writes';
@@ -14,7 +15,8 @@ export interface TaskWorkerOptions extends Omit<RunTaskDeps, 'writes'> {
   db: Kysely<Database>;
   /** Every state write of the attempts; by default group commit on db. */
   writes?: TaskWrites;
-  connection: Redis;
+  connection: RedisClient;
+  /** The deployment's base prefix (BULLMQ_PREFIX); the queue's keys live under queuePrefix(prefix, queue). */
   prefix: string;
   concurrency: number;
   /** Milliseconds a job lock lasts without renewal (how soon a dead worker's job is redelivered). */
@@ -48,7 +50,7 @@ export interface TaskWorkerOptions extends Omit<RunTaskDeps, 'writes'> {
 export class TaskWorker {
   readonly worker: Worker;
   private closing: Promise<void> | undefined;
-  private subscriber: Redis | undefined;
+  private subscriber: RedisClient | undefined;
   private readonly gate = new AttemptGate();
   /** Task ids of the jobs running in this process. */
   private readonly running = new Set<string>();
@@ -63,7 +65,7 @@ export class TaskWorker {
     const deps: RunTaskDeps = { ...rest, abandoned: this.abandoned, writes: rest.writes ?? new GroupCommitTaskWrites(db, { metrics: rest.metrics }) };
     this.worker = new Worker(options.queue as QueueName, (job: Job, token?: string, signal?: AbortSignal) => this.process(deps, job, token, signal), {
       connection,
-      prefix,
+      prefix: queuePrefix(prefix, options.queue),
       concurrency,
       lockDuration: lockDurationMs ?? 30_000,
       stalledInterval: stalledIntervalMs ?? 30_000,
@@ -157,7 +159,7 @@ export class TaskWorker {
    * Listens for revokes on a dedicated subscriber connection: when the revoked task runs in
    * this process, its handler's signal fires at once.
    */
-  async listenForCancels(subscriber: Redis): Promise<void> {
+  async listenForCancels(subscriber: RedisClient): Promise<void> {
     this.subscriber = subscriber;
     const channel = cancelChannel(this.options.prefix);
     // The connection may carry other channels too (the worker app's watch announcements).

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './redis';
 
 // Live events are published only for tasks some client is streaming: most tasks are never
 // watched, and a publish nobody receives still costs the worker a message to build and send.
@@ -39,7 +39,7 @@ export class WatchRegistry {
   readonly id = randomUUID();
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly prefix: string,
     private readonly ttlMs = 60_000,
   ) {
@@ -93,13 +93,13 @@ export class WatchedTasks {
   private refreshTimer: NodeJS.Timeout | undefined;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly prefix: string,
     private readonly refreshMs = 10_000,
   ) {}
 
   /** Subscribes (on a connection of its own, left in subscriber mode) and loads the watches. */
-  async start(subscriber: Redis): Promise<void> {
+  async start(subscriber: RedisClient): Promise<void> {
     subscriber.on('message', (channel: string, message: string) => {
       if (channel !== watchChannel(this.prefix)) return;
       const [taskId, watcher] = splitMember(message.slice(1));

@@ -1,6 +1,6 @@
 import { type PrivateServer, startPrivateRedis } from '@conveyor/testkit';
 import IORedis from 'ioredis';
-import { checkEvictionPolicy } from '../src/redis';
+import { checkEvictionPolicy } from '../src/eviction-policy';
 
 // What a worker reads of Redis' eviction policy before it starts, on real servers.
 

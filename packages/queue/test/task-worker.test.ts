@@ -1,7 +1,7 @@
 import { QUEUE_NAMES, TaskPolicies } from '@conveyor/contracts';
 import { type Database, revokeTask } from '@conveyor/db';
 import { TEST_REDIS_URL, deleteKeysWithPrefix, uniquePrefix, waitFor } from '@conveyor/testkit';
-import { Worker } from 'bullmq';
+import { Queue, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { type Kysely, sql } from 'kysely';
 import {
@@ -13,6 +13,8 @@ import {
   createProducerRedis,
   createWorkerRedis,
   isRedisUnavailable,
+  jobKey,
+  queuePrefix,
   reconcileOnce,
 } from '../src';
 import { addTask, attemptRows, openTestDb, quietLogger, taskRow } from './helpers';
@@ -318,7 +320,7 @@ describe('a job back from a stall', () => {
     try {
       // BullMQ counts a job's stalls in its hash; as if its last worker had died running it.
       await enqueue(suspect.id);
-      await producerRedis.hset(`${prefix}:monitoring:${suspect.id}`, 'stc', '1');
+      await producerRedis.hset(jobKey(prefix, 'monitoring', suspect.id), 'stc', '1');
       await producer.enqueueMany(others.map((t) => ({ id: t.id, task: 'test_task', queue: 'monitoring' })));
       for (const t of [suspect, ...others]) await waitFor(isStatus(t.id, 'SUCCESS'), `task ${t.id}`);
       expect(overlapped).toBe(false);
@@ -390,10 +392,10 @@ describe('reconciler and running tasks past their hard limit', () => {
     const task = await overdue();
     await enqueue(task.id, 'ping');
     // Take the job as a worker would, then lose its lock as a dead worker does.
-    const taker = new Worker('monitoring', null, { connection: workerRedis, prefix });
+    const taker = new Worker('monitoring', null, { connection: workerRedis, prefix: queuePrefix(prefix, 'monitoring') });
     const job = await taker.getNextJob('dead-worker-token');
     expect(job?.id).toBe(task.id);
-    await workerRedis.del(`${prefix}:monitoring:${task.id}:lock`);
+    await workerRedis.del(`${jobKey(prefix, 'monitoring', task.id)}:lock`);
     await taker.close();
     expect(await producer.queue('monitoring').getJobState(task.id)).toBe('active');
 
@@ -409,6 +411,32 @@ describe('reconciler and running tasks past their hard limit', () => {
   });
 });
 
+describe('reconciler after the key layout changed', () => {
+  it('re-enqueues, under the hash-tagged layout, a task whose job an older version put under `<prefix>:<queue>`', async () => {
+    const task = await addTask(db, tenantId, 'ping', {});
+    const old = new Queue('monitoring', { connection: producerRedis, prefix });
+    try {
+      await old.add('ping', { task_id: task.id }, { jobId: task.id });
+      expect(await producerRedis.exists(`${prefix}:monitoring:${task.id}`)).toBe(1);
+      await sql`update tasks set updated_at = now() - interval '1 day' where id = ${task.id}`.execute(db);
+      // The old job is not read: the task counts as lost and goes into the queue as it is laid out now.
+      expect(await reconcileOnce({ db, redis: producerRedis, producer, policies, logger: quietLogger(), graceMs: RECONCILE_GRACE_MS })).toMatchObject({
+        reenqueued: 1,
+      });
+      expect(await producerRedis.exists(jobKey(prefix, 'monitoring', task.id))).toBe(1);
+      const w = worker({ ping: async () => 'pong' });
+      try {
+        await waitFor(isStatus(task.id, 'SUCCESS'), 'the re-enqueued task');
+      } finally {
+        await w.close(5000);
+      }
+    } finally {
+      await old.obliterate({ force: true });
+      await old.close();
+    }
+  });
+});
+
 describe('reconciler and failed jobs', () => {
   it('re-enqueues a queued task whose job BullMQ has failed', async () => {
     const task = await addTask(db, tenantId, 'ping', {});
@@ -419,7 +447,7 @@ describe('reconciler and failed jobs', () => {
       async () => {
         throw new Error('infrastructure trouble');
       },
-      { connection: workerRedis, prefix },
+      { connection: workerRedis, prefix: queuePrefix(prefix, 'monitoring') },
     );
     await waitFor(async () => ((await producer.queue('monitoring').getJobState(task.id)) === 'failed' ? true : undefined), 'the job to fail');
     await failing.close();

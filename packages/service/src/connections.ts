@@ -1,8 +1,7 @@
 import type { BaseEnv } from '@conveyor/config';
 import { type Database, createDb } from '@conveyor/db';
 import type { ReadinessCheck } from '@conveyor/observability';
-import { TaskProducer, createPipelinedRedis, createProducerRedis, createWorkerRedis } from '@conveyor/queue';
-import type { Redis } from 'ioredis';
+import { type RedisClient, TaskProducer, createPipelinedRedis, createProducerRedis, createWorkerRedis, pingEveryMaster } from '@conveyor/queue';
 import { type Kysely, sql } from 'kysely';
 import type { Releasers } from './releasers';
 
@@ -13,15 +12,24 @@ import type { Releasers } from './releasers';
  */
 export type RedisKind = 'producer' | 'worker' | 'pipelined';
 
-const redisFactories: Record<RedisKind, (url: string) => Redis> = {
+const redisFactories: Record<RedisKind, (url: string, clusterNodes: BaseEnv['REDIS_CLUSTER_NODES']) => RedisClient> = {
   producer: createProducerRedis,
   worker: createWorkerRedis,
   pipelined: createPipelinedRedis,
 };
 
-/** A Redis connection that is disconnected on release. Without an error listener ioredis would crash the process on an outage. */
-export function openRedis(url: string, kind: RedisKind, releasers: Releasers, onError: (error: Error) => void = () => undefined): Redis {
-  const redis = redisFactories[kind](url);
+/**
+ * A Redis connection that is disconnected on release: to the server at REDIS_URL, or a cluster
+ * client when REDIS_CLUSTER_NODES is set. Without an error listener ioredis would crash the
+ * process on an outage.
+ */
+export function openRedis(
+  env: Pick<BaseEnv, 'REDIS_URL' | 'REDIS_CLUSTER_NODES'>,
+  kind: RedisKind,
+  releasers: Releasers,
+  onError: (error: Error) => void = () => undefined,
+): RedisClient {
+  const redis = redisFactories[kind](env.REDIS_URL, env.REDIS_CLUSTER_NODES);
   redis.on('error', onError);
   releasers.add(`redis (${kind})`, () => redis.disconnect());
   return redis;
@@ -39,13 +47,13 @@ export function openDb(
 }
 
 /** The BullMQ producer on the service's connection, closed on release (before that connection goes). */
-export function openProducer(redis: Redis, prefix: string, releasers: Releasers): TaskProducer {
+export function openProducer(redis: RedisClient, prefix: string, releasers: Releasers): TaskProducer {
   const producer = new TaskProducer(redis, prefix);
   releasers.add('task producer', () => producer.close());
   return producer;
 }
 
-/** The readiness every service reports: its Postgres and its Redis answer. */
-export function connectionChecks(db: Kysely<Database>, redis: Redis): Record<string, ReadinessCheck> {
-  return { postgres: () => sql`select 1`.execute(db), redis: () => redis.ping() };
+/** The readiness every service reports: its Postgres and its Redis (every master of a cluster) answer. */
+export function connectionChecks(db: Kysely<Database>, redis: RedisClient): Record<string, ReadinessCheck> {
+  return { postgres: () => sql`select 1`.execute(db), redis: () => pingEveryMaster(redis) };
 }

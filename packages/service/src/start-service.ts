@@ -1,7 +1,7 @@
 import type { BaseEnv } from '@conveyor/config';
 import type { Database } from '@conveyor/db';
 import { type Logger, type ReadinessCheck, createMetricsRegistry, startHealthServer } from '@conveyor/observability';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '@conveyor/queue';
 import type { Kysely } from 'kysely';
 import type { Registry } from 'prom-client';
 import { type RedisKind, connectionChecks, openDb, openRedis } from './connections';
@@ -15,7 +15,7 @@ export interface ServiceContext<E extends BaseEnv> {
   registry: Registry;
   db: Kysely<Database>;
   /** The service's own Redis connection (errors are logged as warnings). */
-  redis: Redis;
+  redis: RedisClient;
   /** Where the app registers the release of what it acquires: these run first on shutdown, last-acquired-first. */
   releasers: Releasers;
   /**
@@ -56,7 +56,7 @@ export async function startService<E extends BaseEnv>(env: E, logger: Logger, op
   };
   try {
     const registry = createMetricsRegistry(options.service);
-    const redis = openRedis(env.REDIS_URL, options.redis, shared, (error) => logger.warn('redis connection error', { error }));
+    const redis = openRedis(env, options.redis, shared, (error) => logger.warn('redis connection error', { error }));
     const db = openDb(env, options.service, shared);
     const serveHealth = async (port: number, checks: Record<string, ReadinessCheck> = {}) => {
       const health = await startHealthServer({

@@ -2,7 +2,7 @@ import { type WorkerEnv, workerDefaultPort, workerEnvSchema } from '@conveyor/co
 import { type QueueName, TaskPolicies } from '@conveyor/contracts';
 import type { Database } from '@conveyor/db';
 import { type Logger, createTaskMetrics } from '@conveyor/observability';
-import { type QueueHandlers, TaskEventPublisher, TaskWorker, WatchedTasks, checkEvictionPolicy } from '@conveyor/queue';
+import { type QueueHandlers, TaskEventPublisher, TaskWorker, WatchedTasks, checkEvictionPolicy, duplicateRedis } from '@conveyor/queue';
 import type { Kysely } from 'kysely';
 import type { Registry } from 'prom-client';
 import { runService } from './run-service';
@@ -55,7 +55,7 @@ async function startWorker<Q extends QueueName>(context: ServiceContext<WorkerEn
   const handlers = typeof options.handlers === 'function' ? await options.handlers({ db, logger, registry, service }) : options.handlers;
   // One subscriber connection for revokes and for the watch announcements that limit live
   // events to the tasks some client streams. The worker disconnects it when it closes.
-  const subscriber = redis.duplicate({ connectionName: `${service}-subscriber` });
+  const subscriber = duplicateRedis(redis, `${service}-subscriber`);
   const watched = new WatchedTasks(redis, env.BULLMQ_PREFIX);
   await watched.start(subscriber);
   releasers.add('watched tasks', () => watched.close());

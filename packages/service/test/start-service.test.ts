@@ -4,7 +4,7 @@ import { PassThrough } from 'node:stream';
 import { baseEnvSchema, parseEnv } from '@conveyor/config';
 import { createLogger } from '@conveyor/observability';
 import { TEST_ADMIN_DATABASE_URL, TEST_REDIS_URL, freePort, waitFor } from '@conveyor/testkit';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '@conveyor/queue';
 import { sql } from 'kysely';
 import { type ServiceContext, startService } from '../src/start-service';
 import { closed } from './closed';
@@ -49,7 +49,7 @@ it('on stop, the app releases first while /readyz says shutting_down; then the h
 
 it('a failed start releases what was acquired, the shared connections too, and rethrows', async () => {
   let server!: http.Server;
-  let redis!: Redis;
+  let redis!: RedisClient;
   let port = 0;
   const failure = startService(env, quiet(), {
     service: 'service-test',
@@ -70,7 +70,7 @@ it('a failed start releases what was acquired, the shared connections too, and r
 });
 
 it('a release that fails on stop does not keep the shared connections open', async () => {
-  let redis!: Redis;
+  let redis!: RedisClient;
   const service = await startService(env, quiet(), {
     service: 'service-test',
     redis: 'producer',

@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { APPS as REGISTRY, type AppName, appEntry } from '@conveyor/config';
-import { TEST_ADMIN_DATABASE_URL, TEST_REDIS_URL } from './env';
+import { TEST_ADMIN_DATABASE_URL, TEST_REDIS_CLUSTER_NODES, TEST_REDIS_URL } from './env';
 import { type RunningProcess, startNode, waitFor } from './processes';
 import { type TemplateSpec, type TestDatabase, createTestDatabase } from './test-database';
 import { deleteKeysWithPrefix, uniquePrefix } from './test-redis';
@@ -24,6 +24,7 @@ export interface StackOptions {
   template: TemplateSpec;
   /** The Postgres server's maintenance database (a private server's, for fault tests). */
   adminDatabaseUrl?: string;
+  /** A Redis of its own (a private server, for fault tests); by default the tests' Redis, or their cluster (TEST_REDIS_CLUSTER_NODES). */
   redisUrl?: string;
   /** Variables every process of the stack gets. */
   env?: Record<string, string>;
@@ -36,16 +37,27 @@ export class AppStack {
     readonly database: TestDatabase,
     readonly prefix: string,
     private readonly redisUrl: string,
+    /** host:port,… of the Redis Cluster the apps use (REDIS_CLUSTER_NODES), if any. */
+    private readonly redisClusterNodes: string | undefined,
     private readonly extraEnv: Record<string, string>,
   ) {}
 
   static async create(options: StackOptions): Promise<AppStack> {
     const database = await createTestDatabase(options.template, options.adminDatabaseUrl ?? TEST_ADMIN_DATABASE_URL);
-    return new AppStack(database, uniquePrefix('stack'), options.redisUrl ?? TEST_REDIS_URL, options.env ?? {});
+    const cluster = options.redisUrl ? undefined : TEST_REDIS_CLUSTER_NODES;
+    return new AppStack(database, uniquePrefix('stack'), options.redisUrl ?? TEST_REDIS_URL, cluster, options.env ?? {});
   }
 
   get env(): Record<string, string> {
-    return { DATABASE_URL: this.database.url, REDIS_URL: this.redisUrl, BULLMQ_PREFIX: this.prefix, NODE_ENV: 'test', LOG_LEVEL: 'info', ...this.extraEnv };
+    return {
+      DATABASE_URL: this.database.url,
+      REDIS_URL: this.redisUrl,
+      ...(this.redisClusterNodes ? { REDIS_CLUSTER_NODES: this.redisClusterNodes } : {}),
+      BULLMQ_PREFIX: this.prefix,
+      NODE_ENV: 'test',
+      LOG_LEVEL: 'info',
+      ...this.extraEnv,
+    };
   }
 
   /** Starts an app's built main.js (or any script: `{script, portVariable}`) and waits for its /healthz. */
@@ -101,7 +113,8 @@ export class AppStack {
 
   async stop(): Promise<void> {
     await Promise.all(this.processes.map((p) => p.stop('SIGTERM')));
-    await deleteKeysWithPrefix(this.prefix, this.redisUrl).catch(() => undefined);
+    // '' rather than undefined: this stack's Redis is a plain one unless it has cluster nodes.
+    await deleteKeysWithPrefix(this.prefix, this.redisUrl, this.redisClusterNodes ?? '').catch(() => undefined);
     await this.database.drop().catch(() => undefined);
   }
 }

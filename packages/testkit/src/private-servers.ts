@@ -32,7 +32,7 @@ const portOpen = (port: number) =>
   });
 
 /** Fails with what to install when a server binary the fault tests need is not on PATH. */
-function requireCommand(command: string, install: string): void {
+export function requireCommand(command: string, install: string): void {
   try {
     execFileSync('sh', ['-c', `command -v ${command}`], { stdio: 'ignore' });
   } catch {

@@ -1,6 +1,6 @@
 import { APPS, type AppEntry } from '@conveyor/config';
 import { SECRET_NAME, drainSeconds, envProblems, urlPassword } from './app-env';
-import { bullmqWaitList } from './bullmq-keys';
+import { queueKey } from '@conveyor/queue';
 import { type Container, checkSecurity, command, containerEnv, find, imageApp, imageRelease, matches, podContainers, portNumber } from './k8s-pods';
 import type { K8sObject } from './k8s-render';
 
@@ -26,7 +26,8 @@ function checkScaler(app: AppEntry, env: Record<string, string>, objects: K8sObj
   if (scalers.length !== 1) return void problems.push(`${app.name}: needs one ScaledObject targeting it, found ${scalers.length}`);
   const spec = scalers[0]!.spec;
   if (!(spec.minReplicaCount >= 1)) problems.push(`${app.name}: minReplicaCount must be at least 1 (delayed and prioritised jobs are not on the wait list)`);
-  const expected = bullmqWaitList(env.BULLMQ_PREFIX ?? 'conveyor', app.queue!);
+  // KEDA must watch the list the queue package writes waiting jobs to.
+  const expected = queueKey(env.BULLMQ_PREFIX ?? 'conveyor', app.queue!, 'wait');
   const triggers: { type: string; metadata?: Record<string, string> }[] = spec.triggers ?? [];
   const onQueue = triggers.filter((t) => ['redis', 'redis-cluster'].includes(t.type) && t.metadata?.listName === expected);
   if (onQueue.length === 0)

@@ -1,5 +1,6 @@
 import { TEST_REDIS_URL, freePort } from '@conveyor/testkit';
 import type { AppStack } from '@conveyor/testkit';
+import { queueKey } from '@conveyor/queue';
 import IORedis from 'ioredis';
 import { Client, FAST_STALLS, createStack } from './support';
 
@@ -20,7 +21,7 @@ afterAll(() => stack.stop(), 30_000);
 async function queueEvents(): Promise<string[]> {
   const redis = new IORedis(TEST_REDIS_URL);
   try {
-    const entries = await redis.xrange(`${stack.prefix}:monitoring:events`, '-', '+');
+    const entries = await redis.xrange(queueKey(stack.prefix, 'monitoring', 'events'), '-', '+');
     return entries.map(([, fields]) => fields[fields.indexOf('event') + 1]!);
   } finally {
     redis.disconnect();
@@ -31,7 +32,7 @@ async function queueEvents(): Promise<string[]> {
 async function jobsIn(state: 'active' | 'wait'): Promise<string[]> {
   const redis = new IORedis(TEST_REDIS_URL);
   try {
-    return await redis.lrange(`${stack.prefix}:monitoring:${state}`, 0, -1);
+    return await redis.lrange(queueKey(stack.prefix, 'monitoring', state), 0, -1);
   } finally {
     redis.disconnect();
   }

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '@conveyor/queue';
 import { RateLimiterRes } from 'rate-limiter-flexible';
 import { retryAfterSeconds, sharedCounter } from './rate-limit';
 
@@ -12,7 +12,7 @@ export class AuthFailures {
   private readonly counter;
 
   constructor(
-    redis: Redis,
+    redis: RedisClient,
     keyPrefix: string,
     readonly perMinute: number,
   ) {

@@ -1,7 +1,7 @@
+import type { RedisClient } from '@conveyor/queue';
 import type { Plan, Principal } from '@conveyor/db';
 import type { Logger } from '@conveyor/observability';
 import type { NextFunction, Request, Response } from 'express';
-import type { Redis } from 'ioredis';
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import { HttpError } from '../http-error';
 
@@ -22,7 +22,7 @@ const WINDOW_SECONDS = 60;
  * each process counts in memory instead, so requests keep working and nobody can flood one
  * replica.
  */
-export function sharedCounter(redis: Redis, keyPrefix: string, points: number): RateLimiterRedis {
+export function sharedCounter(redis: RedisClient, keyPrefix: string, points: number): RateLimiterRedis {
   return new RateLimiterRedis({
     storeClient: redis,
     keyPrefix,
@@ -40,7 +40,7 @@ export const retryAfterSeconds = (rejection: RateLimiterRes) => Math.max(1, Math
  * Limits the API requests per minute of each tenant by its plan, and of each admin key by the
  * admin limit: past it, 429 with Retry-After. Runs after authentication, before any body is read.
  */
-export function rateLimit(redis: Redis, settings: RateLimitSettings, logger: Logger) {
+export function rateLimit(redis: RedisClient, settings: RateLimitSettings, logger: Logger) {
   const limiters = new Map<RateLimitClass, RateLimiterRedis>();
   for (const [which, points] of Object.entries(settings.perMinute) as [RateLimitClass, number][]) {
     limiters.set(which, sharedCounter(redis, `${settings.keyPrefix}:ratelimit:${which}`, points));

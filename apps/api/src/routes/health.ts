@@ -1,13 +1,13 @@
+import type { RedisClient } from '@conveyor/queue';
 import type { Database } from '@conveyor/db';
 import { runReadinessChecks } from '@conveyor/observability';
 import { connectionChecks } from '@conveyor/service';
 import { Router } from 'express';
-import type { Redis } from 'ioredis';
 import type { Kysely } from 'kysely';
 import type { Registry } from 'prom-client';
 
 /** /healthz (alive), /readyz (Postgres and Redis answer), /metrics (Prometheus). */
-export function healthRouter(deps: { db: Kysely<Database>; redis: Redis; registry: Registry }): Router {
+export function healthRouter(deps: { db: Kysely<Database>; redis: RedisClient; registry: Registry }): Router {
   const router = Router();
   router.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
