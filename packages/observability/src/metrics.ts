@@ -8,6 +8,25 @@ export function createMetricsRegistry(service: string): Registry {
   return registry;
 }
 
+/**
+ * `conveyor_queue_jobs{queue,state}`: a queue's jobs by state, read when /metrics is scraped
+ * (what an alert on a growing backlog, or a Prometheus-driven autoscaler, watches). When the
+ * read fails (Redis unreachable) the gauge reports nothing rather than stale counts.
+ */
+export function registerQueueDepth(registry: Registry, queue: string, read: () => Promise<Record<string, number>>): void {
+  new Gauge({
+    name: 'conveyor_queue_jobs',
+    help: 'Jobs of the queue by state (wait, active, paused, prioritized, delayed, failed), read at scrape time',
+    labelNames: ['queue', 'state'],
+    registers: [registry],
+    async collect() {
+      this.reset();
+      const depth = await read().catch(() => undefined);
+      for (const [state, count] of Object.entries(depth ?? {})) this.set({ queue, state }, count);
+    },
+  });
+}
+
 /** Metrics every worker runtime reports, by queue and task name. */
 export function createTaskMetrics(registry: Registry) {
   return {

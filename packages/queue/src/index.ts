@@ -12,6 +12,7 @@ export {
 } from './redis';
 export { checkEvictionPolicy } from './eviction-policy';
 export { queuePrefix, queueKey, jobKey } from './queue-keys';
+export { readQueueDepth, type QueueState } from './queue-depth';
 export { TaskProducer, TASK_JOB_OPTIONS, type EnqueueRequest } from './producer';
 export { TaskEventPublisher, taskEventsChannel, cancelChannel } from './task-events';
 export type { TaskContext, TaskHandler, TasksOnQueue, QueueHandlers } from './handlers';

@@ -1,8 +1,8 @@
 import { type WorkerEnv, workerDefaultPort, workerEnvSchema } from '@conveyor/config';
 import { type QueueName, TaskPolicies } from '@conveyor/contracts';
 import type { Database } from '@conveyor/db';
-import { type Logger, createTaskMetrics } from '@conveyor/observability';
-import { type QueueHandlers, TaskEventPublisher, TaskWorker, WatchedTasks, checkEvictionPolicy, duplicateRedis } from '@conveyor/queue';
+import { type Logger, createTaskMetrics, registerQueueDepth } from '@conveyor/observability';
+import { type QueueHandlers, TaskEventPublisher, TaskWorker, WatchedTasks, checkEvictionPolicy, duplicateRedis, readQueueDepth } from '@conveyor/queue';
 import type { Kysely } from 'kysely';
 import type { Registry } from 'prom-client';
 import { runService } from './run-service';
@@ -77,6 +77,7 @@ async function startWorker<Q extends QueueName>(context: ServiceContext<WorkerEn
   // Stops taking jobs and lets the active ones finish (or releases them past the grace period).
   releasers.add('task worker', () => worker.close(env.SHUTDOWN_GRACE_MS));
   await worker.listenForCancels(subscriber);
+  registerQueueDepth(registry, options.queue, () => readQueueDepth(redis, env.BULLMQ_PREFIX, options.queue));
   await context.serveHealth(env.WORKER_PORT, {
     handlers: async () => {
       if (worker.abandoned.overLimit) throw new Error(`${worker.abandoned.count} abandoned handlers still running; taking no new jobs`);

@@ -77,4 +77,21 @@ describe('a task from HTTP to a worker process and back', () => {
       .find((l) => l.startsWith('conveyor_task_attempts_finished_total{') && l.includes('task="test_task"') && l.includes('outcome="success"'));
     expect(line).toMatch(/ [1-9]\d*$/);
   });
+
+  it("reports its queue's jobs by state on /metrics, read from Redis at scrape time", async () => {
+    const depth = async (state: string) => {
+      const text = await (await fetch(`http://127.0.0.1:${workerPort}/metrics`)).text();
+      const line = text.split('\n').find((l) => l.startsWith('conveyor_queue_jobs{') && l.includes('queue="monitoring"') && l.includes(`state="${state}"`));
+      return line === undefined ? undefined : Number(line.split(' ').at(-1));
+    };
+    const before = await depth('delayed');
+    expect(before).toEqual(expect.any(Number));
+    // A task held back for an hour waits in BullMQ's delayed set until it is cancelled.
+    const held = await call('POST', '/tasks', { task: 'ping', payload: {}, delay_ms: 3_600_000 });
+    expect(held.status).toBe(202);
+    expect(await depth('delayed')).toBe(before! + 1);
+    expect(await depth('wait')).toEqual(expect.any(Number));
+    expect((await call('POST', `/tasks/${held.body.task_id as string}/cancel`)).status).toBe(200);
+    expect(await depth('delayed')).toBe(before);
+  });
 });
