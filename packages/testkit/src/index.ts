@@ -4,3 +4,4 @@ export { uniquePrefix, deleteKeysWithPrefix } from './test-redis';
 export { freePort, startNode, waitFor, type RunningProcess } from './processes';
 export { startPrivateRedis, startPrivatePostgres, type PrivateServer, type PrivateRedis } from './private-servers';
 export { AppStack, APPS, REPO_ROOT, type StackOptions } from './app-stack';
+export { startPrivatePgbouncer, type PrivatePgbouncer } from './private-pgbouncer';
