@@ -11,6 +11,8 @@ const PGBOUNCER_PATH = process.env.PGBOUNCER_PATH ?? '/usr/sbin/pgbouncer';
 
 export interface PrivatePgbouncer {
   port: number;
+  /** Its process id (benchmarks read its CPU time). */
+  pid: number;
   /** postgresUrl (any database of the server behind it) rewritten to go through this PgBouncer. */
   urlFor: (postgresUrl: string) => string;
   /** Everything PgBouncer has logged so far. */
@@ -43,7 +45,8 @@ function runAs(): { uid: number; gid: number } | undefined {
  * Postgres server of postgresUrl (by default the shared test server). Every database of that
  * server is reachable through it (`* =`), so databases created on the fly are too. Trust
  * authentication from loopback, as the test servers have; no Unix socket, so it never meets
- * a system PgBouncer's. It runs in the foreground as a child of this process.
+ * a system PgBouncer's; its admin console (database `pgbouncer`) is open to that user. It runs
+ * in the foreground as a child of this process.
  */
 export async function startPrivatePgbouncer(options: PgbouncerOptions = {}): Promise<PrivatePgbouncer> {
   if (!fs.existsSync(PGBOUNCER_PATH)) {
@@ -72,7 +75,8 @@ export async function startPrivatePgbouncer(options: PgbouncerOptions = {}): Pro
       `admin_users = ${user}`,
       `default_pool_size = ${options.poolSize ?? 10}`,
       'max_client_conn = 500',
-      // Retry a server it could not reach after 1 s, not 15: the fault tests stop Postgres for seconds.
+      // After a failed login to the server, refuse clients for 1 s before trying again, not 15 s:
+      // the Postgres-outage test stops its server for seconds.
       'server_login_retry = 1',
       'logfile =',
       'pidfile =',
@@ -129,5 +133,5 @@ export async function startPrivatePgbouncer(options: PgbouncerOptions = {}): Pro
     await stop();
     throw new Error(`${(error as Error).message}\n--- pgbouncer output ---\n${output}`);
   }
-  return { port, urlFor, output: () => output, stop };
+  return { port, pid: child.pid!, urlFor, output: () => output, stop };
 }
