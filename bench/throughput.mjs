@@ -3,8 +3,12 @@
 // every state change and result committed in Postgres — beside bare BullMQ (addBulk + one
 // Worker, same concurrency, no Postgres) in the same run. Issue 6's first target: ≥ 70 %.
 // Also in the same run: "naive", BullMQ with one autocommitted UPDATE per state change.
-//   node bench/throughput.mjs [--jobs 5000] [--runs 5] [--concurrency 50] [--only conveyor|bare]
+//   node bench/throughput.mjs [--jobs 5000] [--runs 5] [--concurrency 50] [--only conveyor|bare] [--pgbouncer | --unnamed]
 // (--only runs one side, e.g. under node --cpu-prof; it prints no ratio.)
+// --pgbouncer: Conveyor's Postgres (its submissions and its worker's writes) goes through a
+// private PgBouncer in transaction mode, with DATABASE_POOLER=transaction (unnamed statements);
+// --unnamed: directly, but with DATABASE_POOLER=transaction, to tell the two costs apart. The
+// naive side stays direct either way.
 import { randomBytes, randomUUID } from 'node:crypto';
 import { createRequire } from 'node:module';
 import path from 'node:path';
@@ -29,6 +33,8 @@ const { values } = parseArgs({
     concurrency: { type: 'string', default: '50' },
     only: { type: 'string' },
     'in-flight': { type: 'string' },
+    pgbouncer: { type: 'boolean', default: false },
+    unnamed: { type: 'boolean', default: false },
   },
 });
 const JOBS = Number(values.jobs);
@@ -42,6 +48,12 @@ const logger = createLogger({ service: 'bench', level: process.env.LOG_LEVEL ?? 
 
 const benchDb = await createBenchDatabase();
 const db = createDb(benchDb.url, { max: 20 });
+// As many server connections behind PgBouncer as the direct pool has.
+const testkit = createRequire(import.meta.url)(path.join(ROOT, 'packages', 'testkit', 'dist', 'index.js'));
+const pgbouncer = values.pgbouncer ? await testkit.startPrivatePgbouncer({ postgresUrl: benchDb.url, poolSize: 20 }) : undefined;
+const POOLER = values.pgbouncer || values.unnamed ? 'transaction' : 'none';
+const conveyorDb = pgbouncer ? createDb(pgbouncer.urlFor(benchDb.url), { max: 20, pooler: POOLER }) : createDb(benchDb.url, { max: 20, pooler: POOLER });
+process.stderr.write(`Conveyor's Postgres: ${pgbouncer ? 'through PgBouncer (transaction mode)' : 'direct'}, DATABASE_POOLER=${POOLER}\n`);
 const { tenant } = await createTenantWithKey(db, { name: 'bench', plan: 'growth' });
 const { Pool } = requireDb('pg');
 const pool = new Pool({ connectionString: benchDb.url, max: 20 });
@@ -145,7 +157,7 @@ async function conveyor() {
   await new Promise((r) => producerRedis.once('ready', r));
   const producer = new TaskProducer(producerRedis, prefix);
   for (let i = 0; i < JOBS; i += 1000) {
-    const rows = await insertTasks(db, pingRows(Math.min(1000, JOBS - i)));
+    const rows = await insertTasks(conveyorDb, pingRows(Math.min(1000, JOBS - i)));
     await producer.enqueueMany(rows.map(({ row }) => ({ id: row.id, task: 'ping', queue: 'monitoring' })));
   }
   // As the worker app runs it: live events for the tasks a client streams (none here).
@@ -154,18 +166,18 @@ async function conveyor() {
   const watched = new WatchedTasks(workerRedis, prefix);
   await watched.start(watchSubscriber);
   const profile = await startProfile();
-  const cpuBefore = cpuSnapshot(redisPid);
+  const cpuBefore = cpuSnapshot(redisPid, pgbouncer?.pid);
   const started = process.hrtime.bigint();
   let done = 0;
   const metrics = createTaskMetrics(createMetricsRegistry('bench'));
-  const writes = values['in-flight'] ? new GroupCommitTaskWrites(db, { metrics, maxInFlight: Number(values['in-flight']) }) : undefined;
+  const writes = values['in-flight'] ? new GroupCommitTaskWrites(conveyorDb, { metrics, maxInFlight: Number(values['in-flight']) }) : undefined;
   const mode = process.env.BENCH_EVENTS ?? 'watched';
   const events = mode === 'none' ? undefined : new TaskEventPublisher(workerRedis, prefix, mode === 'all' ? undefined : watched);
   const worker = new TaskWorker({
     queue: 'monitoring',
     handlers: { ping: async () => 'pong' },
     policies: new TaskPolicies(),
-    db,
+    db: conveyorDb,
     logger,
     metrics,
     writes,
@@ -176,7 +188,7 @@ async function conveyor() {
   });
   await new Promise((resolve) => worker.worker.on('completed', () => (done += 1) === JOBS && resolve()));
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-  const cpu = cpuBetween(cpuBefore, cpuSnapshot(redisPid), JOBS);
+  const cpu = cpuBetween(cpuBefore, cpuSnapshot(redisPid, pgbouncer?.pid), JOBS);
   await profile.stop();
   await worker.close(10_000);
   watched.close();
@@ -201,7 +213,7 @@ async function conveyor() {
   return { rate: JOBS / seconds, cpu };
 }
 
-const none = { rate: NaN, cpu: { node_us: NaN, redis_us: NaN, postgres_us: NaN, machine_us: NaN } };
+const none = { rate: NaN, cpu: { node_us: NaN, server_us: NaN, redis_us: NaN, postgres_us: NaN, machine_us: NaN } };
 // A first, unmeasured round: JIT, connections and Postgres caches warm up for both sides alike.
 process.stderr.write('warm-up round (not counted)\n');
 if (values.only !== 'conveyor') await bareBullmq();
@@ -214,7 +226,7 @@ for (let r = 0; r < RUNS; r += 1) {
   const ours = values.only === 'bare' ? none : await conveyor();
   runs.push({ bare, naive, ours, ratio: ours.rate / bare.rate });
   const cpu = (c) =>
-    `CPU µs/task node ${c.node_us.toFixed(0)}, redis ${c.redis_us.toFixed(0)}, postgres ${c.postgres_us.toFixed(0)}, machine ${c.machine_us.toFixed(0)}`;
+    `CPU µs/task node ${c.node_us.toFixed(0)}, redis ${c.redis_us.toFixed(0)}, postgres ${c.postgres_us.toFixed(0)}${c.server_us ? `, pgbouncer ${c.server_us.toFixed(0)}` : ''}, machine ${c.machine_us.toFixed(0)}`;
   process.stderr.write(
     `run ${r + 1}/${RUNS}: bare ${bare.rate.toFixed(0)} jobs/s (${cpu(bare.cpu)}); naive ${naive.rate.toFixed(0)} tasks/s (${cpu(naive.cpu)}); conveyor ${ours.rate.toFixed(0)} tasks/s (${cpu(ours.cpu)}); ratio ${(ours.rate / bare.rate).toFixed(2)}\n`,
   );
@@ -224,6 +236,7 @@ const cpuFigures = (side) => ({
   node_us: across(side, 'node_us'),
   redis_us: across(side, 'redis_us'),
   postgres_us: across(side, 'postgres_us'),
+  pgbouncer_us: across(side, 'server_us'),
   machine_us: across(side, 'machine_us'),
 });
 const figures = {
@@ -237,7 +250,7 @@ const figures = {
 };
 const fmt = (v, d = 0) => `${v.median.toFixed(d)} [${v.min.toFixed(d)} – ${v.max.toFixed(d)}]`;
 const cpuLine = (c) =>
-  `node ${c.node_us.median.toFixed(0)} · redis ${c.redis_us.median.toFixed(0)} · postgres ${c.postgres_us.median.toFixed(0)} · whole machine ${c.machine_us.median.toFixed(0)}`;
+  `node ${c.node_us.median.toFixed(0)} · redis ${c.redis_us.median.toFixed(0)} · postgres ${c.postgres_us.median.toFixed(0)}${c.pgbouncer_us.median ? ` · pgbouncer ${c.pgbouncer_us.median.toFixed(0)}` : ''} · whole machine ${c.machine_us.median.toFixed(0)}`;
 console.log(`\nEnd-to-end throughput, ${JOBS} no-op tasks, concurrency ${CONCURRENCY}, ${RUNS} runs (median [min – max])\n`);
 console.log(`bare BullMQ (addBulk + Worker)        ${fmt(figures.bare_jobs_per_s)} jobs/s`);
 console.log(`naive (BullMQ + an UPDATE per change) ${fmt(figures.naive_tasks_per_s)} tasks/s   ratio ${fmt(figures.naive_ratio, 2)}`);
@@ -247,8 +260,10 @@ console.log(`CPU µs per job, bare BullMQ           ${cpuLine(figures.cpu_per_ta
 console.log(`CPU µs per task, naive                ${cpuLine(figures.cpu_per_task_us.naive)}`);
 console.log(`CPU µs per task, Conveyor             ${cpuLine(figures.cpu_per_task_us.conveyor)}`);
 console.log(
-  `\nwritten to ${writeResult('throughput', { benchmark: 'throughput', machine: machine(), settings: { jobs: JOBS, runs: RUNS, concurrency: CONCURRENCY }, figures })}`,
+  `\nwritten to ${writeResult('throughput', { benchmark: 'throughput', machine: machine(), settings: { jobs: JOBS, runs: RUNS, concurrency: CONCURRENCY, pgbouncer: Boolean(pgbouncer), database_pooler: POOLER }, figures })}`,
 );
 await pool.end();
+await conveyorDb.destroy();
+await pgbouncer?.stop();
 await db.destroy();
 await benchDb.drop();

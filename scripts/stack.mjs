@@ -9,6 +9,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { APPS, LLM_SIM, portOf, portsOf, startApps } from './lib/apps.mjs';
 import { ensureChromium } from './lib/browser.mjs';
+import { ensurePgbouncer } from './lib/pgbouncer.mjs';
 import { beginTestRun, ensureDatabase, keyIsValid } from './lib/database.mjs';
 import { adminUrlOf, stackEnv } from './lib/env.mjs';
 import { ensureKubectl } from './lib/kubectl.mjs';
@@ -180,6 +181,7 @@ async function test() {
     TEST_REDIS_URL: env.TEST_REDIS_URL ?? env.REDIS_URL,
     CHROMIUM_PATH: chromium,
     KUBECTL_PATH: kubectl,
+    PGBOUNCER_PATH: ensurePgbouncer(env),
   };
   // Other runs (another worktree's npm test) may share this server: this run marks itself, and
   // drops what earlier runs left only when none is going.

@@ -23,6 +23,12 @@ export const baseEnvSchema = z.object({
   DATABASE_POOL_MAX: positiveInt.default(10),
   /** Milliseconds a query may go unanswered before it fails (and, for state writes, is retried). */
   DATABASE_QUERY_TIMEOUT_MS: positiveInt.default(30_000),
+  /**
+   * What DATABASE_URL points at: `none` (Postgres, or a pooler in session mode) or `transaction`
+   * (a pooler in transaction mode, such as PgBouncer's pool_mode=transaction: the hot statements
+   * are then sent unnamed, since a named prepared statement does not survive a transaction there).
+   */
+  DATABASE_POOLER: z.enum(['none', 'transaction']).default('none'),
   /** redis://host:port[/db] */
   REDIS_URL: z.url({ protocol: /^rediss?$/, error: 'must be a redis:// URL' }),
   /**

@@ -13,7 +13,16 @@ export interface ConnectOptions {
    * worker's state write with it.
    */
   queryTimeoutMillis?: number;
+  /**
+   * What stands between this process and Postgres. 'transaction': a pooler in transaction mode
+   * (PgBouncer's pool_mode=transaction), which hands each transaction to whichever server
+   * connection is free, so nothing may outlive a transaction: runPrepared then sends unnamed
+   * statements. 'none' (the default): a direct connection, or a pooler in session mode.
+   */
+  pooler?: DatabasePooler;
 }
+
+export type DatabasePooler = 'none' | 'transaction';
 
 /** A Kysely instance over a pg pool. Close it with `db.destroy()`. */
 export function createDb(url: string, options: ConnectOptions = {}): Kysely<Database> {
@@ -34,20 +43,26 @@ export function createDb(url: string, options: ConnectOptions = {}): Kysely<Data
   // on release and the caller's next query (or its retry) gets a fresh connection.
   pool.on('connect', (client) => client.on('error', () => undefined));
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-  pools.set(db, pool);
+  pools.set(db, { pool, namedStatements: (options.pooler ?? 'none') === 'none' });
   return db;
 }
 
-const pools = new WeakMap<Kysely<Database>, Pool>();
+const pools = new WeakMap<Kysely<Database>, { pool: Pool; namedStatements: boolean }>();
 
 /**
  * Runs a named prepared statement: each connection parses and plans it once, later runs only
  * bind and execute. For the hot, fixed statements of the task lifecycle, where planning cost
  * as much as running. On a Kysely that createDb did not make (a transaction), it runs as an
  * ordinary query. The text must never change under the same name.
+ *
+ * Behind a pooler in transaction mode (createDb's `pooler: 'transaction'`) it runs unnamed:
+ * pg prepares a name once per client connection and later sends only its name, but the
+ * pooler hands each statement to any server connection, where that name is unknown
+ * ("prepared statement … does not exist") or was prepared by another client ("… already
+ * exists"). PgBouncer tracks names itself only from 1.21 (max_prepared_statements).
  */
 export async function runPrepared<R>(db: Kysely<Database>, name: string, text: string, values: unknown[]): Promise<R[]> {
-  const pool = pools.get(db);
-  if (pool) return (await pool.query({ name, text, values })).rows as R[];
+  const entry = pools.get(db);
+  if (entry?.namedStatements) return (await entry.pool.query({ name, text, values })).rows as R[];
   return (await db.executeQuery<R>(CompiledQuery.raw(text, values))).rows;
 }

@@ -1,5 +1,5 @@
 export * from './schema';
-export { createDb, type ConnectOptions } from './connect';
+export { createDb, type ConnectOptions, type DatabasePooler } from './connect';
 export { migrateToLatest, migrateUrl, migrationNames, schemaFingerprint } from './migrate';
 export { MIGRATIONS } from './migrations';
 export * from './api-keys';

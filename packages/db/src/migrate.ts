@@ -1,25 +1,62 @@
 import { createHash } from 'node:crypto';
 import { type Kysely, sql } from 'kysely';
-import { Migrator, type MigrationResultSet } from 'kysely';
+import { type Migration, Migrator, type MigrationResultSet } from 'kysely';
 import { createDb } from './connect';
 import { MIGRATIONS } from './migrations';
 
 // A fixed advisory-lock key, so that any number of processes migrating at once take turns.
 const MIGRATION_LOCK = 0x0c0_17e7;
 
-/** Brings the schema to the latest migration; safe to run from several processes at once. */
-export async function migrateToLatest(db: Kysely<any>): Promise<MigrationResultSet> {
+/**
+ * Brings the schema to the latest migration; safe to run from several processes at once, and
+ * through a pooler in transaction mode (PgBouncer's pool_mode=transaction).
+ *
+ * Everything happens in one transaction on one connection: a transaction-level advisory lock
+ * (released by the commit or rollback, whichever server connection a pooler gave us), then
+ * Kysely's migrator with its own transactions turned off. Kysely also takes a session-level
+ * advisory lock of its own; inside our transaction that lock is taken and released on the
+ * same server connection. When a migration fails, the transaction is rolled back to before
+ * the migrator and every session lock of this connection released before the rollback, so a
+ * pooled server connection never keeps Kysely's lock for the next migration to wait on. Each
+ * run applies all pending migrations or none.
+ */
+export async function migrateToLatest(db: Kysely<any>, migrations: Record<string, Migration> = MIGRATIONS): Promise<MigrationResultSet> {
   return db.connection().execute(async (conn) => {
-    await sql`select pg_advisory_lock(${MIGRATION_LOCK})`.execute(conn);
+    await sql`begin`.execute(conn);
     try {
-      const migrator = new Migrator({ db: conn, provider: { getMigrations: async () => MIGRATIONS } });
-      const result = await migrator.migrateToLatest();
-      if (result.error) throw result.error;
+      await sql`select pg_advisory_xact_lock(${MIGRATION_LOCK})`.execute(conn);
+      await sql`savepoint before_migrations`.execute(conn);
+      // After a failed migration the transaction is aborted, so Kysely's own clean-up fails too
+      // and hides the migration's error: keep the first one a migration threw.
+      let failure: unknown;
+      const provider = { getMigrations: async () => recordingFailures(migrations, (error) => (failure ??= error)) };
+      const result = await new Migrator({ db: conn, provider, disableTransactions: true }).migrateToLatest();
+      if (result.error) {
+        await sql`rollback to savepoint before_migrations`.execute(conn);
+        await sql`select pg_advisory_unlock_all()`.execute(conn);
+        throw failure ?? result.error;
+      }
+      await sql`commit`.execute(conn);
       return result;
-    } finally {
-      await sql`select pg_advisory_unlock(${MIGRATION_LOCK})`.execute(conn);
+    } catch (error) {
+      await sql`rollback`.execute(conn).catch(() => undefined);
+      throw error;
     }
   });
+}
+
+function recordingFailures(migrations: Record<string, Migration>, record: (error: unknown) => void): Record<string, Migration> {
+  const recorded =
+    (fn: Migration['up']): Migration['up'] =>
+    async (db) => {
+      try {
+        await fn(db);
+      } catch (error) {
+        record(error);
+        throw error;
+      }
+    };
+  return Object.fromEntries(Object.entries(migrations).map(([name, m]) => [name, { up: recorded(m.up), down: m.down && recorded(m.down) }]));
 }
 
 /** The names of the migrations this build knows, in order. */

@@ -37,11 +37,16 @@ export function openRedis(
 
 /** The service's Postgres pool, named after the service in pg_stat_activity, destroyed on release. */
 export function openDb(
-  env: Pick<BaseEnv, 'DATABASE_URL' | 'DATABASE_POOL_MAX' | 'DATABASE_QUERY_TIMEOUT_MS'>,
+  env: Pick<BaseEnv, 'DATABASE_URL' | 'DATABASE_POOL_MAX' | 'DATABASE_QUERY_TIMEOUT_MS' | 'DATABASE_POOLER'>,
   service: string,
   releasers: Releasers,
 ): Kysely<Database> {
-  const db = createDb(env.DATABASE_URL, { max: env.DATABASE_POOL_MAX, applicationName: service, queryTimeoutMillis: env.DATABASE_QUERY_TIMEOUT_MS });
+  const db = createDb(env.DATABASE_URL, {
+    max: env.DATABASE_POOL_MAX,
+    applicationName: service,
+    queryTimeoutMillis: env.DATABASE_QUERY_TIMEOUT_MS,
+    pooler: env.DATABASE_POOLER,
+  });
   releasers.add('postgres', () => db.destroy());
   return db;
 }

@@ -2,7 +2,8 @@ import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { APPS as REGISTRY, type AppName, appEntry } from '@conveyor/config';
-import { TEST_ADMIN_DATABASE_URL, TEST_REDIS_CLUSTER_NODES, TEST_REDIS_URL } from './env';
+import { TEST_ADMIN_DATABASE_URL, TEST_REDIS_CLUSTER_NODES, TEST_REDIS_URL, TEST_THROUGH_PGBOUNCER } from './env';
+import { type PrivatePgbouncer, startPrivatePgbouncer } from './private-pgbouncer';
 import { type RunningProcess, startNode, waitFor } from './processes';
 import { type TemplateSpec, type TestDatabase, createTestDatabase } from './test-database';
 import { deleteKeysWithPrefix, uniquePrefix } from './test-redis';
@@ -30,7 +31,11 @@ export interface StackOptions {
   env?: Record<string, string>;
 }
 
-/** One test file's private world of real processes: its own database and BullMQ prefix. */
+/**
+ * One test file's private world of real processes: its own database and BullMQ prefix. With
+ * TEST_PGBOUNCER=1, also its own PgBouncer in transaction mode in front of its Postgres
+ * server: the apps and the CLI connect through it; `database.url` stays direct.
+ */
 export class AppStack {
   readonly processes: RunningProcess[] = [];
   private constructor(
@@ -40,17 +45,26 @@ export class AppStack {
     /** host:port,… of the Redis Cluster the apps use (REDIS_CLUSTER_NODES), if any. */
     private readonly redisClusterNodes: string | undefined,
     private readonly extraEnv: Record<string, string>,
+    readonly pgbouncer: PrivatePgbouncer | undefined,
   ) {}
 
   static async create(options: StackOptions): Promise<AppStack> {
-    const database = await createTestDatabase(options.template, options.adminDatabaseUrl ?? TEST_ADMIN_DATABASE_URL);
+    const adminUrl = options.adminDatabaseUrl ?? TEST_ADMIN_DATABASE_URL;
+    const database = await createTestDatabase(options.template, adminUrl);
     const cluster = options.redisUrl ? undefined : TEST_REDIS_CLUSTER_NODES;
-    return new AppStack(database, uniquePrefix('stack'), options.redisUrl ?? TEST_REDIS_URL, cluster, options.env ?? {});
+    const pgbouncer = TEST_THROUGH_PGBOUNCER ? await startPrivatePgbouncer({ postgresUrl: adminUrl }) : undefined;
+    return new AppStack(database, uniquePrefix('stack'), options.redisUrl ?? TEST_REDIS_URL, cluster, options.env ?? {}, pgbouncer);
+  }
+
+  /** How the apps reach Postgres: directly, or through the stack's PgBouncer in transaction mode. */
+  private get databaseEnv(): Record<string, string> {
+    if (!this.pgbouncer) return { DATABASE_URL: this.database.url };
+    return { DATABASE_URL: this.pgbouncer.urlFor(this.database.url), DATABASE_POOLER: 'transaction' };
   }
 
   get env(): Record<string, string> {
     return {
-      DATABASE_URL: this.database.url,
+      ...this.databaseEnv,
       REDIS_URL: this.redisUrl,
       ...(this.redisClusterNodes ? { REDIS_CLUSTER_NODES: this.redisClusterNodes } : {}),
       BULLMQ_PREFIX: this.prefix,
@@ -113,6 +127,7 @@ export class AppStack {
 
   async stop(): Promise<void> {
     await Promise.all(this.processes.map((p) => p.stop('SIGTERM')));
+    await this.pgbouncer?.stop();
     // '' rather than undefined: this stack's Redis is a plain one unless it has cluster nodes.
     await deleteKeysWithPrefix(this.prefix, this.redisUrl, this.redisClusterNodes ?? '').catch(() => undefined);
     await this.database.drop().catch(() => undefined);

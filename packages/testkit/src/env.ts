@@ -7,3 +7,10 @@ export const TEST_REDIS_URL = process.env.TEST_REDIS_URL ?? process.env.REDIS_UR
  * Redis helpers connect to the cluster.
  */
 export const TEST_REDIS_CLUSTER_NODES = process.env.TEST_REDIS_CLUSTER_NODES || undefined;
+
+/**
+ * TEST_PGBOUNCER=1 (set by tests/pgbouncer's Jest config): every AppStack puts a private
+ * PgBouncer in transaction mode between its apps and Postgres. Test databases are still
+ * created, and read by the tests, directly.
+ */
+export const TEST_THROUGH_PGBOUNCER = process.env.TEST_PGBOUNCER === '1';

@@ -5,3 +5,4 @@ export { freePort, startNode, waitFor, type RunningProcess } from './processes';
 export { startPrivateRedis, startPrivatePostgres, type PrivateServer, type PrivateRedis } from './private-servers';
 export { startPrivateRedisCluster, type PrivateRedisCluster } from './private-redis-cluster';
 export { AppStack, APPS, REPO_ROOT, type StackOptions } from './app-stack';
+export { startPrivatePgbouncer, type PrivatePgbouncer } from './private-pgbouncer';
