@@ -33,7 +33,7 @@ const DOCKERFILE = fs.readFileSync(path.join(REPO_ROOT, 'infra', 'docker', 'Dock
 const SIM = { portVariable: 'SIM_PORT', healthPath: '/v1/models' };
 const IMAGES = [...APPS, 'sim'] as const;
 /** Images built and run at once: two cores, and most of a rehearsal is waiting for a process. */
-const CONCURRENCY = 3;
+const CONCURRENCY = 4;
 /** How long an idle app may take to exit on SIGTERM: a bound for one that never does. */
 const STOP_BOUND_MS = 60_000;
 
@@ -145,6 +145,8 @@ function limited(n: number) {
 }
 
 const outcomes = new Map<string, Promise<Outcome>>();
+/** The broken recipes' errors (undefined: it did not fail), and what the not-for-production image held. */
+const failures = new Map<string, Promise<unknown>>();
 
 beforeAll(async () => {
   scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'conveyor-images-'));
@@ -157,10 +159,33 @@ beforeAll(async () => {
     outcome.catch(() => undefined); // reported by the app's own test below
     outcomes.set(app, outcome);
   }
+  // After those, through the same limit: the broken recipes.
+  for (const [i, { what, dockerfile = (d: string) => d, options, start }] of BROKEN.entries()) {
+    const folder = path.join(scratch, `broken-${i}`);
+    const build = async () => {
+      if (start) return rehearse('worker-scraping', `broken-${i}`, options);
+      try {
+        return await buildImageFolder(dockerfile(DOCKERFILE), 'worker-scraping', folder, options);
+      } finally {
+        await fs.promises.rm(folder, { recursive: true, force: true });
+      }
+    };
+    failures.set(
+      what,
+      limit(build).then(
+        () => undefined,
+        (error: unknown) => error,
+      ),
+    );
+  }
+  failures.set(
+    'not for production',
+    limit(notForProduction).catch((error: unknown) => error),
+  );
 }, 60_000);
 
 afterAll(async () => {
-  await Promise.allSettled(outcomes.values());
+  await Promise.allSettled([...outcomes.values(), ...failures.values()]);
   const lines = await Promise.all(
     [...outcomes].map(async ([app, o]) => {
       const t = await o.then((x) => x.timings).catch(() => undefined);
@@ -217,63 +242,83 @@ function declareForDevelopmentOnly(folder: (imagePath: string) => string, pkg: s
   }
 }
 
-describe('the rehearsal fails where the image would', () => {
-  it('a package that needs a dependency at run time but declares it for development only: the app does not start, and the failure names it', async () => {
-    const options: BuildOptions = {
-      afterRun: ({ command, folder }) => {
-        if (/turbo prune/.test(command)) declareForDevelopmentOnly(folder, 'packages/observability', 'winston');
-      },
-    };
-    await expect(rehearse('worker-scraping', 'winston-for-development-only', options)).rejects.toThrow(
-      /worker-scraping \(image\) exited \(1\) before serving \/healthz[\s\S]*Cannot find module 'winston'/,
-    );
-  }, 300_000);
-
-  it.each([
-    [
-      'an instruction the rehearsal does not know',
-      (d: string) => d.replace('WORKDIR /repo', 'WORKDIR /repo\nVOLUME /data'),
-      /VOLUME is an instruction this rehearsal does not know/,
-    ],
-    ['another turbo than the workspace’s', (d: string) => d.replace(/turbo@[\d.]+/, 'turbo@1.0.0'), /installs turbo@1\.0\.0; the workspace runs turbo/],
-    [
-      'a COPY of something prune does not produce',
-      (d: string) => d.replace('/pruned/json/ .', '/pruned/jsn/ .'),
-      /\/pruned\/jsn\/ is not produced by stage pruner/,
-    ],
-    [
-      'a prune of another app',
-      (d: string) => d.replace('turbo prune "@conveyor/${APP}"', 'turbo prune "@conveyor/api"'),
-      /apps\/worker-scraping is not in the pruned folder/,
-    ],
-    [
-      'an entry point that does not exist',
-      (d: string) => d.replace('main="apps/${APP}/dist/main.js"', 'main="apps/${APP}/main.js"'),
-      /RUN if \[ "\$APP" = sim \][\s\S]*failed/,
-    ],
-  ])(
-    'a Dockerfile with %s fails the rehearsal',
-    async (_what, change, expected) => {
-      await expect(buildImageFolder(change(DOCKERFILE), 'worker-scraping', fs.mkdtempSync(path.join(scratch, 'drift-')))).rejects.toThrow(expected);
+/** Recipes changed the way they break; each builds worker-scraping's image (the smallest) and must fail, saying why. */
+const BROKEN: { what: string; dockerfile?: (d: string) => string; options?: BuildOptions; start?: boolean; expected: RegExp }[] = [
+  {
+    what: 'a package that needs a dependency at run time but declares it for development only: the app does not start, and the failure names it',
+    options: {
+      afterRun: ({ command, folder }) => void (/turbo prune/.test(command) && declareForDevelopmentOnly(folder, 'packages/observability', 'winston')),
     },
-    120_000,
+    start: true,
+    expected: /worker-scraping \(image\) exited \(1\) before serving \/healthz[\s\S]*Cannot find module 'winston'/,
+  },
+  {
+    what: 'a Dockerfile with an instruction the rehearsal does not know',
+    dockerfile: (d) => d.replace('WORKDIR /repo', 'WORKDIR /repo\nVOLUME /data'),
+    expected: /VOLUME is an instruction this rehearsal does not know/,
+  },
+  {
+    what: 'a Dockerfile with another turbo than the workspace’s',
+    dockerfile: (d) => d.replace(/turbo@[\d.]+/, 'turbo@1.0.0'),
+    expected: /installs turbo@1\.0\.0; the workspace runs turbo/,
+  },
+  {
+    what: 'a Dockerfile with a COPY of something prune does not produce',
+    dockerfile: (d) => d.replace('/pruned/json/ .', '/pruned/jsn/ .'),
+    expected: /\/pruned\/jsn\/ is not produced by stage pruner/,
+  },
+  {
+    what: 'a Dockerfile with a prune of another app',
+    dockerfile: (d) => d.replace('turbo prune "@conveyor/${APP}"', 'turbo prune "@conveyor/api"'),
+    expected: /apps\/worker-scraping is not in the pruned folder/,
+  },
+  {
+    what: 'a Dockerfile with an entry point that does not exist',
+    dockerfile: (d) => d.replace('main="apps/${APP}/dist/main.js"', 'main="apps/${APP}/main.js"'),
+    expected: /RUN if \[ "\$APP" = sim \][\s\S]*failed/,
+  },
+  {
+    what: 'a Dockerfile whose production install goes over the full one',
+    dockerfile: (d) => d.replace('find . -type d -name node_modules -prune -exec rm -rf {} + \\\n  && ', ''),
+    expected: /goes over the build's full install: the development dependencies' files would stay in node_modules\/\.pnpm/,
+  },
+  {
+    what: 'a .dockerignore that leaves out a file the app reads',
+    options: { dockerignore: `${fs.readFileSync(path.join(REPO_ROOT, '.dockerignore'), 'utf8')}**/*.json\n!**/package.json\n` },
+    expected: /\.dockerignore leaves out of the build context [^\n]*packages\/config\/src\/apps\.json \(\*\*\/\*\.json\)/,
+  },
+];
+
+/** What a Dockerfile whose last install is not for production leaves in the image, as the two checks see it. */
+async function notForProduction(): Promise<{ devDependencies: string[]; notInstalled: string[] }> {
+  const changed = DOCKERFILE.replace('pnpm install --prod --frozen-lockfile', 'pnpm install --frozen-lockfile');
+  if (changed === DOCKERFILE) throw new Error('the Dockerfile has no `pnpm install --prod --frozen-lockfile` to change');
+  const folder = path.join(scratch, 'not-for-production');
+  try {
+    const image = await buildImageFolder(changed, 'worker-scraping', folder);
+    // What an install over a full one would leave (the recipe refuses that before it happens; see BROKEN).
+    fs.mkdirSync(path.join(image.dir, 'node_modules', '.pnpm', 'left-over@1.0.0'));
+    return { devDependencies: devDependenciesInImage(image), notInstalled: packagesNotInstalled(image) };
+  } finally {
+    await fs.promises.rm(folder, { recursive: true, force: true });
+  }
+}
+
+describe('the rehearsal fails where the image would', () => {
+  it.each(BROKEN.map((b) => [b.what, b] as const))(
+    '%s',
+    async (what, { expected }) => {
+      const error = (await failures.get(what)) as Error | undefined;
+      expect(error?.message ?? 'it did not fail').toMatch(expected);
+    },
+    600_000,
   );
 
-  it('a Dockerfile whose last install is not for production leaves development dependencies in the image, and the check finds them', async () => {
-    const changed = DOCKERFILE.replace('pnpm install --prod --frozen-lockfile', 'pnpm install --frozen-lockfile');
-    expect(changed).not.toBe(DOCKERFILE);
-    const image = await buildImageFolder(changed, 'worker-scraping', fs.mkdtempSync(path.join(scratch, 'not-for-production-')));
-    expect(devDependenciesInImage(image)).toEqual(expect.arrayContaining(['.: jest']));
-  }, 120_000);
-
-  it('a Dockerfile whose production install goes over the full one is refused, and leaves development packages in the image', async () => {
-    const changed = DOCKERFILE.replace('find . -type d -name node_modules -prune -exec rm -rf {} + \\\n  && ', '');
-    expect(changed).not.toBe(DOCKERFILE);
-    await expect(buildImageFolder(changed, 'worker-scraping', fs.mkdtempSync(path.join(scratch, 'over-full-')))).rejects.toThrow(
-      /goes over the build's full install/,
-    );
-    // Done as the image does it (the full install too): typescript, jest, eslint… stay in node_modules/.pnpm.
-    const image = await buildImageFolder(changed, 'worker-scraping', fs.mkdtempSync(path.join(scratch, 'over-full-')), { buildInstall: true });
-    expect(packagesNotInstalled(image)).toEqual(expect.arrayContaining([expect.stringMatching(/^typescript@/), expect.stringMatching(/^jest@/)]));
-  }, 120_000);
+  it('a Dockerfile whose last install is not for production leaves development dependencies in the image, and the checks find them', async () => {
+    const found = await failures.get('not for production');
+    expect(found).toEqual({
+      devDependencies: expect.arrayContaining(['.: jest', 'packages/db: @conveyor/testkit']),
+      notInstalled: ['left-over@1.0.0'],
+    });
+  }, 600_000);
 });

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { REPO_ROOT } from '@conveyor/testkit';
 import { type Instruction, execForm, expand, readStages } from './dockerfile';
+import { readDockerignore } from './dockerignore';
 
 // infra/docker/Dockerfile rehearsed without Docker: every instruction of every stage is done
 // here in a scratch folder, or stood in for in a way this file names, and an instruction this
@@ -39,6 +40,8 @@ export interface ImageFolder {
 }
 
 export interface BuildOptions {
+  /** The .dockerignore to build with (default: the repository's). */
+  dockerignore?: string;
   /** Do the build's full install too (by default it is stood in for with the build). */
   buildInstall?: boolean;
   /** Called right after each RUN that was done (prune's, say), with where the stage's image paths are here: a test's change to its output. */
@@ -78,6 +81,32 @@ interface StageState {
   entrypoint: string[];
   /** Set once the stage's full install, which serves only its build, was stood in for. */
   buildInstallSkipped: boolean;
+  /** Set when the stage's WORKDIR is the build context (`COPY . .`). */
+  onContext?: boolean;
+}
+
+type Ignored = (relativePath: string) => string | undefined;
+
+/** Every file under folder, relative to it. */
+function filesUnder(folder: string, prefix = ''): string[] {
+  return fs.readdirSync(path.join(folder, prefix), { withFileTypes: true }).flatMap((e) => {
+    const rel = prefix ? `${prefix}/${e.name}` : e.name;
+    return e.isDirectory() ? filesUnder(folder, rel) : [rel];
+  });
+}
+
+/**
+ * Files a RUN on the build context put into an output folder (prune's json/ and full/ copies of
+ * repository files, its lockfile) that .dockerignore leaves out of the context: in the image they
+ * would be missing.
+ */
+function contextLeftOut(output: string, ignored: Ignored): string[] {
+  return filesUnder(output).flatMap((file) => {
+    const parts = file.split('/');
+    const repoPath = parts.length > 1 && (parts[0] === 'json' || parts[0] === 'full') ? parts.slice(1).join('/') : file;
+    const pattern = ignored(repoPath);
+    return pattern ? [`${repoPath} (${pattern})`] : [];
+  });
 }
 
 function local(stage: StageState, imagePath: string): string {
@@ -87,7 +116,7 @@ function local(stage: StageState, imagePath: string): string {
 }
 
 /** `COPY [--from=stage] [--chown=…] src… dest`, done. */
-function copy(i: Instruction, stage: StageState, stages: Map<string, StageState>, log: string[]): void {
+function copy(i: Instruction, stage: StageState, stages: Map<string, StageState>, ignored: Ignored, log: string[]): void {
   const words = expand(i.args, stage.vars).split(/\s+/);
   const flags = Object.fromEntries(words.filter((w) => w.startsWith('--')).map((w) => w.slice(2).split('=') as [string, string]));
   const [dest, ...sources] = words.filter((w) => !w.startsWith('--')).reverse();
@@ -95,12 +124,16 @@ function copy(i: Instruction, stage: StageState, stages: Map<string, StageState>
   if (flags.from && !from) throw new Error(`Dockerfile line ${i.line}: COPY --from=${flags.from}: no such stage before it`);
   for (const source of sources.reverse()) {
     if (!from && source === '.' && dest === '.') {
-      // The whole build context: that is the repository (.dockerignore leaves out only what prune ignores too).
+      // The whole build context: the repository itself; what .dockerignore leaves out of it is
+      // checked against what this stage's RUN lines produce (see contextLeftOut).
       stage.mounts.set(stage.workdir, REPO_ROOT);
+      stage.onContext = true;
       log.push(`line ${i.line}: COPY . . — the build context is the repository itself`);
       continue;
     }
     const src = from ? local(from, source) : path.join(REPO_ROOT, source);
+    const leftOut = from ? undefined : ignored(source.replace(/^\.\//, '').replace(/\/$/, ''));
+    if (leftOut) throw new Error(`Dockerfile line ${i.line}: COPY ${i.args}: .dockerignore leaves ${source} out of the build context (${leftOut})`);
     if (!fs.existsSync(src)) {
       throw new Error(`Dockerfile line ${i.line}: COPY ${i.args}: ${source} ${from ? `is not produced by stage ${from.name}` : 'is not in the repository'}`);
     }
@@ -161,6 +194,7 @@ export async function buildImageFolder(dockerfileText: string, app: string, scra
   const toolPath = [pnpmFolder(), path.join(REPO_ROOT, 'node_modules', '.bin'), path.dirname(process.execPath), process.env.PATH].join(':');
   const states = new Map<string, StageState>();
   const log: string[] = [];
+  const ignored = readDockerignore(options.dockerignore ?? fs.readFileSync(path.join(REPO_ROOT, '.dockerignore'), 'utf8'));
   for (const stage of stages) {
     const parent = states.get(stage.from);
     const state: StageState = {
@@ -191,7 +225,7 @@ export async function buildImageFolder(dockerfileText: string, app: string, scra
           fs.mkdirSync(local(state, state.workdir), { recursive: true });
           break;
         case 'COPY':
-          copy(i, state, states, log);
+          copy(i, state, states, ignored, log);
           break;
         case 'ENV':
           for (const pair of args.split(/\s+/)) {
@@ -215,7 +249,7 @@ export async function buildImageFolder(dockerfileText: string, app: string, scra
           break;
         }
         case 'RUN':
-          await run(i, state, stage.instructions, all, { tools, toolPath, app, log, options });
+          await run(i, state, stage.instructions, all, { tools, toolPath, app, log, options, ignored });
           break;
         default:
           throw new Error(`Dockerfile line ${i.line}: ${i.op} is an instruction this rehearsal does not know; teach tests/e2e/test/image-recipe.ts`);
@@ -238,6 +272,7 @@ interface RunContext {
   app: string;
   log: string[];
   options: BuildOptions;
+  ignored: Ignored;
 }
 
 const isBuild = (command: string) => /\bturbo run build\b/.test(command);
@@ -298,5 +333,12 @@ async function run(i: Instruction, state: StageState, stageInstructions: Instruc
     throw new Error(`Dockerfile line ${i.line}: RUN ${command} failed for APP=${ctx.app}\n${e.stdout ?? ''}${e.stderr ?? e.message}`);
   }
   ctx.log.push(`line ${i.line}: RUN ${command} (${Date.now() - started} ms)`);
+  if (state.onContext) {
+    const missing = outputsOf(state.name, all).flatMap((output) =>
+      fs.existsSync(local(state, output)) ? contextLeftOut(local(state, output), ctx.ignored) : [],
+    );
+    if (missing.length)
+      throw new Error(`Dockerfile line ${i.line}: .dockerignore leaves out of the build context what RUN ${i.args} needs: ${missing.join(', ')}`);
+  }
   ctx.options.afterRun?.({ stage: state.name, command: i.args, folder: (p) => local(state, p) });
 }
