@@ -17,8 +17,7 @@ import { readDockerignore } from './dockerignore';
 //     build: each pruned package's dist/ copied from the workspace, which the test command has
 //     just built (building in every pruned folder took 31 s for the API alone on two busy
 //     cores; eight of them would not fit the suite). The production install must then start
-//     from empty node_modules folders, as it must in the image (see the Dockerfile); with
-//     `buildInstall` the full install is done too, to show what is left when it does not;
+//     from empty node_modules folders, as it must in the image (see the Dockerfile), or it is refused;
 //   - `pnpm install` gets `--offline` when it lacks it: the store holds every package of the
 //     lockfile already, and tests use no network;
 //   - `apt-get install tini` and the tini ENTRYPOINT: the test sends SIGTERM to node itself.
@@ -42,8 +41,6 @@ export interface ImageFolder {
 export interface BuildOptions {
   /** The .dockerignore to build with (default: the repository's). */
   dockerignore?: string;
-  /** Do the build's full install too (by default it is stood in for with the build). */
-  buildInstall?: boolean;
   /** Called right after each RUN that was done (prune's, say), with where the stage's image paths are here: a test's change to its output. */
   afterRun?: (run: { stage: string; command: string; folder: (imagePath: string) => string }) => void;
 }
@@ -285,7 +282,7 @@ async function run(i: Instruction, state: StageState, stageInstructions: Instruc
   const install = /\bpnpm install\b/.test(command);
   const forProduction = install && /--prod\b/.test(command);
   const buildFollows = stageInstructions.some((later) => later.line > i.line && later.op === 'RUN' && isBuild(later.args));
-  if (install && !forProduction && buildFollows && !ctx.options.buildInstall) {
+  if (install && !forProduction && buildFollows) {
     state.buildInstallSkipped = true;
     ctx.log.push(`line ${i.line}: RUN ${command} — stood in for with the build below`);
     return;
