@@ -148,11 +148,15 @@ const outcomes = new Map<string, Promise<Outcome>>();
 /** The broken recipes' errors (undefined: it did not fail), and what the not-for-production image held. */
 const failures = new Map<string, Promise<unknown>>();
 
+/** When the file started, its set-up ended and every rehearsal had ended (for the summary on stderr). */
+const clock = { start: Date.now(), setUp: 0, rehearsed: 0 };
+
 beforeAll(async () => {
   scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'conveyor-images-'));
   fs.chmodSync(scratch, 0o755); // the apps' user must reach its image folders
   simUrl = await sim.listen();
   database = await createTestDatabase({ key: schemaFingerprint(), migrate: migrateUrl });
+  clock.setUp = Date.now();
   const limit = limited(CONCURRENCY);
   for (const app of IMAGES) {
     const outcome = limit(() => rehearse(app));
@@ -186,17 +190,19 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await Promise.allSettled([...outcomes.values(), ...failures.values()]);
+  clock.rehearsed = Date.now();
   const lines = await Promise.all(
     [...outcomes].map(async ([app, o]) => {
       const t = await o.then((x) => x.timings).catch(() => undefined);
       return t ? `${app}: built in ${t.buildMs} ms, healthy ${t.healthyMs} ms later, stopped in ${t.stopMs} ms` : `${app}: failed`;
     }),
   );
-  process.stderr.write(`image rehearsals:\n  ${lines.join('\n  ')}\n`);
   await sim.close();
   await deleteKeysWithPrefix(prefix).catch(() => undefined);
   await database?.drop().catch(() => undefined);
   if (scratch) await fs.promises.rm(scratch, { recursive: true, force: true });
+  const phases = `set-up ${clock.setUp - clock.start} ms, rehearsals ${clock.rehearsed - clock.setUp} ms, clean-up ${Date.now() - clock.rehearsed} ms`;
+  process.stderr.write(`image rehearsals (${phases}):\n  ${lines.join('\n  ')}\n`);
 }, 600_000);
 
 describe('every image, built by the Dockerfile’s steps without Docker', () => {
