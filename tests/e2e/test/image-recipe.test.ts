@@ -15,6 +15,7 @@ import {
   deleteKeysWithPrefix,
   freePort,
   uniquePrefix,
+  waitFor,
   waitUntilServing,
 } from '@conveyor/testkit';
 import { Client } from 'pg';
@@ -50,6 +51,8 @@ interface Outcome {
   mainJs: string;
   devDependencies: string[];
   notInstalled: string[];
+  /** Status of GET /readyz (Postgres and Redis reached from the image), and for the API the pages served from its packages' files. */
+  statuses: Record<string, number>;
   /** The API image only: its migration CLI run against an empty database, and the tables then. */
   migration?: { run: { code: number | null; output: string }; tablesBefore: string[]; tablesAfter: string[] };
   /** The app's user id while it ran. */
@@ -59,6 +62,31 @@ interface Outcome {
   /** The HEALTHCHECK once the app is gone: it must fail then, or it proves nothing. */
   healthcheckAfterStop: number | null;
   timings: { buildMs: number; healthyMs: number; stopMs: number };
+}
+
+/**
+ * GET /readyz once it answers 200 (within the start-up bound), and for the API the pages whose
+ * files come from its dependencies at request time: Swagger UI's assets and the queue
+ * dashboard, signed in with an admin key made by the image's own tenant CLI.
+ */
+async function served(image: ImageFolder, base: string, env: Record<string, string>): Promise<Record<string, number>> {
+  const statuses: Record<string, number> = {};
+  statuses['/readyz'] = await waitFor(
+    async () => {
+      const status = (await fetch(`${base}/readyz`)).status;
+      return status === 200 ? status : undefined;
+    },
+    `${image.app} /readyz`,
+    STARTUP_TIMEOUT_MS,
+  ).catch(async () => (await fetch(`${base}/readyz`)).status);
+  if (image.app !== 'api') return statuses;
+  const cli = runInImage(image, ['node', 'packages/db/dist/cli/create-tenant.js', '--admin', '--json'], env, runAs);
+  if (cli.code !== 0) throw new Error(`the API image's tenant CLI failed: ${cli.output}`);
+  const admin = `Basic ${Buffer.from(`any:${(JSON.parse(cli.output) as { api_key: string }).api_key}`).toString('base64')}`;
+  for (const page of ['/docs/', '/docs/swagger-ui.css', '/docs/swagger-ui-bundle.js', '/admin/queues']) {
+    statuses[page] = (await fetch(`${base}${page}`, { headers: { Authorization: admin } })).status;
+  }
+  return statuses;
 }
 
 /** Runs the image's migration CLI against a new empty database; the public tables before and after. */
@@ -112,10 +140,12 @@ async function buildAndRun(app: string, folder: string, options: BuildOptions): 
   const proc = startImage(image, env, runAs);
   let uid: number;
   let healthcheck: Outcome['healthcheck'];
+  let statuses: Outcome['statuses'];
   try {
     await waitUntilServing(proc, `http://127.0.0.1:${port}${entry.healthPath}`, `${app} (image)`, STARTUP_TIMEOUT_MS);
     uid = uidOf(proc.child.pid!);
     healthcheck = runInImage(image, image.healthcheck, env, runAs);
+    statuses = app === 'sim' ? {} : await served(image, `http://127.0.0.1:${port}`, env);
   } catch (error) {
     await proc.stop('SIGKILL');
     throw error;
@@ -125,7 +155,17 @@ async function buildAndRun(app: string, folder: string, options: BuildOptions): 
   const stopMs = Date.now() - healthy;
   const healthcheckAfterStop = runInImage(image, image.healthcheck, env, runAs).code;
   const migration = app === 'api' ? await migrateEmptyDatabase(image) : undefined;
-  return { image, ...held, migration, uid, healthcheck, exitCode, healthcheckAfterStop, timings: { buildMs, healthyMs: healthy - started - buildMs, stopMs } };
+  return {
+    image,
+    ...held,
+    migration,
+    statuses,
+    uid,
+    healthcheck,
+    exitCode,
+    healthcheckAfterStop,
+    timings: { buildMs, healthyMs: healthy - started - buildMs, stopMs },
+  };
 }
 
 /** Runs fns with at most n at once. */
@@ -216,6 +256,9 @@ describe('every image, built by the Dockerfile’s steps without Docker', () => 
       expect(outcome.devDependencies).toEqual([]);
       expect(outcome.notInstalled).toEqual([]);
       expect(outcome.healthcheck).toEqual({ code: 0, output: '' });
+      const pages =
+        app === 'api' ? ['/readyz', '/docs/', '/docs/swagger-ui.css', '/docs/swagger-ui-bundle.js', '/admin/queues'] : app === 'sim' ? [] : ['/readyz'];
+      expect(outcome.statuses).toEqual(Object.fromEntries(pages.map((p) => [p, 200])));
       expect(outcome.exitCode).toBe(0);
       expect(outcome.healthcheckAfterStop).toBe(1);
     },
