@@ -80,7 +80,7 @@ async function served(image: ImageFolder, base: string, env: Record<string, stri
     STARTUP_TIMEOUT_MS,
   ).catch(async () => (await fetch(`${base}/readyz`)).status);
   if (image.app !== 'api') return statuses;
-  const cli = runInImage(image, ['node', 'packages/db/dist/cli/create-tenant.js', '--admin', '--json'], env, runAs);
+  const cli = await runInImage(image, ['node', 'packages/db/dist/cli/create-tenant.js', '--admin', '--json'], env, runAs);
   if (cli.code !== 0) throw new Error(`the API image's tenant CLI failed: ${cli.output}`);
   const admin = `Basic ${Buffer.from(`any:${(JSON.parse(cli.output) as { api_key: string }).api_key}`).toString('base64')}`;
   for (const page of ['/docs/', '/docs/swagger-ui.css', '/docs/swagger-ui-bundle.js', '/admin/queues']) {
@@ -100,7 +100,7 @@ async function migrateEmptyDatabase(image: ImageFolder): Promise<Outcome['migrat
   try {
     await client.connect();
     const tablesBefore = await tables();
-    const run = runInImage(image, ['node', 'packages/db/dist/cli/migrate.js'], { DATABASE_URL: empty.url }, runAs);
+    const run = await runInImage(image, ['node', 'packages/db/dist/cli/migrate.js'], { DATABASE_URL: empty.url }, runAs);
     return { run, tablesBefore, tablesAfter: await tables() };
   } finally {
     await client.end();
@@ -144,7 +144,7 @@ async function buildAndRun(app: string, folder: string, options: BuildOptions): 
   try {
     await waitUntilServing(proc, `http://127.0.0.1:${port}${entry.healthPath}`, `${app} (image)`, STARTUP_TIMEOUT_MS);
     uid = uidOf(proc.child.pid!);
-    healthcheck = runInImage(image, image.healthcheck, env, runAs);
+    healthcheck = await runInImage(image, image.healthcheck, env, runAs);
     statuses = app === 'sim' ? {} : await served(image, `http://127.0.0.1:${port}`, env);
   } catch (error) {
     await proc.stop('SIGKILL');
@@ -153,7 +153,7 @@ async function buildAndRun(app: string, folder: string, options: BuildOptions): 
   const healthy = Date.now();
   const exitCode = await proc.stop('SIGTERM', STOP_BOUND_MS);
   const stopMs = Date.now() - healthy;
-  const healthcheckAfterStop = runInImage(image, image.healthcheck, env, runAs).code;
+  const healthcheckAfterStop = (await runInImage(image, image.healthcheck, env, runAs)).code;
   const migration = app === 'api' ? await migrateEmptyDatabase(image) : undefined;
   return {
     image,

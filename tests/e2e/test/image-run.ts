@@ -1,4 +1,4 @@
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { type RunningProcess, startNode } from '@conveyor/testkit';
@@ -39,17 +39,27 @@ export function startImage(image: ImageFolder, env: Record<string, string>, runA
   return startNode(script!, imageEnv(image, env), image.app, { cwd: image.dir, uid: runAs?.uid, gid: runAs?.gid, inheritEnv: false });
 }
 
-/** Runs a `node …` command in the image (its HEALTHCHECK, the migration CLI) to its end. */
-export function runInImage(image: ImageFolder, argv: string[], env: Record<string, string>, runAs: RunAs | undefined): { code: number | null; output: string } {
-  const result = spawnSync(process.execPath, nodeArgs(argv, 'command'), {
-    cwd: image.dir,
-    env: imageEnv(image, env),
-    uid: runAs?.uid,
-    gid: runAs?.gid,
-    encoding: 'utf8',
-    timeout: 120_000,
+/** Runs a `node …` command in the image (its HEALTHCHECK, a CLI) to its end; a hang guard of 120 s. */
+export function runInImage(
+  image: ImageFolder,
+  argv: string[],
+  env: Record<string, string>,
+  runAs: RunAs | undefined,
+): Promise<{ code: number | null; output: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, nodeArgs(argv, 'command'), {
+      cwd: image.dir,
+      env: imageEnv(image, env),
+      uid: runAs?.uid,
+      gid: runAs?.gid,
+      timeout: 120_000,
+    });
+    let output = '';
+    child.stdout.on('data', (d: Buffer) => (output += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (output += d.toString()));
+    child.once('error', (error) => resolve({ code: null, output: `${output}${String(error)}` }));
+    child.once('close', (code) => resolve({ code, output }));
   });
-  return { code: result.status, output: `${result.stdout ?? ''}${result.stderr ?? ''}${result.error ? String(result.error) : ''}` };
 }
 
 /** The real user id a running process has (Linux: /proc/<pid>/status). */
