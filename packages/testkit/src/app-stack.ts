@@ -4,7 +4,7 @@ import { promisify } from 'node:util';
 import { APPS as REGISTRY, type AppName, appEntry } from '@conveyor/config';
 import { TEST_ADMIN_DATABASE_URL, TEST_REDIS_CLUSTER_NODES, TEST_REDIS_URL, TEST_THROUGH_PGBOUNCER } from './env';
 import { type PrivatePgbouncer, startPrivatePgbouncer } from './private-pgbouncer';
-import { type RunningProcess, startNode, waitFor } from './processes';
+import { type RunningProcess, startNode, waitUntilServing } from './processes';
 import { type TemplateSpec, type TestDatabase, createTestDatabase } from './test-database';
 import { deleteKeysWithPrefix, uniquePrefix } from './test-redis';
 
@@ -19,7 +19,7 @@ export const APPS: readonly AppName[] = REGISTRY.map((app) => app.name);
  * a measure of start-up speed. An app loads in ~2 s on an idle machine, but on two cores shared
  * with other test processes (and the CPU burner) it took more than 20 s, the bound this was.
  */
-const STARTUP_TIMEOUT_MS = 120_000;
+export const STARTUP_TIMEOUT_MS = 120_000;
 
 export interface StackOptions {
   template: TemplateSpec;
@@ -87,24 +87,7 @@ export class AppStack {
         : [app.script, app.portVariable, app.label, '/healthz'];
     const proc = startNode(script, { ...this.env, [portVariable]: String(port), ...env }, label);
     this.processes.push(proc);
-    let exitedEarly = false;
-    const healthy = waitFor(
-      async () => {
-        if (exitedEarly) return false; // stop polling; the race below has already failed
-        const res = await fetch(`http://127.0.0.1:${port}${healthPath}`).catch(() => undefined);
-        return res?.ok ? true : undefined;
-      },
-      `${label} to serve ${healthPath}`,
-      STARTUP_TIMEOUT_MS,
-    );
-    const died = proc.exited.then((code) => {
-      exitedEarly = true;
-      throw new Error(`${label} exited (${String(code)}) before serving ${healthPath}`);
-    });
-    await Promise.race([healthy, died]).catch((error: Error) => {
-      throw new Error(`${error.message}\n--- ${label} output ---\n${proc.output()}`);
-    });
-    died.catch(() => undefined);
+    await waitUntilServing(proc, `http://127.0.0.1:${port}${healthPath}`, label, STARTUP_TIMEOUT_MS);
     return proc;
   }
 

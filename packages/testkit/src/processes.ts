@@ -22,9 +22,20 @@ export interface RunningProcess {
   exited: Promise<number | string | null>;
 }
 
+export interface StartOptions {
+  /** Working folder of the process (default: this process's). */
+  cwd?: string;
+  /** Run as this user and group (needs root): e.g. an image's non-root user. */
+  uid?: number;
+  gid?: number;
+  /** false: the child gets env alone, not this process's environment too (as in a container). */
+  inheritEnv?: boolean;
+}
+
 /** Starts `node script` with env and captures its output for assertions and failure messages. */
-export function startNode(script: string, env: Record<string, string | undefined>, label = script): RunningProcess {
-  const child = spawn(process.execPath, [script], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+export function startNode(script: string, env: Record<string, string | undefined>, label = script, options: StartOptions = {}): RunningProcess {
+  const { inheritEnv = true, ...spawnOptions } = options;
+  const child = spawn(process.execPath, [script], { ...spawnOptions, env: inheritEnv ? { ...process.env, ...env } : env, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
   child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
@@ -47,6 +58,31 @@ export function startNode(script: string, env: Record<string, string | undefined
       }
     },
   };
+}
+
+/**
+ * Waits until url answers 2xx; fails at once, with the process's output, when it exits first,
+ * and after timeoutMs (a bound for a process that never comes up, not a measure of speed).
+ */
+export async function waitUntilServing(proc: RunningProcess, url: string, label: string, timeoutMs: number): Promise<void> {
+  let exitedEarly = false;
+  const serving = waitFor(
+    async () => {
+      if (exitedEarly) return false; // stop polling; the race below has already failed
+      const res = await fetch(url).catch(() => undefined);
+      return res?.ok ? true : undefined;
+    },
+    `${label} to serve ${new URL(url).pathname}`,
+    timeoutMs,
+  );
+  const died = proc.exited.then((code) => {
+    exitedEarly = true;
+    throw new Error(`${label} exited (${String(code)}) before serving ${new URL(url).pathname}`);
+  });
+  await Promise.race([serving, died]).catch((error: Error) => {
+    throw new Error(`${error.message}\n--- ${label} output ---\n${proc.output()}`);
+  });
+  died.catch(() => undefined);
 }
 
 /** Polls fn until it returns a value that is not undefined, or fails after timeoutMs. */
