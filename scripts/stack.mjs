@@ -28,6 +28,7 @@ async function setup(env) {
   const [major] = process.versions.node.split('.').map(Number);
   if (major < 20) fail(`Node.js 20 or newer is needed; this is ${process.version}`);
   const pnpm = ensurePnpm(root);
+  env.PATH = process.env.PATH; // a project-local pnpm is now on it, for turbo in the children
   installAndBuild(root, pnpm);
   const redis = await ensureRedis(root, env.REDIS_URL);
   const postgres = await ensurePostgres(root, env.DATABASE_URL);

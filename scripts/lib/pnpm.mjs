@@ -11,9 +11,8 @@ const WANTED = '12.4.2';
  */
 export function ensurePnpm(root) {
   const local = path.join(root, '.local', 'tools', 'node_modules', '.bin', 'pnpm');
-  for (const candidate of ['pnpm', local]) {
-    if (capture(candidate, ['--version']) === WANTED) return candidate;
-  }
+  if (capture('pnpm', ['--version']) === WANTED) return 'pnpm';
+  if (capture(local, ['--version']) === WANTED) return onPath(local);
   step(`installing pnpm ${WANTED}`);
   try {
     run('npm', ['install', '--global', `pnpm@${WANTED}`, '--no-audit', '--no-fund'], { stdio: ['ignore', 'ignore', 'inherit'] });
@@ -26,7 +25,17 @@ export function ensurePnpm(root) {
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   if (capture(local, ['--version']) !== WANTED) throw new Error(`could not install pnpm ${WANTED} with npm`);
-  return local;
+  return onPath(local);
+}
+
+/**
+ * A project-local pnpm goes first on PATH (of this process and so of every child it starts):
+ * turbo finds the package manager by name, and fails ("Unable to find package manager
+ * binary") when only the full path is known.
+ */
+function onPath(pnpm) {
+  process.env.PATH = `${path.dirname(pnpm)}${path.delimiter}${process.env.PATH ?? ''}`;
+  return pnpm;
 }
 
 /** Installs dependencies from the lock file and builds every package and app. */
