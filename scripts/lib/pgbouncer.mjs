@@ -1,6 +1,6 @@
 import fs from 'node:fs';
-import { capture, run } from './run.mjs';
-import { step } from './say.mjs';
+import { aptInstall, asAdmin } from './apt.mjs';
+import { capture } from './run.mjs';
 
 /** Where the pooler tests find PgBouncer (Debian's package), unless PGBOUNCER_PATH says otherwise. */
 const DEFAULT_PGBOUNCER = '/usr/sbin/pgbouncer';
@@ -17,21 +17,11 @@ export function ensurePgbouncer(env) {
   const wanted = env.PGBOUNCER_PATH ?? DEFAULT_PGBOUNCER;
   if (fs.existsSync(wanted)) return wanted;
   if (env.PGBOUNCER_PATH) throw new Error(`PGBOUNCER_PATH is ${wanted}, which does not exist`);
-  const asRoot = process.getuid?.() === 0;
-  const sudo = !asRoot && capture('sudo', ['-n', 'true']) !== undefined;
-  const install = 'apt-get install -y --no-install-recommends pgbouncer';
-  if (!capture('sh', ['-c', 'command -v apt-get']) || (!asRoot && !sudo)) {
-    throw new Error(`The pooler tests need PgBouncer at ${wanted}. Install it (Debian: sudo ${install}) or set PGBOUNCER_PATH`);
-  }
-  step(`installing PgBouncer for the pooler tests (${install})`);
-  const asAdmin = (cmd, args) => (asRoot ? run(cmd, args, { env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } }) : run('sudo', ['-n', cmd, ...args]));
-  try {
-    asAdmin('apt-get', ['install', '-y', '--no-install-recommends', 'pgbouncer']);
-  } catch {
-    // A machine whose package lists are stale or empty: refresh them once and try again.
-    asAdmin('apt-get', ['update']);
-    asAdmin('apt-get', ['install', '-y', '--no-install-recommends', 'pgbouncer']);
-  }
+  aptInstall(
+    ['pgbouncer'],
+    'PgBouncer for the pooler tests',
+    `The pooler tests need PgBouncer at ${wanted}. Install it (Debian: sudo apt-get install -y --no-install-recommends pgbouncer) or set PGBOUNCER_PATH`,
+  );
   if (!fs.existsSync(wanted)) throw new Error(`apt-get installed pgbouncer, but ${wanted} is still missing; set PGBOUNCER_PATH`);
   // Where systemd runs, the package enables and starts its service on 127.0.0.1:6432: not ours to keep.
   if (capture('systemctl', ['is-active', 'pgbouncer']) === 'active') asAdmin('systemctl', ['disable', '--now', 'pgbouncer']);

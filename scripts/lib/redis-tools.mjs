@@ -1,5 +1,5 @@
-import { capture, run } from './run.mjs';
-import { step } from './say.mjs';
+import { aptInstall } from './apt.mjs';
+import { capture } from './run.mjs';
 
 /** The oldest redis-cli whose `--cluster create` the Redis Cluster tests use. */
 const CLUSTER_CLI_MAJOR = 5;
@@ -16,21 +16,11 @@ const cliMajor = () => Number(/(\d+)\.\d+/.exec(capture('redis-cli', ['--version
 export function ensureRedisTools() {
   const missing = () => !capture('sh', ['-c', 'command -v redis-server && command -v redis-cli']) || cliMajor() < CLUSTER_CLI_MAJOR;
   if (!missing()) return;
-  const asRoot = process.getuid?.() === 0;
-  const sudo = !asRoot && capture('sudo', ['-n', 'true']) !== undefined;
   const install = 'apt-get install -y --no-install-recommends redis-server redis-tools';
-  if (!capture('sh', ['-c', 'command -v apt-get']) || (!asRoot && !sudo)) {
-    throw new Error(`The Redis tests need redis-server and redis-cli ${CLUSTER_CLI_MAJOR} or newer. Install them (Debian: sudo ${install})`);
-  }
-  step(`installing Redis for the fault and cluster tests (${install})`);
-  const apt = (args) =>
-    asRoot ? run('apt-get', args, { env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } }) : run('sudo', ['-n', 'apt-get', ...args]);
-  try {
-    apt(['install', '-y', '--no-install-recommends', 'redis-server', 'redis-tools']);
-  } catch {
-    // A machine whose package lists are stale or empty: refresh them once and try again.
-    apt(['update']);
-    apt(['install', '-y', '--no-install-recommends', 'redis-server', 'redis-tools']);
-  }
+  aptInstall(
+    [['redis-server', 'redis-tools']],
+    'Redis for the fault and cluster tests',
+    `The Redis tests need redis-server and redis-cli ${CLUSTER_CLI_MAJOR} or newer. Install them (Debian: sudo ${install})`,
+  );
   if (missing()) throw new Error(`apt-get installed redis-server, but redis-cli ${CLUSTER_CLI_MAJOR} or newer is still not on PATH`);
 }
