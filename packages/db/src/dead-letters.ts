@@ -1,7 +1,7 @@
 import type { TaskPolicies } from '@conveyor/contracts';
 import { type Kysely, sql } from 'kysely';
 import type { Database, DeadLetterRow } from './schema';
-import { encodeCursor } from './tasks/queries';
+import { encodeCursor } from './cursor';
 import { attemptBudget } from './tasks/task-row';
 
 type Db = Kysely<Database>;

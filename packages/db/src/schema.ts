@@ -164,7 +164,78 @@ export interface ChatMessagesTable {
   created_at: Timestamp;
 }
 
+/** X's API access levels; what each allows (rate limits, metrics) is the X client's business. */
+export type XApiTier = 'free' | 'basic' | 'pro' | 'enterprise';
+
+export interface XAccountsTable {
+  id: Generated<string>;
+  tenant_id: string;
+  /** Without the '@'; unique per tenant regardless of case, as on X. */
+  handle: string;
+  api_tier: XApiTier;
+  /** The name under which the OAuth 2.0 user token is kept in a secret store; never the token. */
+  token_secret_ref: string;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+/** The publish state machine's states (packages/db/src/posts/transitions.ts has the moves). */
+export type PostStatus = 'draft' | 'scheduled' | 'queued' | 'publishing' | 'published' | 'failed' | 'cancelled';
+
+/** Why the last attempt to publish failed, as posts.last_error keeps it. */
+export interface PostError {
+  type: string;
+  message: string;
+}
+
+export interface PostsTable {
+  id: Generated<string>;
+  tenant_id: string;
+  account_id: string;
+  text: string;
+  /** Where the media to attach are (as the client gave them), in order. */
+  media_refs: ColumnType<unknown[], string | undefined, string>;
+  /** X's ids of the media once uploaded, in the order of media_refs. */
+  media_ids: ColumnType<string[], string[] | undefined, string[]>;
+  status: Generated<PostStatus>;
+  /** When a scheduled post is due (required while scheduled). */
+  scheduled_at: NullableTimestamp;
+  x_post_id: string | null;
+  published_at: NullableTimestamp;
+  last_error: Json<PostError> | null;
+  /** Claims for publishing so far. */
+  attempts: Generated<number>;
+  /**
+   * Set by the claim for publishing, before X is called, and kept until an outcome clears it:
+   * while set on a post that is not published, a call to X may have happened.
+   */
+  publish_request_id: string | null;
+  /** When that request was recorded. */
+  publish_started_at: NullableTimestamp;
+  correlation_id: string | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface MetricsSnapshotsTable {
+  tenant_id: string;
+  post_id: string;
+  /** How long after publication it was taken: a number and m, h or d ('1h', '24h', '7d'). */
+  stage: string;
+  /** Each null when X did not report it. */
+  impressions: number | null;
+  likes: number | null;
+  reposts: number | null;
+  replies: number | null;
+  quotes: number | null;
+  bookmarks: number | null;
+  captured_at: Timestamp;
+}
+
 export interface Database {
+  x_accounts: XAccountsTable;
+  posts: PostsTable;
+  metrics_snapshots: MetricsSnapshotsTable;
   schedules: SchedulesTable;
   tenant_budgets: TenantBudgetsTable;
   budget_reservations: BudgetReservationsTable;
@@ -183,3 +254,6 @@ export type ScheduleRow = Selectable<SchedulesTable>;
 export type TaskRow = Selectable<TasksTable>;
 export type NewTask = Insertable<TasksTable>;
 export type Tenant = Selectable<TenantsTable>;
+export type XAccountRow = Selectable<XAccountsTable>;
+export type PostRow = Selectable<PostsTable>;
+export type MetricsSnapshotRow = Selectable<MetricsSnapshotsTable>;

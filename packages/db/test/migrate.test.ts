@@ -64,4 +64,24 @@ describe('migrations', () => {
       await empty.drop();
     }
   });
+  it('take the posts tables down and up again (migration 0007)', async () => {
+    const empty = await createEmptyDatabase();
+    const db = createDb(empty.url);
+    const postTables = async () =>
+      (
+        await sql<{ tablename: string }>`select tablename from pg_tables where tablename in ('x_accounts', 'posts', 'metrics_snapshots') order by 1`.execute(db)
+      ).rows.map((r) => r.tablename);
+    try {
+      const migrator = new Migrator({ db, provider: { getMigrations: async () => MIGRATIONS } });
+      expect((await migrator.migrateToLatest()).error).toBeUndefined();
+      expect(await postTables()).toEqual(['metrics_snapshots', 'posts', 'x_accounts']);
+      expect((await migrator.migrateTo('2026_11_26_0006_replay_resets_lost_attempts')).error).toBeUndefined();
+      expect(await postTables()).toEqual([]);
+      expect((await migrator.migrateToLatest()).error).toBeUndefined();
+      expect(await postTables()).toEqual(['metrics_snapshots', 'posts', 'x_accounts']);
+    } finally {
+      await db.destroy();
+      await empty.drop();
+    }
+  });
 });

@@ -1,0 +1,7 @@
+// X accounts, posts, the publish state machine and metrics snapshots (issue 16).
+export * from './posts/transitions';
+export * from './posts/write-result';
+export * from './posts/accounts';
+export * from './posts/posts';
+export * from './posts/transition-post';
+export * from './posts/snapshots';
