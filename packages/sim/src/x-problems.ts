@@ -17,8 +17,10 @@ export const tooManyRequests = () => problem(429, 'Too Many Requests', 'Too Many
 export const duplicateContent = () => problem(403, 'Forbidden', 'You are not allowed to create a Tweet with duplicate content.');
 export const forbidden = (detail: string) => problem(403, 'Forbidden', detail);
 export const notFoundRoute = () => problem(404, 'Not Found Error', 'Sorry, that page does not exist.');
+const SERVER_TITLES: Record<number, string> = { 502: 'Bad Gateway', 503: 'Service Unavailable', 504: 'Gateway Timeout' };
+/** An injected failure: 5xx with its reason phrase (any other status gets the same shape, titled Internal Server Error). */
 export const serverError = (status: number) =>
-  problem(status, status === 503 ? 'Service Unavailable' : 'Internal Server Error', status === 503 ? 'Service Unavailable' : 'Internal Server Error');
+  problem(status, SERVER_TITLES[status] ?? 'Internal Server Error', SERVER_TITLES[status] ?? 'Internal Server Error');
 
 /** A parameter X rejects: 400 with the parameter's own message under `errors`. */
 export const invalidRequest = (message: string, parameter?: string): XProblem => ({

@@ -43,6 +43,7 @@ export interface XRecordedRequest {
 /** The account `npm start` serves when none are configured. */
 export const DEV_X_ACCOUNT: XAccount = { token: 'x-sim-dev-token', id: '1900000000000000001', username: 'conveyor_dev', name: 'Conveyor Dev', tier: 'basic' };
 
+const MAX_RECORDED = 10_000;
 type Answer = { status: number; body: Record<string, unknown> };
 type Route = { endpoint: XEndpoint; param?: string };
 
@@ -166,7 +167,8 @@ export class XSimulator {
     if (url.pathname.startsWith('/_sim/')) return this.control(method, url.pathname, await readBody(req), send);
 
     const recorded: XRecordedRequest = { method, path: url.pathname, status: 0 };
-    this.requests.push(recorded);
+    // The latest MAX_RECORDED only: a simulator left running under npm start does not grow without end.
+    if (this.requests.push(recorded) > MAX_RECORDED) this.requests.splice(0, this.requests.length - MAX_RECORDED);
     const reply = (answer: Answer, headers: Record<string, string> = {}) => {
       recorded.status = answer.status;
       send(answer.status, answer.body, headers);

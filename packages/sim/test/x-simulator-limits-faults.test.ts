@@ -67,6 +67,10 @@ describe('X simulator: rate limits', () => {
 describe('X simulator: faults', () => {
   it('answers 5xx and 429 faults the given number of times, then normally', async () => {
     await control('POST', 'faults', { endpoint: 'POST /2/tweets', status: 503, times: 2 });
+    await control('POST', 'faults', { endpoint: 'GET /2/tweets', status: 500, times: 1 });
+    const broken = await api('GET', '/2/tweets?ids=1');
+    expect(broken.body).toEqual({ title: 'Internal Server Error', detail: 'Internal Server Error', type: 'about:blank', status: 500 });
+    expect(broken.headers.get('x-rate-limit-limit')).toBe('900');
     for (const text of ['a', 'b']) {
       const res = await post(text);
       expect([res.status, res.body.title]).toEqual([503, 'Service Unavailable']);
