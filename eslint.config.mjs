@@ -15,8 +15,9 @@ export default tseslint.config(
   },
   ...importBoundaries,
   {
-    // Black-box tests read untyped JSON from real processes; typing every response adds nothing.
-    files: ['tests/**/test/**'],
+    // Black-box tests read untyped JSON from real processes (and the simulators' tests from their
+    // HTTP answers); typing every response adds nothing.
+    files: ['tests/**/test/**', 'packages/sim/test/**'],
     rules: { '@typescript-eslint/no-explicit-any': 'off' },
   },
   {

@@ -7,7 +7,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { APPS, LLM_SIM, portOf, portsOf, startApps } from './lib/apps.mjs';
+import { APPS, LLM_SIM, X_SIM, portOf, portsOf, startApps } from './lib/apps.mjs';
 import { ensureChromium } from './lib/browser.mjs';
 import { ensurePgbouncer } from './lib/pgbouncer.mjs';
 import { beginTestRun, ensureDatabase, keyIsValid } from './lib/database.mjs';
@@ -86,8 +86,8 @@ async function waitForHealth(started, env) {
  * otherwise say which port, what wanted it and which variable moves it, and stop before
  * starting anything (or, after setup, after stopping what setup started).
  */
-async function checkPorts(env, simulated, services = []) {
-  const problems = await portProblems(portsOf(simulated ? [LLM_SIM, ...APPS] : APPS, env), env.HOST || '127.0.0.1');
+async function checkPorts(env, simulators, services = []) {
+  const problems = await portProblems(portsOf([...simulators, ...APPS], env), env.HOST || '127.0.0.1');
   if (!problems.length) return;
   await stopServices(services);
   fail(`cannot start the stack:\n  ${problems.join('\n  ')}`);
@@ -97,8 +97,11 @@ async function up() {
   const env = { NODE_ENV: 'development', LOG_FORMAT: 'pretty', ...stackEnv(root) };
   // Without a provider key, LLM calls go to the simulator (see below).
   const simulated = !env.OPENROUTER_API_KEY;
+  // Without X_API_BASE_URL, X calls go to the X API simulator.
+  const xSimulated = !env.X_API_BASE_URL;
+  const simulators = [...(simulated ? [LLM_SIM] : []), ...(xSimulated ? [X_SIM] : [])];
   // First, before installing, building or starting anything; again once setup is done.
-  await checkPorts(env, simulated);
+  await checkPorts(env, simulators);
   const { services } = await setup(env);
   step('preparing the database');
   await ensureDatabase(root, env.DATABASE_URL);
@@ -106,18 +109,26 @@ async function up() {
   const tenant = await devKey(env, 'dev-tenant', ['--name', 'dev', '--plan', 'growth'], 'the development tenant "dev" (plan growth)');
   const admin = await devKey(env, 'dev-admin', ['--admin'], 'a development admin key');
 
-  await checkPorts(env, simulated, services);
+  await checkPorts(env, simulators, services);
 
-  // The simulator is started first, so that the LLM workers' start-up check of their models finds it.
+  // The simulators are started first, so that the LLM workers' start-up check of their models finds theirs.
   let sim;
   if (simulated) {
     const simUrl = `http://127.0.0.1:${portOf(LLM_SIM, env)}`;
     step(`no OPENROUTER_API_KEY: LLM calls go to the local simulator at ${simUrl}/v1`);
     Object.assign(env, { OPENROUTER_BASE_URL: `${simUrl}/v1`, OPENROUTER_API_KEY: 'sk-local-simulator' });
-    sim = startApps(root, env, [LLM_SIM]);
-    if ((await waitForHealth(sim, env)).length) {
+  }
+  if (xSimulated) {
+    env.X_API_BASE_URL = `http://127.0.0.1:${portOf(X_SIM, env)}`;
+    step(`no X_API_BASE_URL: X calls go to the local X API simulator at ${env.X_API_BASE_URL} (user token ${X_SIM.devToken})`);
+  }
+  if (simulators.length) {
+    sim = startApps(root, env, simulators);
+    const exited = await waitForHealth(sim, env);
+    if (exited.length) {
+      await sim.stop();
       await stopServices(services);
-      fail(`the LLM simulator exited while starting (see its lines above); nothing else was started`);
+      fail(`${exited.join(', ')} exited while starting (see the lines above); nothing else was started`);
     }
   }
 
@@ -143,6 +154,7 @@ ${bold('Conveyor is running.')}
   dead letters   ${api}/admin/dead-letters   ${dim('(same sign-in; replay one or all)')}
   admin key      ${admin.api_key}   ${dim('(kept in .local/dev-admin.json)')}
   LLM provider   ${simulated ? `the local simulator (${env.OPENROUTER_BASE_URL}); set OPENROUTER_API_KEY for OpenRouter` : (env.OPENROUTER_BASE_URL ?? 'OpenRouter')}
+  X API          ${xSimulated ? `the local simulator (${env.X_API_BASE_URL}, user token ${X_SIM.devToken}); set X_API_BASE_URL for X` : env.X_API_BASE_URL}
 
   Try it:
     curl -s -X POST '${api}/api/v1/tasks/test?message=Hello' -H 'Authorization: Bearer ${tenant.api_key}'

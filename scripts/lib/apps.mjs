@@ -38,6 +38,21 @@ export const LLM_SIM = {
   healthPath: '/v1/models',
 };
 
+/**
+ * The X API simulator, run in place of X when no X_API_BASE_URL is set. Its development account
+ * (DEV_X_ACCOUNT in packages/sim/src/x-simulator.ts) answers to devToken.
+ */
+export const X_SIM = {
+  name: 'x-sim',
+  what: 'the X API simulator',
+  portVar: 'X_SIM_PORT',
+  stackVar: 'X_SIM_PORT',
+  port: 4020,
+  script: path.join('packages', 'sim', 'dist', 'x-main.js'),
+  healthPath: '/_sim/health',
+  devToken: 'x-sim-dev-token',
+};
+
 const COLORS = ['36', '35', '33', '32', '34', '96', '95', '91'];
 const width = Math.max(...APPS.map((a) => a.name.length));
 

@@ -141,9 +141,31 @@ export const simEnvSchema = z.object({
   HOST: z.string().default('127.0.0.1'),
 });
 
+/** packages/sim's X API simulator run on its own (X calls of runs without X credentials). */
+export const xSimEnvSchema = z.object({
+  X_SIM_PORT: port.default(4020),
+  HOST: z.string().default('127.0.0.1'),
+  /** JSON: the accounts it serves, user access token → user and API tier; unset: one development account. */
+  X_SIM_ACCOUNTS: jsonText(
+    z
+      .array(
+        z.object({
+          token: z.string().min(1),
+          id: z.string().regex(/^\d+$/, 'a numeric user id'),
+          username: z.string().min(1),
+          name: z.string().optional(),
+          tier: z.enum(['free', 'basic', 'pro', 'enterprise']),
+        }),
+      )
+      .min(1),
+    '[{"token":"t1","id":"42","username":"me","tier":"basic"}]',
+  ).optional(),
+});
+
 export type BaseEnv = z.infer<typeof baseEnvSchema>;
 export type ApiEnv = z.infer<typeof apiEnvSchema>;
 export type WorkerEnv = z.infer<ReturnType<typeof workerEnvSchema>>;
 export type SchedulerEnv = z.infer<typeof schedulerEnvSchema>;
 export type LlmEnv = z.infer<typeof llmEnvSchema>;
 export type SimEnv = z.infer<typeof simEnvSchema>;
+export type XSimEnv = z.infer<typeof xSimEnvSchema>;

@@ -1,4 +1,4 @@
-import { ConfigError, llmEnvSchema, parseEnv, simEnvSchema } from '../src';
+import { ConfigError, llmEnvSchema, parseEnv, simEnvSchema, xSimEnvSchema } from '../src';
 
 describe('llmEnvSchema', () => {
   it('needs only the provider key and applies the defaults', () => {
@@ -33,5 +33,16 @@ describe('simEnvSchema', () => {
     expect(parseEnv(simEnvSchema, {})).toEqual({ SIM_PORT: 4010, HOST: '127.0.0.1' });
     expect(parseEnv(simEnvSchema, { SIM_PORT: '4999', HOST: '0.0.0.0' })).toEqual({ SIM_PORT: 4999, HOST: '0.0.0.0' });
     expect(() => parseEnv(simEnvSchema, { SIM_PORT: 'four' })).toThrow(/SIM_PORT/);
+  });
+});
+
+describe('xSimEnvSchema', () => {
+  it('defaults to 127.0.0.1:4020 with no accounts given, and names a bad port or account list', () => {
+    expect(parseEnv(xSimEnvSchema, {})).toEqual({ X_SIM_PORT: 4020, HOST: '127.0.0.1' });
+    const accounts = [{ token: 't1', id: '42', username: 'me', tier: 'pro' }];
+    expect(parseEnv(xSimEnvSchema, { X_SIM_ACCOUNTS: JSON.stringify(accounts) }).X_SIM_ACCOUNTS).toEqual(accounts);
+    expect(() => parseEnv(xSimEnvSchema, { X_SIM_PORT: 'four' })).toThrow(/X_SIM_PORT/);
+    expect(() => parseEnv(xSimEnvSchema, { X_SIM_ACCOUNTS: '[{"token":"t","id":"42","username":"me","tier":"gold"}]' })).toThrow(/X_SIM_ACCOUNTS/);
+    expect(() => parseEnv(xSimEnvSchema, { X_SIM_ACCOUNTS: 'me' })).toThrow(/X_SIM_ACCOUNTS: must be JSON/);
   });
 });

@@ -29,7 +29,7 @@ function runNode(args: string[], env: Record<string, string>): Promise<{ code: n
   });
 }
 
-/** Every port variable of `npm start` on a free port, the LLM simulator included (no provider key). */
+/** Every port variable of `npm start` on a free port, both simulators included (no provider key, no X_API_BASE_URL). */
 async function stackEnv(): Promise<Record<string, string>> {
   const env: Record<string, string> = {
     OPENROUTER_API_KEY: '',
@@ -38,6 +38,8 @@ async function stackEnv(): Promise<Record<string, string>> {
     // fails at once instead of installing, building and starting the stack.
     PATH: path.join(REPO_ROOT, '.no-such-dir'),
     SIM_PORT: String(await freePort()),
+    X_API_BASE_URL: '',
+    X_SIM_PORT: String(await freePort()),
   };
   for (const app of APPS) env[`${app.toUpperCase().replace(/-/g, '_')}_PORT`] = String(await freePort());
   return env;
@@ -55,6 +57,23 @@ describe('npm start with a port already taken', () => {
       expect(output).toContain(`port ${held.port} on 127.0.0.1 is already in use: llm-sim (the LLM simulator) was going to listen there`);
       expect(output).toContain('move llm-sim with SIM_PORT=<another port>');
       startedNothing(output);
+    } finally {
+      await held.release();
+    }
+  }, 90_000);
+
+  it("stops before starting anything when the X simulator's port is taken, naming the port and X_SIM_PORT", async () => {
+    const held = await holdPort();
+    try {
+      const { code, output } = await startStack({ ...(await stackEnv()), X_SIM_PORT: String(held.port) });
+      expect(code).toBe(1);
+      expect(output).toContain(`port ${held.port} on 127.0.0.1 is already in use: x-sim (the X API simulator) was going to listen there`);
+      expect(output).toContain('move x-sim with X_SIM_PORT=<another port>');
+      startedNothing(output);
+      // With X_API_BASE_URL set, X is not simulated and its port is not needed.
+      const real = await startStack({ ...(await stackEnv()), X_API_BASE_URL: 'https://api.x.com', X_SIM_PORT: String(held.port), SCHEDULER_PORT: 'ninety' });
+      expect(real.output).not.toContain('x-sim');
+      expect(real.output).toContain('SCHEDULER_PORT=ninety is not a port number');
     } finally {
       await held.release();
     }
@@ -94,6 +113,23 @@ describe('npm start with a port already taken', () => {
       expect(line).toMatchObject({ level: 'error', service: 'llm-sim', port: held.port, code: 'EADDRINUSE' });
       expect(line.message).toContain(`port ${held.port} on 127.0.0.1 is already in use`);
       expect(line.message).toContain('SIM_PORT');
+    } finally {
+      await held.release();
+    }
+  }, 90_000);
+
+  it('the X simulator on its own exits 1 naming its port when it cannot listen', async () => {
+    const held = await holdPort();
+    try {
+      const { code, output } = await runNode([path.join(REPO_ROOT, 'packages', 'sim', 'dist', 'x-main.js')], {
+        X_SIM_PORT: String(held.port),
+        HOST: '127.0.0.1',
+      });
+      expect(code).toBe(1);
+      const line = JSON.parse(output.trim().split('\n').pop()!);
+      expect(line).toMatchObject({ level: 'error', service: 'x-sim', port: held.port, code: 'EADDRINUSE' });
+      expect(line.message).toContain(`port ${held.port} on 127.0.0.1 is already in use`);
+      expect(line.message).toContain('X_SIM_PORT');
     } finally {
       await held.release();
     }
