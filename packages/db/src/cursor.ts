@@ -1,12 +1,14 @@
 import { sql } from 'kysely';
 
-// The keyset cursor of every newest-first listing (tasks, posts): the last row's (created_at, id).
+// The keyset cursor of every newest-first listing (tasks, posts, dead letters): the last row's
+// (time, id), by default (created_at, id).
 
 // Postgres keeps microseconds and a JS Date only milliseconds, so the cursor carries the
 // timestamp as Postgres prints it; comparing with a truncated one would skip or repeat rows.
 
-/** created_at as the cursor carries it; select it beside the row to build the next cursor. */
-export const createdAtText = sql<string>`to_char(created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
+/** A time column as the cursor carries it; select it beside the row (as `cursor_at`) to build the next cursor. */
+export const cursorText = (column: string) => sql<string>`to_char(${sql.ref(column)} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
+export const createdAtText = cursorText('created_at');
 const CURSOR = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})\.\d{6}Z\|([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/;
 
 /** True when the fields name a real UTC time (no 30 February, no hour 25, no year 0). */
@@ -45,4 +47,17 @@ export function decodeCursor(cursor: string): { createdAt: string; id: string } 
 }
 
 /** The keyset condition: rows after the cursor's position, newest first. */
-export const afterCursor = (after: { createdAt: string; id: string }) => sql<boolean>`(created_at, id) < (${after.createdAt}::timestamptz, ${after.id}::uuid)`;
+export const afterCursor = (after: { createdAt: string; id: string }, timeColumn = 'created_at', idColumn = 'id') =>
+  sql<boolean>`(${sql.ref(timeColumn)}, ${sql.ref(idColumn)}) < (${after.createdAt}::timestamptz, ${after.id}::uuid)`;
+
+/**
+ * A page from rows read with `limit + 1` (the extra row only says that a next page exists):
+ * at most `limit` rows without their `cursor_at`, and the cursor of the next page if there is one.
+ */
+export function pageOf<R extends { cursor_at: string }>(rows: R[], limit: number, idOf: (row: R) => string): { rows: Omit<R, 'cursor_at'>[]; next?: string } {
+  const last = rows[limit - 1];
+  return {
+    rows: rows.slice(0, limit).map(({ cursor_at: _c, ...row }) => row),
+    next: rows.length > limit && last ? encodeCursor(last.cursor_at, idOf(last)) : undefined,
+  };
+}

@@ -1,7 +1,7 @@
 import type { TaskPolicies } from '@conveyor/contracts';
 import { type Kysely, sql } from 'kysely';
 import type { Database, DeadLetterRow } from './schema';
-import { encodeCursor } from './cursor';
+import { afterCursor, cursorText, pageOf } from './cursor';
 import { attemptBudget } from './tasks/task-row';
 
 type Db = Kysely<Database>;
@@ -18,23 +18,16 @@ export async function listDeadLetters(
   db: Db,
   query: { task?: string; tenantId?: string; after?: { createdAt: string; id: string }; limit: number },
 ): Promise<{ rows: DeadLetterRow[]; next?: string }> {
-  let q = db
-    .selectFrom('dead_letters')
-    .selectAll()
-    .select(sql<string>`to_char(failed_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`.as('cursor_at'));
+  let q = db.selectFrom('dead_letters').selectAll().select(cursorText('failed_at').as('cursor_at'));
   if (query.task) q = q.where('task', '=', query.task);
   if (query.tenantId) q = q.where('tenant_id', '=', query.tenantId);
-  if (query.after) q = q.where(sql<boolean>`(failed_at, task_id) < (${query.after.createdAt}::timestamptz, ${query.after.id}::uuid)`);
+  if (query.after) q = q.where(afterCursor(query.after, 'failed_at', 'task_id'));
   const rows = await q
     .orderBy('failed_at', 'desc')
     .orderBy('task_id', 'desc')
     .limit(query.limit + 1)
     .execute();
-  const last = rows[query.limit - 1];
-  return {
-    rows: rows.slice(0, query.limit).map(({ cursor_at: _c, ...row }) => row),
-    next: rows.length > query.limit && last ? encodeCursor(last.cursor_at, last.task_id) : undefined,
-  };
+  return pageOf(rows, query.limit, (row) => row.task_id);
 }
 
 /** A task put back to PENDING, ready to enqueue. */

@@ -1,5 +1,5 @@
 import { type Kysely, sql } from 'kysely';
-import { afterCursor, createdAtText, encodeCursor } from '../cursor';
+import { afterCursor, createdAtText, pageOf } from '../cursor';
 import type { Database, PostRow, PostStatus } from '../schema';
 import { EDITABLE_POST_STATUSES } from './transitions';
 import { type PostWriteResult, missedWrite } from './write-result';
@@ -72,9 +72,7 @@ export async function listPostsForTenant(db: Db, tenantId: string, query: ListPo
     .orderBy('id', 'desc')
     .limit(query.limit + 1)
     .execute();
-  const page = rows.slice(0, query.limit).map(({ cursor_at: _c, ...row }) => row);
-  const last = rows[query.limit - 1];
-  return { rows: page, next: rows.length > query.limit && last ? encodeCursor(last.cursor_at, last.id) : undefined };
+  return pageOf(rows, query.limit, (row) => row.id);
 }
 
 export interface PostEdit {

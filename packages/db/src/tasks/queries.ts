@@ -1,6 +1,6 @@
 import type { TaskStatus } from '@conveyor/contracts';
 import type { Kysely } from 'kysely';
-import { afterCursor, createdAtText, encodeCursor } from '../cursor';
+import { afterCursor, createdAtText, pageOf } from '../cursor';
 import type { AttemptRecord, Database, TaskRow } from '../schema';
 
 type Db = Kysely<Database>;
@@ -50,7 +50,5 @@ export async function listTasksForTenant(db: Db, tenantId: string, query: ListTa
     .orderBy('id', 'desc')
     .limit(query.limit + 1)
     .execute();
-  const page = rows.slice(0, query.limit).map(({ cursor_at: _c, ...row }) => row);
-  const last = rows[query.limit - 1];
-  return { rows: page, next: rows.length > query.limit && last ? encodeCursor(last.cursor_at, last.id) : undefined };
+  return pageOf(rows, query.limit, (row) => row.id);
 }
