@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type http from 'node:http';
+import { listenLoopback } from './loopback-server';
 import { type JsonSchema, valueFromSchema } from './json-from-schema';
 
 /** A model the simulator serves, with its price in USD per token. */
@@ -54,7 +54,7 @@ const tokens = (text: string) => Math.max(1, Math.ceil(text.length / 4));
 export class LlmSimulator {
   readonly requests: RecordedRequest[] = [];
   private readonly faults = new Map<string, SimFault>();
-  private server: http.Server | undefined;
+  private server: { close: () => Promise<void> } | undefined;
   private readonly models: Map<string, SimModel>;
 
   constructor(models: SimModel[] = DEFAULT_SIM_MODELS) {
@@ -73,22 +73,14 @@ export class LlmSimulator {
 
   /** Listens on host:port (0: any free port); rejects when it cannot (EADDRINUSE when the port is taken). */
   async listen(port = 0, host = '127.0.0.1'): Promise<string> {
-    const server = http.createServer((req, res) => void this.handle(req, res));
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(port, host, () => {
-        server.off('error', reject);
-        resolve();
-      });
-    });
+    const server = await listenLoopback((req, res) => this.handle(req, res), port, host);
     this.server = server;
-    return `http://${host}:${(server.address() as AddressInfo).port}/v1`;
+    return `http://${host}:${server.port}/v1`;
   }
 
   async close(): Promise<void> {
-    if (!this.server) return;
-    this.server.closeAllConnections();
-    await new Promise<void>((resolve) => this.server!.close(() => resolve()));
+    await this.server?.close();
+    this.server = undefined;
   }
 
   private takeFault(model: string): SimFault | undefined {

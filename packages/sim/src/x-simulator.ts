@@ -1,5 +1,5 @@
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type http from 'node:http';
+import { listenLoopback } from './loopback-server';
 import { readBody, type XBody } from './x-body';
 import { XFaults, type XFault } from './x-faults';
 import { XMediaStore } from './x-media';
@@ -91,7 +91,7 @@ export class XSimulator {
   private readonly baseNow: () => number;
   private offsetMs = 0;
   private sequence = 0n;
-  private server: http.Server | undefined;
+  private server: { close: () => Promise<void> } | undefined;
 
   constructor(private readonly options: XSimulatorOptions = {}) {
     this.baseNow = options.now ?? Date.now;
@@ -139,22 +139,14 @@ export class XSimulator {
 
   /** Listens on host:port (0: any free port) and resolves with the base URL (the API is under /2). */
   async listen(port = 0, host = '127.0.0.1'): Promise<string> {
-    const server = http.createServer((req, res) => void this.handle(req, res));
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(port, host, () => {
-        server.off('error', reject);
-        resolve();
-      });
-    });
+    const server = await listenLoopback((req, res) => this.handle(req, res), port, host);
     this.server = server;
-    return `http://${host}:${(server.address() as AddressInfo).port}`;
+    return `http://${host}:${server.port}`;
   }
 
   async close(): Promise<void> {
-    if (!this.server) return;
-    this.server.closeAllConnections();
-    await new Promise<void>((resolve) => this.server!.close(() => resolve()));
+    await this.server?.close();
+    this.server = undefined;
   }
 
   private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
