@@ -13,3 +13,8 @@ export { ping, testTask } from './tasks/monitoring';
 export { ARCHETYPES, classifyArchetype, scorePost, extractPatterns } from './tasks/analysis';
 export { generateDraft, processChatMessage } from './tasks/generation';
 export * from './errors';
+export * from './x/text';
+export * from './x/rate-limits';
+export * from './x/media';
+export * from './x/post-content';
+export { publishPost, prepareMedia, captureMetrics, metricsStageSchema } from './tasks/publishing';

@@ -90,7 +90,7 @@ export interface SchedulesTable {
   updated_at: Timestamp;
 }
 
-export type AttemptOutcome = 'running' | 'success' | 'retry' | 'failure' | 'lost' | 'revoked' | 'released' | 'fenced';
+export type AttemptOutcome = 'running' | 'success' | 'retry' | 'failure' | 'lost' | 'revoked' | 'released' | 'deferred' | 'fenced';
 
 /** One finished attempt, as stored in tasks.attempt_history (times as Postgres prints them). */
 export interface AttemptRecord {

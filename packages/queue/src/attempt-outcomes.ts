@@ -83,6 +83,7 @@ export class AttemptOutcomes {
   async failOrRetry(error: unknown, policy: TaskPolicy): Promise<RunOutcome> {
     const { claim } = this;
     const classified = classifyError(error);
+    if (classified.kind === 'deferred') return this.defer(classified.error.message, classified.retryAfterMs ?? 0);
     // Lost attempts are not the task's own: they do not use up its attempts.
     const used = claim.attempt - claim.lost_attempts;
     if (classified.kind === 'permanent' || used >= claim.max_attempts) return this.fail(classified.error);
@@ -102,6 +103,15 @@ export class AttemptOutcomes {
     this.log.warn('task failed', { task: claim.task, error });
     this.publish('FAILURE', 0, error.message);
     return { kind: 'failure' };
+  }
+
+  /** Puts the task off for delayMs without spending an attempt (DeferTaskError). */
+  async defer(reason: string, delayMs: number): Promise<RunOutcome> {
+    const applied = await this.write('defer', () => this.deps.writes.defer({ ...this.ref, reason, delayMs }));
+    if (!applied) return this.fenced();
+    this.log.info('task deferred; no attempt spent', { task: this.claim.task, reason, delay_ms: delayMs });
+    this.publish('RETRY', 0, `Deferred for ${Math.ceil(delayMs / 1000)} s, no attempt spent: ${reason}`);
+    return { kind: 'deferred', delayMs };
   }
 
   async release(): Promise<RunOutcome> {

@@ -3,7 +3,7 @@ import { redact } from '@conveyor/observability';
 
 /** What the runtime does with a handler's error. */
 export interface Classified {
-  kind: 'permanent' | 'transient';
+  kind: 'permanent' | 'transient' | 'deferred';
   error: TaskError;
   /** A delay the error asks for (Retry-After), overriding the backoff. */
   retryAfterMs?: number;
@@ -17,7 +17,8 @@ function field(error: unknown, key: string): unknown {
 
 /**
  * PermanentError (by name, so errors from other copies of this package count too) fails at
- * once; everything else is transient. Any error with a numeric `retryAfterMs` sets the next
+ * once; DeferTaskError (by name, with a numeric delayMs) puts the task off without spending an
+ * attempt; everything else is transient. Any error with a numeric `retryAfterMs` sets the next
  * delay. Messages are redacted and bounded before they are stored.
  */
 export function classifyError(error: unknown): Classified {
@@ -27,6 +28,10 @@ export function classifyError(error: unknown): Classified {
   const code = field(error, 'code');
   const taskError: TaskError = typeof code === 'string' && name === 'PermanentError' ? { type: name, message, code } : { type: name, message };
   const retryAfter = field(error, 'retryAfterMs');
+  const deferMs = field(error, 'delayMs');
+  if (name === 'DeferTaskError' && typeof deferMs === 'number' && deferMs >= 0) {
+    return { kind: 'deferred', error: taskError, retryAfterMs: Math.min(deferMs, MAX_RETRY_AFTER_MS) };
+  }
   return {
     kind: name === 'PermanentError' ? 'permanent' : 'transient',
     error: taskError,

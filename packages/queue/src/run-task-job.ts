@@ -24,14 +24,15 @@ export interface RunTaskDeps {
 }
 
 /**
- * How one delivery ended. `retry` and `released` tell the BullMQ glue to move the job
- * (delayed by delayMs, or back to wait); every other outcome completes the job.
+ * How one delivery ended. `retry`, `deferred` and `released` tell the BullMQ glue to move the
+ * job (delayed by delayMs, or back to wait); every other outcome completes the job.
  */
 export type RunOutcome =
   | { kind: 'skipped' }
   | { kind: 'success' }
   | { kind: 'failure' }
   | { kind: 'retry'; delayMs: number }
+  | { kind: 'deferred'; delayMs: number }
   | { kind: 'released' }
   | { kind: 'revoked' }
   | { kind: 'fenced' };

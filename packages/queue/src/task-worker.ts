@@ -135,7 +135,7 @@ export class TaskWorker {
       if (suspect) deps.logger.warn('job back after its worker stopped (crash or stall): running it alone', { task_id: job.id, stalls: job.stalledCounter });
       if (job.id) this.running.add(job.id);
       const outcome = await runTaskJob(deps, job.data, signal);
-      if (outcome.kind === 'retry') {
+      if (outcome.kind === 'retry' || outcome.kind === 'deferred') {
         await job.moveToDelayed(Date.now() + outcome.delayMs, token);
         throw new DelayedError();
       }

@@ -4,6 +4,7 @@ import {
   type CompletionWrite,
   type Database,
   GroupCommit,
+  deferTask,
   type ProgressWrite,
   type TaskErrorValue,
   type TaskStateResult,
@@ -28,6 +29,12 @@ export interface FailureWrite extends AttemptRef {
   retentionMs: number;
 }
 
+/** An attempt put off for a reason outside the task: it runs again after delayMs, no attempt spent. */
+export interface DeferWrite extends AttemptRef {
+  reason: string;
+  delayMs: number;
+}
+
 /**
  * Every state write of an attempt, from its claim to its outcome: the attempt reaches
  * Postgres through this interface only. Each write but the claim is a compare-and-set on
@@ -41,6 +48,8 @@ export interface TaskWrites {
   fail(write: FailureWrite): Promise<boolean>;
   /** Gives the task back (a worker shutting down) without spending one of its attempts. */
   release(ref: AttemptRef): Promise<boolean>;
+  /** Puts the task off (a rate-limit window) without spending one of its attempts. */
+  defer(write: DeferWrite): Promise<boolean>;
 }
 
 /**
@@ -49,7 +58,7 @@ export interface TaskWrites {
  * still resolves only after its own row has committed, so BullMQ hears of a finished job only
  * once Postgres has its outcome. Writes to the same task never share a flush.
  *
- * Retries, failures and releases are rarer (and a failure files a dead letter in the same
+ * Retries, failures, releases and deferrals are rarer (and a failure files a dead letter in the same
  * statement), so they are written one statement each, straight away.
  */
 export class GroupCommitTaskWrites implements TaskWrites {
@@ -93,6 +102,10 @@ export class GroupCommitTaskWrites implements TaskWrites {
 
   release(ref: AttemptRef): Promise<boolean> {
     return releaseTask(this.db, ref);
+  }
+
+  defer(write: DeferWrite): Promise<boolean> {
+    return deferTask(this.db, write);
   }
 }
 

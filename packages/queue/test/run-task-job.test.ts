@@ -1,5 +1,5 @@
 import { PassThrough } from 'node:stream';
-import { PermanentError, RetryLaterError, TaskPolicies } from '@conveyor/contracts';
+import { DeferTaskError, PermanentError, RetryLaterError, TaskPolicies } from '@conveyor/contracts';
 import type { Database } from '@conveyor/db';
 import { claimTask, replayDeadLetters, revokeTask } from '@conveyor/db';
 import type { Kysely } from 'kysely';
@@ -158,6 +158,24 @@ describe('runTaskJob: failures and retries', () => {
       },
     });
     expect(await runTaskJob(d, { task_id: task.id })).toEqual({ kind: 'retry', delayMs: 4321 });
+  });
+
+  it('defers a task that cannot run yet (a rate-limit window) without spending any attempt, however often', async () => {
+    const task = await addTask(db, tenantId, 'test_task', { message: 'x' }, 1);
+    let calls = 0;
+    const d = deps({
+      test_task: async () => {
+        calls += 1;
+        if (calls <= 3) throw new DeferTaskError('X rate limit for POST /2/tweets is spent until its reset', 5000);
+        return { echo: 'x' };
+      },
+    });
+    for (let i = 0; i < 3; i++) expect(await runTaskJob(d, { task_id: task.id })).toEqual({ kind: 'deferred', delayMs: 5000 });
+    const deferred = await taskRow(db, task.id);
+    expect(deferred).toMatchObject({ status: 'RETRY', attempt: 3, max_attempts: 4, message: expect.stringContaining('no attempt spent') });
+    // Its one attempt was never spent: a task allowed a single attempt still runs, and succeeds.
+    expect(await runTaskJob(d, { task_id: task.id })).toEqual({ kind: 'success' });
+    expect((await attemptRows(db, task.id)).map((a) => a.outcome)).toEqual(['deferred', 'deferred', 'deferred', 'success']);
   });
 
   it('fails a PermanentError at once, keeping its code, with no retry', async () => {

@@ -1,7 +1,5 @@
 export { LlmSimulator, DEFAULT_SIM_MODELS, type SimModel, type SimFault, type RecordedRequest } from './llm-simulator';
 export { valueFromSchema, type JsonSchema } from './json-from-schema';
 export { XSimulator, DEV_X_ACCOUNT, type XAccount, type XSimulatorOptions, type XRecordedRequest } from './x-simulator';
-export { X_RATE_LIMITS, X_TIERS, type XTier, type XEndpoint, type XLimit, type XRateLimitOverrides } from './x-rate-limits';
 export type { XFault } from './x-faults';
 export type { XStoredPost } from './x-posts';
-export { weightedLength, X_MAX_WEIGHTED_LENGTH } from './x-text';

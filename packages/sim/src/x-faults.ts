@@ -1,4 +1,4 @@
-import type { XEndpoint } from './x-rate-limits';
+import type { XEndpoint } from '@conveyor/contracts';
 
 /** What matching requests get instead of (or on top of) a normal answer. */
 export interface XFault {

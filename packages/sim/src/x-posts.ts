@@ -1,7 +1,7 @@
 import type { XMediaStore } from './x-media';
 import { NON_PUBLIC_METRICS_MAX_AGE_MS, nonPublicMetrics, publicMetrics } from './x-metrics';
 import { duplicateContent, fieldNotAuthorized, forbidden, invalidRequest, postNotFound, textTooLong, type XProblem } from './x-problems';
-import { weightedLength, X_MAX_WEIGHTED_LENGTH } from './x-text';
+import { weightedLength, X_MAX_WEIGHTED_LENGTH } from '@conveyor/contracts';
 
 /** A post as the simulator holds it (deleted ones stay, marked, so a test can see them). */
 export interface XStoredPost {

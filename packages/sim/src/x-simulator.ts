@@ -5,7 +5,8 @@ import { XFaults, type XFault } from './x-faults';
 import { XMediaStore } from './x-media';
 import { XPosts } from './x-posts';
 import { invalidRequest, notFoundRoute, serverError, tooManyRequests, unauthorized, type XProblem } from './x-problems';
-import { X_TIERS, XRateLimiter, type XEndpoint, type XRateLimitOverrides, type XRateState, type XTier } from './x-rate-limits';
+import { X_TIERS, type XEndpoint, type XRateLimitOverrides, type XTier } from '@conveyor/contracts';
+import { XRateLimiter, type XRateState } from './x-rate-limits';
 
 /** An X account the simulator knows, reached with its user access token. */
 export interface XAccount {

@@ -1,4 +1,4 @@
-import { X_RATE_LIMITS } from '../src';
+import { X_RATE_LIMITS } from '@conveyor/contracts';
 import { ALICE, BOB, START, startX } from './x-sim-client';
 
 // Bob is on the free tier; his POST /2/tweets window is shortened to 2 posts a minute here.

@@ -1,4 +1,5 @@
-import { weightedLength, XSimulator } from '../src';
+import { weightedLength } from '@conveyor/contracts';
+import { XSimulator } from '../src';
 import { ALICE, BOB, START, startX } from './x-sim-client';
 
 const x = startX();

@@ -98,3 +98,15 @@ export function releaseTask(db: Db, ref: AttemptRef): Promise<boolean> {
              message = 'Released by a worker shutting down; another worker takes it'`,
   });
 }
+
+/**
+ * Puts a running task off for a reason outside it (a provider's rate-limit window): RETRY
+ * after delayMs with one more attempt allowed, so the wait spends none of its attempts.
+ */
+export function deferTask(db: Db, ref: AttemptRef & { reason: string; delayMs: number }): Promise<boolean> {
+  return finishAttempt(db, ref, {
+    outcome: 'deferred',
+    set: sql`status = 'RETRY', max_attempts = max_attempts + 1, next_attempt_at = ${interval(ref.delayMs)},
+             message = ${`Deferred, no attempt spent: ${ref.reason}`.slice(0, 2000)}`,
+  });
+}
