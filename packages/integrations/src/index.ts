@@ -1,2 +1,1 @@
-// The clients of outside services that tasks call. Each part is filled in by its own module.
-export {};
+export * from './x/x-client';
