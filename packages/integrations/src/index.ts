@@ -1,1 +1,2 @@
 export * from './x/x-client';
+export * from './x/call-limiter';
