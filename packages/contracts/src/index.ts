@@ -17,4 +17,4 @@ export * from './x/text';
 export * from './x/rate-limits';
 export * from './x/media';
 export * from './x/post-content';
-export { publishPost, prepareMedia, captureMetrics, metricsStageSchema } from './tasks/publishing';
+export { publishPost, prepareMedia, captureMetrics, metricsStageSchema, stageMs } from './tasks/publishing';
