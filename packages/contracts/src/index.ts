@@ -3,6 +3,7 @@ export * from './task-status';
 export * from './define-task';
 export * from './policies';
 export { jsonText } from './json-text';
+export { parseAllowedHost, allowedHostText, hostAllowlistText, type AllowedHost } from './host-allowlist';
 export { routeOverridesSchema, priceOverridesSchema } from './inference-overrides';
 export * from './catalog';
 export * from './api';

@@ -1,2 +1,3 @@
 export * from './x/x-client';
 export * from './x/call-limiter';
+export * from './fetch';
