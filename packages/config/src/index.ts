@@ -2,3 +2,4 @@ export { APPS, appEntry, workerDefaultPort, type AppEntry, type AppName } from '
 export { ConfigError } from './config-error';
 export { parseEnv, loadConfigOrExit } from './parse-env';
 export * from './schemas';
+export { xRateLimitEnvSchema, type XRateLimitEnv } from './x-rate-limit-env';
