@@ -16,6 +16,7 @@ export { generateDraft, processChatMessage } from './tasks/generation';
 export * from './errors';
 export * from './x/text';
 export * from './x/rate-limits';
+export * from './x/rate-limit-overrides';
 export * from './x/media';
 export * from './x/post-content';
 export { publishPost, prepareMedia, captureMetrics, metricsStageSchema, stageMs } from './tasks/publishing';
