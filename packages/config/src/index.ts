@@ -3,3 +3,4 @@ export { ConfigError } from './config-error';
 export { parseEnv, loadConfigOrExit } from './parse-env';
 export * from './schemas';
 export * from './media-fetch';
+export * from './x-api';
