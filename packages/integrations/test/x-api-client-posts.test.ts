@@ -109,11 +109,21 @@ describe('XApiClient.createPost against the X simulator', () => {
     expect(found).toEqual([{ id: x.sim.posts.all[0]!.id, text: 'did it go out?', created_at: new Date(START).toISOString() }]);
   });
 
-  it('reports a timeout of a create as unknown_outcome, of a read as transient', async () => {
+  it('reports a create that X carried out but never answered in time as unknown_outcome, and the post is there', async () => {
+    x.sim.addFault({ endpoint: 'POST /2/tweets', stallAfterAcceptMs: 20_000, times: 1 });
+    const error = await rejectionOf(x.client({ timeoutMs: 300 }).createPost(alice, { text: 'slow' }));
+    expect(error).toMatchObject({ kind: 'unknown_outcome', status: 0, endpoint: 'POST /2/tweets' });
+    expect(error.message).toContain('no answer within 300 ms');
+    expect(x.sim.posts.all.map((p) => p.text)).toEqual(['slow']);
+  });
+
+  it('reports a timeout of a read as transient', async () => {
     x.sim.addFault({ delayMs: 20_000 });
-    const impatient = x.client({ timeoutMs: 300 });
-    await expect(impatient.createPost(alice, { text: 'slow' })).rejects.toMatchObject({ kind: 'unknown_outcome', status: 0 });
-    await expect(impatient.postMetrics(alice, ['1'], false)).rejects.toMatchObject({ kind: 'transient', status: 0, endpoint: 'GET /2/tweets' });
+    await expect(x.client({ timeoutMs: 300 }).postMetrics(alice, ['1'], false)).rejects.toMatchObject({
+      kind: 'transient',
+      status: 0,
+      endpoint: 'GET /2/tweets',
+    });
   });
 
   it('reports a dropped read as transient', async () => {

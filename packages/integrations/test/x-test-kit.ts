@@ -20,7 +20,7 @@ export const START = Date.parse('2026-03-01T12:00:00Z');
 export const callAccount = (account: XAccount): XCallAccount => ({ accountId: `acc-${account.username}`, tier: account.tier, token: account.token });
 
 /** A test double of the XCallLimiter interface: records every acquire and observe; may refuse acquires or fail observes. */
-export class RecordingLimiter implements XCallLimiter {
+class RecordingLimiter implements XCallLimiter {
   readonly acquired: { accountId: string; tier: XTier; endpoint: XEndpoint }[] = [];
   readonly observed: { accountId: string; endpoint: XEndpoint; headers: XRateHeaders; status: number }[] = [];
   refuse?: (endpoint: XEndpoint) => Error | undefined;
