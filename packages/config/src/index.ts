@@ -4,3 +4,4 @@ export { parseEnv, loadConfigOrExit } from './parse-env';
 export * from './schemas';
 export * from './media-fetch';
 export { xRateLimitEnvSchema, type XRateLimitEnv } from './x-rate-limit-env';
+export * from './x-api';

@@ -5,3 +5,7 @@ export { RedisXRateLimiter, type RedisXRateLimiterOptions } from './x/redis-rate
 export { xRateKeys, type XRateKeys } from './x/rate-limit-keys';
 export { xRateMetrics, type XRateMetrics, type XRateWaitReason } from './x/rate-limit-metrics';
 export { toTaskError, deferDelayMs, X_PERMANENT_CODES } from './x/task-errors';
+export { XApiClient, type XApiClientOptions } from './x/x-api-client';
+export { DryRunXClient, isDryRunId, DRY_RUN_ID_PREFIX } from './x/dry-run-x-client';
+export { createXClient, type CreateXClientOptions } from './x/create-x-client';
+export * from './secrets-provider';

@@ -1,0 +1,3 @@
+export { SecretNotFoundError, InvalidSecretRefError, type SecretsProvider } from './secrets-provider';
+export { EnvSecretsProvider } from './env-secrets-provider';
+export { createSecretsProvider, SchemeSecretsProvider, type SecretsBackends } from './create-secrets-provider';

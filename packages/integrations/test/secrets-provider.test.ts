@@ -1,0 +1,68 @@
+import { EnvSecretsProvider, InvalidSecretRefError, SecretNotFoundError, createSecretsProvider } from '../src';
+import { rejectionOf } from './rejection-of';
+
+const TOKEN = 'oauth2-user-token-that-must-not-leak';
+const env = { X_TOKEN_ACME: TOKEN, EMPTY_TOKEN: '' };
+
+describe('EnvSecretsProvider', () => {
+  const provider = new EnvSecretsProvider(env);
+
+  it('reads env:NAME from the environment it was given', async () => {
+    await expect(provider.get('env:X_TOKEN_ACME')).resolves.toBe(TOKEN);
+  });
+
+  it('names the reference of a secret that is not set (or empty), never a value', async () => {
+    for (const ref of ['env:X_TOKEN_OTHER', 'env:EMPTY_TOKEN']) {
+      const error = await rejectionOf(provider.get(ref));
+      expect(error).toBeInstanceOf(SecretNotFoundError);
+      expect(error.message).toBe(`secret ${ref} is not set`);
+    }
+  });
+
+  it('refuses a reference of another form, without repeating it (it may be a secret pasted in by mistake)', async () => {
+    for (const ref of ['X_TOKEN_ACME', 'env:x_token_acme', 'env:', 'env:X-TOKEN', TOKEN, `env:${TOKEN}`]) {
+      const error = await rejectionOf(provider.get(ref));
+      expect(error).toBeInstanceOf(InvalidSecretRefError);
+      expect(error.message).toMatch(/^secret reference must be env:NAME with NAME of capitals, digits and _ \(like env:X_TOKEN_ACME\); got /);
+      expect(error.message).not.toContain(TOKEN);
+    }
+  });
+
+  it('stops on an aborted signal', async () => {
+    const controller = new AbortController();
+    controller.abort(new Error('stop'));
+    await expect(provider.get('env:X_TOKEN_ACME', { signal: controller.signal })).rejects.toThrow('stop');
+  });
+
+  it('reads process.env by default', async () => {
+    process.env.CONVEYOR_TEST_SECRET = 'from-process-env';
+    try {
+      await expect(new EnvSecretsProvider().get('env:CONVEYOR_TEST_SECRET')).resolves.toBe('from-process-env');
+    } finally {
+      delete process.env.CONVEYOR_TEST_SECRET;
+    }
+  });
+});
+
+describe('createSecretsProvider', () => {
+  const provider = createSecretsProvider({ env });
+
+  it('hands env: references to the environment backend', async () => {
+    await expect(provider.get('env:X_TOKEN_ACME')).resolves.toBe(TOKEN);
+    await expect(provider.get('env:MISSING')).rejects.toBeInstanceOf(SecretNotFoundError);
+  });
+
+  it('refuses an unknown scheme, naming it and the known ones', async () => {
+    const error = await rejectionOf(provider.get('gsm:projects/p/secrets/x/versions/1'));
+    expect(error).toBeInstanceOf(InvalidSecretRefError);
+    expect(error.message).toBe('secret reference must start with one of env: (like env:X_TOKEN_ACME); got the unknown scheme gsm:');
+  });
+
+  it('refuses a reference without a scheme without repeating it', async () => {
+    const error = await rejectionOf(provider.get(TOKEN));
+    expect(error).toBeInstanceOf(InvalidSecretRefError);
+    expect(error.message).toBe(
+      `secret reference must start with one of env: (like env:X_TOKEN_ACME); got a reference of ${TOKEN.length} characters without a scheme`,
+    );
+  });
+});
