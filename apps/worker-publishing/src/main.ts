@@ -1,5 +1,5 @@
 import { runWorkerApp } from '@conveyor/service';
+import { publishingHandlers } from './handlers';
+import { publishingDepsFromEnv } from './publishing-from-env';
 
-// The publishing queue has no tasks in the catalog yet; the worker runs, consumes its queue
-// and reports health, and gains handlers as its tasks are added to the catalog.
-runWorkerApp({ queue: 'publishing', handlers: {} });
+runWorkerApp({ queue: 'publishing', handlers: async (deps) => publishingHandlers(publishingDepsFromEnv(deps)) });

@@ -5,3 +5,4 @@ export * from './schemas';
 export * from './media-fetch';
 export { xRateLimitEnvSchema, type XRateLimitEnv } from './x-rate-limit-env';
 export * from './x-api';
+export * from './publishing-env';

@@ -4,6 +4,7 @@ import type { QueueName } from './queues';
 import { classifyArchetype, extractPatterns, scorePost } from './tasks/analysis';
 import { generateDraft, processChatMessage } from './tasks/generation';
 import { ping, testTask } from './tasks/monitoring';
+import { captureMetrics, prepareMedia, publishPost } from './tasks/publishing';
 
 /**
  * Every task Conveyor runs, by name. Handlers are chosen from here and nowhere else:
@@ -17,6 +18,9 @@ export const TASK_CATALOG = {
   [extractPatterns.name]: extractPatterns,
   [generateDraft.name]: generateDraft,
   [processChatMessage.name]: processChatMessage,
+  [publishPost.name]: publishPost,
+  [prepareMedia.name]: prepareMedia,
+  [captureMetrics.name]: captureMetrics,
 } as const;
 
 export type TaskName = keyof typeof TASK_CATALOG;

@@ -25,6 +25,7 @@ export interface WorkerAppDeps {
   logger: Logger;
   registry: Registry;
   service: string;
+  env: WorkerEnv;
   /** The app's Redis connection, for state its handlers share across processes (rate limits). */
   redis: RedisClient;
   /** Submits tasks from a handler (committed, then enqueued). */
@@ -71,7 +72,7 @@ async function startWorker<Q extends QueueName>(context: ServiceContext<WorkerEn
   const producer = new TaskProducer(redis, env.BULLMQ_PREFIX);
   releasers.add('follow-up producer', () => producer.close());
   const followUps = new FollowUpTasks(db, producer, policies);
-  const handlers = typeof options.handlers === 'function' ? await options.handlers({ db, logger, registry, service, redis, followUps }) : options.handlers;
+  const handlers = typeof options.handlers === 'function' ? await options.handlers({ db, logger, registry, service, env, redis, followUps }) : options.handlers;
   // One subscriber connection for revokes and for the watch announcements that limit live
   // events to the tasks some client streams. The worker disconnects it when it closes.
   const subscriber = duplicateRedis(redis, `${service}-subscriber`);
