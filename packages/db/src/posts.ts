@@ -5,3 +5,4 @@ export * from './posts/accounts';
 export * from './posts/posts';
 export * from './posts/transition-post';
 export * from './posts/snapshots';
+export * from './posts/post-schedules';
