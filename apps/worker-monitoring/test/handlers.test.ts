@@ -10,6 +10,7 @@ function context(signal = new AbortController().signal) {
     taskId: 't',
     tenantId: 'x',
     attempt: 1,
+    finalAttempt: false,
     signal,
     logger: createLogger({ service: 'test', stream: new PassThrough() }),
     progress: async (percent, message) => void reports.push([percent, message]),

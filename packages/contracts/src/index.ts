@@ -21,4 +21,4 @@ export * from './x/post-content';
 export * from './x/handle';
 export * from './x-accounts-api';
 export * from './posts-api';
-export { publishPost, prepareMedia, captureMetrics, metricsStageSchema } from './tasks/publishing';
+export { publishPost, prepareMedia, captureMetrics, metricsStageSchema, stageMs } from './tasks/publishing';

@@ -6,3 +6,4 @@ export * from './posts/posts';
 export * from './posts/transition-post';
 export * from './posts/snapshots';
 export * from './posts/post-schedules';
+export * from './posts/publishing';

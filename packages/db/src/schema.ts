@@ -212,6 +212,9 @@ export interface PostsTable {
   publish_request_id: string | null;
   /** When that request was recorded. */
   publish_started_at: NullableTimestamp;
+  /** The task, and its attempt, that last claimed the post for publishing. */
+  publishing_task_id: string | null;
+  publishing_attempt: number | null;
   correlation_id: string | null;
   created_at: Timestamp;
   updated_at: Timestamp;

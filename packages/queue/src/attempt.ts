@@ -82,6 +82,7 @@ export class Attempt {
       taskId: claim.id,
       tenantId: claim.tenant_id,
       attempt: claim.attempt,
+      finalAttempt: claim.attempt - claim.lost_attempts >= claim.max_attempts,
       signal: signals.signal,
       logger: this.log,
       progress: async (percent, message) => {

@@ -6,6 +6,11 @@ export interface TaskContext {
   taskId: string;
   tenantId: string;
   attempt: number;
+  /**
+   * True when a transient failure of this attempt fails the task for good (its attempts are
+   * spent): a handler that keeps state of its own (a post's status) records the failure there.
+   */
+  finalAttempt: boolean;
   /** Fires when the attempt must stop (time limit, shutdown); handlers pass it to their I/O. */
   signal: AbortSignal;
   logger: Logger;

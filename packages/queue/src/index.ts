@@ -22,3 +22,4 @@ export { GroupCommitTaskWrites, groupCommitWritesFor, type TaskWrites } from './
 export { TaskWorker, type TaskWorkerOptions } from './task-worker';
 export { reconcileOnce, type ReconcilerDeps, type ReconcileReport } from './reconciler';
 export { WatchRegistry, WatchedTasks, watchChannel, watchedKey } from './watched-tasks';
+export { FollowUpTasks, type FollowUpTask } from './follow-up-tasks';

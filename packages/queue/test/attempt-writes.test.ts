@@ -1,4 +1,4 @@
-import { PermanentError, TaskPolicies } from '@conveyor/contracts';
+import { DeferTaskError, PermanentError, TaskPolicies } from '@conveyor/contracts';
 import type { Database } from '@conveyor/db';
 import type { Kysely } from 'kysely';
 import { GroupCommitTaskWrites, type RunTaskDeps, type TaskContext, type TaskWrites, runTaskJob } from '../src';
@@ -11,7 +11,7 @@ beforeAll(async () => ({ db, tenantId, close } = await openTestDb()));
 afterAll(() => close());
 
 // Every method of TaskWrites: the compiler says when one is missing.
-const METHODS = Object.keys({ claim: 1, progress: 1, complete: 1, retry: 1, fail: 1, release: 1 } satisfies Record<
+const METHODS = Object.keys({ claim: 1, progress: 1, complete: 1, retry: 1, fail: 1, release: 1, defer: 1 } satisfies Record<
   keyof TaskWrites,
   1
 >) as (keyof TaskWrites)[];
@@ -92,6 +92,18 @@ describe('every state write of an attempt goes through its injected TaskWrites',
     });
     expect(await runTaskJob(d, { task_id: task.id }, jobController.signal)).toEqual({ kind: 'released' });
     expect(writes.calls).toEqual(['claim', 'release']);
+    expect(await taskRow(db, task.id)).toMatchObject({ status: 'RETRY', max_attempts: 2 });
+  });
+
+  it('a deferral', async () => {
+    const task = await addTask(db, tenantId, 'test_task', { message: 'x' });
+    const d = attemptDeps(writes, {
+      test_task: async () => {
+        throw new DeferTaskError('window spent', 2500);
+      },
+    });
+    expect(await runTaskJob(d, { task_id: task.id })).toEqual({ kind: 'deferred', delayMs: 2500 });
+    expect(writes.calls).toEqual(['claim', 'defer']);
     expect(await taskRow(db, task.id)).toMatchObject({ status: 'RETRY', max_attempts: 2 });
   });
 });

@@ -2,7 +2,18 @@ import { type WorkerEnv, workerDefaultPort, workerEnvSchema } from '@conveyor/co
 import { type QueueName, TaskPolicies } from '@conveyor/contracts';
 import type { Database } from '@conveyor/db';
 import { type Logger, createTaskMetrics, registerQueueDepth } from '@conveyor/observability';
-import { type QueueHandlers, TaskEventPublisher, TaskWorker, WatchedTasks, checkEvictionPolicy, duplicateRedis, readQueueDepth } from '@conveyor/queue';
+import {
+  FollowUpTasks,
+  type QueueHandlers,
+  type RedisClient,
+  TaskEventPublisher,
+  TaskProducer,
+  TaskWorker,
+  WatchedTasks,
+  checkEvictionPolicy,
+  duplicateRedis,
+  readQueueDepth,
+} from '@conveyor/queue';
 import type { Kysely } from 'kysely';
 import type { Registry } from 'prom-client';
 import { runService } from './run-service';
@@ -14,6 +25,10 @@ export interface WorkerAppDeps {
   logger: Logger;
   registry: Registry;
   service: string;
+  /** The app's Redis connection, for state its handlers share across processes (rate limits). */
+  redis: RedisClient;
+  /** Submits tasks from a handler (committed, then enqueued). */
+  followUps: FollowUpTasks;
 }
 
 export interface WorkerAppOptions<Q extends QueueName> {
@@ -52,7 +67,11 @@ async function refuseEvictingRedis({ env, logger, redis }: ServiceContext<Worker
 async function startWorker<Q extends QueueName>(context: ServiceContext<WorkerEnv>, options: WorkerAppOptions<Q>): Promise<void> {
   const { service, env, logger, registry, db, redis, releasers } = context;
   await refuseEvictingRedis(context);
-  const handlers = typeof options.handlers === 'function' ? await options.handlers({ db, logger, registry, service }) : options.handlers;
+  const policies = new TaskPolicies(env.TASK_OVERRIDES);
+  const producer = new TaskProducer(redis, env.BULLMQ_PREFIX);
+  releasers.add('follow-up producer', () => producer.close());
+  const followUps = new FollowUpTasks(db, producer, policies);
+  const handlers = typeof options.handlers === 'function' ? await options.handlers({ db, logger, registry, service, redis, followUps }) : options.handlers;
   // One subscriber connection for revokes and for the watch announcements that limit live
   // events to the tasks some client streams. The worker disconnects it when it closes.
   const subscriber = duplicateRedis(redis, `${service}-subscriber`);
@@ -62,7 +81,7 @@ async function startWorker<Q extends QueueName>(context: ServiceContext<WorkerEn
   const worker = new TaskWorker({
     queue: options.queue,
     handlers: handlers as never,
-    policies: new TaskPolicies(env.TASK_OVERRIDES),
+    policies,
     db,
     logger,
     metrics: createTaskMetrics(registry),

@@ -14,6 +14,12 @@ export interface XFault {
    * sees its socket closed and cannot know).
    */
   drop?: 'before-accept' | 'after-accept';
+  /**
+   * Carry the request out, then keep the connection open without a word this long (ends early
+   * when the client goes away) before answering or dropping: the window in which a test kills
+   * the client that X has already served.
+   */
+  stallAfterAcceptMs?: number;
   /** How many matching requests it applies to; absent: every one. */
   times?: number;
   /** Chance (0-1) that a matching request gets it; absent: 1. A request spared does not use up `times`. */

@@ -181,17 +181,18 @@ export class XSimulator {
     const headers = rateHeaders(rate);
     if (!rate.allowed) return reply(tooManyRequests(), headers);
     const fault = this.faults.take(found.endpoint);
-    if (fault?.delayMs) {
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, fault.delayMs);
+    const wait = (ms: number) =>
+      new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, ms);
         res.once('close', () => (clearTimeout(timer), resolve()));
       });
-    }
+    if (fault?.delayMs) await wait(fault.delayMs);
     if (fault?.drop === 'before-accept') return void req.socket.destroy();
     if (fault?.status === 429) return reply(tooManyRequests(), { ...headers, 'x-rate-limit-remaining': '0' });
     if (fault?.status) return reply(serverError(fault.status), headers);
 
     const answer = this.dispatch(found, account, body, url.searchParams);
+    if (fault?.stallAfterAcceptMs) await wait(fault.stallAfterAcceptMs);
     // The request is carried out (a post stored); the client never hears of it.
     if (fault?.drop === 'after-accept') return void req.socket.destroy();
     reply(answer, headers);

@@ -103,6 +103,22 @@ describe('X simulator: faults', () => {
     expect((await api('GET', `/2/users/${ALICE.id}/tweets`)).body.data).toEqual([expect.objectContaining({ id: posts[0].id })]);
   });
 
+  it('accept-then-stall: stores the post and holds the connection unanswered until the client goes away', async () => {
+    await control('POST', 'faults', { endpoint: 'POST /2/tweets', stallAfterAcceptMs: 60_000, drop: 'after-accept', times: 1 });
+    const client = new AbortController();
+    const pending = fetch(`${x.base()}/2/tweets`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${ALICE.token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ text: 'held' }),
+      signal: client.signal,
+    }).catch((e: Error) => e);
+    // Stored while the client still waits for its answer.
+    while ((await control('GET', 'posts')).posts.length === 0) await new Promise((r) => setTimeout(r, 10));
+    client.abort();
+    expect(await pending).toMatchObject({ name: 'AbortError' });
+    expect((await control('GET', 'posts')).posts).toEqual([expect.objectContaining({ text: 'held' })]);
+  });
+
   it('drop before accept: closes the connection and stores nothing', async () => {
     await control('POST', 'faults', { drop: 'before-accept', times: 1 });
     expect(await post('never stored').catch((e: Error) => e)).toMatchObject({ name: 'TypeError', message: 'fetch failed' });

@@ -2,8 +2,15 @@ import { z } from 'zod';
 import { defineTask } from '../define-task';
 
 const postId = z.uuid({ error: 'post_id must be a post id (a UUID)' });
-/** How long after publication a metrics snapshot is taken: a number and m, h or d. */
-export const metricsStageSchema = z.string().regex(/^[1-9][0-9]{0,4}[mhd]$/, "a stage is a number and m, h or d, like '15m', '24h' or '7d'");
+/** How long after publication a metrics snapshot is taken: a number and s, m, h or d. */
+export const metricsStageSchema = z.string().regex(/^[1-9][0-9]{0,4}[smhd]$/, "a stage is a number and s, m, h or d, like '15m', '24h' or '7d'");
+
+const STAGE_UNIT_MS = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
+
+/** A stage's length in milliseconds ('15m' → 900000). */
+export function stageMs(stage: string): number {
+  return Number(stage.slice(0, -1)) * STAGE_UNIT_MS[stage.slice(-1) as keyof typeof STAGE_UNIT_MS];
+}
 
 // X calls: a 429 defers the task to the window's reset without spending an attempt (see
 // DeferTaskError); 5xx, timeouts and resets retry with backoff; 4xx fail at once.

@@ -6,6 +6,7 @@ import * as m0004 from './2026_11_25_0004_schedules';
 import * as m0005 from './2026_11_25_0005_attempt_history_in_row';
 import * as m0006 from './2026_11_26_0006_replay_resets_lost_attempts';
 import * as m0007 from './2026_12_04_0007_x_accounts_posts';
+import * as m0008 from './2026_12_05_0008_post_publishing';
 
 /**
  * Every migration, in order. Listed by hand rather than read from the directory so that
@@ -19,4 +20,5 @@ export const MIGRATIONS: Record<string, Migration> = {
   '2026_11_25_0005_attempt_history_in_row': m0005,
   '2026_11_26_0006_replay_resets_lost_attempts': m0006,
   '2026_12_04_0007_x_accounts_posts': m0007,
+  '2026_12_05_0008_post_publishing': m0008,
 };

@@ -25,7 +25,7 @@ export async function recordMetricsSnapshot(db: Db, snapshot: MetricsSnapshotIns
 }
 
 // A stage's length in seconds ('90m' → 5400), to order the series by it rather than by text.
-const STAGE_SECONDS = sql`left(stage, -1)::int * case right(stage, 1) when 'm' then 60 when 'h' then 3600 else 86400 end`;
+const STAGE_SECONDS = sql`left(stage, -1)::int * case right(stage, 1) when 's' then 1 when 'm' then 60 when 'h' then 3600 else 86400 end`;
 
 /** A post's snapshots, earliest stage first; with tenantId, only the tenant's post's. */
 export function listMetricsSnapshots(db: Db, postId: string, tenantId?: string): Promise<MetricsSnapshotRow[]> {

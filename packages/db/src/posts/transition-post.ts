@@ -14,8 +14,8 @@ export interface PostTransitionSets {
    * unless the caller knows no call reached X: clear_publish_request.
    */
   queued: { last_error?: PostError; clear_publish_request?: boolean };
-  /** A fresh UUID for this attempt's request; kept instead when an earlier one is still open. */
-  publishing: { publish_request_id: string };
+  /** A fresh UUID for this attempt's request (kept instead when an earlier one is still open), and the task attempt claiming. */
+  publishing: { publish_request_id: string; task?: { id: string; attempt: number } };
   published: { x_post_id: string; media_ids?: string[] };
   failed: { last_error: PostError; clear_publish_request?: boolean };
   cancelled: Record<string, never>;
@@ -56,6 +56,8 @@ function columnsFor(t: PostTransition): UpdateObject<Database, 'posts'> {
         attempts: sql`attempts + 1`,
         publish_request_id: sql`coalesce(publish_request_id, ${t.set.publish_request_id}::uuid)`,
         publish_started_at: sql`case when publish_request_id is null then now() else publish_started_at end`,
+        publishing_task_id: t.set.task?.id ?? null,
+        publishing_attempt: t.set.task?.attempt ?? null,
       };
     case 'published':
       return {
@@ -98,13 +100,36 @@ export async function transitionPost(db: Db, t: PostTransition): Promise<PostWri
  */
 export async function claimPostForPublishing(
   db: Db,
-  claim: { postId: string; publishRequestId: string },
+  claim: { postId: string; publishRequestId: string; task?: { id: string; attempt: number } },
 ): Promise<PostWriteResult<{ post: PostRow; callMayHaveHappened: boolean }>> {
   const result = await transitionPost(db, {
     postId: claim.postId,
     from: ['queued'],
     to: 'publishing',
-    set: { publish_request_id: claim.publishRequestId },
+    set: { publish_request_id: claim.publishRequestId, task: claim.task },
   });
   return result.ok ? { ...result, callMayHaveHappened: result.post.publish_request_id !== claim.publishRequestId } : result;
+}
+
+/**
+ * Gives a post held in `publishing` back to `queued` when its holder is certainly gone: the
+ * holder was an earlier attempt of the same task (the queue redelivers a task only once its
+ * last attempt's lock lapsed), or the hold is older than staleMs (any other task). The
+ * publish request stays, so the next claim knows a call may have happened. Undefined when the
+ * post is not held that way (another live attempt may be publishing it).
+ */
+export async function takeOverPublishing(db: Db, t: { postId: string; taskId: string; attempt: number; staleMs: number }): Promise<PostRow | undefined> {
+  return db
+    .updateTable('posts')
+    .set({ status: 'queued', updated_at: sql`now()` })
+    .where('id', '=', t.postId)
+    .where('status', '=', 'publishing')
+    .where((eb) =>
+      eb.or([
+        eb.and([eb('publishing_task_id', '=', t.taskId), eb('publishing_attempt', '<', t.attempt)]),
+        eb('updated_at', '<', sql<Date>`now() - ${t.staleMs} * interval '1 millisecond'`),
+      ]),
+    )
+    .returningAll()
+    .executeTakeFirst();
 }
