@@ -8,7 +8,7 @@ import { postConflict } from './post-conflict';
 // every write of such a schedule runs with the post's update in one transaction.
 
 /** The schedule fields the hook reads. */
-export interface ScheduleTarget {
+interface ScheduleTarget {
   task: string;
   payload: unknown;
 }

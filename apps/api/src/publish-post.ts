@@ -26,7 +26,7 @@ export const PUBLISHABLE_POST_STATUSES = ['draft', 'scheduled', 'failed'] as con
  * the key names the round: the tenant's unique index on keys keeps it to one task, and the
  * key finds that task again, without a scan, to name it in a 409 or revoke it on cancel.
  */
-export const publishTaskKey = (post: Pick<PostRow, 'id' | 'attempts'>) => `${PUBLISH_TASK}:${post.id}:${post.attempts}`;
+const publishTaskKey = (post: Pick<PostRow, 'id' | 'attempts'>) => `${PUBLISH_TASK}:${post.id}:${post.attempts}`;
 
 const isPublishTaskOf = (task: TaskRow, postId: string) => task.task === PUBLISH_TASK && (task.payload as { post_id?: string } | null)?.post_id === postId;
 

@@ -66,7 +66,10 @@ describe('X accounts', () => {
     for (const field of ['token', 'access_token', 'Bearer', 'accessToken', 'oauth_token_secret']) {
       const res = await create({ ...account(), [field]: secret });
       expect(res.status).toBe(400);
-      expect(res.body).toMatchObject({ error: 'raw_token_refused', message: expect.stringMatching(/^send token_secret_ref, the name of the secret, never the token itself/) });
+      expect(res.body).toMatchObject({
+        error: 'raw_token_refused',
+        message: expect.stringMatching(/^send token_secret_ref, the name of the secret, never the token itself/),
+      });
       expect(res.body.issues).toEqual([{ path: field, message: expect.any(String) }]);
       expect(JSON.stringify(res.body)).not.toContain(secret);
     }
