@@ -3,3 +3,4 @@ export { valueFromSchema, type JsonSchema } from './json-from-schema';
 export { XSimulator, DEV_X_ACCOUNT, type XAccount, type XSimulatorOptions, type XRecordedRequest } from './x-simulator';
 export type { XFault } from './x-faults';
 export type { XStoredPost } from './x-posts';
+export { listenLoopback } from './loopback-server';
