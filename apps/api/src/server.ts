@@ -23,12 +23,15 @@ import { DEAD_LETTERS_PAGE_PATH, deadLettersPageRouter } from './routes/dead-let
 import { DOCS_PATH, docsRouter } from './routes/docs';
 import { healthRouter, rootRouter } from './routes/health';
 import { DASHBOARD_PATH, queueDashboardRouter } from './routes/queue-dashboard';
+import { postActionsRouter } from './routes/post-actions';
+import { postsRouter } from './routes/posts';
 import { schedulesRouter } from './routes/schedules';
 import { taskActionsRouter } from './routes/task-actions';
 import { taskEventsRouter } from './routes/task-events';
 import { taskTypesRouter } from './routes/task-types';
 import { tasksRouter } from './routes/tasks';
 import { usageRouter } from './routes/usage';
+import { xAccountsRouter } from './routes/x-accounts';
 import { SubmissionWrites } from './submission-writes';
 import type { TaskEventHub } from './task-event-hub';
 
@@ -92,7 +95,8 @@ export function createServer(deps: ServerDeps): Express {
   v1.use(jsonBody(deps.bodyLimitBytes));
   v1.use(bodyContent);
   // The busiest routes first: every router a request passes costs it a path match.
-  v1.use(tasksRouter({ ...deps, submissions: new SubmissionWrites(deps.db, deps.producer) }));
+  const submissions = new SubmissionWrites(deps.db, deps.producer);
+  v1.use(tasksRouter({ ...deps, submissions }));
   v1.use(
     taskEventsRouter({
       db: deps.db,
@@ -107,6 +111,9 @@ export function createServer(deps: ServerDeps): Express {
   v1.use(adminRouter(deps));
   v1.use(usageRouter(deps.costs));
   v1.use(schedulesRouter(deps));
+  v1.use(xAccountsRouter(deps));
+  v1.use(postsRouter(deps));
+  v1.use(postActionsRouter({ ...deps, submissions }));
   v1.use(taskTypesRouter(deps.policies));
   app.use('/api/v1', v1);
 

@@ -70,10 +70,16 @@ export function submissionError(issues: Issue[]): HttpError {
   return new HttpError(400, code, `Invalid submission: ${summary}${issues.length > 10 ? ` (and ${issues.length - 10} more)` : ''}`, issues);
 }
 
-function validate(submissions: TaskSubmission[], pathPrefix: (index: number) => string | undefined): Checked[] {
+/** Submissions checked against the catalog, or a 400 naming every problem. */
+export function validate(submissions: TaskSubmission[], pathPrefix: (index: number) => string | undefined): Checked[] {
   const { issues, checked } = catalogIssues(submissions, pathPrefix);
   if (issues.length) throw submissionError(issues);
   return checked.map((c) => c!);
+}
+
+/** Checked before writing anything: with Redis down there is no point committing rows (503). */
+export function checkQueueReady(redis: RedisClient): void {
+  if (redis.status !== 'ready') throw new QueueUnavailableError(`Redis is not connected (${redis.status})`);
 }
 
 /**
@@ -90,8 +96,7 @@ export async function submitTasks(
   pathPrefix: (index: number) => string | undefined,
 ): Promise<SubmittedTask[]> {
   const valid = validate(submissions, pathPrefix);
-  // Checked before writing anything: with Redis down there is no point committing rows.
-  if (deps.redis.status !== 'ready') throw new QueueUnavailableError(`Redis is not connected (${deps.redis.status})`);
+  checkQueueReady(deps.redis);
 
   const inserts = valid.map(({ submission, definition, payload }) =>
     taskRow(deps.policies, {

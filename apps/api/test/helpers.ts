@@ -1,4 +1,4 @@
-import { PassThrough } from 'node:stream';
+import { PassThrough, type Writable } from 'node:stream';
 import { type Database, claimTask, createDb, createAdminKey, createTenantWithKey, failTask, migrateUrl, schemaFingerprint } from '@conveyor/db';
 import { type ApiEnv, apiEnvSchema, parseEnv } from '@conveyor/config';
 import { type Logger, createLogger } from '@conveyor/observability';
@@ -10,7 +10,9 @@ import type { Kysely } from 'kysely';
 import { type ApiParts, createApiParts } from '../src/api-parts';
 import type { StreamLimits } from '../src/task-event-hub';
 
-export const quietLogger = (): Logger => createLogger({ service: 'api-test', stream: new PassThrough() });
+/** A logger writing nowhere, or every line down to debug into `stream` for a test to read. */
+export const quietLogger = (stream?: Writable): Logger =>
+  createLogger({ service: 'api-test', stream: stream ?? new PassThrough(), ...(stream ? { level: 'debug' } : {}) });
 
 /** Fails a queued task for good, as a worker would (claim, then a final failure): a dead letter. */
 export async function failForGood(db: Kysely<Database>, id: string, message = 'broken'): Promise<string> {
@@ -48,6 +50,8 @@ export interface HarnessOptions {
   keyCacheMs?: number;
   streams?: StreamLimits;
   eventStreamMaxMs?: number;
+  /** Where the API's log lines go (by default nowhere), for tests that read them. */
+  logStream?: Writable;
 }
 
 /** The API's environment in a test: this file's database and prefix, small bodies, generous limits. */
@@ -80,7 +84,7 @@ export async function startHarness(overrides: HarnessOptions = {}): Promise<Harn
   // The API's parts as main.ts builds them, on the service's shared connections.
   let redis!: RedisClient;
   let parts!: ApiParts;
-  const service = await startService(harnessEnv(overrides, testDb.url, prefix), quietLogger(), {
+  const service = await startService(harnessEnv(overrides, testDb.url, prefix), quietLogger(overrides.logStream), {
     service: 'api-test',
     redis: 'producer',
     start: async (context) => {

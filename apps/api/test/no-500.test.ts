@@ -33,6 +33,8 @@ const ODD_QUERIES = [
   `cursor=${'a'.repeat(5000)}`,
   'cursor=%ff',
   'schedule_id=zz',
+  'account=zz',
+  'status=draft,sent',
   '%ff=1',
   'limit=1&limit=2',
   'tenant_id=x',
@@ -68,6 +70,16 @@ const ODD_BODIES: unknown[] = [
   { name: 'x', task: 'ping', kind: 'rrule', rrule: 'FREQ=HOURLY;BYHOUR=24', dtstart: '2026-01-01T00:00' },
   { name: 'x', task: 'ping', kind: 'rrule', rrule: 'FREQ=WEEKLY;BYMONTH=2;BYMONTHDAY=30', dtstart: '0050-01-01T00:00' },
   { name: 'x', task: 'ping', kind: 'rrule', rrule: 'FREQ=MINUTELY;INTERVAL=5', dtstart: '2020-01-01T00:00' },
+  { name: 'x', task: 'publish_post', kind: 'one_shot', run_at: '2099-01-01T00:00:00Z', payload: { post_id: '00000000-0000-4000-8000-000000000000' } },
+  { name: 'x', task: 'publish_post', kind: 'one_shot', run_at: '2099-01-01T00:00:00Z', payload: { post_id: 'x' } },
+  { handle: '@', api_tier: 'free', token_secret_ref: 'env:A' },
+  { handle: 'a'.repeat(5000), api_tier: ['free'], token_secret_ref: { env: 'A' } },
+  { handle: 'ok', api_tier: 'free', token_secret_ref: 'env:A', token: 'abc' },
+  { account_id: '00000000-0000-4000-8000-000000000000', text: 'hi' },
+  { account_id: 'x', text: '\u202e'.repeat(3000), media: [{ url: 'https://a.example/a.png', kind: 'image' }] },
+  { text: 'a'.repeat(9000) },
+  { media: [{ url: 'http://[::1', kind: 'image' }] },
+  { media: 'https://a.example/a.png' },
 ];
 const COLLECTIONS = [
   '/api/v1/tasks',
@@ -78,6 +90,8 @@ const COLLECTIONS = [
   '/api/v1/task-types',
   '/api/v1/admin/dead-letters',
   '/api/v1/admin/dead-letters/replay',
+  '/api/v1/x-accounts',
+  '/api/v1/posts',
 ];
 const ITEMS = ODD_IDS.flatMap((id) => [
   `/api/v1/tasks/${id}`,
@@ -86,6 +100,11 @@ const ITEMS = ODD_IDS.flatMap((id) => [
   `/api/v1/tasks/${id}/retry`,
   `/api/v1/schedules/${id}`,
   `/api/v1/schedules/${id}/trigger`,
+  `/api/v1/x-accounts/${id}`,
+  `/api/v1/posts/${id}`,
+  `/api/v1/posts/${id}/publish`,
+  `/api/v1/posts/${id}/cancel`,
+  `/api/v1/posts/${id}/metrics`,
 ]);
 const METHODS = ['get', 'post', 'patch', 'delete'] as const;
 

@@ -24,6 +24,18 @@ describe('with Redis down', () => {
     expect(res.status).toBe(400);
   });
 
+  it('answers 503 to publishing a post and leaves it a draft, with no task', async () => {
+    const account = await request(h.app)
+      .post('/api/v1/x-accounts')
+      .set(auth(h.keyA))
+      .send({ handle: 'down', api_tier: 'free', token_secret_ref: 'env:X_TOKEN' });
+    const post = await request(h.app).post('/api/v1/posts').set(auth(h.keyA)).send({ account_id: account.body.account_id, text: 'hello' });
+    const res = await request(h.app).post(`/api/v1/posts/${post.body.post_id}/publish`).set(auth(h.keyA));
+    expect([res.status, res.body.error]).toEqual([503, 'service_unavailable']);
+    expect((await request(h.app).get(`/api/v1/posts/${post.body.post_id}`).set(auth(h.keyA))).body.status).toBe('draft');
+    expect(await h.db.selectFrom('tasks').select('id').where('task', '=', 'publish_post').execute()).toEqual([]);
+  });
+
   it('reports not ready', async () => {
     const res = await request(h.app).get('/readyz');
     expect(res.status).toBe(503);

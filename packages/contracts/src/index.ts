@@ -1,5 +1,6 @@
 export * from './queues';
 export * from './task-status';
+export * from './post-status';
 export * from './define-task';
 export * from './policies';
 export { jsonText } from './json-text';
@@ -19,4 +20,7 @@ export * from './x/rate-limits';
 export * from './x/rate-limit-overrides';
 export * from './x/media';
 export * from './x/post-content';
+export * from './x/handle';
+export * from './x-accounts-api';
+export * from './posts-api';
 export { publishPost, prepareMedia, captureMetrics, metricsStageSchema, stageMs } from './tasks/publishing';

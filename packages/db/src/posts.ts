@@ -5,4 +5,5 @@ export * from './posts/accounts';
 export * from './posts/posts';
 export * from './posts/transition-post';
 export * from './posts/snapshots';
+export * from './posts/post-schedules';
 export * from './posts/publishing';

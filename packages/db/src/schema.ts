@@ -1,5 +1,5 @@
 import type { ColumnType, Generated, Insertable, Selectable } from 'kysely';
-import type { TaskStatus } from '@conveyor/contracts';
+import type { PostStatus, TaskStatus } from '@conveyor/contracts';
 
 type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
 type NullableTimestamp = ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
@@ -179,8 +179,8 @@ export interface XAccountsTable {
   updated_at: Timestamp;
 }
 
-/** The publish state machine's states (packages/db/src/posts/transitions.ts has the moves). */
-export type PostStatus = 'draft' | 'scheduled' | 'queued' | 'publishing' | 'published' | 'failed' | 'cancelled';
+/** The publish state machine's states, listed in @conveyor/contracts (packages/db/src/posts/transitions.ts has the moves). */
+export type { PostStatus };
 
 /** Why the last attempt to publish failed, as posts.last_error keeps it. */
 export interface PostError {

@@ -1,19 +1,21 @@
 import { OpenAPIRegistry, OpenApiGeneratorV31, type RouteConfig } from '@asteasolutions/zod-to-openapi';
 import { catalogUsageAdminRoutes } from './catalog-usage-admin';
 import { taskSchemas } from './parts';
+import { postRoutes } from './posts';
 import { scheduleRoutes } from './schedules';
 import { taskRoutes } from './tasks';
 import { submitRoutes } from './tasks-submit';
+import { xAccountRoutes } from './x-accounts';
 
 // The OpenAPI 3.1 document of /api/v1, built from the same zod schemas the routes validate
 // with, so it cannot drift from what the API accepts. Served at /docs (a page) and
 // /docs/openapi.json. A route added to the API must be added here too: a test compares
 // this list with the routes Express serves.
 
-/** Every documented route, in the document's order: tasks, schedules, then the rest. */
+/** Every documented route, in the document's order: tasks, schedules, X accounts and posts, then the rest. */
 function routes(): RouteConfig[] {
   const schemas = taskSchemas();
-  return [...submitRoutes(schemas), ...taskRoutes(schemas), ...scheduleRoutes(schemas), ...catalogUsageAdminRoutes()];
+  return [...submitRoutes(schemas), ...taskRoutes(schemas), ...scheduleRoutes(schemas), ...xAccountRoutes(), ...postRoutes(), ...catalogUsageAdminRoutes()];
 }
 
 type OpenApiDocument = ReturnType<OpenApiGeneratorV31['generateDocument']>;

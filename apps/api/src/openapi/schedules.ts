@@ -12,12 +12,16 @@ function crudRoutes(): RouteConfig[] {
       method: 'post',
       path: '/api/v1/schedules',
       summary: 'Create a one-shot, cron or RRULE schedule',
+      description:
+        'A schedule of the task publish_post ({post_id}) schedules that post: it becomes scheduled at the next fire time (the earliest of its enabled schedules), and goes back to draft when its last schedule is deleted or disabled.',
       request: { body: { content: { 'application/json': { schema: createScheduleBodySchema } } } },
       responses: {
         201: object('The schedule with its next fire times'),
         400: error(
           'Invalid schedule, payload or timezone; a rule that fires too rarely or never to be found within the expansion bounds, or that cannot be expanded safely; a date outside 1970-2999; or more frequent than the plan allows, over the whole rule',
         ),
+        404: error('A publish_post schedule whose payload.post_id names no post of this tenant'),
+        409: error("The name is taken; or a publish_post schedule's post is past draft and scheduled"),
       },
     }),
     tag(schedules, {

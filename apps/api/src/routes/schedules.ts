@@ -23,9 +23,11 @@ import type { TaskProducer } from '@conveyor/queue';
 import { recurrenceFromFields } from '@conveyor/scheduling';
 import { type Request, type Response, Router } from 'express';
 import type { Kysely } from 'kysely';
+import { encodeNameCursor, nameCursorOf } from '../cursor';
 import { HttpError, validationError } from '../http-error';
 import { tenantOf } from '../middleware/authenticate';
 import { parseQuery } from '../query';
+import { withScheduledPosts } from '../post-schedule-hook';
 import { resolveSchedule, toScheduleView, upcoming } from '../schedule-input';
 
 export interface ScheduleRouteDeps {
@@ -51,22 +53,6 @@ function recurrenceColumns(fields: {
     dtstart: fields.kind === 'rrule' ? fields.dtstart! : null,
     timezone: fields.timezone,
   };
-}
-
-/** Schedules page by name: the cursor is the last name shown, opaque to clients like every other cursor. */
-const encodeNameCursor = (name: string) => Buffer.from(name, 'utf8').toString('base64url');
-function decodeNameCursor(cursor: string | undefined): string | undefined {
-  if (cursor === undefined) return undefined;
-  const name = Buffer.from(cursor, 'base64url').toString('utf8');
-  if (!name || name.length > 200 || encodeNameCursor(name) !== cursor) {
-    throw new HttpError(
-      400,
-      'invalid_cursor',
-      'cursor is not one this API gave out (use next_cursor from the previous page as it is); start again without it',
-      [{ path: 'query.cursor', message: 'not a cursor this API gave out' }],
-    );
-  }
-  return name;
 }
 
 /** Schedules (README.md, "Schedules"): create, read, change, delete, enable, disable, trigger. */
@@ -101,23 +87,25 @@ export function schedulesRouter(deps: ScheduleRouteDeps): Router {
     if (!body.success) throw validationError(body.error, 'schedule');
     const resolved = await resolveSchedule(body.data, planOf(res), await databaseNow(deps.db));
     const b = body.data;
-    const row = await insertSchedule(deps.db, {
-      tenant_id: tenantOf(res),
-      name: b.name,
-      ...recurrenceColumns(b),
-      task: b.task,
-      payload: resolved.payload,
-      misfire_policy: b.misfire_policy,
-      end_at: b.end_at ? new Date(b.end_at) : null,
-      enabled: b.enabled,
-      next_run_at: resolved.next,
-    }).catch(nameTaken);
+    const row = await withScheduledPosts(deps.db, tenantOf(res), { after: { task: b.task, payload: resolved.payload } }, (db) =>
+      insertSchedule(db, {
+        tenant_id: tenantOf(res),
+        name: b.name,
+        ...recurrenceColumns(b),
+        task: b.task,
+        payload: resolved.payload,
+        misfire_policy: b.misfire_policy,
+        end_at: b.end_at ? new Date(b.end_at) : null,
+        enabled: b.enabled,
+        next_run_at: resolved.next,
+      }).catch(nameTaken),
+    );
     res.status(201).location(`/api/v1/schedules/${row.id}`).json(toScheduleView(row, resolved.preview));
   });
 
   router.get('/schedules', async (req, res) => {
     const query = parseQuery(req, listSchedulesQuerySchema);
-    const rows = await listSchedulesForTenant(deps.db, tenantOf(res), { after: decodeNameCursor(query.cursor), limit: query.limit });
+    const rows = await listSchedulesForTenant(deps.db, tenantOf(res), { after: nameCursorOf(query.cursor), limit: query.limit });
     // One schedule's next times after another, each step yielding the event loop (upcoming).
     const schedules = [];
     for (const row of rows) schedules.push(toScheduleView(row, await preview(row)));
@@ -147,27 +135,32 @@ export function schedulesRouter(deps: ScheduleRouteDeps): Router {
       end_at: p.end_at === undefined ? current.end_at?.toISOString() : p.end_at,
     };
     const resolved = await resolveSchedule(fields, planOf(res), await databaseNow(deps.db));
-    const row = await updateSchedule(deps.db, current.id, tenantOf(res), {
-      name: p.name,
-      ...recurrenceColumns(fields),
-      payload: resolved.payload,
-      misfire_policy: p.misfire_policy,
-      end_at: fields.end_at ? new Date(fields.end_at) : null,
-      next_run_at: resolved.next,
-    }).catch(nameTaken);
+    const change = { before: current, after: { task: current.task, payload: resolved.payload } };
+    const row = await withScheduledPosts(deps.db, tenantOf(res), change, (db) =>
+      updateSchedule(db, current.id, tenantOf(res), {
+        name: p.name,
+        ...recurrenceColumns(fields),
+        payload: resolved.payload,
+        misfire_policy: p.misfire_policy,
+        end_at: fields.end_at ? new Date(fields.end_at) : null,
+        next_run_at: resolved.next,
+      }).catch(nameTaken),
+    );
     if (!row) throw new HttpError(404, 'schedule_not_found', `No schedule ${current.id}`);
     res.json(toScheduleView(row, resolved.preview));
   });
 
   router.delete('/schedules/:id', async (req, res) => {
     const row = await load(req, res);
-    await deleteSchedule(deps.db, row.id, tenantOf(res));
+    await withScheduledPosts(deps.db, tenantOf(res), { before: row }, (db) => deleteSchedule(db, row.id, tenantOf(res)));
     res.status(204).end();
   });
 
   router.post('/schedules/:id/disable', async (req, res) => {
     const row = await load(req, res);
-    const updated = (await updateSchedule(deps.db, row.id, tenantOf(res), { enabled: false }))!;
+    const updated = (await withScheduledPosts(deps.db, tenantOf(res), { before: row, after: row }, (db) =>
+      updateSchedule(db, row.id, tenantOf(res), { enabled: false }),
+    ))!;
     res.json(toScheduleView(updated, []));
   });
 
@@ -187,7 +180,9 @@ export function schedulesRouter(deps: ScheduleRouteDeps): Router {
       planOf(res),
       await databaseNow(deps.db),
     );
-    const updated = (await updateSchedule(deps.db, row.id, tenantOf(res), { enabled: true, next_run_at: resolved.next }))!;
+    const updated = (await withScheduledPosts(deps.db, tenantOf(res), { before: row, after: row }, (db) =>
+      updateSchedule(db, row.id, tenantOf(res), { enabled: true, next_run_at: resolved.next }),
+    ))!;
     res.json(toScheduleView(updated, resolved.preview));
   });
 

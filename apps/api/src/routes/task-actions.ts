@@ -1,5 +1,5 @@
 import type { Database } from '@conveyor/db';
-import { retryFailedTask, revokeTask } from '@conveyor/db';
+import { retryFailedTask } from '@conveyor/db';
 import type { Logger } from '@conveyor/observability';
 import type { TaskEventPublisher, TaskProducer } from '@conveyor/queue';
 import type { TaskPolicies } from '@conveyor/contracts';
@@ -9,6 +9,7 @@ import { HttpError } from '../http-error';
 import { loadTask } from '../load-task';
 import { tenantOf } from '../middleware/authenticate';
 import { enqueueReplayed } from '../replay-dead-letters';
+import { revokeAndNotify } from '../revoke-task';
 
 export interface TaskActionDeps {
   db: Kysely<Database>;
@@ -24,21 +25,10 @@ export function taskActionsRouter(deps: TaskActionDeps): Router {
 
   router.post('/tasks/:id/cancel', async (req, res) => {
     const task = await loadTask(deps.db, req, res);
-    const result = await revokeTask(deps.db, task.id, tenantOf(res), deps.policies.get(task.task).retentionMs);
+    const result = await revokeAndNotify(deps, task, tenantOf(res));
     if (result.outcome === 'not_found') throw new HttpError(404, 'task_not_found', `No task ${task.id}`);
     if (result.outcome === 'finished') throw new HttpError(409, 'task_finished', `Task already ended in ${result.row.status}; nothing to cancel`);
-    // The revoke is committed; what follows only makes it take effect sooner. A queued job is
-    // dropped, a running handler is told to stop. Should Redis be down, the claim refuses the
-    // task and a running attempt is fenced at its next write, so the revoke holds regardless.
-    const running = result.previous === 'STARTED' || result.previous === 'PROGRESS';
-    try {
-      if (running) await deps.events.publishCancel(task.id);
-      else await deps.producer.remove(task.queue, task.id);
-    } catch (error) {
-      deps.logger.warn('revoke stored, but Redis could not be told at once', { task_id: task.id, error });
-    }
-    deps.events.publish({ task_id: task.id, status: 'REVOKED', progress: result.row.progress, message: result.row.message, attempts: result.row.attempt });
-    res.json({ task_id: task.id, status: 'REVOKED', message: running ? 'Revoked; the running attempt is being aborted' : 'Revoked before it started' });
+    res.json({ task_id: task.id, status: 'REVOKED', message: result.running ? 'Revoked; the running attempt is being aborted' : 'Revoked before it started' });
   });
 
   router.post('/tasks/:id/retry', async (req, res) => {

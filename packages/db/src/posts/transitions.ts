@@ -1,10 +1,11 @@
+import { POST_STATUSES } from '@conveyor/contracts';
 import type { PostStatus } from '../schema';
 
 // The publish state machine, in one place: the API, the worker, the README table and the
 // tests all read this table. Every move is one compare-and-set UPDATE (transitionPost).
 
-/** Every state a post can be in. */
-export const POST_STATUSES = ['draft', 'scheduled', 'queued', 'publishing', 'published', 'failed', 'cancelled'] as const satisfies readonly PostStatus[];
+/** Every state a post can be in (the list lives in @conveyor/contracts, which the API's query schemas read too). */
+export { POST_STATUSES };
 
 /** From each state, the states a post may move to; anything else is refused. */
 export const POST_TRANSITIONS: Readonly<Record<PostStatus, readonly PostStatus[]>> = {

@@ -10,6 +10,11 @@ export async function findTaskForTenant(db: Db, id: string, tenantId: string): P
   return db.selectFrom('tasks').selectAll().where('id', '=', id).where('tenant_id', '=', tenantId).executeTakeFirst();
 }
 
+/** A tenant's task by the idempotency key it was submitted with (unique per tenant, indexed). */
+export async function findTaskByIdempotencyKey(db: Db, tenantId: string, key: string): Promise<TaskRow | undefined> {
+  return db.selectFrom('tasks').selectAll().where('tenant_id', '=', tenantId).where('idempotency_key', '=', key).executeTakeFirst();
+}
+
 /** A task by id, whoever owns it (workers, admin and maintenance only). */
 export async function findTask(db: Db, id: string): Promise<TaskRow | undefined> {
   return db.selectFrom('tasks').selectAll().where('id', '=', id).executeTakeFirst();
