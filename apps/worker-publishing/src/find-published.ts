@@ -8,7 +8,7 @@ const LOOK_BACK_MS = 5 * 60_000;
  * Text as X shows it back, for comparison: X wraps every URL in a t.co link and may normalise
  * the text, so URLs compare as one token and the text as its NFC form with outer space trimmed.
  */
-export function comparableText(text: string): string {
+function comparableText(text: string): string {
   return text
     .normalize('NFC')
     .replace(/\bhttps?:\/\/\S+/giu, '<url>')

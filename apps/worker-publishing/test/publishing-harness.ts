@@ -22,7 +22,7 @@ import type { Kysely } from 'kysely';
 import { publishingHandlers } from '../src/handlers';
 import type { PublishingDeps } from '../src/publishing-deps';
 
-export const ACME = { token: 'tok-acme-worker', id: '1800000000000000001', username: 'acme_worker', tier: 'pro' as const };
+const ACME = { token: 'tok-acme-worker', id: '1800000000000000001', username: 'acme_worker', tier: 'pro' as const };
 
 /**
  * The publishing handlers run through the real task runtime (claim, attempt, outcome writes)
