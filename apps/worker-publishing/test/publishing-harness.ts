@@ -58,7 +58,9 @@ export async function publishingHarness(options: { dryRun?: boolean; tokens?: Re
   const account = await createXAccount(db, { tenant_id: tenantId, handle: ACME.username, api_tier: 'pro', token_secret_ref: 'env:X_TOKEN_ACME' });
 
   const control = async (method: string, path: string, body?: unknown) =>
-    (await fetch(`${base}/_sim/${path}`, { method, body: body === undefined ? undefined : JSON.stringify(body) })).json() as Promise<Record<string, unknown> & { posts?: unknown; requests?: unknown }>;
+    (await fetch(`${base}/_sim/${path}`, { method, body: body === undefined ? undefined : JSON.stringify(body) })).json() as Promise<
+      Record<string, unknown> & { posts?: unknown; requests?: unknown }
+    >;
 
   return {
     db,
