@@ -10,7 +10,7 @@ import { Client, createStack } from './support';
 const POSTS = 300;
 const FREE = { token: 'tok-free-load', id: '1700000000000000003', username: 'free_load', tier: 'free' as const };
 // Short windows for the test, the same table for X and for Conveyor (X_RATE_LIMITS).
-const LIMITS = { free: { 'POST /2/tweets': { limit: 40, windowMs: 3000 } } };
+const LIMITS = { free: { 'POST /2/tweets': { limit: 75, windowMs: 2000 } } };
 const INJECTED_429 = 3;
 
 let stack: AppStack;
@@ -41,12 +41,16 @@ it('publishes 300 posts of a free-tier account within its limits: 429s delay, no
   expect(account.status).toBe(201);
   await fetch(`${xBase}/_sim/faults`, { method: 'POST', body: JSON.stringify({ endpoint: 'POST /2/tweets', status: 429, times: INJECTED_429 }) });
 
+  // Ten clients at a time, so the posts arrive faster than one window takes them.
   const taskIds: string[] = [];
-  for (let i = 0; i < POSTS; i++) {
-    const post = await client.call('POST', '/posts', { account_id: account.body.account_id, text: `Load post number ${i + 1}` });
-    const publish = await client.call('POST', `/posts/${post.body.post_id as string}/publish`);
-    expect(publish.status).toBe(202);
-    taskIds.push(publish.body.task_id as string);
+  for (let start = 0; start < POSTS; start += 10) {
+    const batch = Array.from({ length: Math.min(10, POSTS - start) }, async (_, j) => {
+      const post = await client.call('POST', '/posts', { account_id: account.body.account_id, text: `Load post number ${start + j + 1}` });
+      const publish = await client.call('POST', `/posts/${post.body.post_id as string}/publish`);
+      expect(publish.status).toBe(202);
+      return publish.body.task_id as string;
+    });
+    taskIds.push(...(await Promise.all(batch)));
   }
 
   await waitFor(
