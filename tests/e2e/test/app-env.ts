@@ -61,6 +61,16 @@ export function envProblems(app: AppEntry, env: Record<string, string>, root: st
   });
 }
 
+/**
+ * Settings a deployment must make itself: X_DRY_RUN unset follows NODE_ENV (on in development
+ * only), so a file that forgot it would publish, or not, by accident. For every app whose
+ * source imports xApiEnvSchema.
+ */
+export function undecidedSettings(app: AppEntry, env: Record<string, string>, root: string): string[] {
+  if (env.X_DRY_RUN || !importedEnvSchemas(app, root).includes('xApiEnvSchema')) return [];
+  return [`${app.name}: X_DRY_RUN is not set; say true (nothing is sent to X) or false (posts go out) rather than leave it to NODE_ENV`];
+}
+
 /** Seconds a worker drains on SIGTERM: SHUTDOWN_GRACE_MS as the worker reads it, its default included (NaN when invalid). */
 export function drainSeconds(app: AppEntry, env: Record<string, string>): number {
   try {

@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { APPS, type AppEntry, simEnvSchema, xSimEnvSchema } from '@conveyor/config';
-import { SECRET_NAME, drainSeconds, envProblems, urlPassword } from './app-env';
+import { SECRET_NAME, drainSeconds, envProblems, undecidedSettings, urlPassword } from './app-env';
 
 /** A compose service as far as these checks read it (after YAML merge keys are applied). */
 interface Service {
@@ -130,7 +130,7 @@ function checkApp(app: AppEntry, service: Service | undefined, vars: Record<stri
   const env: Record<string, string> = {};
   for (const [key, raw] of Object.entries(service.environment ?? {})) env[key] = interpolate(String(raw), vars, problems, `${app.name} ${key}`);
   // Parsed as the app parses its environment (an empty value counts as unset).
-  problems.push(...envProblems(app, withLocalSecretFiles(env), root));
+  problems.push(...envProblems(app, withLocalSecretFiles(env), root), ...undecidedSettings(app, env, root));
   checkSimulatorLinks(app, env, compose, problems);
   if (env.HOST !== '0.0.0.0') problems.push(`${app.name}: HOST must be 0.0.0.0 in a container`);
   if (Number(env[app.portVariable]) !== app.defaultPort)

@@ -144,6 +144,11 @@ it('fails when the file and the registry disagree, or a secret is written in', (
       'worker-publishing: X_API_BASE_URL=http://x-sim:4021 asks port 4021; x-sim listens on 4020',
     ],
     ['the X simulator outside the dev profile', (c) => delete service(c, 'x-sim').profiles, 'x-sim: only in the dev profile'],
+    [
+      'dry run left to NODE_ENV',
+      (c) => delete service(c, 'worker-publishing').environment!.X_DRY_RUN,
+      'worker-publishing: X_DRY_RUN is not set; say true (nothing is sent to X) or false (posts go out)',
+    ],
     ['the X simulator running the LLM one', (c) => delete service(c, 'x-sim').environment!.SIMULATOR, 'x-sim: runs SIMULATOR=llm, not x'],
   ];
   for (const [what, change, expected] of cases) {
