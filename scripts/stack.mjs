@@ -11,11 +11,12 @@ import { APPS, LLM_SIM, X_SIM, portOf, portsOf, startApps } from './lib/apps.mjs
 import { ensureChromium } from './lib/browser.mjs';
 import { ensurePgbouncer } from './lib/pgbouncer.mjs';
 import { beginTestRun, ensureDatabase, keyIsValid } from './lib/database.mjs';
-import { adminUrlOf, stackEnv } from './lib/env.mjs';
+import { adminUrlOf, stackEnv, startEnv } from './lib/env.mjs';
 import { ensureKubectl } from './lib/kubectl.mjs';
 import { ensurePnpm, installAndBuild } from './lib/pnpm.mjs';
 import { portProblems } from './lib/ports.mjs';
 import { ensureRedisTools } from './lib/redis-tools.mjs';
+import { xApiPlan } from './lib/x-api.mjs';
 import { capture, run, stream } from './lib/run.mjs';
 import { bold, dim, fail, green, red, step } from './lib/say.mjs';
 import { ensurePostgres, ensureRedis } from './lib/services.mjs';
@@ -94,12 +95,13 @@ async function checkPorts(env, simulators, services = []) {
 }
 
 async function up() {
-  const env = { NODE_ENV: 'development', LOG_FORMAT: 'pretty', ...stackEnv(root) };
+  const env = startEnv(root);
   // Without a provider key, LLM calls go to the simulator (see below).
   const simulated = !env.OPENROUTER_API_KEY;
-  // Without X_API_BASE_URL, X calls go to the X API simulator.
-  const xSimulated = !env.X_API_BASE_URL;
-  const simulators = [...(simulated ? [LLM_SIM] : []), ...(xSimulated ? [X_SIM] : [])];
+  // Without X_API_BASE_URL, X calls go to the X API simulator; the publishing worker alone gets
+  // its address, X_DRY_RUN=false and the development account's token (scripts/lib/x-api.mjs).
+  const x = xApiPlan(env);
+  const simulators = [...(simulated ? [LLM_SIM] : []), ...(x.simulated ? [X_SIM] : [])];
   // First, before installing, building or starting anything; again once setup is done.
   await checkPorts(env, simulators);
   const { services } = await setup(env);
@@ -118,10 +120,7 @@ async function up() {
     step(`no OPENROUTER_API_KEY: LLM calls go to the local simulator at ${simUrl}/v1`);
     Object.assign(env, { OPENROUTER_BASE_URL: `${simUrl}/v1`, OPENROUTER_API_KEY: 'sk-local-simulator' });
   }
-  if (xSimulated) {
-    env.X_API_BASE_URL = `http://127.0.0.1:${portOf(X_SIM, env)}`;
-    step(`no X_API_BASE_URL: X calls go to the local X API simulator at ${env.X_API_BASE_URL} (user token ${X_SIM.devToken})`);
-  }
+  if (x.step) step(x.step);
   if (simulators.length) {
     sim = startApps(root, env, simulators);
     const exited = await waitForHealth(sim, env);
@@ -133,7 +132,7 @@ async function up() {
   }
 
   step('starting every app');
-  const apps = startApps(root, env);
+  const apps = startApps(root, env, APPS, { 'worker-publishing': x.publishingEnv });
   const api = `http://127.0.0.1:${portOf(APPS[0], env)}`;
   const exited = await waitForHealth(apps, env);
   if (exited.length) {
@@ -154,13 +153,19 @@ ${bold('Conveyor is running.')}
   dead letters   ${api}/admin/dead-letters   ${dim('(same sign-in; replay one or all)')}
   admin key      ${admin.api_key}   ${dim('(kept in .local/dev-admin.json)')}
   LLM provider   ${simulated ? `the local simulator (${env.OPENROUTER_BASE_URL}); set OPENROUTER_API_KEY for OpenRouter` : (env.OPENROUTER_BASE_URL ?? 'OpenRouter')}
-  X API          ${xSimulated ? `the local simulator (${env.X_API_BASE_URL}, user token ${X_SIM.devToken}); set X_API_BASE_URL for X` : env.X_API_BASE_URL}
+${x.lines.map(([label, text]) => `  ${label.padEnd(15)}${text}`).join('\n')}
 
   Try it:
     curl -s -X POST '${api}/api/v1/tasks/test?message=Hello' -H 'Authorization: Bearer ${tenant.api_key}'
     curl -s ${api}/api/v1/tasks/<task_id> -H 'Authorization: Bearer ${tenant.api_key}'
     curl -s -X POST ${api}/api/v1/tasks -H 'Authorization: Bearer ${tenant.api_key}' -H 'Content-Type: application/json' \\
-         -d '{"task":"generate_draft","payload":{"brief":"Announce our launch"}}'
+         -d '{"task":"generate_draft","payload":{"brief":"Announce our launch"}}'${
+           x.account
+             ? `
+    curl -s -X POST ${api}/api/v1/x-accounts -H 'Authorization: Bearer ${tenant.api_key}' -H 'Content-Type: application/json' \\
+         -d '${JSON.stringify(x.account)}'`
+             : ''
+         }
 
   Ctrl-C stops everything.
 `);

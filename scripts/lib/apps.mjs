@@ -40,7 +40,8 @@ export const LLM_SIM = {
 
 /**
  * The X API simulator, run in place of X when no X_API_BASE_URL is set. Its development account
- * (DEV_X_ACCOUNT in packages/sim/src/x-simulator.ts) answers to devToken.
+ * (DEV_X_ACCOUNT in packages/sim/src/x-simulator.ts: tests/e2e/test/stack-x.test.ts keeps the
+ * two in step) answers to devToken.
  */
 export const X_SIM = {
   name: 'x-sim',
@@ -51,22 +52,25 @@ export const X_SIM = {
   script: path.join('packages', 'sim', 'dist', 'x-main.js'),
   healthPath: '/_sim/health',
   devToken: 'x-sim-dev-token',
+  devAccount: { username: 'conveyor_dev', tier: 'basic' },
 };
 
 const COLORS = ['36', '35', '33', '32', '34', '96', '95', '91'];
 const width = Math.max(...APPS.map((a) => a.name.length));
 
 /**
- * Starts every app as its own process, each line of its output prefixed with its name.
- * Returns a stop() that sends SIGTERM to all and resolves when every one has exited.
+ * Starts every app as its own process, each line of its output prefixed with its name; appEnv
+ * adds variables to one app's environment alone (app name → variables: the X token only the
+ * publishing worker reads). Returns a stop() that sends SIGTERM to all and resolves when every
+ * one has exited.
  */
-export function startApps(root, env, apps = APPS) {
+export function startApps(root, env, apps = APPS, appEnv = {}) {
   const color = process.stdout.isTTY && !process.env.NO_COLOR;
   const children = apps.map((app, i) => {
     const label = app.name.padEnd(width);
     const prefix = color ? `\x1b[${COLORS[i % COLORS.length]}m${label}\x1b[0m │ ` : `${label} │ `;
     const child = spawn(process.execPath, [path.join(root, app.script)], {
-      env: { ...env, [app.portVar]: String(portOf(app, env)) },
+      env: { ...env, ...appEnv[app.name], [app.portVar]: String(portOf(app, env)) },
       stdio: ['ignore', 'pipe', 'pipe'],
       // Its own process group: a terminal's Ctrl-C reaches only this script, which then sends
       // each app one SIGTERM (a second signal would make an app skip draining its tasks).

@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { EnvSecretsProvider, InvalidSecretRefError, SecretNotFoundError, createSecretsProvider } from '../src';
 import { rejectionOf } from './rejection-of';
 
@@ -41,6 +44,49 @@ describe('EnvSecretsProvider', () => {
     } finally {
       delete process.env.CONVEYOR_TEST_SECRET;
     }
+  });
+});
+
+describe('EnvSecretsProvider with NAME_FILE (a secret mounted as a file, as docker-compose.prod.yml does)', () => {
+  let dir: string;
+  const file = (name: string, content: string) => {
+    const at = path.join(dir, name);
+    writeFileSync(at, content);
+    return at;
+  };
+  beforeEach(() => (dir = mkdtempSync(path.join(tmpdir(), 'secret-files-'))));
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('reads NAME from the file NAME_FILE names, without its trailing newline, afresh at every call', async () => {
+    const at = file('x_token_main', `${TOKEN}\n`);
+    const provider = new EnvSecretsProvider({ X_TOKEN_MAIN_FILE: at, X_TOKEN_EMPTY: '' });
+    await expect(provider.get('env:X_TOKEN_MAIN')).resolves.toBe(TOKEN);
+    writeFileSync(at, 'rotated-token');
+    await expect(provider.get('env:X_TOKEN_MAIN')).resolves.toBe('rotated-token');
+  });
+
+  it('names the variable, the file and the reason when the file is missing or empty, never a value', async () => {
+    const missing = path.join(dir, 'nope');
+    const empty = file('empty', '\n');
+    const provider = new EnvSecretsProvider({ X_TOKEN_A_FILE: missing, X_TOKEN_B_FILE: empty, X_TOKEN_C: TOKEN, X_TOKEN_C_FILE: file('c', TOKEN) });
+    const cases: [string, string][] = [
+      ['env:X_TOKEN_A', `secret env:X_TOKEN_A is not available: X_TOKEN_A_FILE=${missing} cannot be read (ENOENT)`],
+      ['env:X_TOKEN_B', `secret env:X_TOKEN_B is not available: X_TOKEN_B_FILE=${empty} is empty`],
+      ['env:X_TOKEN_C', 'secret env:X_TOKEN_C is not available: both X_TOKEN_C and X_TOKEN_C_FILE are set; keep one'],
+    ];
+    for (const [ref, message] of cases) {
+      const error = await rejectionOf(provider.get(ref));
+      expect(error).toBeInstanceOf(SecretNotFoundError);
+      expect(error.message).toBe(message);
+      expect(error.message).not.toContain(TOKEN);
+    }
+  });
+
+  it('stops on an aborted signal before reading', async () => {
+    const controller = new AbortController();
+    controller.abort(new Error('stop'));
+    const provider = new EnvSecretsProvider({ X_TOKEN_MAIN_FILE: file('t', TOKEN) });
+    await expect(provider.get('env:X_TOKEN_MAIN', { signal: controller.signal })).rejects.toThrow('stop');
   });
 });
 

@@ -1,6 +1,9 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
-import { type AppEntry, apiEnvSchema, llmEnvSchema, parseEnv, schedulerEnvSchema, workerEnvSchema } from '@conveyor/config';
+import * as config from '@conveyor/config';
+import { type AppEntry, apiEnvSchema, parseEnv, schedulerEnvSchema, workerEnvSchema } from '@conveyor/config';
+
+type Schema = Parameters<typeof parseEnv>[0];
 
 // What the deployment checks (compose-check.ts, k8s-check.ts) share about an app's environment.
 
@@ -12,11 +15,38 @@ export function urlPassword(value: string): string | undefined {
   return /:\/\/[^:/@\s]+:([^@\s]+)@/.exec(value)?.[1];
 }
 
-/** The variables an app's process parses, by its kind; an app that depends on @conveyor/llm parses the LLM ones too. */
-function schemasOf(app: AppEntry, root: string): Parameters<typeof parseEnv>[0][] {
+/** Every environment schema @conveyor/config exports (llmEnvSchema, xApiEnvSchema, publishingEnvSchema …), by name. */
+const ENV_SCHEMAS = new Map<string, Schema>(
+  (Object.entries(config) as [string, unknown][]).flatMap(([name, value]) =>
+    name.endsWith('EnvSchema') && typeof (value as Partial<Schema>).safeParse === 'function' ? [[name, value as Schema]] : [],
+  ),
+);
+
+/** The source files of an app (apps/<app>/src), every one. */
+function sourcesOf(root: string, app: string): string[] {
+  const dir = path.join(root, 'apps', app, 'src');
+  return (readdirSync(dir, { recursive: true }) as string[]).filter((f) => f.endsWith('.ts')).map((f) => readFileSync(path.join(dir, f), 'utf8'));
+}
+
+/**
+ * The names of the environment schemas of @conveyor/config that an app's own source imports
+ * (not as a type): what its process parses besides its kind's schema. Read from the code that
+ * does the parsing (the LLM workers' main.ts, the publishing worker's publishing-from-env.ts),
+ * so a worker that starts reading X or LLM settings is checked for them without a list here.
+ */
+export function importedEnvSchemas(app: AppEntry, root: string): string[] {
+  const names = new Set<string>();
+  for (const source of sourcesOf(root, app.name))
+    for (const [, list] of source.matchAll(/import\s*\{([^}]*)\}\s*from\s*'@conveyor\/config'/g))
+      for (const item of list!.split(',').map((i) => i.trim()))
+        if (!item.startsWith('type ') && ENV_SCHEMAS.has(item.split(/\s+as\s+/)[0]!)) names.add(item.split(/\s+as\s+/)[0]!);
+  return [...names].sort();
+}
+
+/** The variables an app's process parses: its kind's schema, and every environment schema its source imports. */
+function schemasOf(app: AppEntry, root: string): Schema[] {
   const own = app.kind === 'api' ? apiEnvSchema : app.kind === 'scheduler' ? schedulerEnvSchema : workerEnvSchema(app.defaultPort);
-  const manifest = JSON.parse(readFileSync(path.join(root, 'apps', app.name, 'package.json'), 'utf8')) as { dependencies?: Record<string, string> };
-  return manifest.dependencies?.['@conveyor/llm'] ? [own, llmEnvSchema] : [own];
+  return [own, ...importedEnvSchemas(app, root).map((name) => ENV_SCHEMAS.get(name)!)].filter((schema, i, all) => all.indexOf(schema) === i);
 }
 
 /** What the app's own schemas refuse in `env` (an empty value counts as unset), as "<app>: <message>". */
@@ -29,6 +59,16 @@ export function envProblems(app: AppEntry, env: Record<string, string>, root: st
       return [`${app.name}: ${(error as Error).message}`];
     }
   });
+}
+
+/**
+ * Settings a deployment must make itself: X_DRY_RUN unset follows NODE_ENV (on in development
+ * only), so a file that forgot it would publish, or not, by accident. For every app whose
+ * source imports xApiEnvSchema.
+ */
+export function undecidedSettings(app: AppEntry, env: Record<string, string>, root: string): string[] {
+  if (env.X_DRY_RUN || !importedEnvSchemas(app, root).includes('xApiEnvSchema')) return [];
+  return [`${app.name}: X_DRY_RUN is not set; say true (nothing is sent to X) or false (posts go out) rather than leave it to NODE_ENV`];
 }
 
 /** Seconds a worker drains on SIGTERM: SHUTDOWN_GRACE_MS as the worker reads it, its default included (NaN when invalid). */

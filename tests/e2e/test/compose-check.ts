@@ -1,8 +1,8 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { APPS, type AppEntry, simEnvSchema } from '@conveyor/config';
-import { SECRET_NAME, drainSeconds, envProblems, urlPassword } from './app-env';
+import { APPS, type AppEntry, simEnvSchema, xSimEnvSchema } from '@conveyor/config';
+import { SECRET_NAME, drainSeconds, envProblems, undecidedSettings, urlPassword } from './app-env';
 
 /** A compose service as far as these checks read it (after YAML merge keys are applied). */
 interface Service {
@@ -16,6 +16,7 @@ interface Service {
   secrets?: string[];
   ports?: string[];
   deploy?: { replicas?: number };
+  image?: string;
 }
 export interface ComposeFile {
   services: Record<string, Service>;
@@ -29,6 +30,16 @@ const SECRETS_DIR = '/run/secrets/';
 /** What a secret file stands for while the apps' schemas parse their variables. */
 const PLACEHOLDERS: Record<string, string> = { DATABASE_URL: 'postgres://conveyor:from-file@postgres:5432/conveyor' };
 const REFERENCE = /\$\{(\w+)(?:(:-|:\?)([^}]*))?\}/g;
+
+/**
+ * The simulator services of the dev profile, both from the `sim` image (SIMULATOR picks one,
+ * infra/docker/simulators.json), and the variable of the apps that points at each.
+ */
+const SIMULATORS = {
+  'llm-sim': { simulator: 'llm', schema: simEnvSchema, portVariable: 'SIM_PORT', urlVariable: 'OPENROUTER_BASE_URL' },
+  'x-sim': { simulator: 'x', schema: xSimEnvSchema, portVariable: 'X_SIM_PORT', urlVariable: 'X_API_BASE_URL' },
+} as const;
+type SimulatorName = keyof typeof SIMULATORS;
 
 /** `.env`-style text (the format compose reads): NAME=value, with an optional ` # comment`. */
 export function readEnvFile(text: string): Record<string, string> {
@@ -84,13 +95,43 @@ function withLocalSecretFiles(env: Record<string, string>): Record<string, strin
   return out;
 }
 
-function checkApp(app: AppEntry, service: Service | undefined, vars: Record<string, string>, root: string, problems: string[]): void {
+/** The simulator's port as it reads its environment (its default when unset), or undefined when the service is not there or its variables are wrong. */
+function simulatorPort(name: SimulatorName, compose: ComposeFile): number | undefined {
+  const { schema, portVariable } = SIMULATORS[name];
+  const parsed = schema.safeParse(compose.services[name]?.environment ?? {});
+  return compose.services[name] && parsed.success ? ((parsed.data as Record<string, unknown>)[portVariable] as number) : undefined;
+}
+
+/** An app variable that points at a simulator service of this file (http://x-sim:4020) must name its port. */
+function checkSimulatorLinks(app: AppEntry, env: Record<string, string>, compose: ComposeFile, problems: string[]): void {
+  for (const [name, { urlVariable }] of Object.entries(SIMULATORS) as [SimulatorName, (typeof SIMULATORS)[SimulatorName]][]) {
+    const value = env[urlVariable];
+    const url = value && URL.canParse(value) ? new URL(value) : undefined;
+    if (url?.hostname !== name) continue;
+    const port = simulatorPort(name, compose);
+    if (port === undefined) problems.push(`${app.name}: ${urlVariable}=${value} names ${name}, which is not a service with valid variables`);
+    else if (Number(url.port || 80) !== port) problems.push(`${app.name}: ${urlVariable}=${value} asks port ${url.port || 80}; ${name} listens on ${port}`);
+  }
+}
+
+/** A simulator service: only in the dev profile, from the `sim` image, running its own simulator with valid variables. */
+function checkSimulator(name: SimulatorName, service: Service, problems: string[]): void {
+  const { simulator, schema, portVariable } = SIMULATORS[name];
+  if (!service.profiles?.includes('dev') || !schema.safeParse(service.environment ?? {}).success)
+    problems.push(`${name}: only in the dev profile, with valid ${portVariable}/HOST`);
+  if (service.build?.args?.APP !== 'sim') problems.push(`${name}: built with APP=${service.build?.args?.APP}, not the sim image`);
+  const runs = String(service.environment?.SIMULATOR ?? 'llm');
+  if (runs !== simulator) problems.push(`${name}: runs SIMULATOR=${runs}, not ${simulator}`);
+}
+
+function checkApp(app: AppEntry, service: Service | undefined, vars: Record<string, string>, root: string, problems: string[], compose: ComposeFile): void {
   if (!service) return void problems.push(`${app.name}: no service of that name`);
   if (service.build?.args?.APP !== app.name) problems.push(`${app.name}: built with APP=${service.build?.args?.APP}`);
   const env: Record<string, string> = {};
   for (const [key, raw] of Object.entries(service.environment ?? {})) env[key] = interpolate(String(raw), vars, problems, `${app.name} ${key}`);
   // Parsed as the app parses its environment (an empty value counts as unset).
-  problems.push(...envProblems(app, withLocalSecretFiles(env), root));
+  problems.push(...envProblems(app, withLocalSecretFiles(env), root), ...undecidedSettings(app, env, root));
+  checkSimulatorLinks(app, env, compose, problems);
   if (env.HOST !== '0.0.0.0') problems.push(`${app.name}: HOST must be 0.0.0.0 in a container`);
   if (Number(env[app.portVariable]) !== app.defaultPort)
     problems.push(`${app.name}: ${app.portVariable}=${env[app.portVariable]}, the registry says ${app.defaultPort}`);
@@ -113,8 +154,8 @@ export function composeProblems(compose: ComposeFile, vars: Record<string, strin
   const problems: string[] = [];
   const services = compose.services ?? {};
   for (const [name, service] of Object.entries(services)) checkSecrets(name, service, compose, problems);
-  for (const app of APPS) checkApp(app, services[app.name], vars, root, problems);
-  const known = new Set<string>([...APPS.map((a) => a.name), 'redis', 'postgres', 'migrate', 'llm-sim']);
+  for (const app of APPS) checkApp(app, services[app.name], vars, root, problems, compose);
+  const known = new Set<string>([...APPS.map((a) => a.name), 'redis', 'postgres', 'migrate', ...Object.keys(SIMULATORS)]);
   for (const name of Object.keys(services)) if (!known.has(name)) problems.push(`${name}: not an app of the registry`);
   const redis = services.redis?.command?.join(' ') ?? '';
   if (!redis.includes('--appendonly yes') || !redis.includes('--maxmemory-policy noeviction'))
@@ -124,9 +165,7 @@ export function composeProblems(compose: ComposeFile, vars: Record<string, strin
   if (!password) problems.push('postgres: POSTGRES_PASSWORD is empty; set it in .env (the image refuses to initialise without one)');
   const migrate = services.migrate;
   if (migrate?.command?.join(' ') !== 'node packages/db/dist/cli/migrate.js') problems.push('migrate: must run the migration CLI');
-  const sim = services['llm-sim'];
-  if (sim && (!sim.profiles?.includes('dev') || !simEnvSchema.safeParse(sim.environment ?? {}).success))
-    problems.push('llm-sim: only in the dev profile, with valid SIM_PORT/HOST');
+  for (const name of Object.keys(SIMULATORS) as SimulatorName[]) if (services[name]) checkSimulator(name, services[name], problems);
   return problems;
 }
 

@@ -1,5 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { APPS } from '@conveyor/config';
+import { importedEnvSchemas } from './app-env';
 import { type ComposeFile, composeProblems, productionProblems, readEnvFile } from './compose-check';
 import { loadCompose } from './compose-load';
 
@@ -15,6 +17,28 @@ const vars = { ...readEnvFile(readFileSync(path.join(root, '.env.example'), 'utf
 
 it('runs every app of the registry with its variables, port and health check, and holds no secret', () => {
   expect(composeProblems(load(), vars, root)).toEqual([]);
+});
+
+it('parses each app with the environment schemas its own source imports: the LLM workers with the LLM ones, the publishing worker with the X ones', () => {
+  expect(Object.fromEntries(APPS.map((app) => [app.name, importedEnvSchemas(app, root)]))).toEqual({
+    api: ['apiEnvSchema'],
+    scheduler: ['schedulerEnvSchema'],
+    'worker-scraping': [],
+    'worker-analysis': ['llmEnvSchema'],
+    'worker-generation': ['llmEnvSchema'],
+    'worker-monitoring': [],
+    'worker-publishing': ['publishingEnvSchema', 'xApiEnvSchema'],
+  });
+});
+
+it('runs the publishing worker against the X simulator of the dev profile as .env.example says (X_API_BASE_URL=http://x-sim:4020)', () => {
+  const dev = { ...vars, OPENROUTER_BASE_URL: 'http://llm-sim:4010/v1', X_API_BASE_URL: 'http://x-sim:4020', X_TOKEN_DEV: 'x-sim-dev-token' };
+  expect(composeProblems(load(), dev, root)).toEqual([]);
+  const sim = load().services['x-sim']!;
+  expect(sim).toMatchObject({ profiles: ['dev'], image: 'conveyor/sim', environment: { SIMULATOR: 'x', X_SIM_PORT: 4020 } });
+  expect(composeProblems(load(), { ...dev, X_API_BASE_URL: 'http://x-sim:4021' }, root)).toEqual([
+    'worker-publishing: X_API_BASE_URL=http://x-sim:4021 asks port 4021; x-sim listens on 4020',
+  ]);
 });
 
 it('does not start without the secrets it takes from .env: Postgres has no password, the LLM workers no key', () => {
@@ -41,6 +65,10 @@ describe('docker-compose.prod.yml over docker-compose.yml', () => {
       OPENROUTER_API_KEY_FILE: '/run/secrets/openrouter_api_key',
     });
     expect(prod.services['worker-analysis']!.secrets).toEqual(['database_url', 'openrouter_api_key']);
+    expect(prod.services['worker-publishing']!.environment).toMatchObject({ X_TOKEN_MAIN_FILE: '/run/secrets/x_token_main' });
+    expect(prod.services['worker-publishing']!.environment).not.toHaveProperty('X_TOKEN_MAIN');
+    expect(prod.services['worker-publishing']!.environment).not.toHaveProperty('X_TOKEN_DEV');
+    expect(prod.services['worker-publishing']!.secrets).toEqual(['database_url', 'x_token_main']);
     expect(prod.services.api!.ports).toEqual(['3000-3001:3000']);
     expect(prod.services.scheduler!.deploy).toMatchObject({ replicas: 2, resources: { limits: { cpus: '0.5' } } });
     // The base file alone is unchanged by the override.
@@ -51,6 +79,21 @@ describe('docker-compose.prod.yml over docker-compose.yml', () => {
     const cases: [string, (c: ComposeFile) => void, string][] = [
       ['a published database', (c) => (service(c, 'postgres').ports = ['5432:5432']), 'postgres: publishes 5432:5432'],
       ['a key in the environment', (c) => (service(c, 'worker-generation').environment!.OPENROUTER_API_KEY = '${OPENROUTER_API_KEY}'), 'read it from a file'],
+      [
+        'an X token in the environment',
+        (c) => (service(c, 'worker-publishing').environment!.X_TOKEN_MAIN = '${X_TOKEN_MAIN:-}'),
+        'worker-publishing: X_TOKEN_MAIN is set in the environment; read it from a file (X_TOKEN_MAIN_FILE)',
+      ],
+      [
+        "the simulator's token left in",
+        (c) => (service(c, 'worker-publishing').environment!.X_TOKEN_DEV = '${X_TOKEN_DEV:-}'),
+        'worker-publishing: X_TOKEN_DEV is set in the environment',
+      ],
+      [
+        'an X token file not mounted',
+        (c) => (service(c, 'worker-publishing').secrets = ['database_url']),
+        'worker-publishing: X_TOKEN_MAIN_FILE=/run/secrets/x_token_main is not a secret this service mounts',
+      ],
       ['a password in a URL', (c) => (service(c, 'api').environment!.REDIS_URL = 'redis://default:hunter2@redis:6379'), 'a URL with a password'],
       ['a secret not mounted', (c) => (service(c, 'scheduler').secrets = []), 'scheduler: DATABASE_URL_FILE=/run/secrets/database_url is not a secret'],
       ['a secret with no file', (c) => delete c.secrets!.database_url, 'secret database_url has no file'],
@@ -79,6 +122,34 @@ it('fails when the file and the registry disagree, or a secret is written in', (
     ['a short drain window', (c) => (service(c, 'worker-monitoring').stop_grace_period = '10s'), 'stop_grace_period'],
     ['Redis that evicts', (c) => (service(c, 'redis').command = ['redis-server']), 'noeviction'],
     ['a service of no app', (c) => (c.services['worker-mystery'] = {}), 'worker-mystery: not an app'],
+    [
+      'an X setting the publishing worker refuses',
+      (c) => (service(c, 'worker-publishing').environment!.X_DRY_RUN = 'yes'),
+      'worker-publishing: Invalid configuration:\n  X_DRY_RUN: must be true or false',
+    ],
+    [
+      'metrics stages it cannot read',
+      (c) => (service(c, 'worker-publishing').environment!.X_METRICS_STAGES = '15 minutes'),
+      'worker-publishing: Invalid configuration:\n  X_METRICS_STAGES',
+    ],
+    [
+      'an unknown X tier',
+      (c) => (service(c, 'worker-publishing').environment!.X_API_TIER = 'premium'),
+      'worker-publishing: Invalid configuration:\n  X_API_TIER',
+    ],
+    ['a written X token', (c) => (service(c, 'worker-publishing').environment!.X_TOKEN_MAIN = 'oauth-token'), 'X_TOKEN_MAIN must come from .env'],
+    [
+      'the X simulator on another port than the worker asks',
+      (c) => (service(c, 'worker-publishing').environment!.X_API_BASE_URL = 'http://x-sim:4021'),
+      'worker-publishing: X_API_BASE_URL=http://x-sim:4021 asks port 4021; x-sim listens on 4020',
+    ],
+    ['the X simulator outside the dev profile', (c) => delete service(c, 'x-sim').profiles, 'x-sim: only in the dev profile'],
+    [
+      'dry run left to NODE_ENV',
+      (c) => delete service(c, 'worker-publishing').environment!.X_DRY_RUN,
+      'worker-publishing: X_DRY_RUN is not set; say true (nothing is sent to X) or false (posts go out)',
+    ],
+    ['the X simulator running the LLM one', (c) => delete service(c, 'x-sim').environment!.SIMULATOR, 'x-sim: runs SIMULATOR=llm, not x'],
   ];
   for (const [what, change, expected] of cases) {
     const compose = load();

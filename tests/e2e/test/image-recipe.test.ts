@@ -27,12 +27,24 @@ import { devDependenciesInImage, nonRootUser, packagesNotInstalled, runInImage, 
 // its own steps (image-recipe.ts): turbo prune, the COPY lines, the production install from
 // the pruned lockfile, the entry-point shim; then the app is started from that folder as the
 // image starts it (`node main.js`, its ENV, a non-root user), answers its health path, passes
-// the image's HEALTHCHECK, and exits 0 on SIGTERM.
+// the image's HEALTHCHECK, and exits 0 on SIGTERM. The `sim` image is started once for each
+// simulator it serves (SIMULATOR=llm, x).
 
 const DOCKERFILE = fs.readFileSync(path.join(REPO_ROOT, 'infra', 'docker', 'Dockerfile'), 'utf8');
-/** The LLM simulator's image: port and health path as infra/docker/healthcheck.mjs asks them. */
-const SIM = { portVariable: 'SIM_PORT', healthPath: '/v1/models' };
+/** The simulators of the `sim` image, by SIMULATOR: entry, port and health path, as sim-main.cjs and healthcheck.mjs read them. */
+const SIMULATORS = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'infra', 'docker', 'simulators.json'), 'utf8')) as Record<
+  string,
+  { entry: string; portVariable: string; healthPath: string }
+>;
 const IMAGES = [...APPS, 'sim'] as const;
+/** One start of an image: what the tests call it, and what it is given besides the common variables. */
+interface Run {
+  name: string;
+  simulator?: string;
+}
+/** The starts of each image: the `sim` image once per simulator, every app once. */
+const runsOf = (app: string): Run[] => (app === 'sim' ? Object.keys(SIMULATORS).map((s) => ({ name: `sim SIMULATOR=${s}`, simulator: s })) : [{ name: app }]);
+const RUNS = IMAGES.flatMap(runsOf);
 /** Images built and run at once: two cores, and most of a rehearsal is waiting for a process. */
 const CONCURRENCY = 4;
 /** How long an idle app may take to exit on SIGTERM: a bound for one that never does. */
@@ -46,6 +58,7 @@ let database: TestDatabase;
 let simUrl: string;
 
 interface Outcome {
+  run: Run;
   image: ImageFolder;
   /** What the image held, looked at before its folder was deleted. */
   mainJs: string;
@@ -61,6 +74,8 @@ interface Outcome {
   exitCode: number | string | null;
   /** The HEALTHCHECK once the app is gone: it must fail then, or it proves nothing. */
   healthcheckAfterStop: number | null;
+  /** The `sim` image only: its entry point given an unknown SIMULATOR. */
+  unknownSimulator?: { code: number | null; output: string };
   timings: { buildMs: number; healthyMs: number; stopMs: number };
 }
 
@@ -108,26 +123,33 @@ async function migrateEmptyDatabase(image: ImageFolder): Promise<Outcome['migrat
   }
 }
 
-/** Builds one image folder (scratch/<name>), starts it, checks it, stops it and deletes the folder. */
-async function rehearse(app: string, name = app, options: BuildOptions = {}): Promise<Outcome> {
+/** Builds one image folder (scratch/<name>), starts it once per run (each checked and stopped), and deletes the folder. */
+async function rehearse(app: string, name = app, options: BuildOptions = {}): Promise<Outcome[]> {
   const folder = path.join(scratch, name);
   try {
-    return await buildAndRun(app, folder, options);
+    const started = Date.now();
+    const image = await buildImageFolder(DOCKERFILE, app, folder, options);
+    const built = {
+      buildMs: Date.now() - started,
+      mainJs: fs.readFileSync(path.join(image.dir, 'main.js'), 'utf8'),
+      devDependencies: devDependenciesInImage(image),
+      notInstalled: packagesNotInstalled(image),
+      unknownSimulator: app === 'sim' ? await runInImage(image, image.cmd, { SIMULATOR: 'nope' }, runAs) : undefined,
+    };
+    const outcomes: Outcome[] = [];
+    for (const run of runsOf(app)) outcomes.push(await startAndStop(image, run, built));
+    return outcomes;
   } finally {
     await fs.promises.rm(folder, { recursive: true, force: true });
   }
 }
 
-async function buildAndRun(app: string, folder: string, options: BuildOptions): Promise<Outcome> {
+type Built = Pick<Outcome, 'mainJs' | 'devDependencies' | 'notInstalled' | 'unknownSimulator'> & { buildMs: number };
+
+async function startAndStop(image: ImageFolder, run: Run, { buildMs, ...held }: Built): Promise<Outcome> {
+  const app = image.app;
   const started = Date.now();
-  const image = await buildImageFolder(DOCKERFILE, app, folder, options);
-  const buildMs = Date.now() - started;
-  const held = {
-    mainJs: fs.readFileSync(path.join(image.dir, 'main.js'), 'utf8'),
-    devDependencies: devDependenciesInImage(image),
-    notInstalled: packagesNotInstalled(image),
-  };
-  const entry = app === 'sim' ? SIM : appEntry(app as (typeof APPS)[number]);
+  const entry = run.simulator ? SIMULATORS[run.simulator]! : appEntry(app as (typeof APPS)[number]);
   const port = await freePort();
   const env = {
     DATABASE_URL: database.url,
@@ -135,6 +157,7 @@ async function buildAndRun(app: string, folder: string, options: BuildOptions): 
     BULLMQ_PREFIX: prefix,
     OPENROUTER_BASE_URL: simUrl,
     OPENROUTER_API_KEY: 'sk-sim',
+    ...(run.simulator ? { SIMULATOR: run.simulator } : {}),
     [entry.portVariable]: String(port),
   };
   const proc = startImage(image, env, runAs);
@@ -142,7 +165,7 @@ async function buildAndRun(app: string, folder: string, options: BuildOptions): 
   let healthcheck: Outcome['healthcheck'];
   let statuses: Outcome['statuses'];
   try {
-    await waitUntilServing(proc, `http://127.0.0.1:${port}${entry.healthPath}`, `${app} (image)`, STARTUP_TIMEOUT_MS);
+    await waitUntilServing(proc, `http://127.0.0.1:${port}${entry.healthPath}`, `${run.name} (image)`, STARTUP_TIMEOUT_MS);
     uid = uidOf(proc.child.pid!);
     healthcheck = await runInImage(image, image.healthcheck, env, runAs);
     statuses = app === 'sim' ? {} : await served(image, `http://127.0.0.1:${port}`, env);
@@ -156,6 +179,7 @@ async function buildAndRun(app: string, folder: string, options: BuildOptions): 
   const healthcheckAfterStop = (await runInImage(image, image.healthcheck, env, runAs)).code;
   const migration = app === 'api' ? await migrateEmptyDatabase(image) : undefined;
   return {
+    run,
     image,
     ...held,
     migration,
@@ -164,7 +188,7 @@ async function buildAndRun(app: string, folder: string, options: BuildOptions): 
     healthcheck,
     exitCode,
     healthcheckAfterStop,
-    timings: { buildMs, healthyMs: healthy - started - buildMs, stopMs },
+    timings: { buildMs, healthyMs: healthy - started, stopMs },
   };
 }
 
@@ -199,15 +223,18 @@ beforeAll(async () => {
   clock.setUp = Date.now();
   const limit = limited(CONCURRENCY);
   for (const app of IMAGES) {
-    const outcome = limit(() => rehearse(app));
-    outcome.catch(() => undefined); // reported by the app's own test below
-    outcomes.set(app, outcome);
+    const rehearsal = limit(() => rehearse(app));
+    for (const run of runsOf(app)) {
+      const outcome = rehearsal.then((all) => all.find((o) => o.run.name === run.name)!);
+      outcome.catch(() => undefined); // reported by the run's own test below
+      outcomes.set(run.name, outcome);
+    }
   }
   // After those, through the same limit: the broken recipes.
   for (const [i, { what, dockerfile = (d: string) => d, options, start }] of BROKEN.entries()) {
     const folder = path.join(scratch, `broken-${i}`);
     const build = async () => {
-      if (start) return rehearse('worker-scraping', `broken-${i}`, options);
+      if (start) return (await rehearse('worker-scraping', `broken-${i}`, options))[0];
       try {
         return await buildImageFolder(dockerfile(DOCKERFILE), 'worker-scraping', folder, options);
       } finally {
@@ -246,13 +273,14 @@ afterAll(async () => {
 }, 600_000);
 
 describe('every image, built by the Dockerfile’s steps without Docker', () => {
-  it.each(IMAGES)(
+  it.each(RUNS.map((r) => r.name))(
     '%s: pruned, installed for production only, started as a non-root user, healthy by its HEALTHCHECK, exits 0 on SIGTERM',
-    async (app) => {
-      const outcome = await outcomes.get(app)!;
+    async (name) => {
+      const outcome = await outcomes.get(name)!;
+      const app = outcome.image.app;
       expect(outcome.image.user).not.toBe('root');
       if (runAs) expect(outcome.uid).toBe(runAs.uid);
-      expect(outcome.mainJs).toContain(app === 'sim' ? 'packages/sim/dist/main.js' : `apps/${app}/dist/main.js`);
+      expect(outcome.mainJs).toContain(app === 'sim' ? 'infra/docker/sim-main.cjs' : `apps/${app}/dist/main.js`);
       expect(outcome.devDependencies).toEqual([]);
       expect(outcome.notInstalled).toEqual([]);
       expect(outcome.healthcheck).toEqual({ code: 0, output: '' });
@@ -264,6 +292,14 @@ describe('every image, built by the Dockerfile’s steps without Docker', () => 
     },
     600_000,
   );
+
+  it('the sim image refuses a SIMULATOR it does not serve, naming the ones it does', async () => {
+    const { unknownSimulator } = await outcomes.get(RUNS.find((r) => r.simulator)!.name)!;
+    expect(unknownSimulator).toEqual({
+      code: 78,
+      output: `sim: SIMULATOR=nope is not a simulator of this image; use one of ${Object.keys(SIMULATORS).join(', ')}\n`,
+    });
+  }, 600_000);
 
   it('the API image migrates an empty database with its migration CLI', async () => {
     const { migration } = await outcomes.get('api')!;

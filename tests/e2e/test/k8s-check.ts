@@ -1,5 +1,5 @@
 import { APPS, type AppEntry } from '@conveyor/config';
-import { SECRET_NAME, drainSeconds, envProblems, urlPassword } from './app-env';
+import { SECRET_NAME, drainSeconds, envProblems, undecidedSettings, urlPassword } from './app-env';
 import { queueKey } from '@conveyor/queue';
 import { type Container, checkSecurity, command, containerEnv, find, imageApp, imageRelease, matches, podContainers, portNumber } from './k8s-pods';
 import type { K8sObject } from './k8s-render';
@@ -59,7 +59,7 @@ function checkApp(app: AppEntry, objects: K8sObject[], root: string, problems: s
   checkProbe(app, container, 'livenessProbe', app.healthPath, problems);
   checkSecurity(app.name, pod, [...(pod.initContainers ?? []), ...pod.containers], problems);
   const env = containerEnv(container, objects, app.name, problems);
-  problems.push(...envProblems(app, env, root));
+  problems.push(...envProblems(app, env, root), ...undecidedSettings(app, env, root));
   if (env.HOST !== '0.0.0.0') problems.push(`${app.name}: HOST must be 0.0.0.0 in a container`);
   if (Number(env[app.portVariable]) !== app.defaultPort)
     problems.push(`${app.name}: ${app.portVariable}=${env[app.portVariable]}, the registry says ${app.defaultPort}`);

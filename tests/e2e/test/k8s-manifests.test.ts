@@ -2,7 +2,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { readEnvFile } from './compose-check';
 import { k8sProblems } from './k8s-check';
-import { secretKeys } from './k8s-pods';
+import { containerEnv, secretKeys } from './k8s-pods';
 import { type K8sObject, renderKustomization, schemaProblems } from './k8s-render';
 
 // infra/k8s rendered as a cluster would get it (kubectl kustomize, every overlay), validated
@@ -16,7 +16,7 @@ const render = (overlay: string): K8sObject[] => structuredClone(renders.get(ove
 
 const get = (objects: K8sObject[], kind: string, name: string) => objects.find((o) => o.kind === kind && o.metadata.name === name)!;
 const container = (objects: K8sObject[], app: string) => get(objects, 'Deployment', app).spec.template.spec.containers.find((c: any) => c.name === app);
-const configMap = (objects: K8sObject[]) => objects.find((o) => o.kind === 'ConfigMap')!;
+const configMap = (objects: K8sObject[], name = 'conveyor-config') => objects.find((o) => o.kind === 'ConfigMap' && o.metadata.name.startsWith(`${name}-`))!;
 
 it('has a development and a production overlay', () => {
   expect(overlays).toEqual(expect.arrayContaining(['dev', 'prod']));
@@ -47,8 +47,22 @@ it('puts each overlay in its own namespace, with its own images and host', () =>
 it('lists in secrets.env.example, without values, every key the manifests take from a Secret', () => {
   const example = readEnvFile(readFileSync(path.join(root, 'infra/k8s/secrets.env.example'), 'utf8'));
   const referenced = [...new Set(overlays.flatMap((overlay) => secretKeys(render(overlay))))].sort();
-  expect(referenced).toEqual(['conveyor-secrets/DATABASE_URL', 'conveyor-secrets/OPENROUTER_API_KEY']);
+  expect(referenced).toEqual(['conveyor-secrets/DATABASE_URL', 'conveyor-secrets/OPENROUTER_API_KEY', 'conveyor-secrets/X_TOKEN_MAIN']);
   expect(example).toEqual(Object.fromEntries(referenced.map((ref) => [ref.split('/')[1], ''])));
+});
+
+it('gives the publishing worker alone its X settings: a dry run in the dev overlay, posts out on X in prod, the account token from the Secret', () => {
+  const publishing = (overlay: string) => {
+    const objects = render(overlay);
+    return containerEnv(container(objects, 'worker-publishing'), objects, 'worker-publishing', []);
+  };
+  expect(publishing('dev')).toMatchObject({ X_API_BASE_URL: 'https://api.x.com', X_DRY_RUN: 'true', X_TOKEN_MAIN: 'from-secret:X_TOKEN_MAIN' });
+  expect(publishing('prod')).toMatchObject({ X_DRY_RUN: 'false', X_METRICS_STAGES: '15m,1h,24h,7d' });
+  const token = container(render('prod'), 'worker-publishing').env.find((v: any) => v.name === 'X_TOKEN_MAIN');
+  // Optional: a Secret made without X (or before it) still starts the worker.
+  expect(token.valueFrom.secretKeyRef).toEqual({ name: 'conveyor-secrets', key: 'X_TOKEN_MAIN', optional: true });
+  const objects = render('prod');
+  expect(containerEnv(container(objects, 'worker-scraping'), objects, 'worker-scraping', [])).not.toHaveProperty('X_DRY_RUN');
 });
 
 it('refuses objects the schemas refuse, and kinds it has no schema for', () => {
@@ -119,6 +133,31 @@ it('fails when the manifests and the registry disagree, or a secret is written i
       'Deployment/worker-analysis: OPENROUTER_API_KEY is written in',
     ],
     ['a written password', (o) => (configMap(o).data.REDIS_URL = 'redis://default:hunter2@redis:6379'), 'REDIS_URL holds a password'],
+    [
+      'an X setting the publishing worker refuses',
+      (o) => (configMap(o, 'conveyor-publishing').data.X_METRICS_STAGES = 'soon'),
+      'worker-publishing: Invalid configuration:\n  X_METRICS_STAGES',
+    ],
+    [
+      'X rate limits that are not JSON',
+      (o) => (configMap(o, 'conveyor-publishing').data.X_RATE_LIMITS = '{basic: 50}'),
+      'worker-publishing: Invalid configuration:\n  X_RATE_LIMITS',
+    ],
+    [
+      'the X settings left out of the publishing worker',
+      (o) => (container(o, 'worker-publishing').envFrom = container(o, 'worker-publishing').envFrom.slice(0, 1)),
+      'worker-publishing: X_DRY_RUN is not set',
+    ],
+    ['an X token in a ConfigMap', (o) => (configMap(o, 'conveyor-publishing').data.X_TOKEN_MAIN = 'oauth-token'), 'X_TOKEN_MAIN is written in'],
+    [
+      'an X token written in',
+      (o) =>
+        Object.assign(
+          container(o, 'worker-publishing').env.find((v: any) => v.name === 'X_TOKEN_MAIN'),
+          { valueFrom: undefined, value: 'oauth-token' },
+        ),
+      'Deployment/worker-publishing: X_TOKEN_MAIN is written in',
+    ],
     [
       'a Secret with values',
       (o) => o.push({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'conveyor-secrets' }, stringData: { DATABASE_URL: 'postgres://x' } }),

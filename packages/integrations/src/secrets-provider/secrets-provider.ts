@@ -7,11 +7,14 @@ export interface SecretsProvider {
   get(ref: string, options?: { signal?: AbortSignal }): Promise<string>;
 }
 
-/** The reference is well-formed but its backend holds no such secret. */
+/** The reference is well-formed but its backend holds no such secret (or cannot give it: `why` says so, never with the secret). */
 export class SecretNotFoundError extends Error {
   override name = 'SecretNotFoundError';
-  constructor(readonly ref: string) {
-    super(`secret ${ref} is not set`);
+  constructor(
+    readonly ref: string,
+    why?: string,
+  ) {
+    super(why ? `secret ${ref} is not available: ${why}` : `secret ${ref} is not set`);
   }
 }
 
