@@ -26,9 +26,9 @@ describe('X accounts', () => {
     expect(created.headers.location).toBe(`/api/v1/x-accounts/${id}`);
 
     expect((await request(h.app).get(`/api/v1/x-accounts/${id}`).set(as(h.keyA))).body).toEqual(created.body);
-    const patched = await request(h.app).patch(`/api/v1/x-accounts/${id}`).set(as(h.keyA)).send({ api_tier: 'pro', token_secret_ref: 'env:_OTHER_1' });
+    const patched = await request(h.app).patch(`/api/v1/x-accounts/${id}`).set(as(h.keyA)).send({ api_tier: 'pro', token_secret_ref: 'env:X_TOKEN_OTHER_1' });
     expect(patched.status).toBe(200);
-    expect(patched.body).toMatchObject({ account_id: id, handle: name, api_tier: 'pro', token_secret_ref: 'env:_OTHER_1' });
+    expect(patched.body).toMatchObject({ account_id: id, handle: name, api_tier: 'pro', token_secret_ref: 'env:X_TOKEN_OTHER_1' });
 
     expect((await request(h.app).delete(`/api/v1/x-accounts/${id}`).set(as(h.keyA))).status).toBe(204);
     expect((await request(h.app).get(`/api/v1/x-accounts/${id}`).set(as(h.keyA))).status).toBe(404);
@@ -51,10 +51,11 @@ describe('X accounts', () => {
     [{ handle: 'has-dash' }, 'handle', /1 to 15 letters/],
     [{ handle: '@' }, 'handle', /1 to 15 letters/],
     [{ api_tier: 'gold' }, 'api_tier', /free, basic, pro, enterprise/],
-    [{ token_secret_ref: 'vault:x/acme' }, 'token_secret_ref', /must be one of: env:NAME .*like env:X_TOKEN_ACME/],
-    [{ token_secret_ref: 'env:lower_case' }, 'token_secret_ref', /env:NAME/],
-    [{ token_secret_ref: `env:${'A'.repeat(129)}` }, 'token_secret_ref', /env:NAME/],
-    [{ token_secret_ref: 'env:' }, 'token_secret_ref', /env:NAME/],
+    [{ token_secret_ref: 'vault:x/acme' }, 'token_secret_ref', /must be one of: env:X_TOKEN_<NAME> .*like env:X_TOKEN_ACME/],
+    [{ token_secret_ref: 'env:lower_case' }, 'token_secret_ref', /env:X_TOKEN_<NAME>/],
+    [{ token_secret_ref: `env:X_TOKEN_${'A'.repeat(121)}` }, 'token_secret_ref', /env:X_TOKEN_<NAME>/],
+    [{ token_secret_ref: 'env:' }, 'token_secret_ref', /env:X_TOKEN_<NAME>/],
+    [{ token_secret_ref: 'env:DATABASE_URL' }, 'token_secret_ref', /env:X_TOKEN_<NAME>/],
   ])('answers 400 naming the field for %j', async (change, path, message) => {
     const res = await create(account(change));
     expect(res.status).toBe(400);

@@ -1,5 +1,5 @@
 import { loadConfigOrExit, publishingEnvSchema, xApiEnvSchema } from '@conveyor/config';
-import { X_MEDIA_KINDS } from '@conveyor/contracts';
+import { X_MEDIA_KINDS, X_TOKEN_ENV_PREFIX } from '@conveyor/contracts';
 import { RedisXRateLimiter, createSecretsProvider, createXClient, registerFetchMetrics, safeFetch } from '@conveyor/integrations';
 import type { WorkerAppDeps } from '@conveyor/service';
 import type { PublishingDeps } from './publishing-deps';
@@ -25,7 +25,8 @@ export function publishingDepsFromEnv(deps: WorkerAppDeps): PublishingDeps {
   return {
     db: deps.db,
     x,
-    secrets: createSecretsProvider(),
+    // Tenants name the variable; only X_TOKEN_* ones are theirs to name.
+    secrets: createSecretsProvider({ envNamePrefix: X_TOKEN_ENV_PREFIX }),
     fetchMedia: (ref, signal) => {
       const kind = X_MEDIA_KINDS[ref.kind];
       return safeFetch(ref.url, { maxBytes: kind.maxBytes, allowedTypes: kind.mimeTypes, allowHosts: env.MEDIA_FETCH_ALLOW_HOSTS, signal, what: ref.kind });

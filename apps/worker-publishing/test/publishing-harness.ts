@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { PassThrough } from 'node:stream';
-import { TaskPolicies, X_MEDIA_KINDS } from '@conveyor/contracts';
+import { TaskPolicies, X_MEDIA_KINDS, X_TOKEN_ENV_PREFIX } from '@conveyor/contracts';
 import {
   type Database,
   type PostRow,
@@ -47,7 +47,7 @@ export async function publishingHarness(options: { dryRun?: boolean; tokens?: Re
   const deps: PublishingDeps = {
     db,
     x: options.dryRun ? new DryRunXClient(logger) : new XApiClient({ baseUrl: base, limiter, logger, timeoutMs: 10_000 }),
-    secrets: createSecretsProvider({ env }),
+    secrets: createSecretsProvider({ env, envNamePrefix: X_TOKEN_ENV_PREFIX }),
     fetchMedia: (ref, signal) => safeFetch(ref.url, { maxBytes: X_MEDIA_KINDS[ref.kind].maxBytes, allowedTypes: X_MEDIA_KINDS[ref.kind].mimeTypes, signal }),
     followUps: new FollowUpTasks(db, producer, policies),
     metricsStages: ['15m', '1h'],

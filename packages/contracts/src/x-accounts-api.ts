@@ -6,14 +6,18 @@ const tierSchema = z.enum(X_TIERS as [XTier, ...XTier[]], { error: `api_tier mus
 
 /**
  * Where an account's OAuth token is kept: the name of a secret, never the secret. The one form
- * so far is `env:NAME`, an environment variable of the publishing worker. The message never
- * repeats the value, which may be a token sent by mistake.
+ * so far is `env:X_TOKEN_<NAME>`, an environment variable of the publishing worker. Only
+ * `X_TOKEN_` variables: a tenant chooses this name, and any other variable (DATABASE_URL, an
+ * API key) would be sent to X as a bearer token. The message never repeats the value, which
+ * may be a token sent by mistake.
  */
-export const TOKEN_SECRET_REF_FORMS = ['env:NAME (NAME: an upper-case letter or _, then up to 127 upper-case letters, digits or _)'];
+export const X_TOKEN_ENV_PREFIX = 'X_TOKEN_';
+export const TOKEN_SECRET_REF_FORMS = ['env:X_TOKEN_<NAME> (NAME: up to 120 upper-case letters, digits or _)'];
+const refMessage = `token_secret_ref must be one of: ${TOKEN_SECRET_REF_FORMS.join('; ')}, like env:X_TOKEN_ACME`;
 export const tokenSecretRefSchema = z
   .string()
-  .max(200, `token_secret_ref must be one of: ${TOKEN_SECRET_REF_FORMS.join('; ')}, like env:X_TOKEN_ACME`)
-  .regex(/^env:[A-Z_][A-Z0-9_]{0,127}$/, `token_secret_ref must be one of: ${TOKEN_SECRET_REF_FORMS.join('; ')}, like env:X_TOKEN_ACME`);
+  .max(200, refMessage)
+  .regex(/^env:X_TOKEN_[A-Z0-9_]{1,120}$/, refMessage);
 
 const accountFields = {
   handle: xHandleSchema,

@@ -31,6 +31,15 @@ describe('EnvSecretsProvider', () => {
     }
   });
 
+  it('with a name prefix, hands out only the variables that carry it', async () => {
+    const provider = new EnvSecretsProvider({ X_TOKEN_ACME: TOKEN, DATABASE_URL: 'postgres://secret' }, 'X_TOKEN_');
+    await expect(provider.get('env:X_TOKEN_ACME')).resolves.toBe(TOKEN);
+    const error = await rejectionOf(provider.get('env:DATABASE_URL'));
+    expect(error).toBeInstanceOf(InvalidSecretRefError);
+    expect(error.message).toBe('secret reference must name a variable X_TOKEN_<NAME> (like env:X_TOKEN_ACME); other variables are not secrets to hand out');
+    expect(error.message).not.toContain('postgres://');
+  });
+
   it('stops on an aborted signal', async () => {
     const controller = new AbortController();
     controller.abort(new Error('stop'));
@@ -65,13 +74,13 @@ describe('EnvSecretsProvider with NAME_FILE (a secret mounted as a file, as dock
     await expect(provider.get('env:X_TOKEN_MAIN')).resolves.toBe('rotated-token');
   });
 
-  it('names the variable, the file and the reason when the file is missing or empty, never a value', async () => {
+  it('names the variable and the reason when the file is missing or empty, never its path or a value', async () => {
     const missing = path.join(dir, 'nope');
     const empty = file('empty', '\n');
     const provider = new EnvSecretsProvider({ X_TOKEN_A_FILE: missing, X_TOKEN_B_FILE: empty, X_TOKEN_C: TOKEN, X_TOKEN_C_FILE: file('c', TOKEN) });
     const cases: [string, string][] = [
-      ['env:X_TOKEN_A', `secret env:X_TOKEN_A is not available: X_TOKEN_A_FILE=${missing} cannot be read (ENOENT)`],
-      ['env:X_TOKEN_B', `secret env:X_TOKEN_B is not available: X_TOKEN_B_FILE=${empty} is empty`],
+      ['env:X_TOKEN_A', 'secret env:X_TOKEN_A is not available: the file X_TOKEN_A_FILE names cannot be read (ENOENT)'],
+      ['env:X_TOKEN_B', 'secret env:X_TOKEN_B is not available: the file X_TOKEN_B_FILE names is empty'],
       ['env:X_TOKEN_C', 'secret env:X_TOKEN_C is not available: both X_TOKEN_C and X_TOKEN_C_FILE are set; keep one'],
     ];
     for (const [ref, message] of cases) {
@@ -79,6 +88,7 @@ describe('EnvSecretsProvider with NAME_FILE (a secret mounted as a file, as dock
       expect(error).toBeInstanceOf(SecretNotFoundError);
       expect(error.message).toBe(message);
       expect(error.message).not.toContain(TOKEN);
+      expect(error.message).not.toContain(dir);
     }
   });
 

@@ -4,6 +4,8 @@ import { InvalidSecretRefError, describeBadRef, splitSecretRef, type SecretsProv
 export interface SecretsBackends {
   /** The environment `env:` references read; process.env by default. */
   env?: Record<string, string | undefined>;
+  /** Only variables with this prefix are `env:` secrets (X_TOKEN_ in the publishing worker). */
+  envNamePrefix?: string;
 }
 
 /**
@@ -25,5 +27,5 @@ export class SchemeSecretsProvider implements SecretsProvider {
 
 /** The secrets provider of a process: every backend it is configured for, by scheme. */
 export function createSecretsProvider(backends: SecretsBackends = {}): SecretsProvider {
-  return new SchemeSecretsProvider(new Map([['env', new EnvSecretsProvider(backends.env ?? process.env)]]));
+  return new SchemeSecretsProvider(new Map([['env', new EnvSecretsProvider(backends.env ?? process.env, backends.envNamePrefix)]]));
 }
