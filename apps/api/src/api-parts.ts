@@ -52,6 +52,7 @@ export function createApiParts(context: Omit<ServiceContext<ApiEnv>, 'serveHealt
     eventStreamMaxMs: env.API_EVENT_STREAM_MAX_MS,
     eventsPollMs: options.eventsPollMs,
     rateLimits: { perMinute: env.API_RATE_LIMITS, keyPrefix: env.BULLMQ_PREFIX },
+    defaultXTier: env.X_API_TIER,
   });
   return { app, hub, producer, events, counters };
 }

@@ -1,4 +1,4 @@
-import type { TaskPolicies } from '@conveyor/contracts';
+import type { TaskPolicies, XTier } from '@conveyor/contracts';
 import type { CostTracker } from '@conveyor/cost-tracker';
 import { type Database, findPrincipalByKey } from '@conveyor/db';
 import { type Logger, createHttpMetrics } from '@conveyor/observability';
@@ -60,6 +60,8 @@ export interface ServerDeps {
   keyCacheMs?: number;
   /** Requests per minute per tenant by plan (429 past it). */
   rateLimits: RateLimitSettings;
+  /** The tier of an X account registered without one (X_API_TIER; free by default). */
+  defaultXTier?: XTier;
 }
 
 /** The API as an Express app without listen(), so tests drive it with supertest. */
@@ -111,7 +113,7 @@ export function createServer(deps: ServerDeps): Express {
   v1.use(adminRouter(deps));
   v1.use(usageRouter(deps.costs));
   v1.use(schedulesRouter(deps));
-  v1.use(xAccountsRouter(deps));
+  v1.use(xAccountsRouter({ db: deps.db, defaultTier: deps.defaultXTier ?? 'free' }));
   v1.use(postsRouter(deps));
   v1.use(postActionsRouter({ ...deps, submissions }));
   v1.use(taskTypesRouter(deps.policies));

@@ -52,6 +52,8 @@ export interface HarnessOptions {
   eventStreamMaxMs?: number;
   /** Where the API's log lines go (by default nowhere), for tests that read them. */
   logStream?: Writable;
+  /** X_API_TIER: the tier of an X account registered without one. */
+  xApiTier?: string;
 }
 
 /** The API's environment in a test: this file's database and prefix, small bodies, generous limits. */
@@ -70,6 +72,7 @@ function harnessEnv(overrides: HarnessOptions, databaseUrl: string, prefix: stri
     API_EVENT_STREAMS_PER_TENANT: String(overrides.streams?.perTenant ?? 1_000_000),
     API_EVENT_STREAMS_PER_PROCESS: String(overrides.streams?.perProcess ?? 1_000_000),
     API_EVENT_STREAM_MAX_MS: optional(overrides.eventStreamMaxMs),
+    X_API_TIER: overrides.xApiTier,
   });
 }
 

@@ -8,7 +8,7 @@ let h: Harness;
 // Every log line the API writes, to show that a refused token never reaches them.
 const logs: string[] = [];
 const logStream = new PassThrough().on('data', (chunk: Buffer) => logs.push(chunk.toString('utf8')));
-beforeAll(async () => (h = await startHarness({ logStream })));
+beforeAll(async () => (h = await startHarness({ logStream, xApiTier: 'basic' })));
 afterAll(() => h.close());
 
 const as = (key: string) => ({ Authorization: `Bearer ${key}` });
@@ -17,6 +17,12 @@ const handle = () => `acct_${randomUUID().slice(0, 8)}`;
 const account = (extra: object = {}) => ({ handle: handle(), api_tier: 'basic', token_secret_ref: 'env:X_TOKEN_ACME', ...extra });
 
 describe('X accounts', () => {
+  it("registers an account without a tier at the deployment's X_API_TIER", async () => {
+    const created = await create({ handle: handle(), token_secret_ref: 'env:X_TOKEN_ACME' });
+    expect(created.status).toBe(201);
+    expect(created.body.api_tier).toBe('basic');
+  });
+
   it('creates an account from a handle with or without @, and reads, lists, changes and deletes it', async () => {
     const name = handle();
     const created = await create(account({ handle: `@${name}` }));

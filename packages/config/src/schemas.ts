@@ -1,3 +1,4 @@
+import { xRateLimitEnvSchema } from './x-rate-limit-env';
 import { jsonText, priceOverridesSchema, routeOverridesSchema, taskOverridesSchema } from '@conveyor/contracts';
 import { z } from 'zod';
 import { appEntry } from './app-registry';
@@ -80,6 +81,8 @@ export const apiEnvSchema = baseEnvSchema.extend({
   API_EVENT_STREAMS_PER_PROCESS: positiveInt.default(5_000),
   /** Milliseconds a live-event stream stays open at most; the client then reconnects. */
   API_EVENT_STREAM_MAX_MS: positiveInt.default(1_800_000),
+  /** The tier of an X account registered without one. */
+  X_API_TIER: xRateLimitEnvSchema.shape.X_API_TIER,
 });
 
 /** A worker app; its default port is the app's own. */

@@ -53,8 +53,8 @@ export function rawTokenFields(body: unknown): string[] {
   return Object.keys(body).filter((key) => RAW_TOKEN_FIELDS.has(key.toLowerCase().replace(/[_-]/g, '')));
 }
 
-/** Body of POST /api/v1/x-accounts */
-export const createXAccountBodySchema = z.object(accountFields).strict();
+/** Body of POST /api/v1/x-accounts; without api_tier, the deployment's X_API_TIER (free by default). */
+export const createXAccountBodySchema = z.object({ ...accountFields, api_tier: tierSchema.optional() }).strict();
 export type CreateXAccountBody = z.infer<typeof createXAccountBodySchema>;
 
 /** Body of PATCH /api/v1/x-accounts/{id}: any of the fields, at least one. */

@@ -1,4 +1,4 @@
-import { createXAccountBodySchema, listXAccountsQuerySchema, patchXAccountBodySchema, rawTokenFields } from '@conveyor/contracts';
+import { type XTier, createXAccountBodySchema, listXAccountsQuerySchema, patchXAccountBodySchema, rawTokenFields } from '@conveyor/contracts';
 import { type Database, XAccountHandleTakenError, createXAccount, deleteXAccount, listXAccountsForTenant, updateXAccount } from '@conveyor/db';
 import { type Request, Router } from 'express';
 import type { Kysely } from 'kysely';
@@ -11,6 +11,8 @@ import { toXAccountView } from '../post-view';
 
 export interface XAccountRouteDeps {
   db: Kysely<Database>;
+  /** The tier of an account registered without one (X_API_TIER). */
+  defaultTier: XTier;
 }
 
 /**
@@ -41,7 +43,7 @@ export function xAccountsRouter(deps: XAccountRouteDeps): Router {
   router.post('/x-accounts', async (req, res) => {
     const body = createXAccountBodySchema.safeParse(refuseRawTokens(req));
     if (!body.success) throw validationError(body.error, 'X account');
-    const row = await createXAccount(deps.db, { tenant_id: tenantOf(res), ...body.data }).catch(handleTaken);
+    const row = await createXAccount(deps.db, { tenant_id: tenantOf(res), ...body.data, api_tier: body.data.api_tier ?? deps.defaultTier }).catch(handleTaken);
     res.status(201).location(`/api/v1/x-accounts/${row.id}`).json(toXAccountView(row));
   });
 
