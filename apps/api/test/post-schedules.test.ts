@@ -112,13 +112,22 @@ describe('scheduling a post through the schedules API', () => {
     expect(await scheduleCount()).toBe(before);
   });
 
-  it('cancels a post before its time: it stays cancelled (the task the schedule fires skips it), also when the schedule goes', async () => {
+  it('cancels a post before its time: it stays cancelled, its schedules are turned off, also when one goes', async () => {
     const id = await newPost(h, account, h.keyB);
     const created = (await schedule(id)).body;
     const cancelled = await request(h.app).post(`/api/v1/posts/${id}/cancel`).set(as(h.keyB));
     expect([cancelled.status, cancelled.body.post.status, cancelled.body.revoked_task_id]).toEqual([200, 'cancelled', null]);
+    expect((await request(h.app).get(`/api/v1/schedules/${created.schedule_id}`).set(as(h.keyB))).body.enabled).toBe(false);
     await request(h.app).delete(`/api/v1/schedules/${created.schedule_id}`).set(as(h.keyB));
     expect((await post(id)).status).toBe('cancelled');
+  });
+
+  it("turns off a deleted post's schedules, and no other post's", async () => {
+    const [gone, kept] = [await newPost(h, account, h.keyB), await newPost(h, account, h.keyB)];
+    const [goneSchedule, keptSchedule] = [(await schedule(gone)).body, (await schedule(kept)).body];
+    expect((await request(h.app).delete(`/api/v1/posts/${gone}`).set(as(h.keyB))).status).toBe(204);
+    const enabled = async (s: { schedule_id: string }) => (await request(h.app).get(`/api/v1/schedules/${s.schedule_id}`).set(as(h.keyB))).body.enabled;
+    expect([await enabled(goneSchedule), await enabled(keptSchedule)]).toEqual([false, true]);
   });
 
   it('leaves a post that moved on alone when its schedule is changed or deleted', async () => {

@@ -1,5 +1,5 @@
 import { isTerminal } from '@conveyor/contracts';
-import { type PostRow, type PostStatus, transitionPost } from '@conveyor/db';
+import { type PostRow, type PostStatus, disablePostSchedules, transitionPost } from '@conveyor/db';
 import { Router } from 'express';
 import { HttpError } from '../http-error';
 import { loadPost } from '../load-post';
@@ -54,7 +54,12 @@ export function postActionsRouter(deps: PostActionDeps): Router {
   router.post('/posts/:id/cancel', async (req, res) => {
     const post = await loadPost(deps.db, req, res);
     const tenantId = tenantOf(res);
-    const moved = await transitionPost(deps.db, { tenantId, postId: post.id, from: CANCELLABLE, to: 'cancelled' });
+    // The cancel and the end of the post's schedules commit together: none fires for it later.
+    const moved = await deps.db.transaction().execute(async (trx) => {
+      const result = await transitionPost(trx, { tenantId, postId: post.id, from: CANCELLABLE, to: 'cancelled' });
+      if (result.ok) await disablePostSchedules(trx, tenantId, post.id);
+      return result;
+    });
     if (!moved.ok && moved.reason === 'not_found') throw new HttpError(404, 'post_not_found', `No post ${post.id}`);
     if (!moved.ok && moved.current === 'publishing')
       throw new HttpError(409, 'post_state_conflict', 'post is being published now and can no longer be cancelled');

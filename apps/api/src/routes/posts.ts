@@ -5,6 +5,7 @@ import {
   XAccountNotFoundError,
   createPost,
   deletePost,
+  disablePostSchedules,
   editPost,
   listMetricsSnapshots,
   listPostsForTenant,
@@ -78,7 +79,12 @@ export function postsRouter(deps: PostRouteDeps): Router {
 
   router.delete('/posts/:id', async (req, res) => {
     const post = await loadPost(deps.db, req, res);
-    const result = await deletePost(deps.db, post.id, tenantOf(res));
+    // The post and its schedules go together: none of them fires later for a post that is gone.
+    const result = await deps.db.transaction().execute(async (trx) => {
+      const deleted = await deletePost(trx, post.id, tenantOf(res));
+      if (deleted.ok) await disablePostSchedules(trx, tenantOf(res), post.id);
+      return deleted;
+    });
     if (!result.ok && result.reason === 'not_found') throw new HttpError(404, 'post_not_found', `No post ${post.id}`);
     if (!result.ok)
       throw postConflict(result.current, 'deleted', EDITABLE_POST_STATUSES, 'a post on its way to X or past it stays; cancel a queued one instead');

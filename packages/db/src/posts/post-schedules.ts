@@ -35,3 +35,20 @@ export async function syncPostWithSchedules(db: Db, tenantId: string, postId: st
     .executeTakeFirst();
   return post ? { ok: true, post } : missedWrite(db, postId, tenantId);
 }
+
+/**
+ * Turns off the tenant's `publish_post` schedules of a post that will never be published (it
+ * was cancelled or deleted), so they do not fire tasks for nothing. Returns how many.
+ */
+export async function disablePostSchedules(db: Db, tenantId: string, postId: string): Promise<number> {
+  const rows = await db
+    .updateTable('schedules')
+    .set({ enabled: false, updated_at: sql`now()` })
+    .where('tenant_id', '=', tenantId)
+    .where('task', '=', PUBLISH_TASK)
+    .where('enabled', '=', true)
+    .where(sql<boolean>`payload->>'post_id' = ${postId}`)
+    .returning('id')
+    .execute();
+  return rows.length;
+}
