@@ -28,7 +28,7 @@ describe('with Redis down', () => {
     const account = await request(h.app)
       .post('/api/v1/x-accounts')
       .set(auth(h.keyA))
-      .send({ handle: 'down', api_tier: 'free', token_secret_ref: 'env:X_TOKEN' });
+      .send({ handle: 'down', api_tier: 'free', token_secret_ref: 'env:X_TOKEN_DOWN' });
     const post = await request(h.app).post('/api/v1/posts').set(auth(h.keyA)).send({ account_id: account.body.account_id, text: 'hello' });
     const res = await request(h.app).post(`/api/v1/posts/${post.body.post_id}/publish`).set(auth(h.keyA));
     expect([res.status, res.body.error]).toEqual([503, 'service_unavailable']);

@@ -10,6 +10,7 @@ import {
   deleteKeysWithPrefix,
   parseClusterNodes,
   uniquePrefix,
+  waitFor,
 } from '@conveyor/testkit';
 import { type Kysely, sql } from 'kysely';
 import { randomUUID } from 'node:crypto';
@@ -30,6 +31,9 @@ beforeAll(async () => {
   db = createDb(testDb.url, { max: 5 });
   redis = createProducerRedis(TEST_REDIS_URL, parseClusterNodes(TEST_REDIS_CLUSTER_NODES ?? ''));
   producer = new TaskProducer(redis, prefix);
+  // A producer connection queues nothing while it connects (the API answers 503 instead):
+  // the test starts once the cluster client has its slot map.
+  await waitFor(async () => (redis.status === 'ready' ? true : undefined), 'the cluster client to be ready', 60_000);
 }, 120_000);
 afterAll(async () => {
   await producer.close();
