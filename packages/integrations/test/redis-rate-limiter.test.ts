@@ -112,12 +112,29 @@ describe("RedisXRateLimiter: X's answers are the truth", () => {
     expect(await drain()).toBe(8);
   });
 
-  it('never raises the count: an answer that arrives late, saying more is left, changes nothing', async () => {
+  it("keeps X's lowest count when an answer that arrives late says more is left, and counts the late call no longer in flight", async () => {
     const { limiter, acct, reset, drain } = await known('pro', 'POST /2/tweets', 99);
     for (let i = 0; i < 2; i++) expect(await tryAcquire(limiter, acct, 'POST /2/tweets')).toBe('ok');
+    // X counted both calls (7 left, then 6), but the second answer arrives first: the first call
+    // is still in flight then, so 6 - 1 may be made.
     await limiter.observe(acct, 'POST /2/tweets', { limit: 100, remaining: 6, resetEpochSec: reset }, 201);
+    expect(await tryAcquire(limiter, acct, 'POST /2/tweets')).toBe('ok');
+    // The first call's answer: X's 7 is older than its 6, and that call is no longer in flight.
+    // One call (the one just taken) is: 6 - 1 are left, none lost to the overlap.
     await limiter.observe(acct, 'POST /2/tweets', { limit: 100, remaining: 7, resetEpochSec: reset }, 201);
     expect(await drain()).toBe(5);
+  });
+
+  it('uses every call of a window whose answers overlap, and never one too many: a call X had counted is taken off twice only until its own answer', async () => {
+    const { limiter, acct, reset, drain } = await known('free', 'POST /2/tweets', 16);
+    for (let i = 0; i < 4; i++) expect(await tryAcquire(limiter, acct, 'POST /2/tweets')).toBe('ok');
+    // X counted the four in order (15, 14, 13, 12 left); three answers come back, last first.
+    for (const remaining of [12, 13, 14]) await limiter.observe(acct, 'POST /2/tweets', { limit: 17, remaining, resetEpochSec: reset }, 201);
+    // The fourth (X's 15) is still in flight, and X may not have counted it: 12 - 1.
+    expect(await drain()).toBe(11);
+    // Its answer shows X had: the day's last call is free again. 1 + 4 + 11 + 1 = 17, X's limit.
+    await limiter.observe(acct, 'POST /2/tweets', { limit: 17, remaining: 15, resetEpochSec: reset }, 201);
+    expect(await drain()).toBe(1);
   });
 
   it("blocks after a 429 until X's reset second has passed and the margin, then starts a new window from the table", async () => {

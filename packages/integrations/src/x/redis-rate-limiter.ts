@@ -46,8 +46,9 @@ type Account = { accountId: string; tier: XTier };
  * - a window nothing is known of starts from the tier's published limit (with overrides), and
  *   lets one call through first; the rest wait for its answer, whose headers say what X really
  *   counts (X's window may have opened earlier: another client, lost Redis state, a wrong tier);
- * - every answer's headers lower the count to what X says is left, less the calls still in
- *   flight (X may not have counted them yet), and give the window X's end;
+ * - every answer sets the count to the lowest X has said is left in the window, less the calls
+ *   still in flight (X may not have counted them yet), never above the tier's limit less the
+ *   calls taken in a window started from the table; and gives the window X's end;
  * - a 429 empties the window until X's reset; X's reset second and a margin are waited out.
  */
 export class RedisXRateLimiter implements XCallLimiter {
