@@ -9,7 +9,8 @@ import type { Cluster, Redis } from 'ioredis';
 // probe_until (epoch ms: while the window is not known, one call is let through to learn X's
 // count, and no other until its answer or this deadline), ceiling (the table's limit less every
 // call taken in a window started from the table: never raised) and x_remaining (the lowest
-// remaining X has answered in this window, -1 before any answer). The in-flight set holds one
+// remaining X has answered in this window, -1 before any answer; x_at, when an answer was last
+// applied). The in-flight set holds one
 // member per call taken and not yet answered, scored by the time it is given up on (a call
 // that never gets an answer, or whose answer carries no headers, is never observed).
 //
@@ -36,16 +37,16 @@ const KEEP = `
 local KEEP_MS = 600000
 local function save(now, w)
   redis.call('HSET', KEYS[1], 'limit', w.limit, 'remaining', w.remaining, 'reset', w.reset, 'known', w.known and 1 or 0, 'probe_until', w.probe_until,
-    'ceiling', w.ceiling, 'x_remaining', w.x_remaining)
+    'ceiling', w.ceiling, 'x_remaining', w.x_remaining, 'x_at', w.x_at)
   redis.call('PEXPIRE', KEYS[1], math.max(0, w.reset - now) + KEEP_MS)
 end
 local function load()
-  local s = redis.call('HMGET', KEYS[1], 'limit', 'remaining', 'reset', 'known', 'probe_until', 'ceiling', 'x_remaining')
+  local s = redis.call('HMGET', KEYS[1], 'limit', 'remaining', 'reset', 'known', 'probe_until', 'ceiling', 'x_remaining', 'x_at')
   if not s[3] then return nil end
   -- A window saved before ceiling and x_remaining existed: its remaining is its ceiling.
   local remaining = tonumber(s[2])
   return { limit = tonumber(s[1]), remaining = remaining, reset = tonumber(s[3]), known = s[4] == '1', probe_until = tonumber(s[5]) or 0,
-    ceiling = tonumber(s[6]) or remaining, x_remaining = tonumber(s[7]) or -1 }
+    ceiling = tonumber(s[6]) or remaining, x_remaining = tonumber(s[7]) or -1, x_at = tonumber(s[8]) or -1 }
 end
 `;
 
@@ -54,7 +55,8 @@ end
  * the safety margin (ms), how long a refused caller waits for the probe (ms), how long a probe
  * may go unanswered (ms), how long a call may go unanswered (ms), this call's reservation id.
  * Returns {allowed (1/0), remaining, wait ms (0 when allowed), reason (0 allowed, 1 window
- * spent, 2 waiting for the probe's answer)}.
+ * spent, 2 waiting for the probe's answer, 3 spent only by calls in flight: waiting for their
+ * answers)}.
  */
 const ACQUIRE_LUA = `${CLOCK}${KEEP}
 local now = clock(ARGV[1])
@@ -69,10 +71,19 @@ if not w or now >= w.reset then
   -- second rounded up and its window opens when our first call arrives, so ours is made a
   -- second and the margin longer than the table's.
   local left = math.max(0, tableLimit - inflight)
-  w = { limit = tableLimit, remaining = left, reset = now + windowMs + 1000 + marginMs, known = false, probe_until = 0, ceiling = left, x_remaining = -1 }
+  w = { limit = tableLimit, remaining = left, reset = now + windowMs + 1000 + marginMs, known = false, probe_until = 0, ceiling = left, x_remaining = -1, x_at = -1 }
 end
 if w.remaining <= 0 then
   save(now, w)
+  -- Spent only by calls still in flight, which X may have counted already: their answers can
+  -- give calls back, so the caller asks again soon rather than at the window's end (a day away
+  -- on free and basic).
+  -- Only a call taken before X's latest count was read can be in that count: one taken since
+  -- (scored x_at + flightMs or later) cannot give anything back.
+  local countable = w.x_at >= 0 and redis.call('ZCOUNT', KEYS[2], '-inf', '(' .. (w.x_at + flightMs)) or 0
+  if countable > 0 and w.x_remaining >= 0 and math.min(w.ceiling, w.x_remaining) > 0 then
+    return { 0, 0, probeWaitMs, 3 }
+  end
   return { 0, 0, w.reset - now, 1 }
 end
 if not w.known then
@@ -131,6 +142,7 @@ end
 -- call X had counted already is taken twice only until its own answer arrives.
 w.remaining = math.max(0, math.min(w.ceiling, w.x_remaining - inflight))
 w.known = true
+w.x_at = now
 save(now, w)
 return { w.remaining, 1 }
 `;

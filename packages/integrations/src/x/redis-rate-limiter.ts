@@ -88,12 +88,16 @@ export class RedisXRateLimiter implements XCallLimiter {
     );
     this.metrics.remaining.set({ account: account.accountId, endpoint }, remaining!);
     if (allowed === 1) return;
-    const waitReason: XRateWaitReason = reason === 2 ? 'probe' : 'spent';
+    const waitReason: XRateWaitReason = reason === 2 ? 'probe' : reason === 3 ? 'in_flight' : 'spent';
     this.metrics.waits.inc({ endpoint, tier: account.tier, reason: waitReason });
     // The wait is measured in the limiter's clock and made a time in this process's, so a
     // skew between this host and Redis does not move it.
     const retryAtMs = this.localNow() + waitMs!;
-    const why = waitReason === 'probe' ? "the window's first call is still unanswered" : 'the rate-limit window is spent';
+    const why = {
+      probe: "the window's first call is still unanswered",
+      in_flight: 'the rate-limit window is spent unless calls still in flight were counted already',
+      spent: 'the rate-limit window is spent',
+    }[waitReason];
     throw new XApiError(
       `X ${endpoint} for account ${account.accountId}: ${why}; no call was made, next at ${new Date(retryAtMs).toISOString()}`,
       'rate_limited',
