@@ -14,7 +14,14 @@ export function percentile(sorted, p) {
 
 export function summarise(samples) {
   const sorted = [...samples].sort((a, b) => a - b);
-  return { n: sorted.length, median: percentile(sorted, 50), p99: percentile(sorted, 99), min: sorted[0], max: sorted[sorted.length - 1] };
+  return {
+    n: sorted.length,
+    median: percentile(sorted, 50),
+    p95: percentile(sorted, 95),
+    p99: percentile(sorted, 99),
+    min: sorted[0],
+    max: sorted[sorted.length - 1],
+  };
 }
 
 /** Median, min and max of one figure over several runs. */
@@ -153,6 +160,40 @@ export async function startService(script, env, healthUrl, timeoutMs = 20_000, n
   };
 }
 
+/**
+ * Starts one of the real apps (`apps/<name>/dist/main.js`) on a free port, its port variable and
+ * health path from the app registry (packages/config/src/apps.json), and waits until it is
+ * healthy. Returns startService's handle with the port.
+ */
+export async function startApp(name, env, timeoutMs = 30_000, nodeArgs = []) {
+  const { apps } = JSON.parse(fs.readFileSync(path.join(ROOT, 'packages', 'config', 'src', 'apps.json'), 'utf8'));
+  const app = apps.find((a) => a.name === name);
+  if (!app) throw new Error(`no app ${name}; one of ${apps.map((a) => a.name).join(', ')}`);
+  const port = await freePort();
+  const service = await startService(
+    path.join(ROOT, 'apps', name, 'dist', 'main.js'),
+    { HOST: '127.0.0.1', ...env, [app.portVariable]: String(port) },
+    `http://127.0.0.1:${port}${app.healthPath}`,
+    timeoutMs,
+    nodeArgs,
+  );
+  return { ...service, port };
+}
+
+/** Runs fn over items with at most `limit` calls in flight; resolves to the results in order. */
+export async function mapLimit(items, limit, fn) {
+  const results = new Array(items.length);
+  let next = 0;
+  const lane = async () => {
+    while (next < items.length) {
+      const i = next++;
+      results[i] = await fn(items[i], i);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));
+  return results;
+}
+
 /** A free TCP port on loopback. */
 export async function freePort() {
   const net = await import('node:net');
@@ -178,16 +219,20 @@ export function rssMb(pid) {
  * (pids given), every postgres process, and the whole machine (all cores, busy time). Linux /proc only; take
  * two and subtract (cpuBetween) to attribute a phase's CPU.
  */
+/** CPU time (user + system) a process has used so far, in ms, from /proc (Linux); 0 once it is gone. */
+export function processCpuMs(pid) {
+  const hz = 100; // USER_HZ on Linux
+  try {
+    const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / hz;
+  } catch {
+    return 0;
+  }
+}
+
 export function cpuSnapshot(redisPid, serverPid) {
   const hz = 100; // USER_HZ on Linux
-  const procMs = (pid) => {
-    try {
-      const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-      return ((Number(fields[11]) + Number(fields[12])) * 1000) / hz;
-    } catch {
-      return 0;
-    }
-  };
+  const procMs = processCpuMs;
   // Per postgres process, so that one exiting between two snapshots takes nothing away.
   const postgres = new Map();
   for (const pid of fs.readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {

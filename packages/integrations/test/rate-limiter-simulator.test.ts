@@ -23,6 +23,7 @@ const sim = new XSimulator({
   accounts: [
     { token: 'tok-free', id: '300', username: 'free_poster', tier: 'free' },
     { token: 'tok-pro', id: '400', username: 'pro_poster', tier: 'pro' },
+    { token: 'tok-basic', id: '500', username: 'basic_poster', tier: 'basic' },
   ],
   random: () => (injectedAt.has(++draws) ? 0 : 0.99),
 });
@@ -140,6 +141,23 @@ it('publishes 300 posts of one free-tier account through two processes: X never 
   expect(days).toBeLessThan(300 / 17 + injectedAt.size + 1);
   const limited = (await registry.getSingleMetric('conveyor_x_rate_limited_total')!.get()).values;
   expect(limited).toEqual([{ labels: { endpoint: EP, tier: 'free' }, value: injectedAt.size }]);
+});
+
+it("spends a basic account's whole day (100 posts) at eight posts in flight per process: answers that overlap leave no call of the window unused", async () => {
+  const limiterOf = () => limiterOn(prefix, { now: () => sim.now() });
+  const account = { accountId: 'basic-account', tier: 'basic' as const, token: 'tok-basic', now: () => sim.now() };
+  // X's answers do not come back in the order it counted the calls: the first four it counts
+  // (the window's first call, then three of the burst) are answered after later ones.
+  sim.addFault({ endpoint: EP, delayMs: 50, times: 4 });
+  const started = clock.ms;
+
+  const tasks = await publishAll([limiterOf(), limiterOf()], account, 100, 8);
+
+  expect(tasks.filter((t) => t.outcome !== 'published')).toEqual([]);
+  expect(statuses('500')).toEqual({ 201: 100 });
+  // All within X's first window: the clock moved on only for the waits on the window's first
+  // answer (a second each), never to the next day for a call the limiter wrongly thought spent.
+  expect(clock.ms - started).toBeLessThan(60_000);
 });
 
 it('keeps a short window (5 posts per 2 s) of a pro account with eight posts in flight per process', async () => {

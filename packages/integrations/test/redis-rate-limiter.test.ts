@@ -112,12 +112,57 @@ describe("RedisXRateLimiter: X's answers are the truth", () => {
     expect(await drain()).toBe(8);
   });
 
-  it('never raises the count: an answer that arrives late, saying more is left, changes nothing', async () => {
+  it("keeps X's lowest count when an answer that arrives late says more is left, and counts the late call no longer in flight", async () => {
     const { limiter, acct, reset, drain } = await known('pro', 'POST /2/tweets', 99);
     for (let i = 0; i < 2; i++) expect(await tryAcquire(limiter, acct, 'POST /2/tweets')).toBe('ok');
+    // X counted both calls (7 left, then 6), but the second answer arrives first: the first call
+    // is still in flight then, so 6 - 1 may be made.
     await limiter.observe(acct, 'POST /2/tweets', { limit: 100, remaining: 6, resetEpochSec: reset }, 201);
+    expect(await tryAcquire(limiter, acct, 'POST /2/tweets')).toBe('ok');
+    // The first call's answer: X's 7 is older than its 6, and that call is no longer in flight.
+    // One call (the one just taken) is: 6 - 1 are left, none lost to the overlap.
     await limiter.observe(acct, 'POST /2/tweets', { limit: 100, remaining: 7, resetEpochSec: reset }, 201);
     expect(await drain()).toBe(5);
+  });
+
+  it("tells a caller who finds the count at zero only because of calls in flight to come back soon, not at the window's end", async () => {
+    const registry = new Registry();
+    const clock = new ManualClock();
+    const limiter = limiterOn(prefix, { now: clock.now, registry });
+    const acct = account('free');
+    const reset = resetSecOf(clock.ms, DAY);
+    expect(await tryAcquire(limiter, acct, 'POST /2/tweets')).toBe('ok');
+    await limiter.observe(acct, 'POST /2/tweets', { limit: 17, remaining: 3, resetEpochSec: reset }, 201);
+    for (let i = 0; i < 2; i++) expect(await tryAcquire(limiter, acct, 'POST /2/tweets')).toBe('ok');
+    clock.advance(100);
+    // X counted both (2, then 1 left); the second's answer comes first, the first still travels.
+    await limiter.observe(acct, 'POST /2/tweets', { limit: 17, remaining: 1, resetEpochSec: reset }, 201);
+    const refused = await limiter.acquire(acct, 'POST /2/tweets').catch((e: unknown) => e);
+    expect(refused).toMatchObject({ kind: 'rate_limited', retryAtMs: clock.ms + 1000 });
+    expect((refused as Error).message).toMatch(/spent unless calls still in flight were counted already/);
+    // Its answer shows X had counted it: the last call of the day is free.
+    await limiter.observe(acct, 'POST /2/tweets', { limit: 17, remaining: 2, resetEpochSec: reset }, 201);
+    clock.advance(100);
+    expect(await tryAcquire(limiter, acct, 'POST /2/tweets')).toBe('ok');
+    // That call was taken after X's latest count: it cannot be in it, so the day is spent.
+    expect(await tryAcquire(limiter, acct, 'POST /2/tweets')).toBe(reopensAt(reset));
+    const waits = (await registry.getSingleMetric('conveyor_x_rate_waits_total')!.get()).values;
+    expect(waits.map((v) => [v.labels.reason, v.value])).toEqual([
+      ['in_flight', 1],
+      ['spent', 1],
+    ]);
+  });
+
+  it('uses every call of a window whose answers overlap, and never one too many: a call X had counted is taken off twice only until its own answer', async () => {
+    const { limiter, acct, reset, drain } = await known('free', 'POST /2/tweets', 16);
+    for (let i = 0; i < 4; i++) expect(await tryAcquire(limiter, acct, 'POST /2/tweets')).toBe('ok');
+    // X counted the four in order (15, 14, 13, 12 left); three answers come back, last first.
+    for (const remaining of [12, 13, 14]) await limiter.observe(acct, 'POST /2/tweets', { limit: 17, remaining, resetEpochSec: reset }, 201);
+    // The fourth (X's 15) is still in flight, and X may not have counted it: 12 - 1.
+    expect(await drain()).toBe(11);
+    // Its answer shows X had: the day's last call is free again. 1 + 4 + 11 + 1 = 17, X's limit.
+    await limiter.observe(acct, 'POST /2/tweets', { limit: 17, remaining: 15, resetEpochSec: reset }, 201);
+    expect(await drain()).toBe(1);
   });
 
   it("blocks after a 429 until X's reset second has passed and the margin, then starts a new window from the table", async () => {

@@ -1,7 +1,10 @@
 import { Counter, Gauge, type Registry } from 'prom-client';
 
-/** Why an acquire was refused: the window is spent, or its first call's answer is awaited. */
-export type XRateWaitReason = 'spent' | 'probe';
+/**
+ * Why an acquire was refused: the window is spent, its first call's answer is awaited, or it is
+ * spent only by calls in flight whose answers may give calls back.
+ */
+export type XRateWaitReason = 'spent' | 'probe' | 'in_flight';
 
 /**
  * The shared X limiter's metrics, on the app's registry (none: counted but not exported, as
@@ -32,7 +35,7 @@ export function xRateMetrics(registry?: Registry) {
       () =>
         new Counter({
           name: 'conveyor_x_rate_waits_total',
-          help: "X calls the shared limiter refused before sending (the task waits): the window spent, or its first call's answer awaited",
+          help: "X calls the shared limiter refused before sending (the task waits): the window spent, its first call's answer awaited, or answers of calls in flight awaited",
           labelNames: ['endpoint', 'tier', 'reason'],
           registers,
         }),

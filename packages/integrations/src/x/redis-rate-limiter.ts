@@ -46,8 +46,9 @@ type Account = { accountId: string; tier: XTier };
  * - a window nothing is known of starts from the tier's published limit (with overrides), and
  *   lets one call through first; the rest wait for its answer, whose headers say what X really
  *   counts (X's window may have opened earlier: another client, lost Redis state, a wrong tier);
- * - every answer's headers lower the count to what X says is left, less the calls still in
- *   flight (X may not have counted them yet), and give the window X's end;
+ * - every answer sets the count to the lowest X has said is left in the window, less the calls
+ *   still in flight (X may not have counted them yet), never above the tier's limit less the
+ *   calls taken in a window started from the table; and gives the window X's end;
  * - a 429 empties the window until X's reset; X's reset second and a margin are waited out.
  */
 export class RedisXRateLimiter implements XCallLimiter {
@@ -87,12 +88,16 @@ export class RedisXRateLimiter implements XCallLimiter {
     );
     this.metrics.remaining.set({ account: account.accountId, endpoint }, remaining!);
     if (allowed === 1) return;
-    const waitReason: XRateWaitReason = reason === 2 ? 'probe' : 'spent';
+    const waitReason: XRateWaitReason = reason === 2 ? 'probe' : reason === 3 ? 'in_flight' : 'spent';
     this.metrics.waits.inc({ endpoint, tier: account.tier, reason: waitReason });
     // The wait is measured in the limiter's clock and made a time in this process's, so a
     // skew between this host and Redis does not move it.
     const retryAtMs = this.localNow() + waitMs!;
-    const why = waitReason === 'probe' ? "the window's first call is still unanswered" : 'the rate-limit window is spent';
+    const why = {
+      probe: "the window's first call is still unanswered",
+      in_flight: 'the rate-limit window is spent unless calls still in flight were counted already',
+      spent: 'the rate-limit window is spent',
+    }[waitReason];
     throw new XApiError(
       `X ${endpoint} for account ${account.accountId}: ${why}; no call was made, next at ${new Date(retryAtMs).toISOString()}`,
       'rate_limited',
