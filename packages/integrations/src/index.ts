@@ -9,3 +9,4 @@ export { XApiClient, type XApiClientOptions } from './x/x-api-client';
 export { DryRunXClient, isDryRunId, DRY_RUN_ID_PREFIX } from './x/dry-run-x-client';
 export { createXClient, type CreateXClientOptions } from './x/create-x-client';
 export * from './secrets-provider';
+export { TokenBucketLimiter, type TokenBucket, type TokenBucketLimiterOptions } from './ingestion/token-bucket';
