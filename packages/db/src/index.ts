@@ -17,3 +17,4 @@ export * from './conversations';
 export * from './schedules';
 export { GroupCommit, type GroupCommitOptions } from './group-commit';
 export * from './posts';
+export * from './ingestion';

@@ -235,9 +235,49 @@ export interface MetricsSnapshotsTable {
   captured_at: Timestamp;
 }
 
+/** One record of an ingestion source, as upserted on (source, external_id). */
+export interface IngestionRecordsTable {
+  source: string;
+  external_id: string;
+  content_hash: string;
+  raw: Json<unknown>;
+  occurred_on: ColumnType<string | null, string | null | undefined, string | null>;
+  country: string | null;
+  series_id: string | null;
+  value: number | null;
+  title: string | null;
+  first_seen_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export type IngestionRunStatus = 'running' | 'succeeded' | 'failed';
+
+/** The audit trail: one row per run of a source. */
+export interface IngestionRunsTable {
+  id: Generated<string>;
+  source: string;
+  task_id: string | null;
+  window_from: NullableTimestamp;
+  window_to: NullableTimestamp;
+  cursor: string | null;
+  status: Generated<IngestionRunStatus>;
+  started_at: Timestamp;
+  finished_at: NullableTimestamp;
+  pages: Generated<number>;
+  fetched: Generated<number>;
+  inserted: Generated<number>;
+  updated: Generated<number>;
+  unchanged: Generated<number>;
+  retries: Generated<number>;
+  rate_limit_waits: Generated<number>;
+  error: Json<{ type: string; message: string }> | null;
+}
+
 export interface Database {
   x_accounts: XAccountsTable;
   posts: PostsTable;
+  ingestion_records: IngestionRecordsTable;
+  ingestion_runs: IngestionRunsTable;
   metrics_snapshots: MetricsSnapshotsTable;
   schedules: SchedulesTable;
   tenant_budgets: TenantBudgetsTable;
@@ -260,3 +300,5 @@ export type Tenant = Selectable<TenantsTable>;
 export type XAccountRow = Selectable<XAccountsTable>;
 export type PostRow = Selectable<PostsTable>;
 export type MetricsSnapshotRow = Selectable<MetricsSnapshotsTable>;
+export type IngestionRecordRow = Selectable<IngestionRecordsTable>;
+export type IngestionRunRow = Selectable<IngestionRunsTable>;

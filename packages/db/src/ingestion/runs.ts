@@ -1,0 +1,99 @@
+import { type Kysely, sql } from 'kysely';
+import { afterCursor, cursorText, pageOf } from '../cursor';
+import type { Database, IngestionRunRow, IngestionRunStatus } from '../schema';
+
+// The audit trail of ingestion: a row per run, opened when it starts and closed once with its
+// outcome and counts. Every time is Postgres's now().
+
+type Db = Kysely<Database>;
+
+export interface RunStart {
+  source: string;
+  taskId?: string | null;
+  windowFrom?: Date | string | null;
+  windowTo?: Date | string | null;
+  cursor?: string | null;
+}
+
+export interface RunTotals {
+  pages: number;
+  fetched: number;
+  inserted: number;
+  updated: number;
+  unchanged: number;
+  retries: number;
+  rateLimitWaits: number;
+}
+
+export function startIngestionRun(db: Db, run: RunStart): Promise<IngestionRunRow> {
+  return db
+    .insertInto('ingestion_runs')
+    .values({
+      source: run.source,
+      task_id: run.taskId ?? null,
+      window_from: run.windowFrom ?? null,
+      window_to: run.windowTo ?? null,
+      cursor: run.cursor ?? null,
+      started_at: sql`now()`,
+    })
+    .returningAll()
+    .executeTakeFirstOrThrow();
+}
+
+/** Closes a running run once, with its outcome; undefined when it was closed already (or is unknown). */
+export function finishIngestionRun(
+  db: Db,
+  id: string,
+  outcome: { status: Exclude<IngestionRunStatus, 'running'>; totals: RunTotals; error?: { type: string; message: string } | null },
+): Promise<IngestionRunRow | undefined> {
+  const t = outcome.totals;
+  return db
+    .updateTable('ingestion_runs')
+    .set({
+      status: outcome.status,
+      finished_at: sql`now()`,
+      pages: t.pages,
+      fetched: t.fetched,
+      inserted: t.inserted,
+      updated: t.updated,
+      unchanged: t.unchanged,
+      retries: t.retries,
+      rate_limit_waits: t.rateLimitWaits,
+      error: outcome.error ? JSON.stringify(outcome.error) : null,
+    })
+    .where('id', '=', id)
+    .where('status', '=', 'running')
+    .returningAll()
+    .executeTakeFirst();
+}
+
+export interface ListRunsQuery {
+  source?: string;
+  status?: IngestionRunStatus[];
+  after?: { createdAt: string; id: string };
+  limit: number;
+}
+
+/** Runs newest first, by source and status, a page at a time (the tasks' keyset cursor on started_at). */
+export async function listIngestionRuns(db: Db, query: ListRunsQuery): Promise<{ rows: IngestionRunRow[]; next?: string }> {
+  let q = db.selectFrom('ingestion_runs').selectAll().select(cursorText('started_at').as('cursor_at'));
+  if (query.source) q = q.where('source', '=', query.source);
+  if (query.status?.length) q = q.where('status', 'in', query.status);
+  if (query.after) q = q.where(afterCursor(query.after, 'started_at'));
+  const rows = await q
+    .orderBy('started_at', 'desc')
+    .orderBy('id', 'desc')
+    .limit(query.limit + 1)
+    .execute();
+  return pageOf(rows, query.limit, (row) => row.id);
+}
+
+/** Deletes finished runs older than `days` (the audit trail's retention); returns how many. */
+export async function deleteIngestionRunsOlderThan(db: Db, days: number): Promise<number> {
+  const result = await db
+    .deleteFrom('ingestion_runs')
+    .where('status', '<>', 'running')
+    .where('started_at', '<', sql<Date>`now() - ${days} * interval '1 day'`)
+    .executeTakeFirst();
+  return Number(result.numDeletedRows);
+}
