@@ -1,0 +1,6 @@
+export { SecretStore, type SecretStoreOptions } from './secret-store';
+export { createSecretStore, type SecretStoreConfig } from './create-secret-store';
+export { DirectorySecretBackend } from './directory-backend';
+export { EnvSecretBackend } from './env-backend';
+export { checkSecretName, envVariableOf } from './secret-name';
+export type { SecretBackend } from './secret-backend';
