@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { SecretNotFoundError } from '../secrets-provider/secrets-provider';
-import type { SecretBackend } from './secret-backend';
+import { type SecretBackend, SecretWriteError } from './secret-backend';
 
 /**
  * A directory with a file per secret, as Docker (/run/secrets) and Kubernetes (a mounted Secret
@@ -37,7 +37,7 @@ export class DirectorySecretBackend implements SecretBackend {
       await rename(temporary, this.describe(name));
     } catch (error) {
       await rm(temporary, { force: true });
-      throw new Error(`cannot write ${this.describe(name)} (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
+      throw new SecretWriteError(`cannot write ${this.describe(name)} (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
     }
   }
 }

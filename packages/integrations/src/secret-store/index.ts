@@ -3,4 +3,4 @@ export { createSecretStore, type SecretStoreConfig } from './create-secret-store
 export { DirectorySecretBackend } from './directory-backend';
 export { EnvSecretBackend } from './env-backend';
 export { checkSecretName, envVariableOf } from './secret-name';
-export type { SecretBackend } from './secret-backend';
+export { type SecretBackend, SecretWriteError } from './secret-backend';

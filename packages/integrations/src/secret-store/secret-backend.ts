@@ -11,3 +11,8 @@ export interface SecretBackend {
   /** Present on a backend set-secret can write to. */
   write?(name: string, value: string): Promise<void>;
 }
+
+/** A secret could not be stored (no writable backend, or the write failed); the message names the place, never the value. */
+export class SecretWriteError extends Error {
+  override name = 'SecretWriteError';
+}

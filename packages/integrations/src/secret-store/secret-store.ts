@@ -1,6 +1,6 @@
 import { Counter, type Registry } from 'prom-client';
 import { SecretNotFoundError } from '../secrets-provider/secrets-provider';
-import type { SecretBackend } from './secret-backend';
+import { type SecretBackend, SecretWriteError } from './secret-backend';
 import { checkSecretName } from './secret-name';
 
 export interface SecretStoreOptions {
@@ -63,9 +63,9 @@ export class SecretStore {
   /** Stores a value in the writable backend and forgets the cached one; returns where it went (never the value). */
   async setSecret(name: string, value: string): Promise<string> {
     checkSecretName(name);
-    if (!value) throw new Error(`the value of secret ${name} is empty`);
+    if (!value) throw new SecretWriteError(`the value of secret ${name} is empty`);
     const backend = this.writableBackend;
-    if (!backend?.write) throw new Error('no writable secrets backend is configured: set SECRETS_DIR to a directory');
+    if (!backend?.write) throw new SecretWriteError('no writable secrets backend is configured: set SECRETS_DIR to a directory');
     await backend.write(name, value);
     this.cache.delete(name);
     return backend.describe(name);
