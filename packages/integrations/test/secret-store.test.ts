@@ -99,7 +99,7 @@ describe('SecretStore over a secrets directory and the environment', () => {
     expect(statSync(path.join(dir, 'new', 'fred_api_key')).mode & 0o777).toBe(0o600);
     const readOnly = new SecretStore({ backends: [], cacheTtlMs: 0 });
     const error = await rejectionOf(readOnly.setSecret('fred_api_key', CANARY));
-    expect(error.message).toBe('no writable secrets backend is configured: set SECRETS_DIR to a directory');
+    expect(error.message).toBe('no writable secrets backend is configured: set SECRETS_DIR to a directory (or SECRET_MANAGER_ENABLED=true)');
     const bad = await rejectionOf(store.setSecret('../x', CANARY));
     expect(bad).toBeInstanceOf(InvalidSecretRefError);
     expect(`${bad.message}${error.stack}${bad.stack}`).not.toContain(CANARY);

@@ -16,7 +16,7 @@ beforeEach(() => {
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
 async function cli(env: Record<string, string>, ...args: string[]): Promise<{ code: number; output: string }> {
-  const { SECRETS_DIR: _dir, ...inherited } = process.env;
+  const { SECRETS_DIR: _dir, SECRET_MANAGER_ENABLED: _gsm, ...inherited } = process.env;
   try {
     const { stdout, stderr } = await promisify(execFile)(process.execPath, [CLI, ...args], { env: { ...inherited, ...env } });
     return { code: 0, output: stdout + stderr };
@@ -63,5 +63,8 @@ it('refuses bad input with a usage message and status 2, never repeating the val
 
 it('fails without a writable backend (no SECRETS_DIR), saying what to set', async () => {
   const result = await cli({}, 'fred_api_key', CANARY);
-  expect(result).toEqual({ code: 1, output: 'set-secret failed: no writable secrets backend is configured: set SECRETS_DIR to a directory\n' });
+  expect(result).toEqual({
+    code: 1,
+    output: 'set-secret failed: no writable secrets backend is configured: set SECRETS_DIR to a directory (or SECRET_MANAGER_ENABLED=true)\n',
+  });
 });

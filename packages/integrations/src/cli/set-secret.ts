@@ -5,7 +5,7 @@ import { ConfigError, parseEnv, secretsEnvSchema } from '@conveyor/config';
 import { InvalidSecretRefError } from '../secrets-provider/secrets-provider';
 import { SecretWriteError, createSecretStore } from '../secret-store';
 
-const USAGE = `usage: set-secret <name> <value>              store a secret in the configured backend (SECRETS_DIR)
+const USAGE = `usage: set-secret <name> <value>              store a secret in the configured backend (Secret Manager when enabled, else SECRETS_DIR)
        set-secret <name> --from-file <path>   the value is the file's content (one trailing newline dropped)
 --from-file keeps the value out of shell history and the process list; the value is never printed`;
 
@@ -39,7 +39,11 @@ async function main() {
   const value = await valueOf(inline, parsed.values['from-file']);
   if (!value) fail(`the value of secret ${name} is empty`);
   const store = createSecretStore(parseEnv(secretsEnvSchema));
-  console.log(`stored secret ${name} in ${await store.setSecret(name, value)}`);
+  try {
+    console.log(`stored secret ${name} in ${await store.setSecret(name, value)}`);
+  } finally {
+    await store.close();
+  }
 }
 
 main().catch((error: unknown) => {

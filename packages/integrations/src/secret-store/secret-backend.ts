@@ -10,6 +10,8 @@ export interface SecretBackend {
   read(name: string, options?: { signal?: AbortSignal }): Promise<string | undefined>;
   /** Present on a backend set-secret can write to. */
   write?(name: string, value: string): Promise<void>;
+  /** Present on a backend holding connections. */
+  close?(): Promise<void>;
 }
 
 /** A secret could not be stored (no writable backend, or the write failed); the message names the place, never the value. */

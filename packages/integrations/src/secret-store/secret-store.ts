@@ -12,6 +12,8 @@ export interface SecretStoreOptions {
   now?: () => number;
   /** The app's metrics registry; none: counted but not exported. */
   registry?: Registry;
+  /** Where setSecret writes; the first backend that can write by default. */
+  writeTo?: SecretBackend;
 }
 
 const LOOKUPS = 'conveyor_secret_lookups_total';
@@ -57,7 +59,12 @@ export class SecretStore {
 
   /** Where setSecret writes: the first writable backend, or undefined when none is configured. */
   get writableBackend(): SecretBackend | undefined {
-    return this.options.backends.find((b) => b.write);
+    return this.options.writeTo ?? this.options.backends.find((b) => b.write);
+  }
+
+  /** Lets go of the backends' connections (the Secret Manager client). */
+  async close(): Promise<void> {
+    for (const backend of this.options.backends) await backend.close?.();
   }
 
   /** Stores a value in the writable backend and forgets the cached one; returns where it went (never the value). */
@@ -65,7 +72,8 @@ export class SecretStore {
     checkSecretName(name);
     if (!value) throw new SecretWriteError(`the value of secret ${name} is empty`);
     const backend = this.writableBackend;
-    if (!backend?.write) throw new SecretWriteError('no writable secrets backend is configured: set SECRETS_DIR to a directory');
+    if (!backend?.write)
+      throw new SecretWriteError('no writable secrets backend is configured: set SECRETS_DIR to a directory (or SECRET_MANAGER_ENABLED=true)');
     await backend.write(name, value);
     this.cache.delete(name);
     return backend.describe(name);
