@@ -91,6 +91,16 @@ it('reports Secret Manager out of reach with the status only, never a value', as
   expect(`${read.message}${read.stack}${write.message}${write.stack}`).not.toContain(CANARY);
 });
 
+it('refuses an answer whose CRC32C does not match its data, without the data', async () => {
+  sim.put('acme', 'fred_api_key', CANARY);
+  sim.wrongChecksums = true;
+  const error = await rejectionOf(storeOf({ FRED_API_KEY: 'env-not-reached' }, false).getSecret('fred_api_key'));
+  expect(error).toBeInstanceOf(SecretNotFoundError);
+  expect(error.message).toBe(
+    "secret fred_api_key is not available: Secret Manager's answer for projects/acme/secrets/fred_api_key fails its checksum (corrupted in transit)",
+  );
+});
+
 it('the set-secret CLI adds a version in Secret Manager when enabled, printing only where', async () => {
   const { SECRETS_DIR: _dir, ...inherited } = process.env;
   const env = { ...inherited, SECRET_MANAGER_ENABLED: 'true', GCP_PROJECT_ID: 'acme', SECRET_MANAGER_ENDPOINT: endpoint, SECRETS_DIR: dir };

@@ -28,6 +28,8 @@ export class GsmSimulator {
   private readonly secrets = new Map<string, Version[]>();
   private readonly recorded: GsmRecordedRequest[] = [];
   private server?: { port: number; close: () => Promise<void> };
+  /** A fault: accesses answer a dataCrc32c that does not match the data (corruption in transit), which clients must refuse. */
+  wrongChecksums = false;
 
   constructor(private readonly now: () => number = Date.now) {}
 
@@ -124,7 +126,7 @@ export class GsmSimulator {
       status: 200,
       body: {
         name: `projects/${project}/secrets/${secret}/versions/${number}`,
-        payload: { data: found.data.toString('base64'), dataCrc32c: String(crc32c(found.data)) },
+        payload: { data: found.data.toString('base64'), dataCrc32c: String((crc32c(found.data) + (this.wrongChecksums ? 1 : 0)) % 2 ** 32) },
       },
     };
   }
