@@ -5,6 +5,7 @@ import { classifyArchetype, extractPatterns, scorePost } from './tasks/analysis'
 import { generateDraft, processChatMessage } from './tasks/generation';
 import { ping, testTask } from './tasks/monitoring';
 import { captureMetrics, prepareMedia, publishPost } from './tasks/publishing';
+import { ingestSource } from './tasks/scraping';
 
 /**
  * Every task Conveyor runs, by name. Handlers are chosen from here and nowhere else:
@@ -21,6 +22,7 @@ export const TASK_CATALOG = {
   [publishPost.name]: publishPost,
   [prepareMedia.name]: prepareMedia,
   [captureMetrics.name]: captureMetrics,
+  [ingestSource.name]: ingestSource,
 } as const;
 
 export type TaskName = keyof typeof TASK_CATALOG;

@@ -24,3 +24,5 @@ export * from './x/handle';
 export * from './x-accounts-api';
 export * from './posts-api';
 export { publishPost, prepareMedia, captureMetrics, metricsStageSchema, stageMs } from './tasks/publishing';
+export * from './ingestion/sources';
+export { ingestSource } from './tasks/scraping';

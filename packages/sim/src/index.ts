@@ -4,3 +4,5 @@ export { XSimulator, DEV_X_ACCOUNT, type XAccount, type XSimulatorOptions, type 
 export type { XFault } from './x-faults';
 export type { XStoredPost } from './x-posts';
 export { listenLoopback } from './loopback-server';
+export { DataSourcesSimulator, type DataRecordedRequest, type DataSourcesSimulatorOptions } from './data/data-sources-simulator';
+export type { DataFault } from './data/data-faults';
