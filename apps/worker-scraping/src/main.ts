@@ -1,5 +1,5 @@
 import { runWorkerApp } from '@conveyor/service';
+import { scrapingHandlers } from './handlers';
+import { ingestionDepsFromEnv } from './ingestion-from-env';
 
-// The scraping queue has no tasks in the catalog yet; the worker runs, consumes its queue
-// and reports health, and gains handlers as its tasks are added to the catalog.
-runWorkerApp({ queue: 'scraping', handlers: {} });
+runWorkerApp({ queue: 'scraping', handlers: async (deps) => scrapingHandlers(await ingestionDepsFromEnv(deps)) });

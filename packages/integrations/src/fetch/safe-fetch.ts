@@ -31,6 +31,12 @@ export interface SafeFetchOptions {
   what?: string;
   /** How host names become addresses (default: dns.promises.lookup, all addresses). A seam for tests. */
   resolve?: HostResolver;
+  /**
+   * Return an answer that is neither 2xx nor a redirect (its body within the same limits, its
+   * status and headers) instead of refusing it: for a caller that reads an API's error body
+   * and Retry-After itself. Its type is not checked against allowedTypes.
+   */
+  anyStatus?: boolean;
 }
 
 export interface SafeFetchResult {
@@ -39,6 +45,9 @@ export interface SafeFetchResult {
   contentType: string;
   /** The URL the body came from, after redirects. */
   finalUrl: string;
+  /** The HTTP status: 2xx unless anyStatus was set. */
+  status: number;
+  headers: Headers;
 }
 
 const DEFAULT_TIMEOUT_MS = 30_000;
@@ -126,11 +135,12 @@ async function fetchHop({ url, headers, allowHosts, signal, redirectedFrom }: Ho
       if (!location) throw new FetchRefusedError(`${where} answered ${response.status} without a Location`, 'status', true, response.status);
       return { redirect: location };
     }
-    checkStatus(response.status, where);
+    const ok = response.status >= 200 && response.status < 300;
+    if (!options.anyStatus) checkStatus(response.status, where);
     checkDeclaredLength(response.headers, options.maxBytes, where, options.what);
-    const contentType = checkedContentType(response.headers, options.allowedTypes, where);
+    const contentType = checkedContentType(response.headers, ok ? options.allowedTypes : undefined, where);
     const bytes = await readCappedBody(response.body, options.maxBytes, () => tooLargeWhileReading(options.maxBytes, where, options.what));
-    return { result: { bytes, contentType, finalUrl: url.href } };
+    return { result: { bytes, contentType, finalUrl: url.href, status: response.status, headers: response.headers } };
   } finally {
     await agent.destroy().catch(() => undefined);
   }

@@ -65,14 +65,15 @@ export class TokenBucketLimiter {
   /**
    * Takes one token for a request of `source`, sleeping through short waits; a wait longer
    * than maxSleepMs becomes DeferTaskError (the task runs again when the token is there).
+   * Resolves to how many times it slept (0: the token was there at once).
    */
-  async acquire(source: string, bucket: TokenBucket, signal?: AbortSignal): Promise<void> {
+  async acquire(source: string, bucket: TokenBucket, signal?: AbortSignal): Promise<number> {
     const maxSleepMs = this.options.maxSleepMs ?? 2000;
     const sleep = this.options.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
-    for (;;) {
+    for (let slept = 0; ; slept++) {
       signal?.throwIfAborted();
       const { taken, waitMs } = await this.take(source, bucket);
-      if (taken) return;
+      if (taken) return slept;
       if (waitMs > maxSleepMs) {
         this.waits.inc({ source, how: 'deferred' });
         throw new DeferTaskError(`rate limit of source ${source}: no request allowed for ${Math.ceil(waitMs / 1000)} s`, waitMs);

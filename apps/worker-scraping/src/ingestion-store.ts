@@ -1,0 +1,21 @@
+import { type Database, advanceIngestionWatermark, finishIngestionRun, getIngestionWatermark, startIngestionRun, upsertRecords } from '@conveyor/db';
+import type { IngestionStore } from '@conveyor/integrations';
+import type { Kysely } from 'kysely';
+
+/** Ingestion's state in Postgres: the audit trail, the records and each source's watermark. */
+export function dbIngestionStore(db: Kysely<Database>): IngestionStore {
+  return {
+    startRun: async ({ source, taskId, window }) =>
+      (await startIngestionRun(db, { source, taskId, windowFrom: window?.from ?? null, windowTo: window?.to ?? null })).id,
+    finishRun: async (runId, report) => {
+      await finishIngestionRun(db, runId, {
+        status: report.status === 'succeeded' ? 'succeeded' : report.status === 'deferred' ? 'deferred' : 'failed',
+        totals: report,
+        error: report.error,
+      });
+    },
+    upsert: (source, records) => upsertRecords(db, source, records),
+    watermark: (source) => getIngestionWatermark(db, source),
+    advanceWatermark: (source, to) => advanceIngestionWatermark(db, source, to),
+  };
+}

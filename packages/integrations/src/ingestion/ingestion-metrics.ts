@@ -1,0 +1,14 @@
+import { Counter, type Registry } from 'prom-client';
+
+/** Ingestion's Prometheus metrics, registered once per registry. */
+export function ingestionMetrics(registry: Registry) {
+  const counter = <L extends string>(name: string, help: string, labelNames: readonly L[]) =>
+    (registry.getSingleMetric(name) as Counter<L> | undefined) ?? new Counter({ name, help, labelNames, registers: [registry] });
+  return {
+    runs: counter('conveyor_ingestion_runs_total', 'Ingestion runs finished, by source and outcome', ['source', 'status'] as const),
+    pages: counter('conveyor_ingestion_pages_total', 'Pages fetched from a source', ['source'] as const),
+    records: counter('conveyor_ingestion_records_total', 'Records upserted, by outcome (inserted, updated, unchanged)', ['source', 'outcome'] as const),
+    retries: counter('conveyor_ingestion_retries_total', 'Requests retried after a 429, a 5xx or a network error', ['source'] as const),
+  };
+}
+export type IngestionMetrics = ReturnType<typeof ingestionMetrics>;
