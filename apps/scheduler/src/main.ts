@@ -40,7 +40,12 @@ runService({
         { db, logger, runs },
       ),
       startPeriodic(
-        { name: 'retention', intervalMs: env.RETENTION_INTERVAL_MS, lockKey: 0x5c_0002, run: () => runRetention(db, env.DEAD_LETTER_RETENTION_DAYS, costs) },
+        {
+          name: 'retention',
+          intervalMs: env.RETENTION_INTERVAL_MS,
+          lockKey: 0x5c_0002,
+          run: () => runRetention(db, { deadLetters: env.DEAD_LETTER_RETENTION_DAYS, ingestionRuns: env.INGESTION_RUN_RETENTION_DAYS }, costs),
+        },
         { db, logger, runs },
       ),
     ];

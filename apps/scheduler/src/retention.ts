@@ -1,5 +1,5 @@
 import type { CostTracker } from '@conveyor/cost-tracker';
-import { type Database, deleteExpiredTasks, deleteOldDeadLetters } from '@conveyor/db';
+import { type Database, deleteExpiredTasks, deleteIngestionRunsOlderThan, deleteOldDeadLetters } from '@conveyor/db';
 import type { Kysely } from 'kysely';
 
 const BATCH = 5000;
@@ -15,18 +15,25 @@ async function drain(deleteBatch: () => Promise<number>): Promise<number> {
   return total;
 }
 
+export interface RetentionDays {
+  deadLetters: number;
+  /** Finished ingestion runs (the audit trail); ingested records are kept. */
+  ingestionRuns: number;
+}
+
 /**
- * Deletes finished tasks past their retention, and dead letters (with their tasks) past
- * theirs, in batches so no single statement holds locks for long; frees the budget
- * reservations of workers that died mid-call.
+ * Deletes finished tasks past their retention (ingestion tasks included: 24 h, like every
+ * task), dead letters (with their tasks) and ingestion runs past theirs, in batches so no
+ * single statement holds locks for long; frees the budget reservations of workers that died mid-call.
  */
 export async function runRetention(
   db: Kysely<Database>,
-  deadLetterDays: number,
+  days: RetentionDays,
   costs?: CostTracker,
-): Promise<{ expired: number; deadLetters: number; reservationsFreed: number }> {
+): Promise<{ expired: number; deadLetters: number; ingestionRuns: number; reservationsFreed: number }> {
   const expired = await drain(() => deleteExpiredTasks(db, BATCH));
-  const deadLetters = await drain(() => deleteOldDeadLetters(db, deadLetterDays, BATCH));
+  const deadLetters = await drain(() => deleteOldDeadLetters(db, days.deadLetters, BATCH));
+  const ingestionRuns = await drain(() => deleteIngestionRunsOlderThan(db, days.ingestionRuns, BATCH));
   const reservationsFreed = costs ? await costs.expireStale() : 0;
-  return { expired, deadLetters, reservationsFreed };
+  return { expired, deadLetters, ingestionRuns, reservationsFreed };
 }

@@ -1,6 +1,6 @@
 import { PassThrough } from 'node:stream';
 import { randomUUID } from 'node:crypto';
-import { createDb, createTenantWithKey, insertTask, migrateUrl, schemaFingerprint } from '@conveyor/db';
+import { createDb, createTenantWithKey, insertTask, migrateUrl, schemaFingerprint, upsertRecords } from '@conveyor/db';
 import { createLogger } from '@conveyor/observability';
 import { createTestDatabase } from '@conveyor/testkit';
 import { sql } from 'kysely';
@@ -63,8 +63,34 @@ describe('runRetention', () => {
                 select gen_random_uuid(), ${tenant.id}, 'ping', 'monitoring', '{}', 1, 'SUCCESS', now() - interval '1 minute'
                   from generate_series(1, 12000)`.execute(db);
       const kept = await insertTask(db, { id: randomUUID(), tenant_id: tenant.id, task: 'ping', queue: 'monitoring', payload: {}, max_attempts: 1 });
-      expect(await runRetention(db, 30)).toEqual({ expired: 12_000, deadLetters: 0, reservationsFreed: 0 });
+      expect(await runRetention(db, { deadLetters: 30, ingestionRuns: 90 })).toEqual({
+        expired: 12_000,
+        deadLetters: 0,
+        ingestionRuns: 0,
+        reservationsFreed: 0,
+      });
       const left = await db.selectFrom('tasks').select('id').execute();
       expect(left.map((r) => r.id)).toEqual([kept.id]);
+    }));
+});
+
+describe('runRetention of the ingestion audit trail', () => {
+  it('deletes finished runs older than their days, keeps running and recent ones, and keeps every record', () =>
+    withDb(async (db) => {
+      const old = sql`now() - interval '91 days'`;
+      await sql`insert into ingestion_runs (source, status, started_at, finished_at)
+                select 'fred', 'succeeded', ${old}, ${old} from generate_series(1, 6001)`.execute(db);
+      await sql`insert into ingestion_runs (source, status, started_at, finished_at) values
+                ('fred', 'failed', now() - interval '89 days', now() - interval '89 days'),
+                ('gdelt', 'running', ${old}, null)`.execute(db);
+      await upsertRecords(db, 'fred', [{ external_id: 'GDP:2026-01-01', raw: { value: '1' }, occurred_on: '2026-01-01' }]);
+      const report = await runRetention(db, { deadLetters: 30, ingestionRuns: 90 });
+      expect(report.ingestionRuns).toBe(6001);
+      const left = await db.selectFrom('ingestion_runs').select(['source', 'status']).orderBy('source').execute();
+      expect(left).toEqual([
+        { source: 'fred', status: 'failed' },
+        { source: 'gdelt', status: 'running' },
+      ]);
+      expect(await db.selectFrom('ingestion_records').select('external_id').execute()).toEqual([{ external_id: 'GDP:2026-01-01' }]);
     }));
 });

@@ -1,3 +1,4 @@
+import { ingestionScheduleEnvSchema } from './ingestion-env';
 import { xRateLimitEnvSchema } from './x-rate-limit-env';
 import { jsonText, priceOverridesSchema, routeOverridesSchema, taskOverridesSchema } from '@conveyor/contracts';
 import { z } from 'zod';
@@ -104,22 +105,24 @@ export function workerEnvSchema(defaultPort: number) {
 }
 
 /** apps/scheduler */
-export const schedulerEnvSchema = baseEnvSchema.extend({
-  /** Port of the scheduler's /healthz, /readyz and /metrics. */
-  SCHEDULER_PORT: port.default(appEntry('scheduler').defaultPort),
-  /** Milliseconds between ticks that fire due schedules. */
-  SCHEDULER_TICK_MS: positiveInt.default(1000),
-  /** Due schedules claimed per tick transaction. */
-  SCHEDULER_BATCH: positiveInt.default(500),
-  /** Milliseconds between reconciler passes (re-enqueue lost jobs, requeue stuck tasks). */
-  RECONCILE_INTERVAL_MS: positiveInt.default(15_000),
-  /** Milliseconds a task must be unchanged before the reconciler touches it. */
-  RECONCILE_GRACE_MS: positiveInt.default(10_000),
-  /** Milliseconds between retention clean-ups. */
-  RETENTION_INTERVAL_MS: positiveInt.default(60_000),
-  /** Days a dead letter is kept before the clean-up deletes it and its task. */
-  DEAD_LETTER_RETENTION_DAYS: positiveInt.default(30),
-});
+export const schedulerEnvSchema = baseEnvSchema
+  .extend({
+    /** Port of the scheduler's /healthz, /readyz and /metrics. */
+    SCHEDULER_PORT: port.default(appEntry('scheduler').defaultPort),
+    /** Milliseconds between ticks that fire due schedules. */
+    SCHEDULER_TICK_MS: positiveInt.default(1000),
+    /** Due schedules claimed per tick transaction. */
+    SCHEDULER_BATCH: positiveInt.default(500),
+    /** Milliseconds between reconciler passes (re-enqueue lost jobs, requeue stuck tasks). */
+    RECONCILE_INTERVAL_MS: positiveInt.default(15_000),
+    /** Milliseconds a task must be unchanged before the reconciler touches it. */
+    RECONCILE_GRACE_MS: positiveInt.default(10_000),
+    /** Milliseconds between retention clean-ups. */
+    RETENTION_INTERVAL_MS: positiveInt.default(60_000),
+    /** Days a dead letter is kept before the clean-up deletes it and its task. */
+    DEAD_LETTER_RETENTION_DAYS: positiveInt.default(30),
+  })
+  .extend(ingestionScheduleEnvSchema.shape);
 
 /** What an app that calls LLMs (worker-analysis, worker-generation) reads besides its worker variables. */
 export const llmEnvSchema = z.object({

@@ -88,12 +88,20 @@ export async function listIngestionRuns(db: Db, query: ListRunsQuery): Promise<{
   return pageOf(rows, query.limit, (row) => row.id);
 }
 
-/** Deletes finished runs older than `days` (the audit trail's retention); returns how many. */
-export async function deleteIngestionRunsOlderThan(db: Db, days: number): Promise<number> {
+/** Deletes up to `limit` finished runs older than `days` (the audit trail's retention); returns how many. */
+export async function deleteIngestionRunsOlderThan(db: Db, days: number, limit = 5000): Promise<number> {
   const result = await db
     .deleteFrom('ingestion_runs')
-    .where('status', '<>', 'running')
-    .where('started_at', '<', sql<Date>`now() - ${days} * interval '1 day'`)
+    .where(
+      'id',
+      'in',
+      db
+        .selectFrom('ingestion_runs')
+        .select('id')
+        .where('status', '<>', 'running')
+        .where('started_at', '<', sql<Date>`now() - ${days} * interval '1 day'`)
+        .limit(limit),
+    )
     .executeTakeFirst();
   return Number(result.numDeletedRows);
 }
