@@ -194,7 +194,7 @@ function describeFailure(error: unknown, source: IngestionSource, report: Ingest
   if (timeLimit.aborted) {
     return {
       type: 'time_limit',
-      message: `the run of ${source.name} passed its limit of ${Math.round(limitMs / 1000)} s after ${report.pages} pages; the next run continues from the watermark`,
+      message: `the run of ${source.name} passed its limit of ${+(limitMs / 1000).toFixed(1)} s after ${report.pages} pages; the next run continues from the watermark`,
     };
   }
   if (error instanceof IngestionRunError) return { type: error.type, message: error.message };
