@@ -10,3 +10,15 @@ export { DryRunXClient, isDryRunId, DRY_RUN_ID_PREFIX } from './x/dry-run-x-clie
 export { createXClient, type CreateXClientOptions } from './x/create-x-client';
 export * from './secrets-provider';
 export { TokenBucketLimiter, type TokenBucket, type TokenBucketLimiterOptions } from './ingestion/token-bucket';
+export {
+  MalformedPageError,
+  type IngestionSource,
+  type PageContext,
+  type PageRequest,
+  type ParsedPage,
+  type SourceRecord,
+  type TimeWindow,
+} from './ingestion/source';
+export { createFredSource, type FredSettings, type FredCursor } from './ingestion/sources/fred';
+export { createWorldBankSource, type WorldBankSettings, type WorldBankCursor } from './ingestion/sources/worldbank';
+export { createComtradeSource, type ComtradeSettings, type ComtradeCursor } from './ingestion/sources/comtrade';
