@@ -15,3 +15,6 @@ export { runIngestion, type IngestionStore, type IngestionRuntime, type Ingestio
 export { IngestionRunError, type IngestionFailureType } from './ingestion/ingestion-errors';
 export { ingestionMetrics, type IngestionMetrics } from './ingestion/ingestion-metrics';
 export { splitWindow } from './ingestion/windows';
+export { createFredSource, type FredSettings, type FredCursor } from './ingestion/sources/fred';
+export { createWorldBankSource, type WorldBankSettings, type WorldBankCursor } from './ingestion/sources/worldbank';
+export { createComtradeSource, type ComtradeSettings, type ComtradeCursor } from './ingestion/sources/comtrade';

@@ -6,3 +6,5 @@ export type { XStoredPost } from './x-posts';
 export { listenLoopback } from './loopback-server';
 export { DataSourcesSimulator, type DataRecordedRequest, type DataSourcesSimulatorOptions } from './data/data-sources-simulator';
 export type { DataFault } from './data/data-faults';
+export { SIM_FRED_API_KEY } from './data/fred-route';
+export { SIM_COMTRADE_SUBSCRIPTION_KEY } from './data/comtrade-route';
