@@ -1,4 +1,5 @@
 import type { IngestionSourceName } from '@conveyor/contracts';
+import { SIM_COMTRADE_SUBSCRIPTION_KEY, SIM_FRED_API_KEY } from '@conveyor/sim';
 import { type ScrapingHarness, scrapingHarness } from './scraping-harness';
 
 // Every source through the framework, the worker's handler and Postgres, against its simulator:
@@ -7,7 +8,8 @@ import { type ScrapingHarness, scrapingHarness } from './scraping-harness';
 
 const MINUTE = 60_000;
 const DAY = 24 * 60 * MINUTE;
-const CANARIES = { FRED_API_KEY: 'canary-fred-6d1f0b9e2a', COMTRADE_SUBSCRIPTION_KEY: 'canary-comtrade-93c4e7a150' };
+// The simulator's keys: distinctive strings, so any place they leak to is found.
+const CANARIES = { FRED_API_KEY: SIM_FRED_API_KEY, COMTRADE_SUBSCRIPTION_KEY: SIM_COMTRADE_SUBSCRIPTION_KEY };
 
 /** Each source, the secrets it needs, and how far to move the clock for new data to appear. */
 const SOURCES: { source: IngestionSourceName; secrets: (keyof typeof CANARIES)[]; step: number }[] = [
