@@ -6,3 +6,4 @@ export * from './media-fetch';
 export { xRateLimitEnvSchema, type XRateLimitEnv } from './x-rate-limit-env';
 export * from './x-api';
 export * from './publishing-env';
+export * from './secrets-env';

@@ -10,3 +10,4 @@ export { DryRunXClient, isDryRunId, DRY_RUN_ID_PREFIX } from './x/dry-run-x-clie
 export { createXClient, type CreateXClientOptions } from './x/create-x-client';
 export * from './secrets-provider';
 export { TokenBucketLimiter, type TokenBucket, type TokenBucketLimiterOptions } from './ingestion/token-bucket';
+export * from './secret-store';

@@ -4,3 +4,4 @@ export { XSimulator, DEV_X_ACCOUNT, type XAccount, type XSimulatorOptions, type 
 export type { XFault } from './x-faults';
 export type { XStoredPost } from './x-posts';
 export { listenLoopback } from './loopback-server';
+export { GsmSimulator, type GsmRecordedRequest } from './gsm-simulator';
