@@ -13,7 +13,17 @@ export interface GsmRecordedRequest {
 type Answer = { status: number; body: unknown };
 type Version = { data: Buffer; createTime: string };
 
-const CODES: Record<number, string> = { 400: 'INVALID_ARGUMENT', 404: 'NOT_FOUND', 405: 'METHOD_NOT_ALLOWED', 409: 'ALREADY_EXISTS' };
+const CODES: Record<number, string> = {
+  400: 'INVALID_ARGUMENT',
+  401: 'UNAUTHENTICATED',
+  403: 'PERMISSION_DENIED',
+  404: 'NOT_FOUND',
+  405: 'METHOD_NOT_ALLOWED',
+  409: 'ALREADY_EXISTS',
+  429: 'RESOURCE_EXHAUSTED',
+  500: 'INTERNAL',
+  503: 'UNAVAILABLE',
+};
 /** Google's error body: {error: {code, message, status}}, which google-gax turns into a GoogleError with the gRPC code. */
 const problem = (code: number, message: string): Answer => ({ status: code, body: { error: { code, message, status: CODES[code] } } });
 const SEGMENT = '([A-Za-z0-9_-]{1,255})';
@@ -30,6 +40,8 @@ export class GsmSimulator {
   private server?: { port: number; close: () => Promise<void> };
   /** A fault: accesses answer a dataCrc32c that does not match the data (corruption in transit), which clients must refuse. */
   wrongChecksums = false;
+  /** A fault: every request is answered with this Google-shaped error (status, and a message a test chooses) until cleared. */
+  failWith: { status: number; message: string } | undefined;
 
   constructor(private readonly now: () => number = Date.now) {}
 
@@ -69,7 +81,9 @@ export class GsmSimulator {
     });
     let answer: Answer;
     try {
-      answer = this.answer(req.method ?? 'GET', url, body ? (JSON.parse(body) as Record<string, unknown>) : {});
+      answer = this.failWith
+        ? problem(this.failWith.status, this.failWith.message)
+        : this.answer(req.method ?? 'GET', url, body ? (JSON.parse(body) as Record<string, unknown>) : {});
     } catch {
       answer = problem(400, 'Invalid JSON payload received.');
     }

@@ -47,3 +47,19 @@ it("answers errors in Google's shape", async () => {
   expect(sim.requests.map((r) => r.status)).toEqual([404, 409, 400, 400]);
   expect(sim.requests.every((r) => !r.authorized)).toBe(true);
 });
+
+it('answers every request with the failWith error until it is cleared', async () => {
+  sim.put('acme', 'fred', 'x');
+  sim.failWith = { status: 503, message: 'The service is currently unavailable.' };
+  const access = await fetch(`${base}/secrets/fred/versions/latest:access`);
+  expect(access.status).toBe(503);
+  expect(await access.json()).toEqual({ error: { code: 503, message: 'The service is currently unavailable.', status: 'UNAVAILABLE' } });
+  sim.failWith = { status: 403, message: 'Permission denied.' };
+  const add = await post(`${base}/secrets/fred:addVersion`, { payload: { data: data('y') } });
+  expect(await add.json()).toEqual({ error: { code: 403, message: 'Permission denied.', status: 'PERMISSION_DENIED' } });
+  sim.failWith = undefined;
+  expect((await fetch(`${base}/secrets/fred/versions/latest:access`)).status).toBe(200);
+  // The refused version was not stored.
+  expect(((await (await fetch(`${base}/secrets/fred/versions/latest:access`)).json()) as { name: string }).name).toBe('projects/acme/secrets/fred/versions/1');
+  expect(sim.requests.map((r) => r.status)).toEqual([503, 403, 200, 200]);
+});
