@@ -38,10 +38,30 @@ function onPath(pnpm) {
   return pnpm;
 }
 
-/** Installs dependencies from the lock file and builds every package and app. */
+/**
+ * pnpm's metadata cache for the image rehearsal (tests/e2e/test/image-recipe.ts), which
+ * installs each image's pruned lockfile offline. pnpm 12 checks every lockfile against its
+ * supply-chain policies (minimumReleaseAge) and, offline, reads each package's publish times
+ * from the full metadata in its cache only. It fetches that metadata only when it really
+ * checks a lockfile, and skips the check for a lockfile its cache records as checked, which
+ * `pnpm add` records after resolving from abbreviated metadata: in the shared cache, packages
+ * added that way never get full metadata, and the pruned lockfiles (new to pnpm) fail offline
+ * with ERR_PNPM_NO_OFFLINE_META. This cache is written only by the full check below, as the
+ * image's own online install fills the build's empty cache before its offline one.
+ */
+const IMAGE_PNPM_CACHE = path.join('.local', 'image-pnpm-cache');
+
+/** Installs dependencies from the lock file, caches the metadata the image rehearsal needs, and builds every package and app. */
 export function installAndBuild(root, pnpm) {
   step('installing dependencies (pnpm install --frozen-lockfile)');
   run(pnpm, ['install', '--frozen-lockfile', '--reporter=append-only'], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
+  step(`checking the lockfile against pnpm's supply-chain policies into ${IMAGE_PNPM_CACHE} (for the image rehearsal's offline installs)`);
+  // --lockfile-only: the check alone (node_modules is left as installed above); a no-op while the lockfile is unchanged.
+  run(pnpm, ['install', '--frozen-lockfile', '--lockfile-only', '--reporter=append-only'], {
+    cwd: root,
+    env: { ...process.env, pnpm_config_cache_dir: path.join(root, IMAGE_PNPM_CACHE) },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
   step('building (turbo run build)');
   run(pnpm, ['exec', 'turbo', 'run', 'build', '--output-logs=errors-only'], { cwd: root });
 }

@@ -7,3 +7,4 @@ export { xRateLimitEnvSchema, type XRateLimitEnv } from './x-rate-limit-env';
 export * from './x-api';
 export * from './publishing-env';
 export * from './ingestion-env';
+export * from './secrets-env';

@@ -19,3 +19,4 @@ export { createFredSource, type FredSettings, type FredCursor } from './ingestio
 export { createWorldBankSource, type WorldBankSettings, type WorldBankCursor } from './ingestion/sources/worldbank';
 export { createComtradeSource, type ComtradeSettings, type ComtradeCursor } from './ingestion/sources/comtrade';
 export { createIngestionSources, type IngestionSourceSettings } from './ingestion/sources/registry';
+export * from './secret-store';

@@ -8,3 +8,4 @@ export { DataSourcesSimulator, type DataRecordedRequest, type DataSourcesSimulat
 export type { DataFault } from './data/data-faults';
 export { SIM_FRED_API_KEY } from './data/fred-route';
 export { SIM_COMTRADE_SUBSCRIPTION_KEY } from './data/comtrade-route';
+export { GsmSimulator, type GsmRecordedRequest } from './gsm-simulator';

@@ -231,8 +231,9 @@ beforeAll(async () => {
     }
   }
   // After those, through the same limit: the broken recipes.
-  for (const [i, { what, dockerfile = (d: string) => d, options, start }] of BROKEN.entries()) {
+  for (const [i, { what, dockerfile = (d: string) => d, options: given, start, emptyPnpmCache }] of BROKEN.entries()) {
     const folder = path.join(scratch, `broken-${i}`);
+    const options = emptyPnpmCache ? { ...given, pnpmCacheDir: fs.mkdtempSync(path.join(scratch, 'empty-pnpm-cache-')) } : given;
     const build = async () => {
       if (start) return (await rehearse('worker-scraping', `broken-${i}`, options))[0];
       try {
@@ -327,8 +328,11 @@ function declareForDevelopmentOnly(folder: (imagePath: string) => string, pkg: s
   }
 }
 
-/** Recipes changed the way they break; each builds worker-scraping's image (the smallest) and must fail, saying why. */
-const BROKEN: { what: string; dockerfile?: (d: string) => string; options?: BuildOptions; start?: boolean; expected: RegExp }[] = [
+/**
+ * Recipes changed the way they break; each builds worker-scraping's image (the smallest) and must fail, saying why.
+ * emptyPnpmCache: the installs get an empty pnpm metadata cache instead of the one setup fills.
+ */
+const BROKEN: { what: string; dockerfile?: (d: string) => string; options?: BuildOptions; start?: boolean; emptyPnpmCache?: boolean; expected: RegExp }[] = [
   {
     what: 'a package that needs a dependency at run time but declares it for development only: the app does not start, and the failure names it',
     options: {
@@ -366,6 +370,13 @@ const BROKEN: { what: string; dockerfile?: (d: string) => string; options?: Buil
     what: 'a Dockerfile whose production install goes over the full one',
     dockerfile: (d) => d.replace('find . -type d -name node_modules -prune -exec rm -rf {} + \\\n  && ', ''),
     expected: /goes over the build's full install: the development dependencies' files would stay in node_modules\/\.pnpm/,
+  },
+  {
+    // The offline install still checks the pruned lockfile against pnpm's supply-chain policies
+    // (nothing here turns them off), and says where the metadata it lacks should come from.
+    what: 'an offline install without the packages’ full metadata in its pnpm cache: the supply-chain check refuses it, and the failure says how to fill the cache',
+    emptyPnpmCache: true,
+    expected: /ERR_PNPM_NO_OFFLINE_META[\s\S]*comes from [^\n]*empty-pnpm-cache-[^\n]*: run npm run setup after the lockfile changes/,
   },
   {
     what: 'a .dockerignore that leaves out a file the app reads',

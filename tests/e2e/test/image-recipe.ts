@@ -19,7 +19,12 @@ import { readDockerignore } from './dockerignore';
 //     cores; eight of them would not fit the suite). The production install must then start
 //     from empty node_modules folders, as it must in the image (see the Dockerfile), or it is refused;
 //   - `pnpm install` gets `--offline` when it lacks it: the store holds every package of the
-//     lockfile already, and tests use no network;
+//     lockfile already, and tests use no network. pnpm checks each pruned lockfile against its
+//     supply-chain policies then, from the full metadata in its cache: in the image, the
+//     builder's online install has just fetched it into the build's own cache; here it comes
+//     from a cache of the checkout's own (IMAGE_PNPM_CACHE) that `npm run setup` fills by
+//     checking the whole lockfile online, never the shared one, which may lack it (see
+//     scripts/lib/pnpm.mjs);
 //   - `apt-get install tini` and the tini ENTRYPOINT: the test sends SIGTERM to node itself.
 
 export interface ImageFolder {
@@ -43,7 +48,12 @@ export interface BuildOptions {
   dockerignore?: string;
   /** Called right after each RUN that was done (prune's, say), with where the stage's image paths are here: a test's change to its output. */
   afterRun?: (run: { stage: string; command: string; folder: (imagePath: string) => string }) => void;
+  /** pnpm's metadata cache for the installs (default: IMAGE_PNPM_CACHE). */
+  pnpmCacheDir?: string;
 }
+
+/** The pnpm metadata cache that `npm run setup` fills for the offline installs (scripts/lib/pnpm.mjs, IMAGE_PNPM_CACHE). */
+const IMAGE_PNPM_CACHE = path.join(REPO_ROOT, '.local', 'image-pnpm-cache');
 
 /** The versions of pnpm and turbo the workspace runs; the image must install the same. */
 function workspaceTools(): Record<string, string> {
@@ -315,6 +325,8 @@ async function run(i: Instruction, state: StageState, stageInstructions: Instruc
     return;
   }
   if (install && !/--offline\b/.test(command)) command = command.replace(/\bpnpm install\b/, 'pnpm install --offline');
+  const pnpmCacheDir = ctx.options.pnpmCacheDir ?? IMAGE_PNPM_CACHE;
+  if (install && !fs.existsSync(pnpmCacheDir)) throw new Error(`Dockerfile line ${i.line}: ${pnpmCacheDir} is missing: run npm run setup, which fills it`);
   // Absolute paths another stage copies out of this one (prune's --out-dir) point at this stage's folder.
   for (const output of outputsOf(state.name, all)) command = command.replace(new RegExp(`(?<=[\\s"'=])${output}(?=[/\\s"']|$)`, 'g'), local(state, output));
   const cwd = local(state, state.workdir);
@@ -322,12 +334,16 @@ async function run(i: Instruction, state: StageState, stageInstructions: Instruc
   try {
     await promisify(execFile)('sh', ['-c', command], {
       cwd,
-      env: { ...PASSED_ON, PATH: ctx.toolPath, ...state.vars, ...state.env },
+      env: { ...PASSED_ON, pnpm_config_cache_dir: pnpmCacheDir, PATH: ctx.toolPath, ...state.vars, ...state.env },
       maxBuffer: 16 * 1024 * 1024,
     });
   } catch (error) {
     const e = error as { stdout?: string; stderr?: string; message: string };
-    throw new Error(`Dockerfile line ${i.line}: RUN ${command} failed for APP=${ctx.app}\n${e.stdout ?? ''}${e.stderr ?? e.message}`);
+    const output = `${e.stdout ?? ''}${e.stderr ?? e.message}`;
+    const hint = /ERR_PNPM_NO_OFFLINE_META/.test(output)
+      ? `\n(pnpm's metadata for this offline install comes from ${pnpmCacheDir}: run npm run setup after the lockfile changes, which fills it)`
+      : '';
+    throw new Error(`Dockerfile line ${i.line}: RUN ${command} failed for APP=${ctx.app}\n${output}${hint}`);
   }
   ctx.log.push(`line ${i.line}: RUN ${command} (${Date.now() - started} ms)`);
   if (state.onContext) {
