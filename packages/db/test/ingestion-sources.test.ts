@@ -7,6 +7,7 @@ import {
   databaseNow,
   ensureDefaultIngestionSources,
   ensureIngestionSources,
+  findIngestionSourceSchedule,
   finishIngestionRun,
   getIngestionWatermark,
   listIngestionSourceStates,
@@ -81,6 +82,8 @@ describe('setting the sources up', () => {
       enabled: false,
     });
     expect(await updateIngestionSourceSchedule(db, 'nosuch', { enabled: true })).toBe(false);
+    expect(await findIngestionSourceSchedule(db, 'worldbank')).toMatchObject({ name: 'ingestion:worldbank', next_run_at: next });
+    expect(await findIngestionSourceSchedule(db, 'nosuch')).toBeUndefined();
   });
 });
 
@@ -146,6 +149,8 @@ describe("the sources' states", () => {
     });
     expect(states.gdelt).toMatchObject({ last_success_at: null, last_error: null, record_count: 1, enabled: true, cadence: DEFAULT_INGESTION_CADENCE.gdelt });
     expect(states.gdelt!.next_run_at).toBeInstanceOf(Date);
+    expect(await listIngestionSourceStates(db, 'worldbank')).toEqual([states.worldbank]);
+    expect(await listIngestionSourceStates(db, 'nosuch')).toEqual([]);
   });
 });
 

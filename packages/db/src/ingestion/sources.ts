@@ -1,6 +1,6 @@
 import { SYSTEM_TENANT_ID } from '@conveyor/contracts';
 import { type Kysely, sql } from 'kysely';
-import type { Database } from '../schema';
+import type { Database, ScheduleRow } from '../schema';
 
 // The state of each ingestion source: the system schedule that runs it (whether it is on, its
 // cadence, its next run) and its watermark. The schedule is an ordinary row of `schedules`,
@@ -93,11 +93,11 @@ export interface IngestionSourceState {
 }
 
 /**
- * Every source that is set up, by name, with what an operator looks at. Each figure is one
+ * Every source that is set up (or only `source`), by name, with what an operator looks at. Each figure is one
  * index lookup per source, except record_count: an index-only count of the source's records
  * (a scan of its index entries, which the visibility map lets skip the table).
  */
-export async function listIngestionSourceStates(db: Db): Promise<IngestionSourceState[]> {
+export async function listIngestionSourceStates(db: Db, source?: string): Promise<IngestionSourceState[]> {
   const { rows } = await sql<{
     source: string;
     enabled: boolean | null;
@@ -123,6 +123,7 @@ export async function listIngestionSourceStates(db: Db): Promise<IngestionSource
          where r.source = s.source and r.status = 'failed' and r.finished_at > coalesce(ok.last_success_at, '-infinity')
          order by r.finished_at desc
          limit 1) f on true
+     where ${source === undefined ? sql`true` : sql`s.source = ${source}`}
      order by s.source`.execute(db);
   return rows.map((r) => ({
     source: r.source,
@@ -134,6 +135,16 @@ export async function listIngestionSourceStates(db: Db): Promise<IngestionSource
     last_error: r.error_at ? { message: r.error_message!, at: r.error_at } : null,
     record_count: Number(r.record_count),
   }));
+}
+
+/** The system schedule of a source; undefined when the source is not set up or its schedule was deleted. */
+export function findIngestionSourceSchedule(db: Db, source: string): Promise<ScheduleRow | undefined> {
+  return db
+    .selectFrom('ingestion_sources as s')
+    .innerJoin('schedules as sc', 'sc.id', 's.schedule_id')
+    .selectAll('sc')
+    .where('s.source', '=', source)
+    .executeTakeFirst();
 }
 
 /** What an operator changes of a source's schedule; nextRunAt goes with a new cron or with enabling. */
