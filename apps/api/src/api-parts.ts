@@ -4,6 +4,7 @@ import { CostTracker } from '@conveyor/cost-tracker';
 import { type RedisClient, TaskEventPublisher, type TaskProducer, WatchRegistry } from '@conveyor/queue';
 import { type ServiceContext, openProducer, openRedis } from '@conveyor/service';
 import type { Express } from 'express';
+import { IngestionSetup } from './ingestion-setup';
 import { createServer } from './server';
 import { TaskEventHub } from './task-event-hub';
 
@@ -33,6 +34,11 @@ export function createApiParts(context: Omit<ServiceContext<ApiEnv>, 'serveHealt
     perProcess: env.API_EVENT_STREAMS_PER_PROCESS,
   });
   const events = new TaskEventPublisher(redis, env.BULLMQ_PREFIX);
+  // The sources exist before anyone changes them: set up now, in the background (Postgres may
+  // be down), and again by the ingestion routes until it has worked.
+  const ingestion = new IngestionSetup(db, env.INGESTION_AUTOSTART);
+  ingestion.ready().catch((error: unknown) => logger.warn('ingestion sources not set up yet; the ingestion routes retry', { error }));
+  releasers.add('ingestion set-up', () => ingestion.settled());
   const app = createServer({
     db,
     redis,
@@ -53,6 +59,7 @@ export function createApiParts(context: Omit<ServiceContext<ApiEnv>, 'serveHealt
     eventsPollMs: options.eventsPollMs,
     rateLimits: { perMinute: env.API_RATE_LIMITS, keyPrefix: env.BULLMQ_PREFIX },
     defaultXTier: env.X_API_TIER,
+    ingestion,
   });
   return { app, hub, producer, events, counters };
 }

@@ -1,4 +1,4 @@
-import { decodeCursor } from '@conveyor/db';
+import { decodeCursor, decodeRecordCursor } from '@conveyor/db';
 import { HttpError } from './http-error';
 
 const invalidCursor = () =>
@@ -26,4 +26,12 @@ export function nameCursorOf(cursor: string | undefined): string | undefined {
   const name = Buffer.from(cursor, 'base64url').toString('utf8');
   if (!name || name.length > 200 || encodeNameCursor(name) !== cursor) throw invalidCursor();
   return name;
+}
+
+/** The position an ingestion records listing's `cursor` names (a date and an external id); anything else is a 400. */
+export function recordCursorOf(cursor: string | undefined): { occurredOn: string | null; externalId: string } | undefined {
+  if (cursor === undefined) return undefined;
+  const after = decodeRecordCursor(cursor);
+  if (!after) throw invalidCursor();
+  return after;
 }

@@ -22,6 +22,7 @@ import { adminRouter } from './routes/admin';
 import { DEAD_LETTERS_PAGE_PATH, deadLettersPageRouter } from './routes/dead-letters-page';
 import { DOCS_PATH, docsRouter } from './routes/docs';
 import { healthRouter, rootRouter } from './routes/health';
+import { INGESTION_PATH, ingestionRouter } from './routes/ingestion';
 import { DASHBOARD_PATH, queueDashboardRouter } from './routes/queue-dashboard';
 import { postActionsRouter } from './routes/post-actions';
 import { postsRouter } from './routes/posts';
@@ -32,6 +33,8 @@ import { taskTypesRouter } from './routes/task-types';
 import { tasksRouter } from './routes/tasks';
 import { usageRouter } from './routes/usage';
 import { xAccountsRouter } from './routes/x-accounts';
+import type { IngestionSetup } from './ingestion-setup';
+import { requireAdmin } from './middleware/require-admin';
 import { SubmissionWrites } from './submission-writes';
 import type { TaskEventHub } from './task-event-hub';
 
@@ -62,6 +65,8 @@ export interface ServerDeps {
   rateLimits: RateLimitSettings;
   /** The tier of an X account registered without one (X_API_TIER; free by default). */
   defaultXTier?: XTier;
+  /** The ingestion sources' set-up, awaited by the ingestion routes. */
+  ingestion: IngestionSetup;
 }
 
 /** The API as an Express app without listen(), so tests drive it with supertest. */
@@ -92,6 +97,8 @@ export function createServer(deps: ServerDeps): Express {
   v1.use(authenticate(principals, { failures }));
   v1.use(rateLimit(rateLimitRedis, deps.rateLimits, deps.logger));
   v1.use(routes.refuseUnexpectedQuery('/api/v1'));
+  // Ingestion is for admin keys only: a tenant's request is refused before its body is read.
+  v1.use(INGESTION_PATH, requireAdmin);
   // The batch route takes larger bodies; body-parser skips a body that is already parsed.
   v1.use('/tasks/batch', jsonBody(deps.batchBodyLimitBytes));
   v1.use(jsonBody(deps.bodyLimitBytes));
@@ -117,6 +124,7 @@ export function createServer(deps: ServerDeps): Express {
   v1.use(postsRouter(deps));
   v1.use(postActionsRouter({ ...deps, submissions }));
   v1.use(taskTypesRouter(deps.policies));
+  v1.use(ingestionRouter({ ...deps, submissions, setup: deps.ingestion }));
   app.use('/api/v1', v1);
 
   app.use(routes.methodNotAllowed());

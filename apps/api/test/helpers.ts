@@ -54,6 +54,8 @@ export interface HarnessOptions {
   logStream?: Writable;
   /** X_API_TIER: the tier of an X account registered without one. */
   xApiTier?: string;
+  /** INGESTION_AUTOSTART (default 'false'). */
+  ingestionAutostart?: string;
 }
 
 /** The API's environment in a test: this file's database and prefix, small bodies, generous limits. */
@@ -73,6 +75,8 @@ function harnessEnv(overrides: HarnessOptions, databaseUrl: string, prefix: stri
     API_EVENT_STREAMS_PER_PROCESS: String(overrides.streams?.perProcess ?? 1_000_000),
     API_EVENT_STREAM_MAX_MS: optional(overrides.eventStreamMaxMs),
     X_API_TIER: overrides.xApiTier,
+    // As in every test stack: the sources' schedules start disabled (tests that need them enable them).
+    INGESTION_AUTOSTART: overrides.ingestionAutostart ?? 'false',
   });
 }
 

@@ -39,6 +39,13 @@ const ODD_QUERIES = [
   'limit=1&limit=2',
   'tenant_id=x',
   '__proto__[x]=1',
+  'from=0000-01-01',
+  'to=2024-02-30',
+  'from=2024-01-02&to=2024-01-01',
+  'source=x',
+  'country=%00',
+  `cursor=${Buffer.from('|a\u0000').toString('base64url')}`,
+  `cursor=${Buffer.from(`2024-01-01|${'x'.repeat(600)}`).toString('base64url')}`,
 ];
 const ODD_BODIES: unknown[] = [
   null,
@@ -80,6 +87,13 @@ const ODD_BODIES: unknown[] = [
   { text: 'a'.repeat(9000) },
   { media: [{ url: 'http://[::1', kind: 'image' }] },
   { media: 'https://a.example/a.png' },
+  { enabled: null },
+  { cadence: '* * * * * * *' },
+  { cadence: '0 0 * 2 1#5', enabled: true },
+  { cadence: 'x'.repeat(5000) },
+  { window: { from: '0000-01-01T00:00:00Z', to: '9999-12-31T23:59:59Z' } },
+  { window: { from: '2026-01-01T00:00:00+99:99', to: '2026-01-02T00:00:00Z' } },
+  { window: [] },
 ];
 const COLLECTIONS = [
   '/api/v1/tasks',
@@ -92,6 +106,10 @@ const COLLECTIONS = [
   '/api/v1/admin/dead-letters/replay',
   '/api/v1/x-accounts',
   '/api/v1/posts',
+  '/api/v1/ingestion/sources',
+  '/api/v1/ingestion/runs',
+  '/api/v1/ingestion/fred/run',
+  '/api/v1/ingestion/fred/records',
 ];
 const ITEMS = ODD_IDS.flatMap((id) => [
   `/api/v1/tasks/${id}`,
@@ -105,6 +123,9 @@ const ITEMS = ODD_IDS.flatMap((id) => [
   `/api/v1/posts/${id}/publish`,
   `/api/v1/posts/${id}/cancel`,
   `/api/v1/posts/${id}/metrics`,
+  `/api/v1/ingestion/sources/${id}`,
+  `/api/v1/ingestion/${id}/run`,
+  `/api/v1/ingestion/${id}/records`,
 ]);
 const METHODS = ['get', 'post', 'patch', 'delete'] as const;
 

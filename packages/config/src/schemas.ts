@@ -3,6 +3,7 @@ import { xRateLimitEnvSchema } from './x-rate-limit-env';
 import { jsonText, priceOverridesSchema, routeOverridesSchema, taskOverridesSchema } from '@conveyor/contracts';
 import { z } from 'zod';
 import { appEntry } from './app-registry';
+import { ingestionScheduleEnvSchema } from './ingestion-env';
 import { redisClusterNodesSchema } from './redis-cluster-nodes';
 
 const port = z.coerce.number().int().min(0).max(65535);
@@ -84,6 +85,8 @@ export const apiEnvSchema = baseEnvSchema.extend({
   API_EVENT_STREAM_MAX_MS: positiveInt.default(1_800_000),
   /** The tier of an X account registered without one. */
   X_API_TIER: xRateLimitEnvSchema.shape.X_API_TIER,
+  /** INGESTION_AUTOSTART: whether the sources' system schedules start enabled if the API is the first to set them up. */
+  ...ingestionScheduleEnvSchema.shape,
 });
 
 /** A worker app; its default port is the app's own. */

@@ -25,4 +25,5 @@ export * from './x-accounts-api';
 export * from './posts-api';
 export { publishPost, prepareMedia, captureMetrics, metricsStageSchema, stageMs } from './tasks/publishing';
 export * from './ingestion/sources';
+export * from './ingestion/admin-api';
 export { ingestSource } from './tasks/scraping';

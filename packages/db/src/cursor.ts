@@ -46,6 +46,29 @@ export function decodeCursor(cursor: string): { createdAt: string; id: string } 
   return { createdAt, id };
 }
 
+// The id counted in code points (the u flag), as Postgres' length() counts it.
+const RECORD_CURSOR = /^(?:(\d{4})-(\d{2})-(\d{2}))?\|([\s\S]{1,500})$/u;
+
+/**
+ * A position in a listing of ingestion records, newest date first: the last record's date
+ * ('' for a record without one, which sorts after every dated one) and its external id.
+ */
+export function encodeRecordCursor(occurredOn: string | null, externalId: string): string {
+  return Buffer.from(`${occurredOn ?? ''}|${externalId}`).toString('base64url');
+}
+
+/** The position a records cursor names, or undefined when it is not one of ours (a real date, an id of 1 to 500 characters). */
+export function decodeRecordCursor(cursor: string): { occurredOn: string | null; externalId: string } | undefined {
+  const text = Buffer.from(cursor, 'base64url').toString('utf8');
+  const match = RECORD_CURSOR.exec(text);
+  // Only the cursor this encoding gives: no other base64 spelling, no bytes that are not UTF-8.
+  if (!match || Buffer.from(text).toString('base64url') !== cursor || text.includes('\0')) return undefined;
+  const [, year, month, day, externalId] = match;
+  if (year === undefined) return { occurredOn: null, externalId: externalId! };
+  if (!isRealTime([year, month!, day!, '0', '0', '0'])) return undefined;
+  return { occurredOn: `${year}-${month}-${day}`, externalId: externalId! };
+}
+
 /** The keyset condition: rows after the cursor's position, newest first. */
 export const afterCursor = (after: { createdAt: string; id: string }, timeColumn = 'created_at', idColumn = 'id') =>
   sql<boolean>`(${sql.ref(timeColumn)}, ${sql.ref(idColumn)}) < (${after.createdAt}::timestamptz, ${after.id}::uuid)`;

@@ -8,7 +8,7 @@ export * from './tasks/submit';
 export * from './tasks/lifecycle';
 export * from './tasks/state-writes';
 export * from './tasks/queries';
-export { decodeCursor, encodeCursor } from './cursor';
+export { decodeCursor, decodeRecordCursor, encodeCursor, encodeRecordCursor } from './cursor';
 export * from './tasks/revoke';
 export * from './dead-letters';
 export * from './maintenance';

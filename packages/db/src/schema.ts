@@ -1,5 +1,5 @@
 import type { ColumnType, Generated, Insertable, Selectable } from 'kysely';
-import type { PostStatus, TaskStatus } from '@conveyor/contracts';
+import type { IngestionRunStatus, PostStatus, TaskStatus } from '@conveyor/contracts';
 
 type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
 type NullableTimestamp = ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
@@ -250,7 +250,8 @@ export interface IngestionRecordsTable {
   updated_at: Timestamp;
 }
 
-export type IngestionRunStatus = 'running' | 'succeeded' | 'failed';
+/** running, then one outcome: succeeded, failed or deferred (listed in @conveyor/contracts). */
+export type { IngestionRunStatus };
 
 /** The audit trail: one row per run of a source. */
 export interface IngestionRunsTable {
@@ -273,11 +274,23 @@ export interface IngestionRunsTable {
   error: Json<{ type: string; message: string }> | null;
 }
 
+/** The state of one ingestion source: its system schedule (enabled, cadence) and its watermark. */
+export interface IngestionSourcesTable {
+  source: string;
+  /** The system schedule that runs it; null only if that schedule was deleted by hand. */
+  schedule_id: string | null;
+  /** Where the next incremental run starts; null before the first successful run. */
+  watermark: NullableTimestamp;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
 export interface Database {
   x_accounts: XAccountsTable;
   posts: PostsTable;
   ingestion_records: IngestionRecordsTable;
   ingestion_runs: IngestionRunsTable;
+  ingestion_sources: IngestionSourcesTable;
   metrics_snapshots: MetricsSnapshotsTable;
   schedules: SchedulesTable;
   tenant_budgets: TenantBudgetsTable;
@@ -302,3 +315,4 @@ export type PostRow = Selectable<PostsTable>;
 export type MetricsSnapshotRow = Selectable<MetricsSnapshotsTable>;
 export type IngestionRecordRow = Selectable<IngestionRecordsTable>;
 export type IngestionRunRow = Selectable<IngestionRunsTable>;
+export type IngestionSourceRow = Selectable<IngestionSourcesTable>;

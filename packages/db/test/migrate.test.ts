@@ -84,4 +84,40 @@ describe('migrations', () => {
       await empty.drop();
     }
   });
+  it('take the ingestion sources and the system tenant down and up again, a deferred run kept as a failure (migration 0010)', async () => {
+    const empty = await createEmptyDatabase();
+    const db = createDb(empty.url);
+    const system = '00000000-0000-4000-8000-000000000000';
+    const count = async (query: string) => (await sql<{ n: string }>`select count(*) as n from ${sql.raw(query)}`.execute(db)).rows[0]!.n;
+    try {
+      const migrator = new Migrator({ db, provider: { getMigrations: async () => MIGRATIONS } });
+      expect((await migrator.migrateToLatest()).error).toBeUndefined();
+      expect(await count(`tenants where id = '${system}' and name = 'conveyor-system' and plan = 'growth'`)).toBe('1');
+      await sql`insert into schedules (tenant_id, name, kind, cron, task, payload) values (${system}, 'ingestion:fred', 'cron', '0 7 * * *', 'ingest_source', '{"source":"fred"}')`.execute(
+        db,
+      );
+      await sql`insert into ingestion_sources (source, schedule_id) select 'fred', id from schedules`.execute(db);
+      await sql`insert into ingestion_runs (source, status, finished_at) values ('fred', 'deferred', now()), ('fred', 'succeeded', now())`.execute(db);
+
+      expect((await migrator.migrateTo('2026_12_05_0009_ingestion')).error).toBeUndefined();
+      expect(await count(`pg_tables where tablename = 'ingestion_sources'`)).toBe('0');
+      expect(await count(`tenants`)).toBe('0'); // its schedules went with it
+      expect(await count(`schedules`)).toBe('0');
+      const runs = await sql<{ status: string; error: unknown }>`select status, error from ingestion_runs order by status`.execute(db);
+      expect(runs.rows).toEqual([
+        { status: 'failed', error: { type: 'Deferred', message: 'the run was deferred' } },
+        { status: 'succeeded', error: null },
+      ]);
+      await expect(sql`insert into ingestion_runs (source, status, finished_at) values ('fred', 'deferred', now())`.execute(db)).rejects.toMatchObject({
+        code: '23514',
+      });
+
+      expect((await migrator.migrateToLatest()).error).toBeUndefined();
+      expect(await count(`tenants where id = '${system}'`)).toBe('1');
+      await sql`insert into ingestion_runs (source, status, finished_at) values ('fred', 'deferred', now())`.execute(db);
+    } finally {
+      await db.destroy();
+      await empty.drop();
+    }
+  });
 });

@@ -70,6 +70,9 @@ export class AppStack {
       BULLMQ_PREFIX: this.prefix,
       NODE_ENV: 'test',
       LOG_LEVEL: 'info',
+      // The sources' system schedules start disabled, so no stack fires ingestion on its own;
+      // a test that wants them enables them (env, or PATCH /ingestion/sources/{source}).
+      INGESTION_AUTOSTART: 'false',
       ...this.extraEnv,
     };
   }

@@ -1,5 +1,6 @@
 import { OpenAPIRegistry, OpenApiGeneratorV31, type RouteConfig } from '@asteasolutions/zod-to-openapi';
 import { catalogUsageAdminRoutes } from './catalog-usage-admin';
+import { ingestionRoutes } from './ingestion';
 import { taskSchemas } from './parts';
 import { postRoutes } from './posts';
 import { scheduleRoutes } from './schedules';
@@ -15,7 +16,15 @@ import { xAccountRoutes } from './x-accounts';
 /** Every documented route, in the document's order: tasks, schedules, X accounts and posts, then the rest. */
 function routes(): RouteConfig[] {
   const schemas = taskSchemas();
-  return [...submitRoutes(schemas), ...taskRoutes(schemas), ...scheduleRoutes(schemas), ...xAccountRoutes(), ...postRoutes(), ...catalogUsageAdminRoutes()];
+  return [
+    ...submitRoutes(schemas),
+    ...taskRoutes(schemas),
+    ...scheduleRoutes(schemas),
+    ...xAccountRoutes(),
+    ...postRoutes(),
+    ...catalogUsageAdminRoutes(),
+    ...ingestionRoutes(),
+  ];
 }
 
 type OpenApiDocument = ReturnType<OpenApiGeneratorV31['generateDocument']>;

@@ -8,6 +8,7 @@ import * as m0006 from './2026_11_26_0006_replay_resets_lost_attempts';
 import * as m0007 from './2026_12_04_0007_x_accounts_posts';
 import * as m0008 from './2026_12_05_0008_post_publishing';
 import * as m0009 from './2026_12_05_0009_ingestion';
+import * as m0010 from './2026_12_05_0010_ingestion_sources';
 
 /**
  * Every migration, in order. Listed by hand rather than read from the directory so that
@@ -23,4 +24,5 @@ export const MIGRATIONS: Record<string, Migration> = {
   '2026_12_04_0007_x_accounts_posts': m0007,
   '2026_12_05_0008_post_publishing': m0008,
   '2026_12_05_0009_ingestion': m0009,
+  '2026_12_05_0010_ingestion_sources': m0010,
 };
