@@ -1,6 +1,7 @@
 import { schedulerEnvSchema } from '@conveyor/config';
 import { TaskPolicies } from '@conveyor/contracts';
 import { CostTracker } from '@conveyor/cost-tracker';
+import { ensureDefaultIngestionSources } from '@conveyor/db';
 import { reconcileOnce } from '@conveyor/queue';
 import { openProducer, runService } from '@conveyor/service';
 import { Counter } from 'prom-client';
@@ -10,8 +11,8 @@ import { createTickMetrics, startTicker } from './tick';
 
 // The scheduler: every tick it fires due schedules (exactly once across replicas, through
 // FOR UPDATE SKIP LOCKED and a unique (schedule, planned time)); and it runs the system jobs,
-// the reconciler (Redis follows Postgres) and the retention clean-up (expired tasks, old dead
-// letters, reservations of dead workers). Any number of replicas may run; an advisory lock picks one per pass.
+// the reconciler (Redis follows Postgres), the ingestion sources' schedules and the retention
+// clean-up (expired tasks, old dead letters and ingestion runs, reservations of dead workers). Any number of replicas may run; an advisory lock picks one per pass.
 runService({
   service: 'scheduler',
   schema: schedulerEnvSchema,
@@ -36,6 +37,17 @@ runService({
           intervalMs: env.RECONCILE_INTERVAL_MS,
           lockKey: 0x5c_0001,
           run: async () => ({ ...(await reconcileOnce({ db, redis, producer, policies, logger, graceMs: env.RECONCILE_GRACE_MS })) }),
+        },
+        { db, logger, runs },
+      ),
+      // The ingestion sources' system schedules: made if missing (the API makes them too), so a
+      // deployment without the API still ingests; cheap and idempotent, it also repairs a deleted one.
+      startPeriodic(
+        {
+          name: 'ingestion-sources',
+          intervalMs: env.RETENTION_INTERVAL_MS,
+          lockKey: 0x5c_0003,
+          run: async () => (await ensureDefaultIngestionSources(db, env.INGESTION_AUTOSTART), {}),
         },
         { db, logger, runs },
       ),

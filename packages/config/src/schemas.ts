@@ -3,7 +3,6 @@ import { xRateLimitEnvSchema } from './x-rate-limit-env';
 import { jsonText, priceOverridesSchema, routeOverridesSchema, taskOverridesSchema } from '@conveyor/contracts';
 import { z } from 'zod';
 import { appEntry } from './app-registry';
-import { ingestionScheduleEnvSchema } from './ingestion-env';
 import { redisClusterNodesSchema } from './redis-cluster-nodes';
 
 const port = z.coerce.number().int().min(0).max(65535);

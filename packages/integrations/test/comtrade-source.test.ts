@@ -5,7 +5,7 @@ import { SourceHttpError, readPage, readWindow, uniqueIds, window } from './sour
 const START = Date.parse('2026-12-05T12:00:00Z');
 let now = START;
 const sim = new DataSourcesSimulator({ sources: ['comtrade'], now: () => now });
-const SECRETS = { COMTRADE_SUBSCRIPTION_KEY: SIM_COMTRADE_SUBSCRIPTION_KEY };
+const SECRETS = { comtrade_subscription_key: SIM_COMTRADE_SUBSCRIPTION_KEY };
 const REPORTERS = ['842', '156', '276'];
 let base = '';
 const source = () => createComtradeSource({ COMTRADE_BASE_URL: base, COMTRADE_REPORTERS: REPORTERS });
@@ -92,10 +92,10 @@ describe('the Comtrade source against the simulated Comtrade API', () => {
   });
 
   it('gets the 401 of a missing or wrong subscription key, and never puts the key in a URL, cursor or record', async () => {
-    const wrong = await readPage(source(), context({ COMTRADE_SUBSCRIPTION_KEY: '0'.repeat(32) })).catch((e: unknown) => e);
+    const wrong = await readPage(source(), context({ comtrade_subscription_key: '0'.repeat(32) })).catch((e: unknown) => e);
     expect(wrong).toBeInstanceOf(SourceHttpError);
     expect(wrong).toMatchObject({ status: 401, body: { statusCode: 401, message: expect.stringContaining('invalid subscription key') } });
-    expect(() => source().request(context({}))).toThrow('the secret COMTRADE_SUBSCRIPTION_KEY is not set');
+    expect(() => source().request(context({}))).toThrow('the secret comtrade_subscription_key is not set');
     const missing = await fetch(source().request(context()).url);
     expect(missing.status).toBe(401);
     expect(((await missing.json()) as { message: string }).message).toContain('missing subscription key');

@@ -5,7 +5,7 @@ import { SourceHttpError, readPage, readWindow, uniqueIds, window } from './sour
 const START = Date.parse('2026-12-05T12:00:00Z');
 let now = START;
 const sim = new DataSourcesSimulator({ sources: ['fred'], now: () => now });
-const SECRETS = { FRED_API_KEY: SIM_FRED_API_KEY };
+const SECRETS = { fred_api_key: SIM_FRED_API_KEY };
 let fred: IngestionSource<FredCursor>;
 let base = '';
 beforeAll(async () => {
@@ -123,10 +123,10 @@ describe('the FRED source against the simulated FRED API', () => {
 
   it('gets FRED’s 400 for a wrong api_key, and never puts the key in an error, a cursor or a record', async () => {
     const ctx = { window: window('2025-01-01T00:00:00Z', '2026-01-01T00:00:00Z'), cursor: undefined };
-    const refused = await readPage(fred, { ...ctx, secrets: { FRED_API_KEY: 'f'.repeat(32) } }).catch((e: unknown) => e);
+    const refused = await readPage(fred, { ...ctx, secrets: { fred_api_key: 'f'.repeat(32) } }).catch((e: unknown) => e);
     expect(refused).toBeInstanceOf(SourceHttpError);
     expect(refused).toMatchObject({ status: 400, body: { error_code: 400, error_message: expect.stringContaining('is not registered') } });
-    expect(() => fred.request({ ...ctx, secrets: {} })).toThrow('the secret FRED_API_KEY is not set');
+    expect(() => fred.request({ ...ctx, secrets: {} })).toThrow('the secret fred_api_key is not set');
 
     const { records, cursors } = await readWindow(fred, ctx.window, SECRETS);
     expect(JSON.stringify([records, cursors])).not.toContain(SIM_FRED_API_KEY);

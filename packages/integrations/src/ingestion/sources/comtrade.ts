@@ -16,7 +16,7 @@ export interface ComtradeCursor {
   chunk: number;
 }
 
-const SECRET = 'COMTRADE_SUBSCRIPTION_KEY';
+const SECRET = 'comtrade_subscription_key';
 /** The most periods Comtrade takes in one request. */
 const PERIODS_PER_REQUEST = 12;
 /**

@@ -15,7 +15,7 @@ export interface FredCursor {
   offset: number;
 }
 
-const SECRET = 'FRED_API_KEY';
+const SECRET = 'fred_api_key';
 /** Observations a page asks for: a daily series' decade in a few pages, any other's in one. */
 const PAGE_LIMIT = 1000;
 /**
