@@ -2,7 +2,7 @@ import { type GdeltQuery, matchesGdeltQuery, parseGdeltQuery } from './gdelt-que
 import { pickBy, seededHash } from './seeded-hash';
 
 /** GDELT stamps an article with the 15-minute update that saw it: every seendate is on a quarter hour. */
-export const GDELT_BATCH_MS = 15 * 60_000;
+const GDELT_BATCH_MS = 15 * 60_000;
 /** The most articles one ArtList answer holds (maxrecords above it is cut to it). */
 export const GDELT_MAX_RECORDS = 250;
 /** About one update in this many carries a breaking story: more matching articles than one answer can hold. */
