@@ -1,29 +1,23 @@
-import { DataSourcesSimulator, GDELT_MAX_RECORDS, GDELT_QUERY_ERRORS, gdeltUpdatesBetween } from '../src';
+import { GDELT_MAX_RECORDS, GDELT_QUERY_ERRORS, gdeltUpdatesBetween } from '../src';
+import { startDataSim } from './data-route-client';
 
 const START = Date.parse('2026-03-01T12:07:00Z');
-let now = START;
-const sim = new DataSourcesSimulator({ now: () => now, sources: ['gdelt'] });
-let base = '';
-beforeAll(async () => (base = await sim.listen()));
-afterAll(() => sim.close());
-beforeEach(() => {
-  now = START;
-  sim.reset();
-});
+const gdelt = startDataSim('gdelt', START);
+const { sim } = gdelt;
+beforeAll(gdelt.start);
+afterAll(gdelt.close);
+beforeEach(gdelt.reset);
 
 const EVERY_TOPIC = '(economy OR trade OR humanitarian OR climate OR health OR energy OR election OR conflict)';
 const ARTICLE_KEYS = ['domain', 'language', 'seendate', 'socialimage', 'sourcecountry', 'title', 'url', 'url_mobile'];
 
 /** GET /api/v2/doc/doc in ArtList JSON with these parameters (each may be overridden or dropped with undefined). */
-async function doc(params: Record<string, string | undefined>) {
+function doc(params: Record<string, string | undefined>) {
   const query = Object.entries({ mode: 'ArtList', format: 'json', ...params })
     .filter(([, v]) => v !== undefined)
     .map(([k, v]) => `${k}=${encodeURIComponent(v!)}`)
     .join('&');
-  const res = await fetch(`${base}/api/v2/doc/doc?${query}`);
-  const text = await res.text();
-  const type = res.headers.get('content-type') ?? '';
-  return { status: res.status, type, text, body: type.startsWith('application/json') ? JSON.parse(text) : undefined };
+  return gdelt.get(`/api/v2/doc/doc?${query}`);
 }
 
 const seenMs = (seendate: string) => Date.parse(seendate.replace(/^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/, '$1-$2-$3T$4:$5:$6Z'));
@@ -78,7 +72,8 @@ describe('GDELT DOC 2.0 simulator: ArtList', () => {
     const range = { query: EVERY_TOPIC, maxrecords: '250', startdatetime: '20260301113000', enddatetime: '20260301135959' };
     const before = (await doc(range)).body.articles as any[];
     expect((await doc(range)).body.articles).toEqual(before);
-    now = START + 3_600_000;
+    const now = START + 3_600_000;
+    gdelt.setNow(now);
     const after = (await doc(range)).body.articles as any[];
     expect(after.length).toBeGreaterThan(before.length);
     const beforeUrls = new Set(before.map((a) => a.url));
@@ -110,7 +105,7 @@ describe('GDELT DOC 2.0 simulator: ArtList', () => {
       const answer = await doc({ startdatetime: '20260301000000', enddatetime: '20260301115959', ...params });
       expect(answer.status).toBe(200);
       expect(answer.type).toMatch(/^text\/html/);
-      return answer.text.trim();
+      return (answer.body as string).trim();
     };
     expect(await refused({ query: 'AI economy' })).toBe(GDELT_QUERY_ERRORS.tooShort);
     expect(await refused({ query: 'economy OR trade' })).toBe(GDELT_QUERY_ERRORS.orNeedsParentheses);

@@ -1,15 +1,12 @@
-import { DataSourcesSimulator, reliefwebReportsBetween } from '../src';
+import { reliefwebReportsBetween } from '../src';
+import { startDataSim } from './data-route-client';
 
 const START = Date.parse('2026-03-05T12:00:00Z');
-let now = START;
-const sim = new DataSourcesSimulator({ now: () => now, sources: ['reliefweb'] });
-let base = '';
-beforeAll(async () => (base = await sim.listen()));
-afterAll(() => sim.close());
-beforeEach(() => {
-  now = START;
-  sim.reset();
-});
+const reliefweb = startDataSim('reliefweb', START);
+const { sim } = reliefweb;
+beforeAll(reliefweb.start);
+afterAll(reliefweb.close);
+beforeEach(reliefweb.reset);
 
 const DAY = [
   ['filter[field]', 'date.created'],
@@ -19,10 +16,9 @@ const DAY = [
 const OLDEST_FIRST = [['sort[]', 'date.created:asc'] as const];
 
 /** GET /v2/reports with the approved appname (unless given) and these parameters, percent-encoded. */
-async function reports(params: readonly (readonly [string, string])[], appname: string | null = 'conveyor-sim-a1b2') {
+function reports(params: readonly (readonly [string, string])[], appname: string | null = 'conveyor-sim-a1b2') {
   const pairs = appname === null ? params : [['appname', appname] as const, ...params];
-  const res = await fetch(`${base}/v2/reports?${pairs.map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`).join('&')}`);
-  return { status: res.status, body: (await res.json()) as any };
+  return reliefweb.get(`/v2/reports?${pairs.map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`).join('&')}`);
 }
 
 describe('ReliefWeb API v2 simulator: reports', () => {
@@ -157,7 +153,7 @@ describe('ReliefWeb API v2 simulator: reports', () => {
     const before = (await reports(range)).body.data as any[];
     expect((await reports(range)).body.data).toEqual(before);
     for (const item of before) expect(Date.parse(item.fields.date.created)).toBeLessThanOrEqual(START);
-    now = START + 3_600_000;
+    reliefweb.setNow(START + 3_600_000);
     const after = (await reports(range)).body.data as any[];
     expect(after.slice(0, before.length)).toEqual(before);
     expect(after.length).toBeGreaterThan(before.length);

@@ -1,5 +1,5 @@
 import { type GdeltQuery, matchesGdeltQuery, parseGdeltQuery } from './gdelt-query';
-import { pickBy, seededHash } from './seeded-hash';
+import { stableDigits, stableUnit } from './stable-random';
 
 /** GDELT stamps an article with the 15-minute update that saw it: every seendate is on a quarter hour. */
 const GDELT_BATCH_MS = 15 * 60_000;
@@ -80,18 +80,19 @@ export function gdeltSeenDate(ms: number): string {
 
 /** Every article of the update at `instantMs` (a quarter hour), in a fixed order. */
 function updateArticles(instantMs: number): { article: GdeltArticle; outlet: GdeltOutlet; topic: string }[] {
-  const seed = seededHash(`gdelt:${instantMs}`);
-  const spikeSeed = seededHash(`gdelt-spike:${instantMs}`);
-  const spikeTopic = spikeSeed % SPIKE_ONE_IN === 0 ? pickBy(TOPICS, spikeSeed, 8) : undefined;
-  const count = 24 + (seed % 24) + (spikeTopic ? SPIKE_ARTICLES : 0);
+  const spike = stableDigits(stableUnit('gdelt-spike', instantMs));
+  const spikeTopic = spike(SPIKE_ONE_IN) === 0 ? TOPICS[spike(TOPICS.length)] : undefined;
+  const count = 24 + Math.floor(stableUnit('gdelt', instantMs) * 24) + (spikeTopic ? SPIKE_ARTICLES : 0);
   const day = new Date(instantMs).toISOString().slice(0, 10).replace(/-/g, '/');
   const stamp = (instantMs / 1000).toString(36);
   const items = [];
   for (let i = 0; i < count; i++) {
-    const h = seededHash(`gdelt:${instantMs}:${i}`);
-    const outlet = pickBy(OUTLETS, h);
-    const topic = spikeTopic && i >= count - SPIKE_ARTICLES ? spikeTopic : pickBy(TOPICS, h, 8);
-    const title = pickBy(HEADLINES[topic]!, h, 16).replace('{place}', pickBy(PLACES, h, 20));
+    const draw = stableDigits(stableUnit('gdelt', instantMs, i));
+    const pick = <T>(list: readonly T[]): T => list[draw(list.length)]!;
+    const outlet = pick(OUTLETS);
+    const drawnTopic = pick(TOPICS);
+    const topic = spikeTopic && i >= count - SPIKE_ARTICLES ? spikeTopic : drawnTopic;
+    const title = pick(HEADLINES[topic]!).replace('{place}', pick(PLACES));
     const slug = title
       .toLowerCase()
       .replace(/[^a-z0-9]+/g, '-')
@@ -99,7 +100,7 @@ function updateArticles(instantMs: number): { article: GdeltArticle; outlet: Gde
     const path = `${day}/${slug}-${stamp}-${i}`;
     const article: GdeltArticle = {
       url: `https://www.${outlet.domain}/${path}`,
-      url_mobile: h % 3 === 0 ? `https://m.${outlet.domain}/${path}` : '',
+      url_mobile: draw(3) === 0 ? `https://m.${outlet.domain}/${path}` : '',
       title,
       seendate: gdeltSeenDate(instantMs),
       socialimage: `https://www.${outlet.domain}/images/${stamp}-${i}.jpg`,

@@ -1,4 +1,4 @@
-import { pickBy, seededHash } from './seeded-hash';
+import { stableDigits, stableUnit } from './stable-random';
 
 /** The simulated archive is generated in slots of three minutes, each with 0 to 2 reports (about 480 a day). */
 const SLOT_MS = 3 * 60_000;
@@ -80,26 +80,29 @@ export const reliefwebDate = (ms: number): string => new Date(ms).toISOString().
 
 /** The reports of one slot (ids are the slot's, so they grow with time and never repeat). */
 function slotReports(slot: number): ReliefwebReport[] {
-  const count = [0, 1, 1, 2][seededHash(`reliefweb:${slot}`) % 4]!;
+  const count = [0, 1, 1, 2][Math.floor(stableUnit('reliefweb', slot) * 4)]!;
   const reports = [];
   for (let j = 0; j < count; j++) {
-    const seed = seededHash(`reliefweb:${slot}:${j}`);
-    reports.push(new ReliefwebReport(slot * 4 + j, slot * SLOT_MS + (seed % (SLOT_MS / 1000)) * 1000, seed));
+    const seed = stableUnit('reliefweb', slot, j);
+    reports.push(new ReliefwebReport(slot * 4 + j, slot * SLOT_MS + stableDigits(seed)(SLOT_MS / 1000) * 1000, seed));
   }
   return reports;
 }
 
 function buildFields(id: number, createdMs: number, seed: number): Record<string, unknown> {
-  const country = pickBy(COUNTRIES, seed);
-  const source = pickBy(SOURCES, seed, 4);
-  const format = pickBy(FORMATS, seed, 8);
-  const theme = pickBy(THEMES, seed, 12);
-  const language = pickBy(LANGUAGES, seed, 16);
-  const disasterType = pickBy(DISASTER_TYPES, seed, 20);
+  const draw = stableDigits(seed);
+  draw(SLOT_MS / 1000); // the creation second, drawn first by slotReports
+  const pick = <T>(list: readonly T[]): T => list[draw(list.length)]!;
+  const country = pick(COUNTRIES);
+  const source = pick(SOURCES);
+  const format = pick(FORMATS);
+  const theme = pick(THEMES);
+  const language = pick(LANGUAGES);
+  const disasterType = pick(DISASTER_TYPES);
   // The original publication is up to two days before ReliefWeb posted it, at midnight.
-  const originalMs = Math.floor(createdMs / 86_400_000 - ((seed >>> 24) % 3)) * 86_400_000;
+  const originalMs = (Math.floor(createdMs / 86_400_000) - draw(3)) * 86_400_000;
   const original = new Date(originalMs);
-  const title = `${country.name}: ${disasterType.name} - ${format.name} No. ${(seed % 90) + 1} (${original.getUTCDate()} ${MONTHS[original.getUTCMonth()]} ${original.getUTCFullYear()})`;
+  const title = `${country.name}: ${disasterType.name} - ${format.name} No. ${draw(90) + 1} (${original.getUTCDate()} ${MONTHS[original.getUTCMonth()]} ${original.getUTCFullYear()})`;
   const slug = title
     .toLowerCase()
     .replace(/[^a-z0-9]+/g, '-')
