@@ -1,7 +1,7 @@
 import { stableDigits, stableUnit } from './stable-random';
 
-/** The simulated archive is generated in slots of three minutes, each with 0 to 2 reports (about 480 a day). */
-const SLOT_MS = 3 * 60_000;
+/** The simulated archive is generated in slots of six minutes, each with 0 to 2 reports (about 240 a day). */
+const SLOT_MS = 6 * 60_000;
 /** The simulated archive begins here (ReliefWeb's goes back to 1996; nobody needs that here). */
 export const RELIEFWEB_ARCHIVE_START_MS = Date.UTC(2020, 0, 1);
 
