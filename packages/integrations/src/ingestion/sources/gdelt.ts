@@ -1,9 +1,9 @@
 import { DeferTaskError } from '@conveyor/contracts';
 import { z } from 'zod';
 import { type IngestionSource, MalformedPageError, type PageContext, type SourceRecord } from '../source';
-import { pageShapeError } from './page-shape';
-import { queryString, trimBase } from './query-string';
-import { inWindow, inclusiveSeconds } from './source-time';
+import { parsePage } from './page-schema';
+import { queryString } from './query-string';
+import { ceilToSecond, inWindow } from './source-time';
 
 /** GDELT's settings, as IngestionEnv has them. */
 export interface GdeltSettings {
@@ -27,11 +27,6 @@ export interface GdeltCursor {
 const MAX_RECORDS = 250;
 /** GDELT publishes an update every 15 minutes. */
 const WINDOW_MS = 15 * 60_000;
-/**
- * An update is indexed a few minutes after its quarter hour, so a run that ends just after one
- * may not see it yet: the watermark stays a window behind and the next run reads it again.
- */
-const SETTLE_MS = 15 * 60_000;
 /** GDELT asks for one request every 5 seconds and sometimes says so in a 200 answer: the run waits a minute. */
 const THROTTLE_DELAY_MS = 60_000;
 
@@ -48,31 +43,33 @@ type Article = z.infer<typeof articleSchema>;
 
 /**
  * The GDELT DOC 2.0 API's article list (mode=ArtList, JSON) for the configured query, in
- * windows of 15 minutes. Each page asks for the window's articles newest first; a full page
+ * windows of 15 minutes. Each page asks for the window's articles newest first, from the
+ * window's start to its end (startdatetime of a window is enddatetime of the one before; an
+ * article seen at the end itself belongs to the next window and is left to it). A full page
  * (250) is followed by one ending at its oldest seendate, skipping the articles already taken
  * there. When a single update holds 250 matches or more, GDELT cannot list the rest of it (it
  * has no offset): the source takes those 250 and moves past that instant. An article's URL is
  * its id. No secret: GDELT needs no key.
  */
 export function createGdeltSource(settings: GdeltSettings): IngestionSource<GdeltCursor> {
-  const endpoint = `${trimBase(settings.GDELT_BASE_URL)}/api/v2/doc/doc`;
+  const endpoint = `${settings.GDELT_BASE_URL.replace(/\/+$/, '')}/api/v2/doc/doc`;
   return {
     name: 'gdelt',
     windowMs: WINDOW_MS,
-    initialLookbackMs: 6 * 3_600_000,
-    rateLimit: { capacity: 1, refillPerSecond: 0.2 },
+    // The DOC API is a feed of recent news: a first run reads the last hour (a backfill asks for its window).
+    initialLookbackMs: 3_600_000,
+    // GDELT asks for one request every 5 seconds; two at once let a run's usual two windows go without a wait.
+    rateLimit: { capacity: 2, refillPerSecond: 0.2 },
     secrets: [],
     request(ctx) {
-      const { first, last } = inclusiveSeconds(ctx.window);
       const query = queryString([
         ['query', settings.GDELT_QUERY],
         ['mode', 'ArtList'],
         ['format', 'json'],
         ['maxrecords', String(MAX_RECORDS)],
         ['sort', 'DateDesc'],
-        // A window shorter than a second holds no whole second: ask for the last one, keep nothing.
-        ['startdatetime', gdeltTime(first <= last ? first : last)],
-        ['enddatetime', ctx.cursor?.end ?? gdeltTime(last)],
+        ['startdatetime', gdeltTime(ceilToSecond(ctx.window.from))],
+        ['enddatetime', ctx.cursor?.end ?? gdeltTime(ceilToSecond(ctx.window.to))],
       ]);
       return { url: `${endpoint}?${query}` };
     },
@@ -81,22 +78,20 @@ export function createGdeltSource(settings: GdeltSettings): IngestionSource<Gdel
       if (typeof body === 'string') throw textAnswerError(page, body);
       // GDELT answers {} when nothing matches.
       if (body !== null && typeof body === 'object' && !Array.isArray(body) && Object.keys(body).length === 0) return { records: [] };
-      const parsed = pageSchema.safeParse(body);
-      if (!parsed.success) throw pageShapeError(page, body, parsed.error);
+      const { articles } = parsePage(pageSchema, body, page);
       const raw = (body as { articles: unknown[] }).articles;
       const taken = new Set(ctx.cursor?.takenAtEnd);
       const records: SourceRecord[] = [];
-      parsed.data.articles.forEach((article, i) => {
+      articles.forEach((article, i) => {
         if (taken.has(article.url) || !inWindow(seenAt(article), ctx.window)) return;
         taken.add(article.url);
         records.push(toRecord(article, raw[i]));
       });
-      if (parsed.data.articles.length < MAX_RECORDS) return { records };
-      const next = narrowed(parsed.data.articles);
-      // Nothing older than the window's first second is in it.
-      return seenAtTime(next.end) >= inclusiveSeconds(ctx.window).first ? { records, next } : { records };
+      if (articles.length < MAX_RECORDS) return { records };
+      const next = narrowed(articles);
+      // Nothing seen before the window's first second is in it.
+      return seenAtTime(next.end) >= ceilToSecond(ctx.window.from) ? { records, next } : { records };
     },
-    watermark: (window) => new Date(window.to.getTime() - SETTLE_MS),
   };
 }
 
@@ -140,9 +135,8 @@ function textAnswerError(page: string, text: string): Error {
 }
 
 function pageName(ctx: PageContext<GdeltCursor>): string {
-  const { first, last } = inclusiveSeconds(ctx.window);
-  const upTo = ctx.cursor ? ` up to ${ctx.cursor.end}` : '';
-  return `page of gdelt articles seen ${gdeltTime(first)}..${gdeltTime(last)}${upTo}`;
+  const upTo = ctx.cursor ? `, up to ${ctx.cursor.end}` : '';
+  return `page of gdelt articles seen from ${gdeltTime(ceilToSecond(ctx.window.from))} until ${gdeltTime(ceilToSecond(ctx.window.to))}${upTo}`;
 }
 
 /** YYYYMMDDHHMMSS, GDELT's startdatetime/enddatetime. */

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { IngestionSource, PageContext, SourceRecord } from '../source';
-import { pageShapeError } from './page-shape';
-import { queryString, trimBase } from './query-string';
+import { parsePage } from './page-schema';
+import { queryString } from './query-string';
 import { inWindow, inclusiveSeconds } from './source-time';
 
 /** ReliefWeb's settings, as IngestionEnv has them. */
@@ -67,13 +67,14 @@ type Report = z.infer<typeof reportSchema>;
  * v2, not v1: ReliefWeb's documentation moved to v2 with the approved appnames.
  */
 export function createReliefwebSource(settings: ReliefwebSettings): IngestionSource<ReliefwebCursor> {
-  const endpoint = `${trimBase(settings.RELIEFWEB_BASE_URL)}/v2/reports`;
+  const endpoint = `${settings.RELIEFWEB_BASE_URL.replace(/\/+$/, '')}/v2/reports`;
   return {
     name: 'reliefweb',
     windowMs: 86_400_000,
     initialLookbackMs: 7 * 86_400_000,
-    // 1000 calls a day is ReliefWeb's quota: stay under it, with a small burst for catching up.
-    rateLimit: { capacity: 10, refillPerSecond: 900 / 86_400 },
+    // ReliefWeb allows 1000 calls a day: a bucket of 100 refilled at 900 a day never lets more
+    // than 1000 through in any 24 hours, and lets a catch-up or a short backfill go at once.
+    rateLimit: { capacity: 100, refillPerSecond: 900 / 86_400 },
     secrets: [],
     request(ctx) {
       const { first, last } = inclusiveSeconds(ctx.window);
@@ -92,15 +93,14 @@ export function createReliefwebSource(settings: ReliefwebSettings): IngestionSou
     },
     parse(body, ctx) {
       const offset = ctx.cursor?.offset ?? 0;
-      const parsed = pageSchema.safeParse(body);
-      if (!parsed.success) throw pageShapeError(pageName(ctx, offset), body, parsed.error);
+      const { totalCount, data } = parsePage(pageSchema, body, pageName(ctx, offset));
       const raw = (body as { data: unknown[] }).data;
       const records: SourceRecord[] = [];
-      parsed.data.data.forEach((report, i) => {
+      data.forEach((report, i) => {
         if (inWindow(new Date(report.fields.date.created), ctx.window)) records.push(toRecord(report, raw[i]));
       });
-      const nextOffset = offset + parsed.data.data.length;
-      return parsed.data.data.length > 0 && nextOffset < parsed.data.totalCount ? { records, next: { offset: nextOffset } } : { records };
+      const nextOffset = offset + data.length;
+      return data.length > 0 && nextOffset < totalCount ? { records, next: { offset: nextOffset } } : { records };
     },
     watermark: (window) => new Date(window.to.getTime() - SETTLE_MS),
   };
