@@ -18,5 +18,7 @@ export { splitWindow } from './ingestion/windows';
 export { createFredSource, type FredSettings, type FredCursor } from './ingestion/sources/fred';
 export { createWorldBankSource, type WorldBankSettings, type WorldBankCursor } from './ingestion/sources/worldbank';
 export { createComtradeSource, type ComtradeSettings, type ComtradeCursor } from './ingestion/sources/comtrade';
+export { createGdeltSource, type GdeltSettings, type GdeltCursor } from './ingestion/sources/gdelt';
+export { createReliefwebSource, type ReliefwebSettings, type ReliefwebCursor } from './ingestion/sources/reliefweb';
 export { createIngestionSources, type IngestionSourceSettings } from './ingestion/sources/registry';
 export * from './secret-store';

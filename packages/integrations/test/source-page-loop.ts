@@ -12,11 +12,17 @@ export class SourceHttpError extends Error {
 
 export const window = (from: string, to: string): TimeWindow => ({ from: new Date(from), to: new Date(to) });
 
-/** One page: the source's request sent with plain fetch, its JSON answer given to parse(). */
+/** One page: the source's request sent with plain fetch, its answer given to parse() (JSON parsed, other text as it is, as the run does). */
 export async function readPage<C>(source: IngestionSource<C>, ctx: PageContext<C>) {
   const request = source.request(ctx);
   const res = await fetch(request.url, { headers: request.headers });
-  const body: unknown = await res.json();
+  const text = await res.text();
+  let body: unknown = text;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    // GDELT answers some requests with a sentence of text: the source judges it.
+  }
   if (!res.ok) throw new SourceHttpError(res.status, body);
   return source.parse(body, ctx);
 }

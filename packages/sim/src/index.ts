@@ -9,3 +9,6 @@ export type { DataFault } from './data/data-faults';
 export { SIM_FRED_API_KEY } from './data/fred-route';
 export { SIM_COMTRADE_SUBSCRIPTION_KEY } from './data/comtrade-route';
 export { GsmSimulator, type GsmRecordedRequest } from './gsm-simulator';
+export { gdeltUpdatesBetween, GDELT_MAX_RECORDS, type GdeltArticle } from './data/gdelt-articles';
+export { GDELT_QUERY_ERRORS } from './data/gdelt-query';
+export { reliefwebReportsBetween, type ReliefwebReport } from './data/reliefweb-reports';
