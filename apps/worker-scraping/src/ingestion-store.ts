@@ -16,6 +16,8 @@ export function dbIngestionStore(db: Kysely<Database>): IngestionStore {
     },
     upsert: (source, records) => upsertRecords(db, source, records),
     watermark: (source) => getIngestionWatermark(db, source),
-    advanceWatermark: (source, to) => advanceIngestionWatermark(db, source, to),
+    advanceWatermark: async (source, to) => {
+      await advanceIngestionWatermark(db, source, to);
+    },
   };
 }

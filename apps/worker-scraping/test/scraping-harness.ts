@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { PassThrough } from 'node:stream';
 import { type IngestionEnv, ingestionEnvSchema } from '@conveyor/config';
-import { type IngestionSourceName, SYSTEM_TENANT_ID, TaskPolicies } from '@conveyor/contracts';
-import { type Database, createDb, insertTask, migrateUrl, schemaFingerprint } from '@conveyor/db';
+import { INGESTION_SOURCES, type IngestionSourceName, SYSTEM_TENANT_ID, TaskPolicies } from '@conveyor/contracts';
+import { type Database, createDb, ensureDefaultIngestionSources, insertTask, migrateUrl, schemaFingerprint } from '@conveyor/db';
 import { type IngestionSource, TokenBucketLimiter, createIngestionSources, createSecretStore } from '@conveyor/integrations';
 import { createLogger } from '@conveyor/observability';
 import { type RunOutcome, groupCommitWritesFor, runTaskJob } from '@conveyor/queue';
@@ -35,6 +35,7 @@ export async function scrapingHarness(options: HarnessOptions = {}) {
   const host = new URL(base).host;
   const testDb = await createTestDatabase({ key: schemaFingerprint(), migrate: migrateUrl });
   const db: Kysely<Database> = createDb(testDb.url);
+  await ensureDefaultIngestionSources(db, false);
   const redis = createTestRedis();
   const prefix = uniquePrefix('scraping');
   const policies = new TaskPolicies();
@@ -45,6 +46,8 @@ export async function scrapingHarness(options: HarnessOptions = {}) {
   const env: IngestionEnv = ingestionEnvSchema.parse({
     INGESTION_ALLOW_HOSTS: host,
     INGESTION_RETRY_BASE_MS: '20',
+    // The sources' own buckets are the public APIs' (GDELT: one request per 5 s); a simulator needs none.
+    INGESTION_RATE_LIMITS: JSON.stringify(Object.fromEntries(INGESTION_SOURCES.map((s) => [s, { capacity: 10_000, refillPerSecond: 10_000 }]))),
     GDELT_BASE_URL: base,
     RELIEFWEB_BASE_URL: base,
     FRED_BASE_URL: base,
