@@ -1,7 +1,7 @@
-import { createDb, migrateUrl, schemaFingerprint } from '@conveyor/db';
+import { migrateUrl, schemaFingerprint } from '@conveyor/db';
 import { DataSourcesSimulator, SIM_COMTRADE_SUBSCRIPTION_KEY, SIM_FRED_API_KEY } from '@conveyor/sim';
 import { AppStack, freePort, waitFor } from '@conveyor/testkit';
-import { sql } from 'kysely';
+import { Client } from 'pg';
 import { apiCaller } from './support';
 
 // Ingestion end to end: the API, the scheduler and two scraping workers as real processes, the
@@ -94,11 +94,12 @@ describe('ingestion through the stack', () => {
     expect(patched.status).toBe(200);
     expect(patched.body).toMatchObject({ source: 'gdelt', enabled: true, cadence: '*/5 * * * *' });
     // Due now rather than at the next five minutes: the scheduler fires it on its next tick.
-    const db = createDb(stack.database.url);
+    const db = new Client({ connectionString: stack.database.url });
+    await db.connect();
     try {
-      await sql`update schedules set next_run_at = now() where id = (select schedule_id from ingestion_sources where source = 'gdelt')`.execute(db);
+      await db.query(`update schedules set next_run_at = now() where id = (select schedule_id from ingestion_sources where source = 'gdelt')`);
     } finally {
-      await db.destroy();
+      await db.end();
     }
     const run = await waitFor(
       async () => (await admin('GET', '/ingestion/runs?source=gdelt&status=succeeded')).body.runs[0],
