@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { type Kysely, sql } from 'kysely';
+import { SYSTEM_TENANT_ID } from '@conveyor/contracts';
 import type { Database, Plan, Tenant } from './schema';
 
 const KEY_PREFIX = 'cvk_';
@@ -60,6 +61,8 @@ export async function findPrincipalByKey(db: Kysely<Database>, key: string): Pro
 
 /** Another key for an existing tenant (the new half of a rotation); undefined when there is no such tenant. */
 export async function createTenantKey(db: Kysely<Database>, tenantId: string): Promise<{ keyId: string; apiKey: string } | undefined> {
+  // The system tenant (ingestion's schedules and tasks) is never anyone's: it takes no key.
+  if (tenantId === SYSTEM_TENANT_ID) return undefined;
   const tenant = await db.selectFrom('tenants').select('id').where('id', '=', tenantId).executeTakeFirst();
   if (!tenant) return undefined;
   const apiKey = generateApiKey();

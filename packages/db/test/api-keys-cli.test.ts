@@ -1,3 +1,4 @@
+import { SYSTEM_TENANT_ID } from '@conveyor/contracts';
 import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -85,6 +86,7 @@ it('refuses bad input with a message and usage, touching nothing', async () => {
       usage: true,
     });
   }
-  expect((await cli('create', '--tenant', '00000000-0000-4000-8000-000000000000')).stderr).toMatch(/no tenant/);
+  expect((await cli('create', '--tenant', '00000000-0000-4000-8000-0000000000aa')).stderr).toMatch(/no tenant/);
+  expect((await cli('create', '--tenant', SYSTEM_TENANT_ID)).stderr).toMatch(/system tenant owns the ingestion schedules and no key/);
   expect(await keyCount()).toBe(before);
 });

@@ -2,6 +2,7 @@
 import { parseArgs } from 'node:util';
 import { parseEnv } from '@conveyor/config';
 import { z } from 'zod';
+import { SYSTEM_TENANT_ID } from '@conveyor/contracts';
 import { createAdminKey, createTenantKey, listApiKeys, revokeApiKey } from '../api-keys';
 import { createDb } from '../connect';
 
@@ -38,7 +39,10 @@ async function main() {
   try {
     if (args.command === 'create') {
       const made = args.admin ? { keyId: undefined, apiKey: await createAdminKey(db) } : await createTenantKey(db, args.tenant!);
-      if (!made) return void (console.error(`no tenant ${args.tenant}`), (process.exitCode = 1));
+      if (!made) {
+        const why = args.tenant === SYSTEM_TENANT_ID ? ' that takes keys: the system tenant owns the ingestion schedules and no key' : '';
+        return void (console.error(`no tenant ${args.tenant}${why}`), (process.exitCode = 1));
+      }
       print({ tenant_id: args.tenant ?? null, admin: Boolean(args.admin), api_key: made.apiKey }, `api key (shown once): ${made.apiKey}`);
     } else if (args.command === 'list') {
       const keys = await listApiKeys(db, args.admin ? { admin: true } : { tenantId: args.tenant! });
