@@ -13,6 +13,7 @@ import {
   smallestGapSeconds,
   yearRangeProblem,
 } from '@conveyor/scheduling';
+import { refuseSystemTasks } from './submit-tasks';
 import { HttpError, type Issue, toIssues } from './http-error';
 
 export type ScheduleFields = Pick<CreateScheduleBody, 'kind' | 'run_at' | 'cron' | 'rrule' | 'dtstart' | 'timezone' | 'task' | 'payload' | 'end_at'>;
@@ -58,6 +59,7 @@ export async function resolveSchedule(
 ): Promise<{ recurrence: Recurrence; payload: unknown; next: Date; preview: Date[] }> {
   const definition = getTaskDefinition(fields.task);
   if (!definition) fail([{ path: 'task', message: `unknown task "${fields.task}"; known tasks: ${TASK_NAMES.join(', ')}` }]);
+  refuseSystemTasks([definition]);
   const payload = definition.payload.safeParse(fields.payload);
   if (!payload.success) fail(toIssues(payload.error, 'payload'));
   if (!isValidTimeZone(fields.timezone)) fail([{ path: 'timezone', message: `unknown time zone "${fields.timezone}"; use an IANA name like Europe/Berlin` }]);

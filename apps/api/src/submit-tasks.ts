@@ -1,5 +1,5 @@
 import { isDeepStrictEqual } from 'node:util';
-import { TASK_NAMES, type TaskPolicies, type TaskSubmission, getTaskDefinition } from '@conveyor/contracts';
+import { SYSTEM_TENANT_ID, TASK_NAMES, type TaskPolicies, type TaskSubmission, getTaskDefinition } from '@conveyor/contracts';
 import { type Database, type TaskRow, deleteUnstartedTasks, taskRow } from '@conveyor/db';
 import type { Logger } from '@conveyor/observability';
 import { QueueUnavailableError, type RedisClient, type TaskProducer } from '@conveyor/queue';
@@ -77,6 +77,17 @@ export function validate(submissions: TaskSubmission[], pathPrefix: (index: numb
   return checked.map((c) => c!);
 }
 
+/** A 403 when a tenant names a task only Conveyor runs (ingest_source), saying how an operator runs it. */
+export function refuseSystemTasks(definitions: readonly { name: string; system?: boolean }[]): void {
+  const system = definitions.find((d) => d.system);
+  if (!system) return;
+  throw new HttpError(
+    403,
+    'system_task',
+    `${system.name} is run by Conveyor itself, on its system schedules; an operator runs it with the admin key (POST /api/v1/ingestion/{source}/run)`,
+  );
+}
+
 /** Checked before writing anything: with Redis down there is no point committing rows (503). */
 export function checkQueueReady(redis: RedisClient): void {
   if (redis.status !== 'ready') throw new QueueUnavailableError(`Redis is not connected (${redis.status})`);
@@ -96,6 +107,7 @@ export async function submitTasks(
   pathPrefix: (index: number) => string | undefined,
 ): Promise<SubmittedTask[]> {
   const valid = validate(submissions, pathPrefix);
+  if (tenantId !== SYSTEM_TENANT_ID) refuseSystemTasks(valid.map((v) => v.definition));
   checkQueueReady(deps.redis);
 
   const inserts = valid.map(({ submission, definition, payload }) =>

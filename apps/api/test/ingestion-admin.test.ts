@@ -43,6 +43,32 @@ describe('who may use it', () => {
     }
   });
 
+  it('refuses a tenant that names ingest_source on the task and schedule routes (403), creating nothing', async () => {
+    const payload = { source: 'fred' };
+    const single = await request(h.app).post('/api/v1/tasks').set(auth(h.keyA)).send({ task: 'ingest_source', payload });
+    expect([single.status, single.body.error]).toEqual([403, 'system_task']);
+    expect(single.body.message).toMatch(/POST \/api\/v1\/ingestion\/\{source\}\/run/);
+    const batch = await request(h.app)
+      .post('/api/v1/tasks/batch')
+      .set(auth(h.keyA))
+      .send({
+        tasks: [
+          { task: 'ping', payload: {} },
+          { task: 'ingest_source', payload },
+        ],
+      });
+    expect([batch.status, batch.body.error]).toEqual([403, 'system_task']);
+    const schedule = await request(h.app)
+      .post('/api/v1/schedules')
+      .set(auth(h.keyA))
+      .send({ name: 'mine', kind: 'cron', cron: '0 * * * *', task: 'ingest_source', payload });
+    expect([schedule.status, schedule.body.error]).toEqual([403, 'system_task']);
+    expect(
+      await h.db.selectFrom('tasks').select('task').where('tenant_id', '<>', SYSTEM_TENANT_ID).where('task', 'in', ['ingest_source', 'ping']).execute(),
+    ).toEqual([]);
+    expect(await h.db.selectFrom('schedules').select('id').where('name', '=', 'mine').execute()).toEqual([]);
+  });
+
   it('refuses a tenant before reading its body: broken JSON is a 403, not a 400, and runs nothing', async () => {
     const res = await request(h.app)
       .post('/api/v1/ingestion/fred/run')

@@ -34,6 +34,11 @@ export interface TaskDefinition<
   payload: Payload;
   result: Result;
   defaults: TaskPolicy;
+  /**
+   * Run by Conveyor itself (its system schedules, the admin API), never submitted or scheduled
+   * by a tenant: the API answers 403 to a tenant that names it.
+   */
+  system?: boolean;
 }
 
 export const PLATFORM_DEFAULTS: TaskPolicy = {

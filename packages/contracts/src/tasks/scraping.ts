@@ -33,4 +33,6 @@ export const ingestSource = defineTask({
     rate_limit_waits: count,
   }),
   defaults: { attempts: 1, maxLostAttempts: 3, softTimeoutMs: 300_000, hardTimeoutMs: 330_000 },
+  // The deployment's own data, its shared rate limits and watermarks: an operator runs it (POST /api/v1/ingestion/{source}/run), no tenant.
+  system: true,
 });
