@@ -38,10 +38,15 @@ describe('ingestion framework', () => {
   it('counts the waits of a tight shared rate limit and still finishes', async () => {
     const h = await scrapingHarness({ env: { INGESTION_RATE_LIMITS: '{"reliefweb":{"capacity":1,"refillPerSecond":20}}' } });
     try {
-      const { run } = await h.ingest('reliefweb', { from: '2026-01-01T00:00:00Z', to: '2026-06-01T00:00:00Z' });
+      const { run } = await h.ingest('reliefweb', { from: '2026-01-01T00:00:00Z', to: '2026-02-01T00:00:00Z' });
       expect(run.status).toBe('succeeded');
       expect(run.pages).toBeGreaterThan(1);
       expect(run.rate_limit_waits).toBeGreaterThan(0);
+      const metrics = await h.metrics();
+      expect(metrics).toMatch(/conveyor_ingestion_rate_waits_total\{source="reliefweb",how="slept"\} [1-9]/);
+      expect(metrics).toContain('conveyor_ingestion_runs_total{source="reliefweb",status="succeeded"} 1');
+      expect(metrics).toContain(`conveyor_ingestion_pages_total{source="reliefweb"} ${run.pages}`);
+      expect(metrics).toContain(`conveyor_ingestion_records_total{source="reliefweb",outcome="inserted"} ${run.inserted}`);
     } finally {
       await h.close();
     }

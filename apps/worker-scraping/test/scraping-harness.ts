@@ -3,7 +3,8 @@ import { PassThrough } from 'node:stream';
 import { type IngestionEnv, ingestionEnvSchema } from '@conveyor/config';
 import { INGESTION_SOURCES, type IngestionSourceName, SYSTEM_TENANT_ID, TaskPolicies } from '@conveyor/contracts';
 import { type Database, createDb, ensureDefaultIngestionSources, insertTask, migrateUrl, schemaFingerprint } from '@conveyor/db';
-import { type IngestionSource, TokenBucketLimiter, createIngestionSources, createSecretStore } from '@conveyor/integrations';
+import { type IngestionSource, TokenBucketLimiter, createIngestionSources, createSecretStore, ingestionMetrics } from '@conveyor/integrations';
+import { Registry } from 'prom-client';
 import { createLogger } from '@conveyor/observability';
 import { type RunOutcome, groupCommitWritesFor, runTaskJob } from '@conveyor/queue';
 import { DataSourcesSimulator } from '@conveyor/sim';
@@ -55,11 +56,12 @@ export async function scrapingHarness(options: HarnessOptions = {}) {
     COMTRADE_BASE_URL: base,
     ...options.env,
   });
+  const registry = new Registry();
   const deps = {
     sources: withHooks(createIngestionSources(env), options.hooks ?? {}),
     runtime: {
       store: dbIngestionStore(db),
-      limiter: new TokenBucketLimiter(redis, { keyPrefix: prefix }),
+      limiter: new TokenBucketLimiter(redis, { keyPrefix: prefix, registry }),
       secrets: createSecretStore({ SECRETS_CACHE_TTL_MS: 0 }, { env: options.secrets ?? {} }),
       logger,
       allowHosts: env.INGESTION_ALLOW_HOSTS,
@@ -67,6 +69,7 @@ export async function scrapingHarness(options: HarnessOptions = {}) {
       runLimitMs: env.INGESTION_RUN_LIMIT_MS,
       rateLimits: env.INGESTION_RATE_LIMITS,
       now: () => new Date(nowMs),
+      metrics: ingestionMetrics(registry),
     },
   };
   const handlers = scrapingHandlers(deps);
@@ -79,6 +82,8 @@ export async function scrapingHarness(options: HarnessOptions = {}) {
     sim,
     base,
     logs: () => logText,
+    /** The Prometheus text the worker's /metrics would serve of ingestion. */
+    metrics: () => registry.metrics(),
     now: () => nowMs,
     /** Moves both clocks forward. */
     advance: (ms: number) => {
