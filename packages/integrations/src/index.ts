@@ -11,7 +11,7 @@ export { createXClient, type CreateXClientOptions } from './x/create-x-client';
 export * from './secrets-provider';
 export { TokenBucketLimiter, type TokenBucket, type TokenBucketLimiterOptions } from './ingestion/token-bucket';
 export * from './ingestion/source';
-export { runIngestion, type IngestionStore, type IngestionRuntime, type IngestionRunRequest } from './ingestion/run-ingestion';
+export { runIngestion, runCounts, type IngestionStore, type IngestionRuntime, type IngestionRunRequest } from './ingestion/run-ingestion';
 export { IngestionRunError, type IngestionFailureType } from './ingestion/ingestion-errors';
 export { ingestionMetrics, type IngestionMetrics } from './ingestion/ingestion-metrics';
 export { splitWindow } from './ingestion/windows';

@@ -1,5 +1,5 @@
 import { PermanentError } from '@conveyor/contracts';
-import { type IngestionRuntime, type IngestionSource, runIngestion } from '@conveyor/integrations';
+import { type IngestionRuntime, type IngestionSource, runCounts, runIngestion } from '@conveyor/integrations';
 import type { TaskHandler } from '@conveyor/queue';
 import type { IngestionSourceName } from '@conveyor/contracts';
 
@@ -28,18 +28,6 @@ export function ingestSourceHandler(deps: IngestSourceDeps): TaskHandler<'ingest
       { ...deps.runtime, logger: ctx.logger },
     );
     if (report.status === 'failed') throw new PermanentError(report.error?.message ?? 'the run failed', report.error?.type.toUpperCase());
-    return {
-      run_id: report.runId,
-      source: payload.source,
-      window_from: report.window?.from.toISOString() ?? null,
-      window_to: report.window?.to.toISOString() ?? null,
-      pages: report.pages,
-      fetched: report.fetched,
-      inserted: report.inserted,
-      updated: report.updated,
-      unchanged: report.unchanged,
-      retries: report.retries,
-      rate_limit_waits: report.rateLimitWaits,
-    };
+    return runCounts(report);
   };
 }

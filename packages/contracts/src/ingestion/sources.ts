@@ -44,3 +44,19 @@ export const DEFAULT_INGESTION_CADENCE: Readonly<Record<IngestionSourceName, str
 
 /** The tenant that owns the system schedules of ingestion (and so their tasks): made by migration, never used by a key. */
 export const SYSTEM_TENANT_ID = '00000000-0000-4000-8000-000000000000';
+
+/** One record a source made from a page, as ingestion stores it: a stable id, the raw JSON and a few typed columns. */
+export interface IngestedRecord {
+  /** Stable across runs: the same item always gets the same id (an article's URL, series + date). */
+  external_id: string;
+  /** The item as the source sent it. */
+  raw: unknown;
+  /** The item's date, YYYY-MM-DD. */
+  occurred_on?: string | null;
+  /** A country code (ISO 3166 alpha-3 where the source has it, else the source's own). */
+  country?: string | null;
+  /** A series or indicator id (FRED series, World Bank indicator, HS commodity code). */
+  series_id?: string | null;
+  value?: number | null;
+  title?: string | null;
+}

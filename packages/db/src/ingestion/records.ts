@@ -1,19 +1,11 @@
+import type { IngestedRecord } from '@conveyor/contracts';
 import type { Kysely } from 'kysely';
 import { runPrepared } from '../connect';
 import type { Database } from '../schema';
 
 type Db = Kysely<Database>;
 
-/** One record a source produced from a page: its stable id, the raw JSON and its typed columns. */
-export interface IngestedRecord {
-  external_id: string;
-  raw: unknown;
-  occurred_on?: string | null;
-  country?: string | null;
-  series_id?: string | null;
-  value?: number | null;
-  title?: string | null;
-}
+export type { IngestedRecord };
 
 export interface UpsertCounts {
   inserted: number;

@@ -207,21 +207,7 @@ async function finish(source: IngestionSource, report: IngestionRunReport, rt: I
   rt.metrics?.runs.inc({ source: source.name, status: report.status });
   for (const outcome of ['inserted', 'updated', 'unchanged'] as const) rt.metrics?.records.inc({ source: source.name, outcome }, report[outcome]);
   if (report.retries) rt.metrics?.retries.inc({ source: source.name }, report.retries);
-  const fields = {
-    run_id: report.runId,
-    source: source.name,
-    status: report.status,
-    window_from: report.window?.from.toISOString() ?? null,
-    window_to: report.window?.to.toISOString() ?? null,
-    pages: report.pages,
-    fetched: report.fetched,
-    inserted: report.inserted,
-    updated: report.updated,
-    unchanged: report.unchanged,
-    retries: report.retries,
-    rate_limit_waits: report.rateLimitWaits,
-    error: report.error,
-  };
+  const fields = { ...runCounts(report), status: report.status, error: report.error };
   if (report.status === 'failed') rt.logger.warn('ingestion run failed', fields);
   else rt.logger.info(`ingestion run ${report.status}`, fields);
   const hook = report.status === 'succeeded' ? source.onSuccess : report.status === 'failed' ? source.onFailure : undefined;
@@ -231,6 +217,23 @@ async function finish(source: IngestionSource, report: IngestionRunReport, rt: I
   } catch (error) {
     rt.logger.warn(`the ${report.status === 'succeeded' ? 'onSuccess' : 'onFailure'} hook of ${source.name} failed`, { run_id: report.runId, error });
   }
+}
+
+/** A run's record as a task result and a log line carry it (snake_case, times as ISO text). */
+export function runCounts(report: IngestionRunReport) {
+  return {
+    run_id: report.runId,
+    source: report.source,
+    window_from: report.window?.from.toISOString() ?? null,
+    window_to: report.window?.to.toISOString() ?? null,
+    pages: report.pages,
+    fetched: report.fetched,
+    inserted: report.inserted,
+    updated: report.updated,
+    unchanged: report.unchanged,
+    retries: report.retries,
+    rate_limit_waits: report.rateLimitWaits,
+  };
 }
 
 function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {

@@ -1,24 +1,11 @@
-import type { IngestionSourceName } from '@conveyor/contracts';
+import type { IngestedRecord, IngestionSourceName } from '@conveyor/contracts';
 import type { TokenBucket } from './token-bucket';
 
 // What a source declares; everything else (the window, paging loop, rate limit, retries, time
 // limit, upserts, the audit trail and the hooks) comes from the framework in run-ingestion.ts.
 
-/** One record a source made from a page: its stable id, the raw JSON and a few typed columns. */
-export interface SourceRecord {
-  /** Stable across runs: the same item always gets the same id (an article's URL, series + date). */
-  external_id: string;
-  /** The item as the source sent it. */
-  raw: unknown;
-  /** The item's date, YYYY-MM-DD. */
-  occurred_on?: string | null;
-  /** A country code (ISO 3166 alpha-3 where the source has it, else the source's own). */
-  country?: string | null;
-  /** A series or indicator id (FRED series, World Bank indicator, HS commodity code). */
-  series_id?: string | null;
-  value?: number | null;
-  title?: string | null;
-}
+/** One record a source made from a page (the shape Postgres stores, from contracts). */
+export type SourceRecord = IngestedRecord;
 
 /** A span of source time, [from, to). */
 export interface TimeWindow {
