@@ -1,5 +1,5 @@
 import type { CostTracker } from '@conveyor/cost-tracker';
-import { type Database, deleteExpiredTasks, deleteIngestionRunsOlderThan, deleteOldDeadLetters } from '@conveyor/db';
+import { type Database, deleteExpiredTasks, deleteIngestionRunsOlderThan, deleteOldDeadLetters, failLostIngestionRuns } from '@conveyor/db';
 import type { Kysely } from 'kysely';
 
 const BATCH = 5000;
@@ -33,6 +33,8 @@ export async function runRetention(
 ): Promise<{ expired: number; deadLetters: number; ingestionRuns: number; reservationsFreed: number }> {
   const expired = await drain(() => deleteExpiredTasks(db, BATCH));
   const deadLetters = await drain(() => deleteOldDeadLetters(db, days.deadLetters, BATCH));
+  // A run still open an hour after it started outlived every time limit: its worker was lost.
+  await failLostIngestionRuns(db, { startedBeforeMinutes: 60 });
   const ingestionRuns = await drain(() => deleteIngestionRunsOlderThan(db, days.ingestionRuns, BATCH));
   const reservationsFreed = costs ? await costs.expireStale() : 0;
   return { expired, deadLetters, ingestionRuns, reservationsFreed };

@@ -75,7 +75,7 @@ describe('runRetention', () => {
 });
 
 describe('runRetention of the ingestion audit trail', () => {
-  it('deletes finished runs older than their days, keeps running and recent ones, and keeps every record', () =>
+  it('closes runs left open by a lost worker, deletes finished runs older than their days, keeps recent ones and every record', () =>
     withDb(async (db) => {
       const old = sql`now() - interval '91 days'`;
       await sql`insert into ingestion_runs (source, status, started_at, finished_at)
@@ -85,12 +85,10 @@ describe('runRetention of the ingestion audit trail', () => {
                 ('gdelt', 'running', ${old}, null)`.execute(db);
       await upsertRecords(db, 'fred', [{ external_id: 'GDP:2026-01-01', raw: { value: '1' }, occurred_on: '2026-01-01' }]);
       const report = await runRetention(db, { deadLetters: 30, ingestionRuns: 90 });
-      expect(report.ingestionRuns).toBe(6001);
+      expect(report.ingestionRuns).toBe(6002);
       const left = await db.selectFrom('ingestion_runs').select(['source', 'status']).orderBy('source').execute();
-      expect(left).toEqual([
-        { source: 'fred', status: 'failed' },
-        { source: 'gdelt', status: 'running' },
-      ]);
+      // The run left open for 91 days was closed as lost (then deleted as old: it is finished now).
+      expect(left).toEqual([{ source: 'fred', status: 'failed' }]);
       expect(await db.selectFrom('ingestion_records').select('external_id').execute()).toEqual([{ external_id: 'GDP:2026-01-01' }]);
     }));
 });

@@ -1,3 +1,4 @@
+import { startIngestionRun } from '@conveyor/db';
 import { scrapingHarness } from './scraping-harness';
 
 // What the framework does for every source, shown with GDELT (windowed by time, every 15
@@ -30,6 +31,23 @@ describe('ingestion framework', () => {
       // Nothing new to do at the same instant.
       const idle = await h.ingest('gdelt');
       expect(idle.run).toMatchObject({ status: 'succeeded', pages: 0, window_from: null });
+    } finally {
+      await h.close();
+    }
+  });
+
+  it('closes a run left open by an attempt whose worker was lost when the task runs again', async () => {
+    const h = await scrapingHarness();
+    try {
+      let lostRunId = '';
+      const { runs } = await h.ingest('gdelt', undefined, async (taskId) => {
+        lostRunId = (await startIngestionRun(h.db, { source: 'gdelt', taskId })).id;
+      });
+      expect(runs.map((r) => [r.id === lostRunId, r.status])).toEqual([
+        [true, 'failed'],
+        [false, 'succeeded'],
+      ]);
+      expect(runs[0]!.error).toMatchObject({ type: 'lost' });
     } finally {
       await h.close();
     }

@@ -90,7 +90,7 @@ export async function scrapingHarness(options: HarnessOptions = {}) {
       nowMs += ms;
     },
     /** Submits and runs one ingest_source task to its end; its task row and audit record. */
-    ingest: async (source: IngestionSourceName, window?: { from: string; to: string }) => {
+    ingest: async (source: IngestionSourceName, window?: { from: string; to: string }, before?: (taskId: string) => Promise<unknown>) => {
       const task = await insertTask(db, {
         id: randomUUID(),
         tenant_id: SYSTEM_TENANT_ID,
@@ -99,6 +99,7 @@ export async function scrapingHarness(options: HarnessOptions = {}) {
         payload: window ? { source, window } : { source },
         max_attempts: 1,
       });
+      await before?.(task.id);
       const outcome = await run(task.id);
       const row = await db.selectFrom('tasks').selectAll().where('id', '=', task.id).executeTakeFirstOrThrow();
       const audit = await db.selectFrom('ingestion_runs').selectAll().where('task_id', '=', task.id).orderBy('started_at').execute();

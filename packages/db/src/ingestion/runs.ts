@@ -40,6 +40,27 @@ export function startIngestionRun(db: Db, run: RunStart): Promise<IngestionRunRo
     .executeTakeFirstOrThrow();
 }
 
+/**
+ * Closes as failed the runs still `running` that no worker will finish: those of a task whose
+ * attempt is being run again (`taskId`: the worker running it was lost), or any started before
+ * `startedBeforeMinutes` ago (longer than a run's time limit allows). Returns how many.
+ */
+export async function failLostIngestionRuns(db: Db, which: { taskId: string } | { startedBeforeMinutes: number }): Promise<number> {
+  let q = db
+    .updateTable('ingestion_runs')
+    .set({
+      status: 'failed',
+      finished_at: sql`now()`,
+      error: JSON.stringify({ type: 'lost', message: 'the worker running it stopped before the run ended; the next run starts from the watermark' }),
+    })
+    .where('status', '=', 'running');
+  q =
+    'taskId' in which
+      ? q.where('task_id', '=', which.taskId)
+      : q.where('started_at', '<', sql<Date>`now() - ${which.startedBeforeMinutes} * interval '1 minute'`);
+  return Number((await q.executeTakeFirst()).numUpdatedRows);
+}
+
 /** Closes a running run once, with its outcome; undefined when it was closed already (or is unknown). */
 export function finishIngestionRun(
   db: Db,
