@@ -7,8 +7,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { APPS, LLM_SIM, X_SIM, portOf, portsOf, startApps } from './lib/apps.mjs';
+import { APPS, DATA_SIM, LLM_SIM, X_SIM, portOf, portsOf, startApps } from './lib/apps.mjs';
 import { ensureChromium } from './lib/browser.mjs';
+import { devSecrets, ingestionPlan } from './lib/ingestion.mjs';
 import { ensurePgbouncer } from './lib/pgbouncer.mjs';
 import { beginTestRun, ensureDatabase, keyIsValid } from './lib/database.mjs';
 import { adminUrlOf, stackEnv, startEnv } from './lib/env.mjs';
@@ -101,7 +102,10 @@ async function up() {
   // Without X_API_BASE_URL, X calls go to the X API simulator; the publishing worker alone gets
   // its address, X_DRY_RUN=false and the development account's token (scripts/lib/x-api.mjs).
   const x = xApiPlan(env);
-  const simulators = [...(simulated ? [LLM_SIM] : []), ...(x.simulated ? [X_SIM] : [])];
+  // Without source URLs, ingestion goes to the data-source simulator; the scraping worker alone
+  // gets its address and keys (scripts/lib/ingestion.mjs).
+  const ingestion = ingestionPlan(env);
+  const simulators = [...(simulated ? [LLM_SIM] : []), ...(x.simulated ? [X_SIM] : []), ...(ingestion.simulated ? [DATA_SIM] : [])];
   // First, before installing, building or starting anything; again once setup is done.
   await checkPorts(env, simulators);
   const { services } = await setup(env);
@@ -121,6 +125,8 @@ async function up() {
     Object.assign(env, { OPENROUTER_BASE_URL: `${simUrl}/v1`, OPENROUTER_API_KEY: 'sk-local-simulator' });
   }
   if (x.step) step(x.step);
+  if (ingestion.step) step(ingestion.step);
+  const scrapingEnv = ingestion.simulated ? { ...ingestion.scrapingEnv, ...devSecrets(root) } : ingestion.scrapingEnv;
   if (simulators.length) {
     sim = startApps(root, env, simulators);
     const exited = await waitForHealth(sim, env);
@@ -132,7 +138,7 @@ async function up() {
   }
 
   step('starting every app');
-  const apps = startApps(root, env, APPS, { 'worker-publishing': x.publishingEnv });
+  const apps = startApps(root, env, APPS, { 'worker-publishing': x.publishingEnv, 'worker-scraping': scrapingEnv });
   const api = `http://127.0.0.1:${portOf(APPS[0], env)}`;
   const exited = await waitForHealth(apps, env);
   if (exited.length) {
@@ -153,19 +159,21 @@ ${bold('Conveyor is running.')}
   dead letters   ${api}/admin/dead-letters   ${dim('(same sign-in; replay one or all)')}
   admin key      ${admin.api_key}   ${dim('(kept in .local/dev-admin.json)')}
   LLM provider   ${simulated ? `the local simulator (${env.OPENROUTER_BASE_URL}); set OPENROUTER_API_KEY for OpenRouter` : (env.OPENROUTER_BASE_URL ?? 'OpenRouter')}
-${x.lines.map(([label, text]) => `  ${label.padEnd(15)}${text}`).join('\n')}
+${[...x.lines, ...ingestion.lines].map(([label, text]) => `  ${label.padEnd(15)}${text}`).join('\n')}
 
   Try it:
     curl -s -X POST '${api}/api/v1/tasks/test?message=Hello' -H 'Authorization: Bearer ${tenant.api_key}'
     curl -s ${api}/api/v1/tasks/<task_id> -H 'Authorization: Bearer ${tenant.api_key}'
     curl -s -X POST ${api}/api/v1/tasks -H 'Authorization: Bearer ${tenant.api_key}' -H 'Content-Type: application/json' \\
-         -d '{"task":"generate_draft","payload":{"brief":"Announce our launch"}}'${
-           x.account
-             ? `
+         -d '{"task":"generate_draft","payload":{"brief":"Announce our launch"}}'
+    curl -s -X POST ${api}/api/v1/ingestion/fred/run -H 'Authorization: Bearer ${admin.api_key}' -H 'Content-Type: application/json' -d '{}'
+    curl -s '${api}/api/v1/ingestion/runs?source=fred' -H 'Authorization: Bearer ${admin.api_key}'${
+      x.account
+        ? `
     curl -s -X POST ${api}/api/v1/x-accounts -H 'Authorization: Bearer ${tenant.api_key}' -H 'Content-Type: application/json' \\
          -d '${JSON.stringify(x.account)}'`
-             : ''
-         }
+        : ''
+    }
 
   Ctrl-C stops everything.
 `);

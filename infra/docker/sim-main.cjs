@@ -1,6 +1,6 @@
 // The entry point of the `sim` image: one image for every simulator of packages/sim, the one
-// SIMULATOR names (simulators.json: llm, the default, or x) runs. healthcheck.mjs asks the same
-// one's health path. An unknown name exits 78 (EX_CONFIG, as the apps' configuration errors).
+// SIMULATOR names (simulators.json: llm, the default, x or data) runs. healthcheck.mjs asks the
+// same one's health path. An unknown name exits 78 (EX_CONFIG, as the apps' configuration errors).
 const simulators = require('./simulators.json');
 
 const name = process.env.SIMULATOR || 'llm';

@@ -55,14 +55,28 @@ export const X_SIM = {
   devAccount: { username: 'conveyor_dev', tier: 'basic' },
 };
 
+/**
+ * The data-source simulator (the five public sources of ingestion on one port), run in their
+ * place when no source URL is set (scripts/lib/ingestion.mjs).
+ */
+export const DATA_SIM = {
+  name: 'data-sim',
+  what: 'the data-source simulator',
+  portVar: 'DATA_SIM_PORT',
+  stackVar: 'DATA_SIM_PORT',
+  port: 4030,
+  script: path.join('packages', 'sim', 'dist', 'data-main.js'),
+  healthPath: '/_sim/health',
+};
+
 const COLORS = ['36', '35', '33', '32', '34', '96', '95', '91'];
 const width = Math.max(...APPS.map((a) => a.name.length));
 
 /**
  * Starts every app as its own process, each line of its output prefixed with its name; appEnv
  * adds variables to one app's environment alone (app name → variables: the X token only the
- * publishing worker reads). Returns a stop() that sends SIGTERM to all and resolves when every
- * one has exited.
+ * publishing worker reads, the data simulator's keys only the scraping worker). Returns a
+ * stop() that sends SIGTERM to all and resolves when every one has exited.
  */
 export function startApps(root, env, apps = APPS, appEnv = {}) {
   const color = process.stdout.isTTY && !process.env.NO_COLOR;

@@ -2,6 +2,7 @@ export { APPS, appEntry, workerDefaultPort, type AppEntry, type AppName } from '
 export { ConfigError } from './config-error';
 export { parseEnv, loadConfigOrExit } from './parse-env';
 export * from './schemas';
+export * from './data-sim-env';
 export * from './media-fetch';
 export { xRateLimitEnvSchema, type XRateLimitEnv } from './x-rate-limit-env';
 export * from './x-api';

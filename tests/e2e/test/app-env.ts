@@ -1,14 +1,36 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import * as config from '@conveyor/config';
-import { type AppEntry, apiEnvSchema, parseEnv, schedulerEnvSchema, workerEnvSchema } from '@conveyor/config';
+import { type AppEntry, type AppName, apiEnvSchema, parseEnv, schedulerEnvSchema, workerEnvSchema } from '@conveyor/config';
 
 type Schema = Parameters<typeof parseEnv>[0];
 
 // What the deployment checks (compose-check.ts, k8s-check.ts) share about an app's environment.
 
-/** A variable whose value is a secret by its name: it must come from a secret store, never from a file of the repository. */
-export const SECRET_NAME = /PASSWORD|SECRET|TOKEN|API_KEY/;
+/**
+ * A variable whose value is a secret by its name: it must come from a secret store, never from a
+ * file of the repository. The secret store's own settings (SECRETS_DIR, SECRETS_CACHE_TTL_MS,
+ * SECRET_MANAGER_*) say where secrets are and are not secrets.
+ */
+export const SECRET_NAME = /^(?!SECRETS_DIR$|SECRETS_CACHE_TTL_MS$|SECRET_MANAGER_).*(?:PASSWORD|SECRET|TOKEN|API_KEY|SUBSCRIPTION_KEY)/;
+
+/**
+ * The secrets an app reads through the secret store (getSecret, by these names: the ingestion
+ * sources' `secrets`) rather than through its configuration, and the one app that reads each.
+ * A deployment gives each to that app's own container alone: as a variable of its environment
+ * (FRED_API_KEY), or as a file of its SECRETS_DIR named by the secret (fred_api_key).
+ */
+export const STORE_SECRETS: Readonly<Record<string, AppName>> = {
+  fred_api_key: 'worker-scraping',
+  comtrade_subscription_key: 'worker-scraping',
+};
+
+/** The variable the secret store reads a secret from (envVariableOf in @conveyor/integrations): fred_api_key → FRED_API_KEY. */
+export const storeSecretVariable = (secret: string) => secret.toUpperCase().replace(/[.-]/g, '_');
+
+/** The store secret a variable, file or Secret key stands for (FRED_API_KEY or fred_api_key → fred_api_key), if any. */
+export const storeSecretOf = (name: string): string | undefined =>
+  Object.keys(STORE_SECRETS).find((secret) => name === secret || name === storeSecretVariable(secret));
 
 /** The password of a URL with credentials (scheme://user:password@host), if the value has one. */
 export function urlPassword(value: string): string | undefined {

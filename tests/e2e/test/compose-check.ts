@@ -1,8 +1,8 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { APPS, type AppEntry, simEnvSchema, xSimEnvSchema } from '@conveyor/config';
-import { SECRET_NAME, drainSeconds, envProblems, undecidedSettings, urlPassword } from './app-env';
+import { APPS, type AppEntry, dataSimEnvSchema, simEnvSchema, xSimEnvSchema } from '@conveyor/config';
+import { SECRET_NAME, STORE_SECRETS, drainSeconds, envProblems, storeSecretOf, storeSecretVariable, undecidedSettings, urlPassword } from './app-env';
 
 /** A compose service as far as these checks read it (after YAML merge keys are applied). */
 interface Service {
@@ -13,7 +13,8 @@ interface Service {
   stop_grace_period?: string;
   command?: string[];
   profiles?: string[];
-  secrets?: string[];
+  /** A name (mounted as /run/secrets/<name>) or, in the long syntax, a source mounted as /run/secrets/<target>. */
+  secrets?: (string | { source: string; target?: string })[];
   ports?: string[];
   deploy?: { replicas?: number };
   image?: string;
@@ -31,15 +32,30 @@ const SECRETS_DIR = '/run/secrets/';
 const PLACEHOLDERS: Record<string, string> = { DATABASE_URL: 'postgres://conveyor:from-file@postgres:5432/conveyor' };
 const REFERENCE = /\$\{(\w+)(?:(:-|:\?)([^}]*))?\}/g;
 
-/**
- * The simulator services of the dev profile, both from the `sim` image (SIMULATOR picks one,
- * infra/docker/simulators.json), and the variable of the apps that points at each.
- */
-const SIMULATORS = {
-  'llm-sim': { simulator: 'llm', schema: simEnvSchema, portVariable: 'SIM_PORT', urlVariable: 'OPENROUTER_BASE_URL' },
-  'x-sim': { simulator: 'x', schema: xSimEnvSchema, portVariable: 'X_SIM_PORT', urlVariable: 'X_API_BASE_URL' },
-} as const;
-type SimulatorName = keyof typeof SIMULATORS;
+/** A simulator service of the dev profile, and how the apps point at it. */
+interface Simulator {
+  /** What its SIMULATOR names (infra/docker/simulators.json). */
+  simulator: string;
+  schema: typeof simEnvSchema | typeof xSimEnvSchema | typeof dataSimEnvSchema;
+  portVariable: string;
+  /** The app variables that point at it. */
+  urlVariables: string[];
+  /** The allowlist its private address must be in for the app to call it. */
+  allowHostsVariable?: string;
+}
+
+/** The simulator services of the dev profile, all from the `sim` image (SIMULATOR picks one). */
+const SIMULATORS: Record<string, Simulator> = {
+  'llm-sim': { simulator: 'llm', schema: simEnvSchema, portVariable: 'SIM_PORT', urlVariables: ['OPENROUTER_BASE_URL'] },
+  'x-sim': { simulator: 'x', schema: xSimEnvSchema, portVariable: 'X_SIM_PORT', urlVariables: ['X_API_BASE_URL'] },
+  'data-sim': {
+    simulator: 'data',
+    schema: dataSimEnvSchema,
+    portVariable: 'DATA_SIM_PORT',
+    urlVariables: ['GDELT_BASE_URL', 'RELIEFWEB_BASE_URL', 'FRED_BASE_URL', 'WORLDBANK_BASE_URL', 'COMTRADE_BASE_URL'],
+    allowHostsVariable: 'INGESTION_ALLOW_HOSTS',
+  },
+};
 
 /** `.env`-style text (the format compose reads): NAME=value, with an optional ` # comment`. */
 export function readEnvFile(text: string): Record<string, string> {
@@ -61,11 +77,41 @@ function interpolate(value: string, vars: Record<string, string>, problems: stri
   });
 }
 
+/** The secrets a service mounts: file name under /run/secrets → the secret of the file's `secrets:`. */
+function mountedSecrets(service: Service): Map<string, string> {
+  return new Map((service.secrets ?? []).map((s) => (typeof s === 'string' ? [s, s] : [s.target ?? s.source, s.source])));
+}
+
 /** X_FILE must name a secret the service mounts, which the file declares with a `file:` source. */
 function checkSecretFile(name: string, key: string, value: string, service: Service, compose: ComposeFile, problems: string[]): void {
-  const secret = value.startsWith(SECRETS_DIR) ? value.slice(SECRETS_DIR.length) : undefined;
-  if (!secret || !service.secrets?.includes(secret)) return void problems.push(`${name}: ${key}=${value} is not a secret this service mounts`);
+  const file = value.startsWith(SECRETS_DIR) ? value.slice(SECRETS_DIR.length) : undefined;
+  const secret = file && mountedSecrets(service).get(file);
+  if (!secret) return void problems.push(`${name}: ${key}=${value} is not a secret this service mounts`);
   if (!compose.secrets?.[secret]?.file) problems.push(`${name}: secret ${secret} has no file`);
+}
+
+/**
+ * The secrets read through the secret store (STORE_SECRETS): no service but the app that reads
+ * one is given it, as a variable (FRED_API_KEY) or a mounted secret (fred_api_key); that app
+ * finds each, in its environment or as /run/secrets/<secret> with SECRETS_DIR=/run/secrets,
+ * from a secret the file declares.
+ */
+function checkStoreSecrets(name: string, service: Service, compose: ComposeFile, problems: string[]): void {
+  const env = service.environment ?? {};
+  const mounted = mountedSecrets(service);
+  for (const given of new Set([...Object.keys(env), ...mounted.keys(), ...mounted.values()])) {
+    const owner = STORE_SECRETS[storeSecretOf(given) ?? ''];
+    if (owner && owner !== name) problems.push(`${name}: is given ${given}, which only ${owner} reads`);
+  }
+  const dir = String(env.SECRETS_DIR ?? '').replace(/\/?$/, '/');
+  for (const [secret, owner] of Object.entries(STORE_SECRETS)) {
+    if (owner !== name || storeSecretVariable(secret) in env) continue;
+    const source = mounted.get(secret);
+    if (dir !== SECRETS_DIR || !source || !compose.secrets?.[source]?.file)
+      problems.push(
+        `${name}: ${secret} is neither in its environment (${storeSecretVariable(secret)}) nor a file of its SECRETS_DIR (/run/secrets/${secret}, SECRETS_DIR=/run/secrets)`,
+      );
+  }
 }
 
 function checkSecrets(name: string, service: Service, compose: ComposeFile, problems: string[]): void {
@@ -96,27 +142,35 @@ function withLocalSecretFiles(env: Record<string, string>): Record<string, strin
 }
 
 /** The simulator's port as it reads its environment (its default when unset), or undefined when the service is not there or its variables are wrong. */
-function simulatorPort(name: SimulatorName, compose: ComposeFile): number | undefined {
-  const { schema, portVariable } = SIMULATORS[name];
+function simulatorPort(name: string, compose: ComposeFile): number | undefined {
+  const { schema, portVariable } = SIMULATORS[name]!;
   const parsed = schema.safeParse(compose.services[name]?.environment ?? {});
   return compose.services[name] && parsed.success ? ((parsed.data as Record<string, unknown>)[portVariable] as number) : undefined;
 }
 
-/** An app variable that points at a simulator service of this file (http://x-sim:4020) must name its port. */
+/**
+ * An app variable that points at a simulator service of this file (http://x-sim:4020) must name
+ * its port, and be in the app's allowlist of private hosts when the app checks one.
+ */
 function checkSimulatorLinks(app: AppEntry, env: Record<string, string>, compose: ComposeFile, problems: string[]): void {
-  for (const [name, { urlVariable }] of Object.entries(SIMULATORS) as [SimulatorName, (typeof SIMULATORS)[SimulatorName]][]) {
-    const value = env[urlVariable];
-    const url = value && URL.canParse(value) ? new URL(value) : undefined;
-    if (url?.hostname !== name) continue;
-    const port = simulatorPort(name, compose);
-    if (port === undefined) problems.push(`${app.name}: ${urlVariable}=${value} names ${name}, which is not a service with valid variables`);
-    else if (Number(url.port || 80) !== port) problems.push(`${app.name}: ${urlVariable}=${value} asks port ${url.port || 80}; ${name} listens on ${port}`);
+  for (const [name, { urlVariables, allowHostsVariable }] of Object.entries(SIMULATORS)) {
+    for (const urlVariable of urlVariables) {
+      const value = env[urlVariable];
+      const url = value && URL.canParse(value) ? new URL(value) : undefined;
+      if (url?.hostname !== name) continue;
+      const port = simulatorPort(name, compose);
+      if (port === undefined) problems.push(`${app.name}: ${urlVariable}=${value} names ${name}, which is not a service with valid variables`);
+      else if (Number(url.port || 80) !== port) problems.push(`${app.name}: ${urlVariable}=${value} asks port ${url.port || 80}; ${name} listens on ${port}`);
+      const allowed = allowHostsVariable ? (env[allowHostsVariable] ?? '').split(',').map((h) => h.trim()) : [];
+      if (allowHostsVariable && !allowed.includes(url.host) && !allowed.includes(`${url.hostname}:80`))
+        problems.push(`${app.name}: ${urlVariable}=${value} is a private address ${allowHostsVariable} does not allow (add ${url.host})`);
+    }
   }
 }
 
 /** A simulator service: only in the dev profile, from the `sim` image, running its own simulator with valid variables. */
-function checkSimulator(name: SimulatorName, service: Service, problems: string[]): void {
-  const { simulator, schema, portVariable } = SIMULATORS[name];
+function checkSimulator(name: string, service: Service, problems: string[]): void {
+  const { simulator, schema, portVariable } = SIMULATORS[name]!;
   if (!service.profiles?.includes('dev') || !schema.safeParse(service.environment ?? {}).success)
     problems.push(`${name}: only in the dev profile, with valid ${portVariable}/HOST`);
   if (service.build?.args?.APP !== 'sim') problems.push(`${name}: built with APP=${service.build?.args?.APP}, not the sim image`);
@@ -154,6 +208,7 @@ export function composeProblems(compose: ComposeFile, vars: Record<string, strin
   const problems: string[] = [];
   const services = compose.services ?? {};
   for (const [name, service] of Object.entries(services)) checkSecrets(name, service, compose, problems);
+  for (const [name, service] of Object.entries(services)) checkStoreSecrets(name, service, compose, problems);
   for (const app of APPS) checkApp(app, services[app.name], vars, root, problems, compose);
   const known = new Set<string>([...APPS.map((a) => a.name), 'redis', 'postgres', 'migrate', ...Object.keys(SIMULATORS)]);
   for (const name of Object.keys(services)) if (!known.has(name)) problems.push(`${name}: not an app of the registry`);
@@ -165,7 +220,7 @@ export function composeProblems(compose: ComposeFile, vars: Record<string, strin
   if (!password) problems.push('postgres: POSTGRES_PASSWORD is empty; set it in .env (the image refuses to initialise without one)');
   const migrate = services.migrate;
   if (migrate?.command?.join(' ') !== 'node packages/db/dist/cli/migrate.js') problems.push('migrate: must run the migration CLI');
-  for (const name of Object.keys(SIMULATORS) as SimulatorName[]) if (services[name]) checkSimulator(name, services[name], problems);
+  for (const name of Object.keys(SIMULATORS)) if (services[name]) checkSimulator(name, services[name], problems);
   return problems;
 }
 
@@ -187,7 +242,10 @@ export function productionProblems(compose: ComposeFile, root: string): string[]
   for (const name of ['postgres', 'redis']) if (services[name]?.ports?.length) problems.push(`${name}: publishes ${services[name]!.ports!.join(', ')}`);
   for (const [name, service] of Object.entries(services)) {
     for (const key of Object.keys(service.environment ?? {}))
-      if (SECRET_NAME.test(key) && !key.endsWith('_FILE')) problems.push(`${name}: ${key} is set in the environment; read it from a file (${key}_FILE)`);
+      if (SECRET_NAME.test(key) && !key.endsWith('_FILE'))
+        problems.push(
+          `${name}: ${key} is set in the environment; read it from a file (${storeSecretOf(key) ? `${storeSecretOf(key)} in SECRETS_DIR` : `${key}_FILE`})`,
+        );
     if (Object.values(service.environment ?? {}).some((value) => urlPassword(String(value))))
       problems.push(`${name}: a URL with a password is in the environment`);
   }

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { APPS } from '@conveyor/config';
+import { SIM_COMTRADE_SUBSCRIPTION_KEY, SIM_FRED_API_KEY } from '@conveyor/sim';
 import { importedEnvSchemas } from './app-env';
 import { type ComposeFile, composeProblems, productionProblems, readEnvFile } from './compose-check';
 import { loadCompose } from './compose-load';
@@ -23,7 +24,7 @@ it('parses each app with the environment schemas its own source imports: the LLM
   expect(Object.fromEntries(APPS.map((app) => [app.name, importedEnvSchemas(app, root)]))).toEqual({
     api: ['apiEnvSchema'],
     scheduler: ['schedulerEnvSchema'],
-    'worker-scraping': [],
+    'worker-scraping': ['ingestionEnvSchema', 'secretsEnvSchema'],
     'worker-analysis': ['llmEnvSchema'],
     'worker-generation': ['llmEnvSchema'],
     'worker-monitoring': [],
@@ -39,6 +40,38 @@ it('runs the publishing worker against the X simulator of the dev profile as .en
   expect(composeProblems(load(), { ...dev, X_API_BASE_URL: 'http://x-sim:4021' }, root)).toEqual([
     'worker-publishing: X_API_BASE_URL=http://x-sim:4021 asks port 4021; x-sim listens on 4020',
   ]);
+});
+
+describe('ingestion against the data-source simulator of the dev profile', () => {
+  const sources = ['GDELT', 'RELIEFWEB', 'FRED', 'WORLDBANK', 'COMTRADE'];
+  const dev = {
+    ...vars,
+    ...Object.fromEntries(sources.map((s) => [`${s}_BASE_URL`, 'http://data-sim:4030'])),
+    INGESTION_ALLOW_HOSTS: 'data-sim:4030',
+    FRED_API_KEY: SIM_FRED_API_KEY,
+    COMTRADE_SUBSCRIPTION_KEY: SIM_COMTRADE_SUBSCRIPTION_KEY,
+  };
+
+  it('runs the scraping worker against data-sim (SIMULATOR=data) as the file says, its keys from .env', () => {
+    expect(composeProblems(load(), dev, root)).toEqual([]);
+    expect(load().services['data-sim']).toMatchObject({ profiles: ['dev'], image: 'conveyor/sim', environment: { SIMULATOR: 'data', DATA_SIM_PORT: 4030 } });
+    expect(load().services['worker-scraping']!.environment).toMatchObject({
+      FRED_API_KEY: '${FRED_API_KEY:-}',
+      COMTRADE_SUBSCRIPTION_KEY: '${COMTRADE_SUBSCRIPTION_KEY:-}',
+    });
+  });
+
+  it('names a source on another port than data-sim, and data-sim missing from INGESTION_ALLOW_HOSTS', () => {
+    expect(composeProblems(load(), { ...dev, FRED_BASE_URL: 'http://data-sim:4031' }, root)).toEqual([
+      'worker-scraping: FRED_BASE_URL=http://data-sim:4031 asks port 4031; data-sim listens on 4030',
+      'worker-scraping: FRED_BASE_URL=http://data-sim:4031 is a private address INGESTION_ALLOW_HOSTS does not allow (add data-sim:4031)',
+    ]);
+    const problems = composeProblems(load(), { ...dev, INGESTION_ALLOW_HOSTS: '' }, root);
+    expect(problems).toHaveLength(5);
+    expect(problems).toContain(
+      'worker-scraping: GDELT_BASE_URL=http://data-sim:4030 is a private address INGESTION_ALLOW_HOSTS does not allow (add data-sim:4030)',
+    );
+  });
 });
 
 it('does not start without the secrets it takes from .env: Postgres has no password, the LLM workers no key', () => {
@@ -69,6 +102,15 @@ describe('docker-compose.prod.yml over docker-compose.yml', () => {
     expect(prod.services['worker-publishing']!.environment).not.toHaveProperty('X_TOKEN_MAIN');
     expect(prod.services['worker-publishing']!.environment).not.toHaveProperty('X_TOKEN_DEV');
     expect(prod.services['worker-publishing']!.secrets).toEqual(['database_url', 'x_token_main']);
+    // The sources' keys: files of SECRETS_DIR named by the secret the store asks for.
+    expect(prod.services['worker-scraping']!.environment).toMatchObject({ SECRETS_DIR: '/run/secrets' });
+    expect(prod.services['worker-scraping']!.environment).not.toHaveProperty('FRED_API_KEY');
+    expect(prod.services['worker-scraping']!.environment).not.toHaveProperty('COMTRADE_SUBSCRIPTION_KEY');
+    expect(prod.services['worker-scraping']!.secrets).toEqual(['database_url', 'fred_api_key', 'comtrade_subscription_key']);
+    const mountingKeys = Object.entries(prod.services)
+      .filter(([, s]) => JSON.stringify(s.secrets ?? []).match(/fred_api_key|comtrade_subscription_key/))
+      .map(([name]) => name);
+    expect(mountingKeys).toEqual(['worker-scraping']);
     expect(prod.services.api!.ports).toEqual(['3000-3001:3000']);
     expect(prod.services.scheduler!.deploy).toMatchObject({ replicas: 2, resources: { limits: { cpus: '0.5' } } });
     // The base file alone is unchanged by the override.
@@ -93,6 +135,36 @@ describe('docker-compose.prod.yml over docker-compose.yml', () => {
         'an X token file not mounted',
         (c) => (service(c, 'worker-publishing').secrets = ['database_url']),
         'worker-publishing: X_TOKEN_MAIN_FILE=/run/secrets/x_token_main is not a secret this service mounts',
+      ],
+      [
+        "a source's key in the environment",
+        (c) => (service(c, 'worker-scraping').environment!.COMTRADE_SUBSCRIPTION_KEY = '${COMTRADE_SUBSCRIPTION_KEY:-}'),
+        'worker-scraping: COMTRADE_SUBSCRIPTION_KEY is set in the environment; read it from a file (comtrade_subscription_key in SECRETS_DIR)',
+      ],
+      [
+        "a source's key mounted in another app",
+        (c) => service(c, 'worker-analysis').secrets!.push('fred_api_key'),
+        'worker-analysis: is given fred_api_key, which only worker-scraping reads',
+      ],
+      [
+        "a source's key mounted in another app under another name",
+        (c) => service(c, 'api').secrets!.push({ source: 'comtrade_subscription_key', target: 'key' }),
+        'api: is given comtrade_subscription_key, which only worker-scraping reads',
+      ],
+      [
+        "a source's key mounted under another name",
+        (c) => (service(c, 'worker-scraping').secrets![1] = { source: 'fred_api_key', target: 'FRED_API_KEY' }),
+        'worker-scraping: fred_api_key is neither in its environment (FRED_API_KEY) nor a file of its SECRETS_DIR',
+      ],
+      [
+        'the secrets directory left out',
+        (c) => delete service(c, 'worker-scraping').environment!.SECRETS_DIR,
+        'worker-scraping: comtrade_subscription_key is neither in its environment (COMTRADE_SUBSCRIPTION_KEY) nor a file of its SECRETS_DIR',
+      ],
+      [
+        "a source's key with no file",
+        (c) => delete c.secrets!.comtrade_subscription_key,
+        'worker-scraping: comtrade_subscription_key is neither in its environment (COMTRADE_SUBSCRIPTION_KEY) nor a file of its SECRETS_DIR',
       ],
       ['a password in a URL', (c) => (service(c, 'api').environment!.REDIS_URL = 'redis://default:hunter2@redis:6379'), 'a URL with a password'],
       ['a secret not mounted', (c) => (service(c, 'scheduler').secrets = []), 'scheduler: DATABASE_URL_FILE=/run/secrets/database_url is not a secret'],
@@ -150,6 +222,28 @@ it('fails when the file and the registry disagree, or a secret is written in', (
       'worker-publishing: X_DRY_RUN is not set; say true (nothing is sent to X) or false (posts go out)',
     ],
     ['the X simulator running the LLM one', (c) => delete service(c, 'x-sim').environment!.SIMULATOR, 'x-sim: runs SIMULATOR=llm, not x'],
+    ['the data simulator running the X one', (c) => (service(c, 'data-sim').environment!.SIMULATOR = 'x'), 'data-sim: runs SIMULATOR=x, not data'],
+    ['the data simulator outside the dev profile', (c) => delete service(c, 'data-sim').profiles, 'data-sim: only in the dev profile'],
+    [
+      "a source's key given to another app",
+      (c) => (service(c, 'api').environment!.FRED_API_KEY = '${FRED_API_KEY:-}'),
+      'api: is given FRED_API_KEY, which only worker-scraping reads',
+    ],
+    [
+      "the scraping worker without a source's key",
+      (c) => delete service(c, 'worker-scraping').environment!.COMTRADE_SUBSCRIPTION_KEY,
+      'worker-scraping: comtrade_subscription_key is neither in its environment (COMTRADE_SUBSCRIPTION_KEY) nor a file of its SECRETS_DIR',
+    ],
+    [
+      "a written source's key",
+      (c) => (service(c, 'worker-scraping').environment!.COMTRADE_SUBSCRIPTION_KEY = 'abc123'),
+      'COMTRADE_SUBSCRIPTION_KEY must come from .env',
+    ],
+    [
+      'an ingestion setting the scraping worker refuses',
+      (c) => (service(c, 'worker-scraping').environment!.INGESTION_RATE_LIMITS = '{"fred":{"capacity":0}}'),
+      'worker-scraping: Invalid configuration:\n  INGESTION_RATE_LIMITS',
+    ],
   ];
   for (const [what, change, expected] of cases) {
     const compose = load();

@@ -1,7 +1,19 @@
 import { APPS, type AppEntry } from '@conveyor/config';
-import { SECRET_NAME, drainSeconds, envProblems, undecidedSettings, urlPassword } from './app-env';
+import { SECRET_NAME, STORE_SECRETS, drainSeconds, envProblems, storeSecretOf, storeSecretVariable, undecidedSettings, urlPassword } from './app-env';
 import { queueKey } from '@conveyor/queue';
-import { type Container, checkSecurity, command, containerEnv, find, imageApp, imageRelease, matches, podContainers, portNumber } from './k8s-pods';
+import {
+  type Container,
+  checkSecurity,
+  command,
+  containerEnv,
+  find,
+  imageApp,
+  imageRelease,
+  matches,
+  mountedSecretFiles,
+  podContainers,
+  portNumber,
+} from './k8s-pods';
 import type { K8sObject } from './k8s-render';
 
 // What every rendering of infra/k8s must hold against the app registry and the apps' own
@@ -143,10 +155,53 @@ function checkSecrets(objects: K8sObject[], problems: string[]): void {
 }
 
 /**
+ * The store secrets (STORE_SECRETS) a container is given: by a variable's name or Secret key
+ * (FRED_API_KEY), or by a mounted file's key or name (fred_api_key); a whole Secret mounted
+ * gives them all.
+ */
+function storeSecretsOf(pod: Record<string, any>, container: Container): string[] {
+  const names = [
+    ...(container.env ?? []).flatMap((v: any) => [v.name, v.valueFrom?.secretKeyRef?.key]),
+    ...mountedSecretFiles(pod, container).flatMap((f) => (f.key === '*' ? Object.keys(STORE_SECRETS) : [f.key, f.path])),
+  ];
+  return [...new Set(names.flatMap((name) => storeSecretOf(String(name)) ?? []))];
+}
+
+/**
+ * The secrets read through the secret store (STORE_SECRETS) go to the container of the app
+ * that reads them and to no other container (another app's, or its own init container); that
+ * container finds each, as its variable (FRED_API_KEY) from a Secret or as the file of its
+ * SECRETS_DIR named by the secret (fred_api_key).
+ */
+function checkStoreSecrets(objects: K8sObject[], problems: string[]): void {
+  for (const o of objects) {
+    const pod = o.spec?.template?.spec;
+    for (const c of podContainers(o))
+      for (const secret of storeSecretsOf(pod, c)) {
+        const owner = STORE_SECRETS[secret]!;
+        if (o.kind !== 'Deployment' || o.metadata.name !== owner || c.name !== owner)
+          problems.push(`${o.kind}/${o.metadata.name}: container ${c.name} is given ${secret}, which only ${owner}'s container reads`);
+      }
+  }
+  for (const [secret, owner] of Object.entries(STORE_SECRETS)) {
+    const pod = find(objects, 'Deployment', owner)[0]?.spec?.template?.spec;
+    const container: Container | undefined = pod?.containers?.find((c: Container) => c.name === owner);
+    if (!container) continue;
+    const variable = storeSecretVariable(secret);
+    const dir = containerEnv(container, objects, owner, []).SECRETS_DIR?.replace(/\/+$/, '');
+    const asVariable = (container.env ?? []).some((v: any) => v.name === variable && storeSecretOf(v.valueFrom?.secretKeyRef?.key ?? '') === secret);
+    const asFile = mountedSecretFiles(pod, container).some((f) => f.dir === dir && f.path === secret && storeSecretOf(f.key) === secret);
+    if (!asVariable && !asFile)
+      problems.push(`${owner}: ${secret} is neither its variable ${variable} from a Secret nor the file ${secret} of its SECRETS_DIR (${dir ?? 'unset'})`);
+  }
+}
+
+/**
  * What is wrong with rendered manifests against the app registry: every app one Deployment
  * (its image, port, probes, resources, security context, a complete environment parsed by
  * its own schemas), every worker its KEDA scaler on its queue's wait list, the API its
- * Service, Ingress and HPA, the migration Job, disruption budgets, and no secret written in.
+ * Service, Ingress and HPA, the migration Job, disruption budgets, no secret written in, and
+ * the secret store's secrets given to the app that reads them alone.
  */
 export function k8sProblems(objects: K8sObject[], root: string): string[] {
   const problems: string[] = [];
@@ -160,5 +215,6 @@ export function k8sProblems(objects: K8sObject[], root: string): string[] {
   checkOneRelease(objects, problems);
   checkDisruptionBudgets(objects, problems);
   checkSecrets(objects, problems);
+  checkStoreSecrets(objects, problems);
   return problems;
 }

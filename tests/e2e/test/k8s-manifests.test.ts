@@ -1,5 +1,6 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
+import { APPS, ingestionEnvSchema, parseEnv } from '@conveyor/config';
 import { readEnvFile } from './compose-check';
 import { k8sProblems } from './k8s-check';
 import { containerEnv, secretKeys } from './k8s-pods';
@@ -47,7 +48,13 @@ it('puts each overlay in its own namespace, with its own images and host', () =>
 it('lists in secrets.env.example, without values, every key the manifests take from a Secret', () => {
   const example = readEnvFile(readFileSync(path.join(root, 'infra/k8s/secrets.env.example'), 'utf8'));
   const referenced = [...new Set(overlays.flatMap((overlay) => secretKeys(render(overlay))))].sort();
-  expect(referenced).toEqual(['conveyor-secrets/DATABASE_URL', 'conveyor-secrets/OPENROUTER_API_KEY', 'conveyor-secrets/X_TOKEN_MAIN']);
+  expect(referenced).toEqual([
+    'conveyor-secrets/COMTRADE_SUBSCRIPTION_KEY',
+    'conveyor-secrets/DATABASE_URL',
+    'conveyor-secrets/FRED_API_KEY',
+    'conveyor-secrets/OPENROUTER_API_KEY',
+    'conveyor-secrets/X_TOKEN_MAIN',
+  ]);
   expect(example).toEqual(Object.fromEntries(referenced.map((ref) => [ref.split('/')[1], ''])));
 });
 
@@ -63,6 +70,37 @@ it('gives the publishing worker alone its X settings: a dry run in the dev overl
   expect(token.valueFrom.secretKeyRef).toEqual({ name: 'conveyor-secrets', key: 'X_TOKEN_MAIN', optional: true });
   const objects = render('prod');
   expect(containerEnv(container(objects, 'worker-scraping'), objects, 'worker-scraping', [])).not.toHaveProperty('X_DRY_RUN');
+});
+
+it("gives the scraping worker alone its ingestion settings (the sources' public APIs) and the sources' keys, as files of its SECRETS_DIR", () => {
+  const defaults = parseEnv(ingestionEnvSchema, {});
+  const urls = ['GDELT_BASE_URL', 'RELIEFWEB_BASE_URL', 'FRED_BASE_URL', 'WORLDBANK_BASE_URL', 'COMTRADE_BASE_URL'] as const;
+  for (const overlay of overlays) {
+    const objects = render(overlay);
+    const envOf = (app: string) => containerEnv(container(objects, app), objects, app, []);
+    const scraping = envOf('worker-scraping');
+    expect(Object.fromEntries(urls.map((u) => [u, scraping[u]]))).toEqual(Object.fromEntries(urls.map((u) => [u, defaults[u]])));
+    expect(scraping).toMatchObject({ SECRETS_DIR: '/var/run/secrets/conveyor', FRED_SERIES: 'GDP,UNRATE,CPIAUCSL' });
+    expect(scraping).not.toHaveProperty('FRED_API_KEY');
+    const mount = container(objects, 'worker-scraping').volumeMounts.find((m: any) => m.mountPath === scraping.SECRETS_DIR);
+    const volume = get(objects, 'Deployment', 'worker-scraping').spec.template.spec.volumes.find((v: any) => v.name === mount.name);
+    // Optional: a Secret made without them (or before ingestion) still starts the worker.
+    expect(volume.secret).toEqual({
+      secretName: 'conveyor-secrets',
+      optional: true,
+      items: [
+        { key: 'FRED_API_KEY', path: 'fred_api_key' },
+        { key: 'COMTRADE_SUBSCRIPTION_KEY', path: 'comtrade_subscription_key' },
+      ],
+    });
+    for (const app of APPS.filter((a) => a.name !== 'worker-scraping')) {
+      expect({ app: app.name, env: envOf(app.name) }).toEqual({ app: app.name, env: expect.not.objectContaining({ SECRETS_DIR: expect.anything() }) });
+      expect({ app: app.name, mounts: container(objects, app.name).volumeMounts.map((m: any) => m.name) }).toEqual({ app: app.name, mounts: ['tmp'] });
+    }
+    // The API and the scheduler make the system schedules, enabled from the start.
+    expect(envOf('scheduler')).toMatchObject({ INGESTION_AUTOSTART: 'true', INGESTION_RUN_RETENTION_DAYS: '90' });
+    expect(envOf('api')).toMatchObject({ INGESTION_AUTOSTART: 'true' });
+  }
 });
 
 it('refuses objects the schemas refuse, and kinds it has no schema for', () => {
@@ -196,6 +234,78 @@ it('fails when the manifests and the registry disagree, or a secret is written i
     ['an image left at another tag', (o) => (container(o, 'worker-monitoring').image = 'conveyor/worker-monitoring'), 'images: from 2 registries or tags'],
     ['one scheduler', (o) => (get(o, 'Deployment', 'scheduler').spec.replicas = 1), 'scheduler: needs 2 replicas or more'],
     ['replicas beside a scaler', (o) => (get(o, 'Deployment', 'worker-analysis').spec.replicas = 3), 'worker-analysis: leaves replicas to its autoscaler'],
+    [
+      "a source's key given to another app as a variable",
+      (o) => container(o, 'worker-analysis').env.push({ name: 'FRED_API_KEY', valueFrom: { secretKeyRef: { name: 'conveyor-secrets', key: 'FRED_API_KEY' } } }),
+      "Deployment/worker-analysis: container worker-analysis is given fred_api_key, which only worker-scraping's container reads",
+    ],
+    [
+      "a source's key under another variable's name",
+      (o) => container(o, 'api').env.push({ name: 'KEY', valueFrom: { secretKeyRef: { name: 'conveyor-secrets', key: 'COMTRADE_SUBSCRIPTION_KEY' } } }),
+      "Deployment/api: container api is given comtrade_subscription_key, which only worker-scraping's container reads",
+    ],
+    [
+      "the sources' keys mounted in another app",
+      (o) => {
+        const keys = get(o, 'Deployment', 'worker-scraping').spec.template.spec.volumes.find((v: any) => v.name === 'source-keys');
+        get(o, 'Deployment', 'worker-publishing').spec.template.spec.volumes.push(keys);
+        container(o, 'worker-publishing').volumeMounts.push({ name: 'source-keys', mountPath: '/var/run/secrets/conveyor' });
+      },
+      "Deployment/worker-publishing: container worker-publishing is given fred_api_key, which only worker-scraping's container reads",
+    ],
+    [
+      'the whole Secret mounted in another app',
+      (o) => {
+        get(o, 'Deployment', 'scheduler').spec.template.spec.volumes.push({ name: 'all', secret: { secretName: 'conveyor-secrets' } });
+        container(o, 'scheduler').volumeMounts.push({ name: 'all', mountPath: '/secrets' });
+      },
+      "Deployment/scheduler: container scheduler is given comtrade_subscription_key, which only worker-scraping's container reads",
+    ],
+    [
+      "the sources' keys mounted in the migration's init container",
+      (o) => (get(o, 'Deployment', 'worker-scraping').spec.template.spec.initContainers[0].volumeMounts = [{ name: 'source-keys', mountPath: '/keys' }]),
+      "Deployment/worker-scraping: container migrations is given fred_api_key, which only worker-scraping's container reads",
+    ],
+    [
+      'SECRETS_DIR elsewhere than the keys',
+      (o) => (configMap(o, 'conveyor-ingestion').data.SECRETS_DIR = '/run/secrets'),
+      'worker-scraping: fred_api_key is neither its variable FRED_API_KEY from a Secret nor the file fred_api_key of its SECRETS_DIR (/run/secrets)',
+    ],
+    [
+      'a key left out of the volume',
+      (o) =>
+        get(o, 'Deployment', 'worker-scraping')
+          .spec.template.spec.volumes.find((v: any) => v.name === 'source-keys')
+          .secret.items.pop(),
+      'worker-scraping: comtrade_subscription_key is neither its variable COMTRADE_SUBSCRIPTION_KEY from a Secret nor the file comtrade_subscription_key',
+    ],
+    [
+      'a key file under another name',
+      (o) =>
+        (get(o, 'Deployment', 'worker-scraping').spec.template.spec.volumes.find((v: any) => v.name === 'source-keys').secret.items[0].path = 'FRED_API_KEY'),
+      'worker-scraping: fred_api_key is neither its variable FRED_API_KEY from a Secret nor the file fred_api_key',
+    ],
+    [
+      'the file of one key holding another',
+      (o) =>
+        (get(o, 'Deployment', 'worker-scraping').spec.template.spec.volumes.find((v: any) => v.name === 'source-keys').secret.items[1].key = 'FRED_API_KEY'),
+      'worker-scraping: comtrade_subscription_key is neither its variable COMTRADE_SUBSCRIPTION_KEY from a Secret nor the file comtrade_subscription_key',
+    ],
+    [
+      'the ingestion settings left out of the scraping worker',
+      (o) => (container(o, 'worker-scraping').envFrom = container(o, 'worker-scraping').envFrom.slice(0, 1)),
+      'worker-scraping: fred_api_key is neither its variable FRED_API_KEY from a Secret nor the file fred_api_key of its SECRETS_DIR (unset)',
+    ],
+    [
+      'an ingestion setting the scraping worker refuses',
+      (o) => (configMap(o, 'conveyor-ingestion').data.FRED_SERIES = 'GDP;UNRATE'),
+      'worker-scraping: Invalid configuration:\n  FRED_SERIES',
+    ],
+    [
+      "a source's key in a ConfigMap",
+      (o) => (configMap(o, 'conveyor-ingestion').data.COMTRADE_SUBSCRIPTION_KEY = 'abc'),
+      'COMTRADE_SUBSCRIPTION_KEY is written in',
+    ],
   ];
   for (const [what, change, expected] of cases) {
     const objects = render('prod');

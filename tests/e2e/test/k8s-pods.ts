@@ -66,11 +66,38 @@ export function checkSecurity(where: string, pod: Record<string, any>, container
   }
 }
 
-/** Every Secret key the objects' containers refer to, as "<secret>/<key>". */
+/** A Secret's key a volume holds as a file: its path in the volume. Key and path '*': the whole Secret, every key a file. */
+export interface SecretFile {
+  secret: string;
+  key: string;
+  path: string;
+}
+
+/** The Secret keys a pod volume holds as files (a `secret` volume, or the Secret sources of a `projected` one). */
+function volumeSecretFiles(volume: Record<string, any>): SecretFile[] {
+  const sources: { name: string; items?: { key: string; path: string }[] }[] = [
+    ...(volume.secret ? [{ name: volume.secret.secretName, items: volume.secret.items }] : []),
+    ...(volume.projected?.sources ?? []).flatMap((s: any) => (s.secret ? [{ name: s.secret.name, items: s.secret.items }] : [])),
+  ];
+  return sources.flatMap(({ name, items }) => (items ? items.map(({ key, path }) => ({ secret: name, key, path })) : [{ secret: name, key: '*', path: '*' }]));
+}
+
+/** The Secret files a container sees: each mounted volume's, with the directory it is mounted at. */
+export function mountedSecretFiles(pod: Record<string, any>, container: Container): (SecretFile & { dir: string })[] {
+  return (container.volumeMounts ?? []).flatMap((mount: any) => {
+    const volume = (pod.volumes ?? []).find((v: any) => v.name === mount.name);
+    // A subPath mount holds one file that is never updated: not a directory of secrets.
+    if (!volume || mount.subPath) return [];
+    return volumeSecretFiles(volume).map((file) => ({ ...file, dir: String(mount.mountPath).replace(/\/+$/, '') }));
+  });
+}
+
+/** Every Secret key the objects' containers refer to, as "<secret>/<key>": variables and volumes' files. */
 export function secretKeys(objects: K8sObject[]): string[] {
-  return objects.flatMap((o) =>
-    podContainers(o).flatMap((c) =>
+  return objects.flatMap((o) => [
+    ...podContainers(o).flatMap((c) =>
       (c.env ?? []).flatMap((v: any) => (v.valueFrom?.secretKeyRef ? [`${v.valueFrom.secretKeyRef.name}/${v.valueFrom.secretKeyRef.key}`] : [])),
     ),
-  );
+    ...(o.spec?.template?.spec?.volumes ?? []).flatMap((v: any) => volumeSecretFiles(v).map((f) => `${f.secret}/${f.key}`)),
+  ]);
 }

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { APPS, REPO_ROOT, freePort } from '@conveyor/testkit';
 
 // `npm start` (scripts/stack.mjs up) checks every port it is about to listen on before it
-// installs, builds or starts anything, and the LLM simulator exits when it cannot listen.
+// installs, builds or starts anything, and each simulator exits when it cannot listen.
 // These tests hold a port, point one variable at it, and need no stack at all.
 
 /** A server holding a free port on 127.0.0.1 until released. */
@@ -29,7 +29,7 @@ function runNode(args: string[], env: Record<string, string>): Promise<{ code: n
   });
 }
 
-/** Every port variable of `npm start` on a free port, both simulators included (no provider key, no X_API_BASE_URL). */
+/** Every port variable of `npm start` on a free port, every simulator included (no provider key, no X_API_BASE_URL, no source URL). */
 async function stackEnv(): Promise<Record<string, string>> {
   const env: Record<string, string> = {
     OPENROUTER_API_KEY: '',
@@ -40,6 +40,12 @@ async function stackEnv(): Promise<Record<string, string>> {
     SIM_PORT: String(await freePort()),
     X_API_BASE_URL: '',
     X_SIM_PORT: String(await freePort()),
+    GDELT_BASE_URL: '',
+    RELIEFWEB_BASE_URL: '',
+    FRED_BASE_URL: '',
+    WORLDBANK_BASE_URL: '',
+    COMTRADE_BASE_URL: '',
+    DATA_SIM_PORT: String(await freePort()),
   };
   for (const app of APPS) env[`${app.toUpperCase().replace(/-/g, '_')}_PORT`] = String(await freePort());
   return env;
@@ -73,6 +79,28 @@ describe('npm start with a port already taken', () => {
       // With X_API_BASE_URL set, X is not simulated and its port is not needed.
       const real = await startStack({ ...(await stackEnv()), X_API_BASE_URL: 'https://api.x.com', X_SIM_PORT: String(held.port), SCHEDULER_PORT: 'ninety' });
       expect(real.output).not.toContain('x-sim');
+      expect(real.output).toContain('SCHEDULER_PORT=ninety is not a port number');
+    } finally {
+      await held.release();
+    }
+  }, 90_000);
+
+  it("stops before starting anything when the data-source simulator's port is taken, naming the port and DATA_SIM_PORT", async () => {
+    const held = await holdPort();
+    try {
+      const { code, output } = await startStack({ ...(await stackEnv()), DATA_SIM_PORT: String(held.port) });
+      expect(code).toBe(1);
+      expect(output).toContain(`port ${held.port} on 127.0.0.1 is already in use: data-sim (the data-source simulator) was going to listen there`);
+      expect(output).toContain('move data-sim with DATA_SIM_PORT=<another port>');
+      startedNothing(output);
+      // With a source URL set, the sources are not simulated and its port is not needed.
+      const real = await startStack({
+        ...(await stackEnv()),
+        FRED_BASE_URL: 'https://api.stlouisfed.org',
+        DATA_SIM_PORT: String(held.port),
+        SCHEDULER_PORT: 'ninety',
+      });
+      expect(real.output).not.toContain('data-sim');
       expect(real.output).toContain('SCHEDULER_PORT=ninety is not a port number');
     } finally {
       await held.release();
@@ -130,6 +158,23 @@ describe('npm start with a port already taken', () => {
       expect(line).toMatchObject({ level: 'error', service: 'x-sim', port: held.port, code: 'EADDRINUSE' });
       expect(line.message).toContain(`port ${held.port} on 127.0.0.1 is already in use`);
       expect(line.message).toContain('X_SIM_PORT');
+    } finally {
+      await held.release();
+    }
+  }, 90_000);
+
+  it('the data-source simulator on its own exits 1 naming its port when it cannot listen', async () => {
+    const held = await holdPort();
+    try {
+      const { code, output } = await runNode([path.join(REPO_ROOT, 'packages', 'sim', 'dist', 'data-main.js')], {
+        DATA_SIM_PORT: String(held.port),
+        HOST: '127.0.0.1',
+      });
+      expect(code).toBe(1);
+      const line = JSON.parse(output.trim().split('\n').pop()!);
+      expect(line).toMatchObject({ level: 'error', service: 'data-sim', port: held.port, code: 'EADDRINUSE' });
+      expect(line.message).toContain(`port ${held.port} on 127.0.0.1 is already in use`);
+      expect(line.message).toContain('DATA_SIM_PORT');
     } finally {
       await held.release();
     }

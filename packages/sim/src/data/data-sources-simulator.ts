@@ -48,6 +48,11 @@ export class DataSourcesSimulator {
     return `http://${host}:${server.port}`;
   }
 
+  /** The names of the sources it serves. */
+  get sources(): string[] {
+    return this.routes.map((r) => r.source);
+  }
+
   async close(): Promise<void> {
     await this.server?.close();
   }
@@ -77,7 +82,7 @@ export class DataSourcesSimulator {
 
   private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://sim.local');
-    if (url.pathname === '/_sim/health') return send(res, { status: 200, body: { ok: true, sources: this.routes.map((r) => r.source) } });
+    if (url.pathname === '/_sim/health') return send(res, { status: 200, body: { ok: true, sources: this.sources } });
     const route = this.routes.find((r) => r.serves(url.pathname));
     if (!route) return send(res, { status: 404, body: { error: `no simulated source serves ${url.pathname}` } });
     const recorded: DataRecordedRequest = { source: route.source, path: url.pathname, query: recordedQuery(url, route), status: 0, at: Date.now() };
