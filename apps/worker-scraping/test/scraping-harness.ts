@@ -20,6 +20,11 @@ export interface HarnessOptions {
   env?: Record<string, string>;
   /** The simulated clock's start (epoch ms). */
   startMs?: number;
+  /**
+   * The buckets' own clock, moved only by their sleeps (none by real time): a wait for a token
+   * happens whatever the machine's speed.
+   */
+  bucketClock?: 'virtual';
   /** Hooks added to sources. */
   hooks?: Partial<Record<IngestionSourceName, Pick<IngestionSource, 'onSuccess' | 'onFailure'>>>;
 }
@@ -61,7 +66,7 @@ export async function scrapingHarness(options: HarnessOptions = {}) {
     sources: withHooks(createIngestionSources(env), options.hooks ?? {}),
     runtime: {
       store: dbIngestionStore(db),
-      limiter: new TokenBucketLimiter(redis, { keyPrefix: prefix, registry }),
+      limiter: new TokenBucketLimiter(redis, { keyPrefix: prefix, registry, ...(options.bucketClock === 'virtual' ? virtualClock() : {}) }),
       secrets: createSecretStore({ SECRETS_CACHE_TTL_MS: 0 }, { env: options.secrets ?? {} }),
       logger,
       allowHosts: env.INGESTION_ALLOW_HOSTS,
@@ -131,4 +136,10 @@ function withHooks<T extends Record<IngestionSourceName, IngestionSource>>(sourc
   const out = { ...sources };
   for (const [name, hook] of Object.entries(hooks)) out[name as IngestionSourceName] = { ...out[name as IngestionSourceName], ...hook };
   return out;
+}
+
+/** A clock that stands still but for the sleeps taken on it. */
+function virtualClock(): { now: () => number; sleep: (ms: number) => Promise<void> } {
+  let t = Date.parse('2026-01-01T00:00:00Z');
+  return { now: () => t, sleep: async (ms) => void (t += ms) };
 }
