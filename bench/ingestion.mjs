@@ -88,7 +88,11 @@ try {
   pg = new Client({ connectionString: benchDb.url, application_name: 'bench-ingestion-monitor' });
   await pg.connect();
   const monitorPid = (await pg.query('select pg_backend_pid() as pid')).rows[0].pid;
-  await pg.query('create extension pg_walinspect');
+  // Without pg_walinspect (PostgreSQL before 15, or no contrib package) only the cluster's WAL is measured.
+  const walInspect = await pg.query('create extension pg_walinspect').then(
+    () => true,
+    (error) => (process.stderr.write(`no pg_walinspect (${error.message}): the WAL figures are the whole cluster's\n`), false),
+  );
   // The bare table: ingestion_records' shape (columns, defaults, checks, primary key, indexes) without the content hash.
   await pg.query(`create table ${BARE_TABLE} (like ingestion_records including all); alter table ${BARE_TABLE} drop column content_hash`);
 
@@ -139,7 +143,7 @@ try {
   async function costStart(label) {
     // Each phase starts with the same clean slate: its first write to each page logs the whole page.
     await pg.query('checkpoint');
-    const wal = await walMark(pg, `bench_ingest_${randomBytes(4).toString('hex')}`);
+    const wal = await walMark(pg, walInspect ? `bench_ingest_${randomBytes(4).toString('hex')}` : null);
     const cpu = postgresCpuSampler(databaseName, { excludePids: [monitorPid] });
     return { label, wal, cpu, worker: processCpuMs(worker.pid), api: processCpuMs(api.pid), self: process.cpuUsage() };
   }
@@ -325,7 +329,7 @@ try {
       const p = f[phase];
       const both = (k, d = 0) => `${fmt(p.conveyor[k], d)} · ${fmt(p.bare[k], d)}`;
       console.log(
-        `| ${source} ${phase === 'rerun' ? 're-run (unchanged)' : 'backfill'}, ${spanOf(f.windows)} | ${f.records} (${f.pages} pages) | ${fmt(p.conveyor.records_per_s)} | ${fmt(p.bare.records_per_s)} | ${fmt(p.ratio, 2)} | ${both('client_cpu_us')} | ${both('postgres_cpu_us')} | ${both('wal_bytes')} | ${both('table_bytes')} |`,
+        `| ${source} ${phase === 'rerun' ? 're-run (unchanged)' : 'backfill'}, ${spanOf(f.windows)} | ${f.records} (${f.pages} pages) | ${fmt(p.conveyor.records_per_s)} | ${fmt(p.bare.records_per_s)} | ${fmt(p.ratio, 2)} | ${both('client_cpu_us')} | ${both('postgres_cpu_us')} | ${both(walInspect ? 'wal_bytes' : 'cluster_wal_bytes')} | ${both('table_bytes')} |`,
       );
     }
   }
@@ -336,16 +340,18 @@ try {
     const wall = ['backfill', 'rerun'].map((phase) => `${phase} ${fmt(acrossRuns(runs.map((r) => f.records / r[source].conveyor[phase].wall_seconds)))}`);
     console.log(`Conveyor ${source} by the wall clock (POST → task SUCCESS), rec/s: ${wall.join(', ')}`);
   }
-  console.log('\nWAL of the scratch database by record type, bytes/record (first run; FPI: of it in full-page images):');
-  for (const source of SOURCES)
-    for (const phase of ['backfill', 'rerun'])
-      for (const side of ['conveyor', 'bare']) {
-        const top = Object.entries(runs[0][source][side][phase].wal_by_type).slice(0, 4);
-        const records = runs[0][source][side][phase].records;
-        console.log(
-          `  ${source} ${phase} ${side}: ${top.map(([type, w]) => `${type} ${w.bytes_per_record.toFixed(0)}${w.fpi ? ` (FPI ${(w.fpi / records).toFixed(0)})` : ''}`).join(', ')}`,
-        );
-      }
+  if (walInspect) {
+    console.log('\nWAL of the scratch database by record type, bytes/record (first run; FPI: of it in full-page images):');
+    for (const source of SOURCES)
+      for (const phase of ['backfill', 'rerun'])
+        for (const side of ['conveyor', 'bare']) {
+          const { wal_by_type: byType, records } = runs[0][source][side][phase];
+          const top = Object.entries(byType).slice(0, 4);
+          console.log(
+            `  ${source} ${phase} ${side}: ${top.map(([type, w]) => `${type} ${w.bytes_per_record.toFixed(0)}${w.fpi ? ` (FPI ${(w.fpi / records).toFixed(0)})` : ''}`).join(', ')}`,
+          );
+        }
+  }
   console.log(
     `\nwritten to ${writeResult('ingestion', {
       benchmark: 'ingestion',

@@ -80,10 +80,10 @@ export function postgresCpuSampler(database, { excludePids = [], everyMs = 200 }
  * read it: a temporary physical replication slot (dropped with the session, so a benchmark
  * that dies leaves nothing behind), since a checkpoint during the phase may otherwise recycle
  * the segments before they are read. `client` is a pg Client on the database, superuser, with
- * the pg_walinspect extension created.
+ * the pg_walinspect extension created; with `slot` null (no pg_walinspect), only the position.
  */
 export async function walMark(client, slot) {
-  await client.query('select pg_create_physical_replication_slot($1, true, true)', [slot]);
+  if (slot) await client.query('select pg_create_physical_replication_slot($1, true, true)', [slot]);
   // The flushed position: pg_walinspect reads no further than it (every commit is flushed before it answers).
   const { rows } = await client.query('select pg_current_wal_flush_lsn()::text as lsn');
   return { slot, lsn: rows[0].lsn };
@@ -93,13 +93,15 @@ export async function walMark(client, slot) {
  * The WAL written since the mark: `cluster_bytes`, all of it (every database's, and the
  * server's own records); `database_bytes`, the records that touch a relation of this
  * database, with the commit records of their transactions; `by_type`, those records' bytes by
- * resource manager and record type (`fpi` of them in full-page images). Releases the mark's slot.
+ * resource manager and record type (`fpi` of them in full-page images); without a slot, the
+ * cluster's only (database_bytes NaN). Releases the mark's slot.
  */
 export async function walSince(client, mark) {
+  const end = (
+    await client.query('select pg_current_wal_flush_lsn()::text as lsn, pg_wal_lsn_diff(pg_current_wal_flush_lsn(), $1)::float8 as bytes', [mark.lsn])
+  ).rows[0];
+  if (!mark.slot) return { cluster_bytes: end.bytes, database_bytes: NaN, by_type: {} };
   try {
-    const end = (
-      await client.query('select pg_current_wal_flush_lsn()::text as lsn, pg_wal_lsn_diff(pg_current_wal_flush_lsn(), $1)::float8 as bytes', [mark.lsn])
-    ).rows[0];
     const { rows } = await client.query(
       `with rec as (select * from pg_get_wal_records_info($1::pg_lsn, $2::pg_lsn)),
             mine as (select 'rel \\d+/' || oid || '/' as pattern from pg_database where datname = current_database()),
