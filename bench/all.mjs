@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Runs all eight benchmarks one after another, each beside its baseline, and prints one
+// Runs the benchmarks one after another, each beside its baseline, and prints one
 // summary table (also written as JSON and Markdown under bench/results/). With --write-docs
 // the table replaces the generated section of docs/benchmarks.md.
 //   node bench/all.mjs [--quick] [--write-docs]
@@ -33,6 +33,7 @@ const BENCHMARKS = [
   { name: 'memory', script: 'memory.mjs', args: Q ? ['--tasks', '20000', '--chunk', '10000'] : ['--tasks', '1000000'] },
   { name: 'rules', script: 'schedule-rules.mjs', args: Q ? ['--runs', '1'] : ['--runs', '5'] },
   { name: 'sizing', script: 'sizing.mjs', args: Q ? ['--tasks', '10000'] : ['--tasks', '200000'] },
+  { name: 'ingestion', script: 'ingestion.mjs', args: Q ? ['--quick'] : ['--runs', '3'] },
 ];
 
 function run(bench) {
@@ -66,6 +67,7 @@ const s = results.scheduler.results;
 const b = results.budget.figures;
 const mem = results.memory.figures;
 const r = results.rules.figures;
+const ing = results.ingestion.figures.reliefweb;
 const sched = (replicas) => Object.values(s).find((r) => r.replicas === replicas);
 const check = (ok) => (ok ? 'met' : 'not met');
 const rows = [
@@ -122,6 +124,12 @@ const rows = [
     `max ${m(r.worst.eventloop_max_ms, 1)} ms, p99 ${m(r.worst.eventloop_p99_ms, 1)} ms (${r.worst.created.median} created, ${r.worst.refused.median} refused)`,
     `${results.rules.settings.schedules} plain crons: max ${m(r.plain.eventloop_max_ms, 1)} ms, p99 ${m(r.plain.eventloop_p99_ms, 1)} ms`,
     `costliest step ${Math.max(...results.rules.per_call.map((c) => c.next_ms)).toFixed(2)} ms of CPU`,
+  ],
+  [
+    `11. Ingestion: a ReliefWeb backfill of ${ing.records.toLocaleString('en')} records (one run, one worker; loopback simulator)`,
+    `${m(ing.backfill.conveyor.records_per_s)} records/s; Postgres ${m(ing.backfill.conveyor.postgres_cpu_us)} µs CPU and ${m(ing.backfill.conveyor.wal_bytes)} B WAL per record; unchanged re-run ${m(ing.rerun.conveyor.records_per_s)} records/s`,
+    `plain fetch + one INSERT … ON CONFLICT per page ${m(ing.backfill.bare.records_per_s)} records/s; Postgres ${m(ing.backfill.bare.postgres_cpu_us)} µs and ${m(ing.backfill.bare.wal_bytes)} B per record`,
+    `${m(ing.backfill.ratio, 2)}; re-run ${m(ing.rerun.ratio, 2)}`,
   ],
 ];
 const info = machine();
