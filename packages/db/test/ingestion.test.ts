@@ -34,6 +34,21 @@ describe('ingestion records', () => {
     expect(await db.selectFrom('ingestion_records').select('external_id').where('source', '=', 'fred').execute()).toHaveLength(3);
   });
 
+  it('neither locks nor writes a row whose content is unchanged (its xmax and xmin stay as they were)', async () => {
+    const page = [observation('2025-01-01', 3.5), observation('2025-04-01', 3.6)];
+    await upsertRecords(db, 'fred', page);
+    const versions = () =>
+      sql<{
+        v: string;
+      }>`select xmin::text || ':' || xmax::text as v from ingestion_records where external_id in ('GDP:2025-01-01', 'GDP:2025-04-01') order by external_id`
+        .execute(db)
+        .then((r) => r.rows.map((row) => row.v));
+    const before = await versions();
+    expect(await upsertRecords(db, 'fred', page)).toEqual({ inserted: 0, updated: 0, unchanged: 2 });
+    // A DO UPDATE that its WHERE skips would still lock the row: xmax would become this transaction's.
+    expect(await versions()).toEqual(before);
+  });
+
   it('hashes content, not key order, and keeps one version of an id named twice in a page', async () => {
     await upsertRecords(db, 'worldbank', [{ external_id: 'NY.GDP:FR:2025', raw: { a: 1, b: 2 } }]);
     expect(await upsertRecords(db, 'worldbank', [{ external_id: 'NY.GDP:FR:2025', raw: { b: 2, a: 1 } }])).toEqual({ inserted: 0, updated: 0, unchanged: 1 });
