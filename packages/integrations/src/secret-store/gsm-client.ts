@@ -1,6 +1,15 @@
-import { SecretManagerServiceClient } from '@google-cloud/secret-manager';
-import { PassThroughClient } from 'google-auth-library';
-import { loggingUtils } from 'google-gax';
+import type { SecretManagerServiceClient } from '@google-cloud/secret-manager';
+
+// The Google SDK (google-gax, protobufjs, gRPC) is loaded when a store with Secret Manager is
+// made, not when this package is imported: loading it costs an app ~0.5 s of CPU at start, and
+// every app that imports @conveyor/integrations would pay it whether it reads Secret Manager or not.
+/* eslint-disable @typescript-eslint/no-require-imports */
+const googleSdk = () => ({
+  secretManager: require('@google-cloud/secret-manager') as typeof import('@google-cloud/secret-manager'),
+  auth: require('google-auth-library') as typeof import('google-auth-library'),
+  gax: require('google-gax') as typeof import('google-gax'),
+});
+/* eslint-enable @typescript-eslint/no-require-imports */
 
 /**
  * The official Secret Manager client over its REST transport (google-gax `fallback`), the one
@@ -10,17 +19,19 @@ import { loggingUtils } from 'google-gax';
  * without one it reaches secretmanager.googleapis.com with Application Default Credentials.
  */
 export function createGsmClient(endpoint?: string): SecretManagerServiceClient {
-  silenceGoogleDebugLog();
-  if (!endpoint) return new SecretManagerServiceClient({ fallback: true });
+  const sdk = googleSdk();
+  silenceGoogleDebugLog(sdk.gax);
+  const { SecretManagerServiceClient: Client } = sdk.secretManager;
+  if (!endpoint) return new Client({ fallback: true });
   const url = new URL(endpoint);
   const protocol = url.protocol.replace(/:$/, '');
-  return new SecretManagerServiceClient({
+  return new Client({
     fallback: true,
     apiEndpoint: url.hostname,
     port: Number(url.port || (protocol === 'https' ? 443 : 80)),
     protocol,
     // Node's own fetch: gaxios would otherwise import node-fetch dynamically, which Jest's CommonJS runtime cannot do.
-    authClient: new PassThroughClient({ transporterOptions: { fetchImplementation: fetch } }),
+    authClient: new sdk.auth.PassThroughClient({ transporterOptions: { fetchImplementation: fetch } }),
   });
 }
 
@@ -31,6 +42,6 @@ export function createGsmClient(endpoint?: string): SecretManagerServiceClient {
  * the whole process (its only Google SDK is this client; the apps log through winston), before
  * the client makes its loggers, whatever the environment says.
  */
-function silenceGoogleDebugLog(): void {
-  loggingUtils.setBackend(null);
+function silenceGoogleDebugLog(gax: typeof import('google-gax')): void {
+  gax.loggingUtils.setBackend(null);
 }
