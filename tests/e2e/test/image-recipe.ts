@@ -39,6 +39,8 @@ export interface ImageFolder {
   /** CMD and the HEALTHCHECK's command, as argv. */
   cmd: string[];
   healthcheck: string[];
+  /** The HEALTHCHECK's --retries: failures in a row Docker allows before it calls the container unhealthy (3 by default). */
+  healthcheckRetries: number;
   /** What was done for each instruction, one line each. */
   log: string[];
 }
@@ -85,6 +87,7 @@ interface StageState {
   user: string;
   cmd: string[];
   healthcheck: string[];
+  healthcheckRetries: number;
   entrypoint: string[];
   /** Set once the stage's full install, which serves only its build, was stood in for. */
   buildInstallSkipped: boolean;
@@ -214,6 +217,7 @@ export async function buildImageFolder(dockerfileText: string, app: string, scra
       user: parent?.user ?? 'root',
       cmd: [],
       healthcheck: [],
+      healthcheckRetries: 3,
       entrypoint: [],
       buildInstallSkipped: false,
     };
@@ -253,6 +257,8 @@ export async function buildImageFolder(dockerfileText: string, app: string, scra
           const { options: flags, argv } = execForm(args);
           if (flags.at(-1) !== 'CMD') throw new Error(`Dockerfile line ${i.line}: HEALTHCHECK without CMD`);
           state.healthcheck = argv;
+          const retries = flags.find((f) => f.startsWith('--retries='));
+          if (retries) state.healthcheckRetries = Number(retries.slice('--retries='.length));
           break;
         }
         case 'RUN':
@@ -267,7 +273,16 @@ export async function buildImageFolder(dockerfileText: string, app: string, scra
   if (final.entrypoint.length && !/(^|\/)tini$/.test(final.entrypoint[0]!)) {
     throw new Error(`ENTRYPOINT ${final.entrypoint.join(' ')}: only tini is known (the test signals node directly, as tini passes signals on)`);
   }
-  return { app, dir: local(final, final.workdir), env: final.env, user: final.user, cmd: final.cmd, healthcheck: final.healthcheck, log };
+  return {
+    app,
+    dir: local(final, final.workdir),
+    env: final.env,
+    user: final.user,
+    cmd: final.cmd,
+    healthcheck: final.healthcheck,
+    healthcheckRetries: final.healthcheckRetries,
+    log,
+  };
 }
 
 /** What a RUN line gets of this process's environment: where pnpm keeps its store, nothing else. */
