@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { type IngestionSource, MalformedPageError, type PageContext, type PageRequest, type ParsedPage, type SourceRecord, type TimeWindow } from '../source';
 import { parsePage } from './page-schema';
 import { boundedWatermark, days, monthsOf } from './window-calendar';
+import { itemAfter } from './configured-list';
 
 /** UN Comtrade's settings in the ingestion environment (IngestionEnv). */
 export interface ComtradeSettings {
@@ -64,11 +65,6 @@ export function createComtradeSource(settings: ComtradeSettings): IngestionSourc
   const base = settings.COMTRADE_BASE_URL.replace(/\/+$/, '');
   const reporters = [...settings.COMTRADE_REPORTERS];
   if (reporters.length === 0) throw new Error('COMTRADE_REPORTERS names no reporter: give M49 codes, like 842,156');
-  const positionOf = (reporter: string) => {
-    const position = reporters.indexOf(reporter);
-    if (position < 0) throw new Error(`the cursor names the reporter ${reporter}, which COMTRADE_REPORTERS no longer has: run the window again`);
-    return position;
-  };
   const chunksOf = (window: TimeWindow) => {
     const months = monthsOf(window);
     return Array.from({ length: Math.ceil(months.length / PERIODS_PER_REQUEST) }, (_, i) =>
@@ -114,7 +110,7 @@ export function createComtradeSource(settings: ComtradeSettings): IngestionSourc
         throw new MalformedPageError(`${where}: the answer has ${page.data.length} records, Comtrade's cut-off (maxRecords), so some may be missing`);
       const records = page.data.map(recordOf);
       if (chunk + 1 < chunks.length) return { records, next: { reporter, chunk: chunk + 1 } };
-      const following = reporters[positionOf(reporter) + 1];
+      const following = itemAfter(reporters, reporter, { noun: 'reporter', variable: 'COMTRADE_REPORTERS' });
       return { records, next: following === undefined ? undefined : { reporter: following, chunk: 0 } };
     },
 

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { type IngestionSource, MalformedPageError, type PageContext, type PageRequest, type ParsedPage, type SourceRecord, type TimeWindow } from '../source';
 import { parsePage } from './page-schema';
 import { boundedWatermark, days, daysOf } from './window-calendar';
+import { itemAfter } from './configured-list';
 
 /** FRED's settings in the ingestion environment (IngestionEnv): where its API is and which series to read. */
 export interface FredSettings {
@@ -54,12 +55,6 @@ export function createFredSource(settings: FredSettings): IngestionSource<FredCu
   const series = [...settings.FRED_SERIES];
   if (series.length === 0) throw new Error('FRED_SERIES names no series: give at least one FRED series id, like GDP,UNRATE');
 
-  const positionOf = (id: string) => {
-    const position = series.indexOf(id);
-    if (position < 0) throw new Error(`the cursor names the series ${id}, which FRED_SERIES no longer has: run the window again`);
-    return position;
-  };
-
   return {
     name: 'fred',
     windowMs: days(366),
@@ -104,7 +99,7 @@ export function createFredSource(settings: FredSettings): IngestionSource<FredCu
         if (page.observations.length === 0) throw new MalformedPageError(`${where}: no observations, though count says ${page.count}`);
         return { records, next: { series: id, offset: read } };
       }
-      const following = series[positionOf(id) + 1];
+      const following = itemAfter(series, id, { noun: 'series', variable: 'FRED_SERIES' });
       return { records, next: following === undefined ? undefined : { series: following, offset: 0 } };
     },
 

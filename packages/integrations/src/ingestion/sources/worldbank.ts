@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { type IngestionSource, MalformedPageError, type PageContext, type PageRequest, type ParsedPage, type SourceRecord, type TimeWindow } from '../source';
 import { parsePage } from './page-schema';
 import { boundedWatermark, days, yearsOf } from './window-calendar';
+import { itemAfter } from './configured-list';
 
 /** The World Bank's settings in the ingestion environment (IngestionEnv). */
 export interface WorldBankSettings {
@@ -52,11 +53,6 @@ export function createWorldBankSource(settings: WorldBankSettings): IngestionSou
   const countries = settings.WORLDBANK_COUNTRIES.join(';');
   if (indicators.length === 0) throw new Error('WORLDBANK_INDICATORS names no indicator: give at least one, like NY.GDP.MKTP.CD');
   if (!countries) throw new Error('WORLDBANK_COUNTRIES names no economy: give ISO3 codes like USA,DEU, or all');
-  const positionOf = (id: string) => {
-    const position = indicators.indexOf(id);
-    if (position < 0) throw new Error(`the cursor names the indicator ${id}, which WORLDBANK_INDICATORS no longer has: run the window again`);
-    return position;
-  };
 
   return {
     name: 'worldbank',
@@ -83,7 +79,7 @@ export function createWorldBankSource(settings: WorldBankSettings): IngestionSou
       const [meta, rows] = parsePage(pageSchema, body, where);
       const records = (rows ?? []).filter((row) => row.value !== null).map((row) => recordOf(row));
       if (meta.page < meta.pages) return { records, next: { indicator, page: page + 1 } };
-      const following = indicators[positionOf(indicator) + 1];
+      const following = itemAfter(indicators, indicator, { noun: 'indicator', variable: 'WORLDBANK_INDICATORS' });
       return { records, next: following === undefined ? undefined : { indicator: following, page: 1 } };
     },
 
