@@ -15,12 +15,12 @@ export function dbIngestionStore(db: Kysely<Database>): IngestionStore {
   return {
     startRun: async ({ source, taskId, window }) => {
       // A run of this task still open belonged to an attempt whose worker was lost.
-      if (taskId) await failLostIngestionRuns(db, { taskId });
+      if (taskId) await failLostIngestionRuns(db, { source, taskId });
       return (await startIngestionRun(db, { source, taskId, windowFrom: window?.from ?? null, windowTo: window?.to ?? null })).id;
     },
     finishRun: async (runId, report) => {
       await finishIngestionRun(db, runId, {
-        status: report.status === 'succeeded' ? 'succeeded' : report.status === 'deferred' ? 'deferred' : 'failed',
+        status: report.status,
         totals: report,
         error: report.error,
       });

@@ -60,3 +60,14 @@ export interface IngestedRecord {
   value?: number | null;
   title?: string | null;
 }
+
+/** What a run counts, as the audit trail keeps it. */
+export interface IngestionRunTotals {
+  pages: number;
+  fetched: number;
+  inserted: number;
+  updated: number;
+  unchanged: number;
+  retries: number;
+  rateLimitWaits: number;
+}

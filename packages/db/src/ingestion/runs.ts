@@ -1,3 +1,4 @@
+import type { IngestionRunTotals } from '@conveyor/contracts';
 import { type Kysely, sql } from 'kysely';
 import { afterCursor, cursorText, pageOf } from '../cursor';
 import type { Database, IngestionRunRow, IngestionRunStatus } from '../schema';
@@ -15,15 +16,7 @@ export interface RunStart {
   cursor?: string | null;
 }
 
-export interface RunTotals {
-  pages: number;
-  fetched: number;
-  inserted: number;
-  updated: number;
-  unchanged: number;
-  retries: number;
-  rateLimitWaits: number;
-}
+export type RunTotals = IngestionRunTotals;
 
 export function startIngestionRun(db: Db, run: RunStart): Promise<IngestionRunRow> {
   return db
@@ -45,7 +38,7 @@ export function startIngestionRun(db: Db, run: RunStart): Promise<IngestionRunRo
  * attempt is being run again (`taskId`: the worker running it was lost), or any started before
  * `startedBeforeMinutes` ago (longer than a run's time limit allows). Returns how many.
  */
-export async function failLostIngestionRuns(db: Db, which: { taskId: string } | { startedBeforeMinutes: number }): Promise<number> {
+export async function failLostIngestionRuns(db: Db, which: { source: string; taskId: string } | { startedBeforeMinutes: number }): Promise<number> {
   let q = db
     .updateTable('ingestion_runs')
     .set({

@@ -1,4 +1,4 @@
-import type { IngestedRecord, IngestionSourceName } from '@conveyor/contracts';
+import type { IngestedRecord, IngestionRunTotals, IngestionSourceName } from '@conveyor/contracts';
 import type { TokenBucket } from './token-bucket';
 
 // What a source declares; everything else (the window, paging loop, rate limit, retries, time
@@ -35,18 +35,11 @@ export interface ParsedPage<Cursor> {
 }
 
 /** A finished run as the audit trail has it: what hooks are called with. */
-export interface IngestionRunReport {
+export interface IngestionRunReport extends IngestionRunTotals {
   runId: string;
   source: IngestionSourceName;
   status: 'succeeded' | 'failed' | 'deferred';
   window: TimeWindow | null;
-  pages: number;
-  fetched: number;
-  inserted: number;
-  updated: number;
-  unchanged: number;
-  retries: number;
-  rateLimitWaits: number;
   error: { type: string; message: string } | null;
 }
 
