@@ -47,9 +47,10 @@ export async function failLostIngestionRuns(db: Db, which: { source: string; tas
       error: JSON.stringify({ type: 'lost', message: 'the worker running it stopped before the run ended; the next run starts from the watermark' }),
     })
     .where('status', '=', 'running');
+  // A task's runs are looked up by source too, so the (source, status, finished_at) index finds the few open ones.
   q =
     'taskId' in which
-      ? q.where('task_id', '=', which.taskId)
+      ? q.where('source', '=', which.source).where('task_id', '=', which.taskId)
       : q.where('started_at', '<', sql<Date>`now() - ${which.startedBeforeMinutes} * interval '1 minute'`);
   return Number((await q.executeTakeFirst()).numUpdatedRows);
 }
