@@ -1,7 +1,7 @@
 import type { z } from 'zod';
 import type { TaskDefinition } from './define-task';
 import type { QueueName } from './queues';
-import { classifyArchetype, extractPatterns, scorePost } from './tasks/analysis';
+import { applyTransformation, classifyArchetype, extractPatterns, scorePost } from './tasks/analysis';
 import { generateDraft, processChatMessage } from './tasks/generation';
 import { ping, testTask } from './tasks/monitoring';
 import { captureMetrics, prepareMedia, publishPost } from './tasks/publishing';
@@ -17,6 +17,7 @@ export const TASK_CATALOG = {
   [classifyArchetype.name]: classifyArchetype,
   [scorePost.name]: scorePost,
   [extractPatterns.name]: extractPatterns,
+  [applyTransformation.name]: applyTransformation,
   [generateDraft.name]: generateDraft,
   [processChatMessage.name]: processChatMessage,
   [publishPost.name]: publishPost,

@@ -12,7 +12,7 @@ export * from './job-data';
 export * from './task-event';
 export * from './schedules-api';
 export { ping, testTask } from './tasks/monitoring';
-export { ARCHETYPES, classifyArchetype, scorePost, extractPatterns } from './tasks/analysis';
+export { ARCHETYPES, classifyArchetype, scorePost, extractPatterns, applyTransformation } from './tasks/analysis';
 export { generateDraft, processChatMessage } from './tasks/generation';
 export * from './errors';
 export * from './x/text';
@@ -27,3 +27,6 @@ export { publishPost, prepareMedia, captureMetrics, metricsStageSchema, stageMs 
 export * from './ingestion/sources';
 export * from './ingestion/admin-api';
 export { ingestSource } from './tasks/scraping';
+export * from './datasets/columns';
+export * from './datasets/program';
+export * from './datasets/sessions-api';

@@ -1,4 +1,4 @@
-import { ARCHETYPES } from '@conveyor/contracts';
+import { ARCHETYPES, PermanentError } from '@conveyor/contracts';
 import type { BudgetedInference } from '@conveyor/llm';
 import type { QueueHandlers, TaskContext } from '@conveyor/queue';
 import { z } from 'zod';
@@ -31,5 +31,7 @@ export function analysisHandlers(llm: BudgetedInference): QueueHandlers<'analysi
     classify_archetype: (p, ctx) => ask<z.infer<typeof answers.classify_archetype>>('classify_archetype', ctx, p.campaign_id, classifyPrompt(p.text)),
     score_post: (p, ctx) => ask<z.infer<typeof answers.score_post>>('score_post', ctx, p.campaign_id, scorePrompt(p.text, p.criteria)),
     extract_patterns: (p, ctx) => ask<z.infer<typeof answers.extract_patterns>>('extract_patterns', ctx, p.campaign_id, patternsPrompt(p.posts)),
+    // WIP (issue 18): replaced by the streaming interpreter before this lands.
+    apply_transformation: () => Promise.reject(new PermanentError('apply_transformation is not wired yet', 'NOT_IMPLEMENTED')),
   };
 }

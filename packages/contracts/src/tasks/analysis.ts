@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { programSchema } from '../datasets/program';
 import { defineTask } from '../define-task';
 
 const campaignId = z.string().min(1).max(100).optional();
@@ -44,4 +45,27 @@ export const extractPatterns = defineTask({
     ...callReport,
   }),
   defaults: llmDefaults,
+});
+
+export const applyTransformation = defineTask({
+  name: 'apply_transformation',
+  queue: 'analysis',
+  description:
+    "Applies a transformation program to a version of a session's dataset (by default its head) in chunks, stores the result as a new version and moves the session's head to it. A retry never makes a second version.",
+  payload: z
+    .object({
+      session_id: z.uuid(),
+      program: programSchema,
+      /** The version to transform; absent: the session's head when the task starts. */
+      base_node_id: z.uuid().optional(),
+    })
+    .strict(),
+  result: z.object({
+    node_id: z.uuid(),
+    rows_affected: z.number().int().min(0),
+    /** What the program did, as a sentence written from the program and its counts (never by a model). */
+    transformation: z.string(),
+    row_count: z.number().int().min(0),
+  }),
+  defaults: { attempts: 3, softTimeoutMs: 15 * 60_000, hardTimeoutMs: 15 * 60_000 + 30_000, backoff: { baseMs: 2000, maxMs: 60_000 } },
 });
