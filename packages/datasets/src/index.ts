@@ -5,3 +5,4 @@ export { readUpload, type UploadLimits } from './upload/read-upload';
 export type { UploadReader, UploadSummary } from './upload/upload-reader';
 export { coerceRow } from './coerce-row';
 export { castValue, UNREADABLE, textOf } from './cast-value';
+export { checkProgram } from './program/check-program';
