@@ -6,3 +6,5 @@ export type { UploadReader, UploadSummary } from './upload/upload-reader';
 export { coerceRow } from './coerce-row';
 export { castValue, UNREADABLE, textOf } from './cast-value';
 export { checkProgram } from './program/check-program';
+export { transformRows, type TransformOptions, type TransformRun, type TransformSummary } from './transform-rows';
+export type { StepSummary } from './run/tracked-row';
