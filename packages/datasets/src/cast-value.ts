@@ -9,7 +9,7 @@ const TRUE_TEXT = new Set(['true', 'yes', '1']);
 const FALSE_TEXT = new Set(['false', 'no', '0']);
 
 /** A number written in text, read loosely (surrounding spaces, a plus sign, leading zeros, ".5"), or undefined. */
-export function looseNumberOfText(text: string): number | undefined {
+function looseNumberOfText(text: string): number | undefined {
   const trimmed = text.trim();
   if (!LOOSE_NUMBER.test(trimmed)) return undefined;
   const value = Number(trimmed);

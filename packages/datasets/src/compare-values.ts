@@ -8,7 +8,7 @@ function codePointOrder(unit: number): number {
 }
 
 /** Compares two strings by Unicode code point (not by UTF-16 unit, which puts emoji before "ｱ"): -1, 0 or 1. */
-export function compareCodePoints(a: string, b: string): number {
+function compareCodePoints(a: string, b: string): number {
   if (a === b) return 0;
   const length = Math.min(a.length, b.length);
   for (let i = 0; i < length; i++) {

@@ -8,3 +8,5 @@ export { castValue, UNREADABLE, textOf } from './cast-value';
 export { checkProgram } from './program/check-program';
 export { transformRows, type TransformOptions, type TransformRun, type TransformSummary } from './transform-rows';
 export type { StepSummary } from './run/tracked-row';
+export { describeTransformation, MAX_TRANSFORMATION_CHARS } from './describe/describe';
+export { describeCondition } from './describe/describe-condition';

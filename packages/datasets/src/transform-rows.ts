@@ -69,17 +69,19 @@ export function transformRows(program: Program, columns: DatasetColumn[], input:
   });
 
   function finish(): void {
-    const unread = !progress.exhausted && options.inputRows !== undefined ? Math.max(0, options.inputRows - progress.rowsRead) : 0;
-    const stopping = stops.findIndex((stop) => stop.stopped);
-    if (unread && stopping !== -1) stats[stopping]!.rowsIn += unread;
-    const rowsIn = progress.rowsRead + unread;
+    const stopping = progress.exhausted ? -1 : stops.findIndex((stop) => stop.stopped);
+    if (stopping !== -1) {
+      stats.slice(0, stopping).forEach((step) => (step.complete = false));
+      if (options.inputRows === undefined) stats[stopping]!.complete = false;
+      else stats[stopping]!.rowsIn += Math.max(0, options.inputRows - progress.rowsRead);
+    }
+    const rowsIn = stopping !== -1 && options.inputRows !== undefined ? Math.max(options.inputRows, progress.rowsRead) : progress.rowsRead;
     const rowsOut = stats.at(-1)!.rowsOut;
-    const complete = progress.exhausted || options.inputRows !== undefined;
     summary = {
       rowsIn,
       rowsOut,
       rowsAffected: rowsIn - rowsOut + counts.changedOut,
-      transformation: describeTransformation(checked, stats, { complete }),
+      transformation: describeTransformation(checked, columns, stats),
       steps: stats,
     };
   }

@@ -3,7 +3,7 @@ import type { DatasetFormat } from '@conveyor/contracts';
 import { DatasetFormatError, readUpload, type Row, type UploadSummary } from '../src';
 
 /** A body streaming this text in pieces of `pieceBytes` bytes (cutting through multi-byte characters). */
-export function bodyOf(text: string, pieceBytes = 7): Readable {
+function bodyOf(text: string, pieceBytes = 7): Readable {
   const bytes = Buffer.from(text);
   const pieces: Buffer[] = [];
   for (let start = 0; start < bytes.length; start += pieceBytes) pieces.push(bytes.subarray(start, start + pieceBytes));

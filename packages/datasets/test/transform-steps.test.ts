@@ -23,7 +23,7 @@ describe('transformRows: filter', () => {
     const { rows: out, summary } = await run([{ op: 'filter', action: 'remove', where: { column: 'email', op: 'is_null' } }], people, rows);
     expect(ids(out)).toEqual([1, 3, 4]);
     expect(summary).toMatchObject({ rowsIn: 5, rowsOut: 3, rowsAffected: 2 });
-    expect(summary.steps).toEqual([{ op: 'filter', rowsIn: 5, rowsOut: 3, changed: 0, valuesChanged: 0, unreadable: 0 }]);
+    expect(summary.steps).toEqual([{ op: 'filter', rowsIn: 5, rowsOut: 3, changed: 0, valuesChanged: 0, unreadable: 0, complete: true }]);
   });
 
   it.each([

@@ -24,7 +24,7 @@ function commonType(types: ColumnType[]): ColumnType | undefined {
 }
 
 /** Every derive function's argument rules and result type. */
-export const SIGNATURES: Record<DeriveFunction, Signature> = {
+const SIGNATURES: Record<DeriveFunction, Signature> = {
   concat: { rules: ['any'], result: always('string') },
   upper: { rules: ['text'], result: always('string') },
   lower: { rules: ['text'], result: always('string') },

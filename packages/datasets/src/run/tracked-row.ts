@@ -21,11 +21,16 @@ export interface StepSummary {
   valuesChanged: number;
   /** For cast: values that could not be read as the new type and became null. */
   unreadable: number;
+  /**
+   * Whether the counts cover every row of the input: not for the steps before a limit that
+   * stopped reading early, nor for that limit when the input's row count was not given.
+   */
+  complete: boolean;
 }
 
 /** A step's counters, zero to begin with. */
 export function newStepSummary(op: string): StepSummary {
-  return { op, rowsIn: 0, rowsOut: 0, changed: 0, valuesChanged: 0, unreadable: 0 };
+  return { op, rowsIn: 0, rowsOut: 0, changed: 0, valuesChanged: 0, unreadable: 0, complete: true };
 }
 
 /** One step of a running program: it reads the chunks before it and yields its own, counting into stats. */

@@ -35,7 +35,7 @@ export function trimCells(positions: number[]): StepRunner {
 const WORD_START = /(^|[^\p{L}\p{N}'’])(\p{L})/gu;
 
 /** Text in title case: every word's first letter upper case, the rest lower case. */
-export function titleCase(text: string): string {
+function titleCase(text: string): string {
   return text.toLowerCase().replace(WORD_START, (_match, before: string, letter: string) => before + letter.toUpperCase());
 }
 

@@ -19,7 +19,7 @@ function text(operate: (value: string) => CellValue): Implementation {
 }
 
 /** x rounded to `digits` decimals (negative: to tens, hundreds...), halves away from zero, without binary surprises (1.005 → 1.01). */
-export function roundHalfAway(x: number, digits: number): number {
+function roundHalfAway(x: number, digits: number): number {
   const magnitude = Math.abs(x);
   const shift = (value: number, by: number) => (String(value).includes('e') ? value * 10 ** by : Number(`${value}e${by}`));
   const rounded = shift(Math.round(shift(magnitude, digits)), -digits);
