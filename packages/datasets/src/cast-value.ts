@@ -30,7 +30,7 @@ function toInteger(value: CellValue): number | typeof UNREADABLE {
   }
   const number = toNumber(value);
   if (number === UNREADABLE) return UNREADABLE;
-  const rounded = Math.round(number);
+  const rounded = Math.sign(number) * Math.round(Math.abs(number)) || 0; // || 0: no -0
   return Number.isSafeInteger(rounded) ? rounded : UNREADABLE;
 }
 
@@ -63,7 +63,7 @@ function toJson(value: CellValue): CellValue | typeof UNREADABLE {
 
 /**
  * A value read as another column type, or UNREADABLE. Null stays null. To integer: integer
- * text, or any number rounded to the nearest integer (true is 1, false 0); to number: numeric
+ * text, or any number rounded to the nearest integer, halves away from zero (true is 1, false 0); to number: numeric
  * text (spaces, "+", leading zeros allowed), true 1, false 0; to boolean: true/false/yes/no/1/0
  * in any case, the numbers 1 and 0; to string: the value's text (JSON for objects and arrays);
  * to json: text that parses as JSON, any other value as it is.

@@ -28,6 +28,9 @@ describe('castValue', () => {
   it.each([
     [' 42 ', 'integer', 42],
     ['3.6', 'integer', 4],
+    [-2.5, 'integer', -3],
+    [2.5, 'integer', 3],
+    [-0.2, 'integer', 0],
     ['007', 'integer', 7],
     [true, 'integer', 1],
     ['1e400', 'number', UNREADABLE],

@@ -23,7 +23,7 @@ function roundHalfAway(x: number, digits: number): number {
   const magnitude = Math.abs(x);
   const shift = (value: number, by: number) => (String(value).includes('e') ? value * 10 ** by : Number(`${value}e${by}`));
   const rounded = shift(Math.round(shift(magnitude, digits)), -digits);
-  return x < 0 ? -rounded : rounded;
+  return (x < 0 ? -rounded : rounded) || 0; // || 0: no -0
 }
 
 function substring([value = null, start = null, length]: Values): CellValue {
