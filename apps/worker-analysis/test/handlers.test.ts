@@ -23,7 +23,7 @@ beforeAll(async () => {
   testDb = await createTestDatabase({ key: schemaFingerprint(), migrate: migrateUrl });
   db = createDb(testDb.url);
   const router = createInferenceRouter({ baseUrl, apiKey: 'sk-sim', timeoutMs: 5000 }, logger);
-  handlers = analysisHandlers(new BudgetedInference(router, new CostTracker(db, logger)));
+  handlers = analysisHandlers(new BudgetedInference(router, new CostTracker(db, logger)), db);
 });
 afterAll(async () => {
   await sim.close();
@@ -88,7 +88,7 @@ describe('analysis tasks through the runtime, the router and the budget', () => 
     try {
       const prices = Object.fromEntries(Object.entries(DEFAULT_PRICES).map(([m, p]) => [m, { prompt: p.prompt * 2000, completion: p.completion * 2000 }]));
       const router = createInferenceRouter({ baseUrl, apiKey: 'sk-sim', timeoutMs: 10_000, priceOverrides: prices }, logger);
-      const dearHandlers = analysisHandlers(new BudgetedInference(router, new CostTracker(db, logger)));
+      const dearHandlers = analysisHandlers(new BudgetedInference(router, new CostTracker(db, logger)), db);
       const tenantId = (await createTenantWithKey(db, { name: 'capped', plan: 'trial' })).tenant.id;
       const ids = await Promise.all(
         Array.from(

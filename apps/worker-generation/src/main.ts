@@ -5,5 +5,6 @@ import { generationHandlers } from './handlers';
 
 runWorkerApp({
   queue: 'generation',
-  handlers: async (deps) => generationHandlers(await createBudgetedInference(loadConfigOrExit(llmEnvSchema, deps.service), deps), deps.db),
+  handlers: async (deps) =>
+    generationHandlers({ llm: await createBudgetedInference(loadConfigOrExit(llmEnvSchema, deps.service), deps), db: deps.db, followUps: deps.followUps }),
 });

@@ -6,9 +6,9 @@ import { type Database, createDb, createTenantWithKey, insertTask, migrateUrl, s
 import { createInferenceRouter } from '@conveyor/inference';
 import { BudgetedInference } from '@conveyor/llm';
 import { createLogger } from '@conveyor/observability';
-import { groupCommitWritesFor, runTaskJob } from '@conveyor/queue';
+import { FollowUpTasks, TaskProducer, groupCommitWritesFor, runTaskJob } from '@conveyor/queue';
 import { LlmSimulator } from '@conveyor/sim';
-import { type TestDatabase, createTestDatabase } from '@conveyor/testkit';
+import { type TestDatabase, createTestDatabase, createTestRedis, uniquePrefix } from '@conveyor/testkit';
 import type { Kysely } from 'kysely';
 import { generationHandlers } from '../src/handlers';
 
@@ -18,18 +18,22 @@ let testDb: TestDatabase;
 let db: Kysely<Database>;
 let handlers: ReturnType<typeof generationHandlers>;
 let tenantId: string;
+let redis: ReturnType<typeof createTestRedis>;
 
 beforeAll(async () => {
   const baseUrl = await sim.listen();
   testDb = await createTestDatabase({ key: schemaFingerprint(), migrate: migrateUrl });
   db = createDb(testDb.url);
-  handlers = generationHandlers(
-    new BudgetedInference(createInferenceRouter({ baseUrl, apiKey: 'sk-sim', timeoutMs: 5000 }, logger), new CostTracker(db, logger)),
+  redis = createTestRedis();
+  handlers = generationHandlers({
+    llm: new BudgetedInference(createInferenceRouter({ baseUrl, apiKey: 'sk-sim', timeoutMs: 5000 }, logger), new CostTracker(db, logger)),
     db,
-  );
+    followUps: new FollowUpTasks(db, new TaskProducer(redis, uniquePrefix('generation')), new TaskPolicies()),
+  });
   tenantId = (await createTenantWithKey(db, { name: 'gen', plan: 'growth' })).tenant.id;
 });
 afterAll(async () => {
+  redis.disconnect();
   await sim.close();
   await db.destroy();
   await testDb.drop();

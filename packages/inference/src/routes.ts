@@ -16,6 +16,8 @@ export const DEFAULT_ROUTES: Record<string, Route> = {
   score_post: { model: 'anthropic/claude-3-haiku', maxTokens: 500, temperature: 0.0, fallbacks: [GEMINI_FLASH] },
   extract_patterns: { model: 'anthropic/claude-3-haiku', maxTokens: 1000, temperature: 0.2, fallbacks: [GEMINI_FLASH] },
   process_chat_message: { model: 'anthropic/claude-sonnet-4', maxTokens: 1000, temperature: 0.7, fallbacks: ['openai/gpt-4o-mini'] },
+  // A session's chat message turned into a transformation program: deterministic, and room for a long program.
+  dataset_transformation: { model: 'anthropic/claude-sonnet-4', maxTokens: 1500, temperature: 0, fallbacks: ['openai/gpt-4o-mini'] },
 };
 
 /** Price of a model in USD per million tokens. */

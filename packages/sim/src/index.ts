@@ -12,3 +12,4 @@ export { GsmSimulator, type GsmRecordedRequest } from './gsm-simulator';
 export { gdeltUpdatesBetween, GDELT_MAX_RECORDS, type GdeltArticle } from './data/gdelt-articles';
 export { GDELT_QUERY_ERRORS } from './data/gdelt-query';
 export { reliefwebReportsBetween, type ReliefwebReport } from './data/reliefweb-reports';
+export { transformationAnswer, TRANSFORMATION_SCHEMA_NAME, type TransformationAnswer } from './transformation-answers';

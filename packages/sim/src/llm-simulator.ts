@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type http from 'node:http';
 import { listenLoopback } from './loopback-server';
 import { type JsonSchema, valueFromSchema } from './json-from-schema';
+import { TRANSFORMATION_SCHEMA_NAME, transformationAnswer } from './transformation-answers';
 
 /** A model the simulator serves, with its price in USD per token. */
 export interface SimModel {
@@ -22,6 +23,8 @@ export interface SimFault {
   delayMs?: number;
   /** Answer 200 with content that is not valid JSON. */
   invalidJson?: boolean;
+  /** Answer 200 with exactly this content (what a confused or manipulated model might say). */
+  content?: string;
   /** How many requests it applies to; absent means every one. */
   times?: number;
   /** Leave out `usage.cost`, as providers other than OpenRouter do. */
@@ -180,9 +183,12 @@ export class LlmSimulator {
         .slice(0, 8),
       16,
     );
-    const format = body.response_format as { type?: string; json_schema?: { schema?: JsonSchema } } | undefined;
+    const format = body.response_format as { type?: string; json_schema?: { name?: string; schema?: JsonSchema } } | undefined;
     let content: string;
-    if (fault?.invalidJson) content = '{"this is": not json';
+    if (fault?.content !== undefined) content = fault.content;
+    else if (fault?.invalidJson) content = '{"this is": not json';
+    else if (format?.type === 'json_schema' && format.json_schema?.name === TRANSFORMATION_SCHEMA_NAME)
+      content = JSON.stringify(transformationAnswer(String(messages.filter((m) => m.role === 'user').at(-1)?.content ?? '')));
     else if (format?.type === 'json_schema' && format.json_schema?.schema) content = JSON.stringify(valueFromSchema(format.json_schema.schema, seed));
     else if (format?.type === 'json_object') content = JSON.stringify({ answer: `simulated answer ${seed % 1000}` });
     else content = `Simulated reply from ${modelId} to: ${String(messages[messages.length - 1]!.content).slice(0, 80)}`;

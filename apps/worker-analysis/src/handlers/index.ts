@@ -1,7 +1,10 @@
-import { ARCHETYPES, PermanentError } from '@conveyor/contracts';
+import { ARCHETYPES } from '@conveyor/contracts';
+import type { Database } from '@conveyor/db';
 import type { BudgetedInference } from '@conveyor/llm';
 import type { QueueHandlers, TaskContext } from '@conveyor/queue';
+import type { Kysely } from 'kysely';
 import { z } from 'zod';
+import { applyTransformation } from './apply-transformation';
 import { classifyPrompt, patternsPrompt, scorePrompt } from './prompts';
 
 /** The answer each task asks the model for (the task's result adds model and cost). */
@@ -11,8 +14,11 @@ const answers = {
   extract_patterns: z.object({ patterns: z.array(z.object({ name: z.string(), description: z.string(), example: z.string() })) }),
 };
 
-/** The analysis queue's handlers: each one budgeted LLM call with a structured answer. */
-export function analysisHandlers(llm: BudgetedInference): QueueHandlers<'analysis'> {
+/**
+ * The analysis queue's handlers: the post analyses, each one budgeted LLM call with a
+ * structured answer, and apply_transformation, which runs a dataset program (no model).
+ */
+export function analysisHandlers(llm: BudgetedInference, db: Kysely<Database>): QueueHandlers<'analysis'> {
   const ask = async <T>(task: keyof typeof answers, ctx: TaskContext, campaignId: string | undefined, messages: ReturnType<typeof classifyPrompt>) => {
     const result = await llm.complete({
       task,
@@ -31,7 +37,6 @@ export function analysisHandlers(llm: BudgetedInference): QueueHandlers<'analysi
     classify_archetype: (p, ctx) => ask<z.infer<typeof answers.classify_archetype>>('classify_archetype', ctx, p.campaign_id, classifyPrompt(p.text)),
     score_post: (p, ctx) => ask<z.infer<typeof answers.score_post>>('score_post', ctx, p.campaign_id, scorePrompt(p.text, p.criteria)),
     extract_patterns: (p, ctx) => ask<z.infer<typeof answers.extract_patterns>>('extract_patterns', ctx, p.campaign_id, patternsPrompt(p.posts)),
-    // WIP (issue 18): replaced by the streaming interpreter before this lands.
-    apply_transformation: () => Promise.reject(new PermanentError('apply_transformation is not wired yet', 'NOT_IMPLEMENTED')),
+    apply_transformation: (p, ctx) => applyTransformation(db, p, ctx),
   };
 }

@@ -2,14 +2,23 @@ import { PermanentError } from '@conveyor/contracts';
 import type { BudgetedInference } from '@conveyor/llm';
 import { type Database, appendExchange, openConversation, recentMessages, replyOfTask } from '@conveyor/db';
 import type { ChatMessage } from '@conveyor/inference';
-import type { QueueHandlers } from '@conveyor/queue';
+import type { FollowUpTasks, QueueHandlers } from '@conveyor/queue';
 import type { Kysely } from 'kysely';
 import { CHAT_SYSTEM_PROMPT, draftPrompt } from './prompts';
+import { processSessionMessage } from './session-message';
 
 const HISTORY = 20;
 
+export interface GenerationDeps {
+  llm: BudgetedInference;
+  db: Kysely<Database>;
+  /** Submits a session message's apply_transformation. */
+  followUps: FollowUpTasks;
+}
+
 /** The generation queue's handlers. */
-export function generationHandlers(llm: BudgetedInference, db: Kysely<Database>): QueueHandlers<'generation'> {
+export function generationHandlers(deps: GenerationDeps): QueueHandlers<'generation'> {
+  const { llm, db } = deps;
   return {
     generate_draft: async (p, ctx) => {
       const result = await llm.complete({
@@ -26,6 +35,7 @@ export function generationHandlers(llm: BudgetedInference, db: Kysely<Database>)
     },
 
     process_chat_message: async (p, ctx) => {
+      if (p.session_id) return processSessionMessage(deps, { ...p, session_id: p.session_id }, ctx);
       // A new conversation takes the task's id, so a retried attempt reopens the same one.
       const conversationId = p.conversation_id ?? ctx.taskId;
       const exists = await openConversation(db, { id: conversationId, tenantId: ctx.tenantId, campaignId: p.campaign_id, create: !p.conversation_id });
