@@ -1,6 +1,6 @@
 import { type ColumnView, PermanentError, type TaskPayload, type TaskResult } from '@conveyor/contracts';
 import { ProgramError, type Row, coerceRow, transformRows } from '@conveyor/datasets';
-import { type Database, findSession, nodeOfSession, nodeOfTask, readChunks, writeNode } from '@conveyor/db';
+import { type Database, findSession, nodeOfSession, readChunks, writeNode } from '@conveyor/db';
 import type { TaskContext } from '@conveyor/queue';
 import type { Kysely } from 'kysely';
 
@@ -16,7 +16,8 @@ const PROGRESS_STEP = 10;
  * attempt that committed returns the version it made instead of making a second.
  */
 export async function applyTransformation(db: Kysely<Database>, p: TaskPayload<'apply_transformation'>, ctx: TaskContext): Promise<Result> {
-  const made = await nodeOfTask(db, ctx.tenantId, ctx.taskId);
+  // The version's id is the task's: an earlier attempt that committed made it already.
+  const made = await nodeOfSession(db, ctx.tenantId, p.session_id, ctx.taskId);
   if (made) return resultOf(made);
 
   const session = await findSession(db, ctx.tenantId, p.session_id);
@@ -40,7 +41,7 @@ export async function applyTransformation(db: Kysely<Database>, p: TaskPayload<'
 
   let run: ReturnType<typeof transformRows>;
   try {
-    run = transformRows(p.program, columns, typedChunks(readChunks(db, base.id), columns), { signal: ctx.signal, onRows });
+    run = transformRows(p.program, columns, typedChunks(readChunks(db, base.id), columns), { signal: ctx.signal, onRows, inputRows: total });
   } catch (error) {
     if (error instanceof ProgramError) throw new PermanentError(`the program does not fit version ${base.id}: ${error.problems.join('; ')}`, 'INVALID_PROGRAM');
     throw error;
