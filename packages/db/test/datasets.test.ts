@@ -47,9 +47,9 @@ const COLUMNS = [
   { name: 'extra', type: 'json' as const },
 ];
 
-/** Row i of the test datasets: every third name missing (null or ''), extra only on even rows (odd rows are short). */
+/** Row i of the test datasets: every third name missing, every fifth empty (present), extra only on even rows (odd rows are short). */
 const rowAt = (i: number): DatasetRow => {
-  const name = i % 3 === 0 ? (i % 2 ? null : '') : `name ${i} \u00e9\u0000`;
+  const name = i % 3 === 0 ? null : i % 5 === 0 ? '' : `name ${i} \u00e9\u0000`;
   return i % 2 === 0 ? [i, name, { i, list: [i, 'x'] }] : [i, name];
 };
 const rowsFrom = (start: number, count: number) => Array.from({ length: count }, (_, k) => rowAt(start + k));
@@ -153,7 +153,7 @@ describe('writing a node', () => {
       [1, 1000],
       [2, 500],
     ]);
-    // name is missing on every third row (null or ''); extra on the odd rows, which stop short of it.
+    // name is missing (null) on every third row, '' is a value; extra is missing on the odd rows, which stop short of it.
     expect(node).toMatchObject({
       session_id: session.id,
       parent_id: null,
@@ -186,10 +186,11 @@ describe('writing a node', () => {
     expect(await readRows(db, node.id, Number.MAX_SAFE_INTEGER, 1000)).toEqual([]);
   });
 
-  it('stores a dataset of no rows as a node without chunks', async () => {
+  it('stores a dataset of no rows as a node without chunks, with the source finish() tells', async () => {
     const session = await newSession();
-    const node = await upload(session.id, piecesOf(0, [1]));
-    expect(node.row_count).toBe(0);
+    const source = { format: 'jsonl' as const, filename: null, bytes: 0 };
+    const node = await upload(session.id, piecesOf(0, [1]), { finish: () => ({ columns: COLUMNS, transformation: 'Uploaded', rowsAffected: 0, source }) });
+    expect(node).toMatchObject({ row_count: 0, source });
     expect(node.columns.map((c) => c.null_count)).toEqual([0, 0, 0]);
     expect(await chunkSizes(node.id)).toEqual([]);
     expect(await readRows(db, node.id, 0, 10)).toEqual([]);

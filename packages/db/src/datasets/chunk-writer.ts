@@ -9,11 +9,8 @@ export type DatasetRow = CellValue[];
 const CHUNKS_PER_INSERT = 8;
 const BYTES_PER_INSERT = 8 * 1024 * 1024;
 
-/**
- * A missing value, as the columns' null_count counts it: null, or an empty string (an empty
- * CSV cell is stored as one).
- */
-export const isMissing = (cell: CellValue | undefined) => cell === null || cell === undefined || cell === '';
+/** A missing value, as the columns' null_count counts it: null (an empty CSV cell is stored as null), or no cell at all (a short row). */
+export const isMissing = (cell: CellValue | undefined) => cell === null || cell === undefined;
 
 /**
  * Writes a node's rows as they come, whatever the size of the pieces they come in: re-cut

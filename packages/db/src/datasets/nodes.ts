@@ -62,8 +62,11 @@ export interface WriteNodeInput {
   source: UploadSource | null;
   /** The rows, in pieces of any size. */
   chunks: AsyncIterable<DatasetRow[]>;
-  /** Called once every row was read: the columns (in the order of the rows' cells) and what was done. */
-  finish: () => { columns: NodeColumn[]; transformation: string; rowsAffected: number };
+  /**
+   * Called once every row was read: the columns (in the order of the rows' cells), what was
+   * done, and for an upload its source again if only the rows told what it is (its bytes).
+   */
+  finish: () => { columns: NodeColumn[]; transformation: string; rowsAffected: number; source?: UploadSource };
   /** Aborting it stops the write, which is rolled back. */
   signal?: AbortSignal;
 }
@@ -104,14 +107,20 @@ export async function writeNode(db: Db, input: WriteNodeInput): Promise<DatasetN
     await writer.end();
     input.signal?.throwIfAborted();
 
-    const { columns, transformation, rowsAffected } = input.finish();
+    const { columns, transformation, rowsAffected, source } = input.finish();
     if (writer.present.length > columns.length) {
       throw new Error(`a row of node ${input.id} has ${writer.present.length} cells, but its dataset has ${columns.length} columns`);
     }
     const counted: ColumnView[] = columns.map((c, i) => ({ name: c.name, type: c.type, null_count: writer.rowCount - (writer.present[i] ?? 0) }));
     const node = await trx
       .updateTable('dataset_nodes')
-      .set({ row_count: writer.rowCount, columns: JSON.stringify(counted), transformation, rows_affected: rowsAffected })
+      .set({
+        row_count: writer.rowCount,
+        columns: JSON.stringify(counted),
+        transformation,
+        rows_affected: rowsAffected,
+        ...(source ? { source: JSON.stringify(source) } : {}),
+      })
       .where('id', '=', input.id)
       .returningAll()
       .executeTakeFirstOrThrow();
