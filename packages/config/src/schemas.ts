@@ -62,6 +62,24 @@ const rateLimitsSchema = jsonText(
   '{"trial": 600, "starter": 3000, "growth": 12000, "admin": 30000}',
 );
 
+const MB = 1024 * 1024;
+/** Largest dataset upload (POST /sessions/{id}/datasets), in bytes, by the tenant's plan (and `admin`, as API_RATE_LIMITS has). */
+export const DEFAULT_DATASET_UPLOAD_LIMITS: Record<'trial' | 'starter' | 'growth' | 'admin', number> = {
+  trial: 10 * MB,
+  starter: 100 * MB,
+  growth: 500 * MB,
+  admin: 500 * MB,
+};
+const uploadBytes = z.number().int().positive().max(Number.MAX_SAFE_INTEGER);
+const datasetUploadLimitsSchema = jsonText(
+  z
+    .object({ trial: uploadBytes, starter: uploadBytes, growth: uploadBytes, admin: uploadBytes })
+    .partial()
+    .strict()
+    .transform((limits) => ({ ...DEFAULT_DATASET_UPLOAD_LIMITS, ...limits })),
+  '{"trial": 10485760, "starter": 104857600, "growth": 524288000}',
+);
+
 /** apps/api */
 export const apiEnvSchema = baseEnvSchema.extend({
   API_PORT: port.default(appEntry('api').defaultPort),
@@ -75,6 +93,8 @@ export const apiEnvSchema = baseEnvSchema.extend({
   API_KEY_CACHE_MS: nonNegativeInt.default(10_000),
   /** JSON: plan → API requests per minute per tenant, admin → per admin key (partial; the rest keep their defaults). */
   API_RATE_LIMITS: rateLimitsSchema.default(DEFAULT_RATE_LIMITS),
+  /** JSON: plan → bytes a dataset upload may have at most (partial; the rest keep their defaults); past it a 413. */
+  DATASET_UPLOAD_LIMITS: datasetUploadLimitsSchema.default(DEFAULT_DATASET_UPLOAD_LIMITS),
   /** Requests with an unknown API key one client address may make per minute before it gets 429. */
   API_AUTH_FAILURES_PER_MINUTE: positiveInt.default(30),
   /** Live-event streams (GET /tasks/{id}/events) open at once: per tenant, and in one API process. */

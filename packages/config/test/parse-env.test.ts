@@ -43,6 +43,19 @@ describe('parseEnv', () => {
     expect(() => parseEnv(apiEnvSchema, { ...valid, API_RATE_LIMITS: '{"trial": 0}' })).toThrow(/API_RATE_LIMITS/);
   });
 
+  it('parses DATASET_UPLOAD_LIMITS as plan (or admin) → bytes, keeping the defaults of those it omits', () => {
+    const MB = 1024 * 1024;
+    expect(parseEnv(apiEnvSchema, valid).DATASET_UPLOAD_LIMITS).toEqual({ trial: 10 * MB, starter: 100 * MB, growth: 500 * MB, admin: 500 * MB });
+    expect(parseEnv(apiEnvSchema, { ...valid, DATASET_UPLOAD_LIMITS: '{"trial": 2048}' }).DATASET_UPLOAD_LIMITS).toEqual({
+      trial: 2048,
+      starter: 100 * MB,
+      growth: 500 * MB,
+      admin: 500 * MB,
+    });
+    expect(() => parseEnv(apiEnvSchema, { ...valid, DATASET_UPLOAD_LIMITS: '{"free": 5}' })).toThrow(/DATASET_UPLOAD_LIMITS/);
+    expect(() => parseEnv(apiEnvSchema, { ...valid, DATASET_UPLOAD_LIMITS: '{"trial": 1.5}' })).toThrow(/DATASET_UPLOAD_LIMITS/);
+  });
+
   it('parses TASK_OVERRIDES as JSON of known tasks and partial policies', () => {
     const env = parseEnv(workerEnvSchema(1), { ...valid, TASK_OVERRIDES: '{"test_task":{"attempts":5,"hardTimeoutMs":2000}}' });
     expect(env.TASK_OVERRIDES).toEqual({ test_task: { attempts: 5, hardTimeoutMs: 2000 } });

@@ -73,6 +73,26 @@ export function decodeRecordCursor(cursor: string): { occurredOn: string | null;
 export const afterCursor = (after: { createdAt: string; id: string }, timeColumn = 'created_at', idColumn = 'id') =>
   sql<boolean>`(${sql.ref(timeColumn)}, ${sql.ref(idColumn)}) < (${after.createdAt}::timestamptz, ${after.id}::uuid)`;
 
+/** The keyset condition of an oldest-first listing (a session's nodes): rows after the cursor's position. */
+export const afterCursorAscending = (after: { createdAt: string; id: string }, timeColumn = 'created_at', idColumn = 'id') =>
+  sql<boolean>`(${sql.ref(timeColumn)}, ${sql.ref(idColumn)}) > (${after.createdAt}::timestamptz, ${after.id}::uuid)`;
+
+// A bigserial id (chat messages): 1 to 2^63 - 1, written without leading zeros.
+const SEQUENCE_CURSOR = /^[1-9][0-9]{0,18}$/;
+const MAX_BIGINT = 9_223_372_036_854_775_807n;
+
+/** An opaque position in a listing ordered by a bigserial id (a chat, oldest first): the last row's id. */
+export function encodeSequenceCursor(id: string): string {
+  return Buffer.from(id).toString('base64url');
+}
+
+/** The id a sequence cursor carries, or undefined when it is not one of ours (a positive bigint, as encodeSequenceCursor wrote it). */
+export function decodeSequenceCursor(cursor: string): string | undefined {
+  const text = Buffer.from(cursor, 'base64url').toString('utf8');
+  if (!SEQUENCE_CURSOR.test(text) || encodeSequenceCursor(text) !== cursor || BigInt(text) > MAX_BIGINT) return undefined;
+  return text;
+}
+
 /**
  * A page from rows read with `limit + 1` (the extra row only says that a next page exists):
  * at most `limit` rows without their `cursor_at`, and the cursor of the next page if there is one.

@@ -1,5 +1,5 @@
 import type { ColumnType, Generated, Insertable, Selectable } from 'kysely';
-import type { IngestionRunStatus, PostStatus, TaskStatus } from '@conveyor/contracts';
+import type { ColumnView, DatasetFormat, IngestionRunStatus, PostStatus, Program, TaskStatus } from '@conveyor/contracts';
 
 type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
 type NullableTimestamp = ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
@@ -285,6 +285,59 @@ export interface IngestionSourcesTable {
   updated_at: Timestamp;
 }
 
+/** A chat session over a dataset: a conversation (same id) and a tree of versions of its data. */
+export interface DatasetSessionsTable {
+  /** Also the id of the session's conversation, whose chat_messages are its chat. */
+  id: string;
+  tenant_id: string;
+  name: string;
+  /** The version the session looks at (one of its own nodes); null before the first upload. */
+  head_node_id: string | null;
+  /** The chat message's task being processed, if any: a session takes one message at a time. */
+  active_task_id: string | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+/** bigint: pg returns it as a string; datasets/nodes.ts reads it as a number. */
+type Count = ColumnType<string, number | string | undefined, number | string>;
+
+/** What an upload was, as a root node keeps it. */
+export interface UploadSource {
+  format: DatasetFormat;
+  filename: string | null;
+  bytes: number;
+}
+
+/** One version of a session's data; its rows are in dataset_chunks. */
+export interface DatasetNodesTable {
+  id: string;
+  session_id: string;
+  tenant_id: string;
+  /** The node it was made from; null for an upload (a root). */
+  parent_id: string | null;
+  row_count: Count;
+  /** The columns in the order of every stored row's cells, with their missing values counted. */
+  columns: ColumnType<ColumnView[], string | undefined, string>;
+  program: Json<Program> | null;
+  /** What made it, as a sentence. */
+  transformation: Generated<string>;
+  rows_affected: Count;
+  source: Json<UploadSource> | null;
+  /** The task that made it; unique, so a retried task never makes a second node. */
+  task_id: string | null;
+  created_at: Timestamp;
+}
+
+/** CHUNK_ROWS rows of a node (fewer in its last chunk), numbered from 0. */
+export interface DatasetChunksTable {
+  node_id: string;
+  chunk_no: number;
+  row_count: number;
+  /** A JSON array of rows, each an array of cells. */
+  rows: string;
+}
+
 export interface Database {
   x_accounts: XAccountsTable;
   posts: PostsTable;
@@ -302,6 +355,9 @@ export interface Database {
   api_keys: ApiKeysTable;
   tasks: TasksTable;
   dead_letters: DeadLettersTable;
+  dataset_sessions: DatasetSessionsTable;
+  dataset_nodes: DatasetNodesTable;
+  dataset_chunks: DatasetChunksTable;
 }
 
 export type DeadLetterRow = Selectable<DeadLettersTable>;
@@ -316,3 +372,4 @@ export type MetricsSnapshotRow = Selectable<MetricsSnapshotsTable>;
 export type IngestionRecordRow = Selectable<IngestionRecordsTable>;
 export type IngestionRunRow = Selectable<IngestionRunsTable>;
 export type IngestionSourceRow = Selectable<IngestionSourcesTable>;
+export type DatasetSessionRow = Selectable<DatasetSessionsTable>;

@@ -120,4 +120,29 @@ describe('migrations', () => {
       await empty.drop();
     }
   });
+  it('take the dataset tables down and up again, a session with nodes and chunks included (migration 0011)', async () => {
+    const empty = await createEmptyDatabase();
+    const db = createDb(empty.url);
+    const tables = async () =>
+      (await sql<{ tablename: string }>`select tablename from pg_tables where tablename like 'dataset\\_%' order by 1`.execute(db)).rows.map(
+        (r) => r.tablename,
+      );
+    try {
+      const migrator = new Migrator({ db, provider: { getMigrations: async () => MIGRATIONS } });
+      expect((await migrator.migrateToLatest()).error).toBeUndefined();
+      expect(await tables()).toEqual(['dataset_chunks', 'dataset_nodes', 'dataset_sessions']);
+      await sql`with t as (insert into tenants (name, plan) values ('t', 'trial') returning id),
+                     c as (insert into conversations (id, tenant_id) select gen_random_uuid(), id from t returning id, tenant_id),
+                     s as (insert into dataset_sessions (id, tenant_id, name) select id, tenant_id, 's' from c returning id, tenant_id),
+                     n as (insert into dataset_nodes (id, session_id, tenant_id) select gen_random_uuid(), id, tenant_id from s returning id)
+                insert into dataset_chunks (node_id, chunk_no, row_count, rows) select id, 0, 1, '[[1]]' from n`.execute(db);
+      expect((await migrator.migrateTo('2026_12_05_0010_ingestion_sources')).error).toBeUndefined();
+      expect(await tables()).toEqual([]);
+      expect((await migrator.migrateToLatest()).error).toBeUndefined();
+      expect(await tables()).toEqual(['dataset_chunks', 'dataset_nodes', 'dataset_sessions']);
+    } finally {
+      await db.destroy();
+      await empty.drop();
+    }
+  });
 });
