@@ -120,6 +120,14 @@ describe('uploading JSON Lines', () => {
     ]);
   });
 
+  it("is read by the upload alone: a body over the JSON parser's limit (10,000 bytes here) is taken whole", async () => {
+    const session = await newSession(h);
+    const body = Array.from({ length: 500 }, (_, i) => JSON.stringify({ id: i, note: `row ${i}` })).join('\n');
+    expect(Buffer.byteLength(body)).toBeGreaterThan(10_000);
+    const node = await uploaded(h, session, body, { type: 'application/jsonl' });
+    expect(node.row_count).toBe(500);
+  });
+
   it('answers 400 naming the line that is not an object, and stores nothing', async () => {
     const session = await newSession(h);
     const res = await upload(h, session, '{"id":1}\n[1,2]\n', { type: 'application/x-ndjson' });
