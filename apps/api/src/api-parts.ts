@@ -60,6 +60,10 @@ export function createApiParts(context: Omit<ServiceContext<ApiEnv>, 'serveHealt
     rateLimits: { perMinute: env.API_RATE_LIMITS, keyPrefix: env.BULLMQ_PREFIX },
     defaultXTier: env.X_API_TIER,
     ingestion,
+    uploadLimits: env.DATASET_UPLOAD_LIMITS,
+    // Each upload holds a pooled connection while it streams: at most half the pool, so the
+    // other routes keep theirs.
+    uploadSlots: { perTenant: 2, perProcess: Math.max(1, Math.floor(env.DATABASE_POOL_MAX / 2)) },
   });
   return { app, hub, producer, events, counters };
 }

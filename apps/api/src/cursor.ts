@@ -1,4 +1,4 @@
-import { decodeCursor, decodeRecordCursor } from '@conveyor/db';
+import { decodeCursor, decodeRecordCursor, decodeSequenceCursor } from '@conveyor/db';
 import { HttpError } from './http-error';
 
 const invalidCursor = () =>
@@ -33,5 +33,13 @@ export function recordCursorOf(cursor: string | undefined): { occurredOn: string
   if (cursor === undefined) return undefined;
   const after = decodeRecordCursor(cursor);
   if (!after) throw invalidCursor();
+  return after;
+}
+
+/** The message id a chat listing's `cursor` names; anything this API did not give out is a 400. */
+export function sequenceCursorOf(cursor: string | undefined): string | undefined {
+  if (cursor === undefined) return undefined;
+  const after = decodeSequenceCursor(cursor);
+  if (after === undefined) throw invalidCursor();
   return after;
 }

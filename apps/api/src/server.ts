@@ -27,6 +27,9 @@ import { DASHBOARD_PATH, queueDashboardRouter } from './routes/queue-dashboard';
 import { postActionsRouter } from './routes/post-actions';
 import { postsRouter } from './routes/posts';
 import { schedulesRouter } from './routes/schedules';
+import { sessionChatRouter } from './routes/session-chat';
+import { sessionDatasetsRouter } from './routes/session-datasets';
+import { sessionsRouter } from './routes/sessions';
 import { taskActionsRouter } from './routes/task-actions';
 import { taskEventsRouter } from './routes/task-events';
 import { taskTypesRouter } from './routes/task-types';
@@ -36,6 +39,8 @@ import { xAccountsRouter } from './routes/x-accounts';
 import type { IngestionSetup } from './ingestion-setup';
 import { requireAdmin } from './middleware/require-admin';
 import { SubmissionWrites } from './submission-writes';
+import type { UploadLimits } from './upload-dataset';
+import { type UploadSlotLimits, UploadSlots } from './upload-slots';
 import type { TaskEventHub } from './task-event-hub';
 
 export interface ServerDeps {
@@ -67,6 +72,10 @@ export interface ServerDeps {
   defaultXTier?: XTier;
   /** The ingestion sources' set-up, awaited by the ingestion routes. */
   ingestion: IngestionSetup;
+  /** Bytes of a dataset upload by plan (413 past it). */
+  uploadLimits: UploadLimits;
+  /** Dataset uploads streaming at once, per tenant and in this process (429 past either; default 2 and 4). */
+  uploadSlots?: UploadSlotLimits;
 }
 
 /** The API as an Express app without listen(), so tests drive it with supertest. */
@@ -125,6 +134,9 @@ export function createServer(deps: ServerDeps): Express {
   v1.use(postActionsRouter({ ...deps, submissions }));
   v1.use(taskTypesRouter(deps.policies));
   v1.use(ingestionRouter({ ...deps, submissions, setup: deps.ingestion }));
+  v1.use(sessionsRouter(deps));
+  v1.use(sessionDatasetsRouter({ ...deps, uploads: new UploadSlots(deps.uploadSlots ?? { perTenant: 2, perProcess: 4 }) }));
+  v1.use(sessionChatRouter({ ...deps, submissions }));
   app.use('/api/v1', v1);
 
   app.use(routes.methodNotAllowed());

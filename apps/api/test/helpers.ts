@@ -56,6 +56,8 @@ export interface HarnessOptions {
   xApiTier?: string;
   /** INGESTION_AUTOSTART (default 'false'). */
   ingestionAutostart?: string;
+  /** DATASET_UPLOAD_LIMITS: bytes of a dataset upload by plan (default: the defaults). */
+  uploadLimits?: Partial<Record<'trial' | 'starter' | 'growth' | 'admin', number>>;
 }
 
 /** The API's environment in a test: this file's database and prefix, small bodies, generous limits. */
@@ -77,6 +79,7 @@ function harnessEnv(overrides: HarnessOptions, databaseUrl: string, prefix: stri
     X_API_TIER: overrides.xApiTier,
     // As in every test stack: the sources' schedules start disabled (tests that need them enable them).
     INGESTION_AUTOSTART: overrides.ingestionAutostart ?? 'false',
+    DATASET_UPLOAD_LIMITS: overrides.uploadLimits ? JSON.stringify(overrides.uploadLimits) : undefined,
   });
 }
 

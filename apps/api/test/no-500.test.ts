@@ -110,6 +110,7 @@ const COLLECTIONS = [
   '/api/v1/ingestion/runs',
   '/api/v1/ingestion/fred/run',
   '/api/v1/ingestion/fred/records',
+  '/api/v1/sessions',
 ];
 const ITEMS = ODD_IDS.flatMap((id) => [
   `/api/v1/tasks/${id}`,
@@ -126,6 +127,14 @@ const ITEMS = ODD_IDS.flatMap((id) => [
   `/api/v1/ingestion/sources/${id}`,
   `/api/v1/ingestion/${id}/run`,
   `/api/v1/ingestion/${id}/records`,
+  `/api/v1/sessions/${id}`,
+  `/api/v1/sessions/${id}/datasets`,
+  `/api/v1/sessions/${id}/nodes`,
+  `/api/v1/sessions/${id}/nodes/${id}`,
+  `/api/v1/sessions/${id}/nodes/${id}/rows`,
+  `/api/v1/sessions/${id}/head`,
+  `/api/v1/sessions/${id}/chat`,
+  `/api/v1/sessions/${id}/messages`,
 ]);
 const METHODS = ['get', 'post', 'patch', 'delete'] as const;
 

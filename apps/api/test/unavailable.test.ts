@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { insertTask } from '@conveyor/db';
+import { createSession, insertTask, writeNode } from '@conveyor/db';
 import request from 'supertest';
 import { type Harness, failForGood, startHarness } from './helpers';
 
@@ -34,6 +34,30 @@ describe('with Redis down', () => {
     expect([res.status, res.body.error]).toEqual([503, 'service_unavailable']);
     expect((await request(h.app).get(`/api/v1/posts/${post.body.post_id}`).set(auth(h.keyA))).body.status).toBe('draft');
     expect(await h.db.selectFrom('tasks').select('id').where('task', '=', 'publish_post').execute()).toEqual([]);
+  });
+
+  it('answers 503 to a chat message and leaves neither a task nor an active task on the session', async () => {
+    const session = await createSession(h.db, { tenantId: h.tenantA, name: 'down' });
+    async function* rows() {
+      yield [['a@example.com']];
+    }
+    await writeNode(h.db, {
+      id: randomUUID(),
+      sessionId: session.id,
+      tenantId: h.tenantA,
+      parentId: null,
+      taskId: null,
+      program: null,
+      source: null,
+      chunks: rows(),
+      finish: () => ({ columns: [{ name: 'email', type: 'string' }], transformation: 'Uploaded', rowsAffected: 1 }),
+    });
+    const res = await request(h.app).post(`/api/v1/sessions/${session.id}/chat`).set(auth(h.keyA)).send({ message: 'drop empty rows' });
+    expect([res.status, res.body.error, res.headers['retry-after']]).toEqual([503, 'service_unavailable', '7']);
+    expect(await h.db.selectFrom('tasks').select('id').where('task', '=', 'process_chat_message').execute()).toEqual([]);
+    expect(
+      (await h.db.selectFrom('dataset_sessions').select('active_task_id').where('id', '=', session.id).executeTakeFirstOrThrow()).active_task_id,
+    ).toBeNull();
   });
 
   it('reports not ready', async () => {

@@ -4,6 +4,7 @@ import { ingestionRoutes } from './ingestion';
 import { taskSchemas } from './parts';
 import { postRoutes } from './posts';
 import { scheduleRoutes } from './schedules';
+import { sessionRoutes } from './sessions';
 import { taskRoutes } from './tasks';
 import { submitRoutes } from './tasks-submit';
 import { xAccountRoutes } from './x-accounts';
@@ -24,6 +25,7 @@ function routes(): RouteConfig[] {
     ...postRoutes(),
     ...catalogUsageAdminRoutes(),
     ...ingestionRoutes(),
+    ...sessionRoutes(),
   ];
 }
 

@@ -31,17 +31,22 @@ const nullCheck = z.object({ column: columnNameSchema, op: z.enum(['is_null', 'i
 const membership = z.object({ column: columnNameSchema, op: z.enum(['in', 'not_in']), values: z.array(scalar).min(1).max(1000) }).strict();
 const text = z.object({ column: columnNameSchema, op: z.enum(TEXT_OPS), value: z.string().min(1).max(1000), case_sensitive: z.boolean().optional() }).strict();
 
-export const conditionSchema: z.ZodType<Condition> = z.lazy(() =>
-  z.union([
-    comparison,
-    nullCheck,
-    membership,
-    text,
-    z.object({ and: z.array(conditionSchema).min(1).max(20) }).strict(),
-    z.object({ or: z.array(conditionSchema).min(1).max(20) }).strict(),
-    z.object({ not: conditionSchema }).strict(),
-  ]),
-);
+// Named (id Condition) so that a generator of documents (zod-to-openapi, the OpenAPI document
+// of the API, which shows programs) refers to it by name where it nests, instead of unfolding it
+// for ever; zod's own toJSONSchema puts it in $defs either way.
+export const conditionSchema: z.ZodType<Condition> = z
+  .lazy(() =>
+    z.union([
+      comparison,
+      nullCheck,
+      membership,
+      text,
+      z.object({ and: z.array(conditionSchema).min(1).max(20) }).strict(),
+      z.object({ or: z.array(conditionSchema).min(1).max(20) }).strict(),
+      z.object({ not: conditionSchema }).strict(),
+    ]),
+  )
+  .meta({ id: 'Condition' });
 
 /** The functions a derived column may use, with the number of arguments each takes. */
 export const DERIVE_FUNCTIONS = {

@@ -8,13 +8,23 @@ export const nodeIdSchema = z.uuid({ error: 'a node id is a UUID' });
 /** Body of POST /api/v1/sessions */
 export const createSessionBodySchema = z.object({ name: z.string().trim().min(1, 'name a session').max(200) }).strict();
 
+/** A query of a cursor-paged listing: the cursor of the page before (next_cursor), and a page size. */
+const pageQuerySchema = () =>
+  z
+    .object({
+      cursor: z.string().max(400).optional(),
+      limit: z.coerce.number().int().min(1).max(200).default(50),
+    })
+    .strict();
+
 /** Query of GET /api/v1/sessions: newest first, a page at a time. */
-export const listSessionsQuerySchema = z
-  .object({
-    cursor: z.string().max(400).optional(),
-    limit: z.coerce.number().int().min(1).max(200).default(50),
-  })
-  .strict();
+export const listSessionsQuerySchema = pageQuerySchema();
+
+/** Query of GET /api/v1/sessions/{id}/nodes: oldest first, a page at a time. */
+export const listNodesQuerySchema = pageQuerySchema();
+
+/** Query of GET /api/v1/sessions/{id}/messages: the chat, oldest first, a page at a time. */
+export const listMessagesQuerySchema = pageQuerySchema();
 
 /** The upload formats of POST /api/v1/sessions/{id}/datasets, by Content-Type. */
 export const DATASET_CONTENT_TYPES = { 'text/csv': 'csv', 'application/x-ndjson': 'jsonl', 'application/jsonl': 'jsonl' } as const;

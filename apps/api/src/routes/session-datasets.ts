@@ -1,0 +1,92 @@
+import { listNodesQuerySchema, moveHeadBodySchema, nodeRowsQuerySchema, uploadDatasetQuerySchema } from '@conveyor/contracts';
+import { type Database, type Principal, listNodes, moveHead, readRows } from '@conveyor/db';
+import { type Request, type Response, Router } from 'express';
+import type { Kysely } from 'kysely';
+import { cursorOf } from '../cursor';
+import { HttpError, validationError } from '../http-error';
+import { loadSession, loadSessionNode } from '../load-session';
+import { tenantOf } from '../middleware/authenticate';
+import { parseQuery } from '../query';
+import { toNodeView, toRowsView, toSessionView } from '../session-view';
+import { type UploadLimits, closingUnlessRead, refuseDeclaredSize, uploadDataset, uploadFormatOf } from '../upload-dataset';
+import type { UploadSlots } from '../upload-slots';
+
+export interface SessionDatasetDeps {
+  db: Kysely<Database>;
+  uploadLimits: UploadLimits;
+  uploads: UploadSlots;
+  retryAfterSeconds: number;
+}
+
+/** A session's data: upload a dataset, its versions (nodes) and their rows, and moving its head among them. */
+export function sessionDatasetsRouter(deps: SessionDatasetDeps): Router {
+  const router = Router();
+
+  // The body is read here and nowhere before: authentication and the rate limit ran already,
+  // and no body parser takes these content types (jsonBody reads application/json only).
+  const upload = async (req: Request, res: Response) => {
+    const session = await loadSession(deps.db, req, res);
+    const format = uploadFormatOf(req);
+    const query = parseQuery(req, uploadDatasetQuerySchema);
+    const principal = res.locals.principal as Principal;
+    const maxBytes = deps.uploadLimits[principal.isAdmin ? 'admin' : (principal.plan ?? 'trial')];
+    refuseDeclaredSize(req, maxBytes);
+    const slot = deps.uploads.take(session.tenant_id);
+    if ('refused' in slot) {
+      throw new HttpError(429, 'too_many_uploads', `Too many uploads at once: ${slot.refused}; retry when one has finished`, undefined, {
+        'Retry-After': String(deps.retryAfterSeconds),
+      });
+    }
+    try {
+      const node = await uploadDataset(deps.db, req, { tenantId: tenantOf(res), sessionId: session.id, format, filename: query.filename, maxBytes });
+      res.status(201).location(`/api/v1/sessions/${session.id}/nodes/${node.id}`).json(toNodeView(node, node.id));
+    } finally {
+      slot.release();
+    }
+  };
+
+  router.post('/sessions/:id/datasets', async (req, res) => {
+    try {
+      await upload(req, res);
+    } catch (error) {
+      throw closingUnlessRead(req, error);
+    }
+  });
+
+  router.get('/sessions/:id/nodes', async (req, res) => {
+    const session = await loadSession(deps.db, req, res);
+    const query = parseQuery(req, listNodesQuerySchema);
+    const page = await listNodes(deps.db, tenantOf(res), session.id, { after: cursorOf(query.cursor), limit: query.limit });
+    res.json({ nodes: page.rows.map((node) => toNodeView(node, session.head_node_id)), next_cursor: page.next ?? null });
+  });
+
+  router.get('/sessions/:id/nodes/:node_id', async (req, res) => {
+    const { session, node } = await loadSessionNode(deps.db, req, res);
+    res.json(toNodeView(node, session.head_node_id));
+  });
+
+  router.get('/sessions/:id/nodes/:node_id/rows', async (req, res) => {
+    const { node } = await loadSessionNode(deps.db, req, res);
+    const query = parseQuery(req, nodeRowsQuerySchema);
+    const rows = query.offset < node.row_count ? await readRows(deps.db, node.id, query.offset, query.limit) : [];
+    res.json(toRowsView(node, query, rows));
+  });
+
+  router.post('/sessions/:id/head', async (req, res) => {
+    const session = await loadSession(deps.db, req, res);
+    const body = moveHeadBodySchema.safeParse(req.body ?? {});
+    if (!body.success) throw validationError(body.error, 'head move');
+    const moved = await moveHead(deps.db, tenantOf(res), session.id, body.data.node_id);
+    if (!moved) {
+      throw new HttpError(
+        404,
+        'node_not_found',
+        `No node ${body.data.node_id} in session ${session.id}; GET /api/v1/sessions/${session.id}/nodes lists its nodes`,
+        [{ path: 'node_id', message: 'not a node of this session' }],
+      );
+    }
+    res.json(toSessionView(moved));
+  });
+
+  return router;
+}
