@@ -34,6 +34,7 @@ const BENCHMARKS = [
   { name: 'rules', script: 'schedule-rules.mjs', args: Q ? ['--runs', '1'] : ['--runs', '5'] },
   { name: 'sizing', script: 'sizing.mjs', args: Q ? ['--tasks', '10000'] : ['--tasks', '200000'] },
   { name: 'ingestion', script: 'ingestion.mjs', args: Q ? ['--quick'] : ['--runs', '3'] },
+  { name: 'datasets', script: 'datasets.mjs', args: Q ? ['--quick'] : ['--runs', '3'] },
 ];
 
 function run(bench) {
@@ -68,6 +69,7 @@ const b = results.budget.figures;
 const mem = results.memory.figures;
 const r = results.rules.figures;
 const ing = results.ingestion.figures.reliefweb;
+const ds = results.datasets.figures;
 const sched = (replicas) => Object.values(s).find((r) => r.replicas === replicas);
 const check = (ok) => (ok ? 'met' : 'not met');
 const rows = [
@@ -130,6 +132,12 @@ const rows = [
     `${m(ing.backfill.conveyor.records_per_s)} records/s; Postgres ${m(ing.backfill.conveyor.postgres_cpu_us)} µs CPU and ${m(ing.backfill.conveyor.wal_bytes)} B WAL per record; unchanged re-run ${m(ing.rerun.conveyor.records_per_s)} records/s`,
     `plain fetch + one INSERT … ON CONFLICT per page ${m(ing.backfill.bare.records_per_s)} records/s; Postgres ${m(ing.backfill.bare.postgres_cpu_us)} µs and ${m(ing.backfill.bare.wal_bytes)} B per record`,
     `${m(ing.backfill.ratio, 2)}; re-run ${m(ing.rerun.ratio, 2)}`,
+  ],
+  [
+    `12. Datasets: a filter over ${ds.rows.toLocaleString('en')} rows (apply_transformation, one worker)`,
+    `${m(ds.apply_rows_per_s)} rows/s, worker peak RSS ${m(ds.worker_peak_rss_mb)} MB; upload ${m(ds.upload_rows_per_s)} rows/s`,
+    `plain pg loop ${m(ds.bare_rows_per_s)} rows/s, peak ${m(ds.bare_peak_rss_mb)} MB; the whole table in memory: peak ${m(ds.naive_peak_rss_mb)} MB`,
+    m(ds.ratio, 2),
   ],
 ];
 const info = machine();

@@ -23,7 +23,10 @@ await client.connect();
 async function* chunks() {
   let after = -1;
   for (;;) {
-    const { rows } = await client.query('select chunk_no, rows from dataset_chunks where node_id = $1 and chunk_no > $2 order by chunk_no limit 8', [settings.nodeId, after]);
+    const { rows } = await client.query('select chunk_no, rows from dataset_chunks where node_id = $1 and chunk_no > $2 order by chunk_no limit 8', [
+      settings.nodeId,
+      after,
+    ]);
     if (rows.length === 0) return;
     for (const row of rows) yield JSON.parse(row.rows);
     after = rows.at(-1).chunk_no;

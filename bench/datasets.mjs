@@ -56,7 +56,11 @@ function csvBody(rows) {
 }
 
 async function call(api, key, method, route, body) {
-  const res = await fetch(`${api}${route}`, { method, headers: { Authorization: `Bearer ${key}`, 'Content-Type': 'application/json' }, body: body && JSON.stringify(body) });
+  const res = await fetch(`${api}${route}`, {
+    method,
+    headers: { Authorization: `Bearer ${key}`, 'Content-Type': 'application/json' },
+    body: body && JSON.stringify(body),
+  });
   const json = await res.json();
   if (!res.ok) throw new Error(`${method} ${route}: ${res.status} ${JSON.stringify(json)}`);
   return json;
@@ -119,7 +123,10 @@ async function main() {
       const uploadSeconds = Number(process.hrtime.bigint() - uploadStarted) / 1e9;
 
       const workerRssBefore = rssMb(worker.pid);
-      const submitted = await call(apiUrl, apiKey, 'POST', '/tasks', { task: 'apply_transformation', payload: { session_id: session.session_id, program: PROGRAM } });
+      const submitted = await call(apiUrl, apiKey, 'POST', '/tasks', {
+        task: 'apply_transformation',
+        payload: { session_id: session.session_id, program: PROGRAM },
+      });
       let task;
       for (;;) {
         task = await call(apiUrl, apiKey, 'GET', `/tasks/${submitted.task_id}`);
@@ -135,7 +142,8 @@ async function main() {
       const base = { databaseUrl: benchDb.url, nodeId: root.node_id, table: 'bare_chunks', emailColumn };
       const streaming = await bare({ ...base, outNodeId: randomUUID(), mode: 'streaming' });
       const naive = await bare({ ...base, outNodeId: randomUUID(), mode: 'naive' });
-      if (streaming.rows_out !== result.row_count || naive.rows_out !== result.row_count) throw new Error(`row counts differ: ${result.row_count} ${streaming.rows_out} ${naive.rows_out}`);
+      if (streaming.rows_out !== result.row_count || naive.rows_out !== result.row_count)
+        throw new Error(`row counts differ: ${result.row_count} ${streaming.rows_out} ${naive.rows_out}`);
       await pg.query('truncate bare_chunks');
 
       const row = {
@@ -157,29 +165,32 @@ async function main() {
       process.stderr.write(`run ${run}: ${JSON.stringify(row)}\n`);
     }
 
-    const median = (key) => acrossRuns(runs.map((r) => r[key])).median;
-    const summary = {
+    const across = (key) => acrossRuns(runs.map((r) => r[key]));
+    const figures = {
       rows: ROWS,
-      upload_rows_per_s: median('upload_rows_per_s'),
-      apply_rows_per_s: median('apply_rows_per_s'),
-      bare_rows_per_s: median('bare_rows_per_s'),
-      naive_rows_per_s: median('naive_rows_per_s'),
-      ratio_to_bare: median('apply_rows_per_s') / median('bare_rows_per_s'),
-      worker_peak_rss_mb: Math.max(...runs.map((r) => r.worker_peak_rss_mb)),
-      worker_rss_before_mb: runs[0].worker_rss_before_mb,
-      bare_peak_rss_mb: median('bare_peak_rss_mb'),
-      naive_peak_rss_mb: median('naive_peak_rss_mb'),
-      api_peak_rss_mb: Math.max(...runs.map((r) => r.api_peak_rss_mb)),
+      upload_rows_per_s: across('upload_rows_per_s'),
+      apply_rows_per_s: across('apply_rows_per_s'),
+      bare_rows_per_s: across('bare_rows_per_s'),
+      naive_rows_per_s: across('naive_rows_per_s'),
+      ratio: acrossRuns(runs.map((r) => r.apply_rows_per_s / r.bare_rows_per_s)),
+      worker_peak_rss_mb: across('worker_peak_rss_mb'),
+      worker_rss_before_mb: across('worker_rss_before_mb'),
+      bare_peak_rss_mb: across('bare_peak_rss_mb'),
+      naive_peak_rss_mb: across('naive_peak_rss_mb'),
+      api_peak_rss_mb: across('api_peak_rss_mb'),
     };
-    const f = (n) => Math.round(n).toLocaleString('en-US');
-    console.log(`\nDatasets, ${f(ROWS)} rows, ${RUNS} run(s), medians (${machine().cpus} cores)`);
-    console.log(`  upload (CSV over HTTP, typed, stored)     ${f(summary.upload_rows_per_s)} rows/s; API peak RSS ${f(summary.api_peak_rss_mb)} MB`);
-    console.log(`  apply_transformation (filter)             ${f(summary.apply_rows_per_s)} rows/s; worker peak RSS ${f(summary.worker_peak_rss_mb)} MB (${f(summary.worker_rss_before_mb)} MB before)`);
-    console.log(`  bare streaming loop                       ${f(summary.bare_rows_per_s)} rows/s; peak RSS ${f(summary.bare_peak_rss_mb)} MB`);
-    console.log(`  bare, whole table in memory               ${f(summary.naive_rows_per_s)} rows/s; peak RSS ${f(summary.naive_peak_rss_mb)} MB`);
-    console.log(`  Conveyor / bare streaming: ${summary.ratio_to_bare.toFixed(2)}`);
-    console.log(`  wrote ${writeResult('datasets', { machine: machine(), settings: { rows: ROWS, runs: RUNS, program: PROGRAM }, summary, runs })}`);
-    return summary;
+    const f = (v) =>
+      `${Math.round(v.median).toLocaleString('en-US')} [${Math.round(v.min).toLocaleString('en-US')}–${Math.round(v.max).toLocaleString('en-US')}]`;
+    console.log(`\nDatasets, ${ROWS.toLocaleString('en-US')} rows, ${RUNS} run(s), median [min–max] (${machine().cpus} cores)`);
+    console.log(`  upload (CSV over HTTP, typed, stored)   ${f(figures.upload_rows_per_s)} rows/s; API peak RSS ${f(figures.api_peak_rss_mb)} MB`);
+    console.log(
+      `  apply_transformation (filter)           ${f(figures.apply_rows_per_s)} rows/s; worker peak RSS ${f(figures.worker_peak_rss_mb)} MB (${f(figures.worker_rss_before_mb)} MB before)`,
+    );
+    console.log(`  bare streaming loop                     ${f(figures.bare_rows_per_s)} rows/s; peak RSS ${f(figures.bare_peak_rss_mb)} MB`);
+    console.log(`  bare, whole table in memory             ${f(figures.naive_rows_per_s)} rows/s; peak RSS ${f(figures.naive_peak_rss_mb)} MB`);
+    console.log(`  Conveyor / bare streaming: ${figures.ratio.median.toFixed(2)} [${figures.ratio.min.toFixed(2)}–${figures.ratio.max.toFixed(2)}]`);
+    console.log(`  written to ${writeResult('datasets', { machine: machine(), settings: { rows: ROWS, runs: RUNS, program: PROGRAM }, figures, runs })}`);
+    return figures;
   } finally {
     for (const s of services.reverse()) await s.stop().catch(() => undefined);
     await pg.end();

@@ -81,9 +81,15 @@ export function rawPost(base: string, path: string, options: { headers: Record<s
 
 /** Connections of the API's pool in this test's database with a transaction open: uploads streaming. */
 export async function openTransactions(h: Harness): Promise<number> {
+  // Uploads that are writing: the backends whose transaction holds a write lock on
+  // dataset_nodes (an upload inserts its node before it reads the body). Counting every open
+  // transaction also counted the API's own background statements, and a test saw two
+  // "uploads" that were one.
   const { rows } = await sql<{ n: string }>`
-    select count(*) as n from pg_stat_activity
-     where datname = current_database() and state in ('idle in transaction', 'active') and xact_start is not null and pid <> pg_backend_pid()`.execute(h.db);
+    select count(distinct l.pid) as n from pg_locks l
+      join pg_class c on c.oid = l.relation
+     where l.database = (select oid from pg_database where datname = current_database())
+       and c.relname = 'dataset_nodes' and l.mode = 'RowExclusiveLock' and l.pid <> pg_backend_pid()`.execute(h.db);
   return Number(rows[0]!.n);
 }
 

@@ -58,7 +58,8 @@ async function seeded() {
   async function* rows(): AsyncGenerator<CellValue[][]> {
     for (let start = 1; start <= ROWS; start += 300) {
       const chunk: CellValue[][] = [];
-      for (let id = start; id < Math.min(start + 300, ROWS + 1); id += 1) chunk.push([id, id % 10 === 0 ? null : `p${id}@example.com`, id % 7 === 0 ? INJECTION : 'ok']);
+      for (let id = start; id < Math.min(start + 300, ROWS + 1); id += 1)
+        chunk.push([id, id % 10 === 0 ? null : `p${id}@example.com`, id % 7 === 0 ? INJECTION : 'ok']);
       yield chunk;
     }
   }
@@ -78,13 +79,24 @@ async function seeded() {
 
 async function run(tenantId: string, payload: unknown) {
   const row = await insertTask(db, { id: randomUUID(), tenant_id: tenantId, task: 'apply_transformation', queue: 'analysis', payload, max_attempts: 1 });
-  await runTaskJob({ writes: groupCommitWritesFor(db), queue: 'analysis', handlers: handlers as never, policies: new TaskPolicies(), logger }, { task_id: row.id });
+  await runTaskJob(
+    { writes: groupCommitWritesFor(db), queue: 'analysis', handlers: handlers as never, policies: new TaskPolicies(), logger },
+    { task_id: row.id },
+  );
   return db.selectFrom('tasks').selectAll().where('id', '=', row.id).executeTakeFirstOrThrow();
 }
 
 const dropNullEmails: Program = { steps: [{ op: 'filter', action: 'remove', where: { column: 'email', op: 'is_null' } }] };
 const nodeCount = async (sessionId: string) =>
-  Number((await db.selectFrom('dataset_nodes').select((eb) => eb.fn.countAll().as('n')).where('session_id', '=', sessionId).executeTakeFirstOrThrow()).n);
+  Number(
+    (
+      await db
+        .selectFrom('dataset_nodes')
+        .select((eb) => eb.fn.countAll().as('n'))
+        .where('session_id', '=', sessionId)
+        .executeTakeFirstOrThrow()
+    ).n,
+  );
 
 describe('apply_transformation', () => {
   it('makes a new version from the head, moves the head to it, and says what it did', async () => {
@@ -135,7 +147,11 @@ describe('apply_transformation', () => {
   it('reports its progress as it reads', async () => {
     const { tenantId, sessionId } = await seeded();
     const seen: [number, string | undefined][] = [];
-    await applyTransformation(db, { session_id: sessionId, program: dropNullEmails }, contextOf(randomUUID(), tenantId, undefined, async (p, m) => void seen.push([p, m])));
+    await applyTransformation(
+      db,
+      { session_id: sessionId, program: dropNullEmails },
+      contextOf(randomUUID(), tenantId, undefined, async (p, m) => void seen.push([p, m])),
+    );
     expect(seen.length).toBeGreaterThan(0);
     expect(seen.map(([p]) => p)).toEqual([...seen.map(([p]) => p)].sort((a, b) => a - b));
     expect(seen[0]![1]).toMatch(/^Applying transformation\.\.\. \d+ %$/);
@@ -143,7 +159,10 @@ describe('apply_transformation', () => {
 
   it('a program that does not fit the columns fails at once and makes no version', async () => {
     const { tenantId, sessionId } = await seeded();
-    const done = await run(tenantId, { session_id: sessionId, program: { steps: [{ op: 'filter', action: 'remove', where: { column: 'emial', op: 'is_null' } }] } });
+    const done = await run(tenantId, {
+      session_id: sessionId,
+      program: { steps: [{ op: 'filter', action: 'remove', where: { column: 'emial', op: 'is_null' } }] },
+    });
     expect(done).toMatchObject({ status: 'FAILURE', error: { code: 'INVALID_PROGRAM', message: expect.stringContaining('"emial"') } });
     expect(await nodeCount(sessionId)).toBe(1);
   });

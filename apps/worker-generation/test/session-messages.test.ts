@@ -42,7 +42,9 @@ afterAll(async () => {
 afterEach(() => sim.clearFaults());
 
 function handlersWith(priceFactor = 1) {
-  const prices = Object.fromEntries(Object.entries(DEFAULT_PRICES).map(([m, p]) => [m, { prompt: p.prompt * priceFactor, completion: p.completion * priceFactor }]));
+  const prices = Object.fromEntries(
+    Object.entries(DEFAULT_PRICES).map(([m, p]) => [m, { prompt: p.prompt * priceFactor, completion: p.completion * priceFactor }]),
+  );
   const router = createInferenceRouter({ baseUrl, apiKey: 'sk-sim', timeoutMs: 5000, priceOverrides: prices }, logger);
   return generationHandlers({
     llm: new BudgetedInference(router, new CostTracker(db, logger)),
@@ -55,7 +57,11 @@ function handlersWith(priceFactor = 1) {
 async function seeded(plan: 'trial' | 'growth' = 'growth') {
   const tenantId = (await createTenantWithKey(db, { name: 'chat', plan })).tenant.id;
   const session = await createSession(db, { tenantId, name: 'people' });
-  const rows: CellValue[][] = Array.from({ length: 50 }, (_, i) => [i + 1, i % 5 === 0 ? null : `p${i + 1}@example.com`, i === 2 ? INJECTION : i === 39 ? 'MARKER-ROW-40' : 'ok']);
+  const rows: CellValue[][] = Array.from({ length: 50 }, (_, i) => [
+    i + 1,
+    i % 5 === 0 ? null : `p${i + 1}@example.com`,
+    i === 2 ? INJECTION : i === 39 ? 'MARKER-ROW-40' : 'ok',
+  ]);
   await writeNode(db, {
     id: randomUUID(),
     sessionId: session.id,
@@ -89,13 +95,18 @@ async function chat(handlers: ReturnType<typeof generationHandlers>, tenantId: s
     payload: { message, session_id: sessionId },
     max_attempts: 1,
   });
-  await runTaskJob({ writes: groupCommitWritesFor(db), queue: 'generation', handlers: handlers as never, policies: new TaskPolicies(), logger }, { task_id: row.id });
+  await runTaskJob(
+    { writes: groupCommitWritesFor(db), queue: 'generation', handlers: handlers as never, policies: new TaskPolicies(), logger },
+    { task_id: row.id },
+  );
   return db.selectFrom('tasks').selectAll().where('id', '=', row.id).executeTakeFirstOrThrow();
 }
 
-const transformations = (tenantId: string) => db.selectFrom('tasks').select(['id', 'payload']).where('tenant_id', '=', tenantId).where('task', '=', 'apply_transformation').execute();
+const transformations = (tenantId: string) =>
+  db.selectFrom('tasks').select(['id', 'payload']).where('tenant_id', '=', tenantId).where('task', '=', 'apply_transformation').execute();
 const nodes = (sessionId: string) => db.selectFrom('dataset_nodes').select('id').where('session_id', '=', sessionId).execute();
-const history = (sessionId: string) => db.selectFrom('chat_messages').select(['role', 'content']).where('conversation_id', '=', sessionId).orderBy('id').execute();
+const history = (sessionId: string) =>
+  db.selectFrom('chat_messages').select(['role', 'content']).where('conversation_id', '=', sessionId).orderBy('id').execute();
 
 describe('a chat message in a dataset session', () => {
   it('shows the model the columns and a sample as data, never the table, and asks for apply_transformation', async () => {
@@ -124,7 +135,10 @@ describe('a chat message in a dataset session', () => {
   it('a message that is not a transformation gets a reply, is kept in the chat, and changes nothing', async () => {
     const { tenantId, sessionId } = await seeded();
     const done = await chat(handlersWith(), tenantId, sessionId, 'what is the meaning of life?');
-    expect(done).toMatchObject({ status: 'SUCCESS', result: { session_id: sessionId, node_id: null, rows_affected: 0, transformation: null, reply: expect.stringMatching(/cannot/) } });
+    expect(done).toMatchObject({
+      status: 'SUCCESS',
+      result: { session_id: sessionId, node_id: null, rows_affected: 0, transformation: null, reply: expect.stringMatching(/cannot/) },
+    });
     expect(await transformations(tenantId)).toHaveLength(0);
     expect(await nodes(sessionId)).toHaveLength(1);
     expect((await history(sessionId)).map((m) => m.role)).toEqual(['user', 'assistant']);
@@ -140,8 +154,14 @@ describe('a chat message in a dataset session', () => {
 
   it.each([
     ['an operation outside the language', { reply: 'done', program: { steps: [{ op: 'sql', query: 'DROP TABLE tasks' }] } }],
-    ['a function outside the whitelist', { reply: 'done', program: { steps: [{ op: 'derive', column: 'x', function: 'eval', args: [{ value: 'process.exit(1)' }] }] } }],
-    ['a prototype key', '{"reply":"done","program":{"steps":[{"op":"filter","action":"keep","where":{"column":"id","op":"gt","value":1,"__proto__":{"polluted":true}}}]}}'],
+    [
+      'a function outside the whitelist',
+      { reply: 'done', program: { steps: [{ op: 'derive', column: 'x', function: 'eval', args: [{ value: 'process.exit(1)' }] }] } },
+    ],
+    [
+      'a prototype key',
+      '{"reply":"done","program":{"steps":[{"op":"filter","action":"keep","where":{"column":"id","op":"gt","value":1,"__proto__":{"polluted":true}}}]}}',
+    ],
     ['code in place of JSON', 'require("child_process").execSync("rm -rf /")'],
   ])('an answer with %s is refused as data: no transformation, no version, nothing run', async (_, answer) => {
     const { tenantId, sessionId } = await seeded();

@@ -8,7 +8,17 @@ import {
   transformationAnswerSchema,
 } from '@conveyor/contracts';
 import { checkProgram, coerceRow } from '@conveyor/datasets';
-import { type Database, appendExchange, findSession, findTaskByIdempotencyKey, nodeOfSession, readRows, recentMessages, replyOfTask } from '@conveyor/db';
+import {
+  type Database,
+  appendExchange,
+  findSession,
+  finishActiveTask,
+  findTaskByIdempotencyKey,
+  nodeOfSession,
+  readRows,
+  recentMessages,
+  replyOfTask,
+} from '@conveyor/db';
 import type { ChatMessage } from '@conveyor/inference';
 import type { BudgetedInference } from '@conveyor/llm';
 import type { FollowUpTasks, TaskContext } from '@conveyor/queue';
@@ -38,6 +48,16 @@ const transformationKey = (taskId: string) => `chat:${taskId}`;
  * instead of asking the model twice.
  */
 export async function processSessionMessage(deps: SessionMessageDeps, p: Payload & { session_id: string }, ctx: TaskContext): Promise<Result> {
+  const result = await answerSessionMessage(deps, p, ctx).catch(async (error: unknown) => {
+    // A failure that ends the task frees the session for the next message; one that is retried keeps it.
+    if (error instanceof PermanentError || ctx.finalAttempt) await finishActiveTask(deps.db, p.session_id, ctx.taskId);
+    throw error;
+  });
+  await finishActiveTask(deps.db, p.session_id, ctx.taskId);
+  return result;
+}
+
+async function answerSessionMessage(deps: SessionMessageDeps, p: Payload & { session_id: string }, ctx: TaskContext): Promise<Result> {
   const sessionId = p.session_id;
   const session = await findSession(deps.db, ctx.tenantId, sessionId);
   if (!session) throw new PermanentError(`no session ${sessionId} for this tenant`, 'SESSION_NOT_FOUND');
