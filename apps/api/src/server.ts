@@ -40,7 +40,7 @@ import type { IngestionSetup } from './ingestion-setup';
 import { requireAdmin } from './middleware/require-admin';
 import { SubmissionWrites } from './submission-writes';
 import type { UploadLimits } from './upload-dataset';
-import { type UploadSlotLimits, UploadSlots } from './upload-slots';
+import { type SlotLimits, TenantSlots } from './tenant-slots';
 import type { TaskEventHub } from './task-event-hub';
 
 export interface ServerDeps {
@@ -75,7 +75,7 @@ export interface ServerDeps {
   /** Bytes of a dataset upload by plan (413 past it). */
   uploadLimits: UploadLimits;
   /** Dataset uploads streaming at once, per tenant and in this process (429 past either; default 2 and 4). */
-  uploadSlots?: UploadSlotLimits;
+  uploadSlots?: SlotLimits;
 }
 
 /** The API as an Express app without listen(), so tests drive it with supertest. */
@@ -135,7 +135,7 @@ export function createServer(deps: ServerDeps): Express {
   v1.use(taskTypesRouter(deps.policies));
   v1.use(ingestionRouter({ ...deps, submissions, setup: deps.ingestion }));
   v1.use(sessionsRouter(deps));
-  v1.use(sessionDatasetsRouter({ ...deps, uploads: new UploadSlots(deps.uploadSlots ?? { perTenant: 2, perProcess: 4 }) }));
+  v1.use(sessionDatasetsRouter({ ...deps, uploads: new TenantSlots(deps.uploadSlots ?? { perTenant: 2, perProcess: 4 }) }));
   v1.use(sessionChatRouter({ ...deps, submissions }));
   app.use('/api/v1', v1);
 

@@ -1,14 +1,12 @@
 import { type TaskEvent, taskEventSchema } from '@conveyor/contracts';
 import type { Logger } from '@conveyor/observability';
 import { type RedisClient, type WatchRegistry, taskEventsChannel } from '@conveyor/queue';
+import { type SlotLimits, TenantSlots } from './tenant-slots';
 
 type Listener = (event: TaskEvent) => void;
 
 /** How many live-event streams may be open at once. */
-export interface StreamLimits {
-  perTenant: number;
-  perProcess: number;
-}
+export type StreamLimits = SlotLimits;
 
 /** A stream's place, or why there is none. */
 export type Admission = { release: () => void } | { refused: string };
@@ -22,16 +20,16 @@ export type Admission = { release: () => void } | { refused: string };
 export class TaskEventHub {
   private readonly listeners = new Map<string, Set<Listener>>();
   private readonly streams = new Set<() => void>();
-  private readonly openPerTenant = new Map<string, number>();
-  private open = 0;
+  private readonly slots: TenantSlots;
 
   constructor(
     private readonly subscriber: RedisClient,
     private readonly prefix: string,
     private readonly logger: Logger,
     private readonly watches?: WatchRegistry,
-    private readonly limits: StreamLimits = { perTenant: Infinity, perProcess: Infinity },
+    limits: StreamLimits = { perTenant: Infinity, perProcess: Infinity },
   ) {
+    this.slots = new TenantSlots(limits);
     subscriber.on('message', (channel: string, message: string) => {
       const taskId = channel.slice(channel.lastIndexOf(':') + 1);
       const parsed = taskEventSchema.safeParse(safeJson(message));
@@ -76,29 +74,17 @@ export class TaskEventHub {
    * and sockets with streams. release() gives the slot back (once).
    */
   admit(tenantId: string): Admission {
-    const mine = this.openPerTenant.get(tenantId) ?? 0;
-    if (mine >= this.limits.perTenant)
-      return { refused: `this tenant already has ${mine} live-event streams open (at most ${this.limits.perTenant}); close one or poll GET /tasks/{id}` };
-    if (this.open >= this.limits.perProcess)
-      return { refused: 'this API process has as many live-event streams open as it serves; retry shortly or poll GET /tasks/{id}' };
-    this.openPerTenant.set(tenantId, mine + 1);
-    this.open += 1;
-    let released = false;
-    return {
-      release: () => {
-        if (released) return;
-        released = true;
-        this.open -= 1;
-        const left = (this.openPerTenant.get(tenantId) ?? 1) - 1;
-        if (left > 0) this.openPerTenant.set(tenantId, left);
-        else this.openPerTenant.delete(tenantId);
-      },
-    };
+    const slot = this.slots.take(tenantId);
+    if (!('refused' in slot)) return slot;
+    const { perTenant } = this.slots.limits;
+    if (slot.refused === 'tenant')
+      return { refused: `this tenant already has ${slot.held} live-event streams open (at most ${perTenant}); close one or poll GET /tasks/{id}` };
+    return { refused: 'this API process has as many live-event streams open as it serves; retry shortly or poll GET /tasks/{id}' };
   }
 
   /** Streams open in this process. */
   get openStreams(): number {
-    return this.open;
+    return this.slots.held;
   }
 
   /** Registers a way to end an open stream; returns its deregistration. */

@@ -9,12 +9,12 @@ import { tenantOf } from '../middleware/authenticate';
 import { parseQuery } from '../query';
 import { toNodeView, toRowsView, toSessionView } from '../session-view';
 import { type UploadLimits, closingUnlessRead, refuseDeclaredSize, uploadDataset, uploadFormatOf } from '../upload-dataset';
-import type { UploadSlots } from '../upload-slots';
+import type { TenantSlots } from '../tenant-slots';
 
 export interface SessionDatasetDeps {
   db: Kysely<Database>;
   uploadLimits: UploadLimits;
-  uploads: UploadSlots;
+  uploads: TenantSlots;
   retryAfterSeconds: number;
 }
 
@@ -33,7 +33,11 @@ export function sessionDatasetsRouter(deps: SessionDatasetDeps): Router {
     refuseDeclaredSize(req, maxBytes);
     const slot = deps.uploads.take(session.tenant_id);
     if ('refused' in slot) {
-      throw new HttpError(429, 'too_many_uploads', `Too many uploads at once: ${slot.refused}; retry when one has finished`, undefined, {
+      const why =
+        slot.refused === 'tenant'
+          ? `this tenant already has ${slot.held} upload(s) in progress (at most ${deps.uploads.limits.perTenant})`
+          : 'this server has as many uploads in progress as it takes';
+      throw new HttpError(429, 'too_many_uploads', `Too many uploads at once: ${why}; retry when one has finished`, undefined, {
         'Retry-After': String(deps.retryAfterSeconds),
       });
     }
