@@ -27,7 +27,13 @@ const { createDb, createTenantWithKey } = fromPkg('db');
 const { LlmSimulator } = fromPkg('sim');
 
 const { values } = parseArgs({
-  options: { rows: { type: 'string', default: '1000000' }, runs: { type: 'string', default: '3' }, quick: { type: 'boolean', default: false } },
+  options: {
+    rows: { type: 'string', default: '1000000' },
+    runs: { type: 'string', default: '3' },
+    quick: { type: 'boolean', default: false },
+    // --heap-mb N: the API and the worker run with --max-old-space-size=N, to show the upload and the run fit a small heap.
+    'heap-mb': { type: 'string' },
+  },
 });
 const ROWS = values.quick ? 50_000 : Number(values.rows);
 const RUNS = values.quick ? 1 : Number(values.runs);
@@ -100,9 +106,10 @@ async function main() {
       OPENROUTER_API_KEY: 'sk-sim',
       INGESTION_AUTOSTART: 'false',
     };
-    const api = await startApp('api', env);
+    const nodeArgs = values['heap-mb'] ? [`--max-old-space-size=${values['heap-mb']}`] : [];
+    const api = await startApp('api', env, 30_000, nodeArgs);
     services.push(api);
-    const worker = await startApp('worker-analysis', env);
+    const worker = await startApp('worker-analysis', env, 30_000, nodeArgs);
     services.push(worker);
     const apiUrl = `http://127.0.0.1:${api.port}/api/v1`;
     const { apiKey } = await createTenantWithKey(db, { name: 'bench', plan: 'growth' });
