@@ -72,6 +72,10 @@ describe('uploading a CSV', () => {
       ],
     });
     expect(Object.keys(rows.body.rows[0])).toEqual(['id', 'name', 'age', 'score', 'active']);
+
+    const metrics = (await request(h.app).get('/metrics')).text;
+    expect(metrics).toMatch(/conveyor_dataset_versions_total\{[^}]*origin="upload"[^}]*\} [1-9]/);
+    expect(metrics).toMatch(/conveyor_dataset_upload_bytes_total\{[^}]*\} [1-9]/);
   });
 
   it('describes an upload without a filename by its format, and takes a charset of UTF-8', async () => {

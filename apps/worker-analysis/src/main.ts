@@ -5,5 +5,5 @@ import { analysisHandlers } from './handlers';
 
 runWorkerApp({
   queue: 'analysis',
-  handlers: async (deps) => analysisHandlers(await createBudgetedInference(loadConfigOrExit(llmEnvSchema, deps.service), deps), deps.db),
+  handlers: async (deps) => analysisHandlers(await createBudgetedInference(loadConfigOrExit(llmEnvSchema, deps.service), deps), deps.db, deps.registry),
 });

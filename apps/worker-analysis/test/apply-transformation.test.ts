@@ -16,10 +16,11 @@ import {
 } from '@conveyor/db';
 import { createInferenceRouter } from '@conveyor/inference';
 import { BudgetedInference } from '@conveyor/llm';
-import { createLogger } from '@conveyor/observability';
+import { createDatasetMetrics, createLogger } from '@conveyor/observability';
 import { type TaskContext, groupCommitWritesFor, runTaskJob } from '@conveyor/queue';
 import { type TestDatabase, createTestDatabase } from '@conveyor/testkit';
 import type { Kysely } from 'kysely';
+import { Registry } from 'prom-client';
 import { analysisHandlers } from '../src/handlers';
 import { applyTransformation } from '../src/handlers/apply-transformation';
 
@@ -30,6 +31,8 @@ const logger = createLogger({ service: 'test', stream: new PassThrough() });
 let testDb: TestDatabase;
 let db: Kysely<Database>;
 let handlers: ReturnType<typeof analysisHandlers>;
+const registry = new Registry();
+const metrics = createDatasetMetrics(registry);
 
 const COLUMNS = [
   { name: 'id', type: 'integer' as const },
@@ -44,7 +47,7 @@ beforeAll(async () => {
   db = createDb(testDb.url);
   // No model is called by apply_transformation; the router is there because the queue's other tasks need one.
   const router = createInferenceRouter({ baseUrl: 'http://127.0.0.1:9/v1', apiKey: 'sk-unused', timeoutMs: 1000 }, logger);
-  handlers = analysisHandlers(new BudgetedInference(router, new CostTracker(db, logger)), db);
+  handlers = analysisHandlers(new BudgetedInference(router, new CostTracker(db, logger)), db, registry);
 });
 afterAll(async () => {
   await db.destroy();
@@ -114,13 +117,15 @@ describe('apply_transformation', () => {
     // The injection rows are rows like any other, kept (their email is there) and unchanged.
     expect((await readRows(db, done.id, 6, 1))[0]).toEqual([7, 'p7@example.com', INJECTION]);
     expect(await db.selectFrom('tasks').select('id').where('id', '=', done.id).executeTakeFirst()).toBeDefined();
+    const counted = await registry.getSingleMetricAsString('conveyor_dataset_rows_total');
+    expect(counted).toContain('conveyor_dataset_rows_total{origin="transformation"} 2250');
   });
 
   it('a retry of an attempt that committed returns the same version and makes no second', async () => {
     const { tenantId, sessionId } = await seeded();
     const done = await run(tenantId, { session_id: sessionId, program: dropNullEmails });
     const ctx = contextOf(done.id, tenantId);
-    const again = await applyTransformation(db, { session_id: sessionId, program: { steps: [{ op: 'limit', count: 1 }] } }, ctx);
+    const again = await applyTransformation({ db, metrics }, { session_id: sessionId, program: { steps: [{ op: 'limit', count: 1 }] } }, ctx);
     expect(again).toEqual(done.result);
     expect(await nodeCount(sessionId)).toBe(2);
   });
@@ -130,7 +135,7 @@ describe('apply_transformation', () => {
     const taskId = randomUUID();
     const controller = new AbortController();
     const stopped = applyTransformation(
-      db,
+      { db, metrics },
       { session_id: sessionId, program: dropNullEmails },
       contextOf(taskId, tenantId, controller.signal, async (percent) => {
         if (percent >= 20) controller.abort(new Error('time limit'));
@@ -139,7 +144,7 @@ describe('apply_transformation', () => {
     await expect(stopped).rejects.toThrow();
     expect(await nodeCount(sessionId)).toBe(1);
     expect((await findSession(db, tenantId, sessionId))!.head_node_id).toBe(rootId);
-    const result = await applyTransformation(db, { session_id: sessionId, program: dropNullEmails }, contextOf(taskId, tenantId));
+    const result = await applyTransformation({ db, metrics }, { session_id: sessionId, program: dropNullEmails }, contextOf(taskId, tenantId));
     expect(result).toMatchObject({ node_id: taskId, rows_affected: 250 });
     expect(await nodeCount(sessionId)).toBe(2);
   });
@@ -148,7 +153,7 @@ describe('apply_transformation', () => {
     const { tenantId, sessionId } = await seeded();
     const seen: [number, string | undefined][] = [];
     await applyTransformation(
-      db,
+      { db, metrics },
       { session_id: sessionId, program: dropNullEmails },
       contextOf(randomUUID(), tenantId, undefined, async (p, m) => void seen.push([p, m])),
     );

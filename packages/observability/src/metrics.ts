@@ -90,3 +90,17 @@ export function createHttpMetrics(registry: Registry) {
   };
 }
 export type HttpMetrics = ReturnType<typeof createHttpMetrics>;
+
+/** Dataset versions made and the rows they carried: uploads in the API, transformations in the analysis worker. */
+export function createDatasetMetrics(registry: Registry) {
+  const counter = <L extends string>(name: string, help: string, labelNames: readonly L[]) =>
+    (registry.getSingleMetric(name) as Counter<L> | undefined) ?? new Counter({ name, help, labelNames, registers: [registry] });
+  return {
+    versions: counter('conveyor_dataset_versions_total', 'Dataset versions made, by origin (upload, transformation)', ['origin'] as const),
+    rows: counter('conveyor_dataset_rows_total', 'Rows stored in new dataset versions, by origin', ['origin'] as const),
+    rowsRead: counter('conveyor_dataset_rows_read_total', 'Rows read by transformations from the versions they transform', [] as const),
+    uploadBytes: counter('conveyor_dataset_upload_bytes_total', 'Bytes of dataset uploads stored', [] as const),
+    uploadsRefused: counter('conveyor_dataset_uploads_refused_total', 'Dataset uploads refused, by status (400, 413, 429)', ['status'] as const),
+  };
+}
+export type DatasetMetrics = ReturnType<typeof createDatasetMetrics>;

@@ -1,7 +1,9 @@
 import { listNodesQuerySchema, moveHeadBodySchema, nodeRowsQuerySchema, uploadDatasetQuerySchema } from '@conveyor/contracts';
 import { type Database, type Principal, listNodes, moveHead, readRows } from '@conveyor/db';
+import { type Logger, createDatasetMetrics } from '@conveyor/observability';
 import { type Request, type Response, Router } from 'express';
 import type { Kysely } from 'kysely';
+import type { Registry } from 'prom-client';
 import { cursorOf } from '../cursor';
 import { HttpError, validationError } from '../http-error';
 import { loadSession, loadSessionNode } from '../load-session';
@@ -16,11 +18,14 @@ export interface SessionDatasetDeps {
   uploadLimits: UploadLimits;
   uploads: TenantSlots;
   retryAfterSeconds: number;
+  registry: Registry;
+  logger: Logger;
 }
 
 /** A session's data: upload a dataset, its versions (nodes) and their rows, and moving its head among them. */
 export function sessionDatasetsRouter(deps: SessionDatasetDeps): Router {
   const router = Router();
+  const metrics = createDatasetMetrics(deps.registry);
 
   // The body is read here and nowhere before: authentication and the rate limit ran already,
   // and no body parser takes these content types (jsonBody reads application/json only).
@@ -43,6 +48,10 @@ export function sessionDatasetsRouter(deps: SessionDatasetDeps): Router {
     }
     try {
       const node = await uploadDataset(deps.db, req, { tenantId: tenantOf(res), sessionId: session.id, format, filename: query.filename, maxBytes });
+      metrics.versions.inc({ origin: 'upload' });
+      metrics.rows.inc({ origin: 'upload' }, node.row_count);
+      metrics.uploadBytes.inc(node.source?.bytes ?? 0);
+      deps.logger.info('dataset uploaded', { session_id: session.id, node_id: node.id, rows: node.row_count, bytes: node.source?.bytes, format });
       res.status(201).location(`/api/v1/sessions/${session.id}/nodes/${node.id}`).json(toNodeView(node, node.id));
     } finally {
       slot.release();
@@ -53,6 +62,8 @@ export function sessionDatasetsRouter(deps: SessionDatasetDeps): Router {
     try {
       await upload(req, res);
     } catch (error) {
+      const status = (error as { status?: number }).status;
+      if (status === 400 || status === 413 || status === 429) metrics.uploadsRefused.inc({ status: String(status) });
       throw closingUnlessRead(req, error);
     }
   });

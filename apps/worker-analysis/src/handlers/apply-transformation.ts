@@ -1,6 +1,7 @@
 import { type ColumnView, PermanentError, type TaskPayload, type TaskResult } from '@conveyor/contracts';
 import { ProgramError, type Row, coerceRow, transformRows } from '@conveyor/datasets';
 import { type Database, findSession, nodeOfSession, readChunks, writeNode } from '@conveyor/db';
+import type { DatasetMetrics } from '@conveyor/observability';
 import type { TaskContext } from '@conveyor/queue';
 import type { Kysely } from 'kysely';
 
@@ -15,7 +16,12 @@ const PROGRESS_STEP = 10;
  * one transaction with the head's move, so a lost attempt leaves nothing, and a retry of an
  * attempt that committed returns the version it made instead of making a second.
  */
-export async function applyTransformation(db: Kysely<Database>, p: TaskPayload<'apply_transformation'>, ctx: TaskContext): Promise<Result> {
+export async function applyTransformation(
+  deps: { db: Kysely<Database>; metrics: DatasetMetrics },
+  p: TaskPayload<'apply_transformation'>,
+  ctx: TaskContext,
+): Promise<Result> {
+  const { db, metrics } = deps;
   // The version's id is the task's: an earlier attempt that committed made it already.
   const made = await nodeOfSession(db, ctx.tenantId, p.session_id, ctx.taskId);
   if (made) return resultOf(made);
@@ -62,6 +68,20 @@ export async function applyTransformation(db: Kysely<Database>, p: TaskPayload<'
     signal: ctx.signal,
   });
   await reporting;
+  if (node.task_id === ctx.taskId && node.parent_id === base.id) {
+    const summary = run.summary();
+    metrics.versions.inc({ origin: 'transformation' });
+    metrics.rows.inc({ origin: 'transformation' }, node.row_count);
+    metrics.rowsRead.inc(summary.rowsIn);
+    ctx.logger.info('transformation applied', {
+      session_id: p.session_id,
+      node_id: node.id,
+      base_node_id: base.id,
+      rows_in: summary.rowsIn,
+      rows_out: node.row_count,
+      rows_affected: node.rows_affected,
+    });
+  }
   return resultOf(node);
 }
 

@@ -3,6 +3,8 @@ import type { Database } from '@conveyor/db';
 import type { BudgetedInference } from '@conveyor/llm';
 import type { QueueHandlers, TaskContext } from '@conveyor/queue';
 import type { Kysely } from 'kysely';
+import { Registry } from 'prom-client';
+import { createDatasetMetrics } from '@conveyor/observability';
 import { z } from 'zod';
 import { applyTransformation } from './apply-transformation';
 import { classifyPrompt, patternsPrompt, scorePrompt } from './prompts';
@@ -18,7 +20,8 @@ const answers = {
  * The analysis queue's handlers: the post analyses, each one budgeted LLM call with a
  * structured answer, and apply_transformation, which runs a dataset program (no model).
  */
-export function analysisHandlers(llm: BudgetedInference, db: Kysely<Database>): QueueHandlers<'analysis'> {
+export function analysisHandlers(llm: BudgetedInference, db: Kysely<Database>, registry: Registry = new Registry()): QueueHandlers<'analysis'> {
+  const datasets = { db, metrics: createDatasetMetrics(registry) };
   const ask = async <T>(task: keyof typeof answers, ctx: TaskContext, campaignId: string | undefined, messages: ReturnType<typeof classifyPrompt>) => {
     const result = await llm.complete({
       task,
@@ -37,6 +40,6 @@ export function analysisHandlers(llm: BudgetedInference, db: Kysely<Database>): 
     classify_archetype: (p, ctx) => ask<z.infer<typeof answers.classify_archetype>>('classify_archetype', ctx, p.campaign_id, classifyPrompt(p.text)),
     score_post: (p, ctx) => ask<z.infer<typeof answers.score_post>>('score_post', ctx, p.campaign_id, scorePrompt(p.text, p.criteria)),
     extract_patterns: (p, ctx) => ask<z.infer<typeof answers.extract_patterns>>('extract_patterns', ctx, p.campaign_id, patternsPrompt(p.posts)),
-    apply_transformation: (p, ctx) => applyTransformation(db, p, ctx),
+    apply_transformation: (p, ctx) => applyTransformation(datasets, p, ctx),
   };
 }
