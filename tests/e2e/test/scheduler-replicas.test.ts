@@ -46,23 +46,24 @@ async function fireTimes(scheduleId: string): Promise<number[]> {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-it('three scheduler processes fire every due time of every schedule exactly once, over a minute of schedule time', async () => {
+it('three scheduler processes fire every due time of every schedule exactly once, over twenty seconds of schedule time', async () => {
   const ids = [];
   for (let i = 0; i < 10; i += 1)
     ids.push(await createSchedule({ name: `every-second-${i}`, task: 'ping', kind: 'cron', cron: '* * * * * *', misfire_policy: 'fire_all' }));
   const schedulers: RunningProcess[] = [];
   for (let i = 0; i < 3; i += 1) schedulers.push(await stack.start('scheduler', await freePort()));
-  await sleep(62_000);
+  // 10 schedules × 20 s of every-second fires: 200 due times raced for by three processes.
+  await sleep(22_000);
   await Promise.all(schedulers.map((s) => s.stop('SIGTERM')));
   for (const id of ids) {
     const times = await fireTimes(id);
-    expect(times.length).toBeGreaterThanOrEqual(58);
+    expect(times.length).toBeGreaterThanOrEqual(18);
     expect(new Set(times).size).toBe(times.length);
     for (let i = 1; i < times.length; i += 1) expect(times[i]! - times[i - 1]!).toBe(1000);
   }
   const { rows } = await pg.query('select count(*)::int as n, count(distinct (schedule_id, planned_at))::int as d from tasks where schedule_id is not null');
   expect(rows[0].n).toBe(rows[0].d);
-  expect(rows[0].n).toBeGreaterThanOrEqual(580);
+  expect(rows[0].n).toBeGreaterThanOrEqual(180);
 }, 480_000);
 
 it('a scheduler stopped across several due times applies each misfire policy on restart', async () => {
