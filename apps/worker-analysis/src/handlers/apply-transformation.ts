@@ -1,6 +1,6 @@
 import { type ColumnView, PermanentError, type TaskPayload, type TaskResult } from '@conveyor/contracts';
 import { ProgramError, type Row, coerceRow, transformRows } from '@conveyor/datasets';
-import { type Database, findSession, nodeOfSession, readChunks, writeNode } from '@conveyor/db';
+import { type Database, DatasetSessionNotFoundError, ParentNodeNotFoundError, findSession, nodeOfSession, readChunks, writeNode } from '@conveyor/db';
 import type { DatasetMetrics } from '@conveyor/observability';
 import type { TaskContext } from '@conveyor/queue';
 import type { Kysely } from 'kysely';
@@ -66,6 +66,11 @@ export async function applyTransformation(
       return { columns: run.columns, transformation: summary.transformation, rowsAffected: summary.rowsAffected };
     },
     signal: ctx.signal,
+  }).catch((error: unknown) => {
+    // The session (or the version) was deleted while the program ran: nothing to retry for.
+    if (error instanceof DatasetSessionNotFoundError || error instanceof ParentNodeNotFoundError)
+      throw new PermanentError(`the session or its version was deleted while the transformation ran: ${error.message}`, 'SESSION_NOT_FOUND');
+    throw error;
   });
   await reporting;
   if (node.task_id === ctx.taskId && node.parent_id === base.id) {
