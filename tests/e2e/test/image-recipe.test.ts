@@ -167,10 +167,12 @@ async function startAndStop(image: ImageFolder, run: Run, { buildMs, ...held }: 
   try {
     await waitUntilServing(proc, `http://127.0.0.1:${port}${entry.healthPath}`, `${run.name} (image)`, STARTUP_TIMEOUT_MS);
     uid = uidOf(proc.child.pid!);
-    // As Docker does: unhealthy only after --retries failures in a row (a probe can time out on a busy machine).
+    // As Docker does: unhealthy only after --retries failures in a row, --interval apart (a
+    // probe can time out on a busy machine, and three back to back can all fall in one stall).
     for (let tries = 1; ; tries++) {
       healthcheck = await runInImage(image, image.healthcheck, env, runAs);
       if (healthcheck.code === 0 || tries >= image.healthcheckRetries) break;
+      await new Promise((resolve) => setTimeout(resolve, image.healthcheckIntervalMs));
     }
     statuses = app === 'sim' ? {} : await served(image, `http://127.0.0.1:${port}`, env);
   } catch (error) {

@@ -41,6 +41,8 @@ export interface ImageFolder {
   healthcheck: string[];
   /** The HEALTHCHECK's --retries: failures in a row Docker allows before it calls the container unhealthy (3 by default). */
   healthcheckRetries: number;
+  /** The HEALTHCHECK's --interval in ms: how long Docker waits between two probes (30 s by default). */
+  healthcheckIntervalMs: number;
   /** What was done for each instruction, one line each. */
   log: string[];
 }
@@ -88,6 +90,7 @@ interface StageState {
   cmd: string[];
   healthcheck: string[];
   healthcheckRetries: number;
+  healthcheckIntervalMs: number;
   entrypoint: string[];
   /** Set once the stage's full install, which serves only its build, was stood in for. */
   buildInstallSkipped: boolean;
@@ -218,6 +221,7 @@ export async function buildImageFolder(dockerfileText: string, app: string, scra
       cmd: [],
       healthcheck: [],
       healthcheckRetries: 3,
+      healthcheckIntervalMs: 30_000,
       entrypoint: [],
       buildInstallSkipped: false,
     };
@@ -259,6 +263,8 @@ export async function buildImageFolder(dockerfileText: string, app: string, scra
           state.healthcheck = argv;
           const retries = flags.find((f) => f.startsWith('--retries='));
           if (retries) state.healthcheckRetries = Number(retries.slice('--retries='.length));
+          const interval = flags.find((f) => f.startsWith('--interval='));
+          if (interval) state.healthcheckIntervalMs = durationMs(interval.slice('--interval='.length), i.line);
           break;
         }
         case 'RUN':
@@ -281,6 +287,7 @@ export async function buildImageFolder(dockerfileText: string, app: string, scra
     cmd: final.cmd,
     healthcheck: final.healthcheck,
     healthcheckRetries: final.healthcheckRetries,
+    healthcheckIntervalMs: final.healthcheckIntervalMs,
     log,
   };
 }
@@ -369,4 +376,12 @@ async function run(i: Instruction, state: StageState, stageInstructions: Instruc
       throw new Error(`Dockerfile line ${i.line}: .dockerignore leaves out of the build context what RUN ${i.args} needs: ${missing.join(', ')}`);
   }
   ctx.options.afterRun?.({ stage: state.name, command: i.args, folder: (p) => local(state, p) });
+}
+
+/** A Dockerfile duration (`10s`, `1m30s`, `500ms`) in ms. */
+function durationMs(text: string, line: number): number {
+  const parts = [...text.matchAll(/(\d+(?:\.\d+)?)(ms|s|m|h)/g)];
+  if (parts.length === 0 || parts.map((p) => p[0]).join('') !== text) throw new Error(`Dockerfile line ${line}: "${text}" is not a duration`);
+  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 } as const;
+  return parts.reduce((sum, p) => sum + Number(p[1]) * unit[p[2] as keyof typeof unit], 0);
 }
