@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { DATASET_CONTENT_TYPES, type DatasetFormat } from '@conveyor/contracts';
-import { DatasetFormatError, readUpload } from '@conveyor/datasets';
+import { DatasetFormatError, megabytes, readUpload } from '@conveyor/datasets';
 import { type Database, type DatasetNode, DatasetSessionNotFoundError, type Plan, writeNode } from '@conveyor/db';
 import type { Request } from 'express';
 import type { Kysely } from 'kysely';
@@ -34,12 +34,6 @@ export function uploadFormatOf(req: Request): DatasetFormat {
     throw new HttpError(400, 'unsupported_encoding', `Send the dataset uncompressed, without Content-Encoding (not ${encoding.slice(0, 40)})`);
   }
   return DATASET_CONTENT_TYPES[mediaType as keyof typeof DATASET_CONTENT_TYPES];
-}
-
-/** A size as a person writes it: 10 MB, 2.5 MB. */
-function megabytes(bytes: number): string {
-  const mb = bytes / (1024 * 1024);
-  return `${mb >= 100 ? Math.round(mb) : Number(mb.toPrecision(2))} MB`;
 }
 
 /**

@@ -6,6 +6,7 @@ export {
   createTaskMetrics,
   createHttpMetrics,
   createDatasetMetrics,
+  registeredCounter,
   registerQueueDepth,
   type TaskMetrics,
   type HttpMetrics,

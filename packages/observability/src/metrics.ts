@@ -91,10 +91,17 @@ export function createHttpMetrics(registry: Registry) {
 }
 export type HttpMetrics = ReturnType<typeof createHttpMetrics>;
 
+/**
+ * The registry's counter of this name, made and registered the first time: a process that
+ * builds the same metrics twice (two routers, a handler per test) shares one counter.
+ */
+export function registeredCounter<L extends string>(registry: Registry, name: string, help: string, labelNames: readonly L[]): Counter<L> {
+  return (registry.getSingleMetric(name) as Counter<L> | undefined) ?? new Counter({ name, help, labelNames, registers: [registry] });
+}
+
 /** Dataset versions made and the rows they carried: uploads in the API, transformations in the analysis worker. */
 export function createDatasetMetrics(registry: Registry) {
-  const counter = <L extends string>(name: string, help: string, labelNames: readonly L[]) =>
-    (registry.getSingleMetric(name) as Counter<L> | undefined) ?? new Counter({ name, help, labelNames, registers: [registry] });
+  const counter = <L extends string>(name: string, help: string, labelNames: readonly L[]) => registeredCounter(registry, name, help, labelNames);
   return {
     versions: counter('conveyor_dataset_versions_total', 'Dataset versions made, by origin (upload, transformation)', ['origin'] as const),
     rows: counter('conveyor_dataset_rows_total', 'Rows stored in new dataset versions, by origin', ['origin'] as const),

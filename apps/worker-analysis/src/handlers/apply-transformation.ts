@@ -1,5 +1,5 @@
 import { type ColumnView, PermanentError, type TaskPayload, type TaskResult } from '@conveyor/contracts';
-import { ProgramError, type Row, coerceRow, transformRows } from '@conveyor/datasets';
+import { ProgramError, type Row, type TransformSummary, coerceRow, transformRows } from '@conveyor/datasets';
 import { type Database, DatasetSessionNotFoundError, ParentNodeNotFoundError, findSession, nodeOfSession, readChunks, writeNode } from '@conveyor/db';
 import type { DatasetMetrics } from '@conveyor/observability';
 import type { TaskContext } from '@conveyor/queue';
@@ -52,6 +52,7 @@ export async function applyTransformation(
     if (error instanceof ProgramError) throw new PermanentError(`the program does not fit version ${base.id}: ${error.problems.join('; ')}`, 'INVALID_PROGRAM');
     throw error;
   }
+  let summary: TransformSummary | undefined;
   const node = await writeNode(db, {
     id: ctx.taskId,
     sessionId: p.session_id,
@@ -62,7 +63,7 @@ export async function applyTransformation(
     source: null,
     chunks: run.chunks,
     finish: () => {
-      const summary = run.summary();
+      summary = run.summary();
       return { columns: run.columns, transformation: summary.transformation, rowsAffected: summary.rowsAffected };
     },
     signal: ctx.signal,
@@ -73,8 +74,8 @@ export async function applyTransformation(
     throw error;
   });
   await reporting;
-  if (node.task_id === ctx.taskId && node.parent_id === base.id) {
-    const summary = run.summary();
+  // Only the attempt that wrote the version counts it (finish ran); one that found it made nothing.
+  if (summary) {
     metrics.versions.inc({ origin: 'transformation' });
     metrics.rows.inc({ origin: 'transformation' }, node.row_count);
     metrics.rowsRead.inc(summary.rowsIn);

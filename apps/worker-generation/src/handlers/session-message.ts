@@ -1,10 +1,10 @@
 import {
   type CellValue,
   type ColumnView,
+  type Program,
   PermanentError,
   type TaskResult,
   type TransformationAnswer,
-  programSchema,
   transformationAnswerSchema,
 } from '@conveyor/contracts';
 import { checkProgram, coerceRow } from '@conveyor/datasets';
@@ -120,11 +120,9 @@ async function answerSessionMessage(deps: SessionMessageDeps, p: Payload & { ses
 
 const unchanged = { node_id: null, rows_affected: 0, transformation: null, transformation_task_id: null };
 
-/** What is wrong with the model's program against these columns, in one line, or undefined. */
-function problemsOf(program: unknown, columns: ColumnView[]): string | undefined {
-  const parsed = programSchema.safeParse(program);
-  if (!parsed.success) return parsed.error.issues.map((i) => `${i.path.join('.') || 'program'}: ${i.message}`).join('; ');
-  const checked = checkProgram(parsed.data, columns);
+/** What is wrong with the model's program against these columns, in one line, or undefined (checkProgram reads it with programSchema, bounds and all). */
+function problemsOf(program: Program, columns: ColumnView[]): string | undefined {
+  const checked = checkProgram(program, columns);
   return checked.ok ? undefined : checked.problems.join('; ');
 }
 

@@ -6,8 +6,8 @@ export interface ByteCount {
   bytes: number;
 }
 
-/** Bytes in MB (MiB), as a person writes them: 10 MB, 2.5 MB, 0.0015 MB. */
-function megabytes(bytes: number): string {
+/** Bytes in MB (MiB), as a person writes them: 10 MB, 2.5 MB, 0.0015 MB. Upload limits are said so everywhere. */
+export function megabytes(bytes: number): string {
   const mb = bytes / (1024 * 1024);
   return `${mb >= 100 ? Math.round(mb) : Number(mb.toPrecision(2))} MB`;
 }

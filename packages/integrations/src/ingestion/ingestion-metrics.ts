@@ -1,9 +1,9 @@
-import { Counter, type Registry } from 'prom-client';
+import { registeredCounter } from '@conveyor/observability';
+import type { Registry } from 'prom-client';
 
 /** Ingestion's Prometheus metrics, registered once per registry. */
 export function ingestionMetrics(registry: Registry) {
-  const counter = <L extends string>(name: string, help: string, labelNames: readonly L[]) =>
-    (registry.getSingleMetric(name) as Counter<L> | undefined) ?? new Counter({ name, help, labelNames, registers: [registry] });
+  const counter = <L extends string>(name: string, help: string, labelNames: readonly L[]) => registeredCounter(registry, name, help, labelNames);
   return {
     runs: counter('conveyor_ingestion_runs_total', 'Ingestion runs finished, by source and outcome', ['source', 'status'] as const),
     pages: counter('conveyor_ingestion_pages_total', 'Pages fetched from a source', ['source'] as const),
