@@ -9,8 +9,9 @@ interface PathEntry {
   methods: Map<string, { hasQuery: boolean }>;
 }
 
-/** The part of an OpenAPI document read here. */
+/** The part of an OpenAPI document read here: its paths, relative to its first server's URL. */
 interface OpenApiPaths {
+  servers?: { url: string }[];
   paths?: object;
 }
 type Operation = { parameters?: { in?: string }[] } | undefined;
@@ -24,12 +25,13 @@ export class RouteTable {
   private readonly entries: PathEntry[];
 
   constructor(document: OpenApiPaths, extraGets: string[] = []) {
+    const base = document.servers?.[0]?.url ?? '';
     const paths = Object.entries((document.paths ?? {}) as Record<string, Record<string, Operation>>).map(([path, operations]) => {
       const methods = new Map<string, { hasQuery: boolean }>();
       for (const [method, operation] of Object.entries(operations)) {
         methods.set(method.toUpperCase(), { hasQuery: (operation?.parameters ?? []).some((p) => p.in === 'query') });
       }
-      return { path, methods };
+      return { path: `${base}${path}`, methods };
     });
     for (const path of extraGets) paths.push({ path, methods: new Map([['GET', { hasQuery: false }]]) });
     this.entries = paths.map(({ path, methods }) => {

@@ -1,5 +1,5 @@
 import { setImmediate as nextTurn } from 'node:timers/promises';
-import { type CreateScheduleBody, TASK_NAMES, getTaskDefinition } from '@conveyor/contracts';
+import { type CreateScheduleBody, type ScheduleView, TASK_NAMES, getTaskDefinition } from '@conveyor/contracts';
 import type { Plan, ScheduleRow } from '@conveyor/db';
 import {
   MIN_INTERVAL_SECONDS,
@@ -115,12 +115,12 @@ export async function resolveSchedule(
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
 
 /** A schedule as the API shows it, with its next fire times so a user can check it. */
-export function toScheduleView(row: ScheduleRow, preview: Date[]) {
+export function toScheduleView(row: ScheduleRow, preview: Date[]): ScheduleView {
   return {
     schedule_id: row.id,
     name: row.name,
     task: row.task,
-    payload: row.payload,
+    payload: row.payload as Record<string, unknown>,
     kind: row.kind,
     run_at: iso(row.run_at),
     cron: row.cron,

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { TASK_STATUSES } from './task-status';
+import { TASK_STATUSES, attemptOutcomeSchema, taskStatusSchema } from './task-status';
 
 const MAX_DELAY_MS = 30 * 24 * 3_600_000;
 
@@ -84,7 +84,7 @@ export const statusListSchema = z
       (Array.isArray(value) ? value : [value])
         .flatMap((v: unknown) => (typeof v === 'string' ? v.split(',') : [v]))
         .map((v: unknown) => (typeof v === 'string' ? v.trim().toUpperCase() : v)),
-    z.array(z.enum(TASK_STATUSES)).min(1).max(20),
+    z.array(taskStatusSchema).min(1).max(20),
   )
   .meta({ description: `One or more of ${TASK_STATUSES.join(', ')} (any case), comma-separated or repeated` });
 
@@ -101,7 +101,7 @@ export const listTasksQuerySchema = z
 
 export const submitTaskResponseSchema = z.object({
   task_id: z.uuid(),
-  status: z.enum(TASK_STATUSES),
+  status: taskStatusSchema,
   message: z.string(),
 });
 
@@ -109,7 +109,7 @@ export const attemptViewSchema = z.object({
   attempt: z.number().int(),
   started_at: z.iso.datetime(),
   finished_at: z.iso.datetime().nullable(),
-  outcome: z.string(),
+  outcome: attemptOutcomeSchema,
   error: z.object({ type: z.string(), message: z.string() }).nullable(),
 });
 
@@ -117,7 +117,7 @@ export const attemptViewSchema = z.object({
 export const taskViewSchema = z.object({
   task_id: z.uuid(),
   task: z.string(),
-  status: z.enum(TASK_STATUSES),
+  status: taskStatusSchema,
   progress: z.number().int().min(0).max(100),
   message: z.string().nullable(),
   attempts: z.number().int().min(0),
@@ -223,10 +223,14 @@ export const replayDeadLettersBodySchema = z
   });
 export type ReplayDeadLettersBody = z.infer<typeof replayDeadLettersBodySchema>;
 
-/** Every error the API answers with. */
+/** Every error the API answers with (apps/api's error handler writes it); the descriptions are the OpenAPI document's. */
 export const apiErrorSchema = z.object({
-  error: z.string(),
-  message: z.string(),
-  issues: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
+  error: z.string().meta({ description: 'A stable code a program can branch on, e.g. validation_failed, task_not_found' }),
+  message: z.string().meta({ description: 'What went wrong and what to do about it, for a person' }),
+  issues: z
+    .array(z.object({ path: z.string(), message: z.string() }))
+    .optional()
+    .meta({ description: 'Each invalid field of a 400: where it is (payload.brief, tasks.3.task) and what is wrong with it' }),
+  request_id: z.string().meta({ description: "The request's X-Request-Id, which finds its log lines" }),
 });
 export type ApiError = z.infer<typeof apiErrorSchema>;

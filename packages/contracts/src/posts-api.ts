@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { POST_STATUSES } from './post-status';
+import { POST_STATUSES, postStatusSchema } from './post-status';
 import { mediaRefSchema } from './x/media';
 import { postMediaSchema, postTextSchema } from './x/post-content';
 
@@ -30,10 +30,7 @@ export const postStatusListSchema = z
       (Array.isArray(value) ? value : [value])
         .flatMap((v: unknown) => (typeof v === 'string' ? v.split(',') : [v]))
         .map((v: unknown) => (typeof v === 'string' ? v.trim().toLowerCase() : v)),
-    z
-      .array(z.enum(POST_STATUSES, { error: `a post status is one of ${POST_STATUSES.join(', ')}` }))
-      .min(1)
-      .max(20),
+    z.array(postStatusSchema).min(1).max(20),
   )
   .meta({ description: `One or more of ${POST_STATUSES.join(', ')} (any case), comma-separated or repeated` });
 
@@ -56,7 +53,7 @@ export const postViewSchema = z.object({
   media: z.array(mediaRefSchema),
   /** X's media ids, in the order of media, once uploaded. */
   media_ids: z.array(z.string()),
-  status: z.enum(POST_STATUSES),
+  status: postStatusSchema,
   scheduled_at: z.iso.datetime().nullable(),
   x_post_id: z.string().nullable(),
   published_at: z.iso.datetime().nullable(),

@@ -1,7 +1,13 @@
 import { z } from 'zod';
 
+export const SCHEDULE_KINDS = ['one_shot', 'cron', 'rrule'] as const;
+export const scheduleKindSchema = z.enum(SCHEDULE_KINDS);
+/** What a schedule does with fire times it missed (the scheduler was down): none, one, or each. */
+export const MISFIRE_POLICIES = ['skip', 'fire_once', 'fire_all'] as const;
+export const misfirePolicySchema = z.enum(MISFIRE_POLICIES);
+
 const recurrenceFields = {
-  kind: z.enum(['one_shot', 'cron', 'rrule']),
+  kind: scheduleKindSchema,
   /** one_shot: the instant to run, with its offset (2026-12-01T09:00:00+01:00). */
   run_at: z.iso.datetime({ offset: true }).optional(),
   /** cron: 5 fields, or 6 with seconds, read in `timezone`. */
@@ -17,7 +23,7 @@ const scheduleFields = {
   name: z.string().min(1).max(200),
   task: z.string().min(1).max(100),
   payload: z.record(z.string(), z.unknown()).default({}),
-  misfire_policy: z.enum(['skip', 'fire_once', 'fire_all']).default('fire_once'),
+  misfire_policy: misfirePolicySchema.default('fire_once'),
   end_at: z.iso.datetime({ offset: true }).nullable().optional(),
   enabled: z.boolean().default(true),
 };
@@ -62,3 +68,28 @@ export const listSchedulesQuerySchema = z
     limit: z.coerce.number().int().min(1).max(200).default(50),
   })
   .strict();
+
+const instant = z.iso.datetime();
+
+/** A schedule as the API shows it, with its next fire times. */
+export const scheduleViewSchema = z.object({
+  schedule_id: z.uuid(),
+  name: z.string(),
+  task: z.string(),
+  payload: z.record(z.string(), z.unknown()),
+  kind: scheduleKindSchema,
+  run_at: instant.nullable(),
+  cron: z.string().nullable(),
+  rrule: z.string().nullable(),
+  dtstart: z.string().nullable(),
+  timezone: z.string(),
+  misfire_policy: misfirePolicySchema,
+  end_at: instant.nullable(),
+  enabled: z.boolean(),
+  next_run_at: instant.nullable(),
+  last_run_at: instant.nullable(),
+  created_at: instant,
+  /** The next run and up to four after it; [] while disabled. */
+  next_fire_times: z.array(instant),
+});
+export type ScheduleView = z.infer<typeof scheduleViewSchema>;

@@ -1,10 +1,10 @@
 import { z } from 'zod';
-import { TASK_STATUSES } from './task-status';
+import { taskStatusSchema } from './task-status';
 
 /** A change of a task's state or progress, as published to live listeners (SSE). */
 export const taskEventSchema = z.object({
   task_id: z.uuid(),
-  status: z.enum(TASK_STATUSES),
+  status: taskStatusSchema,
   progress: z.number().int().min(0).max(100),
   message: z.string().nullable(),
   attempts: z.number().int().min(0),

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { xHandleSchema } from './x/handle';
 import { X_TIERS, type XTier } from './x/rate-limits';
 
-const tierSchema = z.enum(X_TIERS as [XTier, ...XTier[]], { error: `api_tier must be one of ${X_TIERS.join(', ')}` });
+export const xTierSchema = z.enum(X_TIERS as [XTier, ...XTier[]], { error: `api_tier must be one of ${X_TIERS.join(', ')}` });
 
 /**
  * Where an account's OAuth token is kept: the name of a secret, never the secret. The one form
@@ -21,7 +21,7 @@ export const tokenSecretRefSchema = z
 
 const accountFields = {
   handle: xHandleSchema,
-  api_tier: tierSchema,
+  api_tier: xTierSchema,
   token_secret_ref: tokenSecretRefSchema,
 };
 
@@ -54,7 +54,7 @@ export function rawTokenFields(body: unknown): string[] {
 }
 
 /** Body of POST /api/v1/x-accounts; without api_tier, the deployment's X_API_TIER (free by default). */
-export const createXAccountBodySchema = z.object({ ...accountFields, api_tier: tierSchema.optional() }).strict();
+export const createXAccountBodySchema = z.object({ ...accountFields, api_tier: xTierSchema.optional() }).strict();
 export type CreateXAccountBody = z.infer<typeof createXAccountBodySchema>;
 
 /** Body of PATCH /api/v1/x-accounts/{id}: any of the fields, at least one. */
@@ -79,7 +79,7 @@ export const listXAccountsQuerySchema = z
 export const xAccountViewSchema = z.object({
   account_id: z.uuid(),
   handle: z.string(),
-  api_tier: tierSchema,
+  api_tier: xTierSchema,
   token_secret_ref: z.string(),
   created_at: z.iso.datetime(),
   updated_at: z.iso.datetime(),

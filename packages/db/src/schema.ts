@@ -1,5 +1,5 @@
 import type { ColumnType, Generated, Insertable, Selectable } from 'kysely';
-import type { ColumnView, DatasetFormat, IngestionRunStatus, PostStatus, Program, TaskStatus } from '@conveyor/contracts';
+import type { AttemptOutcome, ColumnView, DatasetFormat, IngestionRunStatus, PostStatus, Program, TaskStatus } from '@conveyor/contracts';
 
 type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
 type NullableTimestamp = ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
@@ -105,7 +105,8 @@ export interface SchedulesTable {
   updated_at: Timestamp;
 }
 
-export type AttemptOutcome = 'running' | 'success' | 'retry' | 'failure' | 'lost' | 'revoked' | 'released' | 'deferred' | 'fenced';
+/** Listed in @conveyor/contracts (ATTEMPT_OUTCOMES), which the API's task view reads. */
+export type { AttemptOutcome };
 
 /** One finished attempt, as stored in tasks.attempt_history (times as Postgres prints them). */
 export interface AttemptRecord {

@@ -1,40 +1,54 @@
-import type { RouteConfig } from '@asteasolutions/zod-to-openapi';
 import { listDeadLettersQuerySchema, replayDeadLettersBodySchema } from '@conveyor/contracts';
 import { z } from 'zod';
-import { error, json, object, tag } from './parts';
+import { type ApiRoute, body, error, json, object, tag } from './parts';
 
 /** The task types on offer, the tenant's LLM usage, and the admin routes over dead letters. */
-export function catalogUsageAdminRoutes(): RouteConfig[] {
+export function catalogUsageAdminRoutes(): ApiRoute[] {
   return [
-    tag(['tasks'], {
-      method: 'get',
-      path: '/api/v1/task-types',
-      summary: 'Every task this deployment offers: queue, payload and result JSON Schemas, policy',
-      responses: { 200: object('{task_types: [{name, queue, description, payload_schema, result_schema, policy}]}') },
-    }),
+    tag(
+      ['tasks'],
+      {
+        method: 'get',
+        path: '/api/v1/task-types',
+        operationId: 'listTaskTypes',
+        summary: 'Every task this deployment offers: queue, payload and result JSON Schemas, policy',
+        responses: { 200: object('{task_types: [{name, queue, description, payload_schema, result_schema, policy}]}') },
+      },
+      'any',
+    ),
     tag(['usage'], {
       method: 'get',
       path: '/api/v1/usage',
+      operationId: 'getUsage',
       summary: "This billing period's LLM spend: total, by action, reserved, remaining, cap",
       responses: { 200: object('Usage') },
     }),
-    tag(['admin'], {
-      method: 'get',
-      path: '/api/v1/admin/dead-letters',
-      summary: 'Tasks that failed for good, across tenants (admin key)',
-      request: { query: listDeadLettersQuerySchema },
-      responses: { 200: object('A page of dead letters'), 403: error('Not an admin key') },
-    }),
-    tag(['admin'], {
-      method: 'post',
-      path: '/api/v1/admin/dead-letters/replay',
-      summary: 'Replay dead letters: some, a filter, or all (admin key)',
-      request: { body: { content: { 'application/json': { schema: replayDeadLettersBodySchema } } } },
-      responses: {
-        202: json(z.object({ replayed: z.number().int(), task_ids: z.array(z.uuid()), enqueued: z.boolean() }), 'Replayed'),
-        400: error('Invalid body'),
-        403: error('Not an admin key'),
+    tag(
+      ['admin'],
+      {
+        method: 'get',
+        path: '/api/v1/admin/dead-letters',
+        operationId: 'listDeadLetters',
+        summary: 'Tasks that failed for good, across tenants (admin key)',
+        request: { query: listDeadLettersQuerySchema },
+        responses: { 200: object('A page of dead letters') },
       },
-    }),
+      'admin',
+    ),
+    tag(
+      ['admin'],
+      {
+        method: 'post',
+        path: '/api/v1/admin/dead-letters/replay',
+        operationId: 'replayDeadLetters',
+        summary: 'Replay dead letters: some, a filter, or all (admin key)',
+        request: { body: body(replayDeadLettersBodySchema) },
+        responses: {
+          202: json(z.object({ replayed: z.number().int(), task_ids: z.array(z.uuid()), enqueued: z.boolean() }), 'Replayed'),
+          400: error('Invalid body'),
+        },
+      },
+      'admin',
+    ),
   ];
 }

@@ -1,22 +1,24 @@
-import type { RouteConfig } from '@asteasolutions/zod-to-openapi';
-import { createScheduleBodySchema, listSchedulesQuerySchema, patchScheduleBodySchema } from '@conveyor/contracts';
+import { createScheduleBodySchema, listSchedulesQuerySchema, patchScheduleBodySchema, scheduleViewSchema } from '@conveyor/contracts';
 import { z } from 'zod';
-import { type TaskSchemas, error, json, object, scheduleParams, tag } from './parts';
+import { type ApiRoute, type TaskSchemas, body, error, json, scheduleParams, tag } from './parts';
 
 const schedules = ['schedules'];
+const view = scheduleViewSchema.meta({ id: 'Schedule' });
+const notFound = error('No such schedule for this tenant');
 
 /** Create, list, read, change and delete a schedule. */
-function crudRoutes(): RouteConfig[] {
+function crudRoutes(): ApiRoute[] {
   return [
     tag(schedules, {
       method: 'post',
       path: '/api/v1/schedules',
+      operationId: 'createSchedule',
       summary: 'Create a one-shot, cron or RRULE schedule',
       description:
         'A schedule of the task publish_post ({post_id}) schedules that post: it becomes scheduled at the next fire time (the earliest of its enabled schedules), and goes back to draft when its last schedule is deleted or disabled.',
-      request: { body: { content: { 'application/json': { schema: createScheduleBodySchema } } } },
+      request: { body: body(createScheduleBodySchema) },
       responses: {
-        201: object('The schedule with its next fire times'),
+        201: json(view, 'The schedule with its next fire times'),
         400: error(
           'Invalid schedule, payload or timezone; a rule that fires too rarely or never to be found within the expansion bounds, or that cannot be expanded safely; a date outside 1970-2999; or more frequent than the plan allows, over the whole rule',
         ),
@@ -27,61 +29,68 @@ function crudRoutes(): RouteConfig[] {
     tag(schedules, {
       method: 'get',
       path: '/api/v1/schedules',
+      operationId: 'listSchedules',
       summary: "The tenant's schedules, by name, cursor-paged",
       request: { query: listSchedulesQuerySchema },
       responses: {
-        200: json(z.object({ schedules: z.array(z.object({}).catchall(z.unknown())), next_cursor: z.string().nullable() }), 'A page of schedules'),
+        200: json(z.object({ schedules: z.array(view), next_cursor: z.string().nullable() }), 'A page of schedules'),
         400: error('Invalid query or cursor'),
       },
     }),
     tag(schedules, {
       method: 'get',
       path: '/api/v1/schedules/{id}',
+      operationId: 'getSchedule',
       summary: 'A schedule',
       request: { params: scheduleParams },
-      responses: { 200: object('The schedule'), 404: error('No such schedule for this tenant') },
+      responses: { 200: json(view, 'The schedule'), 404: notFound },
     }),
     tag(schedules, {
       method: 'patch',
       path: '/api/v1/schedules/{id}',
+      operationId: 'updateSchedule',
       summary: 'Change a schedule; a new recurrence replaces the old one whole',
-      request: { params: scheduleParams, body: { content: { 'application/json': { schema: patchScheduleBodySchema } } } },
-      responses: { 200: object('The schedule'), 400: error('Invalid change'), 404: error('No such schedule for this tenant') },
+      request: { params: scheduleParams, body: body(patchScheduleBodySchema) },
+      responses: { 200: json(view, 'The schedule'), 400: error('Invalid change'), 404: notFound },
     }),
     tag(schedules, {
       method: 'delete',
       path: '/api/v1/schedules/{id}',
+      operationId: 'deleteSchedule',
       summary: 'Delete a schedule',
       request: { params: scheduleParams },
-      responses: { 204: { description: 'Deleted' }, 404: error('No such schedule for this tenant') },
+      responses: { 204: { description: 'Deleted' }, 404: notFound },
     }),
   ];
 }
 
 /** The schedule routes: the ones above, then enable, disable and trigger. */
-export function scheduleRoutes({ submitted }: TaskSchemas): RouteConfig[] {
+export function scheduleRoutes({ submitted }: TaskSchemas): ApiRoute[] {
   return [
     ...crudRoutes(),
     tag(schedules, {
       method: 'post',
       path: '/api/v1/schedules/{id}/enable',
+      operationId: 'enableSchedule',
       summary: 'Enable a schedule',
       request: { params: scheduleParams },
-      responses: { 200: object('The schedule'), 404: error('No such schedule for this tenant') },
+      responses: { 200: json(view, 'The schedule'), 404: notFound },
     }),
     tag(schedules, {
       method: 'post',
       path: '/api/v1/schedules/{id}/disable',
+      operationId: 'disableSchedule',
       summary: 'Disable a schedule',
       request: { params: scheduleParams },
-      responses: { 200: object('The schedule'), 404: error('No such schedule for this tenant') },
+      responses: { 200: json(view, 'The schedule'), 404: notFound },
     }),
     tag(schedules, {
       method: 'post',
       path: '/api/v1/schedules/{id}/trigger',
+      operationId: 'triggerSchedule',
       summary: 'Fire a schedule once, now',
       request: { params: scheduleParams },
-      responses: { 202: json(submitted, 'The task it submitted'), 404: error('No such schedule for this tenant') },
+      responses: { 202: json(submitted, 'The task it submitted'), 404: notFound },
     }),
   ];
 }

@@ -1,4 +1,3 @@
-import type { RouteConfig } from '@asteasolutions/zod-to-openapi';
 import {
   DATASET_CONTENT_TYPES,
   chatAcceptedSchema,
@@ -18,7 +17,7 @@ import {
   uploadDatasetQuerySchema,
 } from '@conveyor/contracts';
 import { z } from 'zod';
-import { error, json, tag } from './parts';
+import { type ApiRoute, body, error, json, retryLater, tag } from './parts';
 
 const sessions = ['sessions'];
 const params = z.object({ id: sessionIdSchema });
@@ -28,7 +27,7 @@ const nodeNotFound = error('No such session for this tenant, or no such node in 
 const badId = error('A malformed id');
 
 /** Dataset sessions (issue 18): a session, its uploads and versions (nodes), their rows, its head and its chat. */
-export function sessionRoutes(): RouteConfig[] {
+export function sessionRoutes(): ApiRoute[] {
   const session = sessionViewSchema.meta({ id: 'Session' });
   const node = nodeViewSchema.meta({ id: 'DatasetNode' });
   const file = z.string().meta({ description: 'The file itself, streamed', format: 'binary' });
@@ -36,13 +35,15 @@ export function sessionRoutes(): RouteConfig[] {
     tag(sessions, {
       method: 'post',
       path: '/api/v1/sessions',
+      operationId: 'createSession',
       summary: 'Start a session: upload a dataset to it, then change the data by chatting',
-      request: { body: { content: { 'application/json': { schema: createSessionBodySchema } } } },
+      request: { body: body(createSessionBodySchema) },
       responses: { 201: json(session, 'The session, without data yet'), 400: error('Invalid name') },
     }),
     tag(sessions, {
       method: 'get',
       path: '/api/v1/sessions',
+      operationId: 'listSessions',
       summary: "The tenant's sessions, newest first, cursor-paged",
       request: { query: listSessionsQuerySchema },
       responses: {
@@ -53,6 +54,7 @@ export function sessionRoutes(): RouteConfig[] {
     tag(sessions, {
       method: 'get',
       path: '/api/v1/sessions/{id}',
+      operationId: 'getSession',
       summary: 'A session: its head (the version the next message changes) and the message being processed',
       request: { params },
       responses: { 200: json(session, 'The session'), 400: badId, 404: notFound },
@@ -60,6 +62,7 @@ export function sessionRoutes(): RouteConfig[] {
     tag(sessions, {
       method: 'delete',
       path: '/api/v1/sessions/{id}',
+      operationId: 'deleteSession',
       summary: 'Delete a session with its chat and every version of its data',
       request: { params },
       responses: { 204: { description: 'Deleted' }, 400: badId, 404: notFound },
@@ -67,6 +70,7 @@ export function sessionRoutes(): RouteConfig[] {
     tag(sessions, {
       method: 'post',
       path: '/api/v1/sessions/{id}/datasets',
+      operationId: 'uploadDataset',
       summary: 'Upload a dataset (CSV or JSON Lines) as a new version of the session; its head moves to it',
       description:
         "The body is the file, streamed, its format named by Content-Type. CSV: a header row naming the columns, then rows. JSON Lines: one object per line. Column types are inferred over the whole file. The plan's size limit (DATASET_UPLOAD_LIMITS) is checked against Content-Length at once and against the bytes as they come; past it, or when the file is not a dataset, nothing is stored.",
@@ -80,12 +84,13 @@ export function sessionRoutes(): RouteConfig[] {
         400: error('Another Content-Type (the message says which to send), or a file that is not a dataset: the message names the line'),
         404: notFound,
         413: error("Larger than the plan's upload limit"),
-        429: error('Too many uploads in progress; see Retry-After'),
+        429: retryLater('Too many uploads in progress for this tenant or this API process; see Retry-After'),
       },
     }),
     tag(sessions, {
       method: 'get',
       path: '/api/v1/sessions/{id}/nodes',
+      operationId: 'listSessionNodes',
       summary: "The session's versions of its data, oldest first, cursor-paged",
       request: { params, query: listNodesQuerySchema },
       responses: {
@@ -97,6 +102,7 @@ export function sessionRoutes(): RouteConfig[] {
     tag(sessions, {
       method: 'get',
       path: '/api/v1/sessions/{id}/nodes/{node_id}',
+      operationId: 'getSessionNode',
       summary: 'A version of the data: its columns, counts and what made it',
       request: { params: nodeParams },
       responses: { 200: json(node, 'The node'), 400: badId, 404: nodeNotFound },
@@ -104,6 +110,7 @@ export function sessionRoutes(): RouteConfig[] {
     tag(sessions, {
       method: 'get',
       path: '/api/v1/sessions/{id}/nodes/{node_id}/rows',
+      operationId: 'getSessionNodeRows',
       summary: "A page of a version's rows, each an object keyed by column name",
       request: { params: nodeParams, query: nodeRowsQuerySchema },
       responses: { 200: json(nodeRowsViewSchema, 'The rows (none past the end)'), 400: error('A malformed id or invalid query'), 404: nodeNotFound },
@@ -111,16 +118,18 @@ export function sessionRoutes(): RouteConfig[] {
     tag(sessions, {
       method: 'post',
       path: '/api/v1/sessions/{id}/head',
+      operationId: 'moveSessionHead',
       summary: 'Move the session to another of its versions (undo, redo)',
-      request: { params, body: { content: { 'application/json': { schema: moveHeadBodySchema } } } },
+      request: { params, body: body(moveHeadBodySchema) },
       responses: { 200: json(session, 'The session'), 400: error('A malformed id or body'), 404: nodeNotFound },
     }),
     tag(sessions, {
       method: 'post',
       path: '/api/v1/sessions/{id}/chat',
+      operationId: 'sendChatMessage',
       summary: "Ask for a change to the session's data; a process_chat_message task answers it",
       description: 'One message at a time: the task id is in the answer and in Location; GET /api/v1/tasks/{id} follows it.',
-      request: { params, body: { content: { 'application/json': { schema: chatBodySchema } } } },
+      request: { params, body: body(chatBodySchema) },
       responses: {
         202: json(chatAcceptedSchema, 'Queued'),
         400: error('A malformed id or an empty message'),
@@ -131,6 +140,7 @@ export function sessionRoutes(): RouteConfig[] {
     tag(sessions, {
       method: 'get',
       path: '/api/v1/sessions/{id}/messages',
+      operationId: 'listChatMessages',
       summary: "The session's chat, oldest first, cursor-paged",
       request: { params, query: listMessagesQuerySchema },
       responses: {

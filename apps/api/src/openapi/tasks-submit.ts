@@ -1,18 +1,18 @@
-import type { RouteConfig } from '@asteasolutions/zod-to-openapi';
-import { MAX_BATCH, testTaskQuerySchema } from '@conveyor/contracts';
+import { MAX_BATCH, taskStatusSchema, testTaskQuerySchema } from '@conveyor/contracts';
 import { z } from 'zod';
-import { type TaskSchemas, error, idempotencyHeader, json, tag } from './parts';
+import { type ApiRoute, type TaskSchemas, body, error, idempotencyHeader, json, tag } from './parts';
 
 /** The routes that submit tasks: one, a batch, and test_task. */
-export function submitRoutes({ submitted, submission }: TaskSchemas): RouteConfig[] {
+export function submitRoutes({ submitted, submission }: TaskSchemas): ApiRoute[] {
   const tasks = ['tasks'];
   return [
     tag(tasks, {
       method: 'post',
       path: '/api/v1/tasks',
+      operationId: 'submitTask',
       summary: 'Submit a task',
       description: 'Answers at once with the task id. The same idempotency_key from the same tenant returns the same task (200).',
-      request: { headers: idempotencyHeader, body: { content: { 'application/json': { schema: submission } } } },
+      request: { headers: idempotencyHeader, body: body(submission) },
       responses: {
         202: json(submitted, 'Accepted and queued'),
         200: json(submitted, 'An earlier task with this idempotency_key'),
@@ -24,18 +24,19 @@ export function submitRoutes({ submitted, submission }: TaskSchemas): RouteConfi
     tag(tasks, {
       method: 'post',
       path: '/api/v1/tasks/batch',
+      operationId: 'submitTaskBatch',
       summary: `Submit up to ${MAX_BATCH} tasks at once`,
       description: 'Validated as a whole: one bad item makes a 400 naming tasks.<index>, and nothing is submitted.',
       request: {
         headers: idempotencyHeader,
-        body: { content: { 'application/json': { schema: z.object({ tasks: z.array(submission).min(1).max(MAX_BATCH) }) } } },
+        body: body(z.object({ tasks: z.array(submission).min(1).max(MAX_BATCH) })),
       },
       responses: {
         202: json(
           z.object({
             count: z.number().int(),
             created: z.number().int(),
-            tasks: z.array(z.object({ task_id: z.uuid(), status: z.string(), created: z.boolean() })),
+            tasks: z.array(z.object({ task_id: z.uuid(), status: taskStatusSchema, created: z.boolean() })),
           }),
           'Accepted and queued, in order; created is false for an earlier task with the same idempotency_key',
         ),
@@ -46,6 +47,7 @@ export function submitRoutes({ submitted, submission }: TaskSchemas): RouteConfi
     tag(tasks, {
       method: 'post',
       path: '/api/v1/tasks/test',
+      operationId: 'submitTestTask',
       summary: 'Submit test_task with a message',
       request: { query: testTaskQuerySchema },
       responses: { 202: json(submitted, 'Accepted and queued'), 400: error('Invalid query') },

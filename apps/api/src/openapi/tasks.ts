@@ -1,15 +1,15 @@
-import type { RouteConfig } from '@asteasolutions/zod-to-openapi';
 import {
   createTaskTokenBodySchema,
   listTasksQuerySchema,
   submitTaskResponseSchema,
   taskErrorSchema,
   taskEventSchema,
+  taskStatusSchema,
   taskTokenQuerySchema,
   taskTokenSchema,
 } from '@conveyor/contracts';
 import { z } from 'zod';
-import { type TaskSchemas, error, json, tag, taskParams } from './parts';
+import { type ApiRoute, type TaskSchemas, error, json, retryLater, tag, taskParams } from './parts';
 
 const tasks = ['tasks'];
 
@@ -31,11 +31,12 @@ const tokenErrors = {
 };
 
 /** The routes that read a tenant's tasks: the list, one task, its result, its events. */
-function readRoutes({ taskView, results }: TaskSchemas, read: ReadTask): RouteConfig[] {
+function readRoutes({ taskView, results }: TaskSchemas, read: ReadTask): ApiRoute[] {
   return [
     tag(tasks, {
       method: 'get',
       path: '/api/v1/tasks',
+      operationId: 'listTasks',
       summary: "The tenant's tasks, newest first, cursor-paged; filter by statuses, task and schedule",
       request: { query: listTasksQuerySchema },
       responses: {
@@ -46,6 +47,7 @@ function readRoutes({ taskView, results }: TaskSchemas, read: ReadTask): RouteCo
     tag(tasks, {
       ...read,
       path: '/api/v1/tasks/{id}',
+      operationId: 'getTask',
       summary: "A task's status, progress and attempts",
       description: TOKEN_NOTE.trimStart(),
       request: { params: taskParams, query: taskTokenQuerySchema },
@@ -54,12 +56,13 @@ function readRoutes({ taskView, results }: TaskSchemas, read: ReadTask): RouteCo
     tag(tasks, {
       method: 'get',
       path: '/api/v1/tasks/{id}/result',
+      operationId: 'getTaskResult',
       summary: "A task's result, or its error",
       description: TOKEN_NOTE.trimStart(),
       request: { params: taskParams, query: taskTokenQuerySchema },
       responses: {
         200: json(
-          z.object({ task_id: z.uuid(), status: z.string(), result: results.optional(), error: taskErrorSchema.optional() }),
+          z.object({ task_id: z.uuid(), status: taskStatusSchema, result: results.optional(), error: taskErrorSchema.optional() }),
           'The result (SUCCESS), the error (FAILURE) or neither yet',
         ),
         ...tokenErrors,
@@ -68,6 +71,7 @@ function readRoutes({ taskView, results }: TaskSchemas, read: ReadTask): RouteCo
     tag(tasks, {
       method: 'get',
       path: '/api/v1/tasks/{id}/events',
+      operationId: 'streamTaskEvents',
       summary: 'Server-sent events of every state and progress change until the task ends',
       description:
         'Each `state` event carries a TaskEvent as JSON ({task_id, status, progress, message, attempts, at}); the last, `end`, carries the same fields plus `result` (SUCCESS) and `error` (FAILURE, REVOKED), read from Postgres, and closes the stream. A client that connects after the end gets only the `end` event. Changes arrive as workers commit them; if a live message is lost, a re-read of the task every 2 s catches up, and the states in between are seen as the latest one. A browser, whose EventSource cannot send an Authorization header, passes a task token instead: `new EventSource(events_url)` with the events_url of POST /api/v1/tasks/{id}/tokens.' +
@@ -76,20 +80,21 @@ function readRoutes({ taskView, results }: TaskSchemas, read: ReadTask): RouteCo
       responses: {
         200: { description: 'text/event-stream of TaskEvent', content: { 'text/event-stream': { schema: taskEventSchema } } },
         ...tokenErrors,
-        429: error('Too many streams open for this tenant or this API process (or past the rate limit); see Retry-After'),
+        429: retryLater('Too many streams open for this tenant or this API process (or past the rate limit); see Retry-After'),
       },
     }),
   ];
 }
 
 /** The task routes after submission: read, cancel, retry, and the /jobs alias. */
-export function taskRoutes(schemas: TaskSchemas): RouteConfig[] {
+export function taskRoutes(schemas: TaskSchemas): ApiRoute[] {
   const read = readTask(schemas.taskView);
   return [
     ...readRoutes(schemas, read),
     tag(tasks, {
       method: 'post',
       path: '/api/v1/tasks/{id}/cancel',
+      operationId: 'cancelTask',
       summary: 'Revoke a task: removed if queued, aborted if running',
       request: { params: taskParams },
       responses: { 200: json(submitTaskResponseSchema, 'Revoked'), 404: error('No such task for this tenant'), 409: error('The task already ended') },
@@ -97,6 +102,7 @@ export function taskRoutes(schemas: TaskSchemas): RouteConfig[] {
     tag(tasks, {
       method: 'post',
       path: '/api/v1/tasks/{id}/retry',
+      operationId: 'retryTask',
       summary: 'Run a failed task again',
       request: { params: taskParams },
       responses: {
@@ -113,6 +119,7 @@ export function taskRoutes(schemas: TaskSchemas): RouteConfig[] {
     tag(tasks, {
       method: 'post',
       path: '/api/v1/tasks/{id}/tokens',
+      operationId: 'createTaskToken',
       summary: 'A short-lived token that reads this task from a browser (?token=)',
       description:
         "The token (cvt_...) reads only this task, only with GET /api/v1/tasks/{id}, /result and /events, in the query (`?token=`), until expires_at; it acts for the tenant (its rate limit). Any other route refuses it, and another task's id with it is a 404. For a page on another origin: `new EventSource(apiBase + events_url)`; its answers carry `Access-Control-Allow-Origin: *`. The token is shown only in this answer.",
@@ -123,6 +130,6 @@ export function taskRoutes(schemas: TaskSchemas): RouteConfig[] {
         404: error('No such task for this tenant'),
       },
     }),
-    tag(tasks, { ...read, path: '/api/v1/jobs/{id}/status', summary: 'Alias of GET /api/v1/tasks/{id}' }),
+    tag(tasks, { ...read, path: '/api/v1/jobs/{id}/status', operationId: 'getJobStatus', summary: 'Alias of GET /api/v1/tasks/{id}' }),
   ];
 }

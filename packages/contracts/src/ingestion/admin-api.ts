@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { INGESTION_RUN_STATUSES, INGESTION_SOURCES, ingestionSourceSchema, ingestionWindowSchema } from './sources';
+import { INGESTION_RUN_STATUSES, ingestionRunStatusSchema, ingestionSourceSchema, ingestionWindowSchema } from './sources';
 
 // The admin API of ingestion (/api/v1/ingestion/...): what it accepts and what it answers.
 
@@ -35,10 +35,7 @@ export const ingestionRunStatusListSchema = z
       (Array.isArray(value) ? value : [value])
         .flatMap((v: unknown) => (typeof v === 'string' ? v.split(',') : [v]))
         .map((v: unknown) => (typeof v === 'string' ? v.trim().toLowerCase() : v)),
-    z
-      .array(z.enum(INGESTION_RUN_STATUSES, { error: `a run status is one of ${INGESTION_RUN_STATUSES.join(', ')}` }))
-      .min(1)
-      .max(20),
+    z.array(ingestionRunStatusSchema).min(1).max(20),
   )
   .meta({ description: `One or more of ${INGESTION_RUN_STATUSES.join(', ')} (any case), comma-separated or repeated` });
 
@@ -76,7 +73,7 @@ const instant = z.iso.datetime();
 
 /** One source as GET /api/v1/ingestion/sources shows it. */
 export const ingestionSourceViewSchema = z.object({
-  source: z.enum(INGESTION_SOURCES),
+  source: ingestionSourceSchema,
   /** Whether its schedule runs it; a disabled source can still be run by hand. */
   enabled: z.boolean(),
   /** Its schedule's five-field cron, in UTC. */
@@ -96,7 +93,7 @@ export const ingestionRunViewSchema = z.object({
   run_id: z.uuid(),
   source: z.string(),
   task_id: z.uuid().nullable(),
-  status: z.enum(INGESTION_RUN_STATUSES),
+  status: ingestionRunStatusSchema,
   window_from: instant.nullable(),
   window_to: instant.nullable(),
   /** Where in the source the run had got to, as the source names it. */

@@ -29,6 +29,9 @@ export type IngestionWindow = z.output<typeof ingestionWindowSchema>;
 
 export const INGESTION_RUN_STATUSES = ['running', 'succeeded', 'failed', 'deferred'] as const;
 export type IngestionRunStatus = (typeof INGESTION_RUN_STATUSES)[number];
+export const ingestionRunStatusSchema = z.enum(INGESTION_RUN_STATUSES, {
+  error: `a run status is one of ${INGESTION_RUN_STATUSES.join(', ')}`,
+});
 
 /**
  * Each source's cadence until an operator changes it (PATCH /api/v1/ingestion/sources/{source}):
