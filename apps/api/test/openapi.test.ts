@@ -28,12 +28,17 @@ type Schema = {
   discriminator?: { propertyName: string; mapping?: Record<string, string> };
 };
 type Response = { content?: Record<string, { schema: Schema }>; headers?: Record<string, { required?: boolean }> };
-type Operation = { operationId?: string; requestBody?: { content: Record<string, { schema: Schema }> }; responses: Record<string, Response> };
+type Operation = {
+  operationId?: string;
+  security?: Record<string, string[]>[];
+  requestBody?: { content: Record<string, { schema: Schema }> };
+  responses: Record<string, Response>;
+};
 type Document = {
   openapi: string;
   servers?: { url: string }[];
   paths: Record<string, Record<string, Operation>>;
-  components: { schemas: Record<string, Schema> };
+  components: { schemas: Record<string, Schema>; securitySchemes?: Record<string, object> };
 };
 
 describe('the OpenAPI document at /docs', () => {
@@ -92,6 +97,12 @@ describe('the OpenAPI document at /docs', () => {
     expect(doc.paths['/tasks']!.post!.operationId).toBe('submitTask');
   });
 
+  it('offers the task token (?token=) on exactly the three reads a browser makes of one task', () => {
+    const withToken = operations.filter(({ op }) => (op.security ?? []).some((s) => 'taskToken' in s)).map(({ op }) => op.operationId);
+    expect(withToken.sort()).toEqual(['getTask', 'getTaskResult', 'streamTaskEvents']);
+    expect(doc.components.securitySchemes?.taskToken).toMatchObject({ type: 'apiKey', in: 'query', name: 'token' });
+  });
+
   it('lists the errors of every operation as the one Error body, with Retry-After on 429 and 503', () => {
     const error = doc.components.schemas.Error!;
     expect(Object.keys(error.properties!).sort()).toEqual(['error', 'issues', 'message', 'request_id']);
@@ -140,7 +151,8 @@ describe('the OpenAPI document at /docs', () => {
     for (const object of sent) {
       for (const [field, schema] of Object.entries(object.properties!)) {
         expect({ field, default: schema.default }).toEqual({ field, default: undefined });
-        if (/Default: /.test(schema.description ?? '')) expect({ field, required: object.required?.includes(field) ?? false }).toEqual({ field, required: false });
+        if (/Default: /.test(schema.description ?? ''))
+          expect({ field, required: object.required?.includes(field) ?? false }).toEqual({ field, required: false });
       }
     }
     const draft = resolve({ $ref: '#/components/schemas/Submit_generate_draft' }).properties!.payload!;

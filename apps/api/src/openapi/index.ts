@@ -5,6 +5,7 @@ import {
   postStatusSchema,
   scheduleKindSchema,
   taskStatusSchema,
+  taskTokenQuerySchema,
   xTierSchema,
 } from '@conveyor/contracts';
 import { type CreateDocumentOptions, type ZodOpenApiPathsObject, createDocument } from 'zod-openapi';
@@ -84,7 +85,8 @@ function paths(): ZodOpenApiPathsObject {
       // zod-openapi reads every key it is given: the locations without parameters are left out.
       requestParams: Object.fromEntries(Object.entries(params).filter(([, schema]) => schema !== undefined)),
       ...(request?.body ? { requestBody: request.body } : {}),
-      security: [{ apiKey: [] }],
+      // The reads a browser makes with a task token instead of a key (middleware/task-token.ts).
+      security: request?.query === taskTokenQuerySchema ? [{ apiKey: [] }, { taskToken: [] }] : [{ apiKey: [] }],
     };
   }
   return result;
@@ -117,7 +119,15 @@ function build(): OpenApiDocument {
       paths: paths(),
       components: {
         schemas: ENUMS,
-        securitySchemes: { apiKey: { type: 'http', scheme: 'bearer', description: 'A tenant API key, or an admin key for /admin and /ingestion routes' } },
+        securitySchemes: {
+          apiKey: { type: 'http', scheme: 'bearer', description: 'A tenant API key, or an admin key for /admin and /ingestion routes' },
+          taskToken: {
+            type: 'apiKey',
+            in: 'query',
+            name: 'token',
+            description: 'A task token (POST /tasks/{id}/tokens): reads that one task, its result and its events, until it expires',
+          },
+        },
       },
     },
     { override: defaultInWords },
