@@ -118,6 +118,8 @@ export async function submitTasks(
       priority: submission.priority,
       delayMs: submission.delay_ms,
       idempotencyKey: submission.idempotency_key,
+      tags: submission.tags,
+      metadata: submission.metadata,
     }),
   );
   const submitted = await deps.submissions.insert(inserts);

@@ -22,6 +22,8 @@ export function toTaskView(row: TaskRow, detailed = false): TaskView {
     finished_at: iso(row.finished_at),
     next_attempt_at: iso(row.next_attempt_at),
     schedule_id: row.schedule_id,
+    tags: row.tags,
+    metadata: row.metadata as Record<string, unknown> | null,
     ...(detailed
       ? {
           payload: row.payload as Record<string, unknown>,

@@ -465,6 +465,61 @@ describe('GET /tasks/{id}/events', () => {
     expect(events).toEqual([{ event: 'end', data: expect.objectContaining({ task_id: id, status: 'FAILURE' }) }]);
   });
 
+  /** Reads a stream with its ids until `enough` says so (then drops the connection) or it ends. */
+  async function readWithIds(id: string, lastEventId?: string, enough: (events: { id: string; event: string; status: unknown }[]) => boolean = () => false) {
+    const aborter = new AbortController();
+    const headers = { ...auth(h.keyA), ...(lastEventId === undefined ? {} : { 'Last-Event-ID': lastEventId }) };
+    const res = await fetch(`${base}/tasks/${id}/events`, { headers, signal: aborter.signal });
+    const events: { id: string; event: string; status: unknown; progress: unknown }[] = [];
+    let text = '';
+    try {
+      for await (const chunk of res.body!) {
+        text += Buffer.from(chunk).toString();
+        let end: number;
+        while ((end = text.indexOf('\n\n')) >= 0) {
+          const block = text.slice(0, end);
+          text = text.slice(end + 2);
+          const [eventId, event, data] = ['id', 'event', 'data'].map((field) => new RegExp(`^${field}: (.*)$`, 'm').exec(block)?.[1]);
+          if (!eventId || !event || !data) continue;
+          const { status, progress } = JSON.parse(data) as { status: unknown; progress: unknown };
+          events.push({ id: eventId, event, status, progress });
+        }
+        if (enough(events)) aborter.abort();
+      }
+    } catch (error) {
+      if (!aborter.signal.aborted) throw error;
+    }
+    return events;
+  }
+
+  it('gives each state the same id on every connection; a reconnect with Last-Event-ID gets only what came after', async () => {
+    const { body } = await submit({ task: 'test_task', payload: { message: 'resume' } });
+    const id = body.task_id as string;
+    const claim = (await claimTask(h.db, id))!;
+    await recordProgress(h.db, { ...claim, progress: 30, message: 'at 30' });
+    const first = await readWithIds(id, undefined, (events) => events.length > 0);
+    expect(first.map((e) => [e.status, e.progress])).toEqual([['PROGRESS', 30]]);
+
+    // While the client is away the task moves on twice; a fresh client and a resuming one agree on the id.
+    await recordProgress(h.db, { ...claim, progress: 60, message: 'at 60' });
+    await recordProgress(h.db, { ...claim, progress: 60, message: 'still at 60' });
+    const fresh = await readWithIds(id, undefined, (events) => events.length > 0);
+    const resumed = await readWithIds(id, first[0]!.id, (events) => events.length > 0);
+    expect(resumed).toEqual(fresh);
+    expect(resumed.map((e) => [e.status, e.progress])).toEqual([['PROGRESS', 60]]);
+    expect(resumed[0]!.id).not.toBe(first[0]!.id);
+    // Resuming from the newest state sends nothing again: the next event is the end.
+    const rest = readWithIds(id, resumed[0]!.id);
+    await completeTask(h.db, { ...claim, result: { echo: 'resume' }, retentionMs: 60_000 });
+    h.events.publish({ task_id: id, status: 'SUCCESS', progress: 100, message: 'Task completed', attempts: 1 });
+    const ended = await rest;
+    expect(ended.map((e) => [e.event, e.status])).toEqual([['end', 'SUCCESS']]);
+    // A client that saw the end and reconnects gets nothing, and the stream closes.
+    expect(await readWithIds(id, ended[0]!.id)).toEqual([]);
+    // An id this API did not write starts the stream afresh.
+    expect((await readWithIds(id, 'not-an-event-id')).map((e) => e.event)).toEqual(['end']);
+  });
+
   it("answers 404 for another tenant's task", async () => {
     const id = await failedTask(h.keyB);
     expect((await fetch(`${base}/tasks/${id}/events`, { headers: auth(h.keyA) })).status).toBe(404);

@@ -112,6 +112,50 @@ describe('POST /api/v1/tasks', () => {
     expect(res.body).toMatchObject({ error: 'payload_too_large', message: expect.stringContaining('10000') });
   });
 
+  it('keeps the tags and metadata a submission carries and shows them with the task, single or batch', async () => {
+    const metadata = { customer: 'acme', attempt: { of: 'checkout' }, ids: [1, 2] };
+    const one = await submit(h.keyA, { task: 'ping', tags: ['campaign:spring', 'env=prod'], metadata });
+    expect(one.status).toBe(202);
+    const view = await request(h.app).get(`/api/v1/tasks/${one.body.task_id}`).set(auth(h.keyA));
+    expect(view.body).toMatchObject({ tags: ['campaign:spring', 'env=prod'], metadata });
+    const batch = await request(h.app)
+      .post('/api/v1/tasks/batch')
+      .set(auth(h.keyA))
+      .send({ tasks: [{ task: 'ping', tags: ['batch'] }, { task: 'ping' }] });
+    expect(batch.status).toBe(202);
+    const listed = await request(h.app).get('/api/v1/tasks').query({ task: 'ping', limit: 100 }).set(auth(h.keyA));
+    const byId = new Map(listed.body.tasks.map((t: { task_id: string }) => [t.task_id, t]));
+    expect(byId.get(batch.body.tasks[0].task_id)).toMatchObject({ tags: ['batch'], metadata: null });
+    expect(byId.get(batch.body.tasks[1].task_id)).toMatchObject({ tags: [], metadata: null });
+  });
+
+  it('refuses tags and metadata it cannot keep, naming what is wrong, and writes nothing', async () => {
+    const cases: [object, RegExp][] = [
+      [{ tags: Array.from({ length: 11 }, (_, i) => `t${i}`) }, /at most 10 tags/],
+      [{ tags: ['same', 'same'] }, /a tag appears twice/],
+      [{ tags: ['has space'] }, /a tag is 1 to 64 letters/],
+      [{ tags: ['x'.repeat(65)] }, /tags\.0/],
+      [{ tags: 'not-a-list' }, /tags/],
+      [{ metadata: ['a list'] }, /metadata/],
+      [{ metadata: { big: 'x'.repeat(5000) } }, /metadata is at most 4096 bytes/],
+      [{ metadata: Object.fromEntries(Array.from({ length: 51 }, (_, i) => [`k${i}`, i])) }, /at most 50 keys/],
+    ];
+    const before = await h.db
+      .selectFrom('tasks')
+      .select((eb) => eb.fn.countAll<string>().as('n'))
+      .executeTakeFirstOrThrow();
+    for (const [extra, message] of cases) {
+      const res = await submit(h.keyA, { task: 'ping', ...extra });
+      expect(res.status).toBe(400);
+      expect(JSON.stringify(res.body)).toMatch(message);
+    }
+    const after = await h.db
+      .selectFrom('tasks')
+      .select((eb) => eb.fn.countAll<string>().as('n'))
+      .executeTakeFirstOrThrow();
+    expect(after.n).toBe(before.n);
+  });
+
   it('POST /tasks/test submits test_task with the query message', async () => {
     const res = await request(h.app).post('/api/v1/tasks/test?message=Bonjour').set(auth(h.keyA));
     expect(res.status).toBe(202);

@@ -6,6 +6,24 @@ const MAX_DELAY_MS = 30 * 24 * 3_600_000;
 /** An idempotency key, in the body's idempotency_key or the Idempotency-Key header. */
 export const idempotencyKeySchema = z.string().min(1).max(200);
 
+/** A tag a client attaches to a task to find it again: `campaign:spring`, `env=prod`. */
+export const taskTagSchema = z
+  .string()
+  .min(1)
+  .max(64)
+  .regex(/^[A-Za-z0-9_.:=/-]+$/, { error: 'a tag is 1 to 64 letters, digits and _ . : = / -' });
+
+export const MAX_TAGS = 10;
+const MAX_METADATA_BYTES = 4096;
+
+/** The submitter's own JSON object, kept with the task and shown with it; Conveyor never reads it. */
+export const taskMetadataSchema = z
+  .record(z.string().max(100), z.unknown())
+  .refine((value) => Object.keys(value).length <= 50, { error: 'metadata holds at most 50 keys' })
+  .refine((value) => new TextEncoder().encode(JSON.stringify(value)).length <= MAX_METADATA_BYTES, {
+    error: `metadata is at most ${MAX_METADATA_BYTES} bytes of JSON; keep large data in the payload or your own store`,
+  });
+
 /** One task as a client submits it; the payload is checked against the task's own schema after this. */
 export const taskSubmissionSchema = z
   .object({
@@ -17,6 +35,13 @@ export const taskSubmissionSchema = z
     delay_ms: z.number().int().min(0).max(MAX_DELAY_MS).optional(),
     /** 1 runs first, larger numbers later; absent means after every prioritised task. */
     priority: z.number().int().min(1).max(1000).optional(),
+    /** Up to 10 distinct tags, shown with the task. */
+    tags: z
+      .array(taskTagSchema)
+      .max(MAX_TAGS, { error: `at most ${MAX_TAGS} tags` })
+      .refine((tags) => new Set(tags).size === tags.length, { error: 'a tag appears twice' })
+      .optional(),
+    metadata: taskMetadataSchema.optional(),
   })
   .strict();
 export type TaskSubmission = z.infer<typeof taskSubmissionSchema>;
@@ -105,6 +130,10 @@ export const taskViewSchema = z.object({
   next_attempt_at: z.iso.datetime().nullable(),
   /** The schedule that fired this task, or null for a task submitted directly. */
   schedule_id: z.uuid().nullable(),
+  /** The tags given at submission ([] for none). */
+  tags: z.array(z.string()),
+  /** The metadata given at submission, or null. */
+  metadata: z.record(z.string(), z.unknown()).nullable(),
   /** The payload the task was submitted with (only on the single-task read). */
   payload: z.record(z.string(), z.unknown()).optional(),
   /** Every attempt so far (only on the single-task read). */

@@ -64,6 +64,10 @@ export interface TasksTable {
   attempt_history: ColumnType<AttemptRecord[], string | undefined, string>;
   /** The attempt number when it was last replayed from the dead letters (0: never). */
   replayed_at_attempt: Generated<number>;
+  /** What the submitter tagged the task with (at most 10). */
+  tags: ColumnType<string[], string[] | undefined, string[]>;
+  /** The submitter's own JSON object, kept and shown, never read by Conveyor. */
+  metadata: Json | null;
 }
 
 export type MisfirePolicyName = 'skip' | 'fire_once' | 'fire_all';

@@ -107,4 +107,4 @@ it('the set-secret CLI adds a version in Secret Manager when enabled, printing o
   const { stdout, stderr } = await promisify(execFile)(process.execPath, [CLI, 'fred_api_key', CANARY], { env });
   expect(stdout + stderr).toBe('stored secret fred_api_key in Secret Manager projects/acme/secrets/fred_api_key (latest version)\n');
   await expect(storeOf({}, false).getSecret('fred_api_key')).resolves.toBe(CANARY);
-});
+}, 120_000); // a Node.js process loading the Google client: a bound for a hang, not a speed

@@ -9,6 +9,10 @@ import { createSecretStore } from '../src';
 const CLI = path.resolve(__dirname, '../dist/cli/set-secret.js');
 const CANARY = 'canary-7d3a41-must-never-leak';
 
+// Every case starts a Node.js process that loads the Google client: seconds each on a busy
+// machine, and one test runs seven of them. The bound is for a CLI that hangs, not a speed.
+jest.setTimeout(180_000);
+
 let dir: string;
 beforeEach(() => {
   dir = mkdtempSync(path.join(tmpdir(), 'conveyor-set-secret-'));

@@ -111,7 +111,17 @@ describe('XApiClient.createPost against the X simulator', () => {
 
   it('reports a create that X carried out but never answered in time as unknown_outcome, and the post is there', async () => {
     x.sim.addFault({ endpoint: 'POST /2/tweets', stallAfterAcceptMs: 20_000, times: 1 });
-    const error = await rejectionOf(x.client({ timeoutMs: 300 }).createPost(alice, { text: 'slow' }));
+    // The client's 300 ms run out only once X has the post: on a busy machine they could run out
+    // before the request even left, and then X would rightly have nothing.
+    const acceptedFirst: typeof fetch = (input, init) => {
+      const gate = new AbortController();
+      init?.signal?.addEventListener('abort', () => {
+        const check = () => (x.sim.posts.all.length > 0 ? gate.abort(init.signal!.reason) : setTimeout(check, 10));
+        check();
+      });
+      return fetch(input, { ...init, signal: gate.signal });
+    };
+    const error = await rejectionOf(x.client({ timeoutMs: 300, fetch: acceptedFirst }).createPost(alice, { text: 'slow' }));
     expect(error).toMatchObject({ kind: 'unknown_outcome', status: 0, endpoint: 'POST /2/tweets' });
     expect(error.message).toContain('no answer within 300 ms');
     expect(x.sim.posts.all.map((p) => p.text)).toEqual(['slow']);

@@ -1,8 +1,9 @@
-import { type TaskEvent, type TaskStatus, isTerminal } from '@conveyor/contracts';
+import { type TaskEvent, isTerminal } from '@conveyor/contracts';
 import { type Database, type TaskRow, findTask } from '@conveyor/db';
 import type { Logger } from '@conveyor/observability';
 import { Router } from 'express';
 import type { Kysely } from 'kysely';
+import { type EventData, type EventPosition, eventIdOf, isBefore, parseEventId, positionOf, samePosition } from '../event-positions';
 import { HttpError } from '../http-error';
 import { loadTask } from '../load-task';
 import { tenantOf } from '../middleware/authenticate';
@@ -22,17 +23,6 @@ export interface TaskEventsOptions {
   /** Seconds a client refused for too many streams is told to wait. */
   retryAfterSeconds?: number;
 }
-
-/** What every event carries: the same fields whether pub/sub or a re-read of Postgres told us. */
-type EventData = Omit<TaskEvent, 'task_id'>;
-
-const sameState = (a: EventData | undefined, b: EventData) =>
-  a !== undefined && a.status === b.status && a.progress === b.progress && a.message === b.message && a.attempts === b.attempts;
-
-/** Where a state falls within one attempt: an event that ranks below the last one sent is stale. */
-const RANK: Record<TaskStatus, number> = { PENDING: 0, STARTED: 1, PROGRESS: 2, RETRY: 3, SUCCESS: 4, FAILURE: 4, REVOKED: 4 };
-const isOlder = (event: EventData, last: EventData | undefined) =>
-  last !== undefined && (event.attempts < last.attempts || (event.attempts === last.attempts && RANK[event.status] < RANK[last.status]));
 
 /** A row as an event: the committed state, stamped with when it was committed. */
 const fromRow = (row: TaskRow): EventData => ({
@@ -55,6 +45,11 @@ const fromRow = (row: TaskRow): EventData => ({
  * message after a re-read saw a newer state) is dropped. The last event, `end`, is read from
  * Postgres and also carries the result or the error.
  *
+ * Every event's id names the state it carries (event-positions.ts), the same on every
+ * connection: a client that reconnects with Last-Event-ID (EventSource does by itself) gets
+ * only states after that one. States passed while it was away are folded into the latest, as
+ * between two re-reads; the end is never missed and nothing is sent twice.
+ *
  * Streams are capped per tenant and per process (429 with Retry-After past either) and last
  * at most maxLifetimeMs.
  */
@@ -75,8 +70,8 @@ export function taskEventsRouter(options: TaskEventsOptions): Router {
     res.status(200).set({ 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-cache', Connection: 'keep-alive', 'X-Accel-Buffering': 'no' });
     res.flushHeaders();
 
-    let last: EventData | undefined;
-    let sequence = 0;
+    // A reconnecting client says what it saw last: nothing up to there is sent again.
+    let last: EventPosition | undefined = parseEventId(req.get('last-event-id'));
     let closed = false;
     const timers: NodeJS.Timeout[] = [];
     let unwatch: () => void = () => undefined;
@@ -92,19 +87,21 @@ export function taskEventsRouter(options: TaskEventsOptions): Router {
       res.end();
     };
     const untrack = options.hub.trackStream(finish);
-    const write = (kind: 'state' | 'end', data: object) => {
-      sequence += 1;
-      res.write(`id: ${sequence}\nevent: ${kind}\ndata: ${JSON.stringify({ task_id: task.id, ...data })}\n\n`);
+    const write = (kind: 'state' | 'end', position: EventPosition, data: object) => {
+      res.write(`id: ${eventIdOf(position)}\nevent: ${kind}\ndata: ${JSON.stringify({ task_id: task.id, ...data })}\n\n`);
     };
-    // Worth sending: the stream is open and the state is neither the last one sent nor older.
-    const isNew = (state: EventData) => !closed && !sameState(last, state) && !isOlder(state, last);
+    // Worth sending: the stream is open and the state is neither the last one sent (or seen) nor older.
+    const isNew = (position: EventPosition) => !closed && !samePosition(last, position) && !isBefore(position, last);
     const sendRow = (row: TaskRow) => {
       const state = fromRow(row);
-      if (!isNew(state)) return;
-      last = state;
-      if (!isTerminal(row.status)) return write('state', state);
-      write('end', { ...state, result: row.status === 'SUCCESS' ? row.result : null, error: row.error ?? null });
-      finish();
+      const position = positionOf(state);
+      if (isNew(position)) {
+        last = position;
+        if (!isTerminal(row.status)) return write('state', position, state);
+        write('end', position, { ...state, result: row.status === 'SUCCESS' ? row.result : null, error: row.error ?? null });
+      }
+      // A client that reconnects after it saw the end is told nothing more, and the stream closes.
+      if (isTerminal(row.status)) finish();
     };
     const reread = async () => {
       const row = await findTask(options.db, task.id).catch(() => undefined);
@@ -112,11 +109,12 @@ export function taskEventsRouter(options: TaskEventsOptions): Router {
     };
     const sendPublished = (event: TaskEvent) => {
       const { task_id: _id, ...state } = event;
-      if (!isNew(state)) return;
+      const position = positionOf(state);
+      if (!isNew(position)) return;
       // The end comes from Postgres, with the result: the worker published it after committing.
       if (isTerminal(state.status)) return void reread();
-      last = state;
-      write('state', state);
+      last = position;
+      write('state', position, state);
     };
     req.on('close', finish);
 

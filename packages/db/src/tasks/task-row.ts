@@ -24,6 +24,8 @@ export interface TaskInsert {
   /** The schedule fire that makes this task; unique per (schedule_id, planned_at). */
   schedule_id?: string | null;
   planned_at?: Date | null;
+  tags?: string[];
+  metadata?: unknown;
 }
 
 /** What a task's origin (a submission, a schedule fire) says about it; the rest comes from its definition. */
@@ -38,6 +40,9 @@ export interface TaskRowInput {
   idempotencyKey?: string | null;
   /** Set when a schedule fire makes the task. */
   fire?: { scheduleId: string; plannedAt: Date };
+  /** The submitter's tags and metadata, already checked (taskSubmissionSchema). */
+  tags?: string[];
+  metadata?: Record<string, unknown> | null;
 }
 
 /** Thrown for a row that cannot be built: an unknown task, or values Postgres would store wrong. */
@@ -80,5 +85,7 @@ export function taskRow(policies: TaskPolicies, input: TaskRowInput): TaskInsert
     idempotency_key: input.idempotencyKey ?? null,
     schedule_id: input.fire?.scheduleId ?? null,
     planned_at: input.fire?.plannedAt ?? null,
+    ...(input.tags?.length ? { tags: input.tags } : {}),
+    ...(input.metadata ? { metadata: input.metadata } : {}),
   };
 }
