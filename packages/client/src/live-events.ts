@@ -20,7 +20,7 @@ export class LiveEventsUnavailableError extends ConveyorError {
   override name = 'LiveEventsUnavailableError';
 }
 
-/** Connections in a row that may drop before a single event before subscribe() gives up. */
+/** Connections in a row that may fail or drop before anything arrives before subscribe() gives up. */
 const MAX_RECONNECTS = 5;
 const FIRST_RECONNECT_MS = 250;
 const LONGEST_RECONNECT_MS = 10_000;
@@ -37,9 +37,9 @@ class Dropped {
 /**
  * The task's live events over fetch: `state` events, then the `end` event, then done. A
  * connection that drops before `end` is opened again after a backoff (or the server's
- * `retry:`), with Last-Event-ID, up to MAX_RECONNECTS times in a row without an event. The
- * first state a new connection sends is the task's current one; when it is the state already
- * yielded it is not yielded twice.
+ * `retry:`), with Last-Event-ID, so the server sends only later states; up to MAX_RECONNECTS
+ * times in a row when nothing arrives. A state equal to the one yielded last is not yielded
+ * again (servers from before stable event ids start every connection with the current state).
  */
 export async function* followTask<N extends TaskName>(http: Transport, taskId: string, options: FollowOptions = {}): AsyncGenerator<TaskStreamEvent<N>> {
   let lastEventId = options.lastEventId;
@@ -65,13 +65,15 @@ export async function* followTask<N extends TaskName>(http: Transport, taskId: s
             });
             if (chunk instanceof Dropped) lastDrop = chunk;
             if (chunk instanceof Dropped || chunk.done) break;
+            // Anything at all (an event, a keep-alive) shows the server is there: a stream that
+            // ends after that is the server's lifetime cap or a network drop, not a dead server.
+            delivered = true;
             const messages = parser.push(decoder.decode(chunk.value, { stream: true }));
             retryMs = parser.retryMs ?? retryMs;
             for (const message of messages) {
               lastEventId = message.id ?? lastEventId;
               if (message.event !== 'state' && message.event !== 'end') continue;
               const event = toEvent<N>(message.event, message.data, message.id);
-              delivered = true;
               if (event.type === 'state' && sameState(last, event)) continue;
               last = event;
               yield event;
@@ -89,7 +91,7 @@ export async function* followTask<N extends TaskName>(http: Transport, taskId: s
     failures = delivered ? 0 : failures + 1;
     if (failures > MAX_RECONNECTS) {
       throw new ConnectionError(
-        `The live events of task ${taskId} dropped ${failures} times in a row before any event; check the server (or a proxy that buffers text/event-stream), or poll with tasks.get()`,
+        `The live events of task ${taskId} failed or dropped ${failures} times in a row before anything arrived; check the server (or a proxy that buffers text/event-stream), or poll with tasks.get()`,
         { cause: lastDrop?.cause },
       );
     }

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { ConflictError, ConveyorApiError, NotFoundError, ValidationError, WaitTimeoutError } from '../src';
+import { ConflictError, ConveyorApiError, NotFoundError, PermissionDeniedError, ValidationError, WaitTimeoutError } from '../src';
 import { type ClientStack, recordingFetch, startStack } from './support/stack';
 import { TcpProxy } from './support/tcp-proxy';
 
@@ -43,6 +43,14 @@ describe('submitting', () => {
     expect(task).toMatchObject({ status: 'SUCCESS', attempts: 2, result: { echo: 'again' } });
     expect(task.attempt_history!.map((a) => a.outcome)).toEqual(['retry', 'success']);
     expect(task.attempt_history![0]!.error).toMatchObject({ message: 'attempt 1 fails on purpose (fail_attempts: 1)' });
+  });
+
+  it('sends tags and metadata, which the task shows', async () => {
+    const conveyor = await s.tenant();
+    const { id } = await conveyor.tasks.submit('ping', {}, { delayMs: HOUR, tags: ['campaign:spring', 'env=test'], metadata: { order: 42 } });
+    expect(await conveyor.tasks.get(id)).toMatchObject({ tags: ['campaign:spring', 'env=test'], metadata: { order: 42 } });
+    const plain = await conveyor.tasks.submit('ping', {}, { delayMs: HOUR });
+    expect(await conveyor.tasks.get(plain.id)).toMatchObject({ tags: [], metadata: null });
   });
 
   it('submits a batch with one key: sent again, it returns the same tasks and creates none', async () => {
@@ -132,6 +140,25 @@ describe('reading, cancelling and retrying', () => {
     expect(failed).toMatchObject({ status: 'FAILURE', result: null, error: { type: 'Error', message: expect.stringContaining('fails on purpose') } });
     await expect(conveyor.tasks.retry(id)).resolves.toMatchObject({ task_id: id, status: 'PENDING', enqueued: true });
     await expect(conveyor.tasks.retry(randomUUID())).rejects.toBeInstanceOf(NotFoundError);
+  });
+
+  it('lists dead letters and replays one with an admin key; a tenant key may not', async () => {
+    const conveyor = await s.tenant();
+    const { id } = await conveyor.tasks.submit('test_task', { message: 'dead', steps: 1, step_ms: 0, fail_attempts: 5 });
+    expect(await conveyor.tasks.wait(id, { timeoutMs: 60_000 })).toMatchObject({ status: 'FAILURE' });
+
+    const admin = await s.admin();
+    const letters = [];
+    for await (const letter of admin.deadLetters.list({ task: 'test_task', limit: 1 })) letters.push(letter);
+    expect(letters).toContainEqual(
+      expect.objectContaining({ task_id: id, task: 'test_task', queue: 'monitoring', attempts: 3, error: expect.objectContaining({ type: 'Error' }) }),
+    );
+    const page = await admin.deadLetters.listPage({ tenantId: letters.find((l) => l.task_id === id)!.tenant_id });
+    expect(page).toEqual({ deadLetters: [expect.objectContaining({ task_id: id })], nextCursor: null });
+
+    expect(await admin.deadLetters.replay({ taskIds: [id] })).toEqual({ replayed: 1, task_ids: [id], enqueued: true });
+    await expect(admin.deadLetters.replay({ filter: { task: 'ping', failedAfter: new Date().toISOString() } })).resolves.toMatchObject({ replayed: 0 });
+    await expect(conveyor.deadLetters.listPage()).rejects.toBeInstanceOf(PermissionDeniedError);
   });
 
   it('lists every task across several pages, and one page with its cursor', async () => {

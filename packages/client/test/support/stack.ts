@@ -9,6 +9,9 @@ export interface ClientStack {
   baseUrl: string;
   /** A new tenant's client (each test its own tenant: rate limits and stream caps are per tenant). */
   tenant: (plan?: 'trial' | 'starter' | 'growth', options?: Partial<ConveyorOptions>) => Promise<Conveyor>;
+  /** A new tenant's API key, for several clients of one tenant. */
+  tenantKey: (plan?: 'trial' | 'starter' | 'growth') => Promise<string>;
+  client: (apiKey: string, options?: Partial<ConveyorOptions>) => Conveyor;
   admin: () => Promise<Conveyor>;
   startWorker: () => Promise<void>;
 }
@@ -24,16 +27,19 @@ export async function startStack(options: { worker: boolean; env?: Record<string
   await Promise.all([stack.start('api', apiPort), options.worker ? startWorker() : undefined]);
   const baseUrl = `http://127.0.0.1:${apiPort}`;
   let tenants = 0;
+  const tenantKey = async (plan: 'trial' | 'starter' | 'growth' = 'starter') => {
+    tenants += 1;
+    return (await stack.createTenant(`client-test-${tenants}`, plan)).api_key;
+  };
+  const client = (apiKey: string, more: Partial<ConveyorOptions> = {}) => new Conveyor({ baseUrl, apiKey, ...more });
   return {
     stack,
     apiPort,
     baseUrl,
     startWorker,
-    tenant: async (plan = 'starter', more = {}) => {
-      tenants += 1;
-      const { api_key } = await stack.createTenant(`client-test-${tenants}`, plan);
-      return new Conveyor({ baseUrl, apiKey: api_key, ...more });
-    },
+    tenantKey,
+    client,
+    tenant: async (plan = 'starter', more = {}) => client(await tenantKey(plan), more),
     admin: async () => new Conveyor({ baseUrl, apiKey: await stack.createAdminKey() }),
   };
 }
