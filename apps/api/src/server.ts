@@ -1,6 +1,6 @@
 import type { TaskPolicies, XTier } from '@conveyor/contracts';
 import type { CostTracker } from '@conveyor/cost-tracker';
-import { type Database, findPrincipalByKey } from '@conveyor/db';
+import { type Database, findPrincipalByKey, findTaskToken } from '@conveyor/db';
 import { type Logger, createHttpMetrics } from '@conveyor/observability';
 import type { RedisClient, TaskEventPublisher, TaskProducer } from '@conveyor/queue';
 import express, { type Express } from 'express';
@@ -32,6 +32,7 @@ import { sessionDatasetsRouter } from './routes/session-datasets';
 import { sessionsRouter } from './routes/sessions';
 import { taskActionsRouter } from './routes/task-actions';
 import { taskEventsRouter } from './routes/task-events';
+import { taskTokensRouter } from './routes/task-tokens';
 import { taskTypesRouter } from './routes/task-types';
 import { tasksRouter } from './routes/tasks';
 import { usageRouter } from './routes/usage';
@@ -102,8 +103,9 @@ export function createServer(deps: ServerDeps): Express {
     next();
   });
   // Who is asking, and whether they may, comes first: an anonymous or throttled request
-  // never has its body read, let alone parsed.
-  v1.use(authenticate(principals, { failures }));
+  // never has its body read, let alone parsed. A task token (?token=) is its tenant for the
+  // rate limit, and reads only its task (load-task.ts).
+  v1.use(authenticate(principals, { failures, findTaskToken: (token) => findTaskToken(deps.db, token) }));
   v1.use(rateLimit(rateLimitRedis, deps.rateLimits, deps.logger));
   v1.use(routes.refuseUnexpectedQuery('/api/v1'));
   // Ingestion is for admin keys only: a tenant's request is refused before its body is read.
@@ -126,6 +128,7 @@ export function createServer(deps: ServerDeps): Express {
     }),
   );
   v1.use(taskActionsRouter(deps));
+  v1.use(taskTokensRouter(deps));
   v1.use(adminRouter(deps));
   v1.use(usageRouter(deps.costs));
   v1.use(schedulesRouter(deps));

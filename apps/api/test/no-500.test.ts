@@ -128,6 +128,7 @@ const ITEMS = ODD_IDS.flatMap((id) => [
   `/api/v1/tasks/${id}/result`,
   `/api/v1/tasks/${id}/cancel`,
   `/api/v1/tasks/${id}/retry`,
+  `/api/v1/tasks/${id}/tokens`,
   `/api/v1/schedules/${id}`,
   `/api/v1/schedules/${id}/trigger`,
   `/api/v1/x-accounts/${id}`,
@@ -147,6 +148,19 @@ const ITEMS = ODD_IDS.flatMap((id) => [
   `/api/v1/sessions/${id}/chat`,
   `/api/v1/sessions/${id}/messages`,
 ]);
+// Task tokens (?token=) on the reads that take one, sent without an API key.
+const ODD_TOKENS = [
+  'token=',
+  'token=cvt_',
+  'token=cvt_%00',
+  'token=%ff',
+  'token[]=cvt_a',
+  'token[a]=cvt_a',
+  'token=cvt_a&token=cvt_b',
+  'token=cvk_abcdefghijklmnop',
+  `token=cvt_${'a'.repeat(5000)}`,
+];
+const TOKEN_READS = ODD_IDS.flatMap((id) => [`/api/v1/tasks/${id}`, `/api/v1/tasks/${id}/result`, `/api/v1/tasks/${id}/events`]);
 const METHODS = ['get', 'post', 'patch', 'delete'] as const;
 
 type Caller = (path: string) => request.Test;
@@ -184,6 +198,22 @@ it('answers every odd id, query and body with less than 500', async () => {
       }
     }
   }
+  // Bodies reach an item route only when its item exists: a task of tenant A's for the tokens route.
+  const own = (
+    await call('post', '/api/v1/tasks')
+      .set({ Authorization: `Bearer ${h.keyA}` })
+      .send({ task: 'ping' })
+  ).body.task_id as string;
+  for (const body of ODD_BODIES) {
+    requests.push(async () => {
+      const res = await call('post', `/api/v1/tasks/${own}/tokens`)
+        .set({ Authorization: `Bearer ${h.keyA}`, 'Content-Type': 'application/json' })
+        .send(JSON.stringify(body));
+      check(`post /api/v1/tasks/{own}/tokens ${JSON.stringify(body).slice(0, 80)}`, res);
+    });
+  }
+  for (const path of TOKEN_READS)
+    for (const query of ODD_TOKENS) requests.push(async () => check(`get ${path}?${query}`, await call('get', `${path}?${query}`)));
   await inPool(requests);
   expect(failures).toEqual([]);
 }, 300_000);

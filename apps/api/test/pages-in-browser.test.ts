@@ -1,39 +1,25 @@
 import { once } from 'node:events';
-import fs from 'node:fs';
 import { type Server, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { type Browser, type Page, chromium } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import request from 'supertest';
+import { launchChromium } from './chromium';
 import { failForGood, type Harness, startHarness } from './helpers';
 
 // The API's HTML pages (API docs, queue dashboard, dead letters) in a real Chromium: they
 // must work under their Content-Security-Policy, which allows no inline script, and they
-// must refuse to be framed. `npm test` installs Debian's chromium when it is missing.
-
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+// must refuse to be framed.
 
 let h: Harness;
 let server: Server;
 let base: string;
 let browser: Browser;
 beforeAll(async () => {
-  if (!fs.existsSync(CHROMIUM)) throw new Error(`No Chromium at ${CHROMIUM}: run npm test (it installs Debian's chromium), or set CHROMIUM_PATH`);
+  browser = await launchChromium();
   h = await startHarness();
   server = h.app.listen(0, '127.0.0.1');
   await once(server, 'listening');
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
 }, 60_000);
 afterAll(async () => {
   await browser?.close();

@@ -1,6 +1,6 @@
 import { PassThrough } from 'node:stream';
 import { randomUUID } from 'node:crypto';
-import { createDb, createTenantWithKey, insertTask, migrateUrl, schemaFingerprint, upsertRecords } from '@conveyor/db';
+import { createDb, createTaskToken, createTenantWithKey, findTaskToken, insertTask, migrateUrl, schemaFingerprint, upsertRecords } from '@conveyor/db';
 import { createLogger } from '@conveyor/observability';
 import { createTestDatabase } from '@conveyor/testkit';
 import { sql } from 'kysely';
@@ -67,10 +67,25 @@ describe('runRetention', () => {
         expired: 12_000,
         deadLetters: 0,
         ingestionRuns: 0,
+        taskTokens: 0,
         reservationsFreed: 0,
       });
       const left = await db.selectFrom('tasks').select('id').execute();
       expect(left.map((r) => r.id)).toEqual([kept.id]);
+    }));
+});
+
+describe('runRetention of task tokens', () => {
+  it('deletes expired tokens in batches and keeps live ones', () =>
+    withDb(async (db) => {
+      const { tenant } = await createTenantWithKey(db, { name: 't', plan: 'trial' });
+      const task = await insertTask(db, { id: randomUUID(), tenant_id: tenant.id, task: 'ping', queue: 'monitoring', payload: {}, max_attempts: 1 });
+      await sql`insert into task_tokens (token_hash, task_id, tenant_id, expires_at)
+                select md5(i::text), ${task.id}, ${tenant.id}, now() - interval '1 second' from generate_series(1, 6001) i`.execute(db);
+      const live = (await createTaskToken(db, { taskId: task.id, tenantId: tenant.id, ttlSeconds: 60 }))!;
+      expect((await runRetention(db, { deadLetters: 30, ingestionRuns: 90 })).taskTokens).toBe(6001);
+      expect(await findTaskToken(db, live.token)).toMatchObject({ taskId: task.id });
+      expect((await db.selectFrom('task_tokens').select('token_hash').execute()).length).toBe(1);
     }));
 });
 

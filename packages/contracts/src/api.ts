@@ -141,6 +141,46 @@ export const taskViewSchema = z.object({
 });
 export type TaskView = z.infer<typeof taskViewSchema>;
 
+/** Seconds a task token lives: by default 15 minutes, at least 30 s, at most a day. */
+export const TASK_TOKEN_TTL = { min: 30, max: 86_400, default: 900 } as const;
+
+/** Body of POST /api/v1/tasks/{id}/tokens (optional: `{}` or none gives the default lifetime). */
+export const createTaskTokenBodySchema = z
+  .object({
+    ttl_seconds: z
+      .number()
+      .int()
+      .min(TASK_TOKEN_TTL.min)
+      .max(TASK_TOKEN_TTL.max)
+      .default(TASK_TOKEN_TTL.default)
+      .meta({ description: `Seconds the token stays valid (${TASK_TOKEN_TTL.min} to ${TASK_TOKEN_TTL.max}, default ${TASK_TOKEN_TTL.default})` }),
+  })
+  .strict();
+
+/** 201 answer of POST /api/v1/tasks/{id}/tokens. */
+export const taskTokenSchema = z.object({
+  /** `cvt_...`: shown only here; only its hash is stored. */
+  token: z.string().meta({ description: 'cvt_...; shown only in this answer (only its hash is stored)' }),
+  task_id: z.uuid(),
+  expires_at: z.iso.datetime(),
+  /** Where a browser points EventSource: `/api/v1/tasks/{id}/events?token=<token>`. */
+  events_url: z.string().meta({ description: 'The events stream with the token in its query, for EventSource: /api/v1/tasks/{id}/events?token=<token>' }),
+});
+export type TaskToken = z.infer<typeof taskTokenSchema>;
+
+/**
+ * Query of GET /api/v1/tasks/{id}, /result and /events: a task token instead of the
+ * Authorization header, for a browser (EventSource cannot send headers).
+ */
+export const taskTokenQuerySchema = z
+  .object({
+    token: z.string().max(200).optional().meta({
+      description:
+        'A task token (cvt_...) from POST /api/v1/tasks/{id}/tokens, instead of an API key: it reads only that task, only on these GET routes, until it expires. Never an API key.',
+    }),
+  })
+  .strict();
+
 /** The error a failed task reports. */
 export const taskErrorSchema = z.object({
   type: z.string(),

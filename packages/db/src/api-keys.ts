@@ -20,6 +20,8 @@ export interface Principal {
   tenantId: string | null;
   plan: Plan | null;
   isAdmin: boolean;
+  /** Set for a task token (?token=): the one task it may read; absent for an API key. */
+  taskScope?: string;
 }
 
 /** Creates a tenant and its first key in one transaction; the key is returned only here. */

@@ -3,6 +3,7 @@ export { createDb, type ConnectOptions, type DatabasePooler } from './connect';
 export { migrateToLatest, migrateUrl, migrationNames, schemaFingerprint } from './migrate';
 export { MIGRATIONS } from './migrations';
 export * from './api-keys';
+export * from './task-tokens';
 export * from './tasks/task-row';
 export * from './tasks/submit';
 export * from './tasks/lifecycle';

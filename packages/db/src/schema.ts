@@ -72,6 +72,17 @@ export interface TasksTable {
 
 export type MisfirePolicyName = 'skip' | 'fire_once' | 'fire_all';
 
+/** A short-lived token that reads one task (?token= on its GET routes); see task-tokens.ts. */
+export interface TaskTokensTable {
+  /** sha256 of the whole token, hex; the token itself is never stored. */
+  token_hash: string;
+  task_id: string;
+  /** The task's tenant: the token speaks for it. */
+  tenant_id: string;
+  expires_at: Timestamp;
+  created_at: Timestamp;
+}
+
 export interface SchedulesTable {
   id: Generated<string>;
   tenant_id: string;
@@ -358,6 +369,7 @@ export interface Database {
   tenants: TenantsTable;
   api_keys: ApiKeysTable;
   tasks: TasksTable;
+  task_tokens: TaskTokensTable;
   dead_letters: DeadLettersTable;
   dataset_sessions: DatasetSessionsTable;
   dataset_nodes: DatasetNodesTable;

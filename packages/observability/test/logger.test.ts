@@ -33,10 +33,14 @@ describe('createLogger', () => {
       nested: { db: { password: 'hunter2' } },
       note: 'client sent Bearer sk-live-1234567890',
       error: new Error('auth failed for cvk_abcdefghijklmnop'),
+      url: '/api/v1/tasks/x/events?token=secret-in-query&x=1',
+      seen: 'a task token cvt_qrstuvwxyz012345 in text',
     });
     await flush();
     const text = JSON.stringify(lines[0]);
-    for (const secret of ['cvk_abcdefghijklmnop', 'k-123', 'hunter2', 'sk-live-1234567890']) expect(text).not.toContain(secret);
+    for (const secret of ['cvk_abcdefghijklmnop', 'k-123', 'hunter2', 'sk-live-1234567890', 'secret-in-query', 'cvt_qrstuvwxyz012345'])
+      expect(text).not.toContain(secret);
+    expect(lines[0]).toMatchObject({ url: '/api/v1/tasks/x/events?token=[redacted]&x=1' });
     expect(lines[0]).toMatchObject({ nested: { db: { password: '[redacted]' } }, error: { name: 'Error' } });
   });
 });

@@ -1,5 +1,13 @@
 import type { RouteConfig } from '@asteasolutions/zod-to-openapi';
-import { listTasksQuerySchema, submitTaskResponseSchema, taskErrorSchema, taskEventSchema } from '@conveyor/contracts';
+import {
+  createTaskTokenBodySchema,
+  listTasksQuerySchema,
+  submitTaskResponseSchema,
+  taskErrorSchema,
+  taskEventSchema,
+  taskTokenQuerySchema,
+  taskTokenSchema,
+} from '@conveyor/contracts';
 import { z } from 'zod';
 import { type TaskSchemas, error, json, tag, taskParams } from './parts';
 
@@ -14,6 +22,14 @@ const readTask = (taskView: TaskSchemas['taskView']) =>
   }) as const;
 type ReadTask = ReturnType<typeof readTask>;
 
+// The reads that take a task token (?token=) say so, and what a token's request may be answered.
+const TOKEN_NOTE =
+  ' With `?token=` (a task token from POST /api/v1/tasks/{id}/tokens) instead of an API key, the answer carries `Access-Control-Allow-Origin: *`.';
+const tokenErrors = {
+  401: error('Missing, unknown or revoked API key; or a task token that is unknown or expired (ask for a new one), or an API key in ?token='),
+  404: error('No such task for this tenant, or not the task this token reads'),
+};
+
 /** The routes that read a tenant's tasks: the list, one task, its result, its events. */
 function readRoutes({ taskView, results }: TaskSchemas, read: ReadTask): RouteConfig[] {
   return [
@@ -27,18 +43,26 @@ function readRoutes({ taskView, results }: TaskSchemas, read: ReadTask): RouteCo
         400: error('Invalid query or cursor'),
       },
     }),
-    tag(tasks, { ...read, path: '/api/v1/tasks/{id}', summary: "A task's status, progress and attempts" }),
+    tag(tasks, {
+      ...read,
+      path: '/api/v1/tasks/{id}',
+      summary: "A task's status, progress and attempts",
+      description: TOKEN_NOTE.trimStart(),
+      request: { params: taskParams, query: taskTokenQuerySchema },
+      responses: { ...read.responses, ...tokenErrors },
+    }),
     tag(tasks, {
       method: 'get',
       path: '/api/v1/tasks/{id}/result',
       summary: "A task's result, or its error",
-      request: { params: taskParams },
+      description: TOKEN_NOTE.trimStart(),
+      request: { params: taskParams, query: taskTokenQuerySchema },
       responses: {
         200: json(
           z.object({ task_id: z.uuid(), status: z.string(), result: results.optional(), error: taskErrorSchema.optional() }),
           'The result (SUCCESS), the error (FAILURE) or neither yet',
         ),
-        404: error('No such task for this tenant'),
+        ...tokenErrors,
       },
     }),
     tag(tasks, {
@@ -46,11 +70,12 @@ function readRoutes({ taskView, results }: TaskSchemas, read: ReadTask): RouteCo
       path: '/api/v1/tasks/{id}/events',
       summary: 'Server-sent events of every state and progress change until the task ends',
       description:
-        'Each `state` event carries a TaskEvent as JSON ({task_id, status, progress, message, attempts, at}); the last, `end`, carries the same fields plus `result` (SUCCESS) and `error` (FAILURE, REVOKED), read from Postgres, and closes the stream. A client that connects after the end gets only the `end` event. Changes arrive as workers commit them; if a live message is lost, a re-read of the task every 2 s catches up, and the states in between are seen as the latest one.',
-      request: { params: taskParams },
+        'Each `state` event carries a TaskEvent as JSON ({task_id, status, progress, message, attempts, at}); the last, `end`, carries the same fields plus `result` (SUCCESS) and `error` (FAILURE, REVOKED), read from Postgres, and closes the stream. A client that connects after the end gets only the `end` event. Changes arrive as workers commit them; if a live message is lost, a re-read of the task every 2 s catches up, and the states in between are seen as the latest one. A browser, whose EventSource cannot send an Authorization header, passes a task token instead: `new EventSource(events_url)` with the events_url of POST /api/v1/tasks/{id}/tokens.' +
+        TOKEN_NOTE,
+      request: { params: taskParams, query: taskTokenQuerySchema },
       responses: {
         200: { description: 'text/event-stream of TaskEvent', content: { 'text/event-stream': { schema: taskEventSchema } } },
-        404: error('No such task for this tenant'),
+        ...tokenErrors,
         429: error('Too many streams open for this tenant or this API process (or past the rate limit); see Retry-After'),
       },
     }),
@@ -83,6 +108,19 @@ export function taskRoutes(schemas: TaskSchemas): RouteConfig[] {
         ),
         404: error('No such task for this tenant'),
         409: error('The task has not failed'),
+      },
+    }),
+    tag(tasks, {
+      method: 'post',
+      path: '/api/v1/tasks/{id}/tokens',
+      summary: 'A short-lived token that reads this task from a browser (?token=)',
+      description:
+        "The token (cvt_...) reads only this task, only with GET /api/v1/tasks/{id}, /result and /events, in the query (`?token=`), until expires_at; it acts for the tenant (its rate limit). Any other route refuses it, and another task's id with it is a 404. For a page on another origin: `new EventSource(apiBase + events_url)`; its answers carry `Access-Control-Allow-Origin: *`. The token is shown only in this answer.",
+      request: { params: taskParams, body: { required: false, content: { 'application/json': { schema: createTaskTokenBodySchema } } } },
+      responses: {
+        201: json(taskTokenSchema, 'The token, its expiry and the events URL with the token in it'),
+        400: error('Invalid body (ttl_seconds out of 30..86400, unknown fields, not JSON) or task id'),
+        404: error('No such task for this tenant'),
       },
     }),
     tag(tasks, { ...read, path: '/api/v1/jobs/{id}/status', summary: 'Alias of GET /api/v1/tasks/{id}' }),

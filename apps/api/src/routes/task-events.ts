@@ -1,4 +1,4 @@
-import { type TaskEvent, isTerminal } from '@conveyor/contracts';
+import { type TaskEvent, isTerminal, taskTokenQuerySchema } from '@conveyor/contracts';
 import { type Database, type TaskRow, findTask } from '@conveyor/db';
 import type { Logger } from '@conveyor/observability';
 import { Router } from 'express';
@@ -7,6 +7,7 @@ import { type EventData, type EventPosition, eventIdOf, isBefore, parseEventId, 
 import { HttpError } from '../http-error';
 import { loadTask } from '../load-task';
 import { tenantOf } from '../middleware/authenticate';
+import { parseQuery } from '../query';
 import type { TaskEventHub } from '../task-event-hub';
 import { TaskRowPoller } from '../task-row-poller';
 
@@ -59,7 +60,9 @@ export function taskEventsRouter(options: TaskEventsOptions): Router {
   const maxLifetimeMs = options.maxLifetimeMs ?? 30 * 60_000;
   const poller = new TaskRowPoller(options.db, options.pollMs ?? 2000, options.logger);
 
+  // Also with a task token (?token=) instead of an API key: EventSource cannot send headers.
   router.get('/tasks/:id/events', async (req, res) => {
+    parseQuery(req, taskTokenQuerySchema);
     const task = await loadTask(options.db, req, res);
     const admission = options.hub.admit(tenantOf(res));
     if ('refused' in admission) {

@@ -3,6 +3,7 @@ import {
   type TaskSubmission,
   idempotencyKeySchema,
   listTasksQuerySchema,
+  taskTokenQuerySchema,
   submitBatchBodySchema,
   submitTaskBodySchema,
   taskSubmissionSchema,
@@ -121,12 +122,15 @@ export function tasksRouter(deps: SubmitDeps): Router {
     res.json({ tasks: page.rows.map((row) => toTaskView(row)), next_cursor: page.next ?? null });
   });
 
+  // These two, and the events, also take a task token (?token=) instead of an API key.
   router.get('/tasks/:id', async (req, res) => {
+    parseQuery(req, taskTokenQuerySchema);
     const row = await loadTask(deps.db, req, res);
     res.json(toTaskView(row, true));
   });
 
   router.get('/tasks/:id/result', async (req, res) => {
+    parseQuery(req, taskTokenQuerySchema);
     res.json(toResultView(await loadTask(deps.db, req, res)));
   });
 

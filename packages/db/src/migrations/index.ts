@@ -10,6 +10,7 @@ import * as m0008 from './2026_12_05_0008_post_publishing';
 import * as m0009 from './2026_12_05_0009_ingestion';
 import * as m0010 from './2026_12_05_0010_ingestion_sources';
 import * as m0011 from './2026_12_05_0011_datasets';
+import * as m0012 from './2026_12_05_0012_task_tokens';
 import * as m0013 from './2026_12_05_0013_task_tags_metadata';
 
 /**
@@ -28,5 +29,6 @@ export const MIGRATIONS: Record<string, Migration> = {
   '2026_12_05_0009_ingestion': m0009,
   '2026_12_05_0010_ingestion_sources': m0010,
   '2026_12_05_0011_datasets': m0011,
+  '2026_12_05_0012_task_tokens': m0012,
   '2026_12_05_0013_task_tags_metadata': m0013,
 };
