@@ -161,6 +161,20 @@ describe('reading, cancelling and retrying', () => {
     await expect(conveyor.deadLetters.listPage()).rejects.toBeInstanceOf(PermissionDeniedError);
   });
 
+  it('makes a task token that reads the task and its live events, and refuses a lifetime out of range', async () => {
+    const conveyor = await s.tenant();
+    const { id } = await conveyor.tasks.submit('ping', {}, { delayMs: HOUR });
+    const { token, eventsUrl } = await conveyor.tasks.createToken(id);
+    expect((await fetch(`${s.baseUrl}/api/v1/tasks/${id}?token=${token}`)).status).toBe(200);
+    const events = await fetch(eventsUrl);
+    expect(events.headers.get('content-type')).toMatch(/^text\/event-stream/);
+    await events.body!.cancel();
+    const error = await conveyor.tasks.createToken(id, { ttlSeconds: 5 }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ValidationError);
+    expect(error).toMatchObject({ issues: [{ path: 'ttl_seconds', message: expect.any(String) }] });
+    await expect(conveyor.tasks.createToken(randomUUID())).rejects.toBeInstanceOf(NotFoundError);
+  });
+
   it('lists every task across several pages, and one page with its cursor', async () => {
     const { fetch, seen } = recordingFetch();
     const conveyor = await s.tenant('starter', { fetch });
