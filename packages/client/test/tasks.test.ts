@@ -98,6 +98,12 @@ describe('submitting', () => {
     expect(error).toBeInstanceOf(ValidationError);
     expect(error).toMatchObject({ status: 400, code: 'validation_failed', issues: [{ path: 'payload.message', message: expect.any(String) }] });
     expect((error as Error).message).toMatch(/payload\.message.*\(POST \/api\/v1\/tasks answered 400 validation_failed\)$/);
+
+    // What the types refuse (typecheck fails without the expect-error lines), the server refuses too.
+    // @ts-expect-error: test_task's message is a string
+    await expect(conveyor.tasks.submit('test_task', { message: 42 })).rejects.toMatchObject({ issues: [{ path: 'payload.message' }] });
+    // @ts-expect-error: not a task of the catalog
+    await expect(conveyor.tasks.submit('no_such_task', {})).rejects.toMatchObject({ status: 400, code: 'unknown_task' });
   });
 
   it('answers a reused idempotency key with another payload with a ConflictError', async () => {
