@@ -3,7 +3,7 @@ import { type Server, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Browser, Page } from 'playwright-core';
 import request from 'supertest';
-import { launchChromium } from './chromium';
+import { launchChromium } from '@conveyor/testkit';
 import { failForGood, type Harness, startHarness } from './helpers';
 
 // The API's HTML pages (API docs, queue dashboard, dead letters) in a real Chromium: they

@@ -5,7 +5,7 @@ import { claimTask, completeTask, recordProgress } from '@conveyor/db';
 import { waitFor } from '@conveyor/testkit';
 import type { Browser, Page } from 'playwright-core';
 import request from 'supertest';
-import { launchChromium } from './chromium';
+import { launchChromium } from '@conveyor/testkit';
 import { type Harness, startHarness } from './helpers';
 
 // A page served from another origin (a CDN, here a second server on another port) follows a

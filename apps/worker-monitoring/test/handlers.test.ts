@@ -4,12 +4,12 @@ import type { TaskContext } from '@conveyor/queue';
 import { ping } from '../src/handlers/ping';
 import { testTask } from '../src/handlers/test-task';
 
-function context(signal = new AbortController().signal) {
+function context(signal = new AbortController().signal, attempt = 1) {
   const reports: [number, string | undefined][] = [];
   const ctx: TaskContext = {
     taskId: 't',
     tenantId: 'x',
-    attempt: 1,
+    attempt,
     finalAttempt: false,
     signal,
     logger: createLogger({ service: 'test', stream: new PassThrough() }),
@@ -32,6 +32,13 @@ describe('monitoring handlers', () => {
       [75, 'step 3 of 4'],
       [100, 'step 4 of 4'],
     ]);
+  });
+
+  it('test_task fails its first fail_attempts attempts with a transient error, then echoes', async () => {
+    const payload = { message: 'again', steps: 1, step_ms: 0, fail_attempts: 2 };
+    await expect(testTask(payload, context(undefined, 1).ctx)).rejects.toThrow('attempt 1 fails on purpose (fail_attempts: 2)');
+    await expect(testTask(payload, context(undefined, 2).ctx)).rejects.toThrow('attempt 2 fails on purpose');
+    expect(await testTask(payload, context(undefined, 3).ctx)).toEqual({ echo: 'again' });
   });
 
   it('test_task stops when its signal fires', async () => {

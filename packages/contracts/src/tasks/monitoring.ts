@@ -21,6 +21,11 @@ export const testTask = defineTask({
       steps: z.number().int().min(1).max(20).default(5),
       /** Milliseconds each step waits. */
       step_ms: z.number().int().min(0).max(10_000).default(200),
+      /**
+       * Attempts that fail with a transient error before one succeeds (absent: 0), so clients
+       * and tests can watch a task go RETRY and then SUCCESS (or FAILURE past its attempts).
+       */
+      fail_attempts: z.number().int().min(0).max(5).optional(),
     })
     .strict(),
   result: z.object({ echo: z.string() }),

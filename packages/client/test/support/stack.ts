@@ -1,0 +1,57 @@
+import { migrateUrl, schemaFingerprint } from '@conveyor/db';
+import { AppStack, freePort } from '@conveyor/testkit';
+import { Conveyor, type ConveyorOptions } from '../../src';
+
+/** A test file's own real API (and worker, when asked) as processes, and clients of tenants made by the real CLI. */
+export interface ClientStack {
+  stack: AppStack;
+  apiPort: number;
+  baseUrl: string;
+  /** A new tenant's client (each test its own tenant: rate limits and stream caps are per tenant). */
+  tenant: (plan?: 'trial' | 'starter' | 'growth', options?: Partial<ConveyorOptions>) => Promise<Conveyor>;
+  /** A new tenant's API key, for several clients of one tenant. */
+  tenantKey: (plan?: 'trial' | 'starter' | 'growth') => Promise<string>;
+  client: (apiKey: string, options?: Partial<ConveyorOptions>) => Conveyor;
+  admin: () => Promise<Conveyor>;
+  startWorker: () => Promise<void>;
+}
+
+export async function startStack(options: { worker: boolean; env?: Record<string, string> }): Promise<ClientStack> {
+  const stack = await AppStack.create({
+    template: { key: schemaFingerprint(), migrate: migrateUrl },
+    // Retries of test_task come after 0.1 to 0.5 s rather than the default 1 to 60 s.
+    env: { TASK_OVERRIDES: JSON.stringify({ test_task: { backoff: { baseMs: 100, maxMs: 500 } } }), ...options.env },
+  });
+  const apiPort = await freePort();
+  const startWorker = async () => void (await stack.start('worker-monitoring', await freePort()));
+  await Promise.all([stack.start('api', apiPort), options.worker ? startWorker() : undefined]);
+  const baseUrl = `http://127.0.0.1:${apiPort}`;
+  let tenants = 0;
+  const tenantKey = async (plan: 'trial' | 'starter' | 'growth' = 'starter') => {
+    tenants += 1;
+    return (await stack.createTenant(`client-test-${tenants}`, plan)).api_key;
+  };
+  const client = (apiKey: string, more: Partial<ConveyorOptions> = {}) => new Conveyor({ baseUrl, apiKey, ...more });
+  return {
+    stack,
+    apiPort,
+    baseUrl,
+    startWorker,
+    tenantKey,
+    client,
+    tenant: async (plan = 'starter', more = {}) => client(await tenantKey(plan), more),
+    admin: async () => new Conveyor({ baseUrl, apiKey: await stack.createAdminKey() }),
+  };
+}
+
+/** A fetch that does the real request and records each answer's method, path and status (nothing faked). */
+export function recordingFetch(): { fetch: typeof fetch; seen: { method: string; path: string; status: number }[] } {
+  const seen: { method: string; path: string; status: number }[] = [];
+  const recording: typeof fetch = async (input, init) => {
+    const response = await fetch(input, init);
+    const url = new URL(typeof input === 'string' ? input : input instanceof URL ? input.href : input.url);
+    seen.push({ method: init?.method ?? 'GET', path: url.pathname, status: response.status });
+    return response;
+  };
+  return { fetch: recording, seen };
+}
