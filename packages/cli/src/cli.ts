@@ -2,7 +2,9 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Command, CommanderError } from 'commander';
 import { actionFor } from './commands/action';
+import { deadLettersCommand, taskTypesCommand, usageCommand } from './commands/catalog';
 import { profileCommand } from './commands/profile';
+import { schedulesCommand } from './commands/schedules';
 import { tasksCommand } from './commands/tasks';
 import type { Io } from './context';
 import { EXIT, EXIT_CODES_HELP, exitCodeOf } from './exit-codes';
@@ -30,6 +32,10 @@ function buildProgram(io: Io): Command {
     .showSuggestionAfterError()
     .exitOverride();
   program.addCommand(tasksCommand(action));
+  program.addCommand(schedulesCommand(action));
+  program.addCommand(usageCommand(action));
+  program.addCommand(deadLettersCommand(action));
+  program.addCommand(taskTypesCommand(action));
   program.addCommand(profileCommand(action));
   // addCommand() does not pass settings down as .command() does: the help's layout, where
   // commander writes, and throwing instead of exiting apply to every command.

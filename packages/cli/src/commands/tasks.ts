@@ -1,4 +1,4 @@
-import type { Conveyor, Task, TaskName, TaskPayloadInput, TaskStatus, TaskView } from '@conveyor/client';
+import type { Conveyor, Task, TaskName, TaskPayloadInput, TaskStatus } from '@conveyor/client';
 import { Command } from 'commander';
 import type { Context } from '../context';
 import { TaskOutcomeError } from '../exit-codes';
@@ -6,6 +6,7 @@ import { followTask } from '../follow-task';
 import { integer, parseSince, readJsonObject } from '../json-input';
 import { ProgressView, eventLine } from '../progress';
 import { table } from '../table';
+import { take } from '../take';
 import { attemptLines, failureText, taskText } from '../task-text';
 import type { Action } from './action';
 
@@ -106,13 +107,8 @@ function listCommand(action: Action): Command {
         // The API has no time filter: tasks come newest first, so reading stops at the first older one.
         const since = flags.since === undefined ? undefined : parseSince(flags.since);
         const status = flags.status?.split(',').map((s) => s.trim().toUpperCase() as TaskStatus);
-        const tasks: TaskView[] = [];
         const pages = ctx.conveyor().tasks.list({ status, task: flags.task as TaskName | undefined, limit: Math.min(flags.limit, 200) });
-        for await (const task of pages) {
-          if (since && new Date(task.created_at) < since) break;
-          tasks.push(task);
-          if (tasks.length >= flags.limit) break;
-        }
+        const tasks = await take(pages, flags.limit, (task) => since !== undefined && new Date(task.created_at) < since);
         ctx.out.result(tasks, (list) =>
           table(
             ['TASK_ID', 'TASK', 'STATUS', 'PROGRESS', 'ATTEMPTS', 'CREATED'],
