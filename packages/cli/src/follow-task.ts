@@ -1,0 +1,61 @@
+import {
+  type Conveyor,
+  LiveEventsUnavailableError,
+  RateLimitError,
+  ServiceUnavailableError,
+  type Task,
+  type TaskStreamEvent,
+  WaitTimeoutError,
+} from '@conveyor/client';
+import { InterruptedError } from './exit-codes';
+
+export interface FollowOptions {
+  /** Give up (WaitTimeoutError) after this long; the task goes on. */
+  timeoutMs?: number;
+  /** Each live state change, for display. */
+  onEvent: (event: TaskStreamEvent) => void;
+  /** Something the person watching should know (the stream fell back to polling). */
+  onNote: (text: string) => void;
+}
+
+const TERMINAL = new Set(['SUCCESS', 'FAILURE', 'REVOKED']);
+
+/** Errors of the live stream after which the result can still be had by polling. */
+const streamUnavailable = (error: unknown) =>
+  error instanceof RateLimitError || error instanceof ServiceUnavailableError || error instanceof LiveEventsUnavailableError;
+
+/**
+ * Follows a task's live events until it ends and returns it whole. Ctrl-C stops following
+ * (InterruptedError) and leaves the task running; so does the timeout (WaitTimeoutError).
+ */
+export async function followTask(conveyor: Conveyor, id: string, options: FollowOptions): Promise<Task> {
+  let lastStatus: string | undefined;
+  const stop = new AbortController();
+  const onSigint = () => stop.abort(new InterruptedError(`Stopped waiting for task ${id}; it goes on (cancel it with: conveyor tasks cancel ${id})`));
+  process.once('SIGINT', onSigint);
+  const timer =
+    options.timeoutMs === undefined ? undefined : setTimeout(() => stop.abort(new WaitTimeoutError(id, options.timeoutMs!, lastStatus)), options.timeoutMs);
+  const signal = stop.signal;
+  try {
+    try {
+      for await (const event of conveyor.tasks.subscribe(id, { signal })) {
+        lastStatus = event.status;
+        options.onEvent(event);
+      }
+    } catch (error) {
+      if (signal.aborted) throw signal.reason;
+      if (!streamUnavailable(error)) throw error;
+      options.onNote(`Live events unavailable (${(error as Error).message}); polling for the result without progress`);
+    }
+    // The stream ended (or was refused): read the task whole. wait() follows on when a retry
+    // came in between (FAILURE → PENDING), and polls when the stream stays refused.
+    const task = await conveyor.tasks.get(id, { signal });
+    if (TERMINAL.has(task.status)) return task;
+    return await conveyor.tasks.wait(id, { signal });
+  } catch (error) {
+    throw signal.aborted ? signal.reason : error;
+  } finally {
+    clearTimeout(timer);
+    process.removeListener('SIGINT', onSigint);
+  }
+}

@@ -1,0 +1,143 @@
+import { type CliStack, cli, startCliStack } from './support/cli';
+
+// schedules, usage, task-types and dead-letters: the built CLI against the real API and
+// monitoring worker, each test with a tenant of its own.
+
+let s: CliStack;
+beforeAll(async () => {
+  s = await startCliStack({ worker: true });
+}, 300_000);
+afterAll(() => s?.stack.stop(), 30_000);
+
+const tenantEnv = async () => s.envFor(await s.tenantKey());
+const json = async (args: string[], env: Record<string, string>) => {
+  const run = await cli([...args, '--json'], env);
+  if (run.code !== 0) throw new Error(`conveyor ${args.join(' ')} exited ${run.code}: ${run.stderr}`);
+  return JSON.parse(run.stdout);
+};
+
+describe('schedules', () => {
+  it('creates, lists, triggers, disables and enables a schedule', async () => {
+    const env = await tenantEnv();
+    const created = await json(
+      [
+        'schedules',
+        'create',
+        '--name',
+        'nightly',
+        '--task',
+        'test_task',
+        '--payload',
+        '{"message":"night","steps":1,"step_ms":0}',
+        '--cron',
+        '0 3 * * *',
+        '--timezone',
+        'Europe/Paris',
+      ],
+      env,
+    );
+    expect(created).toMatchObject({ name: 'nightly', task: 'test_task', kind: 'cron', cron: '0 3 * * *', timezone: 'Europe/Paris', enabled: true });
+    expect(created.next_fire_times.length).toBeGreaterThan(0);
+    const id = created.schedule_id as string;
+
+    const listed = await json(['schedules', 'list'], env);
+    expect(listed.map((x: { schedule_id: string }) => x.schedule_id)).toEqual([id]);
+    const table = await cli(['schedules', 'list'], env);
+    expect(table.stdout).toMatch(new RegExp(`^${id}\\s+nightly\\s+test_task\\s+cron\\s+0 3 \\* \\* \\*\\s+Europe/Paris\\s+yes`, 'm'));
+
+    // The trigger prints the task it fired, which the worker runs with the schedule's payload.
+    const fired = await cli(['schedules', 'trigger', id], env);
+    expect(fired.code).toBe(0);
+    const taskId = fired.stdout.trim();
+    const logs = await cli(['tasks', 'logs', taskId], env);
+    expect(logs.code).toBe(0);
+    expect(logs.stdout).toContain('result {"echo":"night"}');
+    expect((await json(['tasks', 'get', taskId], env)).schedule_id).toBe(id);
+
+    expect(await json(['schedules', 'disable', id], env)).toMatchObject({ schedule_id: id, enabled: false });
+    expect(await json(['schedules', 'enable', id], env)).toMatchObject({ schedule_id: id, enabled: true });
+    expect((await cli(['schedules', 'delete', id], env)).code).toBe(0);
+    expect((await cli(['schedules', 'get', id], env)).code).toBe(3);
+  });
+
+  it('creates one-shot and RRULE schedules, and refuses a bad rule (3) or a missing one (2)', async () => {
+    const env = await tenantEnv();
+    const once = await json(['schedules', 'create', '--name', 'once', '--task', 'ping', '--run-at', '2999-01-01T00:00:00Z', '--disabled'], env);
+    expect(once).toMatchObject({ kind: 'one_shot', enabled: false });
+    const weekly = await json(
+      ['schedules', 'create', '--name', 'weekly', '--task', 'ping', '--rrule', 'FREQ=WEEKLY;BYDAY=MO', '--dtstart', '2025-01-06T09:00:00'],
+      env,
+    );
+    expect(weekly).toMatchObject({ kind: 'rrule', rrule: 'FREQ=WEEKLY;BYDAY=MO' });
+
+    const badCron = await cli(['schedules', 'create', '--name', 'bad', '--task', 'ping', '--cron', 'every day'], env);
+    expect(badCron.code).toBe(3);
+    expect(badCron.stderr).toMatch(/^ {2}- cron: /m);
+    const noRule = await cli(['schedules', 'create', '--name', 'none', '--task', 'ping'], env);
+    expect(noRule.code).toBe(2);
+    expect(noRule.stderr).toContain('Give exactly one of --cron, --rrule (with --dtstart) and --run-at');
+    const noDtstart = await cli(['schedules', 'create', '--name', 'r', '--task', 'ping', '--rrule', 'FREQ=DAILY'], env);
+    expect(noDtstart.code).toBe(2);
+    const noName = await cli(['schedules', 'create', '--task', 'ping', '--cron', '* * * * *'], env);
+    expect(noName.code).toBe(2);
+    expect(noName.stderr).toContain("required option '--name <name>' not specified");
+  });
+});
+
+describe('usage and task-types', () => {
+  it("shows this period's usage, and refuses a grouping the API does not offer with exit 2", async () => {
+    const env = await tenantEnv();
+    const usage = await json(['usage'], env);
+    expect(usage).toMatchObject({ plan: 'starter', spent_usd: 0, by_action: [] });
+    expect(usage.cap_usd).toBeGreaterThan(0);
+    expect(await json(['usage', '--by', 'action'], env)).toEqual([]);
+    const text = await cli(['usage'], env);
+    expect(text.stdout).toMatch(/^plan starter, period /m);
+
+    for (const by of ['day', 'task', 'model', 'campaign']) {
+      const refused = await cli(['usage', '--by', by], env);
+      expect(refused.code).toBe(2);
+      expect(refused.stderr).toContain(`The API does not give usage by ${by} yet`);
+    }
+    expect((await cli(['usage', '--by', 'week'], env)).code).toBe(2);
+  });
+
+  it('lists the task types', async () => {
+    const env = await tenantEnv();
+    const types = await json(['task-types'], env);
+    expect(types.find((t: { name: string }) => t.name === 'test_task')).toMatchObject({ queue: 'monitoring', payload_schema: expect.any(Object) });
+    expect((await cli(['task-types'], env)).stdout).toMatch(/^test_task\s+monitoring\s+3\s+Echoes/m);
+  });
+});
+
+describe('dead-letters', () => {
+  it('lists a task that failed for good and replays it, with an admin key; a tenant key is refused', async () => {
+    const env = await tenantEnv();
+    const failed = await cli(
+      ['tasks', 'submit', 'test_task', '--payload', '{"message":"dead","steps":1,"step_ms":0,"fail_attempts":5}', '--wait', '--json'],
+      env,
+    );
+    expect(failed.code).toBe(1);
+    const taskId = JSON.parse(failed.stdout).task_id as string;
+
+    const admin = s.envFor(await s.stack.createAdminKey());
+    const letters = await json(['dead-letters', 'list', '--task', 'test_task'], admin);
+    expect(letters).toContainEqual(expect.objectContaining({ task_id: taskId, task: 'test_task', attempts: 3 }));
+    expect((await cli(['dead-letters', 'list'], admin)).stdout).toContain(taskId);
+
+    const refused = await cli(['dead-letters', 'list'], env);
+    expect(refused.code).toBe(3);
+    expect(refused.stderr).toMatch(/403/);
+
+    expect((await cli(['dead-letters', 'replay'], admin)).code).toBe(2);
+    expect((await cli(['dead-letters', 'replay', taskId, '--all'], admin)).code).toBe(2);
+    expect(await json(['dead-letters', 'replay', taskId], admin)).toMatchObject({ replayed: 1, task_ids: [taskId] });
+    // Replayed with fresh attempts, it runs again: attempts 4 and 5 fail on purpose, 6 succeeds.
+    // logs prints the history (the first run's end among it) and follows to the end.
+    const again = await cli(['tasks', 'logs', taskId], env);
+    expect(again.code).toBe(0);
+    expect(again.stdout).toMatch(/^attempt 3 failure: .* Error: attempt 3 fails on purpose/m);
+    expect(again.stdout).toMatch(/ SUCCESS 100% Task completed \(attempt 6\)$/m);
+    expect(again.stdout).toContain('result {"echo":"dead"}');
+  });
+});
