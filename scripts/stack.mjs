@@ -175,6 +175,10 @@ ${[...x.lines, ...ingestion.lines].map(([label, text]) => `  ${label.padEnd(15)}
         : ''
     }
 
+  Or with the CLI (packages/cli), in another terminal:
+    export CONVEYOR_BASE_URL=${api} CONVEYOR_API_KEY=${tenant.api_key}
+    npm run conveyor -- tasks submit test_task --payload '{"message":"Hello","steps":5}' --wait
+
   Ctrl-C stops everything.
 `);
 
