@@ -1,6 +1,7 @@
 import { DeadLetters } from './dead-letters';
 import { TaskTypes, Usage } from './catalog';
 import { Transport } from './http';
+import { type RequestMethod, type RequestOptions, requestSpec } from './request';
 import { Schedules } from './schedules';
 import { Tasks } from './tasks';
 
@@ -24,13 +25,26 @@ export class Conveyor {
   readonly usage: Usage;
   readonly taskTypes: TaskTypes;
   readonly deadLetters: DeadLetters;
+  private readonly http: Transport;
 
   constructor(options: ConveyorOptions) {
     const http = new Transport(options);
+    this.http = http;
     this.tasks = new Tasks(http);
     this.schedules = new Schedules(http);
     this.usage = new Usage(http);
     this.taskTypes = new TaskTypes(http);
     this.deadLetters = new DeadLetters(http);
+  }
+
+  /**
+   * A route that has no typed resource yet (posts, X accounts, sessions, ingestion…):
+   * `request<Post>('GET', `/posts/${id}`)`. The path is under /api/v1 and starts with '/'
+   * (TypeError otherwise). The answer's JSON body is returned as T, unchecked (undefined for
+   * 204); errors, the API key and the 429/503 retries are those of the typed methods. A broken
+   * connection is retried only for a GET, or when an idempotencyKey is given.
+   */
+  async request<T = unknown>(method: RequestMethod, path: string, options: RequestOptions = {}): Promise<T> {
+    return (await this.http.json<T>(requestSpec(method, path, options))).body;
   }
 }

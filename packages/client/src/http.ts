@@ -12,7 +12,8 @@ export interface TransportOptions {
   maxRetryDelayMs?: number;
 }
 
-type Query = Record<string, string | number | boolean | undefined>;
+/** Query parameters; an undefined value is left out. */
+export type Query = Record<string, string | number | boolean | undefined>;
 
 export interface RequestSpec {
   method: 'GET' | 'POST' | 'PATCH' | 'DELETE';

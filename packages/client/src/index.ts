@@ -1,4 +1,6 @@
 export { Conveyor, type ConveyorOptions } from './conveyor';
+export type { RequestMethod, RequestOptions } from './request';
+export type { Query } from './http';
 export type { Tasks } from './tasks';
 export type { Schedules } from './schedules';
 export type { TaskTypes, Usage } from './catalog';

@@ -1,8 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { ConflictError, NotFoundError, type ScheduleView, ValidationError } from '../src';
+import type { SessionView } from '@conveyor/contracts';
+import { ConflictError, ConnectionError, type Conveyor, NotFoundError, type ScheduleView, ValidationError } from '../src';
 import { type ClientStack, startStack } from './support/stack';
+import { TcpProxy } from './support/tcp-proxy';
 
-// Schedules, usage and the task catalog through the client, against the real API process.
+// Schedules, usage, the task catalog and request() (the routes without a typed resource)
+// through the client, against the real API process.
 
 let s: ClientStack;
 beforeAll(async () => {
@@ -78,4 +81,82 @@ it('reads the usage of the period and the task types on offer', async () => {
   const testTask = types.find((t) => t.name === 'test_task');
   expect(testTask).toMatchObject({ queue: 'monitoring', policy: { attempts: 3 }, payload_schema: { type: 'object' } });
   expect(Object.keys((testTask!.payload_schema as { properties: object }).properties)).toContain('fail_attempts');
+});
+
+describe('request, for the routes without a typed resource', () => {
+  it('sends the body and the query, returns the JSON answer (undefined for 204), and throws the typed errors', async () => {
+    const conveyor = await s.tenant();
+    const created = await conveyor.request<SessionView>('POST', '/sessions', { body: { name: 'people' } });
+    expect(created).toMatchObject({ session_id: expect.any(String), name: 'people', head_node_id: null });
+    await conveyor.request('POST', '/sessions', { body: { name: 'places' } });
+    expect(await conveyor.request(`GET`, `/sessions/${created.session_id}`)).toEqual(created);
+    // Listed by creation, newest first: limit 1 (a query parameter) gives only "places".
+    const page = await conveyor.request<{ sessions: SessionView[] }>('GET', '/sessions', { query: { limit: 1, cursor: undefined } });
+    expect(page.sessions.map((x) => x.name)).toEqual(['places']);
+
+    expect(await conveyor.request('DELETE', `/sessions/${created.session_id}`)).toBeUndefined();
+    const missing = await conveyor.request('GET', `/sessions/${created.session_id}`).catch((e: unknown) => e);
+    expect(missing).toBeInstanceOf(NotFoundError);
+    expect(missing).toMatchObject({ status: 404, code: 'session_not_found', path: `/api/v1/sessions/${created.session_id}` });
+    const refused = await conveyor.request('POST', '/sessions', { body: { name: '' } }).catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(ValidationError);
+    expect(refused).toMatchObject({ status: 400, issues: [{ path: 'name', message: expect.any(String) }] });
+  });
+
+  it.each([
+    ['posts', /must start with '\/'/],
+    ['http://evil.example/x', /must start with '\/'/],
+    ['//evil.example/x', /not a URL/],
+    ['/redirect/https://evil.example', /not a URL/],
+    ['/../admin/dead-letters', /'\.\.' segments/],
+    ['/posts/%2E%2E/%2e%2e/admin', /'\.\.' segments/],
+    ['/posts/..\\..\\admin', /'\.\.' segments/],
+    ['/posts?limit=1', /options\.query/],
+    ['/api/v1/posts', /pass '\/posts'/],
+  ])('refuses the path %s with a TypeError, sending nothing', async (path, why) => {
+    const sent: string[] = [];
+    const conveyor = s.client('never-sent', { fetch: async (input) => (sent.push(String(input)), new Response('{}')) });
+    const error = await conveyor.request('GET', path).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(TypeError);
+    expect((error as Error).message).toMatch(why);
+    expect(sent).toEqual([]);
+  });
+
+  // Each request through a proxy of its own: fetch keeps connections open, and the proxy cuts
+  // the answer of a connection's first request.
+  async function withAnswerDropped<T>(apiKey: string, send: (conveyor: Conveyor) => Promise<T>): Promise<{ outcome: T | unknown; heads: string[] }> {
+    const proxy = await TcpProxy.start(s.apiPort);
+    try {
+      const conveyor = s.client(apiKey, { baseUrl: proxy.url, maxRetryDelayMs: 10 });
+      proxy.dropAnswers(1);
+      const outcome = await send(conveyor).catch((e: unknown) => e);
+      return { outcome, heads: proxy.connections.map((c) => c.request) };
+    } finally {
+      await proxy.close();
+    }
+  }
+
+  it('sends again, when the connection broke, a GET or a request with an idempotency key, and nothing else', async () => {
+    const apiKey = await s.tenantKey();
+    const read = await withAnswerDropped(apiKey, (conveyor) => conveyor.request('GET', '/usage'));
+    expect(read.outcome).toMatchObject({ plan: 'starter' });
+    expect(read.heads.map((h) => h.split('\r\n')[0])).toEqual(['GET /api/v1/usage HTTP/1.1', 'GET /api/v1/usage HTTP/1.1']);
+
+    const change = await withAnswerDropped(apiKey, (conveyor) => conveyor.request('POST', '/sessions', { body: { name: 'once' } }));
+    expect(change.outcome).toBeInstanceOf(ConnectionError);
+    expect((change.outcome as Error).message).toMatch(/not retried: it may have reached the server/);
+    expect(change.heads).toHaveLength(1);
+
+    // The key goes in the Idempotency-Key header: the second request gets the task the first one made.
+    const idempotencyKey = randomUUID();
+    const keyed = await withAnswerDropped(apiKey, (conveyor) =>
+      conveyor.request<{ task_id: string }>('POST', '/tasks/test', { query: { message: 'hi' }, idempotencyKey }),
+    );
+    expect(keyed.heads).toHaveLength(2);
+    for (const head of keyed.heads)
+      expect(head).toMatch(new RegExp(`^POST /api/v1/tasks/test\\?message=hi [^]*\r\nidempotency-key: ${idempotencyKey}\r\n`, 'i'));
+    const tasks = [];
+    for await (const task of s.client(apiKey).tasks.list()) tasks.push(task.task_id);
+    expect(tasks).toEqual([(keyed.outcome as { task_id: string }).task_id]);
+  });
 });

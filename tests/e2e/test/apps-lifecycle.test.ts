@@ -3,6 +3,7 @@ import { freePort, startNode, waitFor } from '@conveyor/testkit';
 import { migrateUrl, schemaFingerprint } from '@conveyor/db';
 import { LlmSimulator } from '@conveyor/sim';
 import { APPS, AppStack, REPO_ROOT as ROOT } from '@conveyor/testkit';
+import { clientOf } from './support';
 
 let stack: AppStack;
 const sim = new LlmSimulator();
@@ -75,16 +76,10 @@ describe('every app is its own process', () => {
     const apiPort = await freePort();
     const worker = await stack.start('worker-monitoring', port);
     await stack.start('api', apiPort);
-    const { api_key } = await stack.createTenant('drain');
-    const headers = { Authorization: `Bearer ${api_key}`, 'Content-Type': 'application/json' };
-    const res = await fetch(`http://127.0.0.1:${apiPort}/api/v1/tasks`, {
-      method: 'POST',
-      headers,
-      // 2.5 s of steps: long enough for the status poll below to see it running on a busy machine.
-      body: JSON.stringify({ task: 'test_task', payload: { message: 'drain', steps: 10, step_ms: 250 } }),
-    });
-    const { task_id } = (await res.json()) as { task_id: string };
-    const status = async () => ((await (await fetch(`http://127.0.0.1:${apiPort}/api/v1/tasks/${task_id}`, { headers })).json()) as { status: string }).status;
+    const conveyor = clientOf(apiPort, (await stack.createTenant('drain')).api_key);
+    // 2.5 s of steps: long enough for the status poll below to see it running on a busy machine.
+    const { id: task_id } = await conveyor.tasks.submit('test_task', { message: 'drain', steps: 10, step_ms: 250 });
+    const status = async () => (await conveyor.tasks.get(task_id)).status;
     await waitFor(async () => ((await status()) === 'PROGRESS' ? true : undefined), 'the task to be running');
     const code = await worker.stop('SIGTERM');
     expect({ code, status: await status() }).toEqual({ code: 0, status: 'SUCCESS' });

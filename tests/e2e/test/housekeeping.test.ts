@@ -1,17 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import { migrateUrl, schemaFingerprint } from '@conveyor/db';
 import { AppStack, freePort, waitFor } from '@conveyor/testkit';
+import { type Conveyor, NotFoundError } from '@conveyor/client';
 import { Client } from 'pg';
-import { apiCaller } from './support';
+import { clientOf } from './support';
 
 // The scheduler's housekeeping, run by real processes: two scheduler replicas, one API, one
 // worker. Retention deletes a finished task once its task type's retention has passed; the
 // reconciler enqueues tasks that were committed but never reached Redis, each run once.
 
 let stack: AppStack;
-let call: ReturnType<typeof apiCaller>;
-let api: string;
-let key: string;
+let conveyor: Conveyor;
 let pg: Client;
 beforeAll(async () => {
   stack = await AppStack.create({
@@ -27,9 +26,7 @@ beforeAll(async () => {
   await stack.start('api', apiPort);
   await stack.start('worker-monitoring', await freePort());
   for (let i = 0; i < 2; i += 1) await stack.start('scheduler', await freePort());
-  api = `http://127.0.0.1:${apiPort}/api/v1`;
-  key = (await stack.createTenant('housekeeping')).api_key;
-  call = apiCaller(api, key);
+  conveyor = clientOf(apiPort, (await stack.createTenant('housekeeping')).api_key);
   pg = new Client({ connectionString: stack.database.url });
   await pg.connect();
 }, 300_000);
@@ -39,12 +36,13 @@ afterAll(async () => {
 }, 30_000);
 
 it("deletes a finished task once its task type's retention has passed", async () => {
-  const { body } = await call('POST', '/tasks', { task: 'ping' });
-  const id = body.task_id as string;
-  await waitFor(async () => ((await call('GET', `/tasks/${id}`)).body.status === 'SUCCESS' ? true : undefined), 'ping to finish');
+  const { id } = await conveyor.tasks.submit('ping', {});
+  expect(await conveyor.tasks.wait(id, { timeoutMs: 20_000 })).toMatchObject({ status: 'SUCCESS' });
   const { rows } = await pg.query('select extract(epoch from expires_at - finished_at) * 1000 as retention_ms from tasks where id = $1', [id]);
   expect(Number(rows[0].retention_ms)).toBeCloseTo(1500, -1);
-  await waitFor(async () => ((await call('GET', `/tasks/${id}`)).status === 404 ? true : undefined), 'the scheduler to delete the expired task', 15_000);
+  // Any other answer (the task still there, or another error) is waited past; waitFor reports the last error.
+  const deleted = (error: unknown) => (error instanceof NotFoundError && error.code === 'task_not_found' ? true : Promise.reject(error));
+  await waitFor(() => conveyor.tasks.get(id).then(() => undefined, deleted), 'the scheduler to delete the expired task', 15_000);
 }, 30_000);
 
 it('enqueues tasks committed without a job, each run exactly once with two reconcilers', async () => {

@@ -1,8 +1,9 @@
 import { migrateUrl, schemaFingerprint } from '@conveyor/db';
 import { DataSourcesSimulator, SIM_COMTRADE_SUBSCRIPTION_KEY, SIM_FRED_API_KEY } from '@conveyor/sim';
 import { AppStack, freePort, waitFor } from '@conveyor/testkit';
+import type { Conveyor } from '@conveyor/client';
 import { Client } from 'pg';
-import { apiCaller } from './support';
+import { type Json, clientOf } from './support';
 
 // Ingestion end to end: the API, the scheduler and two scraping workers as real processes, the
 // five sources as the loopback simulator. The operator's admin API runs a source now and turns
@@ -12,7 +13,7 @@ const RATE = { capacity: 2, refillPerSecond: 5 };
 const FREE = { capacity: 1000, refillPerSecond: 1000 };
 
 let stack: AppStack;
-let admin: ReturnType<typeof apiCaller>;
+let admin: Conveyor;
 let sim: DataSourcesSimulator;
 let workers: { output: () => string }[];
 
@@ -45,8 +46,18 @@ beforeAll(async () => {
     stack.start('scheduler', await freePort()),
   ]);
   workers = started.slice(0, 2);
-  admin = apiCaller(`http://127.0.0.1:${apiPort}/api/v1`, await stack.createAdminKey());
+  admin = clientOf(apiPort, await stack.createAdminKey());
 }, 300_000);
+
+// The ingestion routes have no typed resource in the client: conveyor.request.
+const get = (path: string, query?: Record<string, string | number>) => admin.request<Json>('GET', path, { query });
+
+/** POST /ingestion/{source}/run: accepted, the task that runs it. */
+async function runNow(source: string, body: object = {}): Promise<string> {
+  const started = await admin.request<Json>('POST', `/ingestion/${source}/run`, { body });
+  expect(started).toMatchObject({ task_id: expect.any(String), source, status: 'PENDING' });
+  return started.task_id as string;
+}
 afterAll(async () => {
   await stack?.stop();
   await sim?.close();
@@ -56,7 +67,7 @@ afterAll(async () => {
 function runFinishes(source: string, taskId: string): Promise<Record<string, any>> {
   return waitFor(
     async () => {
-      const { body } = await admin('GET', `/ingestion/runs?source=${source}&status=succeeded,failed&limit=100`);
+      const body = await get('/ingestion/runs', { source, status: 'succeeded,failed', limit: 100 });
       return (body.runs as Record<string, any>[]).find((run) => run.task_id === taskId);
     },
     `the ${source} run of task ${taskId} to end`,
@@ -67,32 +78,27 @@ function runFinishes(source: string, taskId: string): Promise<Record<string, any
 
 describe('ingestion through the stack', () => {
   it('lists the five sources, their schedules off in tests', async () => {
-    const { status, body } = await admin('GET', '/ingestion/sources');
-    expect(status).toBe(200);
+    const body = await get('/ingestion/sources');
     expect(body.sources.map((s: { source: string }) => s.source).sort()).toEqual(['comtrade', 'fred', 'gdelt', 'reliefweb', 'worldbank']);
     expect(body.sources.every((s: { enabled: boolean }) => !s.enabled)).toBe(true);
   });
 
   it('runs a source now; its run is in the audit trail and its records are readable', async () => {
-    const started = await admin('POST', '/ingestion/fred/run', {});
-    expect(started.status).toBe(202);
-    const run = await runFinishes('fred', started.body.task_id as string);
+    const run = await runFinishes('fred', await runNow('fred'));
     expect(run).toMatchObject({ source: 'fred', status: 'succeeded', error: null });
     expect(run.inserted).toBeGreaterThan(0);
-    const records = await admin('GET', '/ingestion/fred/records?limit=5');
-    expect(records.status).toBe(200);
-    expect(records.body.records).toHaveLength(5);
-    expect(records.body.records[0]).toMatchObject({ series_id: expect.any(String), occurred_on: expect.any(String) });
-    const sources = await admin('GET', '/ingestion/sources');
-    const fred = sources.body.sources.find((s: { source: string }) => s.source === 'fred');
+    const records = await get('/ingestion/fred/records', { limit: 5 });
+    expect(records.records).toHaveLength(5);
+    expect(records.records[0]).toMatchObject({ series_id: expect.any(String), occurred_on: expect.any(String) });
+    const sources = await get('/ingestion/sources');
+    const fred = sources.sources.find((s: { source: string }) => s.source === 'fred');
     expect(fred.record_count).toBeGreaterThan(0);
     expect(fred.last_success_at).toEqual(expect.any(String));
   }, 150_000);
 
   it("fires a source's system schedule once it is enabled and due", async () => {
-    const patched = await admin('PATCH', '/ingestion/sources/gdelt', { enabled: true, cadence: '*/5 * * * *' });
-    expect(patched.status).toBe(200);
-    expect(patched.body).toMatchObject({ source: 'gdelt', enabled: true, cadence: '*/5 * * * *' });
+    const patched = await admin.request<Json>('PATCH', '/ingestion/sources/gdelt', { body: { enabled: true, cadence: '*/5 * * * *' } });
+    expect(patched).toMatchObject({ source: 'gdelt', enabled: true, cadence: '*/5 * * * *' });
     // Due now rather than at the next five minutes: the scheduler fires it on its next tick.
     const db = new Client({ connectionString: stack.database.url });
     await db.connect();
@@ -102,15 +108,15 @@ describe('ingestion through the stack', () => {
       await db.end();
     }
     const run = await waitFor(
-      async () => (await admin('GET', '/ingestion/runs?source=gdelt&status=succeeded')).body.runs[0],
+      async () => (await get('/ingestion/runs', { source: 'gdelt', status: 'succeeded' })).runs[0],
       'the scheduled GDELT run to succeed',
       120_000,
       200,
     );
     expect(run.pages).toBeGreaterThan(0);
-    const gdelt = (await admin('GET', '/ingestion/sources')).body.sources.find((s: { source: string }) => s.source === 'gdelt');
+    const gdelt = (await get('/ingestion/sources')).sources.find((s: { source: string }) => s.source === 'gdelt');
     expect(gdelt.record_count).toBeGreaterThan(0);
-    await admin('PATCH', '/ingestion/sources/gdelt', { enabled: false });
+    await admin.request('PATCH', '/ingestion/sources/gdelt', { body: { enabled: false } });
   }, 150_000);
 
   it("two workers share one source's rate limit and never exceed it together", async () => {
@@ -122,11 +128,7 @@ describe('ingestion through the stack', () => {
       ['2025-02-15', '2025-03-01'],
     ];
     const ids: string[] = [];
-    for (const [from, to] of windows) {
-      const { status, body } = await admin('POST', '/ingestion/reliefweb/run', { window: { from: `${from}T00:00:00Z`, to: `${to}T00:00:00Z` } });
-      expect(status).toBe(202);
-      ids.push(body.task_id as string);
-    }
+    for (const [from, to] of windows) ids.push(await runNow('reliefweb', { window: { from: `${from}T00:00:00Z`, to: `${to}T00:00:00Z` } }));
     const runs = await Promise.all(ids.map((id) => runFinishes('reliefweb', id)));
     expect(runs.map((r) => r.status)).toEqual(['succeeded', 'succeeded', 'succeeded', 'succeeded']);
     expect(runs.every((r) => r.pages > 1)).toBe(true);

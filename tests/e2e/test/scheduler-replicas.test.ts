@@ -1,15 +1,16 @@
 import { migrateUrl, schemaFingerprint } from '@conveyor/db';
 import { AppStack, freePort } from '@conveyor/testkit';
 import type { RunningProcess } from '@conveyor/testkit';
+import type { Conveyor, ScheduleInput } from '@conveyor/client';
 import { Client } from 'pg';
+import { clientOf } from './support';
 
 // Three scheduler processes against one database: every due fire becomes exactly one task,
 // none missed, none doubled. Then one scheduler stopped across several due times and
 // restarted: times within the 60 s grace all fire; older ones follow each misfire policy.
 
 let stack: AppStack;
-let api: string;
-let key: string;
+let conveyor: Conveyor;
 let pg: Client;
 beforeAll(async () => {
   stack = await AppStack.create({
@@ -18,8 +19,7 @@ beforeAll(async () => {
   });
   const apiPort = await freePort();
   await stack.start('api', apiPort);
-  api = `http://127.0.0.1:${apiPort}/api/v1`;
-  key = (await stack.createTenant('clockwork', 'growth')).api_key;
+  conveyor = clientOf(apiPort, (await stack.createTenant('clockwork', 'growth')).api_key);
   pg = new Client({ connectionString: stack.database.url });
   await pg.connect();
 }, 300_000);
@@ -28,15 +28,8 @@ afterAll(async () => {
   await stack.stop();
 }, 30_000);
 
-async function createSchedule(body: object): Promise<string> {
-  const res = await fetch(`${api}/schedules`, {
-    method: 'POST',
-    headers: { Authorization: `Bearer ${key}`, 'Content-Type': 'application/json' },
-    body: JSON.stringify(body),
-  });
-  const json = (await res.json()) as { schedule_id: string };
-  expect(res.status).toBe(201);
-  return json.schedule_id;
+async function createSchedule(input: ScheduleInput): Promise<string> {
+  return (await conveyor.schedules.create(input)).schedule_id;
 }
 
 async function fireTimes(scheduleId: string): Promise<number[]> {

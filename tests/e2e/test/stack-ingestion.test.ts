@@ -8,7 +8,8 @@ import { ingestionEnvSchema, parseEnv } from '@conveyor/config';
 import { DataSourcesSimulator, SIM_COMTRADE_SUBSCRIPTION_KEY, SIM_FRED_API_KEY } from '@conveyor/sim';
 import { migrateUrl, schemaFingerprint } from '@conveyor/db';
 import { AppStack, REPO_ROOT, type RunningProcess, STARTUP_TIMEOUT_MS, freePort, startNode, waitFor, waitUntilServing } from '@conveyor/testkit';
-import { apiCaller } from './support';
+import type { Conveyor } from '@conveyor/client';
+import { type Json, clientOf } from './support';
 
 // What `npm start` does about ingestion (scripts/lib/ingestion.mjs, used by scripts/stack.mjs
 // up): run by Node on the environment npm start builds (scripts/lib/env.mjs startEnv: .env,
@@ -154,7 +155,7 @@ describe('the data-source simulator as npm start runs it', () => {
 describe('the scraping worker as npm start runs it', () => {
   let data: RunningProcess;
   let stack: AppStack;
-  let admin: ReturnType<typeof apiCaller>;
+  let admin: Conveyor;
 
   beforeAll(async () => {
     const port = await freePort();
@@ -169,7 +170,7 @@ describe('the scraping worker as npm start runs it', () => {
       // What npm start gives this worker alone: the simulator's address, allowed, and its keys.
       stack.start('worker-scraping', await freePort(), { NODE_ENV: 'development', ...plan.scrapingEnv, ...keys }),
     ]);
-    admin = apiCaller(`http://127.0.0.1:${apiPort}/api/v1`, await stack.createAdminKey());
+    admin = clientOf(apiPort, await stack.createAdminKey());
   }, 300_000);
   afterAll(async () => {
     await stack?.stop();
@@ -181,25 +182,23 @@ describe('the scraping worker as npm start runs it', () => {
   it.each(new DataSourcesSimulator().sources)(
     'runs %s to success against the simulator',
     async (source) => {
-      const started = await admin('POST', `/ingestion/${source}/run`, {});
-      expect(started.status).toBe(202);
+      // The ingestion routes have no typed resource in the client: conveyor.request.
+      const runs = async () => (await admin.request<Json>('GET', '/ingestion/runs', { query: { source } })).runs as Json[];
+      const started = await admin.request<Json>('POST', `/ingestion/${source}/run`, { body: {} });
+      expect(started).toMatchObject({ task_id: expect.any(String), source, status: 'PENDING' });
       // The task's last run in the audit trail (an admin key reads runs, not the system tenant's tasks).
       const run = await waitFor(
-        async () => {
-          const { body } = await admin('GET', `/ingestion/runs?source=${source}`);
-          return body.runs.find((r: { task_id: string; status: string }) => r.task_id === started.body.task_id && ['succeeded', 'failed'].includes(r.status));
-        },
+        async () => (await runs()).find((r) => r.task_id === started.task_id && ['succeeded', 'failed'].includes(r.status)),
         `the ${source} run to finish`,
         240_000,
         200,
       );
       expect(run).toMatchObject({ source, status: 'succeeded', error: null });
       // A deferred run keeps what it stored; the run that finishes the task goes on from there.
-      const { body } = await admin('GET', `/ingestion/runs?source=${source}`);
-      const runs = body.runs.filter((r: { task_id: string }) => r.task_id === started.body.task_id);
-      expect(runs.reduce((sum: number, r: { inserted: number }) => sum + r.inserted, 0)).toBeGreaterThan(0);
-      const records = await admin('GET', `/ingestion/${source}/records?limit=5`);
-      expect(records.body.records).toHaveLength(5);
+      const ofTask = (await runs()).filter((r) => r.task_id === started.task_id);
+      expect(ofTask.reduce((sum: number, r) => sum + (r.inserted as number), 0)).toBeGreaterThan(0);
+      const records = await admin.request<Json>('GET', `/ingestion/${source}/records`, { query: { limit: 5 } });
+      expect(records.records).toHaveLength(5);
     },
     300_000,
   );

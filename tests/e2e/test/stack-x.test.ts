@@ -8,7 +8,8 @@ import { parseEnv, xApiEnvSchema } from '@conveyor/config';
 import { migrateUrl, schemaFingerprint } from '@conveyor/db';
 import { DEV_X_ACCOUNT } from '@conveyor/sim';
 import { AppStack, REPO_ROOT, type RunningProcess, STARTUP_TIMEOUT_MS, freePort, startNode, waitFor, waitUntilServing } from '@conveyor/testkit';
-import { apiCaller } from './support';
+import type { Conveyor } from '@conveyor/client';
+import { type Json, clientOf } from './support';
 
 // What `npm start` does about X (scripts/lib/x-api.mjs, used by scripts/stack.mjs up): run by
 // Node on the environment npm start builds (scripts/lib/env.mjs startEnv: .env, then the
@@ -98,7 +99,7 @@ describe('the publishing worker as npm start runs it', () => {
   let x: RunningProcess;
   let stack: AppStack;
   let plan: Plan;
-  let call: ReturnType<typeof apiCaller>;
+  let conveyor: Conveyor;
   let simUrl: string;
 
   beforeAll(async () => {
@@ -115,7 +116,7 @@ describe('the publishing worker as npm start runs it', () => {
       // Development, as under npm start: dry run unless X_DRY_RUN says otherwise.
       stack.start('worker-publishing', await freePort(), { NODE_ENV: 'development', ...plan.publishingEnv }),
     ]);
-    call = apiCaller(`http://127.0.0.1:${apiPort}/api/v1`, (await stack.createTenant('dev', 'growth')).api_key);
+    conveyor = clientOf(apiPort, (await stack.createTenant('dev', 'growth')).api_key);
   }, 300_000);
   afterAll(async () => {
     await stack?.stop();
@@ -123,15 +124,16 @@ describe('the publishing worker as npm start runs it', () => {
   }, 30_000);
 
   it('publishes to the simulator as the account it names, its token read from env:X_TOKEN_DEV', async () => {
-    const account = await call('POST', '/x-accounts', plan.account);
-    expect(account.status).toBe(201);
-    const post = await call('POST', '/posts', { account_id: account.body.account_id, text: 'Hello from npm start' });
-    expect(post.status).toBe(201);
-    const id = post.body.post_id as string;
-    expect((await call('POST', `/posts/${id}/publish`)).status).toBe(202);
+    // X accounts and posts have no typed resource in the client: conveyor.request.
+    const account = await conveyor.request<Json>('POST', '/x-accounts', { body: plan.account });
+    expect(account).toMatchObject({ account_id: expect.any(String), handle: plan.account!.handle });
+    const post = await conveyor.request<Json>('POST', '/posts', { body: { account_id: account.account_id, text: 'Hello from npm start' } });
+    expect(post).toMatchObject({ post_id: expect.any(String), text: 'Hello from npm start' });
+    const id = post.post_id as string;
+    expect(await conveyor.request<Json>('POST', `/posts/${id}/publish`)).toMatchObject({ post: { post_id: id }, task_id: expect.any(String) });
     const done = await waitFor(
       async () => {
-        const { body } = await call('GET', `/posts/${id}`);
+        const body = await conveyor.request<Json>('GET', `/posts/${id}`);
         return ['published', 'failed'].includes(body.status as string) ? body : undefined;
       },
       `post ${id} published`,
@@ -139,6 +141,7 @@ describe('the publishing worker as npm start runs it', () => {
       100,
     );
     expect(done).toMatchObject({ status: 'published', last_error: null });
+    // The simulator's control route, not the API: raw fetch.
     const onX = ((await (await fetch(`${simUrl}/_sim/posts`)).json()) as { posts: { id: string; text: string }[] }).posts;
     expect(onX.filter((p) => p.text === 'Hello from npm start').map((p) => p.id)).toEqual([done.x_post_id]);
     expect(done.x_post_id).not.toMatch(/^dryrun-/);

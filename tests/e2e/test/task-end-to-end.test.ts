@@ -1,12 +1,11 @@
 import { freePort, waitFor } from '@conveyor/testkit';
 import { migrateUrl, schemaFingerprint } from '@conveyor/db';
 import { AppStack } from '@conveyor/testkit';
-import { apiCaller } from './support';
+import type { Conveyor } from '@conveyor/client';
+import { type Json, clientOf } from './support';
 
 let stack: AppStack;
-let call: ReturnType<typeof apiCaller>;
-let api: string;
-let apiKey: string;
+let conveyor: Conveyor;
 let workerPort: number;
 
 beforeAll(async () => {
@@ -14,24 +13,22 @@ beforeAll(async () => {
   const apiPort = await freePort();
   workerPort = await freePort();
   await Promise.all([stack.start('api', apiPort), stack.start('worker-monitoring', workerPort)]);
-  api = `http://127.0.0.1:${apiPort}/api/v1`;
-  apiKey = (await stack.createTenant('e2e')).api_key;
-  call = apiCaller(api, apiKey);
+  conveyor = clientOf(apiPort, (await stack.createTenant('e2e')).api_key);
 }, 300_000);
 afterAll(() => stack.stop(), 30_000);
 
 describe('a task from HTTP to a worker process and back', () => {
   it('runs test_task to SUCCESS, with progress seen while polling', async () => {
-    const submitted = await call('POST', '/tasks', { task: 'test_task', payload: { message: 'end to end', steps: 5, step_ms: 150 } });
-    expect(submitted.status).toBe(202);
-    const id = submitted.body.task_id as string;
+    const submitted = await conveyor.tasks.submit('test_task', { message: 'end to end', steps: 5, step_ms: 150 });
+    expect(submitted.created).toBe(true);
+    const id = submitted.id;
 
     const seen: { status: string; progress: number }[] = [];
     const final = await waitFor(
       async () => {
-        const { body } = await call('GET', `/tasks/${id}`);
-        seen.push({ status: body.status as string, progress: body.progress as number });
-        return body.status === 'SUCCESS' || body.status === 'FAILURE' ? body : undefined;
+        const task = await conveyor.tasks.get(id);
+        seen.push({ status: task.status, progress: task.progress });
+        return task.status === 'SUCCESS' || task.status === 'FAILURE' ? task : undefined;
       },
       'test_task to finish',
       30_000,
@@ -45,23 +42,20 @@ describe('a task from HTTP to a worker process and back', () => {
     const values = seen.map((s) => s.progress);
     expect(values).toEqual([...values].sort((a, b) => a - b));
 
-    const result = await call('GET', `/tasks/${id}/result`);
-    expect(result.body).toEqual({ task_id: id, status: 'SUCCESS', result: { echo: 'end to end' } });
+    expect(await conveyor.tasks.result(id)).toEqual({ task_id: id, status: 'SUCCESS', result: { echo: 'end to end' }, error: null });
   });
 
   it('answers ping with pong through the /tasks/test shortcut and the jobs alias', async () => {
-    const ping = await call('POST', '/tasks', { task: 'ping' });
-    const pong = await waitFor(async () => {
-      const { body } = await call('GET', `/tasks/${ping.body.task_id as string}/result`);
-      return body.status === 'SUCCESS' ? body : undefined;
-    }, 'ping');
-    expect(pong.result).toBe('pong');
+    const ping = await conveyor.tasks.submit('ping', {});
+    expect(await conveyor.tasks.wait(ping.id, { timeoutMs: 20_000 })).toMatchObject({ status: 'SUCCESS', result: 'pong' });
 
-    const test = await call('POST', '/tasks/test?message=Hello');
-    expect(test.status).toBe(202);
+    // Neither route has a typed method: the shortcut makes a test_task, the alias reads a task.
+    const test = await conveyor.request<Json>('POST', '/tasks/test', { query: { message: 'Hello' } });
+    // Created (202), not an earlier task's answer (200), which says so in its message.
+    expect(test).toMatchObject({ task_id: expect.any(String), message: expect.stringMatching(/^Task accepted/) });
     const done = await waitFor(
       async () => {
-        const { body } = await call('GET', `/jobs/${test.body.task_id as string}/status`);
+        const body = await conveyor.request<Json>('GET', `/jobs/${test.task_id as string}/status`);
         return body.status === 'SUCCESS' ? body : undefined;
       },
       'the test task',
@@ -87,11 +81,11 @@ describe('a task from HTTP to a worker process and back', () => {
     const before = await depth('delayed');
     expect(before).toEqual(expect.any(Number));
     // A task held back for an hour waits in BullMQ's delayed set until it is cancelled.
-    const held = await call('POST', '/tasks', { task: 'ping', payload: {}, delay_ms: 3_600_000 });
-    expect(held.status).toBe(202);
+    const held = await conveyor.tasks.submit('ping', {}, { delayMs: 3_600_000 });
+    expect(held.created).toBe(true);
     expect(await depth('delayed')).toBe(before! + 1);
     expect(await depth('wait')).toEqual(expect.any(Number));
-    expect((await call('POST', `/tasks/${held.body.task_id as string}/cancel`)).status).toBe(200);
+    expect(await conveyor.tasks.cancel(held.id)).toMatchObject({ task_id: held.id, status: 'REVOKED' });
     expect(await depth('delayed')).toBe(before);
   });
 });
