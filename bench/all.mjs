@@ -35,6 +35,7 @@ const BENCHMARKS = [
   { name: 'sizing', script: 'sizing.mjs', args: Q ? ['--tasks', '10000'] : ['--tasks', '200000'] },
   { name: 'ingestion', script: 'ingestion.mjs', args: Q ? ['--quick'] : ['--runs', '3'] },
   { name: 'datasets', script: 'datasets.mjs', args: Q ? ['--quick'] : ['--runs', '3'] },
+  { name: 'client', script: 'client.mjs', args: Q ? ['--runs', '1', '--calls', '200'] : ['--runs', '5', '--calls', '3000'] },
 ];
 
 function run(bench) {
@@ -70,6 +71,7 @@ const mem = results.memory.figures;
 const r = results.rules.figures;
 const ing = results.ingestion.figures.reliefweb;
 const ds = results.datasets.figures;
+const cl = results.client.figures;
 const sched = (replicas) => Object.values(s).find((r) => r.replicas === replicas);
 const check = (ok) => (ok ? 'met' : 'not met');
 const rows = [
@@ -138,6 +140,12 @@ const rows = [
     `${m(ds.apply_rows_per_s)} rows/s, worker peak RSS ${m(ds.worker_peak_rss_mb)} MB; upload ${m(ds.upload_rows_per_s)} rows/s`,
     `plain pg loop ${m(ds.bare_rows_per_s)} rows/s, peak ${m(ds.bare_peak_rss_mb)} MB; the whole table in memory: peak ${m(ds.naive_peak_rss_mb)} MB`,
     m(ds.ratio, 2),
+  ],
+  [
+    `13. @conveyor/client: ${results.client.settings.calls.toLocaleString('en')} submissions, then reads, at concurrency ${results.client.settings.concurrency} (one API process)`,
+    `submit ${m(cl.client.submit_per_s)}/s, ${m(cl.client.submit_cpu_us)} µs caller CPU each; get ${m(cl.client.get_per_s)}/s, ${m(cl.client.get_cpu_us)} µs`,
+    `hand-written fetch: submit ${m(cl.fetch.submit_per_s)}/s, ${m(cl.fetch.submit_cpu_us)} µs; get ${m(cl.fetch.get_per_s)}/s, ${m(cl.fetch.get_cpu_us)} µs`,
+    `rate ${m(cl.ratios.submit_rate, 2)} (submit), ${m(cl.ratios.get_rate, 2)} (get); caller CPU ${m(cl.ratios.submit_cpu, 2)}× / ${m(cl.ratios.get_cpu, 2)}×`,
   ],
 ];
 const info = machine();

@@ -99,24 +99,24 @@ try {
 
 const median = (name, field) => acrossRuns(samples[name].map((s) => s[field])).median;
 const FIELDS = ['submit_per_s', 'submit_cpu_us', 'get_per_s', 'get_cpu_us'];
+// Ratios within each run (the two ways measured back to back), then across runs.
+const perRun = (field) => acrossRuns(samples.client.map((c, i) => c[field] / samples.fetch[i][field]));
 const result = {
   machine: machine(),
   settings: { runs: RUNS, calls: CALLS, concurrency: CONCURRENCY },
-  fetch: Object.fromEntries(FIELDS.map((f) => [f, acrossRuns(samples.fetch.map((s) => s[f]))])),
-  client: Object.fromEntries(FIELDS.map((f) => [f, acrossRuns(samples.client.map((s) => s[f]))])),
-  ratios: {
-    submit_rate: median('client', 'submit_per_s') / median('fetch', 'submit_per_s'),
-    get_rate: median('client', 'get_per_s') / median('fetch', 'get_per_s'),
-    submit_cpu: median('client', 'submit_cpu_us') / median('fetch', 'submit_cpu_us'),
-    get_cpu: median('client', 'get_cpu_us') / median('fetch', 'get_cpu_us'),
+  figures: {
+    fetch: Object.fromEntries(FIELDS.map((f) => [f, acrossRuns(samples.fetch.map((s) => s[f]))])),
+    client: Object.fromEntries(FIELDS.map((f) => [f, acrossRuns(samples.client.map((s) => s[f]))])),
+    ratios: { submit_rate: perRun('submit_per_s'), get_rate: perRun('get_per_s'), submit_cpu: perRun('submit_cpu_us'), get_cpu: perRun('get_cpu_us') },
   },
 };
+const ratios = result.figures.ratios;
 const row = (name) =>
   `${name.padEnd(7)} submit ${median(name, 'submit_per_s').toFixed(0).padStart(6)}/s ${median(name, 'submit_cpu_us').toFixed(0).padStart(5)} µs CPU   get ${median(name, 'get_per_s').toFixed(0).padStart(6)}/s ${median(name, 'get_cpu_us').toFixed(0).padStart(5)} µs CPU`;
 console.log(`\n@conveyor/client against hand-written fetch, one API process, ${CALLS} calls at concurrency ${CONCURRENCY}, median of ${RUNS} runs`);
 console.log(row('fetch'));
 console.log(row('client'));
 console.log(
-  `client/fetch: submit rate ${result.ratios.submit_rate.toFixed(2)}, get rate ${result.ratios.get_rate.toFixed(2)}; caller CPU per call ${result.ratios.submit_cpu.toFixed(2)}× (submit), ${result.ratios.get_cpu.toFixed(2)}× (get)`,
+  `client/fetch: submit rate ${ratios.submit_rate.median.toFixed(2)}, get rate ${ratios.get_rate.median.toFixed(2)}; caller CPU per call ${ratios.submit_cpu.median.toFixed(2)}× (submit), ${ratios.get_cpu.median.toFixed(2)}× (get)`,
 );
 console.log(`written to ${writeResult('client', result)}`);
