@@ -47,7 +47,8 @@ interface Task {
   text: string;
   runAt: number;
   deferrals: number;
-  got429: boolean;
+  /** The 429s X answered this post with (the injected ones may fall on one post twice: the order of concurrent calls decides). */
+  refusals: number;
   outcome?: 'published' | Error;
 }
 
@@ -69,7 +70,7 @@ async function publishOnce(limiter: RedisXRateLimiter, account: Account, task: T
     const headers = { limit: header('limit'), remaining: header('remaining'), resetEpochSec: header('reset') };
     await limiter.observe(account, EP, headers, res.status);
     if (res.status === 429) {
-      task.got429 = true;
+      task.refusals += 1;
       throw new XApiError('X answered 429 Too Many Requests', 'rate_limited', EP, 429, headers.resetEpochSec * 1000);
     }
     if (res.status !== 201) throw new Error(`X answered ${res.status}`);
@@ -80,7 +81,7 @@ async function publishOnce(limiter: RedisXRateLimiter, account: Account, task: T
 
 /** Runs every post to an end: each process runs `slots` at once; a deferred post waits its delay. */
 async function publishAll(processes: RedisXRateLimiter[], account: Account, count: number, slots: number) {
-  const tasks: Task[] = Array.from({ length: count }, (_, i) => ({ text: `${account.accountId} post ${i}`, runAt: clock.ms, deferrals: 0, got429: false }));
+  const tasks: Task[] = Array.from({ length: count }, (_, i) => ({ text: `${account.accountId} post ${i}`, runAt: clock.ms, deferrals: 0, refusals: 0 }));
   for (let round = 1; tasks.some((t) => !t.outcome); round++) {
     if (round > 500) throw new Error(`not done after 500 rounds: ${tasks.filter((t) => !t.outcome).length} posts left`);
     const due = tasks.filter((t) => !t.outcome && t.runAt <= clock.ms);
@@ -129,11 +130,11 @@ it('publishes 300 posts of one free-tier account through two processes: X never 
   expect(published.sort()).toEqual(tasks.map((t) => t.text).sort());
   // 300 posts and the 3 refused: every 429 was an injected one, none for a call past the limit.
   expect(statuses('300')).toEqual({ 201: 300, 429: injectedAt.size });
-  const refused = tasks.filter((t) => t.got429);
-  expect(refused).toHaveLength(injectedAt.size);
+  const refused = tasks.filter((t) => t.refusals > 0);
+  expect(refused.reduce((sum, t) => sum + t.refusals, 0)).toBe(injectedAt.size);
   for (const task of refused) {
     expect(task.outcome).toBe('published');
-    expect(task.deferrals).toBeGreaterThanOrEqual(1);
+    expect(task.deferrals).toBeGreaterThanOrEqual(task.refusals);
   }
   // 17 a day: 300 posts take 18 days, and each injected 429 spends the rest of its day.
   const days = (clock.ms - started) / (24 * 60 * 60_000);
