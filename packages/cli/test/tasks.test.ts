@@ -97,7 +97,7 @@ describe('tasks cancel and logs', () => {
 });
 
 async function waitForLine(run: CliProcess, text: string) {
-  await waitFor(async () => run.output().stdout.includes(text) || undefined, `the CLI to print ${text}`, 60_000);
+  await waitFor(async () => run.output().stdout.includes(text) || undefined, `the CLI to print ${text}`, 120_000);
 }
 
 describe('mistakes and failures', () => {
@@ -148,7 +148,7 @@ describe('mistakes and failures', () => {
     expect(run.code).toBe(4);
     expect(run.stderr).toContain('Could not reach the Conveyor API');
     expect(run.stderr).not.toContain('cvk_not_a_real_key_0123456789');
-  }, 60_000);
+  });
 });
 
 describe('tasks list and get', () => {
