@@ -1,6 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
+import { instanceId } from './instance';
 import type { Logger } from './logger';
 
 /** A named readiness check: resolves when the dependency answers, rejects otherwise. */
@@ -52,7 +53,7 @@ export async function startHealthServer(options: HealthServerOptions): Promise<{
       res.end(typeof body === 'string' ? body : JSON.stringify(body));
     };
     if (req.method !== 'GET') return send(405, { error: 'method_not_allowed', message: 'Only GET is served here' });
-    if (path === '/healthz') return send(200, { status: 'ok' });
+    if (path === '/healthz') return send(200, { status: 'ok', instance: instanceId() });
     if (path === '/readyz') {
       if (options.isShuttingDown?.()) return send(503, { status: 'shutting_down' });
       void runReadinessChecks(options.checks).then((r) => send(r.ok ? 200 : 503, { status: r.ok ? 'ready' : 'not_ready', ...r }));

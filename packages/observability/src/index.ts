@@ -14,3 +14,4 @@ export {
 } from './metrics';
 export { startHealthServer, runReadinessChecks, type ReadinessCheck, type HealthServerOptions } from './health-server';
 export { onShutdownSignal, exitOnStartupFailure, exitOnFatalError } from './shutdown';
+export { instanceId } from './instance';

@@ -1,6 +1,7 @@
+import os from 'node:os';
 import { PassThrough } from 'node:stream';
 import { Counter } from 'prom-client';
-import { createLogger, createMetricsRegistry, startHealthServer } from '../src';
+import { createLogger, createMetricsRegistry, instanceId, startHealthServer } from '../src';
 
 describe('startHealthServer', () => {
   it('serves liveness, readiness from its checks, and metrics', async () => {
@@ -21,7 +22,10 @@ describe('startHealthServer', () => {
     });
     const base = `http://127.0.0.1:${health.port}`;
     try {
-      expect((await fetch(`${base}/healthz`)).status).toBe(200);
+      const alive = await fetch(`${base}/healthz`);
+      expect(alive.status).toBe(200);
+      expect(await alive.json()).toEqual({ status: 'ok', instance: instanceId() });
+      expect(instanceId()).toBe(process.env.INSTANCE_ID || `${os.hostname()}-${process.pid}`);
       expect((await fetch(`${base}/readyz`)).status).toBe(200);
       redisUp = false;
       const notReady = await fetch(`${base}/readyz`);

@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { APPS as REGISTRY, type AppName, appEntry } from '@conveyor/config';
@@ -88,9 +89,11 @@ export class AppStack {
       typeof app === 'string'
         ? [path.join(REPO_ROOT, 'apps', app, 'dist', 'main.js'), appEntry(app).portVariable, app, appEntry(app).healthPath]
         : [app.script, app.portVariable, app.label, '/healthz'];
-    const proc = startNode(script, { ...this.env, [portVariable]: String(port), ...env }, label);
+    // Our apps answer /healthz with their INSTANCE_ID: the answer must be this process's.
+    const instance = typeof app === 'string' ? `${label}-${randomUUID()}` : undefined;
+    const proc = startNode(script, { ...this.env, ...(instance ? { INSTANCE_ID: instance } : {}), [portVariable]: String(port), ...env }, label);
     this.processes.push(proc);
-    await waitUntilServing(proc, `http://127.0.0.1:${port}${healthPath}`, label, STARTUP_TIMEOUT_MS);
+    await waitUntilServing(proc, `http://127.0.0.1:${port}${healthPath}`, label, STARTUP_TIMEOUT_MS, instance);
     return proc;
   }
 

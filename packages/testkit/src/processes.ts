@@ -39,13 +39,22 @@ export function startNode(script: string, env: Record<string, string | undefined
   let output = '';
   child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
   child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
+  let stopping = false;
   const exited = new Promise<number | string | null>((resolve) => child.once('exit', (code, signal) => resolve(code ?? signal)));
+  // A process that fails on its own mid-test is said at once, with its last words: the test
+  // that then waits in vain would otherwise only say what it waited for.
+  void exited.then((code) => {
+    if (!stopping && typeof code === 'number' && code !== 0) {
+      process.stderr.write(`${label} exited with code ${code} on its own; its last output:\n${output.slice(-4000)}\n`);
+    }
+  });
   return {
     child,
     output: () => output,
     exited,
     stop: async (signal = 'SIGTERM', timeoutMs = 15_000) => {
       if (child.exitCode !== null || child.signalCode !== null) return exited;
+      stopping = true;
       child.kill(signal);
       const timer = setTimeout(() => {
         process.stderr.write(`${label} did not exit within ${timeoutMs} ms of ${signal}; killing it\n`);
@@ -61,16 +70,22 @@ export function startNode(script: string, env: Record<string, string | undefined
 }
 
 /**
- * Waits until url answers 2xx; fails at once, with the process's output, when it exits first,
- * and after timeoutMs (a bound for a process that never comes up, not a measure of speed).
+ * Waits until url answers 2xx (with `instance` in its JSON body, when given); fails at once,
+ * with the process's output, when it exits first, and after timeoutMs (a bound for a process
+ * that never comes up, not a measure of speed).
  */
-export async function waitUntilServing(proc: RunningProcess, url: string, label: string, timeoutMs: number): Promise<void> {
+export async function waitUntilServing(proc: RunningProcess, url: string, label: string, timeoutMs: number, instance?: string): Promise<void> {
   let exitedEarly = false;
   const serving = waitFor(
     async () => {
       if (exitedEarly) return false; // stop polling; the race below has already failed
       const res = await fetch(url).catch(() => undefined);
-      return res?.ok ? true : undefined;
+      if (!res?.ok) return undefined;
+      // Another process may hold the port (a free port taken again before this one listened):
+      // only this process's own instance id counts as this process serving.
+      if (instance === undefined) return true;
+      const body = (await res.json().catch(() => ({}))) as { instance?: unknown };
+      return body.instance === instance ? true : undefined;
     },
     `${label} to serve ${new URL(url).pathname}`,
     timeoutMs,

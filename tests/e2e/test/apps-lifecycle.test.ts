@@ -1,3 +1,5 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { freePort, startNode, waitFor } from '@conveyor/testkit';
 import { migrateUrl, schemaFingerprint } from '@conveyor/db';
@@ -47,6 +49,19 @@ describe('every app is its own process', () => {
       for (const line of lines) expect(JSON.parse(line)).toMatchObject({ service: app });
     }
   }, 300_000);
+
+  it('a port another server holds is not taken for the app serving: the start fails and says the app exited', async () => {
+    // Another process answering /healthz 200 on the port (a free port taken again before the
+    // app listened) must not pass for the app, which dies of EADDRINUSE behind it.
+    const squatter = http.createServer((_req, res) => res.end('{"status":"ok"}'));
+    await new Promise<void>((resolve) => squatter.listen(0, '127.0.0.1', resolve));
+    const { port } = squatter.address() as AddressInfo;
+    try {
+      await expect(stack.start('worker-monitoring', port)).rejects.toThrow(/worker-monitoring exited \(1\) before serving \/healthz[\s\S]*EADDRINUSE/);
+    } finally {
+      await new Promise((resolve) => squatter.close(resolve));
+    }
+  }, 180_000);
 
   it('an LLM worker refuses to start when a routed model is missing from the provider, and names it', async () => {
     const proc = startNode(path.join(ROOT, 'apps', 'worker-analysis', 'dist', 'main.js'), {

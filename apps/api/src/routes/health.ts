@@ -1,6 +1,6 @@
 import type { RedisClient } from '@conveyor/queue';
 import type { Database } from '@conveyor/db';
-import { runReadinessChecks } from '@conveyor/observability';
+import { instanceId, runReadinessChecks } from '@conveyor/observability';
 import { connectionChecks } from '@conveyor/service';
 import { Router } from 'express';
 import type { Kysely } from 'kysely';
@@ -10,7 +10,7 @@ import type { Registry } from 'prom-client';
 export function healthRouter(deps: { db: Kysely<Database>; redis: RedisClient; registry: Registry }): Router {
   const router = Router();
   router.get('/healthz', (_req, res) => {
-    res.json({ status: 'ok' });
+    res.json({ status: 'ok', instance: instanceId() });
   });
   router.get('/readyz', async (_req, res) => {
     const report = await runReadinessChecks(connectionChecks(deps.db, deps.redis));
