@@ -127,7 +127,7 @@ function RunFiltersForm({ search, onApply }: { search: RunsSearch; onApply: (fil
           <input
             name={key}
             value={text[key]}
-            placeholder={key.startsWith('created') ? '2026-12-01T00:00:00Z' : ''}
+            placeholder={key.startsWith('created') ? 'ISO time, UTC' : ''}
             onChange={(e) => setText({ ...text, [key]: e.target.value })}
           />
         </label>
