@@ -18,6 +18,10 @@ afterAll(async () => {
   await s?.stop();
 }, 60_000);
 
+/** The monitoring worker, started once: by the live test after its page watches, or by whichever test needs it first. */
+let worker: Promise<unknown> | undefined;
+const startWorker = async () => (worker ??= freePort().then((port) => s.stack.start('worker-monitoring', port)));
+
 const rowsOf = (page: Page) => page.locator('table.runs tbody tr');
 const idsOnPage = async (page: Page) => rowsOf(page).evaluateAll((rows) => rows.map((row) => row.getAttribute('data-task-id')));
 
@@ -61,7 +65,7 @@ it('follows a submitted task from PENDING to SUCCESS live on its run page, with 
 
   // The page is watching; only now may a worker take the task. The page does not poll a run:
   // what it shows from here on came over the task's event stream.
-  await s.stack.start('worker-monitoring', await freePort());
+  await startWorker();
   await page.locator('h1 .status-success').waitFor();
   await page.locator('pre.json').filter({ hasText: '"echo": "watched live"' }).waitFor();
   await page.locator('[role="progressbar"][aria-valuenow="100"]').waitFor();
@@ -73,6 +77,7 @@ it('follows a submitted task from PENDING to SUCCESS live on its run page, with 
 
 it('opens a failed run: its error, and every attempt with its outcome', async () => {
   const tenant = await s.tenant('Acme Failures');
+  await startWorker();
   const submitted = await s.call(
     'POST',
     '/tasks',

@@ -8,6 +8,13 @@ import { StatusBadge } from '../components/StatusBadge';
 import { between, formatDuration, formatTime, shortId } from '../format';
 
 const PAGE_SIZE = 50;
+/** Quick time ranges: each fills created_after with that long ago (and clears created_before). */
+const RANGES: [string, number][] = [
+  ['last 15 min', 15 * 60_000],
+  ['last hour', 3_600_000],
+  ['last 24 h', 86_400_000],
+  ['last 7 days', 7 * 86_400_000],
+];
 const TEXT_FILTERS = ['task', 'queue', 'tag', 'campaign_id', 'schedule_id', 'created_after', 'created_before'] as const;
 export type RunsSearch = Omit<RunFilters, 'limit'>;
 
@@ -132,6 +139,23 @@ function RunFiltersForm({ search, onApply }: { search: RunsSearch; onApply: (fil
           />
         </label>
       ))}
+      <label>
+        created within
+        <select
+          aria-label="created within"
+          value=""
+          onChange={(e) =>
+            e.target.value && setText({ ...text, created_after: new Date(Date.now() - Number(e.target.value)).toISOString(), created_before: '' })
+          }
+        >
+          <option value="">pick a range…</option>
+          {RANGES.map(([label, ms]) => (
+            <option key={label} value={ms}>
+              {label}
+            </option>
+          ))}
+        </select>
+      </label>
       <button type="submit">Apply</button>
       <button type="button" onClick={() => onApply({})}>
         Clear
