@@ -5,6 +5,7 @@ import { ensureDefaultIngestionSources } from '@conveyor/db';
 import { reconcileOnce } from '@conveyor/queue';
 import { openProducer, runService } from '@conveyor/service';
 import { Counter } from 'prom-client';
+import { registerBacklogMetrics } from './backlog-metrics';
 import { startPeriodic } from './periodic';
 import { runRetention } from './retention';
 import { createTickMetrics, startTicker } from './tick';
@@ -27,6 +28,7 @@ runService({
       labelNames: ['job', 'result'] as const,
       registers: [registry],
     });
+    registerBacklogMetrics(registry, db);
     const stops = [
       startTicker({ db, producer, policies, logger, batchSize: env.SCHEDULER_BATCH, metrics: createTickMetrics(registry) }, env.SCHEDULER_TICK_MS, (error) =>
         logger.warn('schedule tick failed; trying again next tick', { error }),

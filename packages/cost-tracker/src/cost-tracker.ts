@@ -44,6 +44,8 @@ const periodOf = sql`conveyor_period_start(t.billing_anchor, now())`;
  */
 export class CostTracker {
   private readonly crossings: Counter<'threshold'>;
+  private readonly refusals: Counter;
+  private readonly spend: Counter<'action' | 'model'>;
 
   constructor(
     private readonly db: Kysely<Database>,
@@ -51,12 +53,18 @@ export class CostTracker {
     registry?: Registry,
     private readonly caps: Record<Plan, number> = PLAN_CAPS_USD,
   ) {
-    this.crossings = new Counter({
-      name: 'conveyor_budget_threshold_crossings_total',
-      help: 'Tenants crossing 50/80/100 % of their plan cap (once per period each)',
-      labelNames: ['threshold'],
-      registers: registry ? [registry] : [],
-    });
+    // Shared by the trackers of one registry (an app may build more than one).
+    const counter = <L extends string>(name: string, help: string, labelNames: L[]): Counter<L> =>
+      (registry?.getSingleMetric(name) as Counter<L> | undefined) ?? new Counter({ name, help, labelNames, registers: registry ? [registry] : [] });
+    this.crossings = counter('conveyor_budget_threshold_crossings_total', 'Tenants crossing 50/80/100 % of their plan cap (once per period each)', [
+      'threshold',
+    ]);
+    this.refusals = counter(
+      'conveyor_budget_refusals_total',
+      "Reservations refused because they did not fit under the tenant's plan cap (the call was not made)",
+      [],
+    );
+    this.spend = counter('conveyor_llm_spend_usd_total', 'Actual cost of settled LLM calls in USD, by action (task) and model', ['action', 'model']);
   }
 
   /** Makes sure the tenant's budget row for the current period exists. */
@@ -92,7 +100,11 @@ export class CostTracker {
     }
     // Still refused: reservations of crashed workers may be holding budget; free them and look again.
     if (!row && (await this.expireStale(tenantId)) > 0) row = await attempt();
-    return row ? { id: row.id, tenantId, amountUsd } : undefined;
+    if (!row) {
+      this.refusals.inc();
+      return undefined;
+    }
+    return { id: row.id, tenantId, amountUsd };
   }
 
   /**
@@ -125,6 +137,7 @@ export class CostTracker {
     const row = rows[0];
     if (!row) throw new Error(`reservation ${reservation.id} does not exist`);
     if (row.old_status !== 'held' && row.old_status !== 'expired') throw new Error(`reservation ${reservation.id} was already ${row.old_status}`);
+    this.spend.inc({ action: usage.actionType, model: usage.modelUsed }, usage.costUsd);
     if (row.spent_usd !== null && row.cap_usd !== null) {
       await this.noteThresholds(reservation, { spent_usd: row.spent_usd, cap_usd: row.cap_usd, alerted_pct: row.alerted_pct ?? 0 });
     }

@@ -68,6 +68,30 @@ describe('reservations', () => {
     expect(Object.fromEntries(values.map((v) => [v.labels.threshold, v.value]))).toEqual({ '50': 1, '80': 1, '100': 1 });
     expect(await tracker.reserve(tenantId, 0.01, { ttlMs: 1000 })).toBeUndefined();
   });
+
+  it('counts refused reservations and the settled spend by action and model, never a release', async () => {
+    const registry = new Registry();
+    const tracker = new CostTracker(db, logger, registry);
+    const metric = async (name: string) => (await registry.getSingleMetric(name)!.get()).values.map((v) => ({ labels: v.labels, value: v.value }));
+    const tenantId = await tenant('trial');
+    const a = (await tracker.reserve(tenantId, 3, { ttlMs: 60_000 }))!;
+    await tracker.settle(a, { actionType: 'score_post', modelUsed: 'vendor/small', promptTokens: 1, completionTokens: 1, costUsd: 0.5 });
+    const b = (await tracker.reserve(tenantId, 1, { ttlMs: 60_000 }))!;
+    await tracker.settle(b, { actionType: 'generate_draft', modelUsed: 'vendor/large', promptTokens: 1, completionTokens: 1, costUsd: 0.75 });
+    await tracker.release((await tracker.reserve(tenantId, 1, { ttlMs: 60_000 }))!);
+    expect(await metric('conveyor_budget_refusals_total')).toEqual([{ labels: {}, value: 0 }]);
+    // 1.25 of the trial's 5 spent: 4 more do not fit, twice.
+    expect(await tracker.reserve(tenantId, 4, { ttlMs: 60_000 })).toBeUndefined();
+    expect(await tracker.reserve(tenantId, 4, { ttlMs: 60_000 })).toBeUndefined();
+    expect(await metric('conveyor_budget_refusals_total')).toEqual([{ labels: {}, value: 2 }]);
+    expect(await metric('conveyor_llm_spend_usd_total')).toEqual([
+      { labels: { action: 'score_post', model: 'vendor/small' }, value: 0.5 },
+      { labels: { action: 'generate_draft', model: 'vendor/large' }, value: 0.75 },
+    ]);
+    // A second tracker on the same registry shares the counters instead of failing to register them.
+    expect(await new CostTracker(db, logger, registry).reserve(tenantId, 4, { ttlMs: 60_000 })).toBeUndefined();
+    expect(await metric('conveyor_budget_refusals_total')).toEqual([{ labels: {}, value: 3 }]);
+  });
 });
 
 describe('billing periods', () => {

@@ -13,6 +13,7 @@ export { decodeCursor, decodeRecordCursor, decodeSequenceCursor, encodeCursor, e
 export * from './tasks/revoke';
 export * from './dead-letters';
 export * from './maintenance';
+export { oldestWaitingTaskAges, scheduleLagSeconds } from './backlog';
 export { isDatabaseUnavailable } from './unavailable';
 export * from './conversations';
 export * from './schedules';

@@ -12,6 +12,7 @@ export {
   type HttpMetrics,
   type DatasetMetrics,
 } from './metrics';
+export { registerDependencyGauge } from './dependency-metrics';
 export { startHealthServer, runReadinessChecks, type ReadinessCheck, type HealthServerOptions } from './health-server';
 export { onShutdownSignal, exitOnStartupFailure, exitOnFatalError } from './shutdown';
 export { instanceId } from './instance';

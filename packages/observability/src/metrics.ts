@@ -49,6 +49,12 @@ export function createTaskMetrics(registry: Registry) {
       buckets: [0.005, 0.025, 0.1, 0.5, 1, 2.5, 10, 30, 120, 600],
       registers: [registry],
     }),
+    deadLetters: new Counter({
+      name: 'conveyor_dead_letters_total',
+      help: 'Tasks that failed for good and were filed as dead letters by this worker',
+      labelNames: ['queue', 'task'],
+      registers: [registry],
+    }),
     active: new Gauge({
       name: 'conveyor_tasks_active',
       help: 'Attempts running in this process now',

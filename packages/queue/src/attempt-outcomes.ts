@@ -100,6 +100,8 @@ export class AttemptOutcomes {
     const retentionMs = getTaskDefinition(claim.task) ? this.deps.policies.get(claim.task).retentionMs : 24 * 3_600_000;
     const applied = await this.write('fail', () => this.deps.writes.fail({ ...this.ref, error, retentionMs }));
     if (!applied) return this.fenced();
+    // The same statement filed the dead letter.
+    this.deps.metrics?.deadLetters.inc({ queue: this.deps.queue, task: claim.task });
     this.log.warn('task failed', { task: claim.task, error });
     this.publish('FAILURE', 0, error.message);
     return { kind: 'failure' };

@@ -4,7 +4,7 @@ import type { Database } from '@conveyor/db';
 import { claimTask, replayDeadLetters, revokeTask } from '@conveyor/db';
 import type { Kysely } from 'kysely';
 import { type RunTaskDeps, type TaskContext, groupCommitWritesFor, runTaskJob } from '../src';
-import { createLogger } from '@conveyor/observability';
+import { createLogger, createMetricsRegistry, createTaskMetrics } from '@conveyor/observability';
 import { waitFor } from '@conveyor/testkit';
 import { addTask, attemptRows, openTestDb, quietLogger, taskRow } from './helpers';
 
@@ -148,6 +148,27 @@ describe('runTaskJob: failures and retries', () => {
       attempts: 3,
       error: { type: 'Error', message: 'upstream 503' },
     });
+  });
+
+  it('counts a dead letter in conveyor_dead_letters_total only when the task fails for good, by queue and task', async () => {
+    const metrics = createTaskMetrics(createMetricsRegistry('test'));
+    const deadLetters = async () => (await metrics.deadLetters.get()).values.map((v) => ({ labels: v.labels, value: v.value }));
+    const task = await addTask(db, tenantId, 'test_task', { message: 'flaky' }, 2);
+    const d = {
+      ...deps({
+        test_task: async () => {
+          throw new Error('upstream 503');
+        },
+      }),
+      metrics,
+    };
+    expect(await runTaskJob(d, { task_id: task.id })).toMatchObject({ kind: 'retry' });
+    expect(await deadLetters()).toEqual([]);
+    expect(await runTaskJob(d, { task_id: task.id })).toEqual({ kind: 'failure' });
+    expect(await deadLetters()).toEqual([{ labels: { queue: 'monitoring', task: 'test_task' }, value: 1 }]);
+    // A finished task run again files nothing more.
+    await runTaskJob(d, { task_id: task.id });
+    expect(await deadLetters()).toEqual([{ labels: { queue: 'monitoring', task: 'test_task' }, value: 1 }]);
   });
 
   it("honours a provider's Retry-After instead of the backoff", async () => {

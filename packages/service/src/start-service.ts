@@ -1,6 +1,6 @@
 import type { BaseEnv } from '@conveyor/config';
 import type { Database } from '@conveyor/db';
-import { type Logger, type ReadinessCheck, createMetricsRegistry, startHealthServer } from '@conveyor/observability';
+import { type Logger, type ReadinessCheck, createMetricsRegistry, registerDependencyGauge, startHealthServer } from '@conveyor/observability';
 import type { RedisClient } from '@conveyor/queue';
 import type { Kysely } from 'kysely';
 import type { Registry } from 'prom-client';
@@ -58,6 +58,8 @@ export async function startService<E extends BaseEnv>(env: E, logger: Logger, op
     const registry = createMetricsRegistry(options.service);
     const redis = openRedis(env, options.redis, shared, (error) => logger.warn('redis connection error', { error }));
     const db = openDb(env, options.service, shared);
+    // conveyor_dependency_up{dependency}: the readiness checks of Postgres and Redis, run at each scrape.
+    registerDependencyGauge(registry, connectionChecks(db, redis));
     const serveHealth = async (port: number, checks: Record<string, ReadinessCheck> = {}) => {
       const health = await startHealthServer({
         host: env.HOST,

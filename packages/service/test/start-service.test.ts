@@ -82,3 +82,29 @@ it('a release that fails on stop does not keep the shared connections open', asy
   await expect(service.stop()).rejects.toThrow('could not close');
   await closed(redis);
 });
+
+it('every service exports conveyor_dependency_up for Postgres and Redis, from the same checks as /readyz', async () => {
+  const scrape = async (redisUrl: string) => {
+    const port = await freePort();
+    const service = await startService({ ...env, REDIS_URL: redisUrl }, quiet(), {
+      service: 'service-test',
+      redis: 'producer',
+      start: (c) => c.serveHealth(port).then(() => undefined),
+    });
+    try {
+      const up = (text: string, dependency: string) =>
+        text.match(new RegExp(`^conveyor_dependency_up\\{dependency="${dependency}",service="service-test"\\} (\\d)$`, 'm'))?.[1];
+      return await waitFor(async () => {
+        const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+        const report = { postgres: up(text, 'postgres'), redis: up(text, 'redis') };
+        // The producer connection is up within moments of the start; a dead address never is.
+        return report.redis === '1' || redisUrl !== env.REDIS_URL ? report : undefined;
+      }, 'a scrape with both dependencies');
+    } finally {
+      await service.stop();
+    }
+  };
+  expect(await scrape(env.REDIS_URL)).toEqual({ postgres: '1', redis: '1' });
+  // Nothing listens on a port just found free: Redis is down for this service, Postgres is not.
+  expect(await scrape(`redis://127.0.0.1:${await freePort()}`)).toEqual({ postgres: '1', redis: '0' });
+}, 60_000);
