@@ -114,7 +114,7 @@ export function createServer(deps: ServerDeps): Express {
   const limit = rateLimit(rateLimitRedis, deps.rateLimits, deps.logger);
   const refuseQuery = routes.refuseUnexpectedQuery('/api/v1');
   // Signing in takes the key itself, so it comes before authenticate (and reads only a tiny body).
-  v1.use(signInRouter({ sessions, principals, failures, rateLimit: limit, refuseQuery }));
+  v1.use(signInRouter({ sessions, principals, failures, rateLimit: limit, refuseQuery, logger: deps.logger }));
   // Who is asking, and whether they may, comes first: an anonymous or throttled request
   // never has its body read, let alone parsed. A task token (?token=) is its tenant for the
   // rate limit, and reads only its task (load-task.ts); the console's session cookie stands

@@ -68,7 +68,7 @@ it('signs in with fetch, then the browser sends the cookie itself; changes need 
       if (/Content Security Policy/i.test(message.text())) violations.push(message.text());
     });
     await page.goto(`${base}/console/runs/recent#${encodeURIComponent(h.keyA)}`);
-    const result = JSON.parse(await page.locator('#result').textContent({ timeout: 30_000 }));
+    const result: unknown = JSON.parse((await page.locator('#result').textContent({ timeout: 30_000 })) ?? 'null');
     expect(result).toEqual({
       before: 401,
       signIn: 201,

@@ -1,3 +1,4 @@
+import { PassThrough } from 'node:stream';
 import { createTenantKey, deleteExpiredConsoleSessions, findConsoleSession, hashApiKey, revokeApiKey } from '@conveyor/db';
 import { waitFor } from '@conveyor/testkit';
 import { sql } from 'kysely';
@@ -31,7 +32,10 @@ const setCookiesOf = (res: request.Response): string[] => ([] as string[]).conca
 
 describe('console sessions', () => {
   let h: Harness;
-  beforeAll(async () => (h = await startHarness()));
+  const logs = new PassThrough();
+  let logText = '';
+  logs.on('data', (chunk: Buffer) => (logText += chunk.toString()));
+  beforeAll(async () => (h = await startHarness({ logStream: logs })));
   afterAll(() => h.close());
 
   it('signs in with a tenant key: 201 with the principal, an HttpOnly SameSite=Strict cookie, only a hash stored', async () => {
@@ -161,6 +165,21 @@ describe('console sessions', () => {
     // Signing out again, or with no cookie at all, is the same 204.
     expect((await request(h.app).delete('/api/v1/auth/session').set('Cookie', cookie).set(CSRF)).status).toBe(204);
     expect((await request(h.app).delete('/api/v1/auth/session')).status).toBe(204);
+  });
+
+  it('logs sign-in and sign-out with the request id and key id, never the key or the session id', async () => {
+    const { cookie, id } = await signIn(h, h.keyB);
+    await request(h.app).get('/api/v1/tasks?status=bogus').set('Cookie', cookie);
+    await request(h.app).delete('/api/v1/auth/session').set('Cookie', cookie).set(CSRF);
+    await waitFor(async () => (logText.includes('console sign-out') ? true : undefined), 'the sign-out log line');
+    const lines = logText
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+    const signedIn = lines.find((line) => line.message === 'console sign-in' && line.admin === false && line.tenant_id !== h.tenantA);
+    expect(signedIn).toMatchObject({ key_id: expect.any(String), request_id: expect.any(String), admin: false });
+    expect(logText).not.toContain(id);
+    expect(logText).not.toContain(h.keyB);
   });
 
   it('refuses a made-up or malformed cookie with 401', async () => {

@@ -1,4 +1,5 @@
 import { signInBodySchema } from '@conveyor/contracts';
+import type { Logger } from '@conveyor/observability';
 import { type RequestHandler, Router } from 'express';
 import { type ConsoleSessions, consoleSessionView } from '../console-sessions';
 import { HttpError, validationError } from '../http-error';
@@ -20,6 +21,7 @@ interface SignInDeps {
   rateLimit: RequestHandler;
   /** Refuses a query string (no auth route takes one). */
   refuseQuery: RequestHandler;
+  logger: Logger;
 }
 
 const unknownKey = () => new HttpError(401, 'unauthorized', 'Unknown or revoked API key', undefined, { 'WWW-Authenticate': 'Bearer error="invalid_token"' });
@@ -74,6 +76,8 @@ export function signInRouter(deps: SignInDeps): Router {
     const session = await deps.sessions.open(req, res, res.locals.principal.keyId);
     // Revoked between the lookup (the key cache) and the insert.
     if (!session) throw unknownKey();
+    const { principal } = session;
+    deps.logger.info('console sign-in', { key_id: principal.keyId, tenant_id: principal.tenantId, admin: principal.isAdmin });
     res.status(201).json(consoleSessionView(session));
   });
 
@@ -82,6 +86,7 @@ export function signInRouter(deps: SignInDeps): Router {
     if (sessionId !== undefined) {
       checkCsrf(req, false);
       await deps.sessions.close(req, res, sessionId);
+      deps.logger.info('console sign-out');
     }
     res.set('Cache-Control', 'no-store').status(204).end();
   });
