@@ -39,6 +39,8 @@ export function authRoutes(): ApiRoute[] {
         method: 'get',
         path: '/api/v1/auth/session',
         operationId: 'getConsoleSession',
+        // Only the cookie has a session to show; with an API key this is a 401 (no_session).
+        security: [{ cookieAuth: [] }],
         summary: 'The signed-in console session: who it speaks for and when it ends',
         responses: { 200: json(session, 'The session (its end moved ahead if it was due)'), 401: error('No session cookie, or the session ended') },
       },
