@@ -3,10 +3,14 @@ import { TaskPolicies } from '@conveyor/contracts';
 import { CostTracker } from '@conveyor/cost-tracker';
 import { type RedisClient, TaskEventPublisher, type TaskProducer, WatchRegistry } from '@conveyor/queue';
 import { type ServiceContext, openProducer, openRedis } from '@conveyor/service';
+import { resolve } from 'node:path';
 import type { Express } from 'express';
 import { IngestionSetup } from './ingestion-setup';
 import { createServer } from './server';
 import { TaskEventHub } from './task-event-hub';
+
+/** apps/console/dist, seen from this file (apps/api/src, or apps/api/dist once built). */
+const CONSOLE_DIST_BESIDE_API = resolve(__dirname, '..', '..', 'console', 'dist');
 
 export interface ApiParts {
   app: Express;
@@ -64,6 +68,10 @@ export function createApiParts(context: Omit<ServiceContext<ApiEnv>, 'serveHealt
     // Each upload holds a pooled connection while it streams: at most half the pool, so the
     // other routes keep theirs.
     uploadSlots: { perTenant: 2, perProcess: Math.max(1, Math.floor(env.DATABASE_POOL_MAX / 2)) },
+    console: {
+      sessions: { ttlSeconds: env.CONSOLE_SESSION_TTL_SECONDS, maxLifetimeSeconds: env.CONSOLE_SESSION_MAX_SECONDS, secure: env.CONSOLE_COOKIE_SECURE },
+      distDir: resolve(env.CONSOLE_DIST ?? CONSOLE_DIST_BESIDE_API),
+    },
   });
   return { app, hub, producer, events, counters };
 }

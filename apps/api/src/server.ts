@@ -1,11 +1,12 @@
 import type { TaskPolicies, XTier } from '@conveyor/contracts';
 import type { CostTracker } from '@conveyor/cost-tracker';
-import { type Database, findPrincipalByKey, findTaskToken } from '@conveyor/db';
+import { type Database, findPrincipalByKey, findTaskToken, findTenant } from '@conveyor/db';
 import { type Logger, createHttpMetrics } from '@conveyor/observability';
 import type { RedisClient, TaskEventPublisher, TaskProducer } from '@conveyor/queue';
 import express, { type Express } from 'express';
 import type { Kysely } from 'kysely';
 import type { Registry } from 'prom-client';
+import { type ConsoleSessionSettings, ConsoleSessions } from './console-sessions';
 import { AuthFailures } from './middleware/auth-failures';
 import { authenticate } from './middleware/authenticate';
 import { bodyContent } from './middleware/body-content';
@@ -19,6 +20,9 @@ import { openApiDocument } from './openapi';
 import { PrincipalCache } from './principal-cache';
 import { RouteTable } from './route-table';
 import { adminRouter } from './routes/admin';
+import { adminTenantsRouter } from './routes/admin-tenants';
+import { sessionRouter, signInRouter } from './routes/auth-session';
+import { CONSOLE_PATH, consoleRouter } from './routes/console';
 import { DEAD_LETTERS_PAGE_PATH, deadLettersPageRouter } from './routes/dead-letters-page';
 import { DOCS_PATH, docsRouter } from './routes/docs';
 import { healthRouter, rootRouter } from './routes/health';
@@ -77,6 +81,8 @@ export interface ServerDeps {
   uploadLimits: UploadLimits;
   /** Dataset uploads streaming at once, per tenant and in this process (429 past either; default 2 and 4). */
   uploadSlots?: SlotLimits;
+  /** The console: its sign-in sessions, and the folder of its built files (served at /console). */
+  console: { sessions: ConsoleSessionSettings; distDir: string };
 }
 
 /** The API as an Express app without listen(), so tests drive it with supertest. */
@@ -94,20 +100,35 @@ export function createServer(deps: ServerDeps): Express {
   const principals = new PrincipalCache((key) => findPrincipalByKey(deps.db, key), deps.keyCacheMs ?? 0);
   const rateLimitRedis = deps.rateLimitRedis ?? deps.redis;
   const failures = new AuthFailures(rateLimitRedis, deps.rateLimits.keyPrefix, deps.authFailuresPerMinute ?? 30);
-  app.use(DASHBOARD_PATH, pageSecurityPolicy, queueDashboardRouter({ producer: deps.producer, principals, failures }));
-  app.use(DEAD_LETTERS_PAGE_PATH, pageSecurityPolicy, deadLettersPageRouter({ ...deps, principals, failures }));
+  const sessions = new ConsoleSessions(deps.db, deps.console.sessions);
+  app.use(DASHBOARD_PATH, pageSecurityPolicy, queueDashboardRouter({ producer: deps.producer, principals, failures, sessions }));
+  app.use(DEAD_LETTERS_PAGE_PATH, pageSecurityPolicy, deadLettersPageRouter({ ...deps, principals, failures, sessions }));
+  // Public files (the app signs in through the API); outside /api/v1, so no route table rules.
+  app.use(CONSOLE_PATH, pageSecurityPolicy, consoleRouter(deps.console.distDir));
 
   const v1 = express.Router();
   v1.use((_req, res, next) => {
     res.locals.routeBase = '/api/v1';
     next();
   });
+  const limit = rateLimit(rateLimitRedis, deps.rateLimits, deps.logger);
+  const refuseQuery = routes.refuseUnexpectedQuery('/api/v1');
+  // Signing in takes the key itself, so it comes before authenticate (and reads only a tiny body).
+  v1.use(signInRouter({ sessions, principals, failures, rateLimit: limit, refuseQuery, logger: deps.logger }));
   // Who is asking, and whether they may, comes first: an anonymous or throttled request
   // never has its body read, let alone parsed. A task token (?token=) is its tenant for the
-  // rate limit, and reads only its task (load-task.ts).
-  v1.use(authenticate(principals, { failures, findTaskToken: (token) => findTaskToken(deps.db, token) }));
-  v1.use(rateLimit(rateLimitRedis, deps.rateLimits, deps.logger));
-  v1.use(routes.refuseUnexpectedQuery('/api/v1'));
+  // rate limit, and reads only its task (load-task.ts); the console's session cookie stands
+  // for the key it signed in with; an admin may act for a tenant (X-Conveyor-Tenant).
+  v1.use(
+    authenticate(principals, {
+      failures,
+      findTaskToken: (token) => findTaskToken(deps.db, token),
+      sessions,
+      findTenant: (tenantId) => findTenant(deps.db, tenantId),
+    }),
+  );
+  v1.use(limit);
+  v1.use(refuseQuery);
   // Ingestion is for admin keys only: a tenant's request is refused before its body is read.
   v1.use(INGESTION_PATH, requireAdmin);
   // The batch route takes larger bodies; body-parser skips a body that is already parsed.
@@ -130,6 +151,8 @@ export function createServer(deps: ServerDeps): Express {
   v1.use(taskActionsRouter(deps));
   v1.use(taskTokensRouter(deps));
   v1.use(adminRouter(deps));
+  v1.use(adminTenantsRouter(deps));
+  v1.use(sessionRouter());
   v1.use(usageRouter(deps.costs));
   v1.use(schedulesRouter(deps));
   v1.use(xAccountsRouter({ db: deps.db, defaultTier: deps.defaultXTier ?? 'free' }));

@@ -69,6 +69,33 @@ describe('the dead-letter page at /admin/dead-letters', () => {
     expect(await status(other)).toBe('FAILURE');
   });
 
+  it("opens to an admin's console session: the page, and a replay posted from it (its Origin stands for the CSRF header)", async () => {
+    const signIn = async (key: string) =>
+      String((await request(h.app).post('/api/v1/auth/session').send({ api_key: key }).expect(201)).headers['set-cookie']).split(';')[0]!;
+    const cookie = await signIn(h.adminKey);
+    const id = await deadLetter('ping', 'by session');
+    const shown = await request(h.app).get('/admin/dead-letters').set('Cookie', cookie);
+    expect([shown.status, shown.text.includes(id)]).toEqual([200, true]);
+    const post = (origin?: string) => {
+      const req = request(h.app).post('/admin/dead-letters/replay').set('Cookie', cookie).set('Host', 'conveyor.test').type('form').send({ task_id: id });
+      return origin ? req.set('Origin', origin) : req;
+    };
+    const foreign = await post('https://evil.example');
+    expect([foreign.status, foreign.body.error]).toEqual([403, 'csrf_header_required']);
+    expect([(await post()).status, await status(id)]).toEqual([403, 'FAILURE']);
+    expect((await post('http://conveyor.test')).status).toBe(303);
+    expect(await status(id)).toBe('PENDING');
+    // A tenant's session is no admin; Basic auth with the cookie still works (the browser may hold both).
+    expect(
+      (
+        await request(h.app)
+          .get('/admin/dead-letters')
+          .set('Cookie', await signIn(h.keyA))
+      ).status,
+    ).toBe(403);
+    expect((await request(h.app).get('/admin/dead-letters').set('Cookie', cookie).set('Authorization', basic(h.adminKey))).status).toBe(200);
+  });
+
   it('refuses a replay posted from another site or with a bad form, and changes nothing', async () => {
     const id = await deadLetter('ping', 'stay dead');
     const foreign = await replay({ task_id: id }, 'https://evil.example');

@@ -1,6 +1,7 @@
 import type { CostTracker } from '@conveyor/cost-tracker';
 import {
   type Database,
+  deleteExpiredConsoleSessions,
   deleteExpiredTasks,
   deleteExpiredTaskTokens,
   deleteIngestionRunsOlderThan,
@@ -31,20 +32,21 @@ export interface RetentionDays {
 /**
  * Deletes finished tasks past their retention (ingestion tasks included: 24 h, like every
  * task), dead letters (with their tasks) and ingestion runs past theirs, and expired task
- * tokens, in batches so no single statement holds locks for long; frees the budget
+ * tokens and console sessions, in batches so no single statement holds locks for long; frees the budget
  * reservations of workers that died mid-call.
  */
 export async function runRetention(
   db: Kysely<Database>,
   days: RetentionDays,
   costs?: CostTracker,
-): Promise<{ expired: number; deadLetters: number; ingestionRuns: number; taskTokens: number; reservationsFreed: number }> {
+): Promise<{ expired: number; deadLetters: number; ingestionRuns: number; taskTokens: number; consoleSessions: number; reservationsFreed: number }> {
   const expired = await drain(() => deleteExpiredTasks(db, BATCH));
   const deadLetters = await drain(() => deleteOldDeadLetters(db, days.deadLetters, BATCH));
   // A run still open an hour after it started outlived every time limit: its worker was lost.
   await failLostIngestionRuns(db, { startedBeforeMinutes: 60 });
   const ingestionRuns = await drain(() => deleteIngestionRunsOlderThan(db, days.ingestionRuns, BATCH));
   const taskTokens = await drain(() => deleteExpiredTaskTokens(db, BATCH));
+  const consoleSessions = await drain(() => deleteExpiredConsoleSessions(db, BATCH));
   const reservationsFreed = costs ? await costs.expireStale() : 0;
-  return { expired, deadLetters, ingestionRuns, taskTokens, reservationsFreed };
+  return { expired, deadLetters, ingestionRuns, taskTokens, consoleSessions, reservationsFreed };
 }

@@ -1,6 +1,17 @@
 import { PassThrough } from 'node:stream';
 import { randomUUID } from 'node:crypto';
-import { createDb, createTaskToken, createTenantWithKey, findTaskToken, insertTask, migrateUrl, schemaFingerprint, upsertRecords } from '@conveyor/db';
+import {
+  createConsoleSession,
+  createDb,
+  createTaskToken,
+  createTenantWithKey,
+  findConsoleSession,
+  findTaskToken,
+  insertTask,
+  migrateUrl,
+  schemaFingerprint,
+  upsertRecords,
+} from '@conveyor/db';
 import { createLogger } from '@conveyor/observability';
 import { createTestDatabase } from '@conveyor/testkit';
 import { sql } from 'kysely';
@@ -68,6 +79,7 @@ describe('runRetention', () => {
         deadLetters: 0,
         ingestionRuns: 0,
         taskTokens: 0,
+        consoleSessions: 0,
         reservationsFreed: 0,
       });
       const left = await db.selectFrom('tasks').select('id').execute();
@@ -86,6 +98,20 @@ describe('runRetention of task tokens', () => {
       expect((await runRetention(db, { deadLetters: 30, ingestionRuns: 90 })).taskTokens).toBe(6001);
       expect(await findTaskToken(db, live.token)).toMatchObject({ taskId: task.id });
       expect((await db.selectFrom('task_tokens').select('token_hash').execute()).length).toBe(1);
+    }));
+});
+
+describe('runRetention of console sessions', () => {
+  it('deletes expired sessions in batches and keeps live ones', () =>
+    withDb(async (db) => {
+      const { tenant } = await createTenantWithKey(db, { name: 'c', plan: 'trial' });
+      const key = await db.selectFrom('api_keys').select('id').where('tenant_id', '=', tenant.id).executeTakeFirstOrThrow();
+      await sql`insert into console_sessions (session_hash, api_key_id, expires_at, absolute_expires_at)
+                select md5(i::text), ${key.id}, now() - interval '1 second', now() + interval '1 hour' from generate_series(1, 5001) i`.execute(db);
+      const live = (await createConsoleSession(db, { apiKeyId: key.id, ttlSeconds: 60, maxLifetimeSeconds: 600 }))!;
+      expect((await runRetention(db, { deadLetters: 30, ingestionRuns: 90 })).consoleSessions).toBe(5001);
+      expect(await findConsoleSession(db, live.sessionId)).toMatchObject({ principal: { tenantId: tenant.id } });
+      expect((await db.selectFrom('console_sessions').select('session_hash').execute()).length).toBe(1);
     }));
 });
 

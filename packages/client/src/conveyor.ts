@@ -1,3 +1,4 @@
+import { Auth } from './auth';
 import { DeadLetters } from './dead-letters';
 import { TaskTypes, Usage } from './catalog';
 import { Transport } from './http';
@@ -8,8 +9,16 @@ import { Tasks } from './tasks';
 export interface ConveyorOptions {
   /** The server's origin, or origin and path prefix (`https://example.com/conveyor`); the client adds /api/v1. */
   baseUrl: string;
-  /** A tenant API key (an admin key for deadLetters). */
-  apiKey: string;
+  /** A tenant API key (an admin key for deadLetters). Required unless `session` is true. */
+  apiKey?: string;
+  /**
+   * In a browser signed in to the console (conveyor.auth.signIn): authenticate by the session
+   * cookie instead of a key. Requests are sent with `credentials: 'include'`, and those that
+   * change something with `X-Conveyor-CSRF: 1`.
+   */
+  session?: boolean;
+  /** An admin acting for a tenant: its id, sent as `X-Conveyor-Tenant` on every request. */
+  tenant?: string;
   /** The fetch to use (default: the global one). */
   fetch?: typeof fetch;
   /** Retries of a request refused with 429 or 503, and of a resendable request whose connection broke. Default 3. */
@@ -18,13 +27,14 @@ export interface ConveyorOptions {
   maxRetryDelayMs?: number;
 }
 
-/** The Conveyor API, typed: `new Conveyor({ baseUrl, apiKey }).tasks.submit('ping', {})`. */
+/** The Conveyor API, typed: `new Conveyor({ baseUrl, apiKey }).tasks.submit('ping', {})`; in the console's pages `new Conveyor({ baseUrl, session: true })`. */
 export class Conveyor {
   readonly tasks: Tasks;
   readonly schedules: Schedules;
   readonly usage: Usage;
   readonly taskTypes: TaskTypes;
   readonly deadLetters: DeadLetters;
+  readonly auth: Auth;
   private readonly http: Transport;
 
   constructor(options: ConveyorOptions) {
@@ -35,6 +45,7 @@ export class Conveyor {
     this.usage = new Usage(http);
     this.taskTypes = new TaskTypes(http);
     this.deadLetters = new DeadLetters(http);
+    this.auth = new Auth(http);
   }
 
   /**

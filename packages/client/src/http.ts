@@ -6,7 +6,14 @@ export interface TransportOptions {
   /** The server's origin, or origin and path prefix; requests go to `<baseUrl>/api/v1/...`. */
   baseUrl: string;
   /** Sent as `Authorization: Bearer <apiKey>`. */
-  apiKey: string;
+  apiKey?: string;
+  /**
+   * A browser's console session instead of a key: requests carry the session cookie
+   * (`credentials: 'include'`), and those that change something `X-Conveyor-CSRF: 1`.
+   */
+  session?: boolean;
+  /** Sent as `X-Conveyor-Tenant`: the tenant an admin acts for. */
+  tenant?: string;
   fetch?: typeof fetch;
   maxRetries?: number;
   maxRetryDelayMs?: number;
@@ -30,6 +37,8 @@ export interface RequestSpec {
   signal?: AbortSignal;
   /** Retries of 429 and 503 for this request (default: the client's maxRetries). */
   maxRetries?: number;
+  /** Sent without the client's API key (signing in sends the key it is given instead). */
+  withoutKey?: boolean;
 }
 
 /** Backoff between retries that the server gave no Retry-After for: 0.5 s, 1 s, 2 s, … */
@@ -48,7 +57,10 @@ export class Transport {
 
   constructor(private readonly options: TransportOptions) {
     if (!options.baseUrl) throw new TypeError('baseUrl is required: the Conveyor server, e.g. http://127.0.0.1:3000');
-    if (!options.apiKey) throw new TypeError('apiKey is required: a tenant key (or an admin key for deadLetters)');
+    if (options.session && options.apiKey) throw new TypeError('give either apiKey or session: true, not both: a request carries one credential');
+    if (!options.session && !options.apiKey) {
+      throw new TypeError('apiKey is required: a tenant key (or an admin key for deadLetters); or, in a browser signed in to the console, session: true');
+    }
     this.baseUrl = options.baseUrl.replace(/\/+$/, '');
     // Bound: a browser's fetch called as a method of another object throws "Illegal invocation".
     this.fetch = options.fetch ?? globalThis.fetch.bind(globalThis);
@@ -73,9 +85,13 @@ export class Transport {
   /** The 2xx response, body unread; everything else as an error, after the retries allowed. */
   async send(spec: RequestSpec): Promise<Response> {
     const url = this.url(spec.path, spec.query);
-    const headers: Record<string, string> = { Accept: 'application/json', Authorization: `Bearer ${this.options.apiKey}`, ...spec.headers };
-    if (spec.body !== undefined) headers['Content-Type'] = 'application/json';
-    const init: RequestInit = { method: spec.method, headers, body: spec.body === undefined ? undefined : JSON.stringify(spec.body), signal: spec.signal };
+    const init: RequestInit = {
+      method: spec.method,
+      headers: this.headersOf(spec),
+      body: spec.body === undefined ? undefined : JSON.stringify(spec.body),
+      signal: spec.signal,
+      ...(this.options.session ? { credentials: 'include' } : {}),
+    };
     const allowed = spec.maxRetries ?? this.maxRetries;
     for (let retry = 0; ; retry += 1) {
       let response: Response;
@@ -104,6 +120,16 @@ export class Transport {
           : `not retried: the server asked to wait ${Math.ceil(waitMs / 1000)} s, longer than maxRetryDelayMs (${this.maxRetryDelayMs} ms)`;
       throw await this.errorOf(response, spec, retryAfterMs, note);
     }
+  }
+
+  /** The request's headers: JSON, and the credential (the key, or the session's CSRF header on a change), the tenant acted for. */
+  private headersOf(spec: RequestSpec): Record<string, string> {
+    const headers: Record<string, string> = { Accept: 'application/json' };
+    if (this.options.apiKey && !spec.withoutKey) headers.Authorization = `Bearer ${this.options.apiKey}`;
+    if (this.options.session && spec.method !== 'GET') headers['X-Conveyor-CSRF'] = '1';
+    if (this.options.tenant) headers['X-Conveyor-Tenant'] = this.options.tenant;
+    if (spec.body !== undefined) headers['Content-Type'] = 'application/json';
+    return { ...headers, ...spec.headers };
   }
 
   private connectionError(spec: RequestSpec, cause: unknown, retries: number): ConnectionError {

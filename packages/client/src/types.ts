@@ -1,4 +1,15 @@
-import type { PatchScheduleBody, TaskError, TaskEvent, TaskName, TaskPayload, TaskPayloadInput, TaskResult, TaskStatus, TaskView } from '@conveyor/contracts';
+import type {
+  ConsoleSessionView,
+  PatchScheduleBody,
+  TaskError,
+  TaskEvent,
+  TaskName,
+  TaskPayload,
+  TaskPayloadInput,
+  TaskResult,
+  TaskStatus,
+  TaskView,
+} from '@conveyor/contracts';
 
 // The API's own views keep its field names (snake_case); what this client builds around them
 // (submission receipts, pages, tokens, per-call options) is camelCase. Types only: nothing here
@@ -219,3 +230,6 @@ export interface ReplayAnswer {
   /** False: Redis could not take them now; the reconciler will enqueue them. */
   enqueued: boolean;
 }
+
+/** A console session (conveyor.auth): who it speaks for (`kind` tenant or admin) and when it ends unless used. */
+export type ConsoleSession = ConsoleSessionView;

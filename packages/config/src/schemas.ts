@@ -102,6 +102,17 @@ export const apiEnvSchema = baseEnvSchema.extend({
   API_EVENT_STREAMS_PER_PROCESS: positiveInt.default(5_000),
   /** Milliseconds a live-event stream stays open at most; the client then reconnects. */
   API_EVENT_STREAM_MAX_MS: positiveInt.default(1_800_000),
+  /** Seconds a console session lives without use; each use moves its end this far ahead again (sliding). */
+  CONSOLE_SESSION_TTL_SECONDS: positiveInt.default(1800),
+  /** Seconds a console session lives at most, however often it is used: then its user signs in again. */
+  CONSOLE_SESSION_MAX_SECONDS: positiveInt.default(43_200),
+  /**
+   * The Secure attribute of the console's session cookie: `true` always (set it behind a TLS
+   * proxy that is not on loopback), `false` never, `auto` when the request came over HTTPS.
+   */
+  CONSOLE_COOKIE_SECURE: z.enum(['auto', 'true', 'false']).default('auto'),
+  /** The console's built files (apps/console/dist, by default found beside the API app). */
+  CONSOLE_DIST: z.string().min(1).optional(),
   /** The tier of an X account registered without one. */
   X_API_TIER: xRateLimitEnvSchema.shape.X_API_TIER,
   /** INGESTION_AUTOSTART: whether the sources' system schedules start enabled if the API is the first to set them up. */

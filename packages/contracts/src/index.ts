@@ -8,6 +8,7 @@ export { parseAllowedHost, allowedHostText, hostAllowlistText, type AllowedHost 
 export { routeOverridesSchema, priceOverridesSchema } from './inference-overrides';
 export * from './catalog';
 export * from './api';
+export * from './console-auth-api';
 export * from './job-data';
 export * from './task-event';
 export * from './schedules-api';

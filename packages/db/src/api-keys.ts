@@ -93,13 +93,17 @@ export async function listApiKeys(db: Kysely<Database>, owner: { tenantId: strin
   return query.orderBy('created_at').orderBy('id').execute();
 }
 
-/** Revokes a key by its id: true if it was live until now, false if unknown or already revoked. */
+/**
+ * Revokes a key by its id, and deletes its console sessions in the same statement: true if it
+ * was live until now, false if unknown or already revoked.
+ */
 export async function revokeApiKey(db: Kysely<Database>, keyId: string): Promise<boolean> {
-  const result = await db
-    .updateTable('api_keys')
-    .set({ revoked_at: sql`now()` })
-    .where('id', '=', keyId)
-    .where('revoked_at', 'is', null)
-    .executeTakeFirst();
-  return result.numUpdatedRows > 0n;
+  const { rows } = await sql<{ revoked: number }>`
+    with revoked as (
+      update api_keys set revoked_at = now() where id = ${keyId} and revoked_at is null returning id
+    ), sessions as (
+      delete from console_sessions where api_key_id in (select id from revoked)
+    )
+    select count(*)::int as revoked from revoked`.execute(db);
+  return (rows[0]?.revoked ?? 0) > 0;
 }

@@ -4,6 +4,8 @@ export { migrateToLatest, migrateUrl, migrationNames, schemaFingerprint } from '
 export { MIGRATIONS } from './migrations';
 export * from './api-keys';
 export * from './task-tokens';
+export * from './console-sessions';
+export * from './tenants';
 export * from './tasks/task-row';
 export * from './tasks/submit';
 export * from './tasks/lifecycle';

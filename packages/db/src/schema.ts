@@ -83,6 +83,18 @@ export interface TaskTokensTable {
   created_at: Timestamp;
 }
 
+/** A console sign-in: the cookie conveyor_session holds its id; see console-sessions.ts. */
+export interface ConsoleSessionsTable {
+  /** sha256 of the whole session id, hex; the id itself is never stored. */
+  session_hash: string;
+  /** The API key signed in with: the session speaks for it while it is not revoked. */
+  api_key_id: string;
+  created_at: Timestamp;
+  /** Moves forward on use (sliding), never past absolute_expires_at. */
+  expires_at: Timestamp;
+  absolute_expires_at: Timestamp;
+}
+
 export interface SchedulesTable {
   id: Generated<string>;
   tenant_id: string;
@@ -371,6 +383,7 @@ export interface Database {
   api_keys: ApiKeysTable;
   tasks: TasksTable;
   task_tokens: TaskTokensTable;
+  console_sessions: ConsoleSessionsTable;
   dead_letters: DeadLettersTable;
   dataset_sessions: DatasetSessionsTable;
   dataset_nodes: DatasetNodesTable;

@@ -35,10 +35,19 @@ describe('createLogger', () => {
       error: new Error('auth failed for cvk_abcdefghijklmnop'),
       url: '/api/v1/tasks/x/events?token=secret-in-query&x=1',
       seen: 'a task token cvt_qrstuvwxyz012345 in text',
+      session: 'a console session conveyor_session=cvs_sessionid0123456789',
     });
     await flush();
     const text = JSON.stringify(lines[0]);
-    for (const secret of ['cvk_abcdefghijklmnop', 'k-123', 'hunter2', 'sk-live-1234567890', 'secret-in-query', 'cvt_qrstuvwxyz012345'])
+    for (const secret of [
+      'cvk_abcdefghijklmnop',
+      'k-123',
+      'hunter2',
+      'sk-live-1234567890',
+      'secret-in-query',
+      'cvt_qrstuvwxyz012345',
+      'cvs_sessionid0123456789',
+    ])
       expect(text).not.toContain(secret);
     expect(lines[0]).toMatchObject({ url: '/api/v1/tasks/x/events?token=[redacted]&x=1' });
     expect(lines[0]).toMatchObject({ nested: { db: { password: '[redacted]' } }, error: { name: 'Error' } });

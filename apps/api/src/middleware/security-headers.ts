@@ -15,7 +15,8 @@ export const securityHeaders: RequestHandler = helmet({
 });
 
 /**
- * The Content-Security-Policy of the HTML pages (API docs, queue dashboard, dead letters):
+ * The Content-Security-Policy of the HTML pages (API docs, queue dashboard, dead letters, the
+ * console; its charting library sets inline styles):
  * scripts and styles from this server only (inline styles allowed, inline scripts not), forms
  * post only here, and no page may be framed.
  */

@@ -9,6 +9,7 @@ import {
   xTierSchema,
 } from '@conveyor/contracts';
 import { type CreateDocumentOptions, type ZodOpenApiPathsObject, createDocument } from 'zod-openapi';
+import { authRoutes } from './auth';
 import { catalogUsageAdminRoutes } from './catalog-usage-admin';
 import { ingestionRoutes } from './ingestion';
 import { type ApiRoute, taskSchemas } from './parts';
@@ -43,6 +44,7 @@ function routes(): ApiRoute[] {
     ...catalogUsageAdminRoutes(),
     ...ingestionRoutes(),
     ...sessionRoutes(),
+    ...authRoutes(),
   ];
 }
 
@@ -77,7 +79,7 @@ function relative(path: string): string {
 
 function paths(): ZodOpenApiPathsObject {
   const result: ZodOpenApiPathsObject = {};
-  for (const { method, path, request, ...operation } of routes()) {
+  for (const { method, path, request, security, ...operation } of routes()) {
     const item = (result[relative(path)] ??= {});
     const params = { path: request?.params, query: request?.query, header: request?.headers };
     item[method] = {
@@ -85,8 +87,9 @@ function paths(): ZodOpenApiPathsObject {
       // zod-openapi reads every key it is given: the locations without parameters are left out.
       requestParams: Object.fromEntries(Object.entries(params).filter(([, schema]) => schema !== undefined)),
       ...(request?.body ? { requestBody: request.body } : {}),
-      // The reads a browser makes with a task token instead of a key (middleware/task-token.ts).
-      security: request?.query === taskTokenQuerySchema ? [{ apiKey: [] }, { taskToken: [] }] : [{ apiKey: [] }],
+      // An API key or the console's session cookie; on the reads a browser makes of one task,
+      // also a task token (middleware/task-token.ts).
+      security: security ?? [{ apiKey: [] }, { cookieAuth: [] }, ...(request?.query === taskTokenQuerySchema ? [{ taskToken: [] }] : [])],
     };
   }
   return result;
@@ -120,7 +123,19 @@ function build(): OpenApiDocument {
       components: {
         schemas: ENUMS,
         securitySchemes: {
-          apiKey: { type: 'http', scheme: 'bearer', description: 'A tenant API key, or an admin key for /admin and /ingestion routes' },
+          apiKey: {
+            type: 'http',
+            scheme: 'bearer',
+            description:
+              'A tenant API key, or an admin key for /admin and /ingestion routes. An admin (key or session) may act for a tenant on tenant routes by sending "X-Conveyor-Tenant: <tenant id>" (GET /admin/tenants lists them; an unknown tenant is a 404, the header from a tenant a 403)',
+          },
+          cookieAuth: {
+            type: 'apiKey',
+            in: 'cookie',
+            name: 'conveyor_session',
+            description:
+              'The console\'s session (POST /auth/session), for the key it signed in with. A request that changes something (POST, PUT, PATCH, DELETE) must also send "X-Conveyor-CSRF: 1" (403 csrf_header_required otherwise); the cookie and an Authorization header together are a 400',
+          },
           taskToken: {
             type: 'apiKey',
             in: 'query',

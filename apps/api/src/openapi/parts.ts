@@ -29,6 +29,8 @@ export interface ApiRoute {
   summary: string;
   description?: string;
   request?: { params?: ZodObjectInput; query?: ZodObjectInput; headers?: ZodObjectInput; body?: ZodOpenApiRequestBodyObject };
+  /** Who may call it, when not the usual (an API key or the console's session cookie). */
+  security?: Record<string, string[]>[];
   responses: Record<number, ZodOpenApiResponseObject>;
 }
 
@@ -59,8 +61,12 @@ const EVERY_ROUTE = {
   503: retryLater('Postgres or Redis is unreachable; nothing was changed; see Retry-After'),
 };
 const FORBIDDEN: Record<Caller, Record<number, ZodOpenApiResponseObject>> = {
-  tenant: { 403: error('An admin key: this route acts for a tenant, so it needs a tenant key') },
-  admin: { 403: error('Not an admin key') },
+  tenant: {
+    403: error(
+      'An admin key or session without X-Conveyor-Tenant (this route acts for a tenant), X-Conveyor-Tenant from a tenant, or the session cookie on a request that changes something without "X-Conveyor-CSRF: 1"',
+    ),
+  },
+  admin: { 403: error('Not an admin key or admin session') },
   any: {},
 };
 // A JSON body is read, and refused, before the route sees it.

@@ -7,6 +7,7 @@ import { authenticate } from '../middleware/authenticate';
 import { requireAdmin } from '../middleware/require-admin';
 import { parseQuery } from '../query';
 import type { AuthFailures } from '../middleware/auth-failures';
+import type { ConsoleSessions } from '../console-sessions';
 import type { PrincipalCache } from '../principal-cache';
 import { type ReplayDeps, replayAndEnqueue } from '../replay-dead-letters';
 
@@ -101,9 +102,9 @@ ${more ? `<p>Showing the newest ${PAGE_SIZE}; GET /api/v1/admin/dead-letters pag
  * them, replay one, or replay all (of one task type). Same sign-in as the queue dashboard
  * (HTTP Basic, the admin key as password). Replays go through the same code as the API's.
  */
-export function deadLettersPageRouter(deps: ReplayDeps & { principals: PrincipalCache; failures?: AuthFailures }): Router {
+export function deadLettersPageRouter(deps: ReplayDeps & { principals: PrincipalCache; failures?: AuthFailures; sessions?: ConsoleSessions }): Router {
   const router = Router();
-  router.use(authenticate(deps.principals, { basicRealm: 'Conveyor admin', failures: deps.failures }), requireAdmin);
+  router.use(authenticate(deps.principals, { basicRealm: 'Conveyor admin', failures: deps.failures, sessions: deps.sessions }), requireAdmin);
 
   router.get('/page.js', (_req, res) => {
     res.type('application/javascript').set('Cache-Control', 'no-cache').send(PAGE_SCRIPT);

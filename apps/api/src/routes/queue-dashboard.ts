@@ -6,6 +6,7 @@ import type { TaskProducer } from '@conveyor/queue';
 import { type Express, Router } from 'express';
 import { authenticate } from '../middleware/authenticate';
 import { requireAdmin } from '../middleware/require-admin';
+import type { ConsoleSessions } from '../console-sessions';
 import type { PrincipalCache } from '../principal-cache';
 import type { AuthFailures } from '../middleware/auth-failures';
 
@@ -19,7 +20,12 @@ export const DASHBOARD_PATH = '/admin/queues';
  * only task ids, so it shows no payload.
  */
 /** Mount at DASHBOARD_PATH. */
-export function queueDashboardRouter(deps: { producer: TaskProducer; principals: PrincipalCache; failures?: AuthFailures }): Router {
+export function queueDashboardRouter(deps: {
+  producer: TaskProducer;
+  principals: PrincipalCache;
+  failures?: AuthFailures;
+  sessions?: ConsoleSessions;
+}): Router {
   const serverAdapter = new ExpressAdapter();
   serverAdapter.setBasePath(DASHBOARD_PATH);
   createBullBoard({
@@ -31,5 +37,5 @@ export function queueDashboardRouter(deps: { producer: TaskProducer; principals:
   const board = serverAdapter.getRouter() as Express;
   board.disable('x-powered-by');
   // Mounted at its path, so API requests pass it with one prefix check.
-  return Router().use(authenticate(deps.principals, { basicRealm: 'Conveyor admin', failures: deps.failures }), requireAdmin, board);
+  return Router().use(authenticate(deps.principals, { basicRealm: 'Conveyor admin', failures: deps.failures, sessions: deps.sessions }), requireAdmin, board);
 }
