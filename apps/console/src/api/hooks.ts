@@ -1,5 +1,5 @@
 // Every query and mutation of the console, in one module: pages use these, never fetch directly.
-import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { type Query, keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useState } from 'react';
 import { api, eventsUrl, withQuery } from './http';
 import type {
@@ -24,6 +24,9 @@ import type {
 const LIVE_MS = 4_000;
 const id = (value: string) => encodeURIComponent(value);
 
+/** Every cached answer but the session's: what changes with who is signed in, or which tenant an admin acts for. */
+export const notSession = (query: Query) => query.queryKey[0] !== 'session' && query.queryKey[0] !== 'tenants';
+
 // --- session -------------------------------------------------------------------------------
 
 export function useSession() {
@@ -40,8 +43,9 @@ export function useSignIn() {
   return useMutation({
     mutationFn: (apiKey: string) => api<Session>('POST', '/auth/session', { api_key: apiKey }, { tenantScoped: false }),
     onSuccess: (session) => {
-      client.clear();
+      // Reset (not clear): the mounted session query must see the new data.
       client.setQueryData(['session'], session);
+      void client.resetQueries({ predicate: notSession });
     },
   });
 }
@@ -51,8 +55,8 @@ export function useSignOut() {
   return useMutation({
     mutationFn: () => api<void>('DELETE', '/auth/session', undefined, { tenantScoped: false }),
     onSettled: () => {
-      client.clear();
-      void client.invalidateQueries({ queryKey: ['session'] });
+      client.removeQueries({ predicate: (query) => query.queryKey[0] !== 'session' });
+      void client.resetQueries({ queryKey: ['session'] });
     },
   });
 }

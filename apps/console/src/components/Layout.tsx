@@ -1,7 +1,7 @@
 import { useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { Link, Outlet } from '@tanstack/react-router';
-import { useSignOut, useTenants } from '../api/hooks';
+import { notSession, useSignOut, useTenants } from '../api/hooks';
 import { actingTenant } from '../api/http';
 import type { Session } from '../api/types';
 import { ErrorNote } from './ErrorNote';
@@ -58,8 +58,7 @@ function TenantSwitcher() {
         onChange={(event) => {
           actingTenant.set(event.target.value || null);
           setCurrent(event.target.value);
-          client.removeQueries({ predicate: (query) => query.queryKey[0] !== 'session' && query.queryKey[0] !== 'tenants' });
-          void client.invalidateQueries();
+          void client.resetQueries({ predicate: notSession });
         }}
       >
         <option value="">no tenant (admin views)</option>
