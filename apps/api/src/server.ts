@@ -19,6 +19,8 @@ import { openApiDocument } from './openapi';
 import { PrincipalCache } from './principal-cache';
 import { RouteTable } from './route-table';
 import { adminRouter } from './routes/admin';
+import { deadLettersRouter } from './routes/dead-letters';
+import { queuesRouter } from './routes/queues';
 import { DEAD_LETTERS_PAGE_PATH, deadLettersPageRouter } from './routes/dead-letters-page';
 import { DOCS_PATH, docsRouter } from './routes/docs';
 import { healthRouter, rootRouter } from './routes/health';
@@ -130,6 +132,8 @@ export function createServer(deps: ServerDeps): Express {
   v1.use(taskActionsRouter(deps));
   v1.use(taskTokensRouter(deps));
   v1.use(adminRouter(deps));
+  v1.use(deadLettersRouter(deps));
+  v1.use(queuesRouter({ db: deps.db, redis: deps.redis, prefix: deps.producer.prefix }));
   v1.use(usageRouter(deps.costs));
   v1.use(schedulesRouter(deps));
   v1.use(xAccountsRouter({ db: deps.db, defaultTier: deps.defaultXTier ?? 'free' }));

@@ -11,6 +11,7 @@ import {
 import { type CreateDocumentOptions, type ZodOpenApiPathsObject, createDocument } from 'zod-openapi';
 import { catalogUsageAdminRoutes } from './catalog-usage-admin';
 import { ingestionRoutes } from './ingestion';
+import { operationsRoutes } from './operations';
 import { type ApiRoute, taskSchemas } from './parts';
 import { postRoutes } from './posts';
 import { scheduleRoutes } from './schedules';
@@ -41,6 +42,7 @@ function routes(): ApiRoute[] {
     ...xAccountRoutes(),
     ...postRoutes(),
     ...catalogUsageAdminRoutes(),
+    ...operationsRoutes(),
     ...ingestionRoutes(),
     ...sessionRoutes(),
   ];
