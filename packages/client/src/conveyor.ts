@@ -1,6 +1,7 @@
 import { DeadLetters } from './dead-letters';
 import { TaskTypes, Usage } from './catalog';
 import { Transport } from './http';
+import { Queues, Workers } from './operations';
 import { type RequestMethod, type RequestOptions, requestSpec } from './request';
 import { Schedules } from './schedules';
 import { Tasks } from './tasks';
@@ -8,7 +9,7 @@ import { Tasks } from './tasks';
 export interface ConveyorOptions {
   /** The server's origin, or origin and path prefix (`https://example.com/conveyor`); the client adds /api/v1. */
   baseUrl: string;
-  /** A tenant API key (an admin key for deadLetters). */
+  /** A tenant API key (an admin key for workers and the admin methods of deadLetters). */
   apiKey: string;
   /** The fetch to use (default: the global one). */
   fetch?: typeof fetch;
@@ -25,6 +26,8 @@ export class Conveyor {
   readonly usage: Usage;
   readonly taskTypes: TaskTypes;
   readonly deadLetters: DeadLetters;
+  readonly queues: Queues;
+  readonly workers: Workers;
   private readonly http: Transport;
 
   constructor(options: ConveyorOptions) {
@@ -35,6 +38,8 @@ export class Conveyor {
     this.usage = new Usage(http);
     this.taskTypes = new TaskTypes(http);
     this.deadLetters = new DeadLetters(http);
+    this.queues = new Queues(http);
+    this.workers = new Workers(http);
   }
 
   /**

@@ -1,4 +1,18 @@
-import type { PatchScheduleBody, TaskError, TaskEvent, TaskName, TaskPayload, TaskPayloadInput, TaskResult, TaskStatus, TaskView } from '@conveyor/contracts';
+import type {
+  PatchScheduleBody,
+  QueueWindow,
+  QueuesResponse,
+  TenantDeadLetterView,
+  WorkerView,
+  TaskError,
+  TaskEvent,
+  TaskName,
+  TaskPayload,
+  TaskPayloadInput,
+  TaskResult,
+  TaskStatus,
+  TaskView,
+} from '@conveyor/contracts';
 
 // The API's own views keep its field names (snake_case); what this client builds around them
 // (submission receipts, pages, tokens, per-call options) is camelCase. Types only: nothing here
@@ -219,3 +233,42 @@ export interface ReplayAnswer {
   /** False: Redis could not take them now; the reconciler will enqueue them. */
   enqueued: boolean;
 }
+
+/** One of the tenant's own dead letters: its error and the code it is grouped by, and its task's payload. */
+export type OwnDeadLetterView = TenantDeadLetterView;
+
+export interface OwnDeadLetterFilter {
+  task?: TaskName;
+  /** The error's code, or its type when it has none (as groups() shows it). */
+  errorCode?: string;
+  limit?: number;
+}
+
+export interface OwnDeadLetterPage {
+  deadLetters: OwnDeadLetterView[];
+  nextCursor: string | null;
+}
+
+export interface DeadLetterGroup {
+  task: string;
+  error_code: string;
+  count: number;
+  last_failed_at: string;
+}
+
+/** Which of the tenant's dead letters to replay: some by id, or all (narrowed by task and error code). */
+export type OwnReplaySelection = { taskIds: string[] } | { all: true; task?: TaskName; errorCode?: string };
+
+export interface OwnReplayAnswer extends ReplayAnswer {
+  /** Ids asked for that are not an open dead letter of the tenant. */
+  not_replayed: string[];
+}
+
+export interface ReplayOneAnswer {
+  task_id: string;
+  status: 'PENDING';
+  enqueued: boolean;
+  message: string;
+}
+
+export type { QueueWindow, QueuesResponse, WorkerView };
