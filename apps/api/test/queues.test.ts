@@ -1,5 +1,6 @@
 import { QUEUE_NAMES, TASK_STATUSES } from '@conveyor/contracts';
 import { type TaskErrorValue, claimTask, completeTask, failTask } from '@conveyor/db';
+import { WorkerRegistration } from '@conveyor/queue';
 import { sql } from 'kysely';
 import request from 'supertest';
 import { type Harness, startHarness } from './helpers';
@@ -122,5 +123,39 @@ describe('GET /workers', () => {
     const admin = await request(h.app).get('/api/v1/workers').set(as(h.adminKey));
     expect(admin.status).toBe(200);
     expect(admin.body).toEqual({ workers: [] });
+  });
+
+  it("lists the registry's live workers, and /metrics counts them by queue (0 for a queue without any)", async () => {
+    const registration = new WorkerRegistration({
+      redis: h.redis,
+      prefix: h.prefix,
+      instance: 'api-test-worker',
+      queue: 'monitoring',
+      concurrency: 7,
+      version: '9.9.9',
+      active: () => 2,
+      heartbeatMs: 60_000,
+    });
+    await registration.start();
+    try {
+      const res = await request(h.app).get('/api/v1/workers').set(as(h.adminKey));
+      expect(res.body.workers).toEqual([
+        {
+          instance: 'api-test-worker',
+          queue: 'monitoring',
+          concurrency: 7,
+          active: 2,
+          heartbeat_at: expect.any(String),
+          started_at: expect.any(String),
+          version: '9.9.9',
+        },
+      ]);
+      const metrics = (await request(h.app).get('/metrics')).text;
+      expect(metrics).toMatch(/^conveyor_workers_live\{queue="monitoring",service="[^"]+"\} 1$/m);
+      expect(metrics).toMatch(/^conveyor_workers_live\{queue="scraping",service="[^"]+"\} 0$/m);
+    } finally {
+      await registration.stop();
+    }
+    expect((await request(h.app).get('/api/v1/workers').set(as(h.adminKey))).body).toEqual({ workers: [] });
   });
 });
