@@ -180,7 +180,10 @@ describe('replay and discard', () => {
     ]) {
       const res = await request(h.app).post('/api/v1/dead-letters/replay').set(as(h.keyA)).send(body);
       expect([JSON.stringify(body), res.status]).toEqual([JSON.stringify(body), 400]);
+      expect(res.body.message).toMatch(/^Invalid replay request: /);
     }
+    const neither = await request(h.app).post('/api/v1/dead-letters/replay').set(as(h.keyA)).send({});
+    expect(neither.body.message).toContain('send exactly one of task_ids (a list of ids) or all: true');
   });
 
   it('discards: no longer listed, grouped or replayed in bulk; the task stays FAILURE and can still be retried', async () => {

@@ -100,24 +100,32 @@ export const deadLetterGroupsSchema = z.object({
 });
 export type TenantDeadLetterView = z.infer<typeof deadLetterViewSchema>;
 
-/** Body of POST /api/v1/dead-letters/replay: `{task_ids}`, or `{all: true}` with optional task and error_code. */
-export const tenantReplayBodySchema = z.union([
-  z
-    .object({
-      task_ids: z
-        .array(z.uuid({ error: 'a task id is a UUID' }))
-        .min(1)
-        .max(1000),
-    })
-    .strict(),
-  z
-    .object({
-      all: z.literal(true, { error: 'must be true (send it to replay every open dead letter, narrowed by task and error_code)' }),
-      task: taskNameSchema.optional(),
-      error_code: errorCodeSchema.optional(),
-    })
-    .strict(),
-]);
+/**
+ * Body of POST /api/v1/dead-letters/replay: `{task_ids}`, or `{all: true}` narrowed by task
+ * and error_code. Replaying everything takes the explicit all, as on the admin route.
+ */
+export const tenantReplayBodySchema = z
+  .object({
+    task_ids: z
+      .array(z.uuid({ error: 'a task id is a UUID' }))
+      .min(1)
+      .max(1000)
+      .optional(),
+    all: z.literal(true, { error: 'must be true (send it to replay every open dead letter, narrowed by task and error_code)' }).optional(),
+    task: taskNameSchema.optional().meta({ description: 'With all: only dead letters of this task' }),
+    error_code: errorCodeSchema.optional().meta({ description: 'With all: only dead letters with this error code' }),
+  })
+  .strict()
+  .superRefine((b, ctx) => {
+    if ((b.task_ids === undefined) === (b.all === undefined)) {
+      ctx.addIssue({ code: 'custom', message: 'send exactly one of task_ids (a list of ids) or all: true (narrowed by task and error_code)' });
+    } else if (b.task_ids !== undefined) {
+      for (const key of ['task', 'error_code'] as const) {
+        if (b[key] !== undefined)
+          ctx.addIssue({ code: 'custom', path: [key], message: 'narrows all: true only; with task_ids, name just the tasks to replay' });
+      }
+    }
+  });
 export const tenantReplayResponseSchema = z.object({
   replayed: z.number().int(),
   task_ids: z.array(z.uuid()),

@@ -69,12 +69,12 @@ export function deadLettersRouter(deps: DeadLetterDeps): Router {
   router.post('/dead-letters/replay', async (req, res) => {
     const tenantId = tenantOf(res);
     const body = tenantReplayBodySchema.safeParse(req.body ?? {});
-    if (!body.success) throw validationError(body.error, 'replay request: send {"task_ids": [...]} or {"all": true, "task"?, "error_code"?}');
+    if (!body.success) throw validationError(body.error, 'replay request');
     const b = body.data;
-    const filter = 'task_ids' in b ? { tenantId, openOnly: true, taskIds: b.task_ids } : { tenantId, openOnly: true, task: b.task, errorCode: b.error_code };
+    const filter = b.task_ids ? { tenantId, openOnly: true, taskIds: b.task_ids } : { tenantId, openOnly: true, task: b.task, errorCode: b.error_code };
     const { taskIds, enqueued } = await replayAndEnqueue(deps, filter);
     const replayed = new Set(taskIds);
-    const notReplayed = 'task_ids' in b ? [...new Set(b.task_ids.map((id) => id.toLowerCase()))].filter((id) => !replayed.has(id)) : [];
+    const notReplayed = [...new Set((b.task_ids ?? []).map((id) => id.toLowerCase()))].filter((id) => !replayed.has(id));
     res.status(202).json({ replayed: taskIds.length, task_ids: taskIds, not_replayed: notReplayed, enqueued });
   });
 
