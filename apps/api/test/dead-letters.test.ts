@@ -72,7 +72,7 @@ describe('listing and groups', () => {
     const forged = await request(h.app).get('/api/v1/dead-letters?cursor=bm90LWEtY3Vyc29y').set(as(h.keyA));
     expect(forged.status).toBe(400);
     expect(forged.body.error).toBe('invalid_cursor');
-    for (const query of ['?limit=0', '?limit=abc', '?limit=501', '?tenant_id=x', `?error_code=${'x'.repeat(101)}`]) {
+    for (const query of ['?limit=0', '?limit=abc', '?limit=101', '?tenant_id=x', `?error_code=${'x'.repeat(101)}`]) {
       const res = await request(h.app).get(`/api/v1/dead-letters${query}`).set(as(h.keyA));
       expect([query, res.status]).toEqual([query, 400]);
       expect(res.body.issues[0].path).toMatch(/^query\./);
@@ -196,6 +196,9 @@ describe('replay and discard', () => {
     const all = await request(h.app).post('/api/v1/dead-letters/replay').set(as(h.keyA)).send({ all: true });
     expect(all.body.task_ids).not.toContain(id);
     expect(await statusOf(id)).toBe('FAILURE');
+    // An admin still sees it, marked as discarded.
+    const admin = await request(h.app).get('/api/v1/admin/dead-letters?task=ping').set(as(h.adminKey));
+    expect(admin.body.dead_letters.find((d: { task_id: string }) => d.task_id === id)).toMatchObject({ acknowledged_at: expect.any(String) });
     expect((await request(h.app).delete(`/api/v1/dead-letters/${id}`).set(as(h.keyA))).status).toBe(404);
     expect((await request(h.app).post(`/api/v1/dead-letters/${id}/replay`).set(as(h.keyA))).status).toBe(404);
     expect((await request(h.app).post(`/api/v1/tasks/${id}/retry`).set(as(h.keyA))).status).toBe(202);

@@ -211,6 +211,8 @@ export interface DeadLetterView {
   error: TaskError | null;
   attempts: number;
   failed_at: string;
+  /** When the tenant discarded it; null while it is open. */
+  acknowledged_at: string | null;
 }
 
 export interface DeadLetterFilter {

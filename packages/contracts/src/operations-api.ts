@@ -79,7 +79,8 @@ export const tenantDeadLettersQuerySchema = z
     task: taskNameSchema.optional(),
     error_code: errorCodeSchema.optional(),
     cursor: z.string().max(200).optional(),
-    limit: z.coerce.number().int().min(1).max(500).default(100),
+    // Each item carries its task's payload: pages stay small.
+    limit: z.coerce.number().int().min(1).max(100).default(50),
   })
   .strict();
 
