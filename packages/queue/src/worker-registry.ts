@@ -47,7 +47,8 @@ export interface WorkerRegistrationOptions {
 export class WorkerRegistration {
   private timer: NodeJS.Timeout | undefined;
   private readonly startedAt = new Date().toISOString();
-  private beating: Promise<void> = Promise.resolve();
+  /** A heartbeat still waiting for Redis (unreachable, say): the next one is skipped rather than queued behind it. */
+  private beating = false;
 
   constructor(private readonly options: WorkerRegistrationOptions) {}
 
@@ -55,7 +56,11 @@ export class WorkerRegistration {
   async start(): Promise<void> {
     await this.beat();
     this.timer = setInterval(() => {
-      this.beating = this.beat().catch((error) => this.options.onError?.(error));
+      if (this.beating) return;
+      this.beating = true;
+      this.beat()
+        .catch((error: unknown) => this.options.onError?.(error))
+        .finally(() => (this.beating = false));
     }, this.options.heartbeatMs);
     this.timer.unref();
   }
@@ -80,12 +85,23 @@ export class WorkerRegistration {
       .exec();
   }
 
-  /** Stops the heartbeats and removes the entry (a failure to remove is left to the expiry). */
-  async stop(): Promise<void> {
+  /**
+   * Stops the heartbeats and removes the entry. The removal goes out on the heartbeats'
+   * connection, after any heartbeat still in flight, so none can write the entry back. Waits
+   * for it at most `waitMs`: with Redis unreachable, shutdown goes on and the entry expires.
+   */
+  async stop(waitMs = 2000): Promise<void> {
     clearInterval(this.timer);
-    await this.beating;
     const { redis, prefix, instance } = this.options;
-    await redis.multi().del(entryKey(prefix, instance)).zrem(workersIndexKey(prefix), instance).exec();
+    const removal = redis.multi().del(entryKey(prefix, instance)).zrem(workersIndexKey(prefix), instance).exec();
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<void>((resolve) => (timer = setTimeout(resolve, waitMs)));
+    try {
+      await Promise.race([removal.then(() => undefined), timeout]);
+    } finally {
+      clearTimeout(timer);
+      removal.catch(() => undefined);
+    }
   }
 }
 

@@ -1,5 +1,5 @@
-import { createTestRedis, deleteKeysWithPrefix, uniquePrefix, waitFor } from '@conveyor/testkit';
-import { WorkerRegistration, type WorkerRegistrationOptions, listWorkers, workersIndexKey } from '../src';
+import { createTestRedis, deleteKeysWithPrefix, startPrivateRedis, uniquePrefix, waitFor } from '@conveyor/testkit';
+import { WorkerRegistration, type WorkerRegistrationOptions, createWorkerRedis, listWorkers, workersIndexKey } from '../src';
 
 // The worker registry on a real Redis (the test cluster's when TEST_REDIS_CLUSTER_NODES is
 // set): entries appear, refresh, leave on stop, and an index member whose entry expired is
@@ -76,4 +76,28 @@ it('prunes an index member whose entry expired (a worker killed without stopping
   await redis.zadd(workersIndexKey(prefix), Date.now(), 'w-killed');
   expect((await listWorkers(redis, prefix)).map((w) => w.instance)).not.toContain('w-killed');
   expect(await redis.zscore(workersIndexKey(prefix), 'w-killed')).toBeNull();
+});
+
+it('stops without waiting on a Redis that went away: the entry is left to expire', async () => {
+  const server = await startPrivateRedis();
+  const connection = createWorkerRedis(server.url);
+  try {
+    const registration = new WorkerRegistration({
+      redis: connection,
+      prefix,
+      instance: 'w-gone',
+      queue: 'monitoring',
+      concurrency: 1,
+      version: '1',
+      active: () => 0,
+      heartbeatMs: 50,
+    });
+    await registration.start();
+    await server.crash();
+    // A worker connection waits for Redis forever; stop() gives up after its bound (the jest timeout only stops a hang).
+    await registration.stop(100);
+  } finally {
+    connection.disconnect();
+    await server.destroy();
+  }
 });
