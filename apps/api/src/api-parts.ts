@@ -1,7 +1,8 @@
 import type { ApiEnv } from '@conveyor/config';
-import { TaskPolicies } from '@conveyor/contracts';
+import { QUEUE_NAMES, TaskPolicies } from '@conveyor/contracts';
 import { CostTracker } from '@conveyor/cost-tracker';
-import { type RedisClient, TaskEventPublisher, type TaskProducer, WatchRegistry } from '@conveyor/queue';
+import { registerLiveWorkers } from '@conveyor/observability';
+import { type RedisClient, TaskEventPublisher, type TaskProducer, WatchRegistry, listWorkers } from '@conveyor/queue';
 import { type ServiceContext, openProducer, openRedis } from '@conveyor/service';
 import { resolve } from 'node:path';
 import type { Express } from 'express';
@@ -43,6 +44,7 @@ export function createApiParts(context: Omit<ServiceContext<ApiEnv>, 'serveHealt
   const ingestion = new IngestionSetup(db, env.INGESTION_AUTOSTART);
   ingestion.ready().catch((error: unknown) => logger.warn('ingestion sources not set up yet; the ingestion routes retry', { error }));
   releasers.add('ingestion set-up', () => ingestion.settled());
+  registerLiveWorkers(registry, QUEUE_NAMES, () => listWorkers(redis, env.BULLMQ_PREFIX));
   const app = createServer({
     db,
     redis,

@@ -23,6 +23,8 @@ import { adminRouter } from './routes/admin';
 import { adminTenantsRouter } from './routes/admin-tenants';
 import { sessionRouter, signInRouter } from './routes/auth-session';
 import { CONSOLE_PATH, consoleRouter } from './routes/console';
+import { deadLettersRouter } from './routes/dead-letters';
+import { queuesRouter } from './routes/queues';
 import { DEAD_LETTERS_PAGE_PATH, deadLettersPageRouter } from './routes/dead-letters-page';
 import { DOCS_PATH, docsRouter } from './routes/docs';
 import { healthRouter, rootRouter } from './routes/health';
@@ -153,6 +155,8 @@ export function createServer(deps: ServerDeps): Express {
   v1.use(adminRouter(deps));
   v1.use(adminTenantsRouter(deps));
   v1.use(sessionRouter());
+  v1.use(deadLettersRouter(deps));
+  v1.use(queuesRouter({ db: deps.db, redis: deps.redis, prefix: deps.producer.prefix }));
   v1.use(usageRouter(deps.costs));
   v1.use(schedulesRouter(deps));
   v1.use(xAccountsRouter({ db: deps.db, defaultTier: deps.defaultXTier ?? 'free' }));

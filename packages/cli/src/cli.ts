@@ -2,7 +2,9 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Command, CommanderError } from 'commander';
 import { actionFor } from './commands/action';
-import { deadLettersCommand, taskTypesCommand, usageCommand } from './commands/catalog';
+import { taskTypesCommand, usageCommand } from './commands/catalog';
+import { deadLettersCommand } from './commands/dead-letters';
+import { queuesCommand, workersCommand } from './commands/operations';
 import { profileCommand } from './commands/profile';
 import { schedulesCommand } from './commands/schedules';
 import { tasksCommand } from './commands/tasks';
@@ -21,7 +23,7 @@ const VERSION = (JSON.parse(readFileSync(path.join(__dirname, '..', 'package.jso
 function buildProgram(io: Io): Command {
   const action = actionFor(io);
   const program = new Command('conveyor')
-    .description('The Conveyor command line: submit and follow tasks, manage schedules, usage and dead letters')
+    .description('The Conveyor command line: submit and follow tasks, manage schedules, usage and dead letters, see queues and workers')
     .option('--profile <name>', 'use this profile (default: $CONVEYOR_PROFILE, else the current one)')
     .option('--base-url <url>', 'the server, e.g. http://127.0.0.1:3000 (default: $CONVEYOR_BASE_URL, else the profile)')
     .option('--api-key <key>', 'the API key (default: $CONVEYOR_API_KEY, else the profile); prefer a profile: flags show in ps')
@@ -35,6 +37,8 @@ function buildProgram(io: Io): Command {
   program.addCommand(schedulesCommand(action));
   program.addCommand(usageCommand(action));
   program.addCommand(deadLettersCommand(action));
+  program.addCommand(queuesCommand(action));
+  program.addCommand(workersCommand(action));
   program.addCommand(taskTypesCommand(action));
   program.addCommand(profileCommand(action));
   // addCommand() does not pass settings down as .command() does: the help's layout, where

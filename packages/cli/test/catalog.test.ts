@@ -140,4 +140,47 @@ describe('dead-letters', () => {
     expect(again.stdout).toMatch(/ SUCCESS 100% Task completed \(attempt 6\)$/m);
     expect(again.stdout).toContain('result {"echo":"dead"}');
   });
+
+  it("lists, groups, replays with an edited payload and discards a tenant's own dead letters", async () => {
+    const env = await tenantEnv();
+    const doomed = '{"message":"dead","steps":1,"step_ms":0,"fail_attempts":5}';
+    const ids: string[] = [];
+    for (let i = 0; i < 2; i += 1) {
+      const failed = await cli(['tasks', 'submit', 'test_task', '--payload', doomed, '--wait', '--json'], env);
+      expect(failed.code).toBe(1);
+      ids.push(JSON.parse(failed.stdout).task_id as string);
+    }
+    const mine = await json(['dead-letters', 'mine', '--code', 'Error'], env);
+    expect(mine.map((d: { task_id: string }) => d.task_id).sort()).toEqual([...ids].sort());
+    expect(await json(['dead-letters', 'groups'], env)).toEqual([{ task: 'test_task', error_code: 'Error', count: 2, last_failed_at: expect.any(String) }]);
+    expect((await cli(['dead-letters', 'groups'], env)).stdout).toMatch(/^test_task\s+Error\s+2\s/m);
+
+    expect((await cli(['dead-letters', 'replay-mine', ids[0]!, ids[1]!, '--payload', '{"message":"x"}'], env)).code).toBe(2);
+    const refused = await cli(['dead-letters', 'replay-mine', ids[0]!, '--payload', '{"message":""}'], env);
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr).toContain('payload.message');
+    expect(await json(['dead-letters', 'replay-mine', ids[0]!, '--payload', '{"message":"fixed","steps":1,"step_ms":0}'], env)).toMatchObject({
+      task_id: ids[0],
+      status: 'PENDING',
+    });
+    expect(await json(['dead-letters', 'discard', ids[1]!], env)).toEqual({ task_id: ids[1], discarded: true });
+    expect(await json(['dead-letters', 'mine'], env)).toEqual([]);
+    expect(await json(['dead-letters', 'replay-mine', '--all'], env)).toMatchObject({ replayed: 0 });
+    expect((await cli(['dead-letters', 'discard', ids[1]!], env)).code).not.toBe(0);
+  });
+});
+
+describe('queues and workers', () => {
+  it('shows the queues to a tenant and the workers to an admin key', async () => {
+    const env = await tenantEnv();
+    expect((await cli(['tasks', 'submit', 'ping', '--delay-ms', '3600000'], env)).code).toBe(0);
+    const overview = await json(['queues', '--window', '6h'], env);
+    expect(overview).toMatchObject({ window: '6h', bucket_ms: 1_800_000 });
+    expect(overview.queues.find((q: { queue: string }) => q.queue === 'monitoring').counts).toMatchObject({ PENDING: 1 });
+    expect((await cli(['queues'], env)).stdout).toMatch(/^monitoring\s+1\s/m);
+    expect((await cli(['queues', '--window', '2h'], env)).code).toBe(2);
+    expect((await cli(['workers'], env)).code).toBe(3);
+    const admin = s.envFor(await s.stack.createAdminKey());
+    expect(await json(['workers'], admin)).toContainEqual(expect.objectContaining({ queue: 'monitoring' }));
+  });
 });

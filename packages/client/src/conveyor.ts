@@ -2,6 +2,7 @@ import { Auth } from './auth';
 import { DeadLetters } from './dead-letters';
 import { TaskTypes, Usage } from './catalog';
 import { Transport } from './http';
+import { Queues, Workers } from './operations';
 import { type RequestMethod, type RequestOptions, requestSpec } from './request';
 import { Schedules } from './schedules';
 import { Tasks } from './tasks';
@@ -9,7 +10,7 @@ import { Tasks } from './tasks';
 export interface ConveyorOptions {
   /** The server's origin, or origin and path prefix (`https://example.com/conveyor`); the client adds /api/v1. */
   baseUrl: string;
-  /** A tenant API key (an admin key for deadLetters). Required unless `session` is true. */
+  /** A tenant API key (an admin key for workers and the admin methods of deadLetters). Required unless `session` is true. */
   apiKey?: string;
   /**
    * In a browser signed in to the console (conveyor.auth.signIn): authenticate by the session
@@ -35,6 +36,8 @@ export class Conveyor {
   readonly taskTypes: TaskTypes;
   readonly deadLetters: DeadLetters;
   readonly auth: Auth;
+  readonly queues: Queues;
+  readonly workers: Workers;
   private readonly http: Transport;
 
   constructor(options: ConveyorOptions) {
@@ -46,6 +49,8 @@ export class Conveyor {
     this.taskTypes = new TaskTypes(http);
     this.deadLetters = new DeadLetters(http);
     this.auth = new Auth(http);
+    this.queues = new Queues(http);
+    this.workers = new Workers(http);
   }
 
   /**

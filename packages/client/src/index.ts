@@ -6,6 +6,7 @@ export type { Schedules } from './schedules';
 export type { TaskTypes, Usage } from './catalog';
 export type { DeadLetters } from './dead-letters';
 export type { Auth } from './auth';
+export type { Queues, Workers } from './operations';
 export type { WaitOptions } from './wait';
 export { LiveEventsUnavailableError, type SubscribeOptions } from './live-events';
 export {

@@ -1,6 +1,10 @@
 import type {
   ConsoleSessionView,
   PatchScheduleBody,
+  QueueWindow,
+  QueuesResponse,
+  TenantDeadLetterView,
+  WorkerView,
   TaskError,
   TaskEvent,
   TaskName,
@@ -208,6 +212,8 @@ export interface DeadLetterView {
   error: TaskError | null;
   attempts: number;
   failed_at: string;
+  /** When the tenant discarded it; null while it is open. */
+  acknowledged_at: string | null;
 }
 
 export interface DeadLetterFilter {
@@ -233,3 +239,41 @@ export interface ReplayAnswer {
 
 /** A console session (conveyor.auth): who it speaks for (`kind` tenant or admin) and when it ends unless used. */
 export type ConsoleSession = ConsoleSessionView;
+/** One of the tenant's own dead letters: its error and the code it is grouped by, and its task's payload. */
+export type OwnDeadLetterView = TenantDeadLetterView;
+
+export interface OwnDeadLetterFilter {
+  task?: TaskName;
+  /** The error's code, or its type when it has none (as groups() shows it). */
+  errorCode?: string;
+  limit?: number;
+}
+
+export interface OwnDeadLetterPage {
+  deadLetters: OwnDeadLetterView[];
+  nextCursor: string | null;
+}
+
+export interface DeadLetterGroup {
+  task: string;
+  error_code: string;
+  count: number;
+  last_failed_at: string;
+}
+
+/** Which of the tenant's dead letters to replay: some by id, or all (narrowed by task and error code). */
+export type OwnReplaySelection = { taskIds: string[] } | { all: true; task?: TaskName; errorCode?: string };
+
+export interface OwnReplayAnswer extends ReplayAnswer {
+  /** Ids asked for that are not an open dead letter of the tenant. */
+  not_replayed: string[];
+}
+
+export interface ReplayOneAnswer {
+  task_id: string;
+  status: 'PENDING';
+  enqueued: boolean;
+  message: string;
+}
+
+export type { QueueWindow, QueuesResponse, WorkerView };

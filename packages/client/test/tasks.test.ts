@@ -167,6 +167,46 @@ describe('reading, cancelling and retrying', () => {
     await expect(conveyor.deadLetters.listPage()).rejects.toBeInstanceOf(PermissionDeniedError);
   });
 
+  it("lists, groups, replays (with an edited payload, which then runs) and discards the tenant's own dead letters", async () => {
+    const conveyor = await s.tenant();
+    const doomed = { message: 'dead', steps: 1, step_ms: 0, fail_attempts: 5 };
+    const [first, second] = [(await conveyor.tasks.submit('test_task', doomed)).id, (await conveyor.tasks.submit('test_task', doomed)).id];
+    for (const id of [first, second]) expect(await conveyor.tasks.wait(id, { timeoutMs: 60_000 })).toMatchObject({ status: 'FAILURE' });
+
+    const mine = [];
+    for await (const letter of conveyor.deadLetters.listOwn({ errorCode: 'Error', limit: 1 })) mine.push(letter);
+    expect(mine.map((l) => l.task_id).sort()).toEqual([first, second].sort());
+    expect(mine[0]).toMatchObject({ task: 'test_task', error_code: 'Error', payload: doomed });
+    expect(await conveyor.deadLetters.groups()).toEqual([{ task: 'test_task', error_code: 'Error', count: 2, last_failed_at: expect.any(String) }]);
+
+    const refused = await conveyor.deadLetters.replayOne(first, { payload: { message: '' } }).catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(ValidationError);
+    expect(refused).toMatchObject({ issues: [{ path: 'payload.message' }] });
+    expect(await conveyor.deadLetters.replayOne(first, { payload: { message: 'fixed', steps: 1, step_ms: 0 } })).toMatchObject({
+      task_id: first,
+      status: 'PENDING',
+    });
+    expect(await conveyor.tasks.wait<'test_task'>(first, { timeoutMs: 60_000 })).toMatchObject({ status: 'SUCCESS', result: { echo: 'fixed' } });
+
+    await conveyor.deadLetters.discard(second);
+    expect((await conveyor.deadLetters.listOwnPage()).deadLetters).toEqual([]);
+    expect(await conveyor.deadLetters.replayOwn({ all: true })).toMatchObject({ replayed: 0, not_replayed: [] });
+    await expect(conveyor.deadLetters.discard(second)).rejects.toBeInstanceOf(NotFoundError);
+    const other = await s.tenant();
+    await expect(other.deadLetters.replayOne(second)).rejects.toBeInstanceOf(NotFoundError);
+  });
+
+  it('shows the queues to a tenant, and the workers to an admin only', async () => {
+    const conveyor = await s.tenant();
+    await conveyor.tasks.submit('ping', {}, { delayMs: HOUR });
+    const overview = await conveyor.queues.list('6h');
+    expect(overview).toMatchObject({ window: '6h', bucket_ms: 1_800_000, dashboard_url: '/admin/queues' });
+    expect(overview.queues.find((q) => q.queue === 'monitoring')!.counts).toMatchObject({ PENDING: 1, SUCCESS: 0 });
+    await expect(conveyor.workers.list()).rejects.toBeInstanceOf(PermissionDeniedError);
+    const workers = await (await s.admin()).workers.list();
+    expect(workers).toContainEqual(expect.objectContaining({ queue: 'monitoring', active: expect.any(Number), version: expect.any(String) }));
+  });
+
   it('makes a task token that reads the task and its live events, and refuses a lifetime out of range', async () => {
     const conveyor = await s.tenant();
     const { id } = await conveyor.tasks.submit('ping', {}, { delayMs: HOUR });

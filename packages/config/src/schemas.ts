@@ -134,6 +134,10 @@ export function workerEnvSchema(defaultPort: number) {
     WORKER_STALLED_INTERVAL_MS: positiveInt.default(30_000),
     /** Milliseconds a state write keeps retrying while Postgres is unreachable. */
     DB_RETRY_MAX_MS: positiveInt.default(60_000),
+    /** Milliseconds between the worker's heartbeats in the worker registry (GET /api/v1/workers); its entry expires after three missed. */
+    WORKER_HEARTBEAT_MS: positiveInt.default(5_000),
+    /** The version the worker registry shows; by default the app's package version. */
+    BUILD_ID: z.string().min(1).max(100).optional(),
   });
 }
 

@@ -31,3 +31,4 @@ export { ingestSource } from './tasks/scraping';
 export * from './datasets/columns';
 export * from './datasets/program';
 export * from './datasets/sessions-api';
+export * from './operations-api';

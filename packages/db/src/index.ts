@@ -14,6 +14,7 @@ export * from './tasks/queries';
 export { decodeCursor, decodeRecordCursor, decodeSequenceCursor, encodeCursor, encodeRecordCursor, encodeSequenceCursor } from './cursor';
 export * from './tasks/revoke';
 export * from './dead-letters';
+export { queueOverview, type QueueFigures, type QueueOverviewQuery } from './queue-overview';
 export * from './maintenance';
 export { oldestWaitingTaskAges, scheduleLagSeconds } from './backlog';
 export { isDatabaseUnavailable } from './unavailable';

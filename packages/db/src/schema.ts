@@ -137,6 +137,8 @@ export interface DeadLettersTable {
   error: Json;
   attempts: number;
   failed_at: Timestamp;
+  /** When the tenant discarded it (DELETE /dead-letters/{id}): no longer listed; null while open. */
+  acknowledged_at: NullableTimestamp;
 }
 
 /** Money columns are numeric: pg returns them as strings, to keep every digit. */

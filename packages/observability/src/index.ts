@@ -8,6 +8,7 @@ export {
   createDatasetMetrics,
   registeredCounter,
   registerQueueDepth,
+  registerLiveWorkers,
   type TaskMetrics,
   type HttpMetrics,
   type DatasetMetrics,

@@ -27,6 +27,26 @@ export function registerQueueDepth(registry: Registry, queue: string, read: () =
   });
 }
 
+/**
+ * `conveyor_workers_live{queue}`: worker processes in the worker registry by queue, 0 for a
+ * queue none serves (what an alert on a queue left without workers watches), read at scrape
+ * time. When the read fails (Redis unreachable) the gauge reports nothing.
+ */
+export function registerLiveWorkers(registry: Registry, queues: readonly string[], read: () => Promise<{ queue: string }[]>): void {
+  new Gauge({
+    name: 'conveyor_workers_live',
+    help: 'Worker processes in the worker registry (heartbeat within three intervals), by queue, read at scrape time',
+    labelNames: ['queue'],
+    registers: [registry],
+    async collect() {
+      this.reset();
+      const workers = await read().catch(() => undefined);
+      if (!workers) return;
+      for (const queue of new Set([...queues, ...workers.map((w) => w.queue)])) this.set({ queue }, workers.filter((w) => w.queue === queue).length);
+    },
+  });
+}
+
 /** Metrics every worker runtime reports, by queue and task name. */
 export function createTaskMetrics(registry: Registry) {
   return {

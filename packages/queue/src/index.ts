@@ -23,3 +23,4 @@ export { TaskWorker, type TaskWorkerOptions } from './task-worker';
 export { reconcileOnce, type ReconcilerDeps, type ReconcileReport } from './reconciler';
 export { WatchRegistry, WatchedTasks, watchChannel, watchedKey } from './watched-tasks';
 export { FollowUpTasks, type FollowUpTask } from './follow-up-tasks';
+export { WorkerRegistration, listWorkers, workersIndexKey, type WorkerEntry, type WorkerRegistrationOptions } from './worker-registry';

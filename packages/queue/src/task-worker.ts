@@ -150,6 +150,11 @@ export class TaskWorker {
     }
   }
 
+  /** Jobs running in this process now. */
+  get activeCount(): number {
+    return this.running.size;
+  }
+
   /** Resolves once the worker's connections are up and it is taking jobs. */
   waitUntilReady(): Promise<unknown> {
     return this.worker.waitUntilReady();

@@ -1,7 +1,7 @@
 import { type WorkerEnv, workerDefaultPort, workerEnvSchema } from '@conveyor/config';
 import { type QueueName, TaskPolicies } from '@conveyor/contracts';
 import type { Database } from '@conveyor/db';
-import { type Logger, createTaskMetrics, registerQueueDepth } from '@conveyor/observability';
+import { type Logger, createTaskMetrics, instanceId, registerQueueDepth } from '@conveyor/observability';
 import {
   FollowUpTasks,
   type QueueHandlers,
@@ -10,12 +10,14 @@ import {
   TaskProducer,
   TaskWorker,
   WatchedTasks,
+  WorkerRegistration,
   checkEvictionPolicy,
   duplicateRedis,
   readQueueDepth,
 } from '@conveyor/queue';
 import type { Kysely } from 'kysely';
 import type { Registry } from 'prom-client';
+import { appVersion } from './app-version';
 import { runService } from './run-service';
 import type { ServiceContext } from './start-service';
 
@@ -94,8 +96,23 @@ async function startWorker<Q extends QueueName>(context: ServiceContext<WorkerEn
     lockDurationMs: env.WORKER_LOCK_MS,
     stalledIntervalMs: env.WORKER_STALLED_INTERVAL_MS,
   });
+  // In the worker registry (GET /api/v1/workers) while it runs, draining included: released
+  // after the worker closed (releasers run last-acquired-first).
+  const registration = new WorkerRegistration({
+    redis,
+    prefix: env.BULLMQ_PREFIX,
+    instance: instanceId(),
+    queue: options.queue,
+    concurrency: env.WORKER_CONCURRENCY,
+    version: appVersion(env.BUILD_ID),
+    active: () => worker.activeCount,
+    heartbeatMs: env.WORKER_HEARTBEAT_MS,
+    onError: (error) => logger.warn('worker registry heartbeat failed; the next one tries again', { error }),
+  });
+  releasers.add('worker registry entry', () => registration.stop());
   // Stops taking jobs and lets the active ones finish (or releases them past the grace period).
   releasers.add('task worker', () => worker.close(env.SHUTDOWN_GRACE_MS));
+  await registration.start();
   await worker.listenForCancels(subscriber);
   registerQueueDepth(registry, options.queue, () => readQueueDepth(redis, env.BULLMQ_PREFIX, options.queue));
   await context.serveHealth(env.WORKER_PORT, {

@@ -12,6 +12,7 @@ import { type CreateDocumentOptions, type ZodOpenApiPathsObject, createDocument 
 import { authRoutes } from './auth';
 import { catalogUsageAdminRoutes } from './catalog-usage-admin';
 import { ingestionRoutes } from './ingestion';
+import { operationsRoutes } from './operations';
 import { type ApiRoute, taskSchemas } from './parts';
 import { postRoutes } from './posts';
 import { scheduleRoutes } from './schedules';
@@ -42,6 +43,7 @@ function routes(): ApiRoute[] {
     ...xAccountRoutes(),
     ...postRoutes(),
     ...catalogUsageAdminRoutes(),
+    ...operationsRoutes(),
     ...ingestionRoutes(),
     ...sessionRoutes(),
     ...authRoutes(),

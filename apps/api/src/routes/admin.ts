@@ -27,6 +27,8 @@ export function adminRouter(deps: { db: Kysely<Database>; producer: TaskProducer
         error: r.error,
         attempts: r.attempts,
         failed_at: r.failed_at.toISOString(),
+        // Set when the tenant discarded it (DELETE /dead-letters/{id}): the tenant no longer sees it.
+        acknowledged_at: r.acknowledged_at?.toISOString() ?? null,
       })),
       next_cursor: page.next ?? null,
     });

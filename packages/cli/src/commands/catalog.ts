@@ -1,9 +1,7 @@
-import type { TaskName, UsageView } from '@conveyor/client';
+import type { UsageView } from '@conveyor/client';
 import { Command, Option } from 'commander';
 import { UsageError } from '../exit-codes';
-import { integer } from '../json-input';
 import { table } from '../table';
-import { take } from '../take';
 import type { Action } from './action';
 
 const usd = (n: number) => `$${n.toFixed(4)}`;
@@ -54,49 +52,4 @@ export function taskTypesCommand(action: Action): Command {
         );
       }),
     );
-}
-
-export function deadLettersCommand(action: Action): Command {
-  const deadLetters = new Command('dead-letters').description('Tasks that failed for good, across tenants (needs an admin key)');
-  deadLetters.addCommand(
-    new Command('list')
-      .description('List dead letters, newest first')
-      .option('-t, --task <task>', 'only this task type')
-      .option('--tenant <id>', 'only this tenant')
-      .option('-n, --limit <n>', 'at most this many', integer('--limit', 1, 10_000), 50)
-      .action(
-        action(async (ctx, flags: { task?: string; tenant?: string; limit: number }) => {
-          const pages = ctx
-            .conveyor()
-            .deadLetters.list({ task: flags.task as TaskName | undefined, tenantId: flags.tenant, limit: Math.min(flags.limit, 200) });
-          const list = await take(pages, flags.limit);
-          ctx.out.result(list, (l) =>
-            table(
-              ['TASK_ID', 'TENANT_ID', 'TASK', 'ATTEMPTS', 'FAILED_AT', 'ERROR'],
-              l.map((d) => [d.task_id, d.tenant_id, d.task, d.attempts, d.failed_at, d.error ? `${d.error.type}: ${d.error.message}` : null]),
-              'No dead letters.',
-            ),
-          );
-        }),
-      ),
-  );
-  deadLetters.addCommand(
-    new Command('replay')
-      .description('Queue dead letters again: the ones named, or every one with --all')
-      .argument('[ids...]', 'task ids of dead letters')
-      .option('--all', 'replay every dead letter (instead of naming them)')
-      .action(
-        action(async (ctx, ids: string[], flags: { all?: boolean }) => {
-          if (flags.all && ids.length) throw new UsageError('Name dead letters by id or pass --all, not both');
-          if (!flags.all && !ids.length) throw new UsageError('Name the dead letters to replay by task id, or pass --all to replay every one');
-          const answer = await ctx.conveyor().deadLetters.replay(flags.all ? { all: true } : { taskIds: ids });
-          ctx.out.result(
-            answer,
-            (a) =>
-              `Replayed ${a.replayed} task${a.replayed === 1 ? '' : 's'}${a.enqueued ? '' : ' (Redis could not take them now; the reconciler will enqueue them)'}`,
-          );
-        }),
-      ),
-  );
-  return deadLetters;
 }
