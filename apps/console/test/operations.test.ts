@@ -53,13 +53,14 @@ it('replays a dead letter with an edited payload (showing the API refusal of a b
 
   await editor.fill('{"message": "fixed by hand"}');
   await page.getByRole('button', { name: 'Replay with this payload' }).click();
+  await page.getByRole('status').filter({ hasText: 'with the edited payload: now PENDING' }).waitFor();
   const replayed = await s.waitForEnd(edited, tenant.api_key);
   expect(replayed.status).toBe('SUCCESS');
   expect((await s.call('GET', `/tasks/${edited}/result`, { key: tenant.api_key })).body.result).toEqual({ echo: 'fixed by hand' });
 
   await page.getByRole('checkbox', { name: `select ${selected}` }).check();
   await page.getByRole('button', { name: 'Replay selected (1)' }).click();
-  await page.getByText('Replayed 1 task(s).').waitFor();
+  await page.getByRole('status').filter({ hasText: 'Replayed 1 task(s).' }).waitFor();
   await waitFor(
     async () => ((await s.call('GET', `/tasks/${selected}`, { key: tenant.api_key })).body.status !== 'FAILURE' ? true : undefined),
     'the selected replay',

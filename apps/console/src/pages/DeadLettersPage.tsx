@@ -15,10 +15,10 @@ export function DeadLettersPage() {
   const [filter, setFilter] = useState<Filter>({});
   const [cursors, setCursors] = useState<string[]>([]);
   const [selected, setSelected] = useState<Set<string>>(new Set());
+  const [notice, setNotice] = useState<string | null>(null);
   const groups = useDeadLetterGroups();
   const list = useDeadLetters({ ...filter, cursor: cursors.at(-1) });
   const actions = useDeadLetterActions();
-  const lastAction = actions.replaySelected.data ? `Replayed ${actions.replaySelected.data.replayed} task(s).` : undefined;
   const choose = (next: Filter) => {
     setFilter(next);
     setCursors([]);
@@ -54,7 +54,10 @@ export function DeadLettersPage() {
                   type="button"
                   onClick={() =>
                     confirm(`Replay all ${group.count} of ${group.task} / ${group.error_code}?`) &&
-                    actions.replaySelected.mutate({ all: true, task: group.task, error_code: group.error_code })
+                    actions.replaySelected.mutate(
+                      { all: true, task: group.task, error_code: group.error_code },
+                      { onSuccess: (answer) => setNotice(`Replayed ${answer.replayed} task(s).`) },
+                    )
                   }
                 >
                   Replay group
@@ -78,18 +81,35 @@ export function DeadLettersPage() {
         <button
           type="button"
           disabled={selected.size === 0}
-          onClick={() => actions.replaySelected.mutate({ task_ids: [...selected] }, { onSuccess: () => setSelected(new Set()) })}
+          onClick={() =>
+            actions.replaySelected.mutate(
+              { task_ids: [...selected] },
+              {
+                onSuccess: (answer) => {
+                  setSelected(new Set());
+                  setNotice(`Replayed ${answer.replayed} task(s).`);
+                },
+              },
+            )
+          }
         >
           Replay selected ({selected.size})
         </button>
         <button
           type="button"
-          onClick={() => confirm('Replay every dead letter shown by this filter?') && actions.replaySelected.mutate({ all: true, ...filter })}
+          onClick={() =>
+            confirm('Replay every dead letter shown by this filter?') &&
+            actions.replaySelected.mutate({ all: true, ...filter }, { onSuccess: (answer) => setNotice(`Replayed ${answer.replayed} task(s).`) })
+          }
         >
           Replay all{filter.task ? ' of this group' : ''}
         </button>
-        {lastAction && <span className="notice">{lastAction}</span>}
-        <ErrorNote error={actions.replaySelected.error ?? actions.discard.error} />
+        {notice && (
+          <span className="notice" role="status">
+            {notice}
+          </span>
+        )}
+        <ErrorNote error={actions.replaySelected.error} />
       </div>
       <ErrorNote error={list.error} />
       <table className="grid dead-letters">
@@ -110,6 +130,7 @@ export function DeadLettersPage() {
               key={letter.task_id}
               letter={letter}
               checked={selected.has(letter.task_id)}
+              onNotice={setNotice}
               onCheck={(on) => {
                 const next = new Set(selected);
                 if (on) next.add(letter.task_id);
@@ -131,10 +152,24 @@ export function DeadLettersPage() {
   );
 }
 
-function DeadLetterRow({ letter, checked, onCheck }: { letter: DeadLetter; checked: boolean; onCheck: (on: boolean) => void }) {
+function DeadLetterRow({
+  letter,
+  checked,
+  onCheck,
+  onNotice,
+}: {
+  letter: DeadLetter;
+  checked: boolean;
+  onCheck: (on: boolean) => void;
+  onNotice: (text: string) => void;
+}) {
   const actions = useDeadLetterActions();
   const [editing, setEditing] = useState<string | null>(null);
   const [parseError, setParseError] = useState<string | null>(null);
+  const replayed = (status: string, edited: boolean) => {
+    setEditing(null);
+    onNotice(`Replayed ${shortId(letter.task_id)} (${letter.task})${edited ? ' with the edited payload' : ''}: now ${status}.`);
+  };
   const replayEdited = () => {
     let payload: Record<string, unknown>;
     try {
@@ -143,7 +178,7 @@ function DeadLetterRow({ letter, checked, onCheck }: { letter: DeadLetter; check
       return setParseError(`Not JSON: ${(error as Error).message}`);
     }
     setParseError(null);
-    actions.replayOne.mutate({ taskId: letter.task_id, payload }, { onSuccess: () => setEditing(null) });
+    actions.replayOne.mutate({ taskId: letter.task_id, payload }, { onSuccess: (answer) => replayed(answer.status, true) });
   };
   return (
     <>
@@ -163,18 +198,24 @@ function DeadLetterRow({ letter, checked, onCheck }: { letter: DeadLetter; check
         <td>{letter.attempts}</td>
         <td className="mono">{formatTime(letter.failed_at)}</td>
         <td className="row-actions">
-          <button type="button" onClick={() => actions.replayOne.mutate({ taskId: letter.task_id })}>
+          <button type="button" onClick={() => actions.replayOne.mutate({ taskId: letter.task_id }, { onSuccess: (answer) => replayed(answer.status, false) })}>
             Replay
           </button>
           <button type="button" onClick={() => setEditing(editing === null ? JSON.stringify(letter.payload, null, 2) : null)}>
             Edit payload
           </button>
-          <button type="button" onClick={() => confirm('Discard this dead letter?') && actions.discard.mutate(letter.task_id)}>
+          <button
+            type="button"
+            onClick={() =>
+              confirm('Discard this dead letter?') &&
+              actions.discard.mutate(letter.task_id, { onSuccess: () => onNotice(`Discarded ${shortId(letter.task_id)} (${letter.task}).`) })
+            }
+          >
             Discard
           </button>
         </td>
       </tr>
-      {(editing !== null || actions.replayOne.error || actions.replayOne.data) && (
+      {(editing !== null || actions.replayOne.error || actions.discard.error) && (
         <tr className="detail">
           <td colSpan={7}>
             {editing !== null && (
@@ -186,8 +227,7 @@ function DeadLetterRow({ letter, checked, onCheck }: { letter: DeadLetter; check
                 {parseError && <div className="error-note">{parseError}</div>}
               </div>
             )}
-            <ErrorNote error={actions.replayOne.error} />
-            {actions.replayOne.data && <span className="notice">Replayed as {actions.replayOne.data.status}.</span>}
+            <ErrorNote error={actions.replayOne.error ?? actions.discard.error} />
           </td>
         </tr>
       )}
