@@ -36,6 +36,7 @@ import { taskTokensRouter } from './routes/task-tokens';
 import { taskTypesRouter } from './routes/task-types';
 import { tasksRouter } from './routes/tasks';
 import { usageRouter } from './routes/usage';
+import { budgetAlertsRouter } from './routes/budget-alerts';
 import { xAccountsRouter } from './routes/x-accounts';
 import type { IngestionSetup } from './ingestion-setup';
 import { requireAdmin } from './middleware/require-admin';
@@ -77,6 +78,8 @@ export interface ServerDeps {
   uploadLimits: UploadLimits;
   /** Dataset uploads streaming at once, per tenant and in this process (429 past either; default 2 and 4). */
   uploadSlots?: SlotLimits;
+  /** BUDGET_ALERT_ALLOW_HOSTS: webhook hosts exempt from the private-address check (none by default). */
+  budgetAlertAllowHosts?: readonly string[];
 }
 
 /** The API as an Express app without listen(), so tests drive it with supertest. */
@@ -131,6 +134,7 @@ export function createServer(deps: ServerDeps): Express {
   v1.use(taskTokensRouter(deps));
   v1.use(adminRouter(deps));
   v1.use(usageRouter(deps.costs));
+  v1.use(budgetAlertsRouter(deps));
   v1.use(schedulesRouter(deps));
   v1.use(xAccountsRouter({ db: deps.db, defaultTier: deps.defaultXTier ?? 'free' }));
   v1.use(postsRouter(deps));

@@ -58,6 +58,8 @@ export interface HarnessOptions {
   ingestionAutostart?: string;
   /** DATASET_UPLOAD_LIMITS: bytes of a dataset upload by plan (default: the defaults). */
   uploadLimits?: Partial<Record<'trial' | 'starter' | 'growth' | 'admin', number>>;
+  /** BUDGET_ALERT_ALLOW_HOSTS: webhook hosts exempt from the private-address check (default none). */
+  budgetAlertAllowHosts?: string;
 }
 
 /** The API's environment in a test: this file's database and prefix, small bodies, generous limits. */
@@ -80,6 +82,7 @@ function harnessEnv(overrides: HarnessOptions, databaseUrl: string, prefix: stri
     // As in every test stack: the sources' schedules start disabled (tests that need them enable them).
     INGESTION_AUTOSTART: overrides.ingestionAutostart ?? 'false',
     DATASET_UPLOAD_LIMITS: overrides.uploadLimits ? JSON.stringify(overrides.uploadLimits) : undefined,
+    BUDGET_ALERT_ALLOW_HOSTS: overrides.budgetAlertAllowHosts,
   });
 }
 

@@ -30,3 +30,4 @@ export { ingestSource } from './tasks/scraping';
 export * from './datasets/columns';
 export * from './datasets/program';
 export * from './datasets/sessions-api';
+export * from './usage-api';

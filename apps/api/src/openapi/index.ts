@@ -16,6 +16,7 @@ import { postRoutes } from './posts';
 import { scheduleRoutes } from './schedules';
 import { sessionRoutes } from './sessions';
 import { taskRoutes } from './tasks';
+import { usageRoutes } from './usage';
 import { submitRoutes } from './tasks-submit';
 import { xAccountRoutes } from './x-accounts';
 
@@ -41,6 +42,7 @@ function routes(): ApiRoute[] {
     ...xAccountRoutes(),
     ...postRoutes(),
     ...catalogUsageAdminRoutes(),
+    ...usageRoutes(),
     ...ingestionRoutes(),
     ...sessionRoutes(),
   ];

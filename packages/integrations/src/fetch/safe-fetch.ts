@@ -37,6 +37,9 @@ export interface SafeFetchOptions {
    * and Retry-After itself. Its type is not checked against allowedTypes.
    */
   anyStatus?: boolean;
+  /** GET unless said; a POST sends `body` to the first URL only (set maxRedirects: 0 to follow none). */
+  method?: 'GET' | 'POST';
+  body?: string;
 }
 
 export interface SafeFetchResult {
@@ -128,7 +131,9 @@ async function fetchHop({ url, headers, allowHosts, signal, redirectedFrom }: Ho
   const requestHeaders = new Headers(headers);
   if (!requestHeaders.has('accept')) requestHeaders.set('accept', options.allowedTypes?.join(', ') ?? '*/*');
   try {
-    const response = await fetch(url, { dispatcher: agent, redirect: 'manual', signal, headers: requestHeaders });
+    const method = options.method ?? 'GET';
+    const body = redirectedFrom ? undefined : options.body;
+    const response = await fetch(url, { dispatcher: agent, redirect: 'manual', signal, headers: requestHeaders, method, body });
     if (REDIRECT_STATUSES.has(response.status)) {
       await response.body?.cancel();
       const location = response.headers.get('location');
@@ -143,5 +148,25 @@ async function fetchHop({ url, headers, allowHosts, signal, redirectedFrom }: Ho
     return { result: { bytes, contentType, finalUrl: url.href, status: response.status, headers: response.headers } };
   } finally {
     await agent.destroy().catch(() => undefined);
+  }
+}
+
+/**
+ * Checks, without fetching, that safeFetch may reach the URL now: its scheme and form, and every
+ * address its host resolves to (private ones refused unless allowHosts names the host). For a
+ * URL kept to be fetched later (a webhook): safeFetch checks again at each fetch, since DNS may
+ * answer differently by then. Throws UnsafeUrlError or FetchRefusedError (a host that does not resolve).
+ */
+export async function checkFetchableUrl(
+  url: string,
+  options: { allowHosts?: readonly string[]; timeoutMs?: number; resolve?: HostResolver } = {},
+): Promise<void> {
+  try {
+    const parsed = parseFetchableUrl(url);
+    const signal = AbortSignal.timeout(options.timeoutMs ?? 5_000);
+    await checkedAddresses(parsed, isAllowedHost(parsed, parseAllowHosts(options.allowHosts)), options.resolve ?? systemResolver, signal);
+  } catch (error) {
+    if (error instanceof SafeFetchError) countRefusal(error.reason);
+    throw error;
   }
 }
