@@ -1,3 +1,4 @@
+import { BudgetAlerts } from './budget-alerts';
 import { DeadLetters } from './dead-letters';
 import { TaskTypes, Usage } from './catalog';
 import { Transport } from './http';
@@ -25,6 +26,7 @@ export class Conveyor {
   readonly usage: Usage;
   readonly taskTypes: TaskTypes;
   readonly deadLetters: DeadLetters;
+  readonly budgetAlerts: BudgetAlerts;
   private readonly http: Transport;
 
   constructor(options: ConveyorOptions) {
@@ -35,6 +37,7 @@ export class Conveyor {
     this.usage = new Usage(http);
     this.taskTypes = new TaskTypes(http);
     this.deadLetters = new DeadLetters(http);
+    this.budgetAlerts = new BudgetAlerts(http);
   }
 
   /**

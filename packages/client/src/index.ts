@@ -5,6 +5,7 @@ export type { Tasks } from './tasks';
 export type { Schedules } from './schedules';
 export type { TaskTypes, Usage } from './catalog';
 export type { DeadLetters } from './dead-letters';
+export type { BudgetAlerts } from './budget-alerts';
 export type { WaitOptions } from './wait';
 export { LiveEventsUnavailableError, type SubscribeOptions } from './live-events';
 export {
