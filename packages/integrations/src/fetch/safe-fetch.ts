@@ -37,7 +37,7 @@ export interface SafeFetchOptions {
    * and Retry-After itself. Its type is not checked against allowedTypes.
    */
   anyStatus?: boolean;
-  /** GET unless said; a POST sends `body` to the first URL only (set maxRedirects: 0 to follow none). */
+  /** GET unless said. A POST (with `body`, e.g. a webhook) follows no redirect: a 3xx answer is refused. */
   method?: 'GET' | 'POST';
   body?: string;
 }
@@ -77,7 +77,7 @@ export async function safeFetch(url: string, options: SafeFetchOptions): Promise
 
 async function followRedirects(url: string, options: SafeFetchOptions): Promise<SafeFetchResult> {
   const allowHosts = parseAllowHosts(options.allowHosts);
-  const maxRedirects = options.maxRedirects ?? DEFAULT_MAX_REDIRECTS;
+  const maxRedirects = options.method === 'POST' ? 0 : (options.maxRedirects ?? DEFAULT_MAX_REDIRECTS);
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const timeout = AbortSignal.timeout(timeoutMs);
   const signal = options.signal ? AbortSignal.any([timeout, options.signal]) : timeout;
@@ -131,9 +131,14 @@ async function fetchHop({ url, headers, allowHosts, signal, redirectedFrom }: Ho
   const requestHeaders = new Headers(headers);
   if (!requestHeaders.has('accept')) requestHeaders.set('accept', options.allowedTypes?.join(', ') ?? '*/*');
   try {
-    const method = options.method ?? 'GET';
-    const body = redirectedFrom ? undefined : options.body;
-    const response = await fetch(url, { dispatcher: agent, redirect: 'manual', signal, headers: requestHeaders, method, body });
+    const response = await fetch(url, {
+      dispatcher: agent,
+      redirect: 'manual',
+      signal,
+      headers: requestHeaders,
+      method: options.method ?? 'GET',
+      body: options.body,
+    });
     if (REDIRECT_STATUSES.has(response.status)) {
       await response.body?.cancel();
       const location = response.headers.get('location');
