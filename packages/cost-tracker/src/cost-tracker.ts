@@ -92,8 +92,9 @@ export class CostTracker {
    * crossings: one statement, which locks the reservation, closes it, moves the budget, files
    * the usage row under the reservation's period, and records a budget alert delivery for each
    * of the tenant's alert thresholds the spend has reached (once per period and threshold: a
-   * unique key, so concurrent settles in any number of processes record it once). An expired reservation no longer counts in reserved_usd, but the
-   * money was spent all the same, so it still counts in spent_usd.
+   * unique key, so concurrent settles in any number of processes record it once). An expired
+   * reservation no longer counts in reserved_usd, but the money was spent all the same, so it
+   * still counts in spent_usd.
    */
   async settle(reservation: Reservation, usage: UsageRecord): Promise<void> {
     const { rows } = await sql<{ old_status: string; spent_usd: string | null; cap_usd: string | null; alerted_pct: number | null }>`
