@@ -67,6 +67,7 @@ export function createApiParts(context: Omit<ServiceContext<ApiEnv>, 'serveHealt
     defaultXTier: env.X_API_TIER,
     ingestion,
     uploadLimits: env.DATASET_UPLOAD_LIMITS,
+    budgetAlertAllowHosts: env.BUDGET_ALERT_ALLOW_HOSTS,
     // Each upload holds a pooled connection while it streams: at most half the pool, so the
     // other routes keep theirs.
     uploadSlots: { perTenant: 2, perProcess: Math.max(1, Math.floor(env.DATABASE_POOL_MAX / 2)) },

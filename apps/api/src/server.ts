@@ -42,6 +42,7 @@ import { taskTokensRouter } from './routes/task-tokens';
 import { taskTypesRouter } from './routes/task-types';
 import { tasksRouter } from './routes/tasks';
 import { usageRouter } from './routes/usage';
+import { budgetAlertsRouter } from './routes/budget-alerts';
 import { xAccountsRouter } from './routes/x-accounts';
 import type { IngestionSetup } from './ingestion-setup';
 import { requireAdmin } from './middleware/require-admin';
@@ -85,6 +86,8 @@ export interface ServerDeps {
   uploadSlots?: SlotLimits;
   /** The console: its sign-in sessions, and the folder of its built files (served at /console). */
   console: { sessions: ConsoleSessionSettings; distDir: string };
+  /** BUDGET_ALERT_ALLOW_HOSTS: webhook hosts exempt from the private-address check (none by default). */
+  budgetAlertAllowHosts?: readonly string[];
 }
 
 /** The API as an Express app without listen(), so tests drive it with supertest. */
@@ -158,6 +161,7 @@ export function createServer(deps: ServerDeps): Express {
   v1.use(deadLettersRouter(deps));
   v1.use(queuesRouter({ db: deps.db, redis: deps.redis, prefix: deps.producer.prefix }));
   v1.use(usageRouter(deps.costs));
+  v1.use(budgetAlertsRouter(deps));
   v1.use(schedulesRouter(deps));
   v1.use(xAccountsRouter({ db: deps.db, defaultTier: deps.defaultXTier ?? 'free' }));
   v1.use(postsRouter(deps));

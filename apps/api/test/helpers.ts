@@ -60,6 +60,8 @@ export interface HarnessOptions {
   uploadLimits?: Partial<Record<'trial' | 'starter' | 'growth' | 'admin', number>>;
   /** More of the API's variables (CONSOLE_*), as the environment would give them. */
   env?: Record<string, string>;
+  /** BUDGET_ALERT_ALLOW_HOSTS: webhook hosts exempt from the private-address check (default none). */
+  budgetAlertAllowHosts?: string;
 }
 
 /** The API's environment in a test: this file's database and prefix, small bodies, generous limits. */
@@ -83,6 +85,7 @@ function harnessEnv(overrides: HarnessOptions, databaseUrl: string, prefix: stri
     INGESTION_AUTOSTART: overrides.ingestionAutostart ?? 'false',
     DATASET_UPLOAD_LIMITS: overrides.uploadLimits ? JSON.stringify(overrides.uploadLimits) : undefined,
     ...overrides.env,
+    BUDGET_ALERT_ALLOW_HOSTS: overrides.budgetAlertAllowHosts,
   });
 }
 

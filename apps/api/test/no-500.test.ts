@@ -57,6 +57,14 @@ const ODD_QUERIES = [
   'country=%00',
   `cursor=${Buffer.from('|a\u0000').toString('base64url')}`,
   `cursor=${Buffer.from(`2024-01-01|${'x'.repeat(600)}`).toString('base64url')}`,
+  'group_by=',
+  'group_by[]=day',
+  'group_by=day&group_by=task',
+  'period=2026-02-30',
+  'period=0000-01-01',
+  'period=99999-01-01',
+  'period[]=current',
+  'period=previous&group_by=campaign',
 ];
 const ODD_BODIES: unknown[] = [
   null,
@@ -105,6 +113,11 @@ const ODD_BODIES: unknown[] = [
   { window: { from: '0000-01-01T00:00:00Z', to: '9999-12-31T23:59:59Z' } },
   { window: { from: '2026-01-01T00:00:00+99:99', to: '2026-01-02T00:00:00Z' } },
   { window: [] },
+  { url: 'http://[::1', thresholds: [50] },
+  { url: 'https://a.example/hook', thresholds: [0, 1e300, 'x', null] },
+  { url: `https://${'a'.repeat(70)}.example/${'x'.repeat(5000)}` },
+  { url: 'http://169.254.169.254/latest', thresholds: [] },
+  { url: 'https://user:pw@a.example/' },
 ];
 const COLLECTIONS = [
   '/api/v1/tasks',
@@ -112,6 +125,9 @@ const COLLECTIONS = [
   '/api/v1/tasks/test',
   '/api/v1/schedules',
   '/api/v1/usage',
+  '/api/v1/usage/periods',
+  '/api/v1/budget-alerts',
+  '/api/v1/budget-alerts/deliveries',
   '/api/v1/task-types',
   '/api/v1/admin/dead-letters',
   '/api/v1/admin/dead-letters/replay',
@@ -161,7 +177,7 @@ const ODD_TOKENS = [
   `token=cvt_${'a'.repeat(5000)}`,
 ];
 const TOKEN_READS = ODD_IDS.flatMap((id) => [`/api/v1/tasks/${id}`, `/api/v1/tasks/${id}/result`, `/api/v1/tasks/${id}/events`]);
-const METHODS = ['get', 'post', 'patch', 'delete'] as const;
+const METHODS = ['get', 'post', 'put', 'patch', 'delete'] as const;
 
 type Caller = (path: string) => request.Test;
 const call = (method: (typeof METHODS)[number], path: string) => (request(server) as unknown as Record<string, Caller>)[method]!(path);
@@ -189,7 +205,7 @@ it('answers every odd id, query and body with less than 500', async () => {
       for (const query of ODD_QUERIES) requests.push(async () => check(`get ${path}?${query}`, await call('get', `${path}?${query}`).set(auth)));
     for (const path of COLLECTIONS) {
       for (const body of ODD_BODIES) {
-        for (const method of ['post', 'patch'] as const) {
+        for (const method of ['post', 'put', 'patch'] as const) {
           requests.push(async () => {
             const res = await call(method, path).set(auth).set('Content-Type', 'application/json').send(JSON.stringify(body));
             check(`${method} ${path} ${JSON.stringify(body).slice(0, 80)}`, res);

@@ -6,13 +6,14 @@ import { reconcileOnce } from '@conveyor/queue';
 import { openProducer, runService } from '@conveyor/service';
 import { Counter } from 'prom-client';
 import { registerBacklogMetrics } from './backlog-metrics';
+import { createBudgetAlertMetrics, sendDueBudgetAlerts } from './budget-alert-sender';
 import { startPeriodic } from './periodic';
 import { runRetention } from './retention';
 import { createTickMetrics, startTicker } from './tick';
 
 // The scheduler: every tick it fires due schedules (exactly once across replicas, through
 // FOR UPDATE SKIP LOCKED and a unique (schedule, planned time)); and it runs the system jobs,
-// the reconciler (Redis follows Postgres), the ingestion sources' schedules and the retention
+// the reconciler (Redis follows Postgres), the ingestion sources' schedules, budget alert webhooks and the retention
 // clean-up (expired tasks, old dead letters and ingestion runs, reservations of dead workers). Any number of replicas may run; an advisory lock picks one per pass.
 runService({
   service: 'scheduler',
@@ -29,6 +30,7 @@ runService({
       registers: [registry],
     });
     registerBacklogMetrics(registry, db);
+    const alertResults = createBudgetAlertMetrics(registry);
     const stops = [
       startTicker({ db, producer, policies, logger, batchSize: env.SCHEDULER_BATCH, metrics: createTickMetrics(registry) }, env.SCHEDULER_TICK_MS, (error) =>
         logger.warn('schedule tick failed; trying again next tick', { error }),
@@ -50,6 +52,27 @@ runService({
           intervalMs: env.RETENTION_INTERVAL_MS,
           lockKey: 0x5c_0003,
           run: async () => (await ensureDefaultIngestionSources(db, env.INGESTION_AUTOSTART), {}),
+        },
+        { db, logger, runs },
+      ),
+      // Budget alerts that settles recorded: sent signed, retried with backoff (rows in Postgres,
+      // leased per attempt, so a pass that dies loses nothing).
+      startPeriodic(
+        {
+          name: 'budget-alerts',
+          intervalMs: env.BUDGET_ALERT_INTERVAL_MS,
+          lockKey: 0x5c_0004,
+          run: () =>
+            sendDueBudgetAlerts(
+              db,
+              {
+                allowHosts: env.BUDGET_ALERT_ALLOW_HOSTS,
+                timeoutMs: env.BUDGET_ALERT_TIMEOUT_MS,
+                maxAttempts: env.BUDGET_ALERT_MAX_ATTEMPTS,
+                backoffMs: env.BUDGET_ALERT_BACKOFF_MS,
+              },
+              { logger, results: alertResults },
+            ),
         },
         { db, logger, runs },
       ),

@@ -85,7 +85,7 @@ describe('schedules', () => {
 });
 
 describe('usage and task-types', () => {
-  it("shows this period's usage, and refuses a grouping the API does not offer with exit 2", async () => {
+  it("shows this period's usage, grouped by what the API offers; a bad grouping exits 2, a period the API refuses 3", async () => {
     const env = await tenantEnv();
     const usage = await json(['usage'], env);
     expect(usage).toMatchObject({ plan: 'starter', spent_usd: 0, by_action: [] });
@@ -95,11 +95,14 @@ describe('usage and task-types', () => {
     expect(text.stdout).toMatch(/^plan starter, period /m);
 
     for (const by of ['day', 'task', 'model', 'campaign']) {
-      const refused = await cli(['usage', '--by', by], env);
-      expect(refused.code).toBe(2);
-      expect(refused.stderr).toContain(`The API does not give usage by ${by} yet`);
+      expect(await json(['usage', '--by', by], env)).toEqual([]);
+      const grouped = await cli(['usage', '--by', by, '--period', 'current'], env);
+      expect([grouped.code, grouped.stdout]).toEqual([0, expect.stringContaining(`No spend by ${by} in this period.`)]);
     }
     expect((await cli(['usage', '--by', 'week'], env)).code).toBe(2);
+    const refused = await cli(['usage', '--by', 'day', '--period', '2001-01-01'], env);
+    expect(refused.code).toBe(3);
+    expect(refused.stderr).toMatch(/2001-01-01 is not the start of one of your billing periods; they start on \d{4}-\d{2}-\d{2}/);
   });
 
   it('lists the task types', async () => {

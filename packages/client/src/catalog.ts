@@ -1,5 +1,5 @@
 import type { Transport } from './http';
-import type { TaskTypeView, UsageView } from './types';
+import type { TaskTypeView, UsageOptions, UsagePeriodsView, UsageView } from './types';
 
 /** conveyor.taskTypes: the tasks this deployment offers. */
 export class TaskTypes {
@@ -15,8 +15,18 @@ export class TaskTypes {
 export class Usage {
   constructor(private readonly http: Transport) {}
 
-  /** This billing period's spend: total, by action, reserved, remaining and cap. */
-  async get(): Promise<UsageView> {
-    return (await this.http.json<UsageView>({ method: 'GET', path: '/usage', resendable: true })).body;
+  /**
+   * A billing period's spend (the current one unless `period` names another): total, by action,
+   * reserved, remaining and cap; with `groupBy` (day, task, model, campaign) also `groups`, each
+   * with calls, tokens and cost.
+   */
+  async get(options: UsageOptions = {}): Promise<UsageView> {
+    const query = { group_by: options.groupBy, period: options.period };
+    return (await this.http.json<UsageView>({ method: 'GET', path: '/usage', query, resendable: true })).body;
+  }
+
+  /** The billing periods with spend (the current one always), newest first. */
+  async periods(): Promise<UsagePeriodsView['periods']> {
+    return (await this.http.json<UsagePeriodsView>({ method: 'GET', path: '/usage/periods', resendable: true })).body.periods;
   }
 }

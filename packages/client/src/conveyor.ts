@@ -1,4 +1,5 @@
 import { Auth } from './auth';
+import { BudgetAlerts } from './budget-alerts';
 import { DeadLetters } from './dead-letters';
 import { TaskTypes, Usage } from './catalog';
 import { Transport } from './http';
@@ -38,6 +39,7 @@ export class Conveyor {
   readonly auth: Auth;
   readonly queues: Queues;
   readonly workers: Workers;
+  readonly budgetAlerts: BudgetAlerts;
   private readonly http: Transport;
 
   constructor(options: ConveyorOptions) {
@@ -51,6 +53,7 @@ export class Conveyor {
     this.auth = new Auth(http);
     this.queues = new Queues(http);
     this.workers = new Workers(http);
+    this.budgetAlerts = new BudgetAlerts(http);
   }
 
   /**

@@ -23,7 +23,7 @@ export interface TransportOptions {
 export type Query = Record<string, string | number | boolean | undefined>;
 
 export interface RequestSpec {
-  method: 'GET' | 'POST' | 'PATCH' | 'DELETE';
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   /** Path under /api/v1, starting with a slash. */
   path: string;
   query?: Query;

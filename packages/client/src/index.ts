@@ -7,6 +7,7 @@ export type { TaskTypes, Usage } from './catalog';
 export type { DeadLetters } from './dead-letters';
 export type { Auth } from './auth';
 export type { Queues, Workers } from './operations';
+export type { BudgetAlerts } from './budget-alerts';
 export type { WaitOptions } from './wait';
 export { LiveEventsUnavailableError, type SubscribeOptions } from './live-events';
 export {

@@ -17,7 +17,7 @@ export interface RequestOptions {
 
 export type RequestMethod = RequestSpec['method'];
 
-const METHODS: readonly string[] = ['GET', 'POST', 'PATCH', 'DELETE'] satisfies RequestMethod[];
+const METHODS: readonly string[] = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] satisfies RequestMethod[];
 
 /**
  * Refuses a path that would not name a route under /api/v1 of baseUrl: the URL is built by

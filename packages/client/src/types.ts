@@ -5,6 +5,9 @@ import type {
   QueuesResponse,
   TenantDeadLetterView,
   WorkerView,
+  BudgetAlertDeliveriesView,
+  BudgetAlertEvent,
+  BudgetAlertView,
   TaskError,
   TaskEvent,
   TaskName,
@@ -13,6 +16,10 @@ import type {
   TaskResult,
   TaskStatus,
   TaskView,
+  UsageGroup,
+  UsageGroupBy,
+  UsagePeriodsView,
+  UsageView,
 } from '@conveyor/contracts';
 
 // The API's own views keep its field names (snake_case); what this client builds around them
@@ -20,6 +27,22 @@ import type {
 // exists at run time, so the built client requires nothing from @conveyor/contracts.
 
 export type { TaskError, TaskEvent, TaskName, TaskPayload, TaskPayloadInput, TaskResult, TaskStatus, TaskView };
+/** GET /usage (one billing period's LLM spend, `groups` with groupBy) and GET /usage/periods: the API's own schemas. */
+export type { UsageView, UsageGroup, UsageGroupBy, UsagePeriodsView };
+/** The budget alert webhook, its deliveries, and the body the webhook receives. */
+export type { BudgetAlertView, BudgetAlertDeliveriesView, BudgetAlertEvent };
+
+/** usage.get(): which period (current by default; previous; or a period's start date YYYY-MM-DD) and how to group it. */
+export interface UsageOptions {
+  period?: 'current' | 'previous' | string;
+  groupBy?: UsageGroupBy;
+}
+
+/** budgetAlerts.put(): where to post, and at which percentages of the cap (50, 80, 100 when left out). */
+export interface BudgetAlertInput {
+  url: string;
+  thresholds?: number[];
+}
 
 /**
  * A task as tasks.get() and tasks.wait() return it: the API's task view with its payload and
@@ -172,18 +195,6 @@ export interface ScheduleView {
 export interface SchedulePage {
   schedules: ScheduleView[];
   nextCursor: string | null;
-}
-
-/** GET /usage: this billing period's LLM spend. */
-export interface UsageView {
-  plan: string;
-  period_start: string;
-  period_end: string;
-  cap_usd: number;
-  spent_usd: number;
-  reserved_usd: number;
-  remaining_usd: number;
-  by_action: { action_type: string; calls: number; cost_usd: number }[];
 }
 
 /** One entry of GET /task-types: a task this deployment offers, with JSON Schemas and its policy here. */

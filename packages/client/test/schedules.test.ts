@@ -4,7 +4,7 @@ import { ConflictError, ConnectionError, type Conveyor, NotFoundError, type Sche
 import { type ClientStack, startStack } from './support/stack';
 import { TcpProxy } from './support/tcp-proxy';
 
-// Schedules, usage, the task catalog and request() (the routes without a typed resource)
+// Schedules, usage, budget alerts, the task catalog and request() (the routes without a typed resource)
 // through the client, against the real API process.
 
 let s: ClientStack;
@@ -81,6 +81,24 @@ it('reads the usage of the period and the task types on offer', async () => {
   const testTask = types.find((t) => t.name === 'test_task');
   expect(testTask).toMatchObject({ queue: 'monitoring', policy: { attempts: 3 }, payload_schema: { type: 'object' } });
   expect(Object.keys((testTask!.payload_schema as { properties: object }).properties)).toContain('fail_attempts');
+});
+
+it('reads usage grouped and by period, and the budget alert webhook', async () => {
+  const conveyor = await s.tenant('trial');
+  const grouped = await conveyor.usage.get({ groupBy: 'model', period: 'current' });
+  expect(grouped).toMatchObject({ plan: 'trial', cap_usd: 5, groups: [] });
+  expect(await conveyor.usage.periods()).toEqual([{ period_start: grouped.period_start, period_end: grouped.period_end, spent_usd: 0, calls: 0 }]);
+  const badPeriod = await conveyor.usage.get({ period: '2001-01-01' }).catch((e: unknown) => e);
+  expect(badPeriod).toBeInstanceOf(ValidationError);
+  expect((badPeriod as Error).message).toMatch(/is not the start of one of your billing periods/);
+
+  expect(await conveyor.budgetAlerts.get()).toBeNull();
+  expect(await conveyor.budgetAlerts.delete()).toBe(false);
+  expect(await conveyor.budgetAlerts.deliveries()).toEqual([]);
+  // This API allows no private webhook host: a loopback URL is refused at PUT.
+  const refused = await conveyor.budgetAlerts.put({ url: 'http://127.0.0.1:9/hook' }).catch((e: unknown) => e);
+  expect(refused).toBeInstanceOf(ValidationError);
+  expect((refused as ValidationError).message).toMatch(/url refused: .*loopback/);
 });
 
 describe('request, for the routes without a typed resource', () => {

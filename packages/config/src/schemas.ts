@@ -1,3 +1,4 @@
+import { budgetAlertHostsEnvSchema, budgetAlertSendEnvSchema } from './budget-alerts-env';
 import { ingestionScheduleEnvSchema } from './ingestion-env';
 import { xRateLimitEnvSchema } from './x-rate-limit-env';
 import { jsonText, priceOverridesSchema, routeOverridesSchema, taskOverridesSchema } from '@conveyor/contracts';
@@ -117,6 +118,8 @@ export const apiEnvSchema = baseEnvSchema.extend({
   X_API_TIER: xRateLimitEnvSchema.shape.X_API_TIER,
   /** INGESTION_AUTOSTART: whether the sources' system schedules start enabled if the API is the first to set them up. */
   ...ingestionScheduleEnvSchema.shape,
+  /** BUDGET_ALERT_ALLOW_HOSTS: webhook hosts exempt from the private-address check at PUT /budget-alerts. */
+  ...budgetAlertHostsEnvSchema.shape,
 });
 
 /** A worker app; its default port is the app's own. */
@@ -159,7 +162,8 @@ export const schedulerEnvSchema = baseEnvSchema
     /** Days a dead letter is kept before the clean-up deletes it and its task. */
     DEAD_LETTER_RETENTION_DAYS: positiveInt.default(30),
   })
-  .extend(ingestionScheduleEnvSchema.shape);
+  .extend(ingestionScheduleEnvSchema.shape)
+  .extend(budgetAlertSendEnvSchema.shape);
 
 /** What an app that calls LLMs (worker-analysis, worker-generation) reads besides its worker variables. */
 export const llmEnvSchema = z.object({

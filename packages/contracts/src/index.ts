@@ -32,3 +32,4 @@ export * from './datasets/columns';
 export * from './datasets/program';
 export * from './datasets/sessions-api';
 export * from './operations-api';
+export * from './usage-api';

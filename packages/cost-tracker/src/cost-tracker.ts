@@ -1,8 +1,11 @@
+import type { UsageGroupBy, UsagePeriodsView, UsageView } from '@conveyor/contracts';
 import type { Database, Plan } from '@conveyor/db';
 import type { Logger } from '@conveyor/observability';
 import { type Kysely, sql } from 'kysely';
 import { Counter, type Registry } from 'prom-client';
+import { type PeriodChoice, resolvePeriod } from './billing-periods';
 import { ALERT_THRESHOLDS_PCT, PLAN_CAPS_USD } from './plans';
+import { listPeriods, periodUsage } from './usage-report';
 
 export interface Reservation {
   id: string;
@@ -20,17 +23,6 @@ export interface UsageRecord {
   completionTokens: number;
   costUsd: number;
   generationId?: string | null;
-}
-
-export interface UsageSummary {
-  plan: Plan;
-  period_start: string;
-  period_end: string;
-  cap_usd: number;
-  spent_usd: number;
-  reserved_usd: number;
-  remaining_usd: number;
-  by_action: { action_type: string; calls: number; cost_usd: number }[];
 }
 
 const periodOf = sql`conveyor_period_start(t.billing_anchor, now())`;
@@ -109,9 +101,12 @@ export class CostTracker {
 
   /**
    * Records the call's actual cost, frees what was reserved beyond it, and logs threshold
-   * crossings: one statement, which locks the reservation, closes it, moves the budget and
-   * files the usage row. An expired reservation no longer counts in reserved_usd, but the
-   * money was spent all the same, so it still counts in spent_usd.
+   * crossings: one statement, which locks the reservation, closes it, moves the budget, files
+   * the usage row under the reservation's period, and records a budget alert delivery for each
+   * of the tenant's alert thresholds the spend has reached (once per period and threshold: a
+   * unique key, so concurrent settles in any number of processes record it once). An expired
+   * reservation no longer counts in reserved_usd, but the money was spent all the same, so it
+   * still counts in spent_usd.
    */
   async settle(reservation: Reservation, usage: UsageRecord): Promise<void> {
     const { rows } = await sql<{ old_status: string; spent_usd: string | null; cap_usd: string | null; alerted_pct: number | null }>`
@@ -126,12 +121,18 @@ export class CostTracker {
            set spent_usd = tb.spent_usd + ${usage.costUsd}::numeric,
                reserved_usd = greatest(0, tb.reserved_usd - case when r.old_status = 'held' then r.amount_usd else 0 end)
           from r where tb.tenant_id = r.tenant_id and tb.period_start = r.period_start
-     returning tb.spent_usd, tb.cap_usd, tb.alerted_pct
+     returning tb.tenant_id, tb.period_start, tb.spent_usd, tb.cap_usd, tb.alerted_pct
       ), u as (
-        insert into usage_tracking (tenant_id, task_id, action_type, campaign_id, model_used, prompt_tokens, completion_tokens, cost_usd, generation_id)
+        insert into usage_tracking (tenant_id, task_id, action_type, campaign_id, model_used, prompt_tokens, completion_tokens, cost_usd, generation_id, period_start)
         select r.tenant_id, ${usage.taskId ?? null}::uuid, ${usage.actionType}, ${usage.campaignId ?? null}, ${usage.modelUsed},
-               ${usage.promptTokens}::int, ${usage.completionTokens}::int, ${usage.costUsd}::numeric, ${usage.generationId ?? null}
+               ${usage.promptTokens}::int, ${usage.completionTokens}::int, ${usage.costUsd}::numeric, ${usage.generationId ?? null}, r.period_start
           from r
+      ), d as (
+        insert into budget_alert_deliveries (tenant_id, period_start, threshold, cap_usd, spent_usd)
+        select t.tenant_id, t.period_start, th, t.cap_usd, t.spent_usd
+          from t join budget_alerts a on a.tenant_id = t.tenant_id cross join unnest(a.thresholds) th
+         where t.spent_usd * 100 >= t.cap_usd * th
+        on conflict (tenant_id, period_start, threshold) do nothing
       )
       select o.status as old_status, t.spent_usd, t.cap_usd, t.alerted_pct from o left join t on true`.execute(this.db);
     const row = rows[0];
@@ -193,32 +194,20 @@ export class CostTracker {
     }
   }
 
-  /** Spend this billing period: total, by action, reserved, remaining, cap. */
-  async usage(tenantId: string): Promise<UsageSummary> {
+  /**
+   * One billing period's spend (the current one unless `period` names another): total, by
+   * action, reserved, remaining, cap, and with `groupBy` the usage grouped with token counts.
+   * Throws UnknownPeriodError when `period` is not one of the tenant's.
+   */
+  async usage(tenantId: string, options: { period?: PeriodChoice; groupBy?: UsageGroupBy } = {}): Promise<UsageView> {
     await this.ensurePeriod(tenantId);
-    const budget = await sql<{ plan: Plan; period_start: Date; period_end: Date; cap_usd: string; spent_usd: string; reserved_usd: string }>`
-      select t.plan, tb.period_start, tb.period_start + interval '1 month' as period_end, tb.cap_usd, tb.spent_usd, tb.reserved_usd
-        from tenant_budgets tb join tenants t on t.id = tb.tenant_id
-       where tb.tenant_id = ${tenantId} and tb.period_start = ${periodOf}`.execute(this.db);
-    const b = budget.rows[0]!;
-    const byAction = await this.db
-      .selectFrom('usage_tracking')
-      .select(['action_type', sql<number>`count(*)::int`.as('calls'), sql<string>`sum(cost_usd)`.as('cost_usd')])
-      .where('tenant_id', '=', tenantId)
-      .where('created_at', '>=', b.period_start)
-      .groupBy('action_type')
-      .orderBy('action_type')
-      .execute();
-    const [cap, spent, reserved] = [Number(b.cap_usd), Number(b.spent_usd), Number(b.reserved_usd)];
-    return {
-      plan: b.plan,
-      period_start: b.period_start.toISOString(),
-      period_end: b.period_end.toISOString(),
-      cap_usd: cap,
-      spent_usd: spent,
-      reserved_usd: reserved,
-      remaining_usd: Math.max(0, cap - spent - reserved),
-      by_action: byAction.map((a) => ({ action_type: a.action_type, calls: a.calls, cost_usd: Number(a.cost_usd) })),
-    };
+    const period = await resolvePeriod(this.db, tenantId, options.period ?? 'current');
+    return periodUsage(this.db, tenantId, period, { groupBy: options.groupBy, planCap: (plan) => this.caps[plan] });
+  }
+
+  /** The tenant's billing periods with spend or usage (the current one always), newest first. */
+  async periods(tenantId: string): Promise<UsagePeriodsView> {
+    await this.ensurePeriod(tenantId);
+    return listPeriods(this.db, tenantId);
   }
 }

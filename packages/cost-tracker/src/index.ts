@@ -1,2 +1,13 @@
 export { PLAN_CAPS_USD, ALERT_THRESHOLDS_PCT } from './plans';
-export { CostTracker, type Reservation, type UsageRecord, type UsageSummary } from './cost-tracker';
+export { CostTracker, type Reservation, type UsageRecord } from './cost-tracker';
+export { UnknownPeriodError } from './billing-periods';
+export {
+  putBudgetAlert,
+  getBudgetAlert,
+  deleteBudgetAlert,
+  listBudgetAlertDeliveries,
+  claimDueDeliveries,
+  recordDeliveryOutcome,
+  type DueDelivery,
+  type DeliveryOutcome,
+} from './budget-alerts';

@@ -175,6 +175,33 @@ export interface UsageTrackingTable {
   completion_tokens: number;
   cost_usd: Money;
   generation_id: string | null;
+  /** The period of the budget the call was charged to (the reservation's). */
+  period_start: Timestamp;
+  created_at: Timestamp;
+}
+
+/** A tenant's budget alert webhook: where, at which percentages of the cap, and the HMAC key (a secret). */
+export interface BudgetAlertsTable {
+  tenant_id: string;
+  url: string;
+  thresholds: number[];
+  secret: string;
+  created_at: Timestamp;
+}
+
+/** One threshold crossed in one period: recorded once by the settle that crossed it, sent by the scheduler. */
+export interface BudgetAlertDeliveriesTable {
+  id: Generated<string>;
+  tenant_id: string;
+  period_start: Timestamp;
+  threshold: number;
+  cap_usd: Money;
+  spent_usd: Money;
+  status: Generated<'pending' | 'delivered' | 'failed'>;
+  attempts: Generated<number>;
+  last_error: string | null;
+  next_attempt_at: Timestamp;
+  delivered_at: Timestamp | null;
   created_at: Timestamp;
 }
 
@@ -379,6 +406,8 @@ export interface Database {
   tenant_budgets: TenantBudgetsTable;
   budget_reservations: BudgetReservationsTable;
   usage_tracking: UsageTrackingTable;
+  budget_alerts: BudgetAlertsTable;
+  budget_alert_deliveries: BudgetAlertDeliveriesTable;
   conversations: ConversationsTable;
   chat_messages: ChatMessagesTable;
   tenants: TenantsTable;

@@ -145,4 +145,40 @@ describe('migrations', () => {
       await empty.drop();
     }
   });
+
+  it('file existing usage under its period and give month-end anchors periods that contain their starts, and back down (migration 0016)', async () => {
+    const empty = await createEmptyDatabase();
+    const db = createDb(empty.url);
+    const startAt = async (at: string) =>
+      (await sql<{ s: Date }>`select conveyor_period_start('2027-01-31 10:00Z', ${at}::timestamptz) as s`.execute(db)).rows[0]!.s.toISOString();
+    try {
+      const migrator = new Migrator({ db, provider: { getMigrations: async () => MIGRATIONS } });
+      expect((await migrator.migrateTo('2026_12_05_0013_task_tags_metadata')).error).toBeUndefined();
+      const tenant = (
+        await sql<{ id: string }>`insert into tenants (name, plan, billing_anchor) values ('t', 'trial', '2027-01-31 10:00Z') returning id`.execute(db)
+      ).rows[0]!.id;
+      await sql`insert into usage_tracking (tenant_id, action_type, model_used, prompt_tokens, completion_tokens, cost_usd, created_at)
+                values (${tenant}, 'a', 'm', 1, 1, 0.1, '2027-02-10Z'), (${tenant}, 'a', 'm', 1, 1, 0.2, '2027-02-28 12:00Z')`.execute(db);
+      // 0003's rule: an instant after Feb 28 10:00 still in the Jan 31 period, though Feb 28 10:00 starts the next.
+      expect(await startAt('2027-02-28 12:00Z')).toBe('2027-01-31T10:00:00.000Z');
+
+      expect((await migrator.migrateToLatest()).error).toBeUndefined();
+      expect(await startAt('2027-02-28 12:00Z')).toBe('2027-02-28T10:00:00.000Z');
+      const filed = await sql<{ cost: string; p: Date }>`select cost_usd as cost, period_start as p from usage_tracking order by cost_usd`.execute(db);
+      expect(filed.rows.map((r) => [Number(r.cost), r.p.toISOString()])).toEqual([
+        [0.1, '2027-01-31T10:00:00.000Z'],
+        [0.2, '2027-02-28T10:00:00.000Z'],
+      ]);
+
+      expect((await migrator.migrateTo('2026_12_05_0013_task_tags_metadata')).error).toBeUndefined();
+      expect(await startAt('2027-02-28 12:00Z')).toBe('2027-01-31T10:00:00.000Z');
+      const columns = await sql<{
+        n: number;
+      }>`select count(*)::int as n from information_schema.columns where table_name = 'usage_tracking' and column_name = 'period_start'`.execute(db);
+      expect(columns.rows[0]!.n).toBe(0);
+    } finally {
+      await db.destroy();
+      await empty.drop();
+    }
+  });
 });

@@ -34,7 +34,7 @@ function streamForever(res: http.ServerResponse, type: string): Promise<void> {
  * Serves the cases safeFetch meets, on 127.0.0.1 and an ephemeral port:
  * /image.png, /typed?type=…, /declared-huge (a Content-Length over the limit and then silence),
  * /endless (chunked, never ends), /redirect?to=…&status=…, /loop/<n>, /status/<code>,
- * /hang (never answers), /headers (the request headers as JSON).
+ * /hang (never answers), /headers (the request headers as JSON), /echo (the method and body as JSON).
  */
 export async function startMediaServer(): Promise<MediaServer> {
   const requests: MediaServer['requests'] = [];
@@ -75,6 +75,12 @@ export async function startMediaServer(): Promise<MediaServer> {
         case 'headers':
           res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(req.headers));
           return;
+        case 'echo': {
+          const chunks: Buffer[] = [];
+          for await (const chunk of req) chunks.push(chunk as Buffer);
+          res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ method: req.method, body: Buffer.concat(chunks).toString() }));
+          return;
+        }
         default:
           res.writeHead(404).end();
       }

@@ -4,10 +4,10 @@ const REDACTED = '[redacted]';
 
 /**
  * Matches, inside free text, a bearer credential, a URL's `token=` query value (task tokens
- * travel in URLs, for browsers), and anything that looks like a Conveyor API key (cvk_) or
- * task token (cvt_) or console session id (cvs_).
+ * travel in URLs, for browsers), and anything that looks like a Conveyor API key (cvk_), task
+ * token (cvt_), console session id (cvs_) or webhook signing secret (cvw_).
  */
-const SECRET_IN_TEXT = /(Bearer\s+)[A-Za-z0-9._~+/=-]{8,}|([?&]token=)[^&#\s"']+|cv[kst]_[A-Za-z0-9_-]{8,}/g;
+const SECRET_IN_TEXT = /(Bearer\s+)[A-Za-z0-9._~+/=-]{8,}|([?&]token=)[^&#\s"']+|cv[kstw]_[A-Za-z0-9_-]{8,}/g;
 
 /** Returns a copy of value with secret-looking keys and values replaced. */
 export function redact(value: unknown, depth = 0): unknown {

@@ -2,7 +2,7 @@ import { listDeadLettersQuerySchema, replayDeadLettersBodySchema } from '@convey
 import { z } from 'zod';
 import { type ApiRoute, body, error, json, object, tag } from './parts';
 
-/** The task types on offer, the tenant's LLM usage, and the admin routes over dead letters. */
+/** The task types on offer and the admin routes over dead letters (usage: usage.ts). */
 export function catalogUsageAdminRoutes(): ApiRoute[] {
   return [
     tag(
@@ -16,13 +16,6 @@ export function catalogUsageAdminRoutes(): ApiRoute[] {
       },
       'any',
     ),
-    tag(['usage'], {
-      method: 'get',
-      path: '/api/v1/usage',
-      operationId: 'getUsage',
-      summary: "This billing period's LLM spend: total, by action, reserved, remaining, cap",
-      responses: { 200: object('Usage') },
-    }),
     tag(
       ['admin'],
       {

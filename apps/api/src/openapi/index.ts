@@ -18,6 +18,7 @@ import { postRoutes } from './posts';
 import { scheduleRoutes } from './schedules';
 import { sessionRoutes } from './sessions';
 import { taskRoutes } from './tasks';
+import { usageRoutes } from './usage';
 import { submitRoutes } from './tasks-submit';
 import { xAccountRoutes } from './x-accounts';
 
@@ -44,6 +45,7 @@ function routes(): ApiRoute[] {
     ...postRoutes(),
     ...catalogUsageAdminRoutes(),
     ...operationsRoutes(),
+    ...usageRoutes(),
     ...ingestionRoutes(),
     ...sessionRoutes(),
     ...authRoutes(),

@@ -20,7 +20,7 @@ type Caller = 'tenant' | 'admin' | 'any';
 
 /** One documented route, as a route group writes it; the document's builder (index.ts) renders it. */
 export interface ApiRoute {
-  method: 'get' | 'post' | 'patch' | 'delete';
+  method: 'get' | 'post' | 'put' | 'patch' | 'delete';
   /** The path as served, /api/v1 included (the document lists it relative to its server). */
   path: string;
   /** Stable and unique: generated clients name their methods after it. */

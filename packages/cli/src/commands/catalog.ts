@@ -1,6 +1,5 @@
 import type { UsageView } from '@conveyor/client';
 import { Command, Option } from 'commander';
-import { UsageError } from '../exit-codes';
 import { table } from '../table';
 import type { Action } from './action';
 
@@ -16,23 +15,25 @@ function usageText(u: UsageView): string {
   return [...head, table(['ACTION', 'CALLS', 'COST_USD'], rows, 'No spend by action this period.')].join('\n');
 }
 
-/** Groupings GET /usage gives (it answers totals and by_action); the others are refused rather than estimated. */
-const OFFERED = ['action'];
+const GROUPINGS = ['day', 'task', 'model', 'campaign'] as const;
+
+function groupsText(u: UsageView, by: string): string {
+  const rows = (u.groups ?? []).map((g) => [g.key, g.calls, g.prompt_tokens, g.completion_tokens, usd(g.cost_usd)]);
+  return table([by.toUpperCase(), 'CALLS', 'PROMPT_TOKENS', 'COMPLETION_TOKENS', 'COST_USD'], rows, `No spend by ${by} in this period.`);
+}
 
 export function usageCommand(action: Action): Command {
   return new Command('usage')
-    .description("This billing period's LLM spend: totals, and by action")
-    .addOption(new Option('--by <grouping>', 'group the spend (the API offers only "action" so far)').choices(['action', 'day', 'task', 'model', 'campaign']))
-    .addHelpText('after', '\nGET /usage gives totals and the spend by action; --by day, task, model or campaign exits 2 until the API offers them.')
+    .description("A billing period's LLM spend: totals, and by action, day, task, model or campaign")
+    .addOption(new Option('--by <grouping>', 'group the spend').choices(['action', ...GROUPINGS]))
+    .option('--period <period>', 'current (default), previous, or the date a period starts (YYYY-MM-DD)')
+    .addHelpText('after', '\nGroups by day are in date order; the others by cost, highest first, with the tokens of each.')
     .action(
-      action(async (ctx, flags: { by?: string }) => {
-        if (flags.by !== undefined && !OFFERED.includes(flags.by)) {
-          throw new UsageError(
-            `The API does not give usage by ${flags.by} yet: GET /usage answers this period's totals and the spend by action only (conveyor usage --by action). No numbers are made up here.`,
-          );
-        }
-        const usage = await ctx.conveyor().usage.get();
+      action(async (ctx, flags: { by?: string; period?: string }) => {
+        const groupBy = GROUPINGS.find((g) => g === flags.by);
+        const usage = await ctx.conveyor().usage.get({ period: flags.period, groupBy });
         if (flags.by === 'action') ctx.out.result(usage.by_action, () => usageText(usage).split('\n').slice(3).join('\n'));
+        else if (groupBy) ctx.out.result(usage.groups ?? [], () => [...usageText(usage).split('\n').slice(0, 3), groupsText(usage, groupBy)].join('\n'));
         else ctx.out.result(usage, usageText);
       }),
     );

@@ -37,6 +37,9 @@ export interface SafeFetchOptions {
    * and Retry-After itself. Its type is not checked against allowedTypes.
    */
   anyStatus?: boolean;
+  /** GET unless said. A POST (with `body`, e.g. a webhook) follows no redirect: a 3xx answer is refused. */
+  method?: 'GET' | 'POST';
+  body?: string;
 }
 
 export interface SafeFetchResult {
@@ -74,7 +77,7 @@ export async function safeFetch(url: string, options: SafeFetchOptions): Promise
 
 async function followRedirects(url: string, options: SafeFetchOptions): Promise<SafeFetchResult> {
   const allowHosts = parseAllowHosts(options.allowHosts);
-  const maxRedirects = options.maxRedirects ?? DEFAULT_MAX_REDIRECTS;
+  const maxRedirects = options.method === 'POST' ? 0 : (options.maxRedirects ?? DEFAULT_MAX_REDIRECTS);
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const timeout = AbortSignal.timeout(timeoutMs);
   const signal = options.signal ? AbortSignal.any([timeout, options.signal]) : timeout;
@@ -128,7 +131,14 @@ async function fetchHop({ url, headers, allowHosts, signal, redirectedFrom }: Ho
   const requestHeaders = new Headers(headers);
   if (!requestHeaders.has('accept')) requestHeaders.set('accept', options.allowedTypes?.join(', ') ?? '*/*');
   try {
-    const response = await fetch(url, { dispatcher: agent, redirect: 'manual', signal, headers: requestHeaders });
+    const response = await fetch(url, {
+      dispatcher: agent,
+      redirect: 'manual',
+      signal,
+      headers: requestHeaders,
+      method: options.method ?? 'GET',
+      body: options.body,
+    });
     if (REDIRECT_STATUSES.has(response.status)) {
       await response.body?.cancel();
       const location = response.headers.get('location');
@@ -143,5 +153,25 @@ async function fetchHop({ url, headers, allowHosts, signal, redirectedFrom }: Ho
     return { result: { bytes, contentType, finalUrl: url.href, status: response.status, headers: response.headers } };
   } finally {
     await agent.destroy().catch(() => undefined);
+  }
+}
+
+/**
+ * Checks, without fetching, that safeFetch may reach the URL now: its scheme and form, and every
+ * address its host resolves to (private ones refused unless allowHosts names the host). For a
+ * URL kept to be fetched later (a webhook): safeFetch checks again at each fetch, since DNS may
+ * answer differently by then. Throws UnsafeUrlError or FetchRefusedError (a host that does not resolve).
+ */
+export async function checkFetchableUrl(
+  url: string,
+  options: { allowHosts?: readonly string[]; timeoutMs?: number; resolve?: HostResolver } = {},
+): Promise<void> {
+  try {
+    const parsed = parseFetchableUrl(url);
+    const signal = AbortSignal.timeout(options.timeoutMs ?? 5_000);
+    await checkedAddresses(parsed, isAllowedHost(parsed, parseAllowHosts(options.allowHosts)), options.resolve ?? systemResolver, signal);
+  } catch (error) {
+    if (error instanceof SafeFetchError) countRefusal(error.reason);
+    throw error;
   }
 }
