@@ -167,6 +167,8 @@ it('shows an admin every tenant by name and acts for the one it picks; queues an
   await page.getByLabel('tenant').selectOption({ label: `${b.name} (starter)` });
   await page.getByText('No runs match these filters.').waitFor();
 
+  // No tenant: the queues of every tenant, and the worker registry.
+  await page.getByLabel('tenant').selectOption({ label: 'no tenant (admin views)' });
   await page.getByRole('link', { name: 'Queues & workers' }).click();
   await page.locator('table.queues tr[data-queue="monitoring"]').waitFor();
   await page.locator('table.workers tbody tr').filter({ hasText: 'monitoring' }).first().waitFor();

@@ -8,20 +8,21 @@ export interface ChartSeries {
   color: string;
 }
 
-/** A small uPlot chart over time (x in seconds since the epoch): lines, or bars for per-day sums. */
-export function Chart({
-  x,
-  series,
-  kind = 'line',
-  height = 180,
-  title,
-}: {
+interface ChartProps {
+  title: string;
+  /** Seconds since the epoch. */
   x: number[];
   series: ChartSeries[];
   kind?: 'line' | 'bars';
   height?: number;
-  title: string;
-}) {
+  /** The span the x axis shows (seconds), e.g. a whole billing period; by default the data's. */
+  xRange?: [number, number];
+  /** How a y value is written on the axis and in the legend. */
+  yFormat?: (value: number) => string;
+}
+
+/** A small uPlot chart over time: lines, or bars for per-day sums. */
+export function Chart({ x, series, kind = 'line', height = 160, title, xRange, yFormat }: ChartProps) {
   const box = useRef<HTMLDivElement>(null);
   useEffect(() => {
     const element = box.current;
@@ -39,18 +40,22 @@ export function Chart({
             fill: kind === 'bars' ? s.color : undefined,
             width: kind === 'bars' ? 0 : 2,
             paths: bars,
-            points: { show: kind !== 'bars' },
+            points: { show: kind !== 'bars' && x.length < 40 },
+            value: yFormat ? (_u: uPlot, v: number | null) => (v === null ? '—' : yFormat(v)) : undefined,
           })),
         ],
-        axes: [{}, { size: 60 }],
-        scales: { x: { time: true }, y: { range: (_u, min, max) => [Math.min(0, min), max > 0 ? max * 1.1 : 1] } },
+        axes: [{}, { size: 90, values: yFormat ? (_u, ticks) => ticks.map(yFormat) : undefined }],
+        scales: {
+          x: { time: true, ...(xRange ? { range: () => xRange } : {}) },
+          y: { range: (_u, min, max) => [Math.min(0, min), max > 0 ? max * 1.1 : 1] },
+        },
         legend: { show: true },
       },
       [x, ...series.map((s) => s.values)],
       element,
     );
     return () => plot.destroy();
-  }, [x, series, kind, height]);
+  }, [x, series, kind, height, xRange, yFormat]);
   return (
     <figure className="chart" aria-label={title}>
       <figcaption>{title}</figcaption>

@@ -47,6 +47,8 @@ export function QueuesPage() {
           ))}
         </tbody>
       </table>
+      {admin && <Workers />}
+      <h2>Finished per interval ({window})</h2>
       <div className="chart-grid">
         {(queues.data?.queues ?? [])
           .filter((queue) => queue.series.length > 0)
@@ -54,7 +56,6 @@ export function QueuesPage() {
             <QueueChart key={queue.queue} queue={queue} />
           ))}
       </div>
-      {admin && <Workers />}
     </section>
   );
 }
@@ -70,7 +71,7 @@ function QueueChart({ queue }: { queue: QueueStats }) {
     }),
     [queue.series],
   );
-  return <Chart title={`${queue.queue}: finished per bucket`} x={x} series={series} />;
+  return <Chart title={queue.queue} x={x} series={series} height={130} />;
 }
 
 function Workers() {

@@ -35,7 +35,7 @@ export function SpendPage() {
             {usage.cap_usd === null ? 'period without a cap' : `${formatUsd(usage.cap_usd)} cap`}, {formatUsd(usage.reserved_usd)} reserved by running calls ·{' '}
             {usage.period_start.slice(0, 10)} to {usage.period_end.slice(0, 10)}
           </p>
-          <DayChart groups={usage.groups ?? []} />
+          <DayChart groups={usage.groups ?? []} periodStart={usage.period_start} periodEnd={usage.period_end} />
         </div>
       )}
       <div className="columns three">
@@ -48,18 +48,23 @@ export function SpendPage() {
   );
 }
 
-function DayChart({ groups }: { groups: UsageGroup[] }) {
-  const { x, series } = useMemo(
+const DAY_S = 86_400;
+const usdAxis = (value: number) => formatUsd(value);
+
+function DayChart({ groups, periodStart, periodEnd }: { groups: UsageGroup[]; periodStart: string; periodEnd: string }) {
+  // Every day of the period on the axis, each at noon so its bar sits inside its day.
+  const { x, series, range } = useMemo(
     () => ({
-      x: groups.map((g) => Date.parse(`${g.key}T00:00:00Z`) / 1000),
+      x: groups.map((g) => Date.parse(`${g.key}T12:00:00Z`) / 1000),
       series: [{ label: 'cost (USD)', values: groups.map((g) => g.cost_usd), color: '#3b6ea8' }],
+      range: [Date.parse(periodStart) / 1000, Math.max(Date.parse(periodEnd) / 1000, Date.parse(periodStart) / 1000 + DAY_S)] as [number, number],
     }),
-    [groups],
+    [groups, periodStart, periodEnd],
   );
   if (groups.length === 0) return <p className="empty">No spend by day in this period.</p>;
   return (
     <>
-      <Chart title="Cost by day (USD)" x={x} series={series} kind="bars" />
+      <Chart title="Cost by day (USD)" x={x} series={series} kind="bars" xRange={range} yFormat={usdAxis} />
       <table className="grid by-day">
         <tbody>
           {groups.map((g) => (
