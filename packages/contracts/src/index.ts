@@ -10,6 +10,7 @@ export * from './catalog';
 export * from './api';
 export * from './job-data';
 export * from './task-event';
+export * from './task-runs';
 export * from './schedules-api';
 export { ping, testTask } from './tasks/monitoring';
 export { ARCHETYPES, classifyArchetype, scorePost, extractPatterns, applyTransformation } from './tasks/analysis';

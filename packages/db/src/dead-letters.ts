@@ -1,4 +1,4 @@
-import type { TaskPolicies } from '@conveyor/contracts';
+import type { RequeueKind, TaskPolicies } from '@conveyor/contracts';
 import { type Kysely, sql } from 'kysely';
 import type { Database, DeadLetterRow } from './schema';
 import { afterCursor, cursorText, pageOf } from './cursor';
@@ -65,6 +65,7 @@ export async function replayDeadLetters(db: Db, filter: DeadLetterFilter, polici
       return requeueFailed(
         trx,
         picked.map((p) => ({ id: p.task_id, extraAttempts: attemptBudget(policies, p.task) })),
+        'replay',
       );
     });
     replayed.push(...batch);
@@ -73,13 +74,14 @@ export async function replayDeadLetters(db: Db, filter: DeadLetterFilter, polici
 }
 
 /** Puts FAILURE tasks back to PENDING with more attempts allowed; returns those it moved. */
-async function requeueFailed(db: Db, tasks: { id: string; extraAttempts: number }[]): Promise<Requeued[]> {
+async function requeueFailed(db: Db, tasks: { id: string; extraAttempts: number }[], by: RequeueKind): Promise<Requeued[]> {
   if (tasks.length === 0) return [];
   const values = sql.join(tasks.map((t) => sql`(${t.id}::uuid, ${t.extraAttempts}::int)`));
   const { rows } = await sql<Requeued>`
     update tasks
        set status = 'PENDING', error = null, result = null, progress = 0, finished_at = null, expires_at = null,
            next_attempt_at = null, run_at = null, max_attempts = tasks.attempt + v.extra, replayed_at_attempt = tasks.attempt,
+           requeued_by = ${by},
            message = 'Replayed after failure', updated_at = now()
       from (values ${values}) as v(id, extra)
      where tasks.id = v.id and tasks.status = 'FAILURE'
@@ -100,7 +102,7 @@ export async function retryFailedTask(db: Db, id: string, tenantId: string, poli
       .executeTakeFirst();
     if (!owned) return undefined;
     await trx.deleteFrom('dead_letters').where('task_id', '=', id).execute();
-    const [requeued] = await requeueFailed(trx, [{ id, extraAttempts: attemptBudget(policies, owned.task) }]);
+    const [requeued] = await requeueFailed(trx, [{ id, extraAttempts: attemptBudget(policies, owned.task) }], 'retry');
     return requeued;
   });
 }

@@ -1,5 +1,16 @@
 import type { ColumnType, Generated, Insertable, Selectable } from 'kysely';
-import type { AttemptOutcome, ColumnView, DatasetFormat, IngestionRunStatus, PostStatus, Program, TaskStatus } from '@conveyor/contracts';
+import type {
+  AttemptOutcome,
+  ColumnView,
+  DatasetFormat,
+  IngestionRunStatus,
+  PostStatus,
+  Program,
+  RequeueKind,
+  TaskLogLevel,
+  TaskOrigin,
+  TaskStatus,
+} from '@conveyor/contracts';
 
 type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
 type NullableTimestamp = ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
@@ -68,6 +79,24 @@ export interface TasksTable {
   tags: ColumnType<string[], string[] | undefined, string[]>;
   /** The submitter's own JSON object, kept and shown, never read by Conveyor. */
   metadata: Json | null;
+  /** How the row came to be (TASK_ORIGINS), set at insert. */
+  origin: ColumnType<TaskOrigin, TaskOrigin | undefined, TaskOrigin>;
+  /** The instance id of the worker that claimed the current attempt. */
+  worker: string | null;
+  /** 'replay' or 'retry' once a failed task was put back in place. */
+  requeued_by: RequeueKind | null;
+}
+
+/** A line a handler wrote with ctx.log. */
+export interface TaskLogsTable {
+  seq: ColumnType<string, never, never>;
+  task_id: string;
+  tenant_id: string;
+  attempt: number;
+  level: TaskLogLevel;
+  message: string;
+  fields: Json | null;
+  at: Timestamp;
 }
 
 export type MisfirePolicyName = 'skip' | 'fire_once' | 'fire_all';
@@ -115,6 +144,8 @@ export interface AttemptRecord {
   finished_at: string | null;
   outcome: AttemptOutcome;
   error: { type: string; message: string } | null;
+  /** The instance id of the attempt's worker (absent in attempts recorded before migration 0014). */
+  worker?: string | null;
 }
 
 export interface DeadLettersTable {
@@ -162,6 +193,8 @@ export interface UsageTrackingTable {
   cost_usd: Money;
   generation_id: string | null;
   created_at: Timestamp;
+  /** The task's attempt the call was made in (null: no task, or recorded before migration 0014). */
+  attempt: number | null;
 }
 
 export interface ConversationsTable {
@@ -371,6 +404,7 @@ export interface Database {
   api_keys: ApiKeysTable;
   tasks: TasksTable;
   task_tokens: TaskTokensTable;
+  task_logs: TaskLogsTable;
   dead_letters: DeadLettersTable;
   dataset_sessions: DatasetSessionsTable;
   dataset_nodes: DatasetNodesTable;
