@@ -1,10 +1,22 @@
-import type { PatchScheduleBody, TaskError, TaskEvent, TaskName, TaskPayload, TaskPayloadInput, TaskResult, TaskStatus, TaskView } from '@conveyor/contracts';
+import type {
+  PatchScheduleBody,
+  QueueName,
+  TaskError,
+  TaskEvent,
+  TaskLogLine,
+  TaskName,
+  TaskPayload,
+  TaskPayloadInput,
+  TaskResult,
+  TaskStatus,
+  TaskView,
+} from '@conveyor/contracts';
 
 // The API's own views keep its field names (snake_case); what this client builds around them
 // (submission receipts, pages, tokens, per-call options) is camelCase. Types only: nothing here
 // exists at run time, so the built client requires nothing from @conveyor/contracts.
 
-export type { TaskError, TaskEvent, TaskName, TaskPayload, TaskPayloadInput, TaskResult, TaskStatus, TaskView };
+export type { TaskError, TaskEvent, TaskLogLine, TaskName, TaskPayload, TaskPayloadInput, TaskResult, TaskStatus, TaskView };
 
 /**
  * A task as tasks.get() and tasks.wait() return it: the API's task view with its payload and
@@ -75,9 +87,25 @@ export interface TaskListFilter {
   /** One status or several. */
   status?: TaskStatus | TaskStatus[];
   task?: TaskName;
+  queue?: QueueName;
   scheduleId?: string;
+  /** The payload's campaign_id. */
+  campaignId?: string;
+  /** A task must carry every one. */
+  tags?: string[];
+  /** Created at or after this instant (a Date or an ISO string). */
+  createdAfter?: Date | string;
+  /** Created before this instant. */
+  createdBefore?: Date | string;
   /** Tasks per page, 1 to 200 (the API's default: 50). */
   limit?: number;
+}
+
+/** A page of GET /tasks/{id}/logs. */
+export interface TaskLogPage {
+  logs: TaskLogLine[];
+  /** Pass as `cursor` for the next page; null on the last one. */
+  nextCursor: string | null;
 }
 
 export interface TaskPage {
