@@ -62,7 +62,11 @@ export class BudgetedInference {
   }
 }
 
-/** What a handler's log line (ctx.log) says of a call: the model that answered, its tokens and cost. */
+/**
+ * What a handler's log line (ctx.log) says of a call: the model that answered, its tokens and
+ * cost. The token counts sit under `usage` as `prompt`/`completion`: a key with "token" in it
+ * would be redacted as a secret.
+ */
 export function usageFields(result: Pick<InferenceResult<unknown>, 'model_used' | 'prompt_tokens' | 'completion_tokens' | 'cost_usd'>) {
-  return { model: result.model_used, prompt_tokens: result.prompt_tokens, completion_tokens: result.completion_tokens, cost_usd: result.cost_usd };
+  return { model: result.model_used, usage: { prompt: result.prompt_tokens, completion: result.completion_tokens }, cost_usd: result.cost_usd };
 }
