@@ -1,4 +1,4 @@
-import type { Conveyor, Task, TaskName, TaskPayloadInput, TaskStatus } from '@conveyor/client';
+import type { Conveyor, Task, TaskListFilter, TaskName, TaskPayloadInput, TaskStatus } from '@conveyor/client';
 import { Command } from 'commander';
 import type { Context } from '../context';
 import { TaskOutcomeError } from '../exit-codes';
@@ -91,6 +91,9 @@ result to stdout (with --json: the whole task). Ctrl-C stops waiting; the task g
 interface ListFlags {
   status?: string;
   task?: string;
+  queue?: string;
+  campaign?: string;
+  tag?: string;
   since?: string;
   limit: number;
 }
@@ -100,15 +103,25 @@ function listCommand(action: Action): Command {
     .description("List the tenant's tasks, newest first")
     .option('-s, --status <statuses>', 'only these statuses, comma-separated (PENDING,STARTED,PROGRESS,RETRY,SUCCESS,FAILURE,REVOKED)')
     .option('-t, --task <task>', 'only this task type')
+    .option('-q, --queue <queue>', 'only tasks on this queue (scraping, analysis, generation, monitoring, publishing)')
+    .option('--campaign <id>', "only tasks whose payload's campaign_id is this")
+    .option('--tag <tags>', 'only tasks carrying every one of these tags, comma-separated')
     .option('--since <when>', 'only tasks created since an ISO time or a duration back from now (30m, 1h, 2d, 1w)')
     .option('-n, --limit <n>', 'at most this many tasks', integer('--limit', 1, 10_000), 50)
     .action(
       action(async (ctx, flags: ListFlags) => {
-        // The API has no time filter: tasks come newest first, so reading stops at the first older one.
         const since = flags.since === undefined ? undefined : parseSince(flags.since);
         const status = flags.status?.split(',').map((s) => s.trim().toUpperCase() as TaskStatus);
-        const pages = ctx.conveyor().tasks.list({ status, task: flags.task as TaskName | undefined, limit: Math.min(flags.limit, 200) });
-        const tasks = await take(pages, flags.limit, (task) => since !== undefined && new Date(task.created_at) < since);
+        const pages = ctx.conveyor().tasks.list({
+          status,
+          task: flags.task as TaskName | undefined,
+          queue: flags.queue as TaskListFilter['queue'],
+          campaignId: flags.campaign,
+          tags: flags.tag?.split(',').map((t) => t.trim()),
+          createdAfter: since,
+          limit: Math.min(flags.limit, 200),
+        });
+        const tasks = await take(pages, flags.limit);
         ctx.out.result(tasks, (list) =>
           table(
             ['TASK_ID', 'TASK', 'STATUS', 'PROGRESS', 'ATTEMPTS', 'CREATED'],
