@@ -66,7 +66,8 @@ export async function listTasksForTenant(db: Db, tenantId: string, query: ListTa
   if (query.scheduleId) q = q.where('schedule_id', '=', query.scheduleId);
   // Both conditions as the partial expression index states them, so the planner can use it.
   if (query.campaignId) q = q.where(sql<boolean>`payload ? 'campaign_id'`).where(sql<boolean>`payload->>'campaign_id' = ${query.campaignId}`);
-  if (query.tags?.length) q = q.where(sql<boolean>`tags @> ${sql.val(query.tags)}::text[]`);
+  // The GIN index holds tagged tasks only (cardinality > 0), which the planner must be told.
+  if (query.tags?.length) q = q.where(sql<boolean>`cardinality(tags) > 0`).where(sql<boolean>`tags @> ${sql.val(query.tags)}::text[]`);
   if (query.createdAfter) q = q.where('created_at', '>=', query.createdAfter as never);
   if (query.createdBefore) q = q.where('created_at', '<', query.createdBefore as never);
   if (query.after) q = q.where(afterCursor(query.after));
