@@ -51,18 +51,20 @@ ins as (
    where existing.n <= $5::int and ($7::boolean or existing.n + $8::int > $5::int)
   returning seq, attempt, level, message, fields, at
 )
-select ins.*, (select n from existing) + $8::int >= $5::int as full from ins
-union all select null, null, null, null, null, null, (select n from existing) + $8::int >= $5::int where not exists (select 1 from ins)`;
+select ins.*, (select n from existing) + $8::int > $5::int or $7::boolean as full from ins
+union all select null, null, null, null, null, null, (select n from existing) + $8::int > $5::int or $7::boolean where not exists (select 1 from ins)`;
 
 /**
  * Stores an attempt's buffered lines under the task's cap (`cap` lines over all its
  * attempts, then one marker line). Returns the lines stored, in order (to publish them), and
- * whether the task's log is full (the worker then stops buffering).
+ * whether the task's log is full: its marker line is written (in this statement or before),
+ * so the worker stops buffering. A batch that exactly reaches the cap is not full: the next
+ * line still has to come, to be refused and marked.
  */
 export async function insertTaskLogs(db: Db, batch: TaskLogBatch, cap: number): Promise<{ rows: TaskLogRow[]; full: boolean }> {
   if (batch.lines.length === 0 && !batch.overflowed) return { rows: [], full: false };
   const lines = batch.lines.map((line, i) => ({ ord: i + 1, ...line }));
-  const result = await runPrepared<TaskLogRow & { full: boolean }>(db, 'conveyor_insert_task_logs_v1', INSERT_LOGS, [
+  const result = await runPrepared<TaskLogRow & { full: boolean }>(db, 'conveyor_insert_task_logs_v2', INSERT_LOGS, [
     batch.taskId,
     batch.tenantId,
     JSON.stringify(lines),
