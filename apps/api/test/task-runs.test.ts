@@ -97,11 +97,15 @@ describe('GET /tasks filters', () => {
       ['campaign_id=', 'query.campaign_id'],
       [`tag=${Array.from({ length: 11 }, (_, i) => `t${i}`).join(',')}`, 'query.tag'],
       ['colour=red', 'query.colour'],
+      ['tag[a]=b', 'query.tag[a]'],
+      ['campaign_id=a&campaign_id=b', 'query.campaign_id'],
+      ['created_after=2026-12-05&created_after=2026-12-06', 'query.created_after'],
+      [`campaign_id=${'c'.repeat(201)}`, 'query.campaign_id'],
     ];
     for (const [query, path] of cases) {
       const res = await get(`/tasks?${query}`);
       expect({ query, status: res.status }).toEqual({ query, status: 400 });
-      expect(res.body.issues.some((i: { path: string }) => i.path === path || i.path.startsWith(`${path}.`))).toBe(true);
+      expect({ query, named: res.body.issues.some((i: { path: string }) => i.path === path || i.path.startsWith(`${path}.`)) }).toEqual({ query, named: true });
       expect(res.body.message).toContain(path.slice('query.'.length));
     }
   });
