@@ -13,6 +13,7 @@ import type {
   TaskListFilter,
   TaskLogLine,
   TaskLogPage,
+  TaskLogStreamEvent,
   TaskName,
   TaskPage,
   TaskPayloadInput,
@@ -115,9 +116,13 @@ export class Tasks {
   /**
    * The task's live events: each `state` change, then `end` (with the result or error), then
    * the iteration ends. Reconnects by itself after a dropped connection, resuming after the
-   * last event seen. Breaking out of the loop closes the stream.
+   * last event seen. Breaking out of the loop closes the stream. With `logs: true`, the
+   * handler's log lines come too, as `log` events.
    */
-  subscribe<N extends TaskName = TaskName>(id: string, options: SubscribeOptions = {}): AsyncIterable<TaskStreamEvent<N>> {
+  subscribe<N extends TaskName = TaskName>(id: string, options: SubscribeOptions & { logs: true }): AsyncIterable<TaskStreamEvent<N> | TaskLogStreamEvent>;
+  subscribe<N extends TaskName = TaskName>(id: string, options?: SubscribeOptions & { logs?: false }): AsyncIterable<TaskStreamEvent<N>>;
+  subscribe<N extends TaskName = TaskName>(id: string, options?: SubscribeOptions): AsyncIterable<TaskStreamEvent<N> | TaskLogStreamEvent>;
+  subscribe<N extends TaskName = TaskName>(id: string, options: SubscribeOptions = {}): AsyncIterable<TaskStreamEvent<N> | TaskLogStreamEvent> {
     return followTask<N>(this.http, id, options);
   }
 

@@ -83,6 +83,13 @@ export interface TaskEndEvent<N extends TaskName = TaskName> extends TaskEvent {
 
 export type TaskStreamEvent<N extends TaskName = TaskName> = TaskStateEvent | TaskEndEvent<N>;
 
+/** A line the task's handler wrote (ctx.log), as subscribe(id, { logs: true }) yields it. */
+export interface TaskLogStreamEvent extends TaskLogLine {
+  type: 'log';
+  task_id: string;
+  eventId: string | null;
+}
+
 export interface TaskListFilter {
   /** One status or several. */
   status?: TaskStatus | TaskStatus[];

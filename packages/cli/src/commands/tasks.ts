@@ -4,7 +4,7 @@ import type { Context } from '../context';
 import { TaskOutcomeError } from '../exit-codes';
 import { followTask } from '../follow-task';
 import { integer, parseSince, readJsonObject } from '../json-input';
-import { ProgressView, eventLine } from '../progress';
+import { ProgressView, eventLine, logLine } from '../progress';
 import { table } from '../table';
 import { take } from '../take';
 import { attemptLines, failureText, taskText } from '../task-text';
@@ -35,7 +35,7 @@ function finish(ctx: Context, task: Task): void {
 async function waitAndFinish(ctx: Context, conveyor: Conveyor, id: string, timeoutMs: number | undefined): Promise<void> {
   const view = new ProgressView(ctx.out);
   try {
-    const task = await followTask(conveyor, id, { timeoutMs, onEvent: (e) => view.update(e), onNote: (text) => view.note(text) });
+    const task = await followTask(conveyor, id, { timeoutMs, onEvent: (e) => e.type !== 'log' && view.update(e), onNote: (text) => view.note(text) });
     view.finish();
     finish(ctx, task);
   } finally {
@@ -135,15 +135,16 @@ function listCommand(action: Action): Command {
 
 function logsCommand(action: Action): Command {
   return new Command('logs')
-    .description("Print a task's attempt history, then follow its live events until it ends")
+    .description("Print a task's attempt history, then its log lines and live events until it ends")
     .argument('<id>', 'the task id')
     .addHelpText(
       'after',
       `
-There is no endpoint for a task's log lines yet: this prints what the API keeps (each
-attempt's outcome and error) and then every state change as it happens. With --json, one
-JSON object per line: {"type":"attempt",...} for each attempt so far, then the live events
-({"type":"state",...}, and {"type":"end",...} last). Exits like submit --wait.`,
+Prints each attempt's outcome and error so far, then the lines the task's handler wrote
+(ctx.log, those stored so far and each new one) among its state changes as they happen.
+With --json, one JSON object per line: {"type":"attempt",...} for each attempt so far, then
+the live events ({"type":"log",...}, {"type":"state",...}, and {"type":"end",...} last).
+Exits like submit --wait.`,
     )
     .action(
       action(async (ctx, id: string) => {
@@ -155,7 +156,12 @@ JSON object per line: {"type":"attempt",...} for each attempt so far, then the l
           for (const line of attemptLines(before)) ctx.out.result(line, (l) => l);
         }
         const task = await followTask(conveyor, id, {
-          onEvent: (event) => (ctx.out.json ? ctx.out.jsonLine(event) : ctx.out.result(event, eventLine)),
+          logs: true,
+          onEvent: (event) => {
+            if (ctx.out.json) ctx.out.jsonLine(event);
+            else if (event.type === 'log') ctx.out.result(event, logLine);
+            else ctx.out.result(event, eventLine);
+          },
           onNote: (text) => ctx.out.note(text),
         });
         if (task.status !== 'SUCCESS') throw new TaskOutcomeError(failureText(task));
