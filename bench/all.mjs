@@ -36,6 +36,7 @@ const BENCHMARKS = [
   { name: 'ingestion', script: 'ingestion.mjs', args: Q ? ['--quick'] : ['--runs', '3'] },
   { name: 'datasets', script: 'datasets.mjs', args: Q ? ['--quick'] : ['--runs', '3'] },
   { name: 'client', script: 'client.mjs', args: Q ? ['--runs', '1', '--calls', '200'] : ['--runs', '5', '--calls', '3000'] },
+  { name: 'task-list', script: 'task-list.mjs', args: Q ? ['--rows', '20000', '--requests', '10'] : ['--rows', '1000000', '--requests', '100'] },
 ];
 
 function run(bench) {
@@ -72,6 +73,9 @@ const r = results.rules.figures;
 const ing = results.ingestion.figures.reliefweb;
 const ds = results.datasets.figures;
 const cl = results.client.figures;
+const tl = results['task-list'];
+const tlNone = tl.cases.find((c) => c.filter === 'none');
+const tlWorst = [...tl.cases].sort((a, b) => b.first_page.p99 - a.first_page.p99)[0];
 const sched = (replicas) => Object.values(s).find((r) => r.replicas === replicas);
 const check = (ok) => (ok ? 'met' : 'not met');
 const rows = [
@@ -146,6 +150,12 @@ const rows = [
     `submit ${m(cl.client.submit_per_s)}/s, ${m(cl.client.submit_cpu_us)} µs caller CPU each; get ${m(cl.client.get_per_s)}/s, ${m(cl.client.get_cpu_us)} µs`,
     `hand-written fetch: submit ${m(cl.fetch.submit_per_s)}/s, ${m(cl.fetch.submit_cpu_us)} µs; get ${m(cl.fetch.get_per_s)}/s, ${m(cl.fetch.get_cpu_us)} µs`,
     `rate ${m(cl.ratios.submit_rate, 2)} (submit), ${m(cl.ratios.get_rate, 2)} (get); caller CPU ${m(cl.ratios.submit_cpu, 2)}× / ${m(cl.ratios.get_cpu, 2)}×`,
+  ],
+  [
+    `14. GET /tasks at ${tl.settings.rows.toLocaleString('en')} rows, ${tl.settings.requests} requests a case, one at a time (one API process)`,
+    `no filter: first page p50 ${tlNone.first_page.median.toFixed(2)} ms, p99 ${tlNone.first_page.p99.toFixed(2)} ms; deep page p50 ${tlNone.deep_page.median.toFixed(2)} ms`,
+    `slowest filter (${tlWorst.filter}): first page p50 ${tlWorst.first_page.median.toFixed(2)} ms, p99 ${tlWorst.first_page.p99.toFixed(2)} ms`,
+    '—',
   ],
 ];
 const info = machine();

@@ -32,15 +32,25 @@ export function positionOf(event: EventData): EventPosition {
   };
 }
 
-export const eventIdOf = (p: EventPosition) => `${p.attempts}.${p.rank}.${p.progress}.${p.digest}`;
+/**
+ * An event's id: the state's position, and on a stream that carries log lines, the seq of the
+ * last line sent (`.<seq>`, 0 before any), so a reconnect names both.
+ */
+export const eventIdOf = (p: EventPosition | undefined, logSeq?: number) =>
+  `${p ? `${p.attempts}.${p.rank}.${p.progress}.${p.digest}` : '0.0.0.00000000'}${logSeq === undefined ? '' : `.${logSeq}`}`;
 
-const EVENT_ID = /^(\d{1,9})\.([0-4])\.(\d{1,3})\.([0-9a-f]{8})$/;
+const EVENT_ID = /^(\d{1,9})\.([0-4])\.(\d{1,3})\.([0-9a-f]{8})(?:\.(\d{1,15}))?$/;
 
-/** The position a Last-Event-ID names, or undefined for anything this API did not write (then the stream starts afresh). */
-export function parseEventId(text: string | undefined): EventPosition | undefined {
+/**
+ * The state position and last log line a Last-Event-ID names, or nothing for anything this API
+ * did not write (then the stream starts afresh). The id that stands for "no state yet" names no position.
+ */
+export function parseEventId(text: string | undefined): { position?: EventPosition; logSeq?: number } {
   const match = text === undefined ? null : EVENT_ID.exec(text.trim());
-  if (!match) return undefined;
-  return { attempts: Number(match[1]), rank: Number(match[2]), progress: Number(match[3]), digest: match[4]! };
+  if (!match) return {};
+  const logSeq = match[5] === undefined ? undefined : Number(match[5]);
+  if (match[4] === '00000000' && match[1] === '0' && match[3] === '0') return { logSeq };
+  return { position: { attempts: Number(match[1]), rank: Number(match[2]), progress: Number(match[3]), digest: match[4]! }, logSeq };
 }
 
 export const samePosition = (a: EventPosition | undefined, b: EventPosition) =>

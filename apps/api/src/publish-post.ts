@@ -59,7 +59,13 @@ export async function publishPostNow(deps: SubmitDeps, tenantId: string, postId:
   const committed = await deps.db.transaction().execute(async (trx) => {
     const moved = await transitionPost(trx, { tenantId, postId, from: PUBLISHABLE_POST_STATUSES, to: 'queued' });
     if (!moved.ok) return moved;
-    const insert = taskRow(deps.policies, { tenantId, task: checked!.definition.name, payload: checked!.payload, idempotencyKey: publishTaskKey(moved.post) });
+    const insert = taskRow(deps.policies, {
+      tenantId,
+      task: checked!.definition.name,
+      payload: checked!.payload,
+      idempotencyKey: publishTaskKey(moved.post),
+      origin: 'publish',
+    });
     const [submitted] = await insertTasks(trx, [insert]);
     // The key is taken by something else only if the tenant used it for a task of its own.
     if (!submitted!.created && !isPublishTaskOf(submitted!.row, postId))

@@ -38,6 +38,7 @@ import { sessionDatasetsRouter } from './routes/session-datasets';
 import { sessionsRouter } from './routes/sessions';
 import { taskActionsRouter } from './routes/task-actions';
 import { taskEventsRouter } from './routes/task-events';
+import { taskLogsRouter } from './routes/task-logs';
 import { taskTokensRouter } from './routes/task-tokens';
 import { taskTypesRouter } from './routes/task-types';
 import { tasksRouter } from './routes/tasks';
@@ -153,6 +154,7 @@ export function createServer(deps: ServerDeps): Express {
       retryAfterSeconds: deps.retryAfterSeconds,
     }),
   );
+  v1.use(taskLogsRouter(deps.db));
   v1.use(taskActionsRouter(deps));
   v1.use(taskTokensRouter(deps));
   v1.use(adminRouter(deps));

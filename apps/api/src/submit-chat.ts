@@ -34,7 +34,9 @@ export async function submitChatMessage(deps: SubmitDeps, tenantId: string, sess
         );
       }
     }
-    const [submitted] = await insertTasks(trx, [taskRow(deps.policies, { tenantId, task: checked!.definition.name, payload: checked!.payload })]);
+    const [submitted] = await insertTasks(trx, [
+      taskRow(deps.policies, { tenantId, task: checked!.definition.name, payload: checked!.payload, origin: 'chat' }),
+    ]);
     await setActiveTask(trx, tenantId, sessionId, submitted!.row.id);
     return submitted!.row;
   });

@@ -1,5 +1,5 @@
 import { isDeepStrictEqual } from 'node:util';
-import { SYSTEM_TENANT_ID, TASK_NAMES, type TaskPolicies, type TaskSubmission, getTaskDefinition } from '@conveyor/contracts';
+import { SYSTEM_TENANT_ID, TASK_NAMES, type TaskOrigin, type TaskPolicies, type TaskSubmission, getTaskDefinition } from '@conveyor/contracts';
 import { type Database, type TaskRow, deleteUnstartedTasks, taskRow } from '@conveyor/db';
 import type { Logger } from '@conveyor/observability';
 import { QueueUnavailableError, type RedisClient, type TaskProducer } from '@conveyor/queue';
@@ -105,6 +105,7 @@ export async function submitTasks(
   tenantId: string,
   submissions: TaskSubmission[],
   pathPrefix: (index: number) => string | undefined,
+  origin: TaskOrigin = 'api',
 ): Promise<SubmittedTask[]> {
   const valid = validate(submissions, pathPrefix);
   if (tenantId !== SYSTEM_TENANT_ID) refuseSystemTasks(valid.map((v) => v.definition));
@@ -120,6 +121,7 @@ export async function submitTasks(
       idempotencyKey: submission.idempotency_key,
       tags: submission.tags,
       metadata: submission.metadata,
+      origin,
     }),
   );
   const submitted = await deps.submissions.insert(inserts);

@@ -1,9 +1,10 @@
-import { type TaskEvent, taskEventSchema } from '@conveyor/contracts';
+import { type TaskEvent, type TaskLogEvent, taskEventSchema, taskLogEventSchema } from '@conveyor/contracts';
 import type { Logger } from '@conveyor/observability';
 import { type RedisClient, type WatchRegistry, taskEventsChannel } from '@conveyor/queue';
 import { type SlotLimits, TenantSlots } from './tenant-slots';
 
-type Listener = (event: TaskEvent) => void;
+/** A state change, or (kind 'log') a line the handler wrote; both come on the task's channel. */
+type Listener = (event: TaskEvent | TaskLogEvent) => void;
 
 /** How many live-event streams may be open at once. */
 export type StreamLimits = SlotLimits;
@@ -32,7 +33,8 @@ export class TaskEventHub {
     this.slots = new TenantSlots(limits);
     subscriber.on('message', (channel: string, message: string) => {
       const taskId = channel.slice(channel.lastIndexOf(':') + 1);
-      const parsed = taskEventSchema.safeParse(safeJson(message));
+      const json = safeJson(message) as { kind?: unknown } | undefined;
+      const parsed = json?.kind === 'log' ? taskLogEventSchema.safeParse(json) : taskEventSchema.safeParse(json);
       if (!parsed.success) return;
       for (const listener of this.listeners.get(taskId) ?? []) listener(parsed.data);
     });

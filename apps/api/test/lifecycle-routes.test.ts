@@ -243,7 +243,16 @@ describe('cancel and retry', () => {
     const id = await failedTask();
     const view = (await request(h.app).get(`/api/v1/tasks/${id}`).set(auth(h.keyA))).body;
     expect(view.attempt_history).toEqual([
-      { attempt: 1, started_at: expect.any(String), finished_at: expect.any(String), outcome: 'failure', error: { type: 'Boom', message: 'broken' } },
+      {
+        attempt: 1,
+        started_at: expect.any(String),
+        finished_at: expect.any(String),
+        outcome: 'failure',
+        error: { type: 'Boom', message: 'broken' },
+        worker: null,
+        duration_ms: expect.any(Number),
+        cost_usd: 0,
+      },
     ]);
   });
 });

@@ -183,5 +183,5 @@ describe('apply_transformation', () => {
 });
 
 function contextOf(taskId: string, tenantId: string, signal = new AbortController().signal, progress: TaskContext['progress'] = async () => {}): TaskContext {
-  return { taskId, tenantId, attempt: 1, finalAttempt: false, signal, logger, progress };
+  return { taskId, tenantId, attempt: 1, finalAttempt: false, signal, logger, progress, log: () => undefined };
 }

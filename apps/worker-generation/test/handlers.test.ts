@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { PassThrough } from 'node:stream';
-import { TaskPolicies } from '@conveyor/contracts';
+import { TASK_LOG_LIMITS, TaskPolicies } from '@conveyor/contracts';
 import { CostTracker } from '@conveyor/cost-tracker';
-import { type Database, createDb, createTenantWithKey, insertTask, migrateUrl, schemaFingerprint } from '@conveyor/db';
+import { type Database, createDb, createTenantWithKey, insertTask, insertTaskLogs, migrateUrl, schemaFingerprint } from '@conveyor/db';
 import { createInferenceRouter } from '@conveyor/inference';
 import { BudgetedInference } from '@conveyor/llm';
 import { createLogger } from '@conveyor/observability';
@@ -42,7 +42,14 @@ afterAll(async () => {
 async function run(task: string, payload: unknown, tenant = tenantId) {
   const row = await insertTask(db, { id: randomUUID(), tenant_id: tenant, task, queue: 'generation', payload, max_attempts: 1 });
   await runTaskJob(
-    { writes: groupCommitWritesFor(db), queue: 'generation', handlers: handlers as never, policies: new TaskPolicies(), logger },
+    {
+      writes: groupCommitWritesFor(db),
+      queue: 'generation',
+      handlers: handlers as never,
+      policies: new TaskPolicies(),
+      logger,
+      taskLogs: (batch) => insertTaskLogs(db, batch, TASK_LOG_LIMITS.linesPerTask),
+    },
     { task_id: row.id },
   );
   return db.selectFrom('tasks').selectAll().where('id', '=', row.id).executeTakeFirstOrThrow();
@@ -56,6 +63,27 @@ describe('generation tasks', () => {
       result: { draft: expect.stringContaining('Announce our new scheduler'), model_used: 'anthropic/claude-sonnet-4' },
     });
     expect(sim.requests.at(-1)!.body).toMatchObject({ max_tokens: 2000, temperature: 0.7 });
+  });
+
+  it("files the call's cost under the attempt that made it and says in the task's log which model answered, with tokens and cost", async () => {
+    const done = await run('generate_draft', { brief: 'Costs per attempt', platform: 'linkedin', campaign_id: 'c-cost' });
+    expect(done.status).toBe('SUCCESS');
+    const usage = await db.selectFrom('usage_tracking').selectAll().where('task_id', '=', done.id).execute();
+    expect(usage).toHaveLength(1);
+    expect(usage[0]).toMatchObject({ attempt: 1, campaign_id: 'c-cost' });
+    const lines = await db.selectFrom('task_logs').selectAll().where('task_id', '=', done.id).orderBy('seq').execute();
+    expect(lines).toEqual([
+      expect.objectContaining({
+        attempt: 1,
+        level: 'info',
+        message: `draft written by ${usage[0]!.model_used}`,
+        fields: {
+          model: usage[0]!.model_used,
+          usage: { prompt: usage[0]!.prompt_tokens, completion: usage[0]!.completion_tokens },
+          cost_usd: Number(usage[0]!.cost_usd),
+        },
+      }),
+    ]);
   });
 
   it('process_chat_message keeps the conversation in Postgres and sends its history', async () => {

@@ -6,6 +6,7 @@ import { testTask } from '../src/handlers/test-task';
 
 function context(signal = new AbortController().signal, attempt = 1) {
   const reports: [number, string | undefined][] = [];
+  const lines: [string, string, unknown][] = [];
   const ctx: TaskContext = {
     taskId: 't',
     tenantId: 'x',
@@ -14,8 +15,9 @@ function context(signal = new AbortController().signal, attempt = 1) {
     signal,
     logger: createLogger({ service: 'test', stream: new PassThrough() }),
     progress: async (percent, message) => void reports.push([percent, message]),
+    log: (level, message, fields) => void lines.push([level, message, fields]),
   };
-  return { ctx, reports };
+  return { ctx, reports, lines };
 }
 
 describe('monitoring handlers', () => {
@@ -24,8 +26,9 @@ describe('monitoring handlers', () => {
   });
 
   it('test_task reports each step and echoes the message', async () => {
-    const { ctx, reports } = context();
+    const { ctx, reports, lines } = context();
     expect(await testTask({ message: 'hello', steps: 4, step_ms: 1 }, ctx)).toEqual({ echo: 'hello' });
+    expect(lines.map(([level, message]) => [level, message])).toEqual([1, 2, 3, 4].map((step) => ['info', `step ${step} of 4`]));
     expect(reports).toEqual([
       [25, 'step 1 of 4'],
       [50, 'step 2 of 4'],

@@ -4,6 +4,7 @@ import {
   RateLimitError,
   ServiceUnavailableError,
   type Task,
+  type TaskLogStreamEvent,
   type TaskStreamEvent,
   WaitTimeoutError,
 } from '@conveyor/client';
@@ -12,8 +13,10 @@ import { InterruptedError } from './exit-codes';
 export interface FollowOptions {
   /** Give up (WaitTimeoutError) after this long; the task goes on. */
   timeoutMs?: number;
-  /** Each live state change, for display. */
-  onEvent: (event: TaskStreamEvent) => void;
+  /** Each live state change (and, with `logs`, each line the handler writes), for display. */
+  onEvent: (event: TaskStreamEvent | TaskLogStreamEvent) => void;
+  /** Also follow the task's log lines (ctx.log). */
+  logs?: boolean;
   /** Something the person watching should know (the stream fell back to polling). */
   onNote: (text: string) => void;
 }
@@ -38,8 +41,8 @@ export async function followTask(conveyor: Conveyor, id: string, options: Follow
   const signal = stop.signal;
   try {
     try {
-      for await (const event of conveyor.tasks.subscribe(id, { signal })) {
-        lastStatus = event.status;
+      for await (const event of conveyor.tasks.subscribe(id, { signal, logs: options.logs })) {
+        if (event.type !== 'log') lastStatus = event.status;
         options.onEvent(event);
       }
     } catch (error) {

@@ -1,4 +1,4 @@
-import type { TaskStreamEvent } from '@conveyor/client';
+import type { TaskLogStreamEvent, TaskStreamEvent } from '@conveyor/client';
 import type { Output } from './output';
 
 const BAR_WIDTH = 24;
@@ -7,6 +7,11 @@ const BAR_WIDTH = 24;
 export function eventLine(event: Pick<TaskStreamEvent, 'at' | 'status' | 'progress' | 'message' | 'attempts'>): string {
   const attempt = event.attempts > 0 ? ` (attempt ${event.attempts})` : '';
   return `${event.at} ${event.status} ${event.progress}%${event.message ? ` ${event.message}` : ''}${attempt}`;
+}
+
+/** One line of the task's own log (ctx.log) as `tasks logs` prints it. */
+export function logLine(line: Pick<TaskLogStreamEvent, 'at' | 'level' | 'message' | 'fields' | 'attempt'>): string {
+  return `${line.at} ${line.level.toUpperCase()} ${line.message}${line.fields ? ` ${JSON.stringify(line.fields)}` : ''} (attempt ${line.attempt})`;
 }
 
 /** A bar of BAR_WIDTH cells, `percent` of them full. */

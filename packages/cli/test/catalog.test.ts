@@ -52,6 +52,8 @@ describe('schedules', () => {
     const logs = await cli(['tasks', 'logs', taskId], env);
     expect(logs.code).toBe(0);
     expect(logs.stdout).toContain('result {"echo":"night"}');
+    // The handler's own lines (test_task logs each step) come with the states.
+    expect(logs.stdout).toMatch(/ INFO step 1 of (\d+) \{"step":1,"steps":\1\} \(attempt 1\)$/m);
     expect((await json(['tasks', 'get', taskId], env)).schedule_id).toBe(id);
 
     expect(await json(['schedules', 'disable', id], env)).toMatchObject({ schedule_id: id, enabled: false });

@@ -152,7 +152,7 @@ describe('mistakes and failures', () => {
 });
 
 describe('tasks list and get', () => {
-  it('lists by status and task as JSON and as a table, and --since stops at older tasks', async () => {
+  it('lists by status, task, queue and tags as JSON and as a table, and --since asks for newer tasks only', async () => {
     const env = await tenantEnv();
     const ids: string[] = [];
     for (const task of ['ping', 'ping', 'test_task']) {
@@ -169,6 +169,11 @@ describe('tasks list and get', () => {
     expect(JSON.parse((await cli(['tasks', 'list', '--since', '1h', '--json'], env)).stdout)).toHaveLength(3);
     expect(JSON.parse((await cli(['tasks', 'list', '--since', '2999-01-01T00:00:00Z', '--json'], env)).stdout)).toEqual([]);
     expect((await cli(['tasks', 'list', '--since', 'yesterday'], env)).code).toBe(2);
+    const tagged = JSON.parse((await cli(['tasks', 'list', '--tag', 'a,b', '--queue', 'monitoring', '--json'], env)).stdout);
+    expect(tagged.map((t: { task_id: string }) => t.task_id)).toEqual([...ids].reverse());
+    expect(JSON.parse((await cli(['tasks', 'list', '--tag', 'a,c', '--json'], env)).stdout)).toEqual([]);
+    expect(JSON.parse((await cli(['tasks', 'list', '--queue', 'generation', '--json'], env)).stdout)).toEqual([]);
+    expect((await cli(['tasks', 'list', '--queue', 'nowhere'], env)).code).not.toBe(0);
 
     const text = await cli(['tasks', 'list'], env);
     expect(text.stdout.split('\n')[0]).toMatch(/^TASK_ID\s+TASK\s+STATUS\s+PROGRESS\s+ATTEMPTS\s+CREATED$/);

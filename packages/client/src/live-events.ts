@@ -2,12 +2,17 @@ import { ConnectionError, ConveyorError } from './errors';
 import type { Transport } from './http';
 import { anySignal, sleep } from './sleep';
 import { SseParser } from './sse';
-import type { TaskName, TaskStreamEvent } from './types';
+import type { TaskLogStreamEvent, TaskName, TaskStreamEvent } from './types';
 
 export interface SubscribeOptions {
   signal?: AbortSignal;
   /** Resume after this event (sent as Last-Event-ID): only newer states come. */
   lastEventId?: string;
+  /**
+   * Also yield `log` events: the lines the handler writes (ctx.log), oldest first, each once
+   * across reconnects. The server sends them to an API key, not to a task token.
+   */
+  logs?: boolean;
 }
 
 export interface FollowOptions extends SubscribeOptions {
@@ -41,7 +46,11 @@ class Dropped {
  * times in a row when nothing arrives. A state equal to the one yielded last is not yielded
  * again (servers from before stable event ids start every connection with the current state).
  */
-export async function* followTask<N extends TaskName>(http: Transport, taskId: string, options: FollowOptions = {}): AsyncGenerator<TaskStreamEvent<N>> {
+export async function* followTask<N extends TaskName>(
+  http: Transport,
+  taskId: string,
+  options: FollowOptions = {},
+): AsyncGenerator<TaskStreamEvent<N> | TaskLogStreamEvent> {
   let lastEventId = options.lastEventId;
   let last: State | undefined;
   let retryMs: number | undefined;
@@ -72,6 +81,7 @@ export async function* followTask<N extends TaskName>(http: Transport, taskId: s
             retryMs = parser.retryMs ?? retryMs;
             for (const message of messages) {
               lastEventId = message.id ?? lastEventId;
+              if (message.event === 'log' && options.logs) yield toLogEvent(message.data, message.id);
               if (message.event !== 'state' && message.event !== 'end') continue;
               const event = toEvent<N>(message.event, message.data, message.id);
               if (event.type === 'state' && sameState(last, event)) continue;
@@ -131,6 +141,14 @@ async function openStream(
     );
   }
   return response;
+}
+
+function toLogEvent(data: string, id: string | undefined): TaskLogStreamEvent {
+  try {
+    return { ...(JSON.parse(data) as Omit<TaskLogStreamEvent, 'type' | 'eventId'>), type: 'log', eventId: id ?? null };
+  } catch {
+    throw new ConveyorError(`A log event carried data that is not JSON (${data.slice(0, 100)}); is baseUrl a Conveyor server?`);
+  }
 }
 
 function toEvent<N extends TaskName>(type: 'state' | 'end', data: string, id: string | undefined): TaskStreamEvent<N> {

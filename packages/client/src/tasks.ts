@@ -11,6 +11,9 @@ import type {
   Submitted,
   Task,
   TaskListFilter,
+  TaskLogLine,
+  TaskLogPage,
+  TaskLogStreamEvent,
   TaskName,
   TaskPage,
   TaskPayloadInput,
@@ -21,6 +24,9 @@ import type {
   TaskView,
 } from './types';
 import { type WaitOptions, isTerminal, waitForTask } from './wait';
+
+/** An instant of a list filter as the API takes it (ISO-8601). */
+const instant = (value: Date | string | undefined) => (value instanceof Date ? value.toISOString() : value);
 
 const taskPath = (id: string, rest = '') => `/tasks/${encodeURIComponent(id)}${rest}`;
 
@@ -110,9 +116,13 @@ export class Tasks {
   /**
    * The task's live events: each `state` change, then `end` (with the result or error), then
    * the iteration ends. Reconnects by itself after a dropped connection, resuming after the
-   * last event seen. Breaking out of the loop closes the stream.
+   * last event seen. Breaking out of the loop closes the stream. With `logs: true`, the
+   * handler's log lines come too, as `log` events.
    */
-  subscribe<N extends TaskName = TaskName>(id: string, options: SubscribeOptions = {}): AsyncIterable<TaskStreamEvent<N>> {
+  subscribe<N extends TaskName = TaskName>(id: string, options: SubscribeOptions & { logs: true }): AsyncIterable<TaskStreamEvent<N> | TaskLogStreamEvent>;
+  subscribe<N extends TaskName = TaskName>(id: string, options?: SubscribeOptions & { logs?: false }): AsyncIterable<TaskStreamEvent<N>>;
+  subscribe<N extends TaskName = TaskName>(id: string, options?: SubscribeOptions): AsyncIterable<TaskStreamEvent<N> | TaskLogStreamEvent>;
+  subscribe<N extends TaskName = TaskName>(id: string, options: SubscribeOptions = {}): AsyncIterable<TaskStreamEvent<N> | TaskLogStreamEvent> {
     return followTask<N>(this.http, id, options);
   }
 
@@ -134,13 +144,43 @@ export class Tasks {
     });
   }
 
+  /** Every line the task's handler wrote (ctx.log), oldest first, a page at a time as you iterate. */
+  logs(id: string, options: { limit?: number } = {}): AsyncIterable<TaskLogLine> {
+    return everyPage(async (cursor) => {
+      const page = await this.logsPage(id, { ...options, cursor });
+      return { items: page.logs, nextCursor: page.nextCursor };
+    });
+  }
+
+  /** One page of the task's log lines; pass its nextCursor as `cursor` for the next. */
+  async logsPage(id: string, options: { limit?: number; cursor?: string } = {}): Promise<TaskLogPage> {
+    const { body } = await this.http.json<{ logs: TaskLogLine[]; next_cursor: string | null }>({
+      method: 'GET',
+      path: taskPath(id, '/logs'),
+      query: { limit: options.limit, cursor: options.cursor },
+      resendable: true,
+    });
+    return { logs: body.logs, nextCursor: body.next_cursor };
+  }
+
   /** One page of tasks; pass its nextCursor as `cursor` for the next. */
   async listPage(filter: TaskListFilter & { cursor?: string } = {}): Promise<TaskPage> {
     const status = filter.status === undefined ? undefined : ([] as TaskStatus[]).concat(filter.status).join(',');
     const { body } = await this.http.json<{ tasks: TaskView[]; next_cursor: string | null }>({
       method: 'GET',
       path: '/tasks',
-      query: { status, task: filter.task, schedule_id: filter.scheduleId, limit: filter.limit, cursor: filter.cursor },
+      query: {
+        status,
+        task: filter.task,
+        queue: filter.queue,
+        schedule_id: filter.scheduleId,
+        campaign_id: filter.campaignId,
+        tag: filter.tags?.length ? filter.tags.join(',') : undefined,
+        created_after: instant(filter.createdAfter),
+        created_before: instant(filter.createdBefore),
+        limit: filter.limit,
+        cursor: filter.cursor,
+      },
       resendable: true,
     });
     return { tasks: body.tasks, nextCursor: body.next_cursor };

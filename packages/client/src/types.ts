@@ -1,6 +1,7 @@
 import type {
   ConsoleSessionView,
   PatchScheduleBody,
+  QueueName,
   QueueWindow,
   QueuesResponse,
   TenantDeadLetterView,
@@ -10,6 +11,7 @@ import type {
   BudgetAlertView,
   TaskError,
   TaskEvent,
+  TaskLogLine,
   TaskName,
   TaskPayload,
   TaskPayloadInput,
@@ -26,7 +28,7 @@ import type {
 // (submission receipts, pages, tokens, per-call options) is camelCase. Types only: nothing here
 // exists at run time, so the built client requires nothing from @conveyor/contracts.
 
-export type { TaskError, TaskEvent, TaskName, TaskPayload, TaskPayloadInput, TaskResult, TaskStatus, TaskView };
+export type { TaskError, TaskEvent, TaskLogLine, TaskName, TaskPayload, TaskPayloadInput, TaskResult, TaskStatus, TaskView };
 /** GET /usage (one billing period's LLM spend, `groups` with groupBy) and GET /usage/periods: the API's own schemas. */
 export type { UsageView, UsageGroup, UsageGroupBy, UsagePeriodsView };
 /** The budget alert webhook, its deliveries, and the body the webhook receives. */
@@ -109,13 +111,36 @@ export interface TaskEndEvent<N extends TaskName = TaskName> extends TaskEvent {
 
 export type TaskStreamEvent<N extends TaskName = TaskName> = TaskStateEvent | TaskEndEvent<N>;
 
+/** A line the task's handler wrote (ctx.log), as subscribe(id, { logs: true }) yields it. */
+export interface TaskLogStreamEvent extends TaskLogLine {
+  type: 'log';
+  task_id: string;
+  eventId: string | null;
+}
+
 export interface TaskListFilter {
   /** One status or several. */
   status?: TaskStatus | TaskStatus[];
   task?: TaskName;
+  queue?: QueueName;
   scheduleId?: string;
+  /** The payload's campaign_id. */
+  campaignId?: string;
+  /** A task must carry every one. */
+  tags?: string[];
+  /** Created at or after this instant (a Date or an ISO string). */
+  createdAfter?: Date | string;
+  /** Created before this instant. */
+  createdBefore?: Date | string;
   /** Tasks per page, 1 to 200 (the API's default: 50). */
   limit?: number;
+}
+
+/** A page of GET /tasks/{id}/logs. */
+export interface TaskLogPage {
+  logs: TaskLogLine[];
+  /** Pass as `cursor` for the next page; null on the last one. */
+  nextCursor: string | null;
 }
 
 export interface TaskPage {

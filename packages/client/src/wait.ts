@@ -47,7 +47,7 @@ export async function waitForTask<N extends TaskName>(deps: WaitDeps, id: string
       if (polling) lastStatus = await pollUntilEnded(deps.http, id, signal, options.pollIntervalMs ?? 1000, (s) => (lastStatus = s));
       else {
         try {
-          for await (const event of followTask(deps.http, id, { signal, openRetries: 0 })) lastStatus = event.status;
+          for await (const event of followTask(deps.http, id, { signal, openRetries: 0 })) if (event.type !== 'log') lastStatus = event.status;
         } catch (error) {
           if (signal.aborted || !streamUnavailable(error)) throw error;
           polling = true;

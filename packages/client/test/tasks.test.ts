@@ -240,6 +240,24 @@ describe('reading, cancelling and retrying', () => {
     expect(rest.tasks).toHaveLength(2);
     await expect(conveyor.tasks.listPage({ cursor: 'not-a-cursor' })).rejects.toMatchObject({ status: 400, code: 'invalid_cursor' });
   });
+
+  it('filters the list by queue, tags and creation time, and reads a task’s log lines page by page', async () => {
+    const conveyor = await s.tenant();
+    const { id: tagged } = await conveyor.tasks.submit('ping', {}, { delayMs: HOUR, tags: ['env=prod', 'team:a'] });
+    await conveyor.tasks.submit('ping', {}, { delayMs: HOUR, tags: ['env=prod'] });
+    const ids = async (filter: Parameters<typeof conveyor.tasks.listPage>[0]) => (await conveyor.tasks.listPage(filter)).tasks.map((t) => t.task_id);
+    expect(await ids({ tags: ['env=prod', 'team:a'], queue: 'monitoring' })).toEqual([tagged]);
+    expect(await ids({ queue: 'generation' })).toEqual([]);
+    expect(await ids({ createdAfter: new Date(Date.now() + HOUR) })).toEqual([]);
+    await expect(conveyor.tasks.listPage({ tags: ['no spaces'] })).rejects.toBeInstanceOf(ValidationError);
+
+    const { id } = await conveyor.tasks.submit('test_task', { message: 'log me', steps: 3, step_ms: 10 });
+    await conveyor.tasks.wait(id, { timeoutMs: 60_000 });
+    const lines: string[] = [];
+    for await (const line of conveyor.tasks.logs(id, { limit: 2 })) lines.push(line.message);
+    expect(lines).toEqual(['step 1 of 3', 'step 2 of 3', 'step 3 of 3']);
+    expect((await conveyor.tasks.logsPage(id, { limit: 2 })).nextCursor).toEqual(expect.any(String));
+  }, 90_000);
 });
 
 describe('waiting', () => {

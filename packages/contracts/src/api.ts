@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { QUEUE_NAMES } from './queues';
+import { REQUEUE_KINDS, taskOriginSchema } from './task-runs';
 import { TASK_STATUSES, attemptOutcomeSchema, taskStatusSchema } from './task-status';
 
 const MAX_DELAY_MS = 30 * 24 * 3_600_000;
@@ -88,16 +90,40 @@ export const statusListSchema = z
   )
   .meta({ description: `One or more of ${TASK_STATUSES.join(', ')} (any case), comma-separated or repeated` });
 
+/**
+ * Tags in a query: `tag=a,b`, `tag=a&tag=b`, or one; a task must carry every one given.
+ */
+const tagListSchema = z
+  .preprocess(
+    (value) => (Array.isArray(value) ? value : [value]).flatMap((v: unknown) => (typeof v === 'string' ? v.split(',').map((t) => t.trim()) : [v])),
+    z.array(taskTagSchema).min(1).max(MAX_TAGS),
+  )
+  .meta({ description: `Up to ${MAX_TAGS} tags, comma-separated or repeated; a task must carry every one` });
+
+/** An instant in a query: an ISO-8601 date-time with a zone (Z or ±hh:mm), or a date (midnight UTC). */
+const queryInstantSchema = z
+  .union([z.iso.datetime({ offset: true }), z.iso.date()], { error: 'an ISO-8601 date-time with a zone (2026-12-05T10:00:00Z) or a date (2026-12-05)' })
+  .transform((text) => new Date(text).toISOString());
+
 /** Query of GET /api/v1/tasks */
 export const listTasksQuerySchema = z
   .object({
     status: statusListSchema.optional(),
     task: z.string().min(1).max(100).optional(),
+    queue: z.enum(QUEUE_NAMES, { error: `a queue is one of ${QUEUE_NAMES.join(', ')}` }).optional(),
     schedule_id: z.uuid({ error: 'a schedule id is a UUID' }).optional(),
+    campaign_id: z.string().min(1).max(200).optional().meta({ description: "The payload's campaign_id (the LLM tasks carry one)" }),
+    tag: tagListSchema.optional(),
+    created_after: queryInstantSchema.optional().meta({ description: 'Only tasks created at or after this instant (ISO-8601)' }),
+    created_before: queryInstantSchema.optional().meta({ description: 'Only tasks created before this instant (ISO-8601)' }),
     cursor: z.string().max(200).optional(),
     limit: z.coerce.number().int().min(1).max(200).default(50),
   })
-  .strict();
+  .strict()
+  .refine((q) => q.created_after === undefined || q.created_before === undefined || q.created_after < q.created_before, {
+    error: 'created_after must be before created_before',
+    path: ['created_after'],
+  });
 
 export const submitTaskResponseSchema = z.object({
   task_id: z.uuid(),
@@ -111,6 +137,12 @@ export const attemptViewSchema = z.object({
   finished_at: z.iso.datetime().nullable(),
   outcome: attemptOutcomeSchema,
   error: z.object({ type: z.string(), message: z.string() }).nullable(),
+  /** The instance id of the worker that ran the attempt (null when not recorded: attempts from before it was). */
+  worker: z.string().nullable(),
+  /** Milliseconds from its start to its end; null while it runs. */
+  duration_ms: z.number().int().min(0).nullable(),
+  /** What the attempt's LLM calls cost, in USD (0 for none). */
+  cost_usd: z.number(),
 });
 
 /** GET /api/v1/tasks/{id} */
@@ -130,6 +162,10 @@ export const taskViewSchema = z.object({
   next_attempt_at: z.iso.datetime().nullable(),
   /** The schedule that fired this task, or null for a task submitted directly. */
   schedule_id: z.uuid().nullable(),
+  /** The queue the task runs on. */
+  queue: z.enum(QUEUE_NAMES),
+  /** How the task came to be (set at insert). */
+  origin: taskOriginSchema,
   /** The tags given at submission ([] for none). */
   tags: z.array(z.string()),
   /** The metadata given at submission, or null. */
@@ -138,6 +174,12 @@ export const taskViewSchema = z.object({
   payload: z.record(z.string(), z.unknown()).optional(),
   /** Every attempt so far (only on the single-task read). */
   attempt_history: z.array(attemptViewSchema).optional(),
+  /** The instance id of the latest attempt's worker, or null before the first (only on the single-task read). */
+  worker: z.string().nullable().optional(),
+  /** What the task's LLM calls cost in all, in USD (only on the single-task read). */
+  cost_usd: z.number().optional(),
+  /** Whether a failed task was put back in place, and how: a dead-letter replay or a retry; null if never (only on the single-task read). */
+  requeued_by: z.enum(REQUEUE_KINDS).nullable().optional(),
 });
 export type TaskView = z.infer<typeof taskViewSchema>;
 

@@ -11,6 +11,7 @@ export * from './api';
 export * from './console-auth-api';
 export * from './job-data';
 export * from './task-event';
+export * from './task-runs';
 export * from './schedules-api';
 export { ping, testTask } from './tasks/monitoring';
 export { ARCHETYPES, classifyArchetype, scorePost, extractPatterns, applyTransformation } from './tasks/analysis';

@@ -16,6 +16,8 @@ export interface Reservation {
 /** One LLM call as usage_tracking records it. */
 export interface UsageRecord {
   taskId?: string | null;
+  /** The task's attempt that made the call; when absent, the task's current attempt. */
+  attempt?: number | null;
   actionType: string;
   campaignId?: string | null;
   modelUsed: string;
@@ -123,9 +125,10 @@ export class CostTracker {
           from r where tb.tenant_id = r.tenant_id and tb.period_start = r.period_start
      returning tb.tenant_id, tb.period_start, tb.spent_usd, tb.cap_usd, tb.alerted_pct
       ), u as (
-        insert into usage_tracking (tenant_id, task_id, action_type, campaign_id, model_used, prompt_tokens, completion_tokens, cost_usd, generation_id, period_start)
+        insert into usage_tracking (tenant_id, task_id, action_type, campaign_id, model_used, prompt_tokens, completion_tokens, cost_usd, generation_id, period_start, attempt)
         select r.tenant_id, ${usage.taskId ?? null}::uuid, ${usage.actionType}, ${usage.campaignId ?? null}, ${usage.modelUsed},
-               ${usage.promptTokens}::int, ${usage.completionTokens}::int, ${usage.costUsd}::numeric, ${usage.generationId ?? null}, r.period_start
+               ${usage.promptTokens}::int, ${usage.completionTokens}::int, ${usage.costUsd}::numeric, ${usage.generationId ?? null}, r.period_start,
+               coalesce(${usage.attempt ?? null}::int, (select attempt from tasks where id = ${usage.taskId ?? null}::uuid))
           from r
       ), d as (
         insert into budget_alert_deliveries (tenant_id, period_start, threshold, cap_usd, spent_usd)

@@ -1,4 +1,4 @@
-import type { TaskPolicies } from '@conveyor/contracts';
+import type { RequeueKind, TaskPolicies } from '@conveyor/contracts';
 import { type Kysely, sql } from 'kysely';
 import type { Database, DeadLetterRow } from './schema';
 import { afterCursor, cursorText, pageOf } from './cursor';
@@ -82,6 +82,7 @@ export async function replayDeadLetters(db: Db, filter: DeadLetterFilter, polici
       return requeueFailed(
         trx,
         picked.map((p) => ({ id: p.task_id, extraAttempts: attemptBudget(policies, p.task) })),
+        'replay',
       );
     });
     replayed.push(...batch);
@@ -93,7 +94,7 @@ export async function replayDeadLetters(db: Db, filter: DeadLetterFilter, polici
  * Puts FAILURE tasks back to PENDING with more attempts allowed, each with a new payload when
  * given one (an edited replay); returns those it moved.
  */
-async function requeueFailed(db: Db, tasks: { id: string; extraAttempts: number; payload?: unknown }[]): Promise<Requeued[]> {
+async function requeueFailed(db: Db, tasks: { id: string; extraAttempts: number; payload?: unknown }[], by: RequeueKind): Promise<Requeued[]> {
   if (tasks.length === 0) return [];
   const values = sql.join(
     tasks.map((t) => sql`(${t.id}::uuid, ${t.extraAttempts}::int, ${t.payload === undefined ? null : JSON.stringify(t.payload)}::jsonb)`),
@@ -102,6 +103,7 @@ async function requeueFailed(db: Db, tasks: { id: string; extraAttempts: number;
     update tasks
        set status = 'PENDING', payload = coalesce(v.payload, tasks.payload), error = null, result = null, progress = 0, finished_at = null, expires_at = null,
            next_attempt_at = null, run_at = null, max_attempts = tasks.attempt + v.extra, replayed_at_attempt = tasks.attempt,
+           requeued_by = ${by},
            message = 'Replayed after failure', updated_at = now()
       from (values ${values}) as v(id, extra, payload)
      where tasks.id = v.id and tasks.status = 'FAILURE'
@@ -122,7 +124,7 @@ export async function retryFailedTask(db: Db, id: string, tenantId: string, poli
       .executeTakeFirst();
     if (!owned) return undefined;
     await trx.deleteFrom('dead_letters').where('task_id', '=', id).execute();
-    const [requeued] = await requeueFailed(trx, [{ id, extraAttempts: attemptBudget(policies, owned.task) }]);
+    const [requeued] = await requeueFailed(trx, [{ id, extraAttempts: attemptBudget(policies, owned.task) }], 'retry');
     return requeued;
   });
 }
@@ -182,7 +184,11 @@ export async function replayDeadLetter(
       .returning(['task_id', 'task'])
       .executeTakeFirst();
     if (!letter) return undefined;
-    const [requeued] = await requeueFailed(trx, [{ id: letter.task_id, extraAttempts: attemptBudget(policies, letter.task), payload: input.payload }]);
+    const [requeued] = await requeueFailed(
+      trx,
+      [{ id: letter.task_id, extraAttempts: attemptBudget(policies, letter.task), payload: input.payload }],
+      'replay',
+    );
     return requeued;
   });
 }

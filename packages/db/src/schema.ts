@@ -1,5 +1,16 @@
 import type { ColumnType, Generated, Insertable, Selectable } from 'kysely';
-import type { AttemptOutcome, ColumnView, DatasetFormat, IngestionRunStatus, PostStatus, Program, TaskStatus } from '@conveyor/contracts';
+import type {
+  AttemptOutcome,
+  ColumnView,
+  DatasetFormat,
+  IngestionRunStatus,
+  PostStatus,
+  Program,
+  RequeueKind,
+  TaskLogLevel,
+  TaskOrigin,
+  TaskStatus,
+} from '@conveyor/contracts';
 
 type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
 type NullableTimestamp = ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
@@ -68,6 +79,24 @@ export interface TasksTable {
   tags: ColumnType<string[], string[] | undefined, string[]>;
   /** The submitter's own JSON object, kept and shown, never read by Conveyor. */
   metadata: Json | null;
+  /** How the row came to be (TASK_ORIGINS), set at insert. */
+  origin: ColumnType<TaskOrigin, TaskOrigin | undefined, TaskOrigin>;
+  /** The instance id of the worker that claimed the current attempt. */
+  worker: string | null;
+  /** 'replay' or 'retry' once a failed task was put back in place. */
+  requeued_by: RequeueKind | null;
+}
+
+/** A line a handler wrote with ctx.log. */
+export interface TaskLogsTable {
+  seq: ColumnType<string, never, never>;
+  task_id: string;
+  tenant_id: string;
+  attempt: number;
+  level: TaskLogLevel;
+  message: string;
+  fields: Json | null;
+  at: Timestamp;
 }
 
 export type MisfirePolicyName = 'skip' | 'fire_once' | 'fire_all';
@@ -127,6 +156,8 @@ export interface AttemptRecord {
   finished_at: string | null;
   outcome: AttemptOutcome;
   error: { type: string; message: string } | null;
+  /** The instance id of the attempt's worker (absent in attempts recorded before migration 0014). */
+  worker?: string | null;
 }
 
 export interface DeadLettersTable {
@@ -178,6 +209,8 @@ export interface UsageTrackingTable {
   /** The period of the budget the call was charged to (the reservation's). */
   period_start: Timestamp;
   created_at: Timestamp;
+  /** The task's attempt the call was made in (null: no task, or recorded before migration 0014). */
+  attempt: number | null;
 }
 
 /** A tenant's budget alert webhook: where, at which percentages of the cap, and the HMAC key (a secret). */
@@ -203,6 +236,8 @@ export interface BudgetAlertDeliveriesTable {
   next_attempt_at: Timestamp;
   delivered_at: Timestamp | null;
   created_at: Timestamp;
+  /** The task's attempt the call was made in (null: no task, or recorded before migration 0014). */
+  attempt: number | null;
 }
 
 export interface ConversationsTable {
@@ -415,6 +450,7 @@ export interface Database {
   tasks: TasksTable;
   task_tokens: TaskTokensTable;
   console_sessions: ConsoleSessionsTable;
+  task_logs: TaskLogsTable;
   dead_letters: DeadLettersTable;
   dataset_sessions: DatasetSessionsTable;
   dataset_nodes: DatasetNodesTable;

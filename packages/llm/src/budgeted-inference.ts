@@ -5,6 +5,8 @@ import type { InferenceRequest, InferenceResult, InferenceRouter } from '@convey
 export interface BudgetedCall<T> extends InferenceRequest<T> {
   tenantId: string;
   taskId?: string;
+  /** The task's attempt making the call (its cost is shown under that attempt). */
+  attempt?: number;
   /** What usage_tracking files the call under (the task name). */
   actionType: string;
   campaignId?: string | null;
@@ -48,6 +50,7 @@ export class BudgetedInference {
   private usageOf<T>(call: BudgetedCall<T>, result: Omit<InferenceResult<T>, 'data'>) {
     return {
       taskId: call.taskId,
+      attempt: call.attempt,
       actionType: call.actionType,
       campaignId: call.campaignId,
       modelUsed: result.model_used,
@@ -57,4 +60,13 @@ export class BudgetedInference {
       generationId: result.generation_id,
     };
   }
+}
+
+/**
+ * What a handler's log line (ctx.log) says of a call: the model that answered, its tokens and
+ * cost. The token counts sit under `usage` as `prompt`/`completion`: a key with "token" in it
+ * would be redacted as a secret.
+ */
+export function usageFields(result: Pick<InferenceResult<unknown>, 'model_used' | 'prompt_tokens' | 'completion_tokens' | 'cost_usd'>) {
+  return { model: result.model_used, usage: { prompt: result.prompt_tokens, completion: result.completion_tokens }, cost_usd: result.cost_usd };
 }

@@ -1,2 +1,2 @@
-export { BudgetedInference, type BudgetedCall } from './budgeted-inference';
+export { BudgetedInference, type BudgetedCall, usageFields } from './budgeted-inference';
 export { createBudgetedInference } from './create-budgeted-inference';

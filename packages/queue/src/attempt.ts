@@ -1,5 +1,6 @@
 import type { Claim } from '@conveyor/db';
 import type { Logger } from '@conveyor/observability';
+import { AttemptLog } from './attempt-log';
 import { AttemptOutcomes } from './attempt-outcomes';
 import { type RunnableTask, preflight } from './attempt-preflight';
 import { AttemptSignals } from './attempt-signals';
@@ -17,6 +18,7 @@ export class Attempt {
    */
   private readonly log: Logger;
   private readonly outcomes: AttemptOutcomes;
+  private readonly taskLog: AttemptLog;
 
   constructor(
     private readonly deps: RunTaskDeps,
@@ -25,6 +27,10 @@ export class Attempt {
     this.log = deps.logger.child({ task_id: claim.id, tenant_id: claim.tenant_id, attempt: claim.attempt });
     this.labels = { queue: deps.queue, task: claim.task };
     this.outcomes = new AttemptOutcomes(deps, claim, this.log);
+    this.taskLog = new AttemptLog(
+      { taskId: claim.id, tenantId: claim.tenant_id, attempt: claim.attempt },
+      { sink: deps.taskLogs, events: deps.events, logger: this.log },
+    );
   }
 
   /** Runs the attempt and counts it in the metrics, whatever its outcome. */
@@ -69,6 +75,8 @@ export class Attempt {
       (error: unknown) => ({ kind: 'error' as const, error }),
     );
     const first = await Promise.race([handled, signals.interrupted]);
+    // The attempt's lines are stored before its outcome, so a stream's end comes after them.
+    await this.taskLog.flush();
     if (first.kind === 'value') return await this.outcomes.succeed(task.definition.result.safeParse(first.value));
     if (first.kind === 'error') return await this.outcomes.afterError(first.error, signals.abortReason, task.policy);
     this.deps.abandoned?.track(handled);
@@ -85,6 +93,7 @@ export class Attempt {
       finalAttempt: claim.attempt - claim.lost_attempts >= claim.max_attempts,
       signal: signals.signal,
       logger: this.log,
+      log: this.taskLog.log,
       progress: async (percent, message) => {
         const applied = await this.outcomes.progress(percent, message ?? null);
         if (!applied) signals.fence();

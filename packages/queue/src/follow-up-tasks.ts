@@ -29,7 +29,7 @@ export class FollowUpTasks {
   async submit(tenantId: string, tasks: FollowUpTask[]): Promise<string[]> {
     const rows = tasks.map((t) => {
       const payload = getTaskDefinition(t.task)!.payload.parse(t.payload);
-      return taskRow(this.policies, { tenantId, task: t.task, payload, delayMs: t.delayMs, idempotencyKey: t.idempotencyKey });
+      return taskRow(this.policies, { tenantId, task: t.task, payload, delayMs: t.delayMs, idempotencyKey: t.idempotencyKey, origin: 'follow_up' });
     });
     const submitted = await insertTasks(this.db, rows);
     const created = submitted.filter((s) => s.created).map((s) => s.row);

@@ -1,5 +1,6 @@
 import type { QueueName, TASK_CATALOG, TaskName, TaskPayload, TaskResult } from '@conveyor/contracts';
 import type { Logger } from '@conveyor/observability';
+import type { TaskLogFn } from './attempt-log';
 
 /** What a handler gets besides its payload. */
 export interface TaskContext {
@@ -16,6 +17,12 @@ export interface TaskContext {
   logger: Logger;
   /** Records progress (0-100) and an optional message; a stale attempt's report is ignored. */
   progress: (percent: number, message?: string) => Promise<void>;
+  /**
+   * A line for the task's own log (GET /tasks/{id}/logs, `log` live events) and the worker's:
+   * capped, redacted, stored in batches. Returns at once; say what a user wants to know
+   * (a step, the model chosen, tokens and cost), not every detail.
+   */
+  log: TaskLogFn;
 }
 
 export type TaskHandler<N extends TaskName> = (payload: TaskPayload<N>, ctx: TaskContext) => Promise<TaskResult<N>>;

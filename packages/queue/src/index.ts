@@ -16,6 +16,7 @@ export { readQueueDepth, type QueueState } from './queue-depth';
 export { TaskProducer, TASK_JOB_OPTIONS, type EnqueueRequest } from './producer';
 export { TaskEventPublisher, taskEventsChannel, cancelChannel } from './task-events';
 export type { TaskContext, TaskHandler, TasksOnQueue, QueueHandlers } from './handlers';
+export type { TaskLogFn, TaskLogSink } from './attempt-log';
 export { runTaskJob, type RunTaskDeps, type RunOutcome } from './run-task-job';
 export { withDbRetry } from './with-db-retry';
 export { GroupCommitTaskWrites, groupCommitWritesFor, type TaskWrites } from './task-writes';

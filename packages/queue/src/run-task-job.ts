@@ -1,6 +1,7 @@
 import { type QueueName, type TaskPolicies, jobDataSchema } from '@conveyor/contracts';
 import type { Logger, TaskMetrics } from '@conveyor/observability';
 import type { AbandonedHandlers } from './abandoned-handlers';
+import type { TaskLogSink } from './attempt-log';
 import { Attempt } from './attempt';
 import type { TaskHandler } from './handlers';
 import type { TaskEventPublisher } from './task-events';
@@ -18,6 +19,8 @@ export interface RunTaskDeps {
   writes: TaskWrites;
   /** Milliseconds a state write keeps retrying while Postgres is down. */
   dbRetryMaxMs?: number;
+  /** Where ctx.log lines are stored (TaskWorker: Postgres); without it they reach the logger only. */
+  taskLogs?: TaskLogSink;
   /** Counts handlers still running after their attempt was abandoned. */
   abandoned?: AbandonedHandlers;
   random?: () => number;

@@ -1,4 +1,5 @@
-import type { TaskEvent } from '@conveyor/contracts';
+import type { TaskEvent, TaskLogEvent } from '@conveyor/contracts';
+import type { TaskLogRow } from '@conveyor/db';
 import type { RedisClient } from './redis';
 
 /** The pub/sub channel of one task's live events. */
@@ -32,8 +33,27 @@ export class TaskEventPublisher {
 
   publish(event: Omit<TaskEvent, 'at'>): void {
     if (this.watched && !this.watched.has(event.task_id)) return;
-    const message = JSON.stringify({ ...event, at: new Date().toISOString() });
-    this.buffered.push([taskEventsChannel(this.prefix, event.task_id), message]);
+    this.send(event.task_id, JSON.stringify({ ...event, at: new Date().toISOString() }));
+  }
+
+  /** Publishes a stored log line (ctx.log) on the task's channel, as a `log` message. */
+  publishLog(taskId: string, row: TaskLogRow): void {
+    if (this.watched && !this.watched.has(taskId)) return;
+    const event: TaskLogEvent = {
+      kind: 'log',
+      task_id: taskId,
+      seq: Number(row.seq),
+      at: new Date(row.at).toISOString(),
+      attempt: row.attempt,
+      level: row.level,
+      message: row.message,
+      fields: row.fields,
+    };
+    this.send(taskId, JSON.stringify(event));
+  }
+
+  private send(taskId: string, message: string): void {
+    this.buffered.push([taskEventsChannel(this.prefix, taskId), message]);
     if (this.buffered.length === 1) setImmediate(() => this.flush());
   }
 

@@ -1,6 +1,6 @@
-import type { QueueName } from '@conveyor/contracts';
+import { type QueueName, TASK_LOG_LIMITS } from '@conveyor/contracts';
 import { DelayedError, type Job, WaitingError, Worker } from 'bullmq';
-import { type Database, findRevokedTasks } from '@conveyor/db';
+import { type Database, findRevokedTasks, insertTaskLogs } from '@conveyor/db';
 import type { Kysely } from 'kysely';
 import { AbandonedHandlers } from './abandoned-handlers';
 import { AttemptGate } from './attempt-gate';
@@ -62,7 +62,12 @@ export class TaskWorker {
   constructor(private readonly options: TaskWorkerOptions) {
     const { connection, prefix, concurrency, lockDurationMs, stalledIntervalMs, revokePollMs, maxAbandoned, releaseMs: _releaseMs, db, ...rest } = options;
     this.abandoned = new AbandonedHandlers(maxAbandoned ?? concurrency, (running, overLimit) => this.onAbandonedChange(running, overLimit));
-    const deps: RunTaskDeps = { ...rest, abandoned: this.abandoned, writes: rest.writes ?? new GroupCommitTaskWrites(db, { metrics: rest.metrics }) };
+    const deps: RunTaskDeps = {
+      ...rest,
+      abandoned: this.abandoned,
+      writes: rest.writes ?? new GroupCommitTaskWrites(db, { metrics: rest.metrics }),
+      taskLogs: rest.taskLogs ?? ((batch) => insertTaskLogs(db, batch, TASK_LOG_LIMITS.linesPerTask)),
+    };
     this.worker = new Worker(options.queue as QueueName, (job: Job, token?: string, signal?: AbortSignal) => this.process(deps, job, token, signal), {
       connection,
       prefix: queuePrefix(prefix, options.queue),

@@ -14,7 +14,7 @@ import {
   scheduleRetry,
   writeTaskStates,
 } from '@conveyor/db';
-import type { TaskMetrics } from '@conveyor/observability';
+import { type TaskMetrics, instanceId } from '@conveyor/observability';
 import type { Kysely } from 'kysely';
 
 /** An attempt that ends in a transient failure: the task runs again after nextAttemptInMs. */
@@ -63,6 +63,8 @@ export interface TaskWrites {
  */
 export class GroupCommitTaskWrites implements TaskWrites {
   private readonly group: GroupCommit<TaskStateWrite, TaskStateResult>;
+  /** This process's instance id, kept on each task it claims (the attempt's worker). */
+  private readonly worker = instanceId();
 
   constructor(
     private readonly db: Kysely<Database>,
@@ -81,7 +83,7 @@ export class GroupCommitTaskWrites implements TaskWrites {
   }
 
   claim(id: string): Promise<Claim | undefined> {
-    return this.group.submit({ kind: 'claim', id }) as Promise<Claim | undefined>;
+    return this.group.submit({ kind: 'claim', id, worker: this.worker }) as Promise<Claim | undefined>;
   }
 
   progress(write: ProgressWrite): Promise<boolean> {

@@ -1,5 +1,9 @@
 import {
+  TASK_LOG_LIMITS,
   createTaskTokenBodySchema,
+  taskLogLineSchema,
+  taskLogsPageSchema,
+  taskLogsQuerySchema,
   listTasksQuerySchema,
   submitTaskResponseSchema,
   taskErrorSchema,
@@ -37,7 +41,9 @@ function readRoutes({ taskView, results }: TaskSchemas, read: ReadTask): ApiRout
       method: 'get',
       path: '/api/v1/tasks',
       operationId: 'listTasks',
-      summary: "The tenant's tasks, newest first, cursor-paged; filter by statuses, task and schedule",
+      summary: "The tenant's tasks, newest first, cursor-paged; filter by statuses, task, queue, schedule, campaign, tags and creation time",
+      description:
+        'Every filter given must hold (tags: the task carries every one). The list shows no payload, attempt history or cost: GET /api/v1/tasks/{id} does.',
       request: { query: listTasksQuerySchema },
       responses: {
         200: json(z.object({ tasks: z.array(taskView), next_cursor: z.string().nullable() }), 'A page of tasks'),
@@ -70,15 +76,32 @@ function readRoutes({ taskView, results }: TaskSchemas, read: ReadTask): ApiRout
     }),
     tag(tasks, {
       method: 'get',
+      path: '/api/v1/tasks/{id}/logs',
+      operationId: 'listTaskLogs',
+      summary: "The lines the task's handler wrote (ctx.log), oldest first, cursor-paged",
+      description: `Lines are capped: a message at ${TASK_LOG_LIMITS.messageChars} characters, fields at ${TASK_LOG_LIMITS.fieldsBytes} bytes of JSON, ${TASK_LOG_LIMITS.linesPerTask} lines a task (then one warn line says later ones were dropped); secrets are redacted. Deleted with the task. An API key of the task's tenant only: a task token is refused.`,
+      request: { params: taskParams, query: taskLogsQuerySchema },
+      responses: {
+        200: json(taskLogsPageSchema, 'A page of log lines'),
+        400: error('Invalid query, cursor or task id'),
+        401: error('Missing, unknown or revoked API key, or a task token (not accepted here)'),
+        404: error('No such task for this tenant'),
+      },
+    }),
+    tag(tasks, {
+      method: 'get',
       path: '/api/v1/tasks/{id}/events',
       operationId: 'streamTaskEvents',
       summary: 'Server-sent events of every state and progress change until the task ends',
       description:
-        'Each `state` event carries a TaskEvent as JSON ({task_id, status, progress, message, attempts, at}); the last, `end`, carries the same fields plus `result` (SUCCESS) and `error` (FAILURE, REVOKED), read from Postgres, and closes the stream. A client that connects after the end gets only the `end` event. Changes arrive as workers commit them; if a live message is lost, a re-read of the task every 2 s catches up, and the states in between are seen as the latest one. A browser, whose EventSource cannot send an Authorization header, passes a task token instead: `new EventSource(events_url)` with the events_url of POST /api/v1/tasks/{id}/tokens.' +
+        'Each `state` event carries a TaskEvent as JSON ({task_id, status, progress, message, attempts, at}); the last, `end`, carries the same fields plus `result` (SUCCESS) and `error` (FAILURE, REVOKED), read from Postgres, and closes the stream. A client that connects after the end gets only the `end` event. Called with an API key (not a task token), the stream also carries `log` events, one per line the handler wrote (the objects of GET /api/v1/tasks/{id}/logs plus task_id), oldest first: on connecting, the lines stored so far, then each as it is stored. An event id names both the last state and the last log line sent, so a client that reconnects with Last-Event-ID gets neither again. Changes arrive as workers commit them; if a live message is lost, a re-read of the task every 2 s catches up, and the states in between are seen as the latest one. A browser, whose EventSource cannot send an Authorization header, passes a task token instead: `new EventSource(events_url)` with the events_url of POST /api/v1/tasks/{id}/tokens.' +
         TOKEN_NOTE,
       request: { params: taskParams, query: taskTokenQuerySchema },
       responses: {
-        200: { description: 'text/event-stream of TaskEvent', content: { 'text/event-stream': { schema: taskEventSchema } } },
+        200: {
+          description: 'text/event-stream of TaskEvent (`state`, `end`) and, with an API key, TaskLogLine (`log`)',
+          content: { 'text/event-stream': { schema: z.union([taskEventSchema, taskLogLineSchema.extend({ task_id: z.uuid() })]) } },
+        },
         ...tokenErrors,
         429: retryLater('Too many streams open for this tenant or this API process (or past the rate limit); see Retry-After'),
       },

@@ -201,6 +201,7 @@ export function schedulesRouter(deps: ScheduleRouteDeps): Router {
         max_attempts: deps.policies.get(definition.name).attempts,
         schedule_id: row.id,
         planned_at: await databaseNow(deps.db),
+        origin: 'schedule',
       })
       .returning(['id', 'task', 'queue'])
       .executeTakeFirstOrThrow();

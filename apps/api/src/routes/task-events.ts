@@ -1,5 +1,5 @@
-import { type TaskEvent, isTerminal, taskTokenQuerySchema } from '@conveyor/contracts';
-import { type Database, type TaskRow, findTask } from '@conveyor/db';
+import { type TaskEvent, type TaskLogEvent, type TaskLogLine, isTerminal, taskTokenQuerySchema } from '@conveyor/contracts';
+import { type Database, type Principal, type TaskRow, findTask, listTaskLogs } from '@conveyor/db';
 import type { Logger } from '@conveyor/observability';
 import { Router } from 'express';
 import type { Kysely } from 'kysely';
@@ -8,6 +8,7 @@ import { HttpError } from '../http-error';
 import { loadTask } from '../load-task';
 import { tenantOf } from '../middleware/authenticate';
 import { parseQuery } from '../query';
+import { toLogView } from '../task-log-view';
 import type { TaskEventHub } from '../task-event-hub';
 import { TaskRowPoller } from '../task-row-poller';
 
@@ -53,6 +54,13 @@ const fromRow = (row: TaskRow): EventData => ({
  *
  * Streams are capped per tenant and per process (429 with Retry-After past either) and last
  * at most maxLifetimeMs.
+ *
+ * With an API key (not a task token) the stream also carries `log` events, the lines the
+ * handler wrote, oldest first and each once: every event id then ends in the seq of the last
+ * line sent, so a reconnect resumes the lines after it as well as the states. Lines come by
+ * pub/sub as workers store them; the stored ones are read from Postgres on connecting, on
+ * each re-read while the task runs, and before the end (a worker stores an attempt's lines
+ * before its outcome), all in one queue per stream so no line is sent twice or out of order.
  */
 export function taskEventsRouter(options: TaskEventsOptions): Router {
   const router = Router();
@@ -74,7 +82,12 @@ export function taskEventsRouter(options: TaskEventsOptions): Router {
     res.flushHeaders();
 
     // A reconnecting client says what it saw last: nothing up to there is sent again.
-    let last: EventPosition | undefined = parseEventId(req.get('last-event-id'));
+    const resumed = parseEventId(req.get('last-event-id'));
+    let last: EventPosition | undefined = resumed.position;
+    // Log lines go to the tenant's own callers only, not to a task token (an end user's browser).
+    const withLogs = (res.locals.principal as Principal).taskScope === undefined;
+    let lastLogSeq = resumed.logSeq ?? 0;
+    let logQueue: Promise<void> = Promise.resolve();
     let closed = false;
     const timers: NodeJS.Timeout[] = [];
     let unwatch: () => void = () => undefined;
@@ -90,9 +103,31 @@ export function taskEventsRouter(options: TaskEventsOptions): Router {
       res.end();
     };
     const untrack = options.hub.trackStream(finish);
-    const write = (kind: 'state' | 'end', position: EventPosition, data: object) => {
-      res.write(`id: ${eventIdOf(position)}\nevent: ${kind}\ndata: ${JSON.stringify({ task_id: task.id, ...data })}\n\n`);
+    const write = (kind: 'state' | 'end' | 'log', position: EventPosition | undefined, data: object) => {
+      const id = eventIdOf(position, withLogs ? lastLogSeq : undefined);
+      res.write(`id: ${id}\nevent: ${kind}\ndata: ${JSON.stringify({ task_id: task.id, ...data })}\n\n`);
     };
+    const sendLog = (line: TaskLogLine) => {
+      if (closed || line.seq <= lastLogSeq) return;
+      lastLogSeq = line.seq;
+      write('log', last, line);
+    };
+    // Every log send goes through one queue: live lines, and the stored ones read from Postgres.
+    const queueLogs = (work: () => Promise<void> | void) => {
+      if (!withLogs) return logQueue;
+      logQueue = logQueue.then(work).catch((error: unknown) => {
+        options.logger.warn('could not read task log lines for a stream', { task_id: task.id, error });
+      });
+      return logQueue;
+    };
+    const catchUpLogs = () =>
+      queueLogs(async () => {
+        for (let more = true; more && !closed;) {
+          const page = await listTaskLogs(options.db, task.id, { afterSeq: String(lastLogSeq), limit: 500 });
+          page.rows.map(toLogView).forEach(sendLog);
+          more = page.next !== undefined;
+        }
+      });
     // Worth sending: the stream is open and the state is neither the last one sent (or seen) nor older.
     const isNew = (position: EventPosition) => !closed && !samePosition(last, position) && !isBefore(position, last);
     const sendRow = (row: TaskRow) => {
@@ -101,16 +136,26 @@ export function taskEventsRouter(options: TaskEventsOptions): Router {
       if (isNew(position)) {
         last = position;
         if (!isTerminal(row.status)) return write('state', position, state);
-        write('end', position, { ...state, result: row.status === 'SUCCESS' ? row.result : null, error: row.error ?? null });
+        // The attempt's lines were stored before its outcome: all of them come before the end.
+        void catchUpLogs().then(() => {
+          if (closed) return;
+          write('end', position, { ...state, result: row.status === 'SUCCESS' ? row.result : null, error: row.error ?? null });
+          finish();
+        });
+        return;
       }
       // A client that reconnects after it saw the end is told nothing more, and the stream closes.
-      if (isTerminal(row.status)) finish();
+      if (isTerminal(row.status)) void logQueue.then(finish);
     };
     const reread = async () => {
       const row = await findTask(options.db, task.id).catch(() => undefined);
       if (row) sendRow(row);
     };
-    const sendPublished = (event: TaskEvent) => {
+    const sendPublished = (event: TaskEvent | TaskLogEvent) => {
+      if ('kind' in event) {
+        const { kind: _kind, task_id: _task, ...line } = event;
+        return void queueLogs(() => sendLog(line));
+      }
       const { task_id: _id, ...state } = event;
       const position = positionOf(state);
       if (!isNew(position)) return;
@@ -125,9 +170,14 @@ export function taskEventsRouter(options: TaskEventsOptions): Router {
     unwatch = await options.hub.watch(task.id, sendPublished);
     if (closed) return unwatch();
     sendRow(task);
+    if (!isTerminal(task.status)) await catchUpLogs();
     await reread();
     if (closed) return; // Already ended: nothing to leave behind.
-    unpoll = poller.add(task.id, sendRow);
+    // Each re-read also reads the lines a lost pub/sub message did not bring (while the task runs).
+    unpoll = poller.add(task.id, (row) => {
+      sendRow(row);
+      if (!isTerminal(row.status)) void catchUpLogs();
+    });
     timers.push(setInterval(() => !closed && res.write(': keep-alive\n\n'), heartbeatMs));
     timers.push(
       setTimeout(() => {

@@ -9,7 +9,7 @@ import {
   taskSubmissionSchema,
   testTaskQuerySchema,
 } from '@conveyor/contracts';
-import { listTasksForTenant } from '@conveyor/db';
+import { listTasksForTenant, taskCosts } from '@conveyor/db';
 import { type Request, type Response, Router } from 'express';
 import type { ZodError } from 'zod';
 import { HttpError, toIssues, validationError } from '../http-error';
@@ -94,7 +94,7 @@ export function tasksRouter(deps: SubmitDeps): Router {
     const items = body.data.tasks.map((item, i) =>
       key === undefined || item.idempotency_key !== undefined ? item : { ...item, idempotency_key: `${key}:${i}` },
     );
-    const submitted = await submitTasks(deps, tenantOf(res), items, (i) => `tasks.${i}`);
+    const submitted = await submitTasks(deps, tenantOf(res), items, (i) => `tasks.${i}`, 'batch');
     res.status(202).json({
       count: submitted.length,
       created: submitted.filter((s) => s.created).length,
@@ -115,7 +115,12 @@ export function tasksRouter(deps: SubmitDeps): Router {
     const page = await listTasksForTenant(deps.db, tenantOf(res), {
       status: query.status,
       task: query.task,
+      queue: query.queue,
       scheduleId: query.schedule_id,
+      campaignId: query.campaign_id,
+      tags: query.tag,
+      createdAfter: query.created_after,
+      createdBefore: query.created_before,
       after,
       limit: query.limit,
     });
@@ -126,7 +131,7 @@ export function tasksRouter(deps: SubmitDeps): Router {
   router.get('/tasks/:id', async (req, res) => {
     parseQuery(req, taskTokenQuerySchema);
     const row = await loadTask(deps.db, req, res);
-    res.json(toTaskView(row, true));
+    res.json(toTaskView(row, await taskCosts(deps.db, row.id)));
   });
 
   router.get('/tasks/:id/result', async (req, res) => {
@@ -137,7 +142,7 @@ export function tasksRouter(deps: SubmitDeps): Router {
   // Kept for clients written against the old job API.
   router.get('/jobs/:id/status', async (req, res) => {
     const row = await loadTask(deps.db, req, res);
-    res.json(toTaskView(row, true));
+    res.json(toTaskView(row, await taskCosts(deps.db, row.id)));
   });
 
   return router;

@@ -1,6 +1,6 @@
 import { ARCHETYPES } from '@conveyor/contracts';
 import type { Database } from '@conveyor/db';
-import type { BudgetedInference } from '@conveyor/llm';
+import { type BudgetedInference, usageFields } from '@conveyor/llm';
 import type { QueueHandlers, TaskContext } from '@conveyor/queue';
 import type { Kysely } from 'kysely';
 import { Registry } from 'prom-client';
@@ -28,12 +28,14 @@ export function analysisHandlers(llm: BudgetedInference, db: Kysely<Database>, r
       actionType: task,
       tenantId: ctx.tenantId,
       taskId: ctx.taskId,
+      attempt: ctx.attempt,
       campaignId,
       messages,
       schema: answers[task] as unknown as z.ZodType<T>,
       signal: ctx.signal,
       logger: ctx.logger,
     });
+    ctx.log('info', `${result.model_used} answered`, usageFields(result));
     return { ...(result.data as T), model_used: result.model_used, cost_usd: result.cost_usd };
   };
   return {

@@ -81,6 +81,7 @@ async function answerSessionMessage(deps: SessionMessageDeps, p: Payload & { ses
     actionType: 'process_chat_message',
     tenantId: ctx.tenantId,
     taskId: ctx.taskId,
+    attempt: ctx.attempt,
     campaignId: p.campaign_id,
     messages: [
       { role: 'system', content: TRANSFORMATION_SYSTEM_PROMPT },

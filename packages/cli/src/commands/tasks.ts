@@ -1,10 +1,10 @@
-import type { Conveyor, Task, TaskName, TaskPayloadInput, TaskStatus } from '@conveyor/client';
+import type { Conveyor, Task, TaskListFilter, TaskName, TaskPayloadInput, TaskStatus } from '@conveyor/client';
 import { Command } from 'commander';
 import type { Context } from '../context';
 import { TaskOutcomeError } from '../exit-codes';
 import { followTask } from '../follow-task';
 import { integer, parseSince, readJsonObject } from '../json-input';
-import { ProgressView, eventLine } from '../progress';
+import { ProgressView, eventLine, logLine } from '../progress';
 import { table } from '../table';
 import { take } from '../take';
 import { attemptLines, failureText, taskText } from '../task-text';
@@ -35,7 +35,7 @@ function finish(ctx: Context, task: Task): void {
 async function waitAndFinish(ctx: Context, conveyor: Conveyor, id: string, timeoutMs: number | undefined): Promise<void> {
   const view = new ProgressView(ctx.out);
   try {
-    const task = await followTask(conveyor, id, { timeoutMs, onEvent: (e) => view.update(e), onNote: (text) => view.note(text) });
+    const task = await followTask(conveyor, id, { timeoutMs, onEvent: (e) => e.type !== 'log' && view.update(e), onNote: (text) => view.note(text) });
     view.finish();
     finish(ctx, task);
   } finally {
@@ -91,6 +91,9 @@ result to stdout (with --json: the whole task). Ctrl-C stops waiting; the task g
 interface ListFlags {
   status?: string;
   task?: string;
+  queue?: string;
+  campaign?: string;
+  tag?: string;
   since?: string;
   limit: number;
 }
@@ -100,15 +103,25 @@ function listCommand(action: Action): Command {
     .description("List the tenant's tasks, newest first")
     .option('-s, --status <statuses>', 'only these statuses, comma-separated (PENDING,STARTED,PROGRESS,RETRY,SUCCESS,FAILURE,REVOKED)')
     .option('-t, --task <task>', 'only this task type')
+    .option('-q, --queue <queue>', 'only tasks on this queue (scraping, analysis, generation, monitoring, publishing)')
+    .option('--campaign <id>', "only tasks whose payload's campaign_id is this")
+    .option('--tag <tags>', 'only tasks carrying every one of these tags, comma-separated')
     .option('--since <when>', 'only tasks created since an ISO time or a duration back from now (30m, 1h, 2d, 1w)')
     .option('-n, --limit <n>', 'at most this many tasks', integer('--limit', 1, 10_000), 50)
     .action(
       action(async (ctx, flags: ListFlags) => {
-        // The API has no time filter: tasks come newest first, so reading stops at the first older one.
         const since = flags.since === undefined ? undefined : parseSince(flags.since);
         const status = flags.status?.split(',').map((s) => s.trim().toUpperCase() as TaskStatus);
-        const pages = ctx.conveyor().tasks.list({ status, task: flags.task as TaskName | undefined, limit: Math.min(flags.limit, 200) });
-        const tasks = await take(pages, flags.limit, (task) => since !== undefined && new Date(task.created_at) < since);
+        const pages = ctx.conveyor().tasks.list({
+          status,
+          task: flags.task as TaskName | undefined,
+          queue: flags.queue as TaskListFilter['queue'],
+          campaignId: flags.campaign,
+          tags: flags.tag?.split(',').map((t) => t.trim()),
+          createdAfter: since,
+          limit: Math.min(flags.limit, 200),
+        });
+        const tasks = await take(pages, flags.limit);
         ctx.out.result(tasks, (list) =>
           table(
             ['TASK_ID', 'TASK', 'STATUS', 'PROGRESS', 'ATTEMPTS', 'CREATED'],
@@ -122,15 +135,16 @@ function listCommand(action: Action): Command {
 
 function logsCommand(action: Action): Command {
   return new Command('logs')
-    .description("Print a task's attempt history, then follow its live events until it ends")
+    .description("Print a task's attempt history, then its log lines and live events until it ends")
     .argument('<id>', 'the task id')
     .addHelpText(
       'after',
       `
-There is no endpoint for a task's log lines yet: this prints what the API keeps (each
-attempt's outcome and error) and then every state change as it happens. With --json, one
-JSON object per line: {"type":"attempt",...} for each attempt so far, then the live events
-({"type":"state",...}, and {"type":"end",...} last). Exits like submit --wait.`,
+Prints each attempt's outcome and error so far, then the lines the task's handler wrote
+(ctx.log, those stored so far and each new one) among its state changes as they happen.
+With --json, one JSON object per line: {"type":"attempt",...} for each attempt so far, then
+the live events ({"type":"log",...}, {"type":"state",...}, and {"type":"end",...} last).
+Exits like submit --wait.`,
     )
     .action(
       action(async (ctx, id: string) => {
@@ -142,7 +156,12 @@ JSON object per line: {"type":"attempt",...} for each attempt so far, then the l
           for (const line of attemptLines(before)) ctx.out.result(line, (l) => l);
         }
         const task = await followTask(conveyor, id, {
-          onEvent: (event) => (ctx.out.json ? ctx.out.jsonLine(event) : ctx.out.result(event, eventLine)),
+          logs: true,
+          onEvent: (event) => {
+            if (ctx.out.json) ctx.out.jsonLine(event);
+            else if (event.type === 'log') ctx.out.result(event, logLine);
+            else ctx.out.result(event, eventLine);
+          },
           onNote: (text) => ctx.out.note(text),
         });
         if (task.status !== 'SUCCESS') throw new TaskOutcomeError(failureText(task));

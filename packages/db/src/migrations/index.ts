@@ -12,6 +12,8 @@ import * as m0010 from './2026_12_05_0010_ingestion_sources';
 import * as m0011 from './2026_12_05_0011_datasets';
 import * as m0012 from './2026_12_05_0012_task_tokens';
 import * as m0013 from './2026_12_05_0013_task_tags_metadata';
+import * as m0014 from './2026_12_05_0014_task_runs';
+import * as m0015 from './2026_12_05_0015_task_logs';
 import * as m0016 from './2026_12_05_0016_usage_periods';
 import * as m0017 from './2026_12_05_0017_budget_alerts';
 import * as m0018 from './2026_12_05_0018_queue_overview_dead_letter_ack';
@@ -35,6 +37,8 @@ export const MIGRATIONS: Record<string, Migration> = {
   '2026_12_05_0011_datasets': m0011,
   '2026_12_05_0012_task_tokens': m0012,
   '2026_12_05_0013_task_tags_metadata': m0013,
+  '2026_12_05_0014_task_runs': m0014,
+  '2026_12_05_0015_task_logs': m0015,
   '2026_12_05_0016_usage_periods': m0016,
   '2026_12_05_0017_budget_alerts': m0017,
   '2026_12_05_0018_queue_overview_dead_letter_ack': m0018,

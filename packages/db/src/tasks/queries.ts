@@ -1,5 +1,5 @@
 import type { TaskStatus } from '@conveyor/contracts';
-import type { Kysely } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import { afterCursor, createdAtText, pageOf } from '../cursor';
 import type { AttemptRecord, Database, TaskRow } from '../schema';
 
@@ -38,17 +38,38 @@ export function attemptsOf(row: Pick<TaskRow, 'attempt_history' | 'status' | 'at
 export interface ListTasksQuery {
   status?: TaskStatus[];
   task?: string;
+  queue?: string;
   scheduleId?: string;
+  /** The payload's campaign_id. */
+  campaignId?: string;
+  /** Every one must be among the task's tags. */
+  tags?: string[];
+  /** ISO instants: created at or after, and before. */
+  createdAfter?: string;
+  createdBefore?: string;
   after?: { createdAt: string; id: string };
   limit: number;
 }
 
-/** A page of a tenant's tasks, newest first (keyset pagination on the tenant's index). */
+/**
+ * A page of a tenant's tasks, newest first (keyset pagination). Each filter has an index that
+ * starts with the tenant and ends in (created_at desc, id desc) (migration 0014), so a
+ * filtered page is read in order; tags use the GIN index. No per-row subquery: the list stays
+ * as cheap as the rows it reads.
+ */
 export async function listTasksForTenant(db: Db, tenantId: string, query: ListTasksQuery): Promise<{ rows: TaskRow[]; next?: string }> {
   let q = db.selectFrom('tasks').selectAll().select(createdAtText.as('cursor_at')).where('tenant_id', '=', tenantId);
-  if (query.status?.length) q = q.where('status', 'in', query.status);
+  if (query.status?.length === 1) q = q.where('status', '=', query.status[0]!);
+  else if (query.status?.length) q = q.where('status', 'in', query.status);
   if (query.task) q = q.where('task', '=', query.task);
+  if (query.queue) q = q.where('queue', '=', query.queue);
   if (query.scheduleId) q = q.where('schedule_id', '=', query.scheduleId);
+  // Both conditions as the partial expression index states them, so the planner can use it.
+  if (query.campaignId) q = q.where(sql<boolean>`payload ? 'campaign_id'`).where(sql<boolean>`payload->>'campaign_id' = ${query.campaignId}`);
+  // The GIN index holds tagged tasks only (cardinality > 0), which the planner must be told.
+  if (query.tags?.length) q = q.where(sql<boolean>`cardinality(tags) > 0`).where(sql<boolean>`tags @> ${sql.val(query.tags)}::text[]`);
+  if (query.createdAfter) q = q.where('created_at', '>=', query.createdAfter as never);
+  if (query.createdBefore) q = q.where('created_at', '<', query.createdBefore as never);
   if (query.after) q = q.where(afterCursor(query.after));
   const rows = await q
     .orderBy('created_at', 'desc')
@@ -56,4 +77,22 @@ export async function listTasksForTenant(db: Db, tenantId: string, query: ListTa
     .limit(query.limit + 1)
     .execute();
   return pageOf(rows, query.limit, (row) => row.id);
+}
+
+/** What a task's LLM calls cost: in all, and by the attempt they were made in (usage rows without an attempt count in the total only). */
+export async function taskCosts(db: Db, taskId: string): Promise<{ totalUsd: number; byAttempt: Map<number, number> }> {
+  const rows = await db
+    .selectFrom('usage_tracking')
+    .select(['attempt', sql<string>`sum(cost_usd)`.as('cost')])
+    .where('task_id', '=', taskId)
+    .groupBy('attempt')
+    .execute();
+  const byAttempt = new Map<number, number>();
+  let totalUsd = 0;
+  for (const row of rows) {
+    const cost = Number(row.cost);
+    totalUsd += cost;
+    if (row.attempt !== null) byAttempt.set(row.attempt, cost);
+  }
+  return { totalUsd, byAttempt };
 }

@@ -25,7 +25,7 @@ export async function revokeTask(db: Kysely<Database>, id: string, tenantId: str
         next_attempt_at: null,
         expires_at: sql`now() + ${retentionMs} * interval '1 millisecond'`,
         attempt_history: sql`case when status in ('STARTED', 'PROGRESS')
-          then attempt_history || jsonb_build_array(jsonb_build_object('attempt', attempt, 'started_at', started_at, 'finished_at', now(), 'outcome', 'revoked', 'error', null))
+          then attempt_history || jsonb_build_array(jsonb_build_object('attempt', attempt, 'started_at', started_at, 'finished_at', now(), 'outcome', 'revoked', 'error', null, 'worker', worker))
           else attempt_history end`,
       })
       .where('id', '=', id)

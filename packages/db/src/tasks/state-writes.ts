@@ -26,7 +26,13 @@ export interface CompletionWrite extends AttemptRef {
   message?: string;
 }
 
-export type TaskStateWrite = ({ kind: 'claim' } & { id: string }) | ({ kind: 'progress' } & ProgressWrite) | ({ kind: 'complete' } & CompletionWrite);
+/** A claim; `worker` is the claiming process's instance id, kept on the row and in the attempt's history. */
+export interface ClaimWrite {
+  id: string;
+  worker?: string | null;
+}
+
+export type TaskStateWrite = ({ kind: 'claim' } & ClaimWrite) | ({ kind: 'progress' } & ProgressWrite) | ({ kind: 'complete' } & CompletionWrite);
 
 /** A claim's answer is the claim (undefined: not claimable); the others' whether they applied. */
 export type TaskStateResult = Claim | undefined | boolean;
@@ -43,6 +49,7 @@ const WRITE_TASK_STATES = `
 with claimed as (
   update tasks
      set status = 'STARTED', attempt = attempt + 1, progress = 0, message = null,
+         worker = ($6::text[])[array_position($1::uuid[], id)],
          started_at = now(), updated_at = now(), next_attempt_at = null,
          attempt_history = case when status in ('STARTED', 'PROGRESS') then ${appendAttempt('lost', LOST_ERROR)} else attempt_history end
    where id = any($1::uuid[]) and ${UNFINISHED_TEXT}
@@ -76,20 +83,24 @@ type Row = Claim & { kind: TaskStateWrite['kind'] };
 export async function writeTaskStates(db: Kysely<Database>, writes: TaskStateWrite[]): Promise<TaskStateResult[]> {
   if (writes.length === 0) return [];
   const claims: string[] = [];
+  const workers: (string | null)[] = [];
   const progress: ProgressWrite[] = [];
   const completions: { id: string; attempt: number; result: unknown; retention_ms: number; message: string }[] = [];
   for (const w of writes) {
-    if (w.kind === 'claim') claims.push(w.id);
-    else if (w.kind === 'progress')
+    if (w.kind === 'claim') {
+      claims.push(w.id);
+      workers.push(w.worker ?? null);
+    } else if (w.kind === 'progress')
       progress.push({ id: w.id, attempt: w.attempt, progress: Math.max(0, Math.min(100, Math.round(w.progress))), message: w.message });
     else completions.push({ id: w.id, attempt: w.attempt, result: w.result ?? null, retention_ms: w.retentionMs, message: w.message ?? 'Task completed' });
   }
-  const rows = await runPrepared<Row>(db, 'conveyor_write_task_states_v4', WRITE_TASK_STATES, [
+  const rows = await runPrepared<Row>(db, 'conveyor_write_task_states_v5', WRITE_TASK_STATES, [
     claims,
     JSON.stringify(progress),
     progress.map((p) => p.id),
     JSON.stringify(completions),
     completions.map((c) => c.id),
+    workers,
   ]);
   const answers = new Map<string, Row>();
   for (const row of rows) answers.set(`${row.kind}:${row.id}`, row);
@@ -103,8 +114,8 @@ export async function writeTaskStates(db: Kysely<Database>, writes: TaskStateWri
 }
 
 /** Starts a new attempt of one task; undefined when it is finished, revoked or unknown. */
-export async function claimTask(db: Kysely<Database>, id: string): Promise<Claim | undefined> {
-  return (await writeTaskStates(db, [{ kind: 'claim', id }]))[0] as Claim | undefined;
+export async function claimTask(db: Kysely<Database>, id: string, worker?: string): Promise<Claim | undefined> {
+  return (await writeTaskStates(db, [{ kind: 'claim', id, worker }]))[0] as Claim | undefined;
 }
 
 /** Records progress of a running attempt; false when the attempt no longer owns the task. */

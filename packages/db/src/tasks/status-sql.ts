@@ -20,4 +20,5 @@ export const RUNNING_TEXT = `status not in ('PENDING', 'RETRY', 'SUCCESS', 'FAIL
  */
 export const appendAttempt = (outcome: AttemptOutcome, errorSql = 'null::jsonb') =>
   `tasks.attempt_history || jsonb_build_array(jsonb_build_object(
-     'attempt', tasks.attempt, 'started_at', tasks.started_at, 'finished_at', now(), 'outcome', '${outcome}', 'error', ${errorSql}))`;
+     'attempt', tasks.attempt, 'started_at', tasks.started_at, 'finished_at', now(), 'outcome', '${outcome}', 'error', ${errorSql},
+     'worker', tasks.worker))`;

@@ -10,13 +10,13 @@ type Db = Kysely<Database>;
 // conflict target, a row that repeats a unique key (a tenant's idempotency key, a schedule's
 // (schedule_id, planned_at)) is skipped rather than failing its statement.
 const INSERT_TASKS = `
-insert into tasks (id, tenant_id, task, queue, payload, max_attempts, priority, run_at, idempotency_key, schedule_id, planned_at, tags, metadata)
+insert into tasks (id, tenant_id, task, queue, payload, max_attempts, priority, run_at, idempotency_key, schedule_id, planned_at, tags, metadata, origin)
 select t.id, t.tenant_id, t.task, t.queue, t.payload, t.max_attempts, coalesce(t.priority, 0),
        case when t.delay_ms > 0 then now() + t.delay_ms * interval '1 millisecond' end, t.idempotency_key, t.schedule_id, t.planned_at,
-       coalesce(t.tags, '{}'), t.metadata
+       coalesce(t.tags, '{}'), t.metadata, coalesce(t.origin, 'api')
   from jsonb_to_recordset($1::jsonb)
     as t(id uuid, tenant_id uuid, task text, queue text, payload jsonb, max_attempts int, priority int, delay_ms bigint,
-         idempotency_key text, schedule_id uuid, planned_at timestamptz, tags text[], metadata jsonb)
+         idempotency_key text, schedule_id uuid, planned_at timestamptz, tags text[], metadata jsonb, origin text)
 on conflict do nothing
 returning *`;
 
@@ -28,7 +28,7 @@ returning *`;
 export function createTasks(db: Db, tasks: TaskInsert[]): Promise<TaskRow[]> {
   if (tasks.length === 0) return Promise.resolve([]);
   const input = tasks.map((t) => ({ ...t, payload: t.payload ?? null }));
-  return runPrepared<TaskRow>(db, 'conveyor_insert_tasks_v4', INSERT_TASKS, [JSON.stringify(input)]);
+  return runPrepared<TaskRow>(db, 'conveyor_insert_tasks_v5', INSERT_TASKS, [JSON.stringify(input)]);
 }
 
 /** One inserted (or, with an idempotency key, found) task, in the order submitted. */

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { TASK_NAMES, type TaskPolicies, getTaskDefinition } from '@conveyor/contracts';
+import { TASK_NAMES, type TaskOrigin, type TaskPolicies, getTaskDefinition } from '@conveyor/contracts';
 
 /**
  * A task row to insert (createTasks / insertTasks); the payload is stored as JSON. Build it
@@ -26,6 +26,8 @@ export interface TaskInsert {
   planned_at?: Date | null;
   tags?: string[];
   metadata?: unknown;
+  /** How the row came to be; 'api' when absent. */
+  origin?: TaskOrigin;
 }
 
 /** What a task's origin (a submission, a schedule fire) says about it; the rest comes from its definition. */
@@ -43,6 +45,8 @@ export interface TaskRowInput {
   /** The submitter's tags and metadata, already checked (taskSubmissionSchema). */
   tags?: string[];
   metadata?: Record<string, unknown> | null;
+  /** How the task came to be; a fire is always 'schedule', anything else 'api' unless said. */
+  origin?: TaskOrigin;
 }
 
 /** Thrown for a row that cannot be built: an unknown task, or values Postgres would store wrong. */
@@ -61,8 +65,8 @@ export function attemptBudget(policies: TaskPolicies, task: string): number {
 const isCount = (n: number | null | undefined) => n == null || (Number.isSafeInteger(n) && n >= 0);
 
 /**
- * The one place a task row is built, for every origin (API submission single or batch,
- * schedule fire): a fresh id, the queue and max_attempts of the task's definition and
+ * The one place a task row is built, for every origin (TASK_ORIGINS: API submission single or
+ * batch, schedule fire, chat, publish, follow-up): a fresh id, the queue and max_attempts of the task's definition and
  * policies, and what the origin adds. Refuses what would make a row no worker can run.
  */
 export function taskRow(policies: TaskPolicies, input: TaskRowInput): TaskInsert {
@@ -87,5 +91,6 @@ export function taskRow(policies: TaskPolicies, input: TaskRowInput): TaskInsert
     planned_at: input.fire?.plannedAt ?? null,
     ...(input.tags?.length ? { tags: input.tags } : {}),
     ...(input.metadata ? { metadata: input.metadata } : {}),
+    origin: input.fire ? 'schedule' : (input.origin ?? 'api'),
   };
 }
