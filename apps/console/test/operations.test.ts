@@ -149,6 +149,18 @@ it("shows the day's spend as a chart and by task, model and campaign, with token
   expect(Number(prompt!.replace(/,/g, ''))).toBe(day.prompt_tokens);
   expect(Number(completion!.replace(/,/g, ''))).toBe(day.completion_tokens);
   await screenshot(page, 'spend');
+
+  // The run behind the spend: its cost, its worker, and the line its handler logged.
+  const run = (await s.call('GET', `/tasks/${submitted.body.task_id}`, { key: tenant.api_key })).body;
+  await page.goto(`${s.base}/console/runs?campaign_id=spring`);
+  await page.locator(`table.runs tr[data-task-id="${run.task_id}"]`).getByRole('link').click();
+  await page
+    .locator('[data-fact="cost"]')
+    .filter({ hasText: `$${run.cost_usd < 0.01 ? run.cost_usd.toFixed(6) : run.cost_usd.toFixed(2)}` })
+    .waitFor();
+  await page.locator('[data-fact="worker"]').filter({ hasText: run.worker }).waitFor();
+  await page.locator('[data-fact="queue"]').filter({ hasText: 'analysis' }).waitFor();
+  await page.locator('.logs li').filter({ hasText: 'answered' }).waitFor();
   await context.close();
 });
 

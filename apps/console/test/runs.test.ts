@@ -233,6 +233,29 @@ describe('a tenant with 100,000 runs', () => {
     const next = await newestIds({ status: 'FAILURE', task: 'ping' }, 50, 50);
     await other.locator(`table.runs tr[data-task-id="${next[0]}"]`).waitFor();
     expect(await idsOnPage(other)).toEqual(next);
+
+    // A tag and a time range, typed into the URL as a person might share it.
+    const before = (await newestIds({}, 5_000, 1))[0]!;
+    const kysely = db();
+    const cutoff = (await kysely.selectFrom('tasks').select('created_at').where('id', '=', before).executeTakeFirstOrThrow()).created_at as Date;
+    const tagged = (
+      await kysely
+        .selectFrom('tasks')
+        .select('id')
+        .where('tenant_id', '=', tenantId)
+        .where('created_at', '<', cutoff)
+        .where(sql<boolean>`'campaign:big' = any(tags)`)
+        .orderBy('created_at', 'desc')
+        .orderBy('id', 'desc')
+        .limit(50)
+        .execute()
+    ).map((row) => row.id);
+    await kysely.destroy();
+    expect(tagged).toHaveLength(50);
+    await other.goto(`${s.base}/console/runs?${new URLSearchParams({ tag: 'campaign:big', created_before: cutoff.toISOString() })}`);
+    await other.locator(`table.runs tr[data-task-id="${tagged[0]}"]`).waitFor();
+    expect(await idsOnPage(other)).toEqual(tagged);
+    expect(new Set(await other.locator('table.runs tbody td:nth-child(3)').allTextContents())).toEqual(new Set(['monitoring']));
     await context.close();
   });
 });
