@@ -70,6 +70,7 @@ it('follows a submitted task from PENDING to SUCCESS live on its run page, with 
   await page.locator('pre.json').filter({ hasText: '"echo": "watched live"' }).waitFor();
   await page.locator('[role="progressbar"][aria-valuenow="100"]').waitFor();
   await page.locator('table.attempts tbody tr.outcome-success').waitFor();
+  await page.locator('.logs li').filter({ hasText: 'step 4 of 4' }).waitFor();
   await screenshot(page, 'run-success');
   expect(cspViolations).toEqual([]);
   await context.close();

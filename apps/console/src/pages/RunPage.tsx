@@ -51,7 +51,7 @@ function RunSummary({ run, live }: { run: Run; live: string }) {
     ['Cost', formatUsd(run.cost_usd)],
     ['Next attempt', formatTime(run.next_attempt_at)],
     ['Tags', run.tags.join(', ') || '—'],
-    ['Live', live],
+    ['Live', TERMINAL.includes(run.status) ? 'finished' : live],
   ];
   return (
     <>
@@ -65,7 +65,9 @@ function RunSummary({ run, live }: { run: Run; live: string }) {
         {facts.map(([name, value]) => (
           <div key={name}>
             <dt>{name}</dt>
-            <dd data-fact={name.toLowerCase()}>{value}</dd>
+            <dd data-fact={name.toLowerCase()} title={value}>
+              {value}
+            </dd>
           </div>
         ))}
       </dl>
@@ -146,7 +148,9 @@ function AttemptTimeline({ run }: { run: Run }) {
             <td className="mono">{formatTime(attempt.started_at)}</td>
             <td className="mono">{formatTime(attempt.finished_at)}</td>
             <td>{attempt.outcome}</td>
-            <td className="mono">{attempt.worker ?? '—'}</td>
+            <td className="mono clip" title={attempt.worker ?? undefined}>
+              {attempt.worker ?? '—'}
+            </td>
             <td>{formatDuration(attempt.duration_ms ?? between(attempt.started_at, attempt.finished_at))}</td>
             <td>{formatUsd(attempt.cost_usd)}</td>
             <td>{attempt.error ? `${attempt.error.type ?? ''}: ${attempt.error.message}` : ''}</td>
