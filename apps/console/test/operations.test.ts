@@ -176,6 +176,11 @@ it('shows an admin every tenant by name and acts for the one it picks; queues an
   await page.goto(`${s.base}/console/runs`);
   await page.locator(`table.runs tr[data-task-id="${ran.body.task_id}"]`).waitFor();
   expect(await page.locator('table.runs tbody tr').count()).toBe(1);
+  // Its run page too, read with X-Conveyor-Tenant.
+  await page.locator(`table.runs tr[data-task-id="${ran.body.task_id}"]`).getByRole('link').click();
+  await page.locator('h1 .status-success').waitFor();
+  await page.locator('pre.json').filter({ hasText: '"pong"' }).waitFor();
+  await page.getByRole('link', { name: 'Runs' }).click();
   await page.getByLabel('tenant').selectOption({ label: `${b.name} (starter)` });
   await page.getByText('No runs match these filters.').waitFor();
 

@@ -123,6 +123,10 @@ it("never shows one tenant another's runs: not in the list, not by id, not throu
   await page.goto(`${s.base}/console/runs`);
   await rowsOf(page).first().waitFor();
   expect(await idsOnPage(page)).toEqual([own.body.task_id]);
+  // The list is live: a run submitted now appears without a reload (it polls).
+  const later = await s.call('POST', '/tasks', { key: b.api_key }, { task: 'ping', payload: {} });
+  await page.locator(`table.runs tr[data-task-id="${later.body.task_id}"]`).waitFor();
+  expect(await idsOnPage(page)).toEqual([later.body.task_id, own.body.task_id]);
 
   await page.goto(`${s.base}/console/runs/${secretId}`);
   await page.getByRole('alert').filter({ hasText: '404' }).waitFor();
@@ -134,7 +138,7 @@ it("never shows one tenant another's runs: not in the list, not by id, not throu
   expect((await s.call('POST', `/tasks/${secretId}/cancel`, { cookie })).status).toBe(404);
   const listed = await s.call('GET', '/tasks?limit=200', { cookie });
   expect(listed.status).toBe(200);
-  expect((listed.body.tasks as Json[]).map((t) => t.task_id)).toEqual([own.body.task_id]);
+  expect((listed.body.tasks as Json[]).map((t) => t.task_id)).toEqual([later.body.task_id, own.body.task_id]);
   await context.close();
 });
 

@@ -71,7 +71,6 @@ function parseJson(text: string): unknown {
 export async function eventsUrl(taskId: string): Promise<string> {
   if (!actingTenant.get()) return `${BASE}/tasks/${encodeURIComponent(taskId)}/events`;
   const token = await api<{ events_url: string }>('POST', `/tasks/${encodeURIComponent(taskId)}/tokens`, { ttl_seconds: 900 });
-  return token.events_url.startsWith('/api/')
-    ? token.events_url
-    : new URL(token.events_url, location.origin).pathname + new URL(token.events_url, location.origin).search;
+  const url = new URL(token.events_url, location.origin);
+  return url.pathname + url.search;
 }
