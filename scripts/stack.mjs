@@ -150,6 +150,7 @@ async function up() {
   console.log(`
 ${bold('Conveyor is running.')}
   API            ${api}/api/v1   ${dim(`(reference: ${api}/docs)`)}
+  console        ${api}/console/   ${dim('(sign in with the dev API key, or the admin key to see every tenant)')}
   health         ${api}/readyz · metrics ${api}/metrics
   workers        ${APPS.slice(1)
     .map((a) => `${a.name} :${portOf(a, env)}`)

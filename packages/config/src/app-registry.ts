@@ -6,7 +6,8 @@ import registry from './apps.json';
  * The one list of apps (apps.json, plain JSON so that the scripts of `npm start` read it
  * without a build): npm start, the test stack, the apps' default ports and the README's apps
  * table all come from it, and packages/config/test/app-registry.test.ts checks the rest of the
- * repository (queues, apps/* directories, README) against it.
+ * repository (queues, apps/* directories, README) against it. Its `sites` are the apps/*
+ * folders that are no process: static builds another app serves (the console, by the API).
  */
 export type AppName = 'api' | 'scheduler' | `worker-${QueueName}`;
 

@@ -17,10 +17,12 @@ describe('the app registry', () => {
     expect([...workerQueues].sort()).toEqual([...QUEUE_NAMES].sort());
   });
 
-  it('names every directory under apps/, and each of its apps has one with that package name', () => {
+  it('names every directory under apps/ (an app, or a site another app serves), and each has one with that package name', () => {
     const dirs = fs.readdirSync(path.join(ROOT, 'apps'), { withFileTypes: true }).filter((d) => d.isDirectory());
-    expect(dirs.map((d) => d.name).sort()).toEqual(APPS.map((app) => app.name).sort());
-    for (const app of APPS) expect(JSON.parse(read(`apps/${app.name}/package.json`)).name).toBe(`@conveyor/${app.name}`);
+    const sites: { name: string; servedBy: string }[] = JSON.parse(read('packages/config/src/apps.json')).sites;
+    expect(dirs.map((d) => d.name).sort()).toEqual([...APPS, ...sites].map((app) => app.name).sort());
+    for (const app of [...APPS, ...sites]) expect(JSON.parse(read(`apps/${app.name}/package.json`)).name).toBe(`@conveyor/${app.name}`);
+    for (const site of sites) expect(APPS.map((app) => app.name)).toContain(site.servedBy);
   });
 
   it('gives each app its own name and default port', () => {
