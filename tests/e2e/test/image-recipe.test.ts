@@ -98,7 +98,8 @@ async function served(image: ImageFolder, base: string, env: Record<string, stri
   const cli = await runInImage(image, ['node', 'packages/db/dist/cli/create-tenant.js', '--admin', '--json'], env, runAs);
   if (cli.code !== 0) throw new Error(`the API image's tenant CLI failed: ${cli.output}`);
   const admin = `Basic ${Buffer.from(`any:${(JSON.parse(cli.output) as { api_key: string }).api_key}`).toString('base64')}`;
-  for (const page of ['/docs/', '/docs/swagger-ui.css', '/docs/swagger-ui-bundle.js', '/admin/queues']) {
+  // The console's build (apps/console/dist) is in the API's image: its pages, not the 503 of a missing build.
+  for (const page of ['/docs/', '/docs/swagger-ui.css', '/docs/swagger-ui-bundle.js', '/admin/queues', '/console/', '/console/runs']) {
     statuses[page] = (await fetch(`${base}${page}`, { headers: { Authorization: admin } })).status;
   }
   return statuses;
@@ -292,7 +293,11 @@ describe('every image, built by the Dockerfile’s steps without Docker', () => 
       expect(outcome.notInstalled).toEqual([]);
       expect(outcome.healthcheck).toEqual({ code: 0, output: '' });
       const pages =
-        app === 'api' ? ['/readyz', '/docs/', '/docs/swagger-ui.css', '/docs/swagger-ui-bundle.js', '/admin/queues'] : app === 'sim' ? [] : ['/readyz'];
+        app === 'api'
+          ? ['/readyz', '/docs/', '/docs/swagger-ui.css', '/docs/swagger-ui-bundle.js', '/admin/queues', '/console/', '/console/runs']
+          : app === 'sim'
+            ? []
+            : ['/readyz'];
       expect(outcome.statuses).toEqual(Object.fromEntries(pages.map((p) => [p, 200])));
       expect(outcome.exitCode).toBe(0);
       expect(outcome.healthcheckAfterStop).toBe(1);
