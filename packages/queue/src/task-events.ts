@@ -1,5 +1,5 @@
 import type { TaskEvent, TaskLogEvent } from '@conveyor/contracts';
-import type { TaskLogRow } from '@conveyor/db';
+import { type TaskLogRow, toTaskLogLine } from '@conveyor/db';
 import type { RedisClient } from './redis';
 
 /** The pub/sub channel of one task's live events. */
@@ -39,16 +39,7 @@ export class TaskEventPublisher {
   /** Publishes a stored log line (ctx.log) on the task's channel, as a `log` message. */
   publishLog(taskId: string, row: TaskLogRow): void {
     if (this.watched && !this.watched.has(taskId)) return;
-    const event: TaskLogEvent = {
-      kind: 'log',
-      task_id: taskId,
-      seq: Number(row.seq),
-      at: new Date(row.at).toISOString(),
-      attempt: row.attempt,
-      level: row.level,
-      message: row.message,
-      fields: row.fields,
-    };
+    const event: TaskLogEvent = { kind: 'log', task_id: taskId, ...toTaskLogLine(row) };
     this.send(taskId, JSON.stringify(event));
   }
 

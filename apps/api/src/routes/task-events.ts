@@ -1,5 +1,5 @@
 import { type TaskEvent, type TaskLogEvent, type TaskLogLine, isTerminal, taskTokenQuerySchema } from '@conveyor/contracts';
-import { type Database, type Principal, type TaskRow, findTask, listTaskLogs } from '@conveyor/db';
+import { type Database, type Principal, type TaskRow, findTask, listTaskLogs, toTaskLogLine } from '@conveyor/db';
 import type { Logger } from '@conveyor/observability';
 import { Router } from 'express';
 import type { Kysely } from 'kysely';
@@ -8,7 +8,6 @@ import { HttpError } from '../http-error';
 import { loadTask } from '../load-task';
 import { tenantOf } from '../middleware/authenticate';
 import { parseQuery } from '../query';
-import { toLogView } from '../task-log-view';
 import type { TaskEventHub } from '../task-event-hub';
 import { TaskRowPoller } from '../task-row-poller';
 
@@ -124,7 +123,7 @@ export function taskEventsRouter(options: TaskEventsOptions): Router {
       queueLogs(async () => {
         for (let more = true; more && !closed;) {
           const page = await listTaskLogs(options.db, task.id, { afterSeq: String(lastLogSeq), limit: 500 });
-          page.rows.map(toLogView).forEach(sendLog);
+          page.rows.map(toTaskLogLine).forEach(sendLog);
           more = page.next !== undefined;
         }
       });

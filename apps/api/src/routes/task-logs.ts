@@ -1,11 +1,10 @@
 import { taskLogsQuerySchema } from '@conveyor/contracts';
-import { type Database, listTaskLogs } from '@conveyor/db';
+import { type Database, listTaskLogs, toTaskLogLine } from '@conveyor/db';
 import { Router } from 'express';
 import type { Kysely } from 'kysely';
 import { sequenceCursorOf } from '../cursor';
 import { loadTask } from '../load-task';
 import { parseQuery } from '../query';
-import { toLogView } from '../task-log-view';
 
 /**
  * GET /tasks/{id}/logs: the lines the task's handler wrote (ctx.log), oldest first, paged by
@@ -19,7 +18,7 @@ export function taskLogsRouter(db: Kysely<Database>): Router {
     const afterSeq = sequenceCursorOf(query.cursor);
     const task = await loadTask(db, req, res);
     const page = await listTaskLogs(db, task.id, { afterSeq, limit: query.limit });
-    res.json({ logs: page.rows.map(toLogView), next_cursor: page.next ?? null });
+    res.json({ logs: page.rows.map(toTaskLogLine), next_cursor: page.next ?? null });
   });
   return router;
 }

@@ -1,4 +1,4 @@
-import type { TaskLogLevel } from '@conveyor/contracts';
+import type { TaskLogLevel, TaskLogLine } from '@conveyor/contracts';
 import type { Kysely } from 'kysely';
 import { runPrepared } from '../connect';
 import { encodeSequenceCursor } from '../cursor';
@@ -24,6 +24,16 @@ export interface TaskLogRow {
   fields: Record<string, unknown> | null;
   at: Date;
 }
+
+/** A stored line as the API shows it (GET /tasks/{id}/logs, the `log` live event) and the worker publishes it. */
+export const toTaskLogLine = (row: TaskLogRow): TaskLogLine => ({
+  seq: Number(row.seq),
+  at: new Date(row.at).toISOString(),
+  attempt: row.attempt,
+  level: row.level,
+  message: row.message,
+  fields: row.fields,
+});
 
 export interface TaskLogBatch {
   taskId: string;
