@@ -2,9 +2,9 @@
 import cronstrue from 'cronstrue';
 import { RRule } from 'rrule';
 import { formatTime } from './format';
-import type { Schedule } from './api/types';
+import type { ScheduleView } from '@conveyor/client';
 
-export function describeSchedule(schedule: Schedule): string {
+export function describeSchedule(schedule: ScheduleView): string {
   try {
     if (schedule.kind === 'cron' && schedule.cron)
       return `${cronstrue.toString(schedule.cron, { use24HourTimeFormat: true, verbose: false })} (${schedule.timezone})`;

@@ -1,10 +1,10 @@
-import type { Schedule } from '../src/api/types';
+import type { ScheduleView } from '@conveyor/client';
 import { formatDuration, formatTime, formatUsd } from '../src/format';
 import { describeSchedule } from '../src/schedule-text';
 
 // What the console writes for a schedule and a time: plain words, and wall-clock times in a zone.
 
-const base: Schedule = {
+const base: ScheduleView = {
   schedule_id: '00000000-0000-4000-8000-000000000000',
   name: 'n',
   task: 'ping',

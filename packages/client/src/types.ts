@@ -1,11 +1,18 @@
 import type {
   ConsoleSessionView,
+  DeadLetterGroupsView,
   PatchScheduleBody,
   QueueName,
+  QueueView,
   QueueWindow,
   QueuesResponse,
+  ScheduleView,
+  TaskLogsPage,
+  TenantDeadLetterPage,
   TenantDeadLetterView,
+  TenantList,
   WorkerView,
+  WorkersResponse,
   BudgetAlertDeliveriesView,
   BudgetAlertEvent,
   BudgetAlertView,
@@ -197,25 +204,7 @@ export type ScheduleInput<N extends TaskName = TaskName> = N extends TaskName
 export type ScheduleChange = PatchScheduleBody;
 
 /** A schedule as the API shows it, with its next fire times. */
-export interface ScheduleView {
-  schedule_id: string;
-  name: string;
-  task: string;
-  payload: Record<string, unknown>;
-  kind: 'one_shot' | 'cron' | 'rrule';
-  run_at: string | null;
-  cron: string | null;
-  rrule: string | null;
-  dtstart: string | null;
-  timezone: string;
-  misfire_policy: MisfirePolicy;
-  end_at: string | null;
-  enabled: boolean;
-  next_run_at: string | null;
-  last_run_at: string | null;
-  created_at: string;
-  next_fire_times: string[];
-}
+export type { ScheduleView };
 
 export interface SchedulePage {
   schedules: ScheduleView[];
@@ -290,12 +279,8 @@ export interface OwnDeadLetterPage {
   nextCursor: string | null;
 }
 
-export interface DeadLetterGroup {
-  task: string;
-  error_code: string;
-  count: number;
-  last_failed_at: string;
-}
+/** One entry of GET /dead-letters/groups: the tenant's open dead letters of one task and error code. */
+export type DeadLetterGroup = DeadLetterGroupsView['groups'][number];
 
 /** Which of the tenant's dead letters to replay: some by id, or all (narrowed by task and error code). */
 export type OwnReplaySelection = { taskIds: string[] } | { all: true; task?: TaskName; errorCode?: string };
@@ -312,4 +297,6 @@ export interface ReplayOneAnswer {
   message: string;
 }
 
-export type { QueueWindow, QueuesResponse, WorkerView };
+export type { QueueWindow, QueuesResponse, QueueView, WorkerView, WorkersResponse };
+/** The API's own pages and lists as they are sent (snake_case), for callers that read the HTTP API themselves (the console). */
+export type { TaskLogsPage, TenantDeadLetterPage, TenantList };

@@ -65,6 +65,7 @@ export const workerViewSchema = z.object({
 });
 export const workersResponseSchema = z.object({ workers: z.array(workerViewSchema) });
 export type WorkerView = z.infer<typeof workerViewSchema>;
+export type WorkersResponse = z.infer<typeof workersResponseSchema>;
 
 const errorCodeSchema = z
   .string()
@@ -100,6 +101,8 @@ export const deadLetterGroupsSchema = z.object({
   groups: z.array(z.object({ task: z.string(), error_code: z.string(), count: z.number().int(), last_failed_at: z.iso.datetime() })),
 });
 export type TenantDeadLetterView = z.infer<typeof deadLetterViewSchema>;
+export type TenantDeadLetterPage = z.infer<typeof deadLetterPageSchema>;
+export type DeadLetterGroupsView = z.infer<typeof deadLetterGroupsSchema>;
 
 /**
  * Body of POST /api/v1/dead-letters/replay: `{task_ids}`, or `{all: true}` narrowed by task

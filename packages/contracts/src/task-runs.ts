@@ -47,6 +47,7 @@ export const taskLogsPageSchema = z.object({
   logs: z.array(taskLogLineSchema),
   next_cursor: z.string().nullable(),
 });
+export type TaskLogsPage = z.infer<typeof taskLogsPageSchema>;
 
 /** Query of GET /api/v1/tasks/{id}/logs */
 export const taskLogsQuerySchema = z

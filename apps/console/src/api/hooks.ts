@@ -3,22 +3,21 @@ import { type Query, keepPreviousData, useMutation, useQuery, useQueryClient } f
 import { useEffect, useState } from 'react';
 import { api, eventsUrl, withQuery } from './http';
 import type {
+  ConsoleSession,
   DeadLetterGroup,
-  DeadLetterPage,
-  LogLine,
-  LogPage,
-  QueueStats,
-  Run,
-  RunPage,
-  RunResult,
-  Schedule,
-  Session,
-  Tenant,
-  Usage,
+  QueuesResponse,
+  ScheduleView,
+  TaskLogLine,
+  TaskLogsPage,
+  TaskResultView,
+  TaskView,
+  TenantDeadLetterPage,
+  TenantList,
   UsageGroupBy,
-  UsagePeriod,
-  WorkerInfo,
-} from './types';
+  UsagePeriodsView,
+  UsageView,
+  WorkersResponse,
+} from '@conveyor/client';
 
 /** How often live lists poll (they also refetch when the tab regains focus). */
 const LIVE_MS = 4_000;
@@ -32,7 +31,7 @@ export const notSession = (query: Query) => query.queryKey[0] !== 'session' && q
 export function useSession() {
   return useQuery({
     queryKey: ['session'],
-    queryFn: () => api<Session>('GET', '/auth/session', undefined, { tenantScoped: false }),
+    queryFn: () => api<ConsoleSession>('GET', '/auth/session', undefined, { tenantScoped: false }),
     retry: false,
     staleTime: 60_000,
   });
@@ -41,7 +40,7 @@ export function useSession() {
 export function useSignIn() {
   const client = useQueryClient();
   return useMutation({
-    mutationFn: (apiKey: string) => api<Session>('POST', '/auth/session', { api_key: apiKey }, { tenantScoped: false }),
+    mutationFn: (apiKey: string) => api<ConsoleSession>('POST', '/auth/session', { api_key: apiKey }, { tenantScoped: false }),
     onSuccess: (session) => {
       // Reset (not clear): the mounted session query must see the new data.
       client.setQueryData(['session'], session);
@@ -62,10 +61,13 @@ export function useSignOut() {
 }
 
 export function useTenants(enabled: boolean) {
-  return useQuery({ queryKey: ['tenants'], queryFn: () => api<{ tenants: Tenant[] }>('GET', '/admin/tenants', undefined, { tenantScoped: false }), enabled });
+  return useQuery({ queryKey: ['tenants'], queryFn: () => api<TenantList>('GET', '/admin/tenants', undefined, { tenantScoped: false }), enabled });
 }
 
 // --- runs ----------------------------------------------------------------------------------
+
+/** A page of GET /tasks as it is sent (the client's own TaskPage is camelCase). */
+type TaskPage = { tasks: TaskView[]; next_cursor: string | null };
 
 export interface RunFilters {
   status?: string;
@@ -83,22 +85,22 @@ export interface RunFilters {
 export function useRuns(filters: RunFilters) {
   return useQuery({
     queryKey: ['runs', filters],
-    queryFn: () => api<RunPage>('GET', withQuery('/tasks', { ...filters })),
+    queryFn: () => api<TaskPage>('GET', withQuery('/tasks', { ...filters })),
     refetchInterval: LIVE_MS,
     placeholderData: keepPreviousData,
   });
 }
 
 export function useRun(taskId: string) {
-  return useQuery({ queryKey: ['run', taskId], queryFn: () => api<Run>('GET', `/tasks/${id(taskId)}`) });
+  return useQuery({ queryKey: ['run', taskId], queryFn: () => api<TaskView>('GET', `/tasks/${id(taskId)}`) });
 }
 
 export function useRunResult(taskId: string, finished: boolean) {
-  return useQuery({ queryKey: ['run', taskId, 'result'], queryFn: () => api<RunResult>('GET', `/tasks/${id(taskId)}/result`), enabled: finished });
+  return useQuery({ queryKey: ['run', taskId, 'result'], queryFn: () => api<TaskResultView>('GET', `/tasks/${id(taskId)}/result`), enabled: finished });
 }
 
 export function useRunLogs(taskId: string) {
-  return useQuery({ queryKey: ['run', taskId, 'logs'], queryFn: () => api<LogPage>('GET', withQuery(`/tasks/${id(taskId)}/logs`, { limit: 500 })) });
+  return useQuery({ queryKey: ['run', taskId, 'logs'], queryFn: () => api<TaskLogsPage>('GET', withQuery(`/tasks/${id(taskId)}/logs`, { limit: 500 })) });
 }
 
 /**
@@ -120,14 +122,14 @@ export function useRunEvents(taskId: string, enabled: boolean): 'idle' | 'live' 
         source.onopen = () => setStatus('live');
         source.onerror = () => setStatus(source?.readyState === EventSource.CLOSED ? 'ended' : 'reconnecting');
         source.addEventListener('state', (event) => {
-          const state = JSON.parse((event as MessageEvent<string>).data) as Partial<Run>;
-          const before = client.getQueryData<Run>(['run', taskId]);
-          client.setQueryData<Run>(['run', taskId], (run) => (run ? { ...run, ...state } : run));
+          const state = JSON.parse((event as MessageEvent<string>).data) as Partial<TaskView>;
+          const before = client.getQueryData<TaskView>(['run', taskId]);
+          client.setQueryData<TaskView>(['run', taskId], (run) => (run ? { ...run, ...state } : run));
           if (before && (before.status !== state.status || before.attempts !== state.attempts)) void refresh();
         });
         source.addEventListener('log', (event) => {
-          const line = JSON.parse((event as MessageEvent<string>).data) as LogLine;
-          client.setQueryData<LogPage>(['run', taskId, 'logs'], (page) =>
+          const line = JSON.parse((event as MessageEvent<string>).data) as TaskLogLine;
+          client.setQueryData<TaskLogsPage>(['run', taskId, 'logs'], (page) =>
             page && !page.logs.some((l) => l.seq === line.seq) ? { ...page, logs: [...page.logs, line] } : (page ?? { logs: [line], next_cursor: null }),
           );
         });
@@ -147,7 +149,7 @@ export function useRunEvents(taskId: string, enabled: boolean): 'idle' | 'live' 
 }
 
 /** Cancel, retry (a failed task, in place) and replay (the same task and payload as a new run). */
-export function useRunActions(run: Run | undefined) {
+export function useRunActions(run: TaskView | undefined) {
   const client = useQueryClient();
   const refresh = () => client.invalidateQueries({ queryKey: ['run', run?.task_id] });
   return {
@@ -178,7 +180,7 @@ export function useDeadLetterGroups() {
 export function useDeadLetters(filter: { task?: string; error_code?: string; cursor?: string }) {
   return useQuery({
     queryKey: ['dead-letters', 'list', filter],
-    queryFn: () => api<DeadLetterPage>('GET', withQuery('/dead-letters', { ...filter, limit: 50 })),
+    queryFn: () => api<TenantDeadLetterPage>('GET', withQuery('/dead-letters', { ...filter, limit: 50 })),
     refetchInterval: LIVE_MS,
     placeholderData: keepPreviousData,
   });
@@ -207,7 +209,7 @@ export function useDeadLetterActions() {
 export function useSchedules() {
   return useQuery({
     queryKey: ['schedules'],
-    queryFn: () => api<{ schedules: Schedule[]; next_cursor: string | null }>('GET', '/schedules?limit=200'),
+    queryFn: () => api<{ schedules: ScheduleView[]; next_cursor: string | null }>('GET', '/schedules?limit=200'),
     refetchInterval: LIVE_MS * 4,
   });
 }
@@ -215,7 +217,7 @@ export function useSchedules() {
 export function useScheduleRuns(scheduleId: string) {
   return useQuery({
     queryKey: ['runs', { schedule_id: scheduleId, limit: 10 }],
-    queryFn: () => api<RunPage>('GET', withQuery('/tasks', { schedule_id: scheduleId, limit: 10 })),
+    queryFn: () => api<TaskPage>('GET', withQuery('/tasks', { schedule_id: scheduleId, limit: 10 })),
     refetchInterval: LIVE_MS * 2,
   });
 }
@@ -234,7 +236,7 @@ export function useScheduleAction() {
 export function useQueues(window: string) {
   return useQuery({
     queryKey: ['queues', window],
-    queryFn: () => api<{ queues: QueueStats[] }>('GET', withQuery('/queues', { window })),
+    queryFn: () => api<QueuesResponse>('GET', withQuery('/queues', { window })),
     refetchInterval: LIVE_MS,
   });
 }
@@ -242,7 +244,7 @@ export function useQueues(window: string) {
 export function useWorkers(enabled: boolean) {
   return useQuery({
     queryKey: ['workers'],
-    queryFn: () => api<{ workers: WorkerInfo[] }>('GET', '/workers', undefined, { tenantScoped: false }),
+    queryFn: () => api<WorkersResponse>('GET', '/workers', undefined, { tenantScoped: false }),
     refetchInterval: LIVE_MS,
     enabled,
   });
@@ -251,11 +253,11 @@ export function useWorkers(enabled: boolean) {
 export function useUsage(groupBy: UsageGroupBy, period: string) {
   return useQuery({
     queryKey: ['usage', groupBy, period],
-    queryFn: () => api<Usage>('GET', withQuery('/usage', { group_by: groupBy, period })),
+    queryFn: () => api<UsageView>('GET', withQuery('/usage', { group_by: groupBy, period })),
     refetchInterval: LIVE_MS * 3,
   });
 }
 
 export function useUsagePeriods() {
-  return useQuery({ queryKey: ['usage', 'periods'], queryFn: () => api<{ periods: UsagePeriod[] }>('GET', '/usage/periods') });
+  return useQuery({ queryKey: ['usage', 'periods'], queryFn: () => api<UsagePeriodsView>('GET', '/usage/periods') });
 }

@@ -3,7 +3,7 @@ import { useState } from 'react';
 import { Link, Outlet } from '@tanstack/react-router';
 import { notSession, useSignOut, useTenants } from '../api/hooks';
 import { actingTenant } from '../api/http';
-import type { Session } from '../api/types';
+import type { ConsoleSession } from '@conveyor/client';
 import { ErrorNote } from './ErrorNote';
 
 const PAGES = [
@@ -14,7 +14,7 @@ const PAGES = [
   { to: '/spend', label: 'Spend' },
 ] as const;
 
-export function Layout({ session }: { session: Session }) {
+export function Layout({ session }: { session: ConsoleSession }) {
   const signOut = useSignOut();
   const { principal } = session;
   return (

@@ -1,7 +1,7 @@
 import { Link } from '@tanstack/react-router';
 import { useState } from 'react';
 import { useDeadLetterActions, useDeadLetterGroups, useDeadLetters } from '../api/hooks';
-import type { DeadLetter } from '../api/types';
+import type { OwnDeadLetterView } from '@conveyor/client';
 import { ErrorNote } from '../components/ErrorNote';
 import { Pager } from '../components/Pager';
 import { formatTime, shortId } from '../format';
@@ -158,7 +158,7 @@ function DeadLetterRow({
   onCheck,
   onNotice,
 }: {
-  letter: DeadLetter;
+  letter: OwnDeadLetterView;
   checked: boolean;
   onCheck: (on: boolean) => void;
   onNotice: (text: string) => void;

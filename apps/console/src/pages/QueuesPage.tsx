@@ -1,8 +1,8 @@
 import { useMemo, useState } from 'react';
 import { useQueues, useSession, useWorkers } from '../api/hooks';
 import { actingTenant } from '../api/http';
-import type { QueueStats } from '../api/types';
-import { TASK_STATUSES } from '../api/types';
+import type { QueueView } from '@conveyor/client';
+import { TASK_STATUSES } from '../task-statuses';
 import { Chart } from '../components/Chart';
 import { ErrorNote } from '../components/ErrorNote';
 import { formatCount, formatDuration, formatTime } from '../format';
@@ -60,7 +60,7 @@ export function QueuesPage() {
   );
 }
 
-function QueueChart({ queue }: { queue: QueueStats }) {
+function QueueChart({ queue }: { queue: QueueView }) {
   const { x, series } = useMemo(
     () => ({
       x: queue.series.map((point) => new Date(point.at).getTime() / 1000),

@@ -1,6 +1,7 @@
 import { getRouteApi, useNavigate } from '@tanstack/react-router';
 import { useRun, useRunActions, useRunEvents, useRunLogs, useRunResult } from '../api/hooks';
-import { type Run, TERMINAL } from '../api/types';
+import type { TaskView } from '@conveyor/client';
+import { isTerminal } from '../task-statuses';
 import { ErrorNote } from '../components/ErrorNote';
 import { StatusBadge } from '../components/StatusBadge';
 import { between, formatDuration, formatTime, formatUsd } from '../format';
@@ -10,7 +11,7 @@ const route = getRouteApi('/runs/$taskId');
 export function RunPage() {
   const { taskId } = route.useParams();
   const run = useRun(taskId);
-  const finished = run.data ? TERMINAL.includes(run.data.status) : false;
+  const finished = run.data ? isTerminal(run.data.status) : false;
   const live = useRunEvents(taskId, run.isSuccess && !finished);
   if (run.error) return <ErrorNote error={run.error} />;
   if (!run.data) return <p className="empty">Loading…</p>;
@@ -38,7 +39,7 @@ export function RunPage() {
   );
 }
 
-function RunSummary({ run, live }: { run: Run; live: string }) {
+function RunSummary({ run, live }: { run: TaskView; live: string }) {
   const facts: [string, string][] = [
     ['Queue', run.queue ?? '—'],
     ['Origin', run.origin ?? (run.schedule_id ? 'schedule' : '—')],
@@ -51,7 +52,7 @@ function RunSummary({ run, live }: { run: Run; live: string }) {
     ['Cost', formatUsd(run.cost_usd)],
     ['Next attempt', formatTime(run.next_attempt_at)],
     ['Tags', run.tags.join(', ') || '—'],
-    ['Live', TERMINAL.includes(run.status) ? 'finished' : live],
+    ['Live', isTerminal(run.status) ? 'finished' : live],
   ];
   return (
     <>
@@ -76,10 +77,10 @@ function RunSummary({ run, live }: { run: Run; live: string }) {
   );
 }
 
-function RunActions({ run }: { run: Run }) {
+function RunActions({ run }: { run: TaskView }) {
   const actions = useRunActions(run);
   const navigate = useNavigate();
-  const finished = TERMINAL.includes(run.status);
+  const finished = isTerminal(run.status);
   return (
     <div className="actions">
       <button type="button" disabled={finished || actions.cancel.isPending} onClick={() => confirm('Cancel this run?') && actions.cancel.mutate()}>
@@ -113,7 +114,6 @@ function RunOutcome({ taskId, finished }: { taskId: string; finished: boolean })
         <p>
           <strong>{error.code ?? error.type}</strong>: {error.message}
         </p>
-        {error.stack && <pre className="stack">{error.stack}</pre>}
       </div>
     );
   return (
@@ -124,7 +124,7 @@ function RunOutcome({ taskId, finished }: { taskId: string; finished: boolean })
   );
 }
 
-function AttemptTimeline({ run }: { run: Run }) {
+function AttemptTimeline({ run }: { run: TaskView }) {
   const attempts = run.attempt_history ?? [];
   if (attempts.length === 0) return <p className="empty">No attempt yet.</p>;
   return (

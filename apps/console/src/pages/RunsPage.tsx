@@ -1,7 +1,7 @@
 import { Link, getRouteApi } from '@tanstack/react-router';
 import { type FormEvent, useState } from 'react';
 import { type RunFilters, useRuns } from '../api/hooks';
-import { TASK_STATUSES } from '../api/types';
+import { TASK_STATUSES } from '../task-statuses';
 import { ErrorNote } from '../components/ErrorNote';
 import { Pager } from '../components/Pager';
 import { StatusBadge } from '../components/StatusBadge';

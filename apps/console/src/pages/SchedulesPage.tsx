@@ -1,7 +1,7 @@
 import { Link } from '@tanstack/react-router';
 import { useState } from 'react';
 import { useScheduleAction, useScheduleRuns, useSchedules } from '../api/hooks';
-import type { Schedule } from '../api/types';
+import type { ScheduleView } from '@conveyor/client';
 import { ErrorNote } from '../components/ErrorNote';
 import { StatusBadge } from '../components/StatusBadge';
 import { formatTime, shortId } from '../format';
@@ -55,7 +55,7 @@ function ScheduleRow({
   onAction,
   busy,
 }: {
-  schedule: Schedule;
+  schedule: ScheduleView;
   open: boolean;
   onToggleRuns: () => void;
   onAction: (action: 'enable' | 'disable' | 'trigger') => void;

@@ -1,7 +1,7 @@
 import { getRouteApi } from '@tanstack/react-router';
 import { useMemo } from 'react';
 import { useUsage, useUsagePeriods } from '../api/hooks';
-import type { UsageGroup, UsageGroupBy } from '../api/types';
+import type { UsageGroup, UsageGroupBy } from '@conveyor/client';
 import { Chart } from '../components/Chart';
 import { ErrorNote } from '../components/ErrorNote';
 import { formatCount, formatUsd } from '../format';
@@ -27,13 +27,12 @@ export function SpendPage() {
       <ErrorNote error={days.error} />
       {usage && (
         <div className="spend-summary">
-          <div className="meter" role="meter" aria-valuenow={usage.spent_usd} aria-valuemax={usage.cap_usd ?? undefined} aria-label="spent against cap">
+          <div className="meter" role="meter" aria-valuenow={usage.spent_usd} aria-valuemax={usage.cap_usd} aria-label="spent against cap">
             <div className="bar" style={{ width: `${share}%` }} />
           </div>
           <p>
-            <strong data-testid="spent">{formatUsd(usage.spent_usd)}</strong> spent of a{' '}
-            {usage.cap_usd === null ? 'period without a cap' : `${formatUsd(usage.cap_usd)} cap`}, {formatUsd(usage.reserved_usd)} reserved by running calls ·{' '}
-            {usage.period_start.slice(0, 10)} to {usage.period_end.slice(0, 10)}
+            <strong data-testid="spent">{formatUsd(usage.spent_usd)}</strong> spent of a {formatUsd(usage.cap_usd)} cap, {formatUsd(usage.reserved_usd)}{' '}
+            reserved by running calls · {usage.period_start.slice(0, 10)} to {usage.period_end.slice(0, 10)}
           </p>
           <DayChart groups={usage.groups ?? []} periodStart={usage.period_start} periodEnd={usage.period_end} />
         </div>

@@ -2,9 +2,9 @@ import type { OwnReplaySelection, TaskName } from '@conveyor/client';
 import { Command } from 'commander';
 import type { Context } from '../context';
 import { UsageError } from '../exit-codes';
-import { integer, readJsonObject } from '../json-input';
+import { readJsonObject } from '../json-input';
 import { table } from '../table';
-import { take } from '../take';
+import { limitOption, pageSize, take } from '../take';
 import type { Action } from './action';
 
 const errorText = (error: { type: string; message: string } | null) => (error ? `${error.type}: ${error.message}` : null);
@@ -23,10 +23,10 @@ function adminCommands(action: Action): Command[] {
     .description('List dead letters of every tenant, newest first (admin key)')
     .option('-t, --task <task>', 'only this task type')
     .option('--tenant <id>', 'only this tenant')
-    .option('-n, --limit <n>', 'at most this many', integer('--limit', 1, 10_000), 50)
+    .addOption(limitOption(50))
     .action(
       action(async (ctx, flags: { task?: string; tenant?: string; limit: number }) => {
-        const pages = ctx.conveyor().deadLetters.list({ task: flags.task as TaskName | undefined, tenantId: flags.tenant, limit: Math.min(flags.limit, 200) });
+        const pages = ctx.conveyor().deadLetters.list({ task: flags.task as TaskName | undefined, tenantId: flags.tenant, limit: pageSize(flags.limit) });
         ctx.out.result(await take(pages, flags.limit), (l) =>
           table(
             ['TASK_ID', 'TENANT_ID', 'TASK', 'ATTEMPTS', 'FAILED_AT', 'ERROR'],
@@ -70,12 +70,10 @@ function tenantCommands(action: Action): Command[] {
     .description("List this tenant's open dead letters, newest first")
     .option('-t, --task <task>', 'only this task type')
     .option('-c, --code <code>', 'only this error code (as groups shows it)')
-    .option('-n, --limit <n>', 'at most this many', integer('--limit', 1, 10_000), 50)
+    .addOption(limitOption(50))
     .action(
       action(async (ctx, flags: { task?: string; code?: string; limit: number }) => {
-        const pages = ctx
-          .conveyor()
-          .deadLetters.listOwn({ task: flags.task as TaskName | undefined, errorCode: flags.code, limit: Math.min(flags.limit, 200) });
+        const pages = ctx.conveyor().deadLetters.listOwn({ task: flags.task as TaskName | undefined, errorCode: flags.code, limit: pageSize(flags.limit) });
         ctx.out.result(await take(pages, flags.limit), (l) =>
           table(
             ['TASK_ID', 'TASK', 'CODE', 'ATTEMPTS', 'FAILED_AT', 'ERROR'],

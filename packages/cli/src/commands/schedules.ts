@@ -1,9 +1,9 @@
 import type { ScheduleInput, ScheduleView, TaskName } from '@conveyor/client';
 import { Command, Option } from 'commander';
 import { UsageError } from '../exit-codes';
-import { integer, readJsonObject } from '../json-input';
+import { readJsonObject } from '../json-input';
 import { table } from '../table';
-import { take } from '../take';
+import { limitOption, pageSize, take } from '../take';
 import type { Action } from './action';
 
 interface CreateFlags {
@@ -45,10 +45,10 @@ export function schedulesCommand(action: Action): Command {
   schedules.addCommand(
     new Command('list')
       .description('List the schedules, by name')
-      .option('-n, --limit <n>', 'at most this many', integer('--limit', 1, 10_000), 100)
+      .addOption(limitOption(100))
       .action(
         action(async (ctx, flags: { limit: number }) => {
-          const list = await take(ctx.conveyor().schedules.list({ limit: Math.min(flags.limit, 200) }), flags.limit);
+          const list = await take(ctx.conveyor().schedules.list({ limit: pageSize(flags.limit) }), flags.limit);
           ctx.out.result(list, (l) =>
             table(
               ['SCHEDULE_ID', 'NAME', 'TASK', 'KIND', 'RULE', 'TIMEZONE', 'ENABLED', 'NEXT_RUN'],

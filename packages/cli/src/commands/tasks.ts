@@ -6,7 +6,7 @@ import { followTask } from '../follow-task';
 import { integer, parseSince, readJsonObject } from '../json-input';
 import { ProgressView, eventLine, logLine } from '../progress';
 import { table } from '../table';
-import { take } from '../take';
+import { limitOption, pageSize, take } from '../take';
 import { attemptLines, failureText, taskText } from '../task-text';
 import type { Action } from './action';
 
@@ -107,7 +107,7 @@ function listCommand(action: Action): Command {
     .option('--campaign <id>', "only tasks whose payload's campaign_id is this")
     .option('--tag <tags>', 'only tasks carrying every one of these tags, comma-separated')
     .option('--since <when>', 'only tasks created since an ISO time or a duration back from now (30m, 1h, 2d, 1w)')
-    .option('-n, --limit <n>', 'at most this many tasks', integer('--limit', 1, 10_000), 50)
+    .addOption(limitOption(50, 'at most this many tasks'))
     .action(
       action(async (ctx, flags: ListFlags) => {
         const since = flags.since === undefined ? undefined : parseSince(flags.since);
@@ -119,7 +119,7 @@ function listCommand(action: Action): Command {
           campaignId: flags.campaign,
           tags: flags.tag?.split(',').map((t) => t.trim()),
           createdAfter: since,
-          limit: Math.min(flags.limit, 200),
+          limit: pageSize(flags.limit),
         });
         const tasks = await take(pages, flags.limit);
         ctx.out.result(tasks, (list) =>
