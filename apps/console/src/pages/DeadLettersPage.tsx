@@ -166,10 +166,17 @@ function DeadLetterRow({
   const actions = useDeadLetterActions();
   const [editing, setEditing] = useState<string | null>(null);
   const [parseError, setParseError] = useState<string | null>(null);
-  const replayed = (status: string, edited: boolean) => {
-    setEditing(null);
-    onNotice(`Replayed ${shortId(letter.task_id)} (${letter.task})${edited ? ' with the edited payload' : ''}: now ${status}.`);
-  };
+  // mutateAsync, not mutate's own onSuccess: the replay refreshes the list, which drops this
+  // row, and TanStack Query skips the callbacks of a mutate whose component is gone, so the
+  // notice (the page's) would be lost whenever the refresh won that race.
+  const replay = (payload?: Record<string, unknown>) =>
+    actions.replayOne.mutateAsync({ taskId: letter.task_id, ...(payload ? { payload } : {}) }).then(
+      (answer) => {
+        setEditing(null);
+        onNotice(`Replayed ${shortId(letter.task_id)} (${letter.task})${payload ? ' with the edited payload' : ''}: now ${answer.status}.`);
+      },
+      () => undefined, // shown from the mutation's error state
+    );
   const replayEdited = () => {
     let payload: Record<string, unknown>;
     try {
@@ -178,7 +185,7 @@ function DeadLetterRow({
       return setParseError(`Not JSON: ${(error as Error).message}`);
     }
     setParseError(null);
-    actions.replayOne.mutate({ taskId: letter.task_id, payload }, { onSuccess: (answer) => replayed(answer.status, true) });
+    void replay(payload);
   };
   return (
     <>
@@ -198,7 +205,7 @@ function DeadLetterRow({
         <td>{letter.attempts}</td>
         <td className="mono">{formatTime(letter.failed_at)}</td>
         <td className="row-actions">
-          <button type="button" onClick={() => actions.replayOne.mutate({ taskId: letter.task_id }, { onSuccess: (answer) => replayed(answer.status, false) })}>
+          <button type="button" onClick={() => void replay()}>
             Replay
           </button>
           <button type="button" onClick={() => setEditing(editing === null ? JSON.stringify(letter.payload, null, 2) : null)}>
