@@ -93,6 +93,8 @@ describe('GET /tasks filters', () => {
       ['tag=', 'query.tag'],
       ['created_after=yesterday', 'query.created_after'],
       ['created_before=2026-13-01', 'query.created_before'],
+      ['created_after=0000-01-01', 'query.created_after'],
+      ['created_before=3000-01-01T00:00:00Z', 'query.created_before'],
       ['created_after=2026-12-05&created_before=2026-12-01', 'query.created_after'],
       ['campaign_id=', 'query.campaign_id'],
       [`tag=${Array.from({ length: 11 }, (_, i) => `t${i}`).join(',')}`, 'query.tag'],

@@ -100,10 +100,15 @@ const tagListSchema = z
   )
   .meta({ description: `Up to ${MAX_TAGS} tags, comma-separated or repeated; a task must carry every one` });
 
-/** An instant in a query: an ISO-8601 date-time with a zone (Z or ±hh:mm), or a date (midnight UTC). */
+/**
+ * An instant in a query: an ISO-8601 date-time with a zone (Z or ±hh:mm), or a date (midnight
+ * UTC), in the years 1970–2999 (Postgres has no year 0, and no task is older than 1970).
+ */
 const queryInstantSchema = z
   .union([z.iso.datetime({ offset: true }), z.iso.date()], { error: 'an ISO-8601 date-time with a zone (2026-12-05T10:00:00Z) or a date (2026-12-05)' })
-  .transform((text) => new Date(text).toISOString());
+  .transform((text) => new Date(text))
+  .refine((date) => date.getUTCFullYear() >= 1970 && date.getUTCFullYear() <= 2999, { error: 'an instant in the years 1970–2999' })
+  .transform((date) => date.toISOString());
 
 /** Query of GET /api/v1/tasks */
 export const listTasksQuerySchema = z
