@@ -7,6 +7,7 @@ import { TEST_REDIS_URL, waitFor } from '@conveyor/testkit';
 import { Worker } from 'bullmq';
 import request from 'supertest';
 import { type Harness, failForGood, quietLogger, startHarness } from './helpers';
+import { sseBatches } from './sse';
 
 let h: Harness;
 beforeAll(async () => (h = await startHarness()));
@@ -337,22 +338,10 @@ describe('GET /tasks/{id}/events', () => {
   async function readEvents(id: string, whileOpen?: (received: { event: string; data: Record<string, unknown> }[]) => Promise<void>) {
     const res = await fetch(`${base}/tasks/${id}/events`, { headers: auth(h.keyA) });
     expect(res.headers.get('content-type')).toMatch(/text\/event-stream/);
-    const reader = res.body!.getReader();
     const events: { event: string; data: Record<string, unknown> }[] = [];
-    let text = '';
     const pump = (async () => {
-      for (;;) {
-        const { done, value } = await reader.read();
-        if (done) return;
-        text += Buffer.from(value).toString();
-        let end: number;
-        while ((end = text.indexOf('\n\n')) >= 0) {
-          const block = text.slice(0, end);
-          text = text.slice(end + 2);
-          const event = /^event: (.*)$/m.exec(block)?.[1];
-          const data = /^data: (.*)$/m.exec(block)?.[1];
-          if (event && data) events.push({ event, data: JSON.parse(data) });
-        }
+      for await (const batch of sseBatches(res.body!)) {
+        for (const { event, data } of batch) if (event && data) events.push({ event, data: JSON.parse(data) });
       }
     })();
     await whileOpen?.(events);
@@ -480,15 +469,9 @@ describe('GET /tasks/{id}/events', () => {
     const headers = { ...auth(h.keyA), ...(lastEventId === undefined ? {} : { 'Last-Event-ID': lastEventId }) };
     const res = await fetch(`${base}/tasks/${id}/events`, { headers, signal: aborter.signal });
     const events: { id: string; event: string; status: unknown; progress: unknown }[] = [];
-    let text = '';
     try {
-      for await (const chunk of res.body!) {
-        text += Buffer.from(chunk).toString();
-        let end: number;
-        while ((end = text.indexOf('\n\n')) >= 0) {
-          const block = text.slice(0, end);
-          text = text.slice(end + 2);
-          const [eventId, event, data] = ['id', 'event', 'data'].map((field) => new RegExp(`^${field}: (.*)$`, 'm').exec(block)?.[1]);
+      for await (const batch of sseBatches(res.body!)) {
+        for (const { id: eventId, event, data } of batch) {
           if (!eventId || !event || !data) continue;
           const { status, progress } = JSON.parse(data) as { status: unknown; progress: unknown };
           events.push({ id: eventId, event, status, progress });

@@ -4,6 +4,7 @@ import { claimTask, completeTask, createAdminKey, createTenantWithKey, insertTas
 import { type TaskHandler, groupCommitWritesFor, runTaskJob } from '@conveyor/queue';
 import request from 'supertest';
 import { type Harness, failForGood, quietLogger, startHarness } from './helpers';
+import { sseBatches } from './sse';
 
 let h: Harness;
 beforeAll(async () => (h = await startHarness()));
@@ -291,18 +292,10 @@ describe('log events on GET /tasks/{id}/events', () => {
     const res = await fetch(`${base}${path}`, { headers, signal: aborter.signal });
     expect(res.status).toBe(200);
     const events: Event[] = [];
-    let text = '';
     const opened = onOpen?.();
     try {
-      for await (const chunk of res.body!) {
-        text += Buffer.from(chunk).toString();
-        let end: number;
-        while ((end = text.indexOf('\n\n')) >= 0) {
-          const block = text.slice(0, end);
-          text = text.slice(end + 2);
-          const [id, event, data] = ['id', 'event', 'data'].map((field) => new RegExp(`^${field}: (.*)$`, 'm').exec(block)?.[1]);
-          if (id && event && data) events.push({ id, event, data: JSON.parse(data) });
-        }
+      for await (const batch of sseBatches(res.body!)) {
+        for (const { id, event, data } of batch) if (id && event && data) events.push({ id, event, data: JSON.parse(data) });
         if (enough(events)) aborter.abort();
       }
     } catch (error) {
