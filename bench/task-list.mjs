@@ -18,7 +18,7 @@ const REQUESTS = Number(values.requests);
 const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 
 const fromDb = createRequire(path.join(ROOT, 'packages', 'db', 'package.json'));
-const { createDb, createTenantWithKey, encodeCursor } = fromDb(path.join(ROOT, 'packages', 'db', 'dist', 'index.js'));
+const { createDb, createTenantWithKey, encodeCursor, statusFilter } = fromDb(path.join(ROOT, 'packages', 'db', 'dist', 'index.js'));
 const { sql } = fromDb('kysely');
 
 const benchDb = await createBenchDatabase();
@@ -112,7 +112,7 @@ try {
     const params = new URLSearchParams(query);
     const where = [sql`tenant_id = ${measured.tenant.id}`];
     const statuses = params.get('status')?.split(',');
-    if (statuses) where.push(sql`status in (${sql.join(statuses)})`);
+    if (statuses) where.push(statusFilter(statuses));
     if (params.get('task')) where.push(sql`task = ${params.get('task')}`);
     if (params.get('queue')) where.push(sql`queue = ${params.get('queue')}`);
     if (params.get('schedule_id')) where.push(sql`schedule_id = ${params.get('schedule_id')}`);

@@ -7,15 +7,14 @@ import type { Database } from './schema';
  * For each queue with a task waiting to run now, how long the oldest has waited, in seconds: a
  * PENDING or RETRY task that is due (its delay or retry backoff has passed) and not claimed,
  * waiting since it became due or was last put back (a release, a replay), whichever is later.
- * A queue with nothing waiting is absent. Reads only unfinished rows (the partial index
- * tasks_unfinished).
+ * A queue with nothing waiting is absent. Reads only open rows (the partial index tasks_open).
  */
 export async function oldestWaitingTaskAges(db: Kysely<Database>): Promise<{ queue: string; seconds: number }[]> {
   const { rows } = await sql<{ queue: string; seconds: number }>`
     with w as (
       select queue, greatest(updated_at, coalesce(case when status = 'RETRY' then next_attempt_at end, run_at, updated_at)) as since
         from tasks
-       where status in ('PENDING', 'RETRY')
+       where final_status is null and status in ('PENDING', 'RETRY')
     )
     select queue, extract(epoch from (now() - min(since)))::float8 as seconds
       from w

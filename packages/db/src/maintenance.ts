@@ -32,7 +32,7 @@ export async function findUnfinishedTasks(
            greatest(0, ceil(extract(epoch from (coalesce(case when status = 'RETRY' then next_attempt_at end, run_at, now()) - now())) * 1000))::int as delay_ms,
            case when started_at is null then null else (extract(epoch from (now() - started_at)) * 1000)::bigint::int end as running_ms
       from tasks
-     where status in (${sql.join(query.statuses)})
+     where final_status is null and status in (${sql.join(query.statuses)})
        and updated_at < now() - ${query.graceMs} * interval '1 millisecond'
        and id > ${query.afterId ?? '00000000-0000-0000-0000-000000000000'}::uuid
      order by id

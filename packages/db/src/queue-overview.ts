@@ -25,7 +25,8 @@ export interface QueueOverviewQuery {
 /**
  * The task rows of one tenant, or of each tenant in turn: every query below runs per tenant
  * (a lateral join over tenants for all of them), so each is a range of the index
- * tasks_tenant_finished (tenant_id, finished_at, queue, status) rather than a scan of the table.
+ * tasks_tenant_finished (tenant_id, finished_at, queue, final_status), or of the tenant's open
+ * tasks in tasks_tenant_final_created, rather than a scan of the table.
  */
 const scope = (tenantId: string | undefined) =>
   tenantId === undefined
@@ -41,21 +42,26 @@ export async function queueOverview(db: Db, query: QueueOverviewQuery): Promise<
   const bucket = sql`${bucketMs} * interval '1 millisecond'`;
   const first = sql`date_bin(${bucket}, now() - ${windowMs} * interval '1 millisecond', timestamptz '2000-01-01')`;
   const [counts, waiting, finished, clock] = await Promise.all([
+    // Ended tasks from the index alone, open ones (few) with their status from the row.
     sql<{ queue: string; status: string; n: string }>`
+      select t.queue, t.final_status as status, count(*) as n
+        from ${scope(tenantId)} and final_status is not null) t
+       group by t.queue, t.final_status
+      union all
       select t.queue, t.status, count(*) as n
-        from ${scope(tenantId)}) t
+        from ${scope(tenantId)} and final_status is null) t
        group by t.queue, t.status`.execute(db),
     sql<{ queue: string; age_ms: number | null }>`
       select t.queue, floor(extract(epoch from now() - min(t.since)) * 1000)::float8 as age_ms
-        from ${scope(tenantId)} and finished_at is null and status in ('PENDING', 'RETRY')) w
+        from ${scope(tenantId)} and final_status is null and status in ('PENDING', 'RETRY')) w
         cross join lateral (select case when w.status = 'RETRY' then coalesce(w.next_attempt_at, w.updated_at)
                                         else greatest(w.created_at, coalesce(w.run_at, w.created_at)) end as since, w.queue) t
        where t.since <= now()
        group by t.queue`.execute(db),
     sql<{ queue: string; at: string; succeeded: string; failed: string }>`
       select t.queue, to_char(date_bin(${bucket}, t.finished_at, timestamptz '2000-01-01') at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as at,
-             count(*) filter (where t.status = 'SUCCESS') as succeeded, count(*) filter (where t.status = 'FAILURE') as failed
-        from ${scope(tenantId)} and finished_at >= ${first} and status in ('SUCCESS', 'FAILURE')) t
+             count(*) filter (where t.final_status = 'SUCCESS') as succeeded, count(*) filter (where t.final_status = 'FAILURE') as failed
+        from ${scope(tenantId)} and finished_at >= ${first} and final_status in ('SUCCESS', 'FAILURE')) t
        group by 1, 2`.execute(db),
     sql<{ first: Date; now: Date }>`select ${first} as first, now() as now`.execute(db),
   ]);

@@ -1,5 +1,5 @@
-import type { TaskStatus } from '@conveyor/contracts';
-import { type Kysely, sql } from 'kysely';
+import { type TaskStatus, isTerminal } from '@conveyor/contracts';
+import { type Kysely, type RawBuilder, sql } from 'kysely';
 import { afterCursor, createdAtText, pageOf } from '../cursor';
 import type { AttemptRecord, Database, TaskRow } from '../schema';
 
@@ -52,6 +52,21 @@ export interface ListTasksQuery {
 }
 
 /**
+ * Tasks in any of `statuses`, as the index tasks_tenant_final_created can find them (migration
+ * 0020): an ended status by final_status, an open one within the open tasks (final_status is
+ * null), whose status only the row knows.
+ */
+export function statusFilter(statuses: readonly TaskStatus[]): RawBuilder<boolean> {
+  const ended = statuses.filter(isTerminal);
+  const open = statuses.filter((s) => !isTerminal(s));
+  const endedSql = sql<boolean>`final_status in (${sql.join(ended)})`;
+  const openSql = sql<boolean>`(final_status is null and status in (${sql.join(open)}))`;
+  if (open.length === 0) return endedSql;
+  if (ended.length === 0) return openSql;
+  return sql<boolean>`(${endedSql} or ${openSql})`;
+}
+
+/**
  * A page of a tenant's tasks, newest first (keyset pagination). Each filter has an index that
  * starts with the tenant and ends in (created_at desc, id desc) (migration 0014), so a
  * filtered page is read in order; tags use the GIN index. No per-row subquery: the list stays
@@ -59,8 +74,7 @@ export interface ListTasksQuery {
  */
 export async function listTasksForTenant(db: Db, tenantId: string, query: ListTasksQuery): Promise<{ rows: TaskRow[]; next?: string }> {
   let q = db.selectFrom('tasks').selectAll().select(createdAtText.as('cursor_at')).where('tenant_id', '=', tenantId);
-  if (query.status?.length === 1) q = q.where('status', '=', query.status[0]!);
-  else if (query.status?.length) q = q.where('status', 'in', query.status);
+  if (query.status?.length) q = q.where(statusFilter(query.status));
   if (query.task) q = q.where('task', '=', query.task);
   if (query.queue) q = q.where('queue', '=', query.queue);
   if (query.scheduleId) q = q.where('schedule_id', '=', query.scheduleId);
