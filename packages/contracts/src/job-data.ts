@@ -10,7 +10,6 @@ export const ENVELOPE_MAX_SIZE = 500;
  * running: like a job back from a stall itself, it runs alone (see AttemptGate).
  */
 export const taskJobDataSchema = z.object({ task_id: z.uuid(), suspect: z.literal(true).optional() }).strict();
-export type TaskJobData = z.infer<typeof taskJobDataSchema>;
 
 /**
  * What an envelope carries: the ids of tasks of one queue that arrived together (a batch),
@@ -18,7 +17,6 @@ export type TaskJobData = z.infer<typeof taskJobDataSchema>;
  * group commit and runs each under its own concurrency limit.
  */
 export const envelopeJobDataSchema = z.object({ task_ids: z.array(z.uuid()).min(1).max(ENVELOPE_MAX_SIZE) }).strict();
-export type EnvelopeJobData = z.infer<typeof envelopeJobDataSchema>;
 
 /** Any job of a task queue: one task's, or an envelope of several. */
 export const jobDataSchema = z.union([taskJobDataSchema, envelopeJobDataSchema]);

@@ -12,11 +12,6 @@ export function envelopeJobId(taskIds: readonly string[]): string {
   return `envelope-${createHash('sha256').update(taskIds.join(',')).digest('hex').slice(0, 32)}`;
 }
 
-/** Whether a job id is an envelope's (else it is its task's id). */
-export function isEnvelopeJobId(jobId: string | undefined): boolean {
-  return jobId?.startsWith('envelope-') === true;
-}
-
 /** Splits items into runs of at most size, in order. */
 export function chunk<T>(items: readonly T[], size: number): T[][] {
   const chunks: T[][] = [];
