@@ -1,4 +1,4 @@
-import { freePort, waitFor } from '@conveyor/testkit';
+import { freePort } from '@conveyor/testkit';
 import type { AppStack, RunningProcess } from '@conveyor/testkit';
 import { Client, FAST_STALLS, FAULT_WORKER, createStack } from './support';
 
