@@ -2,8 +2,10 @@
 // Benchmark: end-to-end throughput of no-op tasks — submitted in bulk, run by one worker,
 // every state change and result committed in Postgres — beside bare BullMQ (addBulk + one
 // Worker, same concurrency, no Postgres) in the same run. Issue 6's first target: ≥ 70 %.
-// Also in the same run: "naive", BullMQ with one autocommitted UPDATE per state change.
-//   node bench/throughput.mjs [--jobs 5000] [--runs 5] [--concurrency 50] [--only conveyor|bare] [--pgbouncer | --unnamed]
+// Also in the same run: "naive", BullMQ with one autocommitted UPDATE per state change, and
+// Conveyor's envelope path (issue 21): the same tasks enqueued together (TaskProducer.
+// enqueueTogether, envelopes of --envelope-size task ids, one BullMQ job each).
+//   node bench/throughput.mjs [--jobs 5000] [--runs 5] [--concurrency 50] [--envelope-size 50] [--only conveyor|bare|envelopes] [--pgbouncer | --unnamed]
 // (--only runs one side, e.g. under node --cpu-prof; it prints no ratio.)
 // --pgbouncer: Conveyor's Postgres (its submissions and its worker's writes) goes through a
 // private PgBouncer in transaction mode, with DATABASE_POOLER=transaction (unnamed statements);
@@ -31,6 +33,7 @@ const { values } = parseArgs({
     jobs: { type: 'string', default: '5000' },
     runs: { type: 'string', default: '5' },
     concurrency: { type: 'string', default: '50' },
+    'envelope-size': { type: 'string', default: '50' },
     only: { type: 'string' },
     'in-flight': { type: 'string' },
     pgbouncer: { type: 'boolean', default: false },
@@ -40,6 +43,7 @@ const { values } = parseArgs({
 const JOBS = Number(values.jobs);
 const RUNS = Number(values.runs);
 const CONCURRENCY = Number(values.concurrency);
+const ENVELOPE_SIZE = Number(values['envelope-size']);
 const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const redisPid = await redisServerPid(redisUrl);
 // The worker logs as deployed (level info: a line as each attempt starts and ends), into a
@@ -150,15 +154,17 @@ async function naiveBullmq() {
   return { rate: JOBS / seconds, cpu };
 }
 
-async function conveyor() {
+/** Conveyor's worker on tasks enqueued one job each, or (envelopes) together in envelopes. */
+async function conveyor({ envelopes = false } = {}) {
   const prefix = `bench-conv-${randomBytes(3).toString('hex')}`;
   const producerRedis = createProducerRedis(redisUrl);
   const workerRedis = createWorkerRedis(redisUrl);
   await new Promise((r) => producerRedis.once('ready', r));
-  const producer = new TaskProducer(producerRedis, prefix);
+  const producer = new TaskProducer(producerRedis, prefix, { envelopeSize: ENVELOPE_SIZE });
   for (let i = 0; i < JOBS; i += 1000) {
     const rows = await insertTasks(conveyorDb, pingRows(Math.min(1000, JOBS - i)));
-    await producer.enqueueMany(rows.map(({ row }) => ({ id: row.id, task: 'ping', queue: 'monitoring' })));
+    const requests = rows.map(({ row }) => ({ id: row.id, task: 'ping', queue: 'monitoring' }));
+    await (envelopes ? producer.enqueueTogether(requests) : producer.enqueueMany(requests));
   }
   // As the worker app runs it: live events for the tasks a client streams (none here).
   // BENCH_EVENTS=all publishes every task's events, =none none at all, for an A/B.
@@ -186,7 +192,8 @@ async function conveyor() {
     prefix,
     concurrency: CONCURRENCY,
   });
-  await new Promise((resolve) => worker.worker.on('completed', () => (done += 1) === JOBS && resolve()));
+  // A job completes once all its tasks' outcomes are committed: an envelope counts its tasks.
+  await new Promise((resolve) => worker.worker.on('completed', (job) => (done += job.data.task_ids?.length ?? 1) === JOBS && resolve()));
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   const cpu = cpuBetween(cpuBefore, cpuSnapshot(redisPid, pgbouncer?.pid), JOBS);
   await profile.stop();
@@ -218,17 +225,25 @@ const none = { rate: NaN, cpu: { node_us: NaN, server_us: NaN, redis_us: NaN, po
 process.stderr.write('warm-up round (not counted)\n');
 if (values.only !== 'conveyor') await bareBullmq();
 if (!values.only) await naiveBullmq();
-if (values.only !== 'bare') await conveyor();
+if (!values.only || values.only === 'conveyor') await conveyor();
+if (!values.only || values.only === 'envelopes') await conveyor({ envelopes: true });
 const runs = [];
 for (let r = 0; r < RUNS; r += 1) {
-  const bare = values.only === 'conveyor' ? none : await bareBullmq();
+  const bare = values.only && values.only !== 'bare' ? none : await bareBullmq();
   const naive = values.only ? none : await naiveBullmq();
-  const ours = values.only === 'bare' ? none : await conveyor();
-  runs.push({ bare, naive, ours, ratio: ours.rate / bare.rate });
+  // The two Conveyor sides alternate which goes first, run to run.
+  let ours = none;
+  let env = none;
+  const sides = [
+    async () => (ours = !values.only || values.only === 'conveyor' ? await conveyor() : none),
+    async () => (env = !values.only || values.only === 'envelopes' ? await conveyor({ envelopes: true }) : none),
+  ];
+  for (const side of r % 2 ? sides.reverse() : sides) await side();
+  runs.push({ bare, naive, ours, env, ratio: ours.rate / bare.rate });
   const cpu = (c) =>
     `CPU µs/task node ${c.node_us.toFixed(0)}, redis ${c.redis_us.toFixed(0)}, postgres ${c.postgres_us.toFixed(0)}${c.server_us ? `, pgbouncer ${c.server_us.toFixed(0)}` : ''}, machine ${c.machine_us.toFixed(0)}`;
   process.stderr.write(
-    `run ${r + 1}/${RUNS}: bare ${bare.rate.toFixed(0)} jobs/s (${cpu(bare.cpu)}); naive ${naive.rate.toFixed(0)} tasks/s (${cpu(naive.cpu)}); conveyor ${ours.rate.toFixed(0)} tasks/s (${cpu(ours.cpu)}); ratio ${(ours.rate / bare.rate).toFixed(2)}\n`,
+    `run ${r + 1}/${RUNS}: bare ${bare.rate.toFixed(0)} jobs/s (${cpu(bare.cpu)}); naive ${naive.rate.toFixed(0)} tasks/s (${cpu(naive.cpu)}); conveyor ${ours.rate.toFixed(0)} tasks/s (${cpu(ours.cpu)}); ratio ${(ours.rate / bare.rate).toFixed(2)}; envelopes ${env.rate.toFixed(0)} tasks/s (${cpu(env.cpu)}); ratio ${(env.rate / bare.rate).toFixed(2)}\n`,
   );
 }
 const across = (side, key) => acrossRuns(runs.map((r) => r[side].cpu[key]));
@@ -246,7 +261,10 @@ const figures = {
   naive_tasks_per_s: acrossRuns(runs.map((r) => r.naive.rate)),
   naive_ratio: acrossRuns(runs.map((r) => r.naive.rate / r.bare.rate)),
   conveyor_over_naive: acrossRuns(runs.map((r) => r.ours.rate / r.naive.rate)),
-  cpu_per_task_us: { bare: cpuFigures('bare'), naive: cpuFigures('naive'), conveyor: cpuFigures('ours') },
+  envelopes_tasks_per_s: acrossRuns(runs.map((r) => r.env.rate)),
+  envelopes_ratio: acrossRuns(runs.map((r) => r.env.rate / r.bare.rate)),
+  envelopes_over_single_jobs: acrossRuns(runs.map((r) => r.env.rate / r.ours.rate)),
+  cpu_per_task_us: { bare: cpuFigures('bare'), naive: cpuFigures('naive'), conveyor: cpuFigures('ours'), envelopes: cpuFigures('env') },
 };
 const fmt = (v, d = 0) => `${v.median.toFixed(d)} [${v.min.toFixed(d)} – ${v.max.toFixed(d)}]`;
 const cpuLine = (c) =>
@@ -256,11 +274,15 @@ console.log(`bare BullMQ (addBulk + Worker)        ${fmt(figures.bare_jobs_per_s
 console.log(`naive (BullMQ + an UPDATE per change) ${fmt(figures.naive_tasks_per_s)} tasks/s   ratio ${fmt(figures.naive_ratio, 2)}`);
 console.log(`Conveyor (Postgres state per change)  ${fmt(figures.conveyor_tasks_per_s)} tasks/s   ${fmt(figures.conveyor_over_naive, 2)} × naive`);
 console.log(`ratio                                 ${fmt(figures.ratio, 2)}   (target ≥ 0.70)`);
+console.log(
+  `Conveyor, envelopes of ${String(ENVELOPE_SIZE).padEnd(4)}         ${fmt(figures.envelopes_tasks_per_s)} tasks/s   ratio ${fmt(figures.envelopes_ratio, 2)}, ${fmt(figures.envelopes_over_single_jobs, 2)} × single jobs`,
+);
 console.log(`CPU µs per job, bare BullMQ           ${cpuLine(figures.cpu_per_task_us.bare)}`);
 console.log(`CPU µs per task, naive                ${cpuLine(figures.cpu_per_task_us.naive)}`);
 console.log(`CPU µs per task, Conveyor             ${cpuLine(figures.cpu_per_task_us.conveyor)}`);
+console.log(`CPU µs per task, Conveyor envelopes   ${cpuLine(figures.cpu_per_task_us.envelopes)}`);
 console.log(
-  `\nwritten to ${writeResult('throughput', { benchmark: 'throughput', machine: machine(), settings: { jobs: JOBS, runs: RUNS, concurrency: CONCURRENCY, pgbouncer: Boolean(pgbouncer), database_pooler: POOLER }, figures })}`,
+  `\nwritten to ${writeResult('throughput', { benchmark: 'throughput', machine: machine(), settings: { jobs: JOBS, runs: RUNS, concurrency: CONCURRENCY, envelope_size: ENVELOPE_SIZE, pgbouncer: Boolean(pgbouncer), database_pooler: POOLER }, figures })}`,
 );
 await pool.end();
 await conveyorDb.destroy();

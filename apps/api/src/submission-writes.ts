@@ -6,7 +6,7 @@ import type { Kysely } from 'kysely';
  * The writes of task submissions, grouped across concurrent requests: the rows of every
  * request that arrives while a statement runs go into the next one (one INSERT and one commit
  * for all of them), and their jobs into one addBulk (a batch request's rows are one INSERT of
- * their own, all or nothing). Each request still hears back only about
+ * their own, all or nothing, and its tasks go in envelopes: TaskProducer.enqueueTogether). Each request still hears back only about
  * its own tasks, after they committed (or were enqueued). Two submissions with the same
  * idempotency key never share an INSERT, so the second sees the first's task.
  */
@@ -16,7 +16,7 @@ export class SubmissionWrites {
 
   constructor(
     private readonly db: Kysely<Database>,
-    producer: TaskProducer,
+    private readonly producer: TaskProducer,
   ) {
     this.inserts = new GroupCommit({
       write: (tasks) => insertTasks(db, tasks),
@@ -43,8 +43,12 @@ export class SubmissionWrites {
     return Promise.all(tasks.map((t) => this.inserts.submit(t)));
   }
 
-  /** Enqueues committed tasks; rejects if any of them could not be enqueued. */
+  /**
+   * Enqueues committed tasks; rejects if any of them could not be enqueued. The tasks of one
+   * batch arrived together: they go in envelopes of many tasks per job.
+   */
   async enqueue(requests: EnqueueRequest[]): Promise<void> {
+    if (requests.length > 1) return this.producer.enqueueTogether(requests);
     await Promise.all(requests.map((r) => this.enqueues.submit(r)));
   }
 }

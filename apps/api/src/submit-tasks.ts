@@ -1,6 +1,6 @@
 import { isDeepStrictEqual } from 'node:util';
 import { SYSTEM_TENANT_ID, TASK_NAMES, type TaskOrigin, type TaskPolicies, type TaskSubmission, getTaskDefinition } from '@conveyor/contracts';
-import { type Database, type TaskRow, deleteUnstartedTasks, taskRow } from '@conveyor/db';
+import { type Database, type Submitted, type TaskRow, deleteUnstartedTasks, taskRow } from '@conveyor/db';
 import type { Logger } from '@conveyor/observability';
 import { QueueUnavailableError, type RedisClient, type TaskProducer } from '@conveyor/queue';
 import type { Kysely } from 'kysely';
@@ -146,22 +146,21 @@ export async function submitTasks(
   }
 
   // New tasks, and replays of tasks still PENDING (their first enqueue may have failed):
-  // adding an existing job id is a no-op, so this cannot double anything.
-  // A new task's job waits the delay it was given (BullMQ's delays are durations); a replayed
-  // one's job almost always exists already, and what is left of its delay is near enough.
-  const toEnqueue = submitted.flatMap((s, i) =>
-    s.created || s.row.status === 'PENDING' ? [{ ...s, delayMs: s.created ? inserts[i]!.delay_ms : undefined }] : [],
-  );
+  // a replayed one is enqueued only when no job holds it, its own or an envelope, so this
+  // cannot double anything. A new task's job waits the delay it was given (BullMQ's delays
+  // are durations); for a replayed one, what is left of its delay is near enough.
+  const request = ({ row }: Submitted, delayMs?: number) => ({
+    id: row.id,
+    task: row.task,
+    queue: row.queue,
+    priority: row.priority,
+    delayMs: delayMs ?? (row.run_at ? Math.max(0, row.run_at.getTime() - Date.now()) : undefined),
+  });
   try {
-    await deps.submissions.enqueue(
-      toEnqueue.map(({ row, delayMs }) => ({
-        id: row.id,
-        task: row.task,
-        queue: row.queue,
-        priority: row.priority,
-        delayMs: delayMs ?? (row.run_at ? Math.max(0, row.run_at.getTime() - Date.now()) : undefined),
-      })),
-    );
+    await Promise.all([
+      deps.submissions.enqueue(submitted.flatMap((s, i) => (s.created ? [request(s, inserts[i]!.delay_ms ?? undefined)] : []))),
+      deps.producer.enqueueMissing(submitted.filter((s) => !s.created && s.row.status === 'PENDING').map((s) => request(s))),
+    ]);
   } catch (error) {
     await deleteUnstartedTasks(deps.db, created).catch((cleanupError: unknown) =>
       deps.logger.error('could not remove tasks whose enqueue failed; the reconciler will enqueue them', { task_ids: created, error: cleanupError }),

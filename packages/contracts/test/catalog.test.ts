@@ -30,5 +30,11 @@ describe('task catalog', () => {
     expect(submitTaskBodySchema.safeParse({ task: 'ping', payload: [1] }).success).toBe(false);
     expect(submitTaskBodySchema.safeParse({ task: 'ping', bogus: true }).success).toBe(false);
     expect(jobDataSchema.safeParse({ task_id: 'not-a-uuid' }).success).toBe(false);
+    // An envelope carries one or more task ids, nothing else.
+    expect(jobDataSchema.safeParse({ task_ids: ['00000000-0000-4000-8000-000000000001'] }).success).toBe(true);
+    expect(jobDataSchema.safeParse({ task_ids: [] }).success).toBe(false);
+    expect(jobDataSchema.safeParse({ task_ids: ['00000000-0000-4000-8000-000000000001'], task_id: '00000000-0000-4000-8000-000000000001' }).success).toBe(
+      false,
+    );
   });
 });

@@ -8,11 +8,17 @@ type Waiter = { exclusive: boolean; resolve: (release: () => void) => void; reje
  * a suspect waits until the running ones finish and holds the gate alone, and attempts that
  * arrive meanwhile wait for it (suspects go first). A waiting caller gives up when its signal
  * fires (a revoke, a shutdown).
+ *
+ * It is also the worker's limit counted in tasks: at most `capacity` attempts hold it at once,
+ * however they arrived (one job each, or many in an envelope); the others wait in order.
  */
 export class AttemptGate {
   private shared = 0;
   private exclusiveHeld = false;
   private readonly waiting: Waiter[] = [];
+
+  /** `capacity`: most attempts running at once (the worker's concurrency); unbounded by default. */
+  constructor(readonly capacity = Number.POSITIVE_INFINITY) {}
 
   /**
    * The release function when the caller may start its attempt now, else undefined: the
@@ -50,8 +56,9 @@ export class AttemptGate {
   private canEnter(exclusive: boolean): boolean {
     if (this.exclusiveHeld) return false;
     if (exclusive) return this.shared === 0;
-    // Ordinary attempts do not overtake a suspect that is waiting for the others to finish.
-    return !this.waiting.some((w) => w.exclusive);
+    // Ordinary attempts do not overtake a suspect waiting for the others to finish, nor others
+    // waiting for a free place.
+    return this.shared < this.capacity && this.waiting.length === 0;
   }
 
   private enter(exclusive: boolean): () => void {
@@ -78,7 +85,9 @@ export class AttemptGate {
       return;
     }
     if (this.exclusiveHeld) return;
-    for (const waiter of this.waiting.splice(0)) {
+    // Then the ordinary attempts that were waiting, in order, as far as there is room.
+    while (this.waiting.length > 0 && this.shared < this.capacity) {
+      const waiter = this.waiting.shift()!;
       waiter.cleanup?.();
       waiter.resolve(this.enter(false));
     }

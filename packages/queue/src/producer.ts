@@ -1,8 +1,10 @@
-import type { QueueName } from '@conveyor/contracts';
+import { ENVELOPE_MAX_SIZE, type QueueName } from '@conveyor/contracts';
 import { Queue } from 'bullmq';
+import { DEFAULT_ENVELOPE_SIZE, chunk, envelopeJobId } from './envelopes';
 import { QueueUnavailableError } from './errors/queue-unavailable-error';
 import { groupBy } from './group-by';
-import { jobKey, queuePrefix } from './queue-keys';
+import { jobStates } from './job-states';
+import { envelopeIndexKey, jobKey, queuePrefix } from './queue-keys';
 import type { RedisClient } from './redis';
 
 /** What the producer needs of a committed task to enqueue it. */
@@ -22,19 +24,30 @@ export const TASK_JOB_OPTIONS = {
   removeOnFail: { age: 3600, count: 1000 },
 } as const;
 
+/** A task's own job: its id and data are the task's id. */
+function ownJob(r: EnqueueRequest, data: { task_id: string; suspect?: true } = { task_id: r.id }) {
+  return { name: r.task, data, opts: { jobId: r.id, ...(r.delayMs ? { delay: r.delayMs } : {}), ...(r.priority ? { priority: r.priority } : {}) } };
+}
+
 /**
  * Enqueues committed tasks: one BullMQ job per task, its id the task id, its data only the
- * task id. A second add of the same id is a no-op in BullMQ, so re-enqueueing is safe.
+ * task id; or, for tasks that arrive together (enqueueTogether), envelopes of many task ids.
+ * A second add of the same id is a no-op in BullMQ, so re-enqueueing is safe.
  * `prefix` is the deployment's base prefix (BULLMQ_PREFIX); each queue's keys live under
  * `queuePrefix(prefix, queue)`.
  */
 export class TaskProducer {
   private readonly queues = new Map<string, Queue>();
+  /** Most task ids in one envelope (enqueueTogether). */
+  readonly envelopeSize: number;
 
   constructor(
     private readonly connection: RedisClient,
     readonly prefix: string,
-  ) {}
+    options: { envelopeSize?: number } = {},
+  ) {
+    this.envelopeSize = Math.max(1, Math.min(ENVELOPE_MAX_SIZE, Math.floor(options.envelopeSize ?? DEFAULT_ENVELOPE_SIZE)));
+  }
 
   queue(name: QueueName | string): Queue {
     let queue = this.queues.get(name);
@@ -60,17 +73,69 @@ export class TaskProducer {
   async enqueueMany(requests: EnqueueRequest[]): Promise<void> {
     if (requests.length === 0) return;
     this.assertConnected();
+    await Promise.all([...groupBy(requests, (r) => r.queue)].map(([queue, batch]) => this.queue(queue).addBulk(batch.map((r) => ownJob(r)))));
+  }
+
+  /**
+   * Enqueues tasks that arrived together (a batch): those with no delay and no priority go in
+   * envelopes of up to envelopeSize task ids, one job each, so BullMQ's scripts run once per
+   * envelope instead of once per task; the others (and an envelope's worth of one) get their
+   * own jobs. The index of enveloped tasks is written first: an envelope is never in Redis
+   * without it, so the reconciler never mistakes an enveloped task for a lost one.
+   */
+  async enqueueTogether(requests: EnqueueRequest[]): Promise<void> {
+    if (requests.length === 0) return;
+    this.assertConnected();
+    await Promise.all([...groupBy(requests, (r) => r.queue)].map(([queue, batch]) => this.addTogether(queue, batch)));
+  }
+
+  private async addTogether(queue: string, batch: EnqueueRequest[]): Promise<void> {
+    const own = batch.filter((r) => r.delayMs || r.priority);
+    const envelopes: { id: string; members: EnqueueRequest[] }[] = [];
+    for (const members of chunk(
+      batch.filter((r) => !r.delayMs && !r.priority),
+      this.envelopeSize,
+    )) {
+      if (members.length === 1) own.push(members[0]!);
+      else envelopes.push({ id: envelopeJobId(members.map((m) => m.id)), members });
+    }
+    if (envelopes.length > 0)
+      await this.connection.hset(envelopeIndexKey(this.prefix, queue), ...envelopes.flatMap((e) => e.members.flatMap((m) => [m.id, e.id])));
+    await this.queue(queue).addBulk([
+      ...envelopes.map((e) => ({ name: envelopeName(e.members), data: { task_ids: e.members.map((m) => m.id) }, opts: { jobId: e.id } })),
+      ...own.map((r) => ownJob(r)),
+    ]);
+  }
+
+  /**
+   * Gives tasks of a job already fetched their own jobs (an envelope's members that must run
+   * again later, or alone): `suspect` marks them to run alone (AttemptGate).
+   */
+  async enqueueOwn(requests: (EnqueueRequest & { suspect?: boolean })[]): Promise<void> {
+    if (requests.length === 0) return;
+    this.assertConnected();
     await Promise.all(
       [...groupBy(requests, (r) => r.queue)].map(([queue, batch]) =>
-        this.queue(queue).addBulk(
-          batch.map((r) => ({
-            name: r.task,
-            data: { task_id: r.id },
-            opts: { jobId: r.id, ...(r.delayMs ? { delay: r.delayMs } : {}), ...(r.priority ? { priority: r.priority } : {}) },
-          })),
-        ),
+        this.queue(queue).addBulk(batch.map((r) => ownJob(r, r.suspect ? { task_id: r.id, suspect: true } : { task_id: r.id }))),
       ),
     );
+  }
+
+  /**
+   * Enqueues the tasks that no job holds, neither one of their own nor an envelope (a
+   * submission replayed while its task is still queued): adding its own job to a task that
+   * sits in an envelope would deliver it twice.
+   */
+  async enqueueMissing(requests: EnqueueRequest[]): Promise<void> {
+    if (requests.length === 0) return;
+    this.assertConnected();
+    const states = await jobStates(this.connection, this.prefix, requests);
+    await this.enqueueMany(requests.filter((_, i) => !states[i]!.exists));
+  }
+
+  /** Drops the index entries of an envelope's tasks once the envelope is done. */
+  async forgetEnvelope(queue: string, taskIds: string[]): Promise<void> {
+    if (taskIds.length > 0) await this.connection.hdel(envelopeIndexKey(this.prefix, queue), ...taskIds);
   }
 
   /**
@@ -139,6 +204,11 @@ export class TaskProducer {
   async close(): Promise<void> {
     await Promise.all([...this.queues.values()].map(async (q) => (await hasConnected(q)) && q.close()));
   }
+}
+
+/** An envelope's job name: its tasks' name when they share one (the usual batch), else "envelope". */
+function envelopeName(members: EnqueueRequest[]): string {
+  return members.every((m) => m.task === members[0]!.task) ? members[0]!.task : 'envelope';
 }
 
 /** Whether the queue's start-up on its connection has finished (checked without waiting for it). */

@@ -19,3 +19,13 @@ export function queueKey(base: string, queue: string, suffix: string): string {
 export function jobKey(base: string, queue: string, id: string): string {
   return queueKey(base, queue, id);
 }
+
+/**
+ * The hash of a queue's enveloped tasks: task id → the id of the envelope job that carries it.
+ * A task in an envelope has no job of its own id; this is how the reconciler (and a replayed
+ * submission) finds the job that holds it. Written before the envelopes are added, dropped by
+ * the worker once an envelope is done; an entry whose envelope is gone means nothing.
+ */
+export function envelopeIndexKey(base: string, queue: string): string {
+  return queueKey(base, queue, 'envelope-of');
+}

@@ -2,9 +2,8 @@ import type { TaskPolicies } from '@conveyor/contracts';
 import { type Database, type UnfinishedTask, findUnfinishedTasks } from '@conveyor/db';
 import type { Logger } from '@conveyor/observability';
 import type { Kysely } from 'kysely';
-import { groupBy } from './group-by';
+import { jobStates } from './job-states';
 import type { TaskProducer } from './producer';
-import { jobKey, queueKey } from './queue-keys';
 import type { RedisClient } from './redis';
 
 export interface ReconcilerDeps {
@@ -36,6 +35,8 @@ export interface ReconcileReport {
  *   stall check moved it); the next claim fences the lost attempt off (and fails the task if
  *   that attempt was its last). A job already waiting again is left where it is.
  * Re-adding uses the task id as job id, so a pass racing another pass or a worker is harmless.
+ * A task in an envelope has no job of its own: the envelope's state stands for its job's
+ * (see jobStates), so an enveloped task is not delivered a second time.
  */
 export async function reconcileOnce(deps: ReconcilerDeps): Promise<ReconcileReport> {
   const report: ReconcileReport = { checked: 0, reenqueued: 0, requeuedRunning: 0 };
@@ -46,7 +47,9 @@ export async function reconcileOnce(deps: ReconcilerDeps): Promise<ReconcileRepo
     report.checked += page.length;
     const states = await jobStates(deps.redis, prefix, page);
     const lost = page.filter((_, i) => !states[i]!.exists || states[i]!.failed);
-    for (const [i, t] of page.entries()) if (states[i]!.exists && states[i]!.failed) await deps.producer.queue(t.queue).remove(t.id);
+    // A failed job of its own is replaced; a failed envelope stays (it carries other tasks),
+    // and this task gets a job of its own.
+    for (const [i, t] of page.entries()) if (states[i]!.exists && states[i]!.failed && !states[i]!.envelope) await deps.producer.queue(t.queue).remove(t.id);
     await deps.producer.enqueueMany(lost.map((t) => ({ id: t.id, task: t.task, queue: t.queue, delayMs: t.delay_ms, priority: t.priority })));
     report.reenqueued += lost.length;
     for (const t of lost) deps.logger.warn('re-enqueued a queued task whose job was missing or failed', { task_id: t.id, status: t.status });
@@ -56,7 +59,7 @@ export async function reconcileOnce(deps: ReconcilerDeps): Promise<ReconcileRepo
     report.checked += page.length;
     const states = await jobStates(deps.redis, prefix, page);
     for (const [i, t] of page.entries()) {
-      const { exists, locked, failed, active } = states[i]!;
+      const { exists, locked, failed, active, envelope } = states[i]!;
       if (locked) continue;
       // Already back in the queue (a stall check or an earlier pass put it there): re-adding
       // it would only move it to the back of the line.
@@ -64,54 +67,15 @@ export async function reconcileOnce(deps: ReconcilerDeps): Promise<ReconcileRepo
       const pastHardLimit = (t.running_ms ?? 0) > hardLimitOf(deps.policies, t.task) + deps.graceMs;
       // An active job without a lock is BullMQ's stalled check to redeliver, unless it is overdue.
       if (exists && !failed && !pastHardLimit) continue;
-      if (exists) await deps.producer.queue(t.queue).remove(t.id);
+      // The task's own job is replaced; an envelope is left to its other tasks (when its stall
+      // check redelivers it, it finds this task taken by its own job and leaves it be).
+      if (exists && !envelope) await deps.producer.queue(t.queue).remove(t.id);
       await deps.producer.enqueue({ id: t.id, task: t.task, queue: t.queue, priority: t.priority });
       report.requeuedRunning += 1;
       deps.logger.warn('requeued a running task with no live lock', { task_id: t.id, job_existed: exists, job_failed: failed, running_ms: t.running_ms });
     }
   }
   return report;
-}
-
-interface JobState {
-  exists: boolean;
-  locked: boolean;
-  /** In BullMQ's failed set: the runtime gave up on it (e.g. Postgres was down too long). */
-  failed: boolean;
-  /** In BullMQ's active list: a worker took it (its lock says whether that worker lives). */
-  active: boolean;
-}
-
-/**
- * Whether each task's job exists, is locked, is active, and sits in the failed set. One
- * pipeline per queue, sent together: a queue's keys share one hash slot, and a Redis Cluster
- * client refuses a pipeline whose keys live on different nodes.
- */
-async function jobStates(redis: RedisClient, prefix: string, tasks: UnfinishedTask[]): Promise<JobState[]> {
-  const states = new Map<UnfinishedTask, JobState>();
-  await Promise.all(
-    [...groupBy(tasks, (t) => t.queue)].map(async ([queue, batch]) => {
-      const pipeline = redis.pipeline();
-      for (const t of batch) {
-        const key = jobKey(prefix, queue, t.id);
-        pipeline.exists(key);
-        pipeline.exists(`${key}:lock`);
-        pipeline.zscore(queueKey(prefix, queue, 'failed'), t.id);
-        pipeline.lpos(queueKey(prefix, queue, 'active'), t.id);
-      }
-      const replies = (await pipeline.exec()) ?? [];
-      for (const [error] of replies) if (error) throw error;
-      for (const [i, t] of batch.entries()) {
-        states.set(t, {
-          exists: replies[4 * i]![1] === 1,
-          locked: replies[4 * i + 1]![1] === 1,
-          failed: replies[4 * i + 2]![1] !== null,
-          active: replies[4 * i + 3]![1] !== null,
-        });
-      }
-    }),
-  );
-  return tasks.map((t) => states.get(t)!);
 }
 
 function hardLimitOf(policies: TaskPolicies, task: string): number {

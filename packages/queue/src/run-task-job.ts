@@ -1,4 +1,4 @@
-import { type QueueName, type TaskPolicies, jobDataSchema } from '@conveyor/contracts';
+import { type QueueName, type TaskPolicies, taskJobDataSchema } from '@conveyor/contracts';
 import type { Logger, TaskMetrics } from '@conveyor/observability';
 import type { AbandonedHandlers } from './abandoned-handlers';
 import type { TaskLogSink } from './attempt-log';
@@ -47,7 +47,7 @@ export type RunOutcome =
  * anything. `jobSignal` is BullMQ's: it fires with reason "revoked" or "shutdown".
  */
 export async function runTaskJob(deps: RunTaskDeps, jobData: unknown, jobSignal?: AbortSignal): Promise<RunOutcome> {
-  const data = jobDataSchema.safeParse(jobData);
+  const data = taskJobDataSchema.safeParse(jobData);
   if (!data.success) {
     deps.logger.error('dropping a job whose data is not a task reference', { issues: data.error.issues.map((i) => i.message) });
     return { kind: 'skipped' };

@@ -1,13 +1,17 @@
 import { type QueueName, TASK_LOG_LIMITS } from '@conveyor/contracts';
-import { DelayedError, type Job, WaitingError, Worker } from 'bullmq';
+import { DelayedError, type Job, WaitingError } from 'bullmq';
 import { type Database, findRevokedTasks, insertTaskLogs } from '@conveyor/db';
 import type { Kysely } from 'kysely';
 import { AbandonedHandlers } from './abandoned-handlers';
 import { AttemptGate } from './attempt-gate';
+import { type EnvelopeDeps, runEnvelope } from './envelope-run';
+import { FetchBudget } from './fetch-budget';
+import { TaskProducer } from './producer';
 import { queuePrefix } from './queue-keys';
 import type { RedisClient } from './redis';
 import { type RunTaskDeps, runTaskJob } from './run-task-job';
 import { cancelChannel } from './task-events';
+import { TaskJobWorker } from './task-job-worker';
 import { GroupCommitTaskWrites, type TaskWrites } from './task-writes';
 
 export interface TaskWorkerOptions extends Omit<RunTaskDeps, 'writes'> {
@@ -18,6 +22,7 @@ export interface TaskWorkerOptions extends Omit<RunTaskDeps, 'writes'> {
   connection: RedisClient;
   /** The deployment's base prefix (BULLMQ_PREFIX); the queue's keys live under queuePrefix(prefix, queue). */
   prefix: string;
+  /** Most handlers running at once, counted in tasks (an envelope's tasks each count). */
   concurrency: number;
   /** Milliseconds a job lock lasts without renewal (how soon a dead worker's job is redelivered). */
   lockDurationMs?: number;
@@ -42,18 +47,25 @@ export interface TaskWorkerOptions extends Omit<RunTaskDeps, 'writes'> {
 }
 
 /**
- * A BullMQ worker on one queue whose every job is run by runTaskJob. Retries are ours, not
+ * A BullMQ worker on one queue whose every job is run by runTaskJob: a task's own job, or an
+ * envelope of many tasks (runEnvelope), each task in its own attempt. Retries are ours, not
  * BullMQ's: a transient failure moves the job to the delayed set for its backoff, and the
  * task row counts the attempts. BullMQ's stalled-job limit is set out of reach so that a
- * crashing task is failed by our attempt count (with a dead letter), not by BullMQ.
+ * crashing task is failed by our attempt count (with a dead letter), not by BullMQ. The
+ * concurrency is counted in tasks: the gate lets at most that many attempts run, and BullMQ
+ * fetches only while the jobs held carry fewer tasks than that (FetchBudget).
  */
 export class TaskWorker {
-  readonly worker: Worker;
+  readonly worker: TaskJobWorker;
   private closing: Promise<void> | undefined;
   private subscriber: RedisClient | undefined;
-  private readonly gate = new AttemptGate();
-  /** Task ids of the jobs running in this process. */
+  private readonly gate: AttemptGate;
+  private readonly budget: FetchBudget;
+  /** Task ids of the attempts running in this process. */
   private readonly running = new Set<string>();
+  /** The aborts of the envelopes' members held here, by task id (how a revoke reaches one). */
+  private readonly members = new Map<string, AbortController>();
+  private readonly producer: TaskProducer;
   private readonly revokePoll: NodeJS.Timeout;
   private checkingRevokes = false;
   /** Handlers still running after their attempt was abandoned. */
@@ -68,14 +80,31 @@ export class TaskWorker {
       writes: rest.writes ?? new GroupCommitTaskWrites(db, { metrics: rest.metrics }),
       taskLogs: rest.taskLogs ?? ((batch) => insertTaskLogs(db, batch, TASK_LOG_LIMITS.linesPerTask)),
     };
-    this.worker = new Worker(options.queue as QueueName, (job: Job, token?: string, signal?: AbortSignal) => this.process(deps, job, token, signal), {
-      connection,
-      prefix: queuePrefix(prefix, options.queue),
-      concurrency,
-      lockDuration: lockDurationMs ?? 30_000,
-      stalledInterval: stalledIntervalMs ?? 30_000,
-      maxStalledCount: 1_000_000,
-    });
+    this.gate = new AttemptGate(concurrency);
+    this.producer = new TaskProducer(connection, prefix);
+    const envelopeDeps: EnvelopeDeps = {
+      run: deps,
+      db,
+      gate: this.gate,
+      abandoned: this.abandoned,
+      running: this.running,
+      members: this.members,
+      producer: this.producer,
+    };
+    this.worker = new TaskJobWorker(
+      options.queue as QueueName,
+      (job: Job, token?: string, signal?: AbortSignal) => this.process(deps, envelopeDeps, job, token, signal),
+      {
+        connection,
+        prefix: queuePrefix(prefix, options.queue),
+        concurrency,
+        lockDuration: lockDurationMs ?? 30_000,
+        stalledInterval: stalledIntervalMs ?? 30_000,
+        maxStalledCount: 1_000_000,
+      },
+    );
+    this.budget = new FetchBudget(concurrency, (jobs) => (this.worker.concurrency = jobs));
+    this.worker.onFetched = (job) => this.budget.fetched(tasksOf(job));
     this.worker.on('error', (error) => deps.logger.error('worker error', { error }));
     this.worker.on('failed', (job, error) => deps.logger.error('job failed in the runtime', { task_id: job?.id, error }));
     this.worker.on('stalled', (jobId) => deps.logger.warn('job stalled: its worker stopped renewing the lock; redelivering', { task_id: jobId }));
@@ -115,7 +144,7 @@ export class TaskWorker {
     try {
       for (const taskId of await findRevokedTasks(this.options.db, [...this.running])) {
         this.running.delete(taskId);
-        if (this.worker.cancelJob(taskId, 'revoked')) this.options.logger.info('revoke found in Postgres for a running task', { task_id: taskId });
+        if (this.cancel(taskId)) this.options.logger.info('revoke found in Postgres for a running task', { task_id: taskId });
       }
     } catch {
       // Postgres unreachable: the pub/sub path still works, and the next check tries again.
@@ -124,9 +153,36 @@ export class TaskWorker {
     }
   }
 
-  private async process(deps: RunTaskDeps, job: Job, token: string | undefined, signal: AbortSignal | undefined): Promise<string> {
-    // A job back from a stall may have crashed its last worker: it runs alone (AttemptGate).
-    const suspect = job.stalledCounter > 0;
+  /** Aborts a running task's handler: its own job's signal, or its envelope member's. */
+  private cancel(taskId: string): boolean {
+    if (this.worker.cancelJob(taskId, 'revoked')) return true;
+    const member = this.members.get(taskId);
+    if (!member || member.signal.aborted) return false;
+    member.abort('revoked');
+    return true;
+  }
+
+  private async process(deps: RunTaskDeps, envelopeDeps: EnvelopeDeps, job: Job, token: string | undefined, signal: AbortSignal | undefined): Promise<string> {
+    const taskIds = envelopeIds(job);
+    if (!taskIds) {
+      try {
+        return await this.processOwn(deps, job, token, signal);
+      } finally {
+        this.budget.jobDone(1);
+      }
+    }
+    let left = taskIds.length;
+    try {
+      return await runEnvelope(envelopeDeps, job, taskIds, () => ((left -= 1), this.budget.taskDone()), signal);
+    } finally {
+      this.budget.jobDone(left);
+    }
+  }
+
+  private async processOwn(deps: RunTaskDeps, job: Job, token: string | undefined, signal: AbortSignal | undefined): Promise<string> {
+    // A job back from a stall may have crashed its last worker: it runs alone (AttemptGate);
+    // so does one split off an envelope back from a stall while its task was running.
+    const suspect = job.stalledCounter > 0 || (job.data as { suspect?: unknown } | undefined)?.suspect === true;
     let release = signal?.aborted ? undefined : this.gate.tryAcquire(suspect);
     try {
       release ??= await this.gate.acquire(suspect, signal);
@@ -155,7 +211,7 @@ export class TaskWorker {
     }
   }
 
-  /** Jobs running in this process now. */
+  /** Attempts running in this process now (an envelope counts each of its tasks running). */
   get activeCount(): number {
     return this.running.size;
   }
@@ -174,7 +230,7 @@ export class TaskWorker {
     const channel = cancelChannel(this.options.prefix);
     // The connection may carry other channels too (the worker app's watch announcements).
     subscriber.on('message', (from: string, taskId: string) => {
-      if (from === channel && this.worker.cancelJob(taskId, 'revoked')) this.options.logger.info('revoke received for a running task', { task_id: taskId });
+      if (from === channel && this.cancel(taskId)) this.options.logger.info('revoke received for a running task', { task_id: taskId });
     });
     await subscriber.subscribe(channel);
   }
@@ -211,8 +267,20 @@ export class TaskWorker {
         }
       }
       clearInterval(this.revokePoll);
+      await this.producer.close();
       if (this.subscriber) this.subscriber.disconnect();
     })();
     return this.closing;
   }
+}
+
+/** An envelope's task ids; undefined for a task's own job. */
+function envelopeIds(job: Job): string[] | undefined {
+  const ids = (job.data as { task_ids?: unknown } | undefined)?.task_ids;
+  return Array.isArray(ids) && ids.every((id) => typeof id === 'string') ? ids : undefined;
+}
+
+/** How many tasks a job carries. */
+function tasksOf(job: Job): number {
+  return envelopeIds(job)?.length ?? 1;
 }

@@ -1,0 +1,136 @@
+import { type Database, findTasks } from '@conveyor/db';
+import type { Job } from 'bullmq';
+import type { Kysely } from 'kysely';
+import type { AbandonedHandlers } from './abandoned-handlers';
+import type { AttemptGate } from './attempt-gate';
+import type { EnqueueRequest, TaskProducer } from './producer';
+import { type RunTaskDeps, runTaskJob } from './run-task-job';
+import { withDbRetry } from './with-db-retry';
+
+export interface EnvelopeDeps {
+  run: RunTaskDeps;
+  db: Kysely<Database>;
+  /** The worker's limit counted in tasks (and its stall gate). */
+  gate: AttemptGate;
+  abandoned: AbandonedHandlers;
+  /** Task ids whose attempt runs in this process now (revoke poll, close's report). */
+  running: Set<string>;
+  /** Each held member's abort: how a revoke reaches one member of an envelope. */
+  members: Map<string, AbortController>;
+  /** Gives members their own jobs. */
+  producer: TaskProducer;
+}
+
+/** A member that needs a job of its own again: due after delayMs, or now. */
+type Again = { delayMs: number } | undefined;
+
+/**
+ * Runs the tasks of one envelope job. Each member takes a place at the gate like any job, so
+ * the worker never runs more than its concurrency of handlers however jobs and envelopes mix;
+ * members that take their places together claim and complete in one group-committed
+ * statement. A member whose attempt ends in a retry, a deferral or a release (and one not
+ * started when the worker shuts down or has too many abandoned handlers) gets a job of its
+ * own, id its task id, delayed as a single job would be; the envelope completes once every
+ * member has its outcome committed or its own job. `taskDone` is called as each member ends.
+ *
+ * An envelope back from a stall is not run again: it dissolves (see dissolveEnvelope).
+ */
+export async function runEnvelope(deps: EnvelopeDeps, job: Job, taskIds: string[], taskDone: () => void, signal?: AbortSignal): Promise<string> {
+  if (job.stalledCounter > 0) {
+    for (let i = 0; i < taskIds.length; i += 1) taskDone();
+    return dissolveEnvelope(deps, job, taskIds);
+  }
+  const controllers = taskIds.map((id) => {
+    const controller = new AbortController();
+    deps.members.set(id, controller);
+    return controller;
+  });
+  // One listener on the envelope's signal (a shutdown) for all its members.
+  const onAbort = () => controllers.forEach((c) => c.abort(signal?.reason));
+  if (signal?.aborted) onAbort();
+  else signal?.addEventListener('abort', onAbort, { once: true });
+  let settled: PromiseSettledResult<Again>[];
+  try {
+    settled = await Promise.all(
+      taskIds.map((id, i) =>
+        runMember(deps, id, controllers[i]!.signal)
+          .then(
+            (again) => ({ status: 'fulfilled' as const, value: again }),
+            (reason: unknown) => ({ status: 'rejected' as const, reason }),
+          )
+          .finally(() => {
+            if (deps.members.get(id) === controllers[i]) deps.members.delete(id);
+            taskDone();
+          }),
+      ),
+    );
+  } finally {
+    signal?.removeEventListener('abort', onAbort);
+  }
+  const again: EnqueueRequest[] = [];
+  settled.forEach((s, i) => {
+    if (s.status === 'fulfilled' && s.value) again.push({ id: taskIds[i]!, task: job.name, queue: deps.run.queue, delayMs: s.value.delayMs });
+  });
+  await deps.producer.enqueueOwn(again);
+  await deps.producer.forgetEnvelope(deps.run.queue, taskIds).catch(() => undefined); // a stale entry only costs a lookup
+  // A member whose state write gave up (Postgres down too long) fails the envelope, as it
+  // would its own job; the reconciler then gives that task a job of its own.
+  const failed = settled.find((s) => s.status === 'rejected');
+  if (failed) throw failed.reason;
+  return 'envelope';
+}
+
+/** One member's attempt, once it has its place; what it needs next if it must run again. */
+async function runMember(deps: EnvelopeDeps, taskId: string, signal: AbortSignal): Promise<Again> {
+  if (deps.abandoned.overLimit) return { delayMs: 0 }; // taking no new work: another worker runs it
+  let release = signal.aborted ? undefined : deps.gate.tryAcquire(false);
+  try {
+    release ??= await deps.gate.acquire(false, signal);
+  } catch {
+    // Revoked before it started (its claim would refuse it anyway), or shutting down.
+    return signal.reason === 'revoked' ? undefined : { delayMs: 0 };
+  }
+  deps.running.add(taskId);
+  try {
+    const outcome = await runTaskJob(deps.run, { task_id: taskId }, signal);
+    if (outcome.kind === 'retry' || outcome.kind === 'deferred') return { delayMs: outcome.delayMs };
+    if (outcome.kind === 'released') return { delayMs: 0 };
+    return undefined;
+  } finally {
+    deps.running.delete(taskId);
+    release();
+  }
+}
+
+/**
+ * An envelope back from a stall: its worker stopped (a crash, a kill, a stall) while running
+ * it, and one of its tasks may be what killed it. It is not run again as a whole: its finished
+ * tasks are left alone, and every unfinished one gets a job of its own. Those that were
+ * running when the worker stopped are suspects: their jobs run alone (AttemptGate), as a job
+ * back from a stall does, and their claims record the lost attempts; those that never started
+ * (or wait for a retry, keeping what is left of its delay) are ordinary jobs. A job a task
+ * already has (a retry's, or one the reconciler gave it) stands: the add is a no-op.
+ */
+async function dissolveEnvelope(deps: EnvelopeDeps, job: Job, taskIds: string[]): Promise<string> {
+  const { logger, queue } = deps.run;
+  const rows = await withDbRetry(() => findTasks(deps.db, taskIds), { maxMs: deps.run.dbRetryMaxMs, logger, what: 'read an envelope back from a stall' });
+  const now = Date.now();
+  const again = rows
+    .filter((r) => r.status !== 'SUCCESS' && r.status !== 'FAILURE' && r.status !== 'REVOKED')
+    .map((r) => ({
+      id: r.id,
+      task: r.task,
+      queue,
+      suspect: r.status === 'STARTED' || r.status === 'PROGRESS',
+      delayMs: r.status === 'RETRY' && r.next_attempt_at ? Math.max(0, r.next_attempt_at.getTime() - now) : undefined,
+    }));
+  logger.warn('envelope back after its worker stopped (crash or stall): its unfinished tasks get jobs of their own, those that were running run alone', {
+    envelope: job.id,
+    stalls: job.stalledCounter,
+    unfinished: again.length,
+    suspects: again.filter((a) => a.suspect).map((a) => a.id),
+  });
+  await deps.producer.enqueueOwn(again);
+  await deps.producer.forgetEnvelope(queue, taskIds).catch(() => undefined);
+  return 'dissolved';
+}
