@@ -21,7 +21,11 @@ const worker = await peer.worker(side, {
   consoleLogs: true,
   onCompleted: (n) => {
     completed += n;
-    for (const w of waiting) if (completed >= w.count) (waiting.delete(w), w.answer());
+    for (const w of waiting) {
+      if (completed < w.count) continue;
+      waiting.delete(w);
+      w.answer();
+    }
   },
 });
 

@@ -11,10 +11,11 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { createRequire } from 'node:module';
 import path from 'node:path';
+import { Logger, makeWorkerUtils, run, runMigrations } from 'graphile-worker';
+import { PgBoss } from 'pg-boss';
 import { ROOT, createScratchDatabase, deleteKeysWithPrefix } from './lib.mjs';
 
 const requireQueue = createRequire(path.join(ROOT, 'packages', 'queue', 'package.json'));
-const requireRoot = createRequire(import.meta.url);
 const { Pool } = createRequire(path.join(ROOT, 'packages', 'db', 'package.json'))('pg');
 
 const BATCH = 1000;
@@ -73,12 +74,11 @@ const graphile = {
   label: 'graphile-worker',
   async prepare(redisUrl) {
     const db = await createScratchDatabase('conveyor_bench_graphile');
-    await requireRoot('graphile-worker').runMigrations({ connectionString: db.url, logger: silentGraphileLogger() });
+    await runMigrations({ connectionString: db.url, logger: silentGraphileLogger() });
     // Its pools end without being waited for: let their clients leave before the drop.
     return { redisUrl, databaseUrl: db.url, teardown: () => db.drop(5000) };
   },
   async producer({ databaseUrl }) {
-    const { makeWorkerUtils } = requireRoot('graphile-worker');
     const utils = await makeWorkerUtils({ connectionString: databaseUrl, logger: silentGraphileLogger() });
     const specs = (n) => Array.from({ length: n }, () => ({ identifier: 'ping', payload: {} }));
     return {
@@ -90,7 +90,6 @@ const graphile = {
     };
   },
   async worker({ databaseUrl }, { concurrency, onCompleted, consoleLogs = false }) {
-    const { run } = requireRoot('graphile-worker');
     const runner = await run({
       connectionString: databaseUrl,
       concurrency,
@@ -111,7 +110,6 @@ const graphile = {
 
 /** graphile-worker's logger with every line dropped. */
 function silentGraphileLogger() {
-  const { Logger } = requireRoot('graphile-worker');
   return new Logger(() => () => undefined);
 }
 
@@ -120,7 +118,6 @@ const pgbossOptions = (databaseUrl) => ({ connectionString: databaseUrl, max: 10
 const pgboss = {
   label: 'pg-boss',
   async prepare(redisUrl) {
-    const { PgBoss } = await import('pg-boss');
     const db = await createScratchDatabase('conveyor_bench_pgboss');
     const boss = new PgBoss({ ...pgbossOptions(db.url), migrate: true });
     boss.on('error', () => undefined);
@@ -130,7 +127,6 @@ const pgboss = {
     return { redisUrl, databaseUrl: db.url, teardown: db.drop };
   },
   async producer({ databaseUrl }) {
-    const { PgBoss } = await import('pg-boss');
     const boss = new PgBoss(pgbossOptions(databaseUrl));
     boss.on('error', () => undefined);
     await boss.start();
@@ -151,7 +147,6 @@ const pgboss = {
     };
   },
   async worker({ databaseUrl }, { concurrency, onCompleted }) {
-    const { PgBoss } = await import('pg-boss');
     const boss = new PgBoss({ ...pgbossOptions(databaseUrl), useListenNotify: true });
     boss.on('error', () => undefined);
     await boss.start();
