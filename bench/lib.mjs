@@ -93,35 +93,51 @@ export const ms = (n) => (Number.isFinite(n) ? `${n.toFixed(2)} ms` : '—');
  */
 export const UNLIMITED_RATE_LIMITS = JSON.stringify({ trial: 1e9, starter: 1e9, growth: 1e9 });
 
-/** A scratch database on the local server, migrated; drop() removes it. */
-export async function createBenchDatabase() {
+/**
+ * An empty scratch database on the local server (named conveyor_bench_<random>, or
+ * <prefix>_<random>); drop() removes it, whoever is still connected. drop(waitMs) first waits
+ * up to waitMs for the clients to leave: a library that ends its pool without waiting
+ * (graphile-worker's release) would otherwise get the termination as an unhandled error.
+ */
+export async function createScratchDatabase(prefix = 'conveyor_bench') {
   const { createRequire } = await import('node:module');
-  const requireDb = createRequire(path.join(ROOT, 'packages', 'db', 'package.json'));
-  const { Client } = requireDb('pg');
-  const { migrateUrl } = requireDb(path.join(ROOT, 'packages', 'db', 'dist', 'index.js'));
+  const { Client } = createRequire(path.join(ROOT, 'packages', 'db', 'package.json'))('pg');
   const adminUrl = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-  const name = `conveyor_bench_${Math.random().toString(16).slice(2, 10)}`;
+  const name = `${prefix}_${Math.random().toString(16).slice(2, 10)}`;
   const admin = new Client({ connectionString: adminUrl });
   await admin.connect();
   await admin.query(`create database ${name}`);
   const url = new URL(adminUrl);
   url.pathname = `/${name}`;
-  await migrateUrl(url.toString());
-  // BENCH_EXPERIMENT_SQL: SQL run on the scratch database after migrating, to measure a
-  // schema change (an index dropped, a fillfactor) against the same baseline in one run.
-  if (process.env.BENCH_EXPERIMENT_SQL) {
-    const c = new Client({ connectionString: url.toString() });
-    await c.connect();
-    await c.query(process.env.BENCH_EXPERIMENT_SQL);
-    await c.end();
-  }
   return {
+    name,
     url: url.toString(),
-    drop: async () => {
+    drop: async (waitMs = 0) => {
+      const connected = async () => (await admin.query('select count(*)::int as n from pg_stat_activity where datname = $1', [name])).rows[0].n;
+      for (const deadline = Date.now() + waitMs; Date.now() < deadline && (await connected()) > 0;) await new Promise((r) => setTimeout(r, 20));
       await admin.query(`drop database ${name} with (force)`);
       await admin.end();
     },
   };
+}
+
+/** A scratch database on the local server, migrated to Conveyor's schema; drop() removes it. */
+export async function createBenchDatabase() {
+  const { createRequire } = await import('node:module');
+  const requireDb = createRequire(path.join(ROOT, 'packages', 'db', 'package.json'));
+  const { Client } = requireDb('pg');
+  const { migrateUrl } = requireDb(path.join(ROOT, 'packages', 'db', 'dist', 'index.js'));
+  const scratch = await createScratchDatabase();
+  await migrateUrl(scratch.url);
+  // BENCH_EXPERIMENT_SQL: SQL run on the scratch database after migrating, to measure a
+  // schema change (an index dropped, a fillfactor) against the same baseline in one run.
+  if (process.env.BENCH_EXPERIMENT_SQL) {
+    const c = new Client({ connectionString: scratch.url });
+    await c.connect();
+    await c.query(process.env.BENCH_EXPERIMENT_SQL);
+    await c.end();
+  }
+  return scratch;
 }
 
 /** Deletes every Redis key under a BullMQ prefix: testkit's helper, shared with the tests. */
@@ -214,11 +230,6 @@ export function rssMb(pid) {
   return kb / 1024;
 }
 
-/**
- * CPU time used so far, in ms, by: this process, a server process and the Redis server
- * (pids given), every postgres process, and the whole machine (all cores, busy time). Linux /proc only; take
- * two and subtract (cpuBetween) to attribute a phase's CPU.
- */
 /** CPU time (user + system) a process has used so far, in ms, from /proc (Linux); 0 once it is gone. */
 export function processCpuMs(pid) {
   const hz = 100; // USER_HZ on Linux
@@ -230,7 +241,13 @@ export function processCpuMs(pid) {
   }
 }
 
-export function cpuSnapshot(redisPid, serverPid) {
+/**
+ * CPU time used so far, in ms, by: this process, a server process and the Redis server
+ * (pids given), every postgres process, the whole machine (all cores, busy time), and each
+ * process named in `others` ({ api: pid, worker: pid }). Linux /proc only; take two and
+ * subtract (cpuBetween) to attribute a phase's CPU.
+ */
+export function cpuSnapshot(redisPid, serverPid, others = {}) {
   const hz = 100; // USER_HZ on Linux
   const procMs = processCpuMs;
   // Per postgres process, so that one exiting between two snapshots takes nothing away.
@@ -250,16 +267,57 @@ export function cpuSnapshot(redisPid, serverPid) {
     redis: redisPid ? procMs(redisPid) : 0,
     postgres,
     machine: (busy * 1000) / hz,
+    others: Object.fromEntries(Object.entries(others).map(([name, pid]) => [name, pid ? procMs(pid) : 0])),
   };
 }
 
-/** CPU ms per item between two snapshots, by process. */
-export function cpuBetween(before, after, items) {
+/**
+ * CPU µs per item between two snapshots, by process (`<name>_us` for each of the snapshot's
+ * `others`). With postgresPids (from postgresPidsOf), postgres_us counts those processes only
+ * and postgres_all_us every postgres process on the machine.
+ */
+export function cpuBetween(before, after, items, { postgresPids } = {}) {
   // A postgres process that started meanwhile counts whole; one that ended is not known.
   let postgresMs = 0;
-  for (const [pid, ms] of after.postgres) postgresMs += ms - (before.postgres.get(pid) ?? 0);
+  let postgresAllMs = 0;
+  for (const [pid, ms] of after.postgres) {
+    const used = ms - (before.postgres.get(pid) ?? 0);
+    postgresAllMs += used;
+    if (!postgresPids || postgresPids.has(pid)) postgresMs += used;
+  }
   const per = (k) => ((k === 'postgres' ? postgresMs : after[k] - before[k]) / items) * 1000; // µs per item
-  return { node_us: per('self'), server_us: per('server'), redis_us: per('redis'), postgres_us: per('postgres'), machine_us: per('machine') };
+  const others = Object.fromEntries(
+    Object.keys(after.others ?? {}).map((name) => [`${name}_us`, ((after.others[name] - (before.others?.[name] ?? 0)) / items) * 1000]),
+  );
+  return {
+    node_us: per('self'),
+    server_us: per('server'),
+    redis_us: per('redis'),
+    postgres_us: per('postgres'),
+    ...(postgresPids ? { postgres_all_us: (postgresAllMs / items) * 1000 } : {}),
+    machine_us: per('machine'),
+    ...others,
+  };
+}
+
+/**
+ * The postgres processes doing a benchmark's work, for cpuBetween: the backends connected to
+ * the given databases (autovacuum on them included) and the server's shared background
+ * processes (WAL writer, checkpointer...), not other databases' backends: on a machine shared
+ * with other work, those would count its load as ours. Taken after a phase, so that backends
+ * opened meanwhile count; one that ended meanwhile is missed.
+ */
+export async function postgresPidsOf(databaseNames) {
+  const { createRequire } = await import('node:module');
+  const { Client } = createRequire(path.join(ROOT, 'packages', 'db', 'package.json'))('pg');
+  const admin = new Client({ connectionString: process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres' });
+  await admin.connect();
+  try {
+    const { rows } = await admin.query('select pid from pg_stat_activity where datname = any($1) or datname is null', [databaseNames]);
+    return new Set(rows.map((r) => String(r.pid)));
+  } finally {
+    await admin.end();
+  }
 }
 
 /** The pid of the Redis server at url (from INFO), to attribute its CPU. */
@@ -306,4 +364,15 @@ export async function startPrivateRedis() {
       fs.rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** Polls check() every intervalMs until it answers truthy (resolving to that answer); throws after timeoutMs naming what. */
+export async function waitUntil(check, { intervalMs = 10, timeoutMs = 300_000, what = 'the condition' } = {}) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const answer = await check();
+    if (answer) return answer;
+    if (Date.now() > deadline) throw new Error(`${what} did not happen within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
 }

@@ -4,9 +4,13 @@
 // Worker, same concurrency, no Postgres) in the same run. Issue 6's first target: ≥ 70 %.
 // Also in the same run: "naive", BullMQ with one autocommitted UPDATE per state change, and
 // Conveyor's envelope path (issue 21): the same tasks enqueued together (TaskProducer.
-// enqueueTogether, envelopes of --envelope-size task ids, one BullMQ job each).
-//   node bench/throughput.mjs [--jobs 5000] [--runs 5] [--concurrency 50] [--envelope-size 50] [--only conveyor|bare|envelopes] [--pgbouncer | --unnamed]
-// (--only runs one side, e.g. under node --cpu-prof; it prints no ratio.)
+// enqueueTogether, envelopes of --envelope-size task ids, one BullMQ job each); and (issue 21)
+// graphile-worker and pg-boss at their fastest documented settings, in-process too, each in
+// its own scratch database (bench/peers.mjs). Every side adds all its jobs first, then starts
+// its worker and is timed until the last job is finished and committed.
+//   node bench/throughput.mjs [--jobs 5000] [--runs 5] [--concurrency 50] [--envelope-size 50] [--only conveyor|bare|envelopes] [--peers graphile,pgboss] [--pgbouncer | --unnamed]
+// (--only runs one side, e.g. under node --cpu-prof; it prints no ratio. --peers '' leaves the
+// graphile-worker and pg-boss sides out.)
 // --pgbouncer: Conveyor's Postgres (its submissions and its worker's writes) goes through a
 // private PgBouncer in transaction mode, with DATABASE_POOLER=transaction (unnamed statements);
 // --unnamed: directly, but with DATABASE_POOLER=transaction, to tell the two costs apart. The
@@ -16,7 +20,20 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import { parseArgs } from 'node:util';
-import { ROOT, acrossRuns, cpuBetween, cpuSnapshot, createBenchDatabase, deleteKeysWithPrefix, machine, redisServerPid, writeResult } from './lib.mjs';
+import {
+  ROOT,
+  acrossRuns,
+  cpuBetween,
+  cpuSnapshot,
+  createBenchDatabase,
+  deleteKeysWithPrefix,
+  machine,
+  postgresPidsOf,
+  redisServerPid,
+  waitUntil,
+  writeResult,
+} from './lib.mjs';
+import { PEERS, PEER_SETTINGS } from './peers.mjs';
 
 const requireQueue = createRequire(path.join(ROOT, 'packages', 'queue', 'package.json'));
 const { Queue, Worker } = requireQueue('bullmq');
@@ -35,6 +52,7 @@ const { values } = parseArgs({
     concurrency: { type: 'string', default: '50' },
     'envelope-size': { type: 'string', default: '50' },
     only: { type: 'string' },
+    peers: { type: 'string', default: 'graphile,pgboss' },
     'in-flight': { type: 'string' },
     pgbouncer: { type: 'boolean', default: false },
     unnamed: { type: 'boolean', default: false },
@@ -44,6 +62,8 @@ const JOBS = Number(values.jobs);
 const RUNS = Number(values.runs);
 const CONCURRENCY = Number(values.concurrency);
 const ENVELOPE_SIZE = Number(values['envelope-size']);
+const PEER_SIDES = values.only ? [] : values.peers.split(',').filter(Boolean);
+for (const name of PEER_SIDES) if (!PEERS[name]) throw new Error(`unknown peer ${name}; peers: ${Object.keys(PEERS).join(', ')}`);
 const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const redisPid = await redisServerPid(redisUrl);
 // The worker logs as deployed (level info: a line as each attempt starts and ends), into a
@@ -103,7 +123,7 @@ async function bareBullmq() {
   });
   const worker = await finished;
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-  const cpu = cpuBetween(cpuBefore, cpuSnapshot(redisPid), JOBS);
+  const cpu = cpuBetween(cpuBefore, cpuSnapshot(redisPid), JOBS, { postgresPids: await postgresPidsOf([benchDb.name]) });
   await profile.stop();
   await worker.close();
   await queue.close();
@@ -145,7 +165,7 @@ async function naiveBullmq() {
   });
   const worker = await finished;
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-  const cpu = cpuBetween(cpuBefore, cpuSnapshot(redisPid), JOBS);
+  const cpu = cpuBetween(cpuBefore, cpuSnapshot(redisPid), JOBS, { postgresPids: await postgresPidsOf([benchDb.name]) });
   await worker.close();
   await queue.close();
   connection.disconnect();
@@ -195,7 +215,7 @@ async function conveyor({ envelopes = false } = {}) {
   // A job completes once all its tasks' outcomes are committed: an envelope counts its tasks.
   await new Promise((resolve) => worker.worker.on('completed', (job) => (done += job.data.task_ids?.length ?? 1) === JOBS && resolve()));
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-  const cpu = cpuBetween(cpuBefore, cpuSnapshot(redisPid, pgbouncer?.pid), JOBS);
+  const cpu = cpuBetween(cpuBefore, cpuSnapshot(redisPid, pgbouncer?.pid), JOBS, { postgresPids: await postgresPidsOf([benchDb.name]) });
   await profile.stop();
   await worker.close(10_000);
   watched.close();
@@ -220,13 +240,37 @@ async function conveyor({ envelopes = false } = {}) {
   return { rate: JOBS / seconds, cpu };
 }
 
-const none = { rate: NaN, cpu: { node_us: NaN, server_us: NaN, redis_us: NaN, postgres_us: NaN, machine_us: NaN } };
+// graphile-worker or pg-boss (bench/peers.mjs) in this process, in a scratch database of its own.
+async function peerSide(name) {
+  const peer = PEERS[name];
+  const side = await peer.prepare(redisUrl);
+  const producer = await peer.producer(side);
+  await producer.submit(JOBS);
+  let done = 0;
+  let allRan;
+  const ran = new Promise((resolve) => (allRan = resolve));
+  const cpuBefore = cpuSnapshot(redisPid);
+  const started = process.hrtime.bigint();
+  const worker = await peer.worker(side, { concurrency: CONCURRENCY, onCompleted: (n) => (done += n) >= JOBS && allRan() });
+  await ran;
+  await waitUntil(() => producer.settled(JOBS), { intervalMs: 5, what: `${name}'s ${JOBS} jobs committed` });
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  const cpuAfter = cpuSnapshot(redisPid);
+  const cpu = cpuBetween(cpuBefore, cpuAfter, JOBS, { postgresPids: await postgresPidsOf([new URL(side.databaseUrl).pathname.slice(1)]) });
+  await worker.close();
+  await producer.close();
+  await side.teardown();
+  return { rate: JOBS / seconds, cpu };
+}
+
+const none = { rate: NaN, cpu: { node_us: NaN, server_us: NaN, redis_us: NaN, postgres_us: NaN, postgres_all_us: NaN, machine_us: NaN } };
 // A first, unmeasured round: JIT, connections and Postgres caches warm up for both sides alike.
 process.stderr.write('warm-up round (not counted)\n');
 if (values.only !== 'conveyor') await bareBullmq();
 if (!values.only) await naiveBullmq();
 if (!values.only || values.only === 'conveyor') await conveyor();
 if (!values.only || values.only === 'envelopes') await conveyor({ envelopes: true });
+for (const name of PEER_SIDES) await peerSide(name);
 const runs = [];
 for (let r = 0; r < RUNS; r += 1) {
   const bare = values.only && values.only !== 'bare' ? none : await bareBullmq();
@@ -239,18 +283,24 @@ for (let r = 0; r < RUNS; r += 1) {
     async () => (env = !values.only || values.only === 'envelopes' ? await conveyor({ envelopes: true }) : none),
   ];
   for (const side of r % 2 ? sides.reverse() : sides) await side();
-  runs.push({ bare, naive, ours, env, ratio: ours.rate / bare.rate });
+  const peers = {};
+  for (const name of PEER_SIDES) peers[name] = await peerSide(name);
+  runs.push({ bare, naive, ours, env, peers, ratio: ours.rate / bare.rate });
   const cpu = (c) =>
-    `CPU µs/task node ${c.node_us.toFixed(0)}, redis ${c.redis_us.toFixed(0)}, postgres ${c.postgres_us.toFixed(0)}${c.server_us ? `, pgbouncer ${c.server_us.toFixed(0)}` : ''}, machine ${c.machine_us.toFixed(0)}`;
+    `CPU µs/task node ${c.node_us.toFixed(0)}, redis ${c.redis_us.toFixed(0)}, postgres ${c.postgres_us.toFixed(0)} (all ${c.postgres_all_us.toFixed(0)})${c.server_us ? `, pgbouncer ${c.server_us.toFixed(0)}` : ''}, machine ${c.machine_us.toFixed(0)}`;
   process.stderr.write(
-    `run ${r + 1}/${RUNS}: bare ${bare.rate.toFixed(0)} jobs/s (${cpu(bare.cpu)}); naive ${naive.rate.toFixed(0)} tasks/s (${cpu(naive.cpu)}); conveyor ${ours.rate.toFixed(0)} tasks/s (${cpu(ours.cpu)}); ratio ${(ours.rate / bare.rate).toFixed(2)}; envelopes ${env.rate.toFixed(0)} tasks/s (${cpu(env.cpu)}); ratio ${(env.rate / bare.rate).toFixed(2)}\n`,
+    `run ${r + 1}/${RUNS}: bare ${bare.rate.toFixed(0)} jobs/s (${cpu(bare.cpu)}); naive ${naive.rate.toFixed(0)} tasks/s (${cpu(naive.cpu)}); conveyor ${ours.rate.toFixed(0)} tasks/s (${cpu(ours.cpu)}); ratio ${(ours.rate / bare.rate).toFixed(2)}; envelopes ${env.rate.toFixed(0)} tasks/s (${cpu(env.cpu)}); ratio ${(env.rate / bare.rate).toFixed(2)}` +
+      PEER_SIDES.map((name) => `; ${name} ${peers[name].rate.toFixed(0)} jobs/s (${cpu(peers[name].cpu)})`).join('') +
+      '\n',
   );
 }
-const across = (side, key) => acrossRuns(runs.map((r) => r[side].cpu[key]));
+const sideOf = (r, side) => r[side] ?? r.peers[side];
+const across = (side, key) => acrossRuns(runs.map((r) => sideOf(r, side).cpu[key]));
 const cpuFigures = (side) => ({
   node_us: across(side, 'node_us'),
   redis_us: across(side, 'redis_us'),
   postgres_us: across(side, 'postgres_us'),
+  postgres_all_us: across(side, 'postgres_all_us'),
   pgbouncer_us: across(side, 'server_us'),
   machine_us: across(side, 'machine_us'),
 });
@@ -265,10 +315,22 @@ const figures = {
   envelopes_ratio: acrossRuns(runs.map((r) => r.env.rate / r.bare.rate)),
   envelopes_over_single_jobs: acrossRuns(runs.map((r) => r.env.rate / r.ours.rate)),
   cpu_per_task_us: { bare: cpuFigures('bare'), naive: cpuFigures('naive'), conveyor: cpuFigures('ours'), envelopes: cpuFigures('env') },
+  // Issue 21's peers: their jobs/s, Conveyor's rate over theirs (single jobs, envelopes), their CPU per job.
+  peers: Object.fromEntries(
+    PEER_SIDES.map((name) => [
+      name,
+      {
+        jobs_per_s: acrossRuns(runs.map((r) => r.peers[name].rate)),
+        conveyor_ratio: acrossRuns(runs.map((r) => r.ours.rate / r.peers[name].rate)),
+        envelopes_ratio: acrossRuns(runs.map((r) => r.env.rate / r.peers[name].rate)),
+        cpu_per_task_us: cpuFigures(name),
+      },
+    ]),
+  ),
 };
 const fmt = (v, d = 0) => `${v.median.toFixed(d)} [${v.min.toFixed(d)} – ${v.max.toFixed(d)}]`;
 const cpuLine = (c) =>
-  `node ${c.node_us.median.toFixed(0)} · redis ${c.redis_us.median.toFixed(0)} · postgres ${c.postgres_us.median.toFixed(0)}${c.pgbouncer_us.median ? ` · pgbouncer ${c.pgbouncer_us.median.toFixed(0)}` : ''} · whole machine ${c.machine_us.median.toFixed(0)}`;
+  `node ${c.node_us.median.toFixed(0)} · redis ${c.redis_us.median.toFixed(0)} · postgres ${c.postgres_us.median.toFixed(0)} (all ${c.postgres_all_us.median.toFixed(0)})${c.pgbouncer_us.median ? ` · pgbouncer ${c.pgbouncer_us.median.toFixed(0)}` : ''} · whole machine ${c.machine_us.median.toFixed(0)}`;
 console.log(`\nEnd-to-end throughput, ${JOBS} no-op tasks, concurrency ${CONCURRENCY}, ${RUNS} runs (median [min – max])\n`);
 console.log(`bare BullMQ (addBulk + Worker)        ${fmt(figures.bare_jobs_per_s)} jobs/s`);
 console.log(`naive (BullMQ + an UPDATE per change) ${fmt(figures.naive_tasks_per_s)} tasks/s   ratio ${fmt(figures.naive_ratio, 2)}`);
@@ -281,8 +343,28 @@ console.log(`CPU µs per job, bare BullMQ           ${cpuLine(figures.cpu_per_ta
 console.log(`CPU µs per task, naive                ${cpuLine(figures.cpu_per_task_us.naive)}`);
 console.log(`CPU µs per task, Conveyor             ${cpuLine(figures.cpu_per_task_us.conveyor)}`);
 console.log(`CPU µs per task, Conveyor envelopes   ${cpuLine(figures.cpu_per_task_us.envelopes)}`);
+for (const name of PEER_SIDES) {
+  const f = figures.peers[name];
+  console.log(
+    `${PEERS[name].label.padEnd(37)} ${fmt(f.jobs_per_s)} jobs/s   Conveyor ÷ this ${fmt(f.conveyor_ratio, 2)}, envelopes ÷ this ${fmt(f.envelopes_ratio, 2)}`,
+  );
+  console.log(`CPU µs per job, ${PEERS[name].label.padEnd(21)} ${cpuLine(f.cpu_per_task_us)}`);
+}
 console.log(
-  `\nwritten to ${writeResult('throughput', { benchmark: 'throughput', machine: machine(), settings: { jobs: JOBS, runs: RUNS, concurrency: CONCURRENCY, envelope_size: ENVELOPE_SIZE, pgbouncer: Boolean(pgbouncer), database_pooler: POOLER }, figures })}`,
+  `\nwritten to ${writeResult('throughput', {
+    benchmark: 'throughput',
+    machine: machine(),
+    settings: {
+      jobs: JOBS,
+      runs: RUNS,
+      concurrency: CONCURRENCY,
+      envelope_size: ENVELOPE_SIZE,
+      pgbouncer: Boolean(pgbouncer),
+      database_pooler: POOLER,
+      peers: Object.fromEntries(PEER_SIDES.map((name) => [name, PEER_SETTINGS[name]])),
+    },
+    figures,
+  })}`,
 );
 await pool.end();
 await conveyorDb.destroy();
