@@ -46,8 +46,10 @@ export interface SettledBudget {
 // periods, and records a budget alert delivery for each of the tenant's alert thresholds the
 // spend has reached, with the spend of the call that reached it (the running sum in arrival
 // order), once per period and threshold: a unique key, so concurrent settles in any number of
-// processes record it once. Answers one row per request, in order. Run as a named prepared
-// statement: bump the version in the name whenever the text changes.
+// processes record it once. Answers one row per request, in order. A call's attempt, when not
+// given, is its task's current one, read by primary key per row (a join to tasks let a generic
+// plan scan the whole table). Run as a named prepared statement: bump the version in the name
+// whenever the text changes.
 const SETTLE = `
 with s as (
   select * from unnest($1::uuid[], $2::numeric[], $3::uuid[], $4::int[], $5::text[], $6::text[], $7::text[], $8::int[], $9::int[], $10::text[])
@@ -84,8 +86,8 @@ with s as (
 ), used as (
   insert into usage_tracking (tenant_id, task_id, action_type, campaign_id, model_used, prompt_tokens, completion_tokens, cost_usd, generation_id, period_start, attempt)
   select st.tenant_id, st.task_id, st.action_type, st.campaign_id, st.model_used, st.prompt_tokens, st.completion_tokens, st.cost, st.generation_id,
-         st.period_start, coalesce(st.attempt, tk.attempt)
-    from settled st left join tasks tk on tk.id = st.task_id
+         st.period_start, coalesce(st.attempt, (select tk.attempt from tasks tk where tk.id = st.task_id))
+    from settled st
    order by st.i
 ), alerts as (
   insert into budget_alert_deliveries (tenant_id, period_start, threshold, cap_usd, spent_usd)
@@ -122,7 +124,7 @@ interface Row {
 export async function settleBatch(db: Kysely<Database>, requests: SettleRequest[], loggedThresholds: readonly number[]): Promise<SettleAnswer[]> {
   if (requests.length === 0) return [];
   const u = requests.map((r) => r.usage);
-  const rows = await runPrepared<Row>(db, 'conveyor_settle_budget_v1', SETTLE, [
+  const rows = await runPrepared<Row>(db, 'conveyor_settle_budget_v2', SETTLE, [
     requests.map((r) => r.reservationId),
     u.map((x) => x.costUsd),
     u.map((x) => x.taskId ?? null),
