@@ -28,7 +28,7 @@ export interface SettleAnswer {
 }
 
 /** A budget row a batch moved: after the whole batch, and the logged threshold before and after it. */
-export interface SettledBudget {
+interface SettledBudget {
   tenantId: string;
   periodStart: string;
   spentUsd: number;
