@@ -2,11 +2,13 @@
 // Benchmark: what reserving and settling a budget adds to one LLM call, and how it holds at
 // 200 concurrent calls on one tenant. Baseline in the same run: the same router call without
 // a budget, against the loopback LLM simulator. Needs a built workspace and local Postgres.
-//   node bench/budget-reservation.mjs [--runs 5] [--calls 300]
+// With the times, the CPU per call of this process and of its own Postgres backends (by
+// application_name; the machine is shared, so these are steadier than the times).
+//   node bench/budget-reservation.mjs [--runs 5] [--calls 300] [--concurrency 200]
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { ROOT, acrossRuns, createBenchDatabase, machine, ms, summarise, writeResult } from './lib.mjs';
+import { ROOT, acrossRuns, createBenchDatabase, machine, ms, processCpuMs, summarise, writeResult } from './lib.mjs';
 
 const require = createRequire(path.join(ROOT, 'packages', 'cost-tracker', 'package.json'));
 const fromPkg = (name) => require(path.join(ROOT, 'packages', name, 'dist', 'index.js'));
@@ -25,7 +27,8 @@ const CALLS = Number(values.calls);
 const CONCURRENCY = Number(values.concurrency);
 
 const benchDb = await createBenchDatabase();
-const db = createDb(benchDb.url, { max: 20 });
+const APP = `bench-budget-${process.pid}`;
+const db = createDb(benchDb.url, { max: 20, applicationName: APP });
 const logger = createLogger({ service: 'bench', level: 'error' });
 const sim = new LlmSimulator();
 const baseUrl = await sim.listen();
@@ -36,6 +39,27 @@ const budgeted = new BudgetedInference(router, tracker);
 const { tenant } = await createTenantWithKey(db, { name: 'bench', plan: 'growth' });
 const messages = (i) => [{ role: 'user', content: `Score post ${i}: a short post about shipping software.` }];
 const call = { task: 'score_post', actionType: 'score_post', tenantId: tenant.id };
+
+const { sql } = createRequire(path.join(ROOT, 'packages', 'db', 'package.json'))('kysely');
+/** CPU ms so far of this process and of the pool's Postgres backends (those open now). */
+async function cpuNow() {
+  const { rows } = await sql`select pid from pg_stat_activity where application_name = ${APP}`.execute(db);
+  const usage = process.cpuUsage();
+  return { node: (usage.user + usage.system) / 1000, postgres: new Map(rows.map((r) => [r.pid, processCpuMs(r.pid)])) };
+}
+/** µs of CPU per call between two cpuNow()s. */
+function cpuPerCall(before, after, calls) {
+  let postgres = 0;
+  for (const [pid, used] of after.postgres) postgres += used - (before.postgres.get(pid) ?? 0);
+  return { node_us: ((after.node - before.node) / calls) * 1000, postgres_us: (postgres / calls) * 1000 };
+}
+
+/** Runs fn, and answers its result with the CPU per call it took. */
+async function withCpu(calls, fn) {
+  const before = await cpuNow();
+  const result = await fn();
+  return { ...result, cpu: cpuPerCall(before, await cpuNow(), calls) };
+}
 
 async function timed(fn) {
   const t = process.hrtime.bigint();
@@ -60,12 +84,14 @@ for (let r = 0; r < RUNS; r += 1) {
   await sequential((i) => router.complete({ task: 'score_post', messages: messages(i) }));
   const bare = await sequential((i) => router.complete({ task: 'score_post', messages: messages(i) }));
   const withBudget = await sequential((i) => budgeted.complete({ ...call, messages: messages(i) }));
-  const bookkeeping = await sequential(async () => {
-    const reservation = await tracker.reserve(tenant.id, 0.001, { ttlMs: 60_000 });
-    await tracker.settle(reservation, { actionType: 'score_post', modelUsed: 'm', promptTokens: 10, completionTokens: 10, costUsd: 0.0005 });
-  });
-  const bareConcurrent = await concurrent((i) => router.complete({ task: 'score_post', messages: messages(i) }));
-  const budgetConcurrent = await concurrent((i) => budgeted.complete({ ...call, messages: messages(i) }));
+  const bookkeeping = await withCpu(CALLS, () =>
+    sequential(async () => {
+      const reservation = await tracker.reserve(tenant.id, 0.001, { ttlMs: 60_000 });
+      await tracker.settle(reservation, { actionType: 'score_post', modelUsed: 'm', promptTokens: 10, completionTokens: 10, costUsd: 0.0005 });
+    }),
+  );
+  const bareConcurrent = await withCpu(CONCURRENCY, () => concurrent((i) => router.complete({ task: 'score_post', messages: messages(i) })));
+  const budgetConcurrent = await withCpu(CONCURRENCY, () => concurrent((i) => budgeted.complete({ ...call, messages: messages(i) })));
   runs.push({ bare, withBudget, bookkeeping, bareConcurrent, budgetConcurrent });
   process.stderr.write(`run ${r + 1}/${RUNS} done\n`);
 }
@@ -84,6 +110,11 @@ const result = {
     reserve_plus_settle_p99_ms: pick((r) => r.bookkeeping.p99),
     concurrent_calls_per_s: { bare: pick((r) => r.bareConcurrent.calls_per_s), budgeted: pick((r) => r.budgetConcurrent.calls_per_s) },
     concurrent_ratio: pick((r) => r.budgetConcurrent.calls_per_s / r.bareConcurrent.calls_per_s),
+    cpu_us_per_call: {
+      reserve_plus_settle_sequential: { node: pick((r) => r.bookkeeping.cpu.node_us), postgres: pick((r) => r.bookkeeping.cpu.postgres_us) },
+      concurrent_bare: { node: pick((r) => r.bareConcurrent.cpu.node_us), postgres: pick((r) => r.bareConcurrent.cpu.postgres_us) },
+      concurrent_budgeted: { node: pick((r) => r.budgetConcurrent.cpu.node_us), postgres: pick((r) => r.budgetConcurrent.cpu.postgres_us) },
+    },
   },
 };
 const spend = await db.selectFrom('tenant_budgets').select(['spent_usd', 'reserved_usd']).where('tenant_id', '=', tenant.id).executeTakeFirst();
@@ -107,6 +138,13 @@ console.log(
 console.log(
   `${'budgeted / bare throughput'.padEnd(44)} ${f.concurrent_ratio.median.toFixed(2)}  [${f.concurrent_ratio.min.toFixed(2)} – ${f.concurrent_ratio.max.toFixed(2)}]`,
 );
+const cpuRow = (label, v) =>
+  console.log(
+    `${label.padEnd(44)} node ${v.node.median.toFixed(0)} [${v.node.min.toFixed(0)} – ${v.node.max.toFixed(0)}] µs, postgres ${v.postgres.median.toFixed(0)} [${v.postgres.min.toFixed(0)} – ${v.postgres.max.toFixed(0)}] µs`,
+  );
+cpuRow('CPU per call, reserve + settle alone', f.cpu_us_per_call.reserve_plus_settle_sequential);
+cpuRow(`CPU per call, ${CONCURRENCY} concurrent, bare`, f.cpu_us_per_call.concurrent_bare);
+cpuRow(`CPU per call, ${CONCURRENCY} concurrent, budgeted`, f.cpu_us_per_call.concurrent_budgeted);
 console.log(`\nwritten to ${writeResult('budget-reservation', result)}`);
 
 await sim.close();

@@ -94,6 +94,61 @@ describe('reservations', () => {
   });
 });
 
+describe('concurrent reservations and settles of one tenant', () => {
+  it('never pass the cap, from two processes at once, and refuse only what no longer fits', async () => {
+    // A second pool: another worker process, whose statements take turns with this one's on the budget row.
+    const other = createDb(testDb.url);
+    try {
+      const trackers = [new CostTracker(db, logger), new CostTracker(other, logger)];
+      const tenantId = await tenant('trial');
+      await trackers[0]!.reserve(tenantId, 0.01, { ttlMs: 60_000 }); // the period's budget row
+      // 160 amounts from 0.01 to 0.40 (about 33 USD in all) against the trial's 5 USD, all at once:
+      // each process writes its share in a few batches of many.
+      const amounts = Array.from({ length: 160 }, (_, i) => Number((0.01 + ((i * 37) % 40) / 100).toFixed(2)));
+      const outcomes = await Promise.all(amounts.map((amount, i) => trackers[i % 2]!.reserve(tenantId, amount, { ttlMs: 60_000 })));
+      const granted = amounts.filter((_, i) => outcomes[i] !== undefined);
+      const refused = amounts.filter((_, i) => outcomes[i] === undefined);
+      const grantedUsd = granted.reduce((a, b) => a + b, 0.01);
+      expect(refused.length).toBeGreaterThan(0);
+      expect(grantedUsd).toBeLessThanOrEqual(5 + 1e-9);
+      expect(Number((await budgetOf(tenantId)).reserved)).toBeCloseTo(grantedUsd, 8);
+      const held = await sql<{ n: number; total: string }>`
+        select count(*)::int as n, sum(amount_usd) as total from budget_reservations where tenant_id = ${tenantId} and status = 'held'`.execute(db);
+      expect(held.rows[0]).toEqual({ n: granted.length + 1, total: expect.any(String) });
+      expect(Number(held.rows[0]!.total)).toBeCloseTo(grantedUsd, 8);
+      // Nothing was freed meanwhile, so the room only shrank: a refused amount that fits now would
+      // have fitted when it was refused.
+      expect(refused.filter((amount) => amount <= 5 - grantedUsd + 1e-9)).toEqual([]);
+    } finally {
+      await other.destroy();
+    }
+  });
+
+  it('settle together: each call filed with its attempt, the spend summed once, a reservation settled twice at once counted once', async () => {
+    const tracker = new CostTracker(db, logger);
+    const tenantId = await tenant('starter');
+    const reservations = await Promise.all(Array.from({ length: 30 }, () => tracker.reserve(tenantId, 0.2, { ttlMs: 60_000 })));
+    const usage = (i: number) => ({ attempt: i + 1, actionType: `a${i}`, modelUsed: 'm', promptTokens: i, completionTokens: 2 * i, costUsd: 0.01 * (i + 1) });
+    const twice = reservations[0]!;
+    const settled = await Promise.allSettled([...reservations.map((r, i) => tracker.settle(r!, usage(i))), tracker.settle(twice, usage(0))]);
+    expect(settled.filter((s) => s.status === 'rejected').map((s) => String((s as PromiseRejectedResult).reason))).toEqual([
+      `Error: reservation ${twice.id} was already settled`,
+    ]);
+    const spent = Array.from({ length: 30 }, (_, i) => 0.01 * (i + 1)).reduce((a, b) => a + b, 0);
+    expect(Number((await budgetOf(tenantId)).spent)).toBeCloseTo(spent, 8);
+    expect(Number((await budgetOf(tenantId)).reserved)).toBe(0);
+    const rows = await db
+      .selectFrom('usage_tracking')
+      .select(['action_type', 'attempt', 'prompt_tokens', 'completion_tokens', 'cost_usd'])
+      .where('tenant_id', '=', tenantId)
+      .orderBy('attempt')
+      .execute();
+    expect(rows.map((r) => [r.action_type, r.attempt, r.prompt_tokens, r.completion_tokens, Number(r.cost_usd)])).toEqual(
+      Array.from({ length: 30 }, (_, i) => [`a${i}`, i + 1, i, 2 * i, Number((0.01 * (i + 1)).toFixed(2))]),
+    );
+  });
+});
+
 describe('billing periods', () => {
   it('are calendar months from the anchor, clamped at month ends', async () => {
     const cases: [string, string, string][] = [

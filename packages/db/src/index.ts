@@ -1,5 +1,5 @@
 export * from './schema';
-export { createDb, type ConnectOptions, type DatabasePooler } from './connect';
+export { createDb, runPrepared, type ConnectOptions, type DatabasePooler } from './connect';
 export { migrateToLatest, migrateUrl, migrationNames, schemaFingerprint } from './migrate';
 export { MIGRATIONS } from './migrations';
 export * from './api-keys';
@@ -22,6 +22,7 @@ export { isDatabaseUnavailable } from './unavailable';
 export * from './conversations';
 export * from './schedules';
 export { GroupCommit, type GroupCommitOptions } from './group-commit';
+export { PartitionedGroupCommit, type PartitionedGroupCommitOptions } from './partitioned-group-commit';
 export * from './posts';
 export * from './ingestion';
 export * from './datasets';

@@ -4,6 +4,7 @@ import {
   type Claim,
   type Database,
   GroupCommit,
+  PartitionedGroupCommit,
   type TaskStateResult,
   type TaskStateWrite,
   createTenantWithKey,
@@ -113,6 +114,39 @@ describe('GroupCommit', () => {
     const settled = await Promise.allSettled(Array.from({ length: 5 }, (_, i) => group.submit(i)));
     expect(settled.every((s) => s.status === 'rejected')).toBe(true);
     expect(calls).toBe(1);
+  });
+});
+
+describe('PartitionedGroupCommit', () => {
+  it("batches each partition's items together, never two partitions in one batch, one batch per partition at a time while the others write", async () => {
+    const batches: string[][] = [];
+    const writing = new Map<string, number>();
+    let overlapped = false;
+    let open!: () => void;
+    const gate = new Promise<void>((resolve) => (open = resolve));
+    const group = new PartitionedGroupCommit<{ p: string; v: number }, string>({
+      partition: (item) => item.p,
+      write: async (items) => {
+        const p = items[0]!.p;
+        batches.push(items.map((i) => `${i.p}${i.v}`));
+        if ((writing.get(p) ?? 0) > 0) overlapped = true;
+        writing.set(p, (writing.get(p) ?? 0) + 1);
+        if (p === 'a') await gate; // a's first batch is slow; b's go on meanwhile
+        writing.set(p, writing.get(p)! - 1);
+        return items.map((i) => `${i.p}${i.v}`);
+      },
+    });
+    const first = [group.submit({ p: 'a', v: 1 }), group.submit({ p: 'b', v: 1 }), group.submit({ p: 'a', v: 2 })];
+    expect(group.partitions).toBe(2);
+    await first[1];
+    const later = [group.submit({ p: 'a', v: 3 }), group.submit({ p: 'b', v: 2 }), group.submit({ p: 'a', v: 4 })];
+    await later[1]; // b writes while a's first batch still waits
+    expect(batches).toEqual([['a1', 'a2'], ['b1'], ['b2']]);
+    open();
+    expect(await Promise.all([...first, ...later])).toEqual(['a1', 'b1', 'a2', 'a3', 'b2', 'a4']);
+    expect(batches).toEqual([['a1', 'a2'], ['b1'], ['b2'], ['a3', 'a4']]);
+    expect(overlapped).toBe(false);
+    expect(group.partitions).toBe(0);
   });
 });
 

@@ -181,4 +181,38 @@ describe('migrations', () => {
       await empty.drop();
     }
   });
+
+  it('make the billing period functions inlinable with the same periods, and back down (migration 0021)', async () => {
+    const empty = await createEmptyDatabase();
+    const db = createDb(empty.url);
+    // Every (anchor, instant) pair of a grid: anchors on month ends, a leap day and mid-month,
+    // instants every 13 hours over two years, each side of every period's start.
+    const periods = async () =>
+      (
+        await sql<{ p: string }>`
+          select string_agg(format('%s %s %s %s %s', a, at, conveyor_period_index(a, at), conveyor_period_start(a, at), conveyor_period_end(a, at)), ';' order by a, at) as p
+            from unnest(array['2026-01-31 10:00Z', '2028-02-29 00:00Z', '2026-03-15 12:34:56.789Z', '2026-12-31 23:59:59.999Z']::timestamptz[]) a,
+                 generate_series(a - interval '2 days', a + interval '2 years', interval '13 hours') at`.execute(db)
+      ).rows[0]!.p;
+    // Whether the planner inlined conveyor_period_index into a statement that calls conveyor_period_start.
+    const inlined = async () =>
+      !(await sql<{ 'QUERY PLAN': string }>`explain verbose select conveyor_period_start(now() - interval '40 days', now())`.execute(db)).rows.some((r) =>
+        r['QUERY PLAN'].includes('conveyor_period_index'),
+      );
+    try {
+      const migrator = new Migrator({ db, provider: { getMigrations: async () => MIGRATIONS } });
+      expect((await migrator.migrateTo('2026_12_05_0019_console_sessions')).error).toBeUndefined();
+      const before = await periods();
+      expect(await inlined()).toBe(false);
+      expect((await migrator.migrateTo('2026_12_05_0021_inline_period_functions')).error).toBeUndefined();
+      expect(await inlined()).toBe(true);
+      expect(await periods()).toBe(before);
+      expect((await migrator.migrateDown()).error).toBeUndefined();
+      expect(await inlined()).toBe(false);
+      expect(await periods()).toBe(before);
+    } finally {
+      await db.destroy();
+      await empty.drop();
+    }
+  });
 });

@@ -14,10 +14,11 @@ let testDb: TestDatabase;
 let db: Kysely<Database>;
 beforeAll(async () => {
   testDb = await createTestDatabase({ key: schemaFingerprint(), migrate: migrateUrl });
-  // 200 concurrent calls queue for these 30 connections behind one budget row's lock, and on
-  // a busy machine the last in line waits longer than createDb's default 3 s for its
-  // connection ("timeout exceeded when trying to connect"). That queue is this test's own
-  // doing, so a caller waits for a connection as long as it takes; the test's timeout bounds it.
+  // The tracker writes a tenant's concurrent reserves and settles a batch at a time, but each of
+  // the 200 calls refused at the cap looks for expired reservations on a connection of its own,
+  // and on a busy machine the last in line may wait longer than createDb's default 3 s for one
+  // ("timeout exceeded when trying to connect"). That queue is this test's own doing, so a
+  // caller waits for a connection as long as it takes; the test's timeout bounds it.
   db = createDb(testDb.url, { max: 30, connectionTimeoutMillis: 0 });
 });
 afterAll(async () => {
