@@ -34,7 +34,7 @@ async function updates(trx: Kysely<Database>): Promise<{ all: number; hot: numbe
   return { all: Number(rows[0]?.all ?? 0), hot: Number(rows[0]?.hot ?? 0) };
 }
 
-it('claims, progress and retries of a batch are heap-only updates; the end of each task is not', async () => {
+it('the claims of a batch are heap-only updates; the end of each task is not', async () => {
   // A batch fills whole pages, as a batch submission does; a tag and a campaign put the rows
   // in the partial indexes too.
   const ids = (
@@ -63,19 +63,15 @@ it('claims, progress and retries of a batch are heap-only updates; the end of ea
   expect(claims.value.every((c) => c !== undefined)).toBe(true);
   expect(claims.updates).toEqual({ all: 200, hot: 200 });
 
-  const progress = await counted((trx) =>
-    writeTaskStates(
-      trx,
-      ids.map((id) => ({ kind: 'progress' as const, id, attempt: 1, progress: 50, message: 'half way' })),
-    ),
+  // Later writes before the end (progress, a retry, a release) find room once Postgres has
+  // pruned the claim's old versions from the page, which depends on what else holds back the
+  // server's horizon; what makes them heap-only where they fit is that no index reads a column
+  // they change, checked next.
+  await writeTaskStates(
+    db,
+    ids.map((id) => ({ kind: 'progress' as const, id, attempt: 1, progress: 50, message: 'half way' })),
   );
-  // Heap-only wherever the new version fits on the page (each is a little larger than the
-  // claim's, with its message); an indexed column changing would make none of them so.
-  expect(progress.updates.all).toBe(200);
-  expect(progress.updates.hot).toBeGreaterThanOrEqual(150);
-
-  const retry = await counted((trx) => scheduleRetry(trx, { id: ids[0]!, attempt: 1, error: { type: 'Boom', message: 'again' }, nextAttemptInMs: 1000 }));
-  expect(retry).toEqual({ value: true, updates: { all: 1, hot: 1 } });
+  expect(await scheduleRetry(db, { id: ids[0]!, attempt: 1, error: { type: 'Boom', message: 'again' }, nextAttemptInMs: 1000 })).toBe(true);
 
   // The end changes final_status, which the indexes read: never heap-only.
   const ends = await counted((trx) =>
@@ -92,4 +88,16 @@ it('claims, progress and retries of a batch are heap-only updates; the end of ea
     { final_status: 'SUCCESS', n: '199' },
     { final_status: null, n: '1' },
   ]);
+});
+
+it('no index of tasks reads a column that a write before the end changes', async () => {
+  // What the claim, progress, retry, release and deferral statements set (packages/db/src/tasks).
+  const written = ['status', 'attempt', 'progress', 'message', 'worker', 'started_at', 'updated_at', 'next_attempt_at', 'attempt_history', 'error'];
+  const { rows } = await sql<{ name: string; def: string }>`
+    select indexrelid::regclass::text as name, pg_get_indexdef(indexrelid) as def from pg_index where indrelid = 'tasks'::regclass`.execute(db);
+  expect(rows.length).toBeGreaterThan(5);
+  const reading = rows.flatMap(({ name, def }) =>
+    written.filter((column) => new RegExp(`\\b${column}\\b`).test(def)).map((column) => `${name} reads ${column}`),
+  );
+  expect(reading).toEqual([]);
 });
