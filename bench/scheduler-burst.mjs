@@ -12,18 +12,7 @@ import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import {
-  ROOT,
-  acrossRuns,
-  cpuBetween,
-  cpuSnapshot,
-  createBenchDatabase,
-  deleteKeysWithPrefix,
-  machine,
-  processCpuMs,
-  redisServerPid,
-  writeResult,
-} from './lib.mjs';
+import { ROOT, acrossRuns, createBenchDatabase, deleteKeysWithPrefix, machine, machineCpuMs, processCpuMs, startPrivateRedis, writeResult } from './lib.mjs';
 
 const requireDb = createRequire(path.join(ROOT, 'packages', 'db', 'package.json'));
 const requireQueue = createRequire(path.join(ROOT, 'packages', 'queue', 'package.json'));
@@ -45,8 +34,9 @@ const { values } = parseArgs({
 const SIZES = values.sizes.split(',').map(Number);
 const RUNS = Number(values.runs);
 const REPLICAS = values.replicas.split(',').map(Number);
-const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
-const redisPid = await redisServerPid(redisUrl);
+// A Redis of its own, so that its CPU is the burst's alone (other work on the machine shares the usual one).
+const privateRedis = await startPrivateRedis();
+const redisUrl = privateRedis.url;
 if (values.profile) fs.mkdirSync(values.profile, { recursive: true });
 
 const benchDb = await createBenchDatabase();
@@ -57,6 +47,18 @@ await kdb.destroy();
 const pg = new Client({ connectionString: databaseUrl });
 await pg.connect();
 const redis = new IORedis(redisUrl);
+
+/** CPU ms so far of the Postgres backends serving the bench's database (not other databases' on the machine). */
+async function postgresCpuByPid() {
+  const { rows } = await pg.query('select pid from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid()');
+  return new Map(rows.map((r) => [r.pid, processCpuMs(r.pid)]));
+}
+
+function postgresCpuBetween(before, after) {
+  let ms = 0;
+  for (const [pid, cpu] of after) ms += cpu - (before.get(pid) ?? 0); // a backend that ended meanwhile is not known
+  return ms;
+}
 
 function startScheduler(prefix) {
   const profile = values.profile ? ['--cpu-prof', '--cpu-prof-dir', path.resolve(values.profile)] : [];
@@ -113,7 +115,7 @@ async function burst(n, replicas) {
   const dueAt = await createDue(n, 3);
   const schedulers = Array.from({ length: replicas }, () => startScheduler(prefix));
   await new Promise((r) => setTimeout(r, Math.max(0, dueAt - Date.now())));
-  const cpuBefore = cpuSnapshot(redisPid);
+  const cpuBefore = { postgres: await postgresCpuByPid(), redis: processCpuMs(privateRedis.pid), machine: machineCpuMs() };
   const schedulersBefore = schedulers.map((s) => processCpuMs(s.child.pid));
   let committedAt;
   for (;;) {
@@ -131,8 +133,13 @@ async function burst(n, replicas) {
     await new Promise((r) => setTimeout(r, 100));
   }
   const enqueuedAt = Date.now();
-  const cpu = cpuBetween(cpuBefore, cpuSnapshot(redisPid), n);
-  const schedulerUs = (schedulers.reduce((sum, s, i) => sum + processCpuMs(s.child.pid) - schedulersBefore[i], 0) / n) * 1000;
+  const perFire = (ms) => (ms / n) * 1000;
+  const cpu = {
+    scheduler: perFire(schedulers.reduce((sum, s, i) => sum + processCpuMs(s.child.pid) - schedulersBefore[i], 0)),
+    postgres: perFire(postgresCpuBetween(cpuBefore.postgres, await postgresCpuByPid())),
+    redis: perFire(processCpuMs(privateRedis.pid) - cpuBefore.redis),
+    machine: perFire(machineCpuMs() - cpuBefore.machine),
+  };
   await Promise.all(schedulers.map((s) => s.stop()));
   // The bench's schedules only: the scheduler also makes (and may fire) the system's own.
   const { rows } = await pg.query(
@@ -143,7 +150,7 @@ async function burst(n, replicas) {
   return {
     committed_s: (committedAt - dueAt) / 1000,
     enqueued_s: (enqueuedAt - dueAt) / 1000,
-    cpu_us_per_fire: { scheduler: schedulerUs, postgres: cpu.postgres_us, redis: cpu.redis_us, machine: cpu.machine_us },
+    cpu_us_per_fire: cpu,
   };
 }
 
@@ -209,4 +216,5 @@ console.log(
 
 await pg.end();
 redis.disconnect();
+await privateRedis.stop();
 await benchDb.drop();
