@@ -87,8 +87,12 @@ function startScheduler(prefix) {
 }
 
 async function clean(prefix) {
-  await pg.query('delete from tasks; delete from schedules;');
-  await pg.query('vacuum analyze tasks, schedules'); // each run starts from the same state
+  // Truncated, not deleted: deleting 100,000 schedules checks each against tasks (ON DELETE SET
+  // NULL), which took minutes when the planner's statistics still said tasks was empty. Cascade
+  // empties what refers to them (task logs, dead letters, the ingestion sources the scheduler
+  // makes again at its start). Each run starts from the same state.
+  await pg.query('truncate tasks, schedules cascade');
+  await pg.query('vacuum analyze tasks, schedules');
   await deleteKeysWithPrefix(prefix, redisUrl);
 }
 
@@ -106,6 +110,7 @@ async function createDue(n, inSeconds) {
      select min(next_run_at) as next_run_at from ins`,
     [tenant.id, n, inSeconds, cron],
   );
+  await pg.query('analyze schedules'); // as autovacuum would have, for schedules made before their time
   return rows[0].next_run_at.getTime();
 }
 
