@@ -20,8 +20,10 @@ export function planBatch(deps: PlanDeps, due: DueSchedule[]): PlannedFires & { 
   const advances: ScheduleAdvance[] = [];
   const planner = new FirePlanner(due[0]?.db_now ?? new Date());
   const rowOf = new Map<string, { queue: string; maxAttempts: number }>();
-  const startedAt = performance.now();
   const startedCpu = process.cpuUsage();
+  // CPU is read (a system call) only when the wall clock says the budget may be spent: the
+  // planning runs on one thread, whose CPU time does not run ahead of the wall clock.
+  let checkAt = performance.now() + deps.budgetMs;
   let overPlan = 0;
   for (const schedule of due) {
     const plan = planSchedule(planner, schedule, deps.logger);
@@ -50,11 +52,11 @@ export function planBatch(deps: PlanDeps, due: DueSchedule[]): PlannedFires & { 
       deps.logger.error('schedule names a task no longer in the catalog; it stops', { schedule_id: schedule.id, task: schedule.task });
     }
     advances.push({ id: schedule.id, next: known ? plan.next : null, last: kept.at(-1) ?? null });
-    // CPU is read (a system call) only once the wall clock says the budget may be spent: on
-    // one thread, CPU time never runs ahead of wall time.
-    if (performance.now() - startedAt > deps.budgetMs) {
+    if (performance.now() >= checkAt) {
       const used = process.cpuUsage(startedCpu);
-      if ((used.user + used.system) / 1000 > deps.budgetMs) break; // the rows not planned stay due, unchanged
+      const leftMs = deps.budgetMs - (used.user + used.system) / 1000;
+      if (leftMs < 0) break; // the rows not planned stay due, unchanged
+      checkAt = performance.now() + leftMs;
     }
   }
   return { fires, advances, overPlan };

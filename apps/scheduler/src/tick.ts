@@ -83,7 +83,7 @@ export async function fireDueSchedules(deps: TickDeps): Promise<TickReport> {
 
 /**
  * Runs the tick every intervalMs. A full batch means a backlog: then `parallel` batches run
- * at once (default 2), each claiming its own rows (SKIP LOCKED, as replicas do), until none
+ * at once (default 3), each claiming its own rows (SKIP LOCKED, as replicas do), until none
  * is full, so one batch's planning and enqueue overlap another's statements in Postgres. A
  * quiet tick stays one claim. Returns stop(), which waits for the batches in progress.
  */
@@ -99,7 +99,7 @@ export function startTicker(deps: TickDeps & { parallel?: number }, intervalMs: 
       try {
         const first = await fireDueSchedules(deps);
         if (stopping || !first.more) return;
-        const results = await Promise.allSettled(Array.from({ length: deps.parallel ?? 2 }, drain));
+        const results = await Promise.allSettled(Array.from({ length: deps.parallel ?? 3 }, drain));
         const failed = results.find((r) => r.status === 'rejected');
         if (failed) throw failed.reason;
       } catch (error) {

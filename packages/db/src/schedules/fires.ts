@@ -55,7 +55,7 @@ export function fireScheduleBatch(db: Kysely<Database>, limit: number, plan: (du
 // which is what it needs of them (tenant, task, payload; the advance changes none). With no
 // conflict target, a fire made before is skipped rather than failing the batch.
 async function insertFiresAndAdvance(trx: Kysely<Database>, fires: ScheduleFire[], advances: ScheduleAdvance[]): Promise<FiredTask[]> {
-  const iso = (d: Date | null) => d && d.toISOString();
+  const iso = isoStrings();
   const { rows } = await sql<FiredTask>`
     with advanced as (
       update schedules s set next_run_at = a.next, last_run_at = coalesce(a.last, s.last_run_at), updated_at = now()
@@ -70,4 +70,19 @@ async function insertFiresAndAdvance(trx: Kysely<Database>, fires: ScheduleFire[
     on conflict do nothing
     returning id, task, queue, priority`.execute(trx);
   return rows;
+}
+
+/** Date → ISO string, remembering the last one: the fires of a batch mostly share their times. */
+function isoStrings(): (d: Date | null) => string | null {
+  let lastMs = Number.NaN;
+  let lastIso = '';
+  return (d) => {
+    if (!d) return null;
+    const ms = d.getTime();
+    if (ms !== lastMs) {
+      lastMs = ms;
+      lastIso = d.toISOString();
+    }
+    return lastIso;
+  };
 }
