@@ -248,7 +248,6 @@ export function processCpuMs(pid) {
  * subtract (cpuBetween) to attribute a phase's CPU.
  */
 export function cpuSnapshot(redisPid, serverPid, others = {}) {
-  const hz = 100; // USER_HZ on Linux
   const procMs = processCpuMs;
   // Per postgres process, so that one exiting between two snapshots takes nothing away.
   const postgres = new Map();
@@ -259,16 +258,22 @@ export function cpuSnapshot(redisPid, serverPid, others = {}) {
       // gone meanwhile
     }
   }
-  const cpu = fs.readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
-  const busy = cpu[0] + cpu[1] + cpu[2] + cpu[5] + cpu[6] + cpu[7];
   return {
     self: procMs(process.pid),
     server: serverPid ? procMs(serverPid) : 0,
     redis: redisPid ? procMs(redisPid) : 0,
     postgres,
-    machine: (busy * 1000) / hz,
+    machine: machineCpuMs(),
     others: Object.fromEntries(Object.entries(others).map(([name, pid]) => [name, pid ? procMs(pid) : 0])),
   };
+}
+
+/** CPU time (ms) every core of the machine has been busy so far, from /proc/stat. */
+export function machineCpuMs() {
+  const hz = 100; // USER_HZ on Linux
+  const cpu = fs.readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+  const busy = cpu[0] + cpu[1] + cpu[2] + cpu[5] + cpu[6] + cpu[7];
+  return (busy * 1000) / hz;
 }
 
 /**
@@ -355,6 +360,7 @@ export async function startPrivateRedis() {
   for (let i = 0; i < 100 && (await redis.ping().catch(() => null)) !== 'PONG'; i += 1) await new Promise((r) => setTimeout(r, 50));
   return {
     url,
+    pid: server.pid,
     redis,
     usedMemory: async () => Number(/used_memory:(\d+)/.exec(await redis.info('memory'))[1]) / 2 ** 20,
     stop: async () => {

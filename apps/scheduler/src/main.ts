@@ -32,8 +32,18 @@ runService({
     registerBacklogMetrics(registry, db);
     const alertResults = createBudgetAlertMetrics(registry);
     const stops = [
-      startTicker({ db, producer, policies, logger, batchSize: env.SCHEDULER_BATCH, metrics: createTickMetrics(registry) }, env.SCHEDULER_TICK_MS, (error) =>
-        logger.warn('schedule tick failed; trying again next tick', { error }),
+      startTicker(
+        {
+          db,
+          producer,
+          policies,
+          logger,
+          batchSize: env.SCHEDULER_BATCH,
+          parallel: env.SCHEDULER_PARALLEL_BATCHES,
+          metrics: createTickMetrics(registry),
+        },
+        env.SCHEDULER_TICK_MS,
+        (error) => logger.warn('schedule tick failed; trying again next tick', { error }),
       ),
       startPeriodic(
         {

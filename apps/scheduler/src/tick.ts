@@ -1,11 +1,11 @@
-import { type TaskPolicies, isTaskName } from '@conveyor/contracts';
-import { type Database, type DueSchedule, type PlannedFires, type ScheduleAdvance, type TaskInsert, fireScheduleBatch, taskRow } from '@conveyor/db';
+import type { TaskPolicies } from '@conveyor/contracts';
+import { type Database, fireScheduleBatch } from '@conveyor/db';
 import type { Logger } from '@conveyor/observability';
 import type { TaskProducer } from '@conveyor/queue';
-import { type FirePlan, MIN_INTERVAL_SECONDS, type MisfirePolicy, keepPlanInterval, planFires, recurrenceFromFields } from '@conveyor/scheduling';
 import type { Kysely } from 'kysely';
 import { Counter, Histogram, type Registry } from 'prom-client';
 import { startLoop } from './loop';
+import { planBatch } from './plan-batch';
 
 export interface TickDeps {
   db: Kysely<Database>;
@@ -65,7 +65,7 @@ export async function fireDueSchedules(deps: TickDeps): Promise<TickReport> {
   const endTimer = deps.metrics?.batch.startTimer();
   let overPlan = 0;
   const { claimed, planned, created } = await fireScheduleBatch(deps.db, limit, (due) => {
-    const plan = planBatch(deps, due);
+    const plan = planBatch({ policies: deps.policies, logger: deps.logger, budgetMs: deps.planBudgetMs ?? 100 }, due);
     overPlan = plan.overPlan;
     return plan;
   });
@@ -81,82 +81,27 @@ export async function fireDueSchedules(deps: TickDeps): Promise<TickReport> {
   return { schedules: planned, fired: created.length, more: claimed === limit || planned < claimed };
 }
 
-/** The fires and next times of claimed schedules, in order, until the planning budget runs out. */
-function planBatch(deps: TickDeps, due: DueSchedule[]): PlannedFires & { overPlan: number } {
-  const budgetMs = deps.planBudgetMs ?? 100;
-  const fires: TaskInsert[] = [];
-  const advances: ScheduleAdvance[] = [];
-  const started = process.cpuUsage();
-  let overPlan = 0;
-  for (const schedule of due) {
-    const plan = planSchedule(schedule, deps.logger);
-    // The API refuses rules that can fire more often than the plan; rules saved before it
-    // did are held to it here: a fire too close to the one before is not made.
-    const kept = keepPlanInterval(plan.fires, schedule.last_run_at, MIN_INTERVAL_SECONDS[schedule.plan] ?? MIN_INTERVAL_SECONDS.trial);
-    if (kept.length < plan.fires.length) {
-      overPlan += plan.fires.length - kept.length;
-      warnOverPlan(deps.logger, schedule);
-    }
-    const known = isTaskName(schedule.task);
-    if (known) {
-      for (const plannedAt of kept) {
-        fires.push(
-          taskRow(deps.policies, {
-            tenantId: schedule.tenant_id,
-            task: schedule.task,
-            payload: schedule.payload,
-            fire: { scheduleId: schedule.id, plannedAt },
-          }),
-        );
-      }
-    } else {
-      deps.logger.error('schedule names a task no longer in the catalog; it stops', { schedule_id: schedule.id, task: schedule.task });
-    }
-    advances.push({ id: schedule.id, next: known ? plan.next : null, last: kept.at(-1) ?? null });
-    const used = process.cpuUsage(started);
-    if ((used.user + used.system) / 1000 > budgetMs) break; // the rows not planned stay due, unchanged
-  }
-  return { fires, advances, overPlan };
-}
-
-// Schedules already warned about, so that one firing every second does not log every second.
-const warnedOverPlan = new Set<string>();
-
-function warnOverPlan(logger: Logger, schedule: DueSchedule) {
-  if (warnedOverPlan.has(schedule.id)) return;
-  if (warnedOverPlan.size >= 10_000) warnedOverPlan.clear();
-  warnedOverPlan.add(schedule.id);
-  logger.warn("schedule fires more often than its tenant's plan allows; fires too close together are not made", {
-    schedule_id: schedule.id,
-    tenant_id: schedule.tenant_id,
-    plan: schedule.plan,
-    min_interval_s: MIN_INTERVAL_SECONDS[schedule.plan],
-  });
-}
-
-function planSchedule(schedule: DueSchedule, logger: Logger): FirePlan {
-  try {
-    return planFires(recurrenceFromFields(schedule), schedule.next_run_at!, schedule.db_now, schedule.misfire_policy as MisfirePolicy, schedule.end_at);
-  } catch (error) {
-    // A schedule that cannot be resolved any more (a rule saved before today's checks, or
-    // one whose next time is beyond the search's bound) stops rather than blocking the tick.
-    logger.error('schedule could not be resolved; it stops', { schedule_id: schedule.id, error });
-    return { fires: [], next: null };
-  }
-}
-
 /**
- * Runs the tick every intervalMs; a full batch is followed at once by the next, so a
- * backlog drains without waiting. Returns stop(), which waits for the batch in progress.
+ * Runs the tick every intervalMs. A full batch means a backlog: then `parallel` batches run
+ * at once (default 3), each claiming its own rows (SKIP LOCKED, as replicas do), until none
+ * is full, so one batch's planning and enqueue overlap another's statements in Postgres. A
+ * quiet tick stays one claim. Returns stop(), which waits for the batches in progress.
  */
-export function startTicker(deps: TickDeps, intervalMs: number, onError: (error: unknown) => void): () => Promise<void> {
+export function startTicker(deps: TickDeps & { parallel?: number }, intervalMs: number, onError: (error: unknown) => void): () => Promise<void> {
   let stopping = false;
+  const drain = async () => {
+    let report: TickReport;
+    do report = await fireDueSchedules(deps);
+    while (!stopping && report.more);
+  };
   const stop = startLoop(
     async () => {
       try {
-        let report: TickReport;
-        do report = await fireDueSchedules(deps);
-        while (!stopping && report.more);
+        const first = await fireDueSchedules(deps);
+        if (stopping || !first.more) return;
+        const results = await Promise.allSettled(Array.from({ length: deps.parallel ?? 3 }, drain));
+        const failed = results.find((r) => r.status === 'rejected');
+        if (failed) throw failed.reason;
       } catch (error) {
         onError(error);
       }

@@ -83,6 +83,43 @@ describe('the tick', () => {
     expect(jobs.waiting).toBe(Number(total));
   }, 30_000);
 
+  it('with a backlog of many batches, parallel batches in two replicas fire each due schedule once, with its tenant, task and payload, and enqueue it', async () => {
+    const due = (await sql<{ t: Date }>`select date_trunc('second', now()) - interval '2 seconds' as t`.execute(db)).rows[0]!.t;
+    // 600 one-shots due at once: twelve batches of 50, which two replicas of three parallel batches share.
+    const { rows } = await sql<{ id: string; n: number }>`
+      insert into schedules (tenant_id, name, kind, run_at, timezone, task, payload, next_run_at)
+      select ${tenantId}, 'backlog-' || g, 'one_shot', ${due}, 'UTC', 'test_task', jsonb_build_object('message', 'fire ' || g), ${due}
+        from generate_series(1, 600) g
+      returning id, (payload->>'message') as n`.execute(db);
+    const replicas = [0, 1].map(() =>
+      startTicker({ ...deps(), parallel: 3 }, 100, (error) => {
+        throw error;
+      }),
+    );
+    const ids = rows.map((r) => r.id);
+    const fired = async () =>
+      db
+        .selectFrom('tasks')
+        .select(['id', 'schedule_id', 'tenant_id', 'task', 'queue', 'payload', 'planned_at', 'origin'])
+        .where('schedule_id', 'in', ids)
+        .execute();
+    await waitFor(async () => ((await fired()).length >= ids.length ? true : undefined), 'every backlog schedule to fire', 60_000, 100);
+    await Promise.all(replicas.map((stop) => stop()));
+    const tasks = await fired();
+    expect(tasks).toHaveLength(ids.length);
+    expect(new Set(tasks.map((t) => t.schedule_id)).size).toBe(ids.length);
+    const messageOf = new Map(rows.map((r) => [r.id, r.n]));
+    for (const t of tasks) {
+      expect(t).toMatchObject({ tenant_id: tenantId, task: 'test_task', queue: 'monitoring', planned_at: due, origin: 'schedule' });
+      expect(t.payload).toEqual({ message: messageOf.get(t.schedule_id!) });
+    }
+    const queue = producer.queue('monitoring');
+    const states = await Promise.all(tasks.map((t) => queue.getJobState(t.id)));
+    expect(states.filter((state) => state !== 'waiting')).toEqual([]);
+    const left = await db.selectFrom('schedules').select('id').where('id', 'in', ids).where('next_run_at', 'is not', null).execute();
+    expect(left).toEqual([]);
+  }, 90_000);
+
   it('applies each misfire policy after the scheduler was down across several due times', async () => {
     const hourly = async (name: string, policy: 'skip' | 'fire_once' | 'fire_all') =>
       insertSchedule(db, {

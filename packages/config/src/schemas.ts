@@ -153,6 +153,8 @@ export const schedulerEnvSchema = baseEnvSchema
     SCHEDULER_TICK_MS: positiveInt.default(1000),
     /** Due schedules claimed per tick transaction. */
     SCHEDULER_BATCH: positiveInt.default(500),
+    /** Batches one scheduler runs at once while a backlog is due (each its own transaction and rows). */
+    SCHEDULER_PARALLEL_BATCHES: positiveInt.default(3),
     /** Milliseconds between reconciler passes (re-enqueue lost jobs, requeue stuck tasks). */
     RECONCILE_INTERVAL_MS: positiveInt.default(15_000),
     /** Milliseconds a task must be unchanged before the reconciler touches it. */

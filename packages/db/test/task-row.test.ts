@@ -64,11 +64,21 @@ describe('taskRow', () => {
     // Each origin's writer stores the row it was given.
     const [single] = await insertTasks(db, [submitted]);
     const many = await insertTasks(db, batch);
+    // A fire's row: tenant, task and payload from its schedule's row, queue and attempts from taskRow.
     const fired = await fireScheduleBatch(db, 10, (due) => ({
-      fires: due.some((d) => d.id === schedule.id) ? [fire] : [],
+      fires: due.some((d) => d.id === schedule.id) ? [{ scheduleId: schedule.id, plannedAt, queue: fire.queue, maxAttempts: fire.max_attempts }] : [],
       advances: due.map((d) => ({ id: d.id, next: null, last: plannedAt })),
     }));
-    const stored = [single!.row, ...many.map((m) => m.row), ...fired.created];
+    const firedRows = await db
+      .selectFrom('tasks')
+      .selectAll()
+      .where(
+        'id',
+        'in',
+        fired.created.map((c) => c.id),
+      )
+      .execute();
+    const stored = [single!.row, ...many.map((m) => m.row), ...firedRows];
     expect(stored.map((r) => [r.task, r.queue, r.max_attempts, r.status, r.attempt])).toEqual([
       ['ping', 'monitoring', 7, 'PENDING', 0],
       ['test_task', 'monitoring', 4, 'PENDING', 0],
@@ -76,7 +86,15 @@ describe('taskRow', () => {
       ['ping', 'monitoring', 7, 'PENDING', 0],
     ]);
     expect(single!.row.run_at!.getTime() - single!.row.created_at.getTime()).toBe(1000);
-    expect(fired.created[0]).toMatchObject({ schedule_id: schedule.id, planned_at: plannedAt, idempotency_key: null });
+    expect(firedRows[0]).toMatchObject({
+      tenant_id: tenantId,
+      payload: {},
+      schedule_id: schedule.id,
+      planned_at: plannedAt,
+      idempotency_key: null,
+      origin: 'schedule',
+    });
+    expect(fired.created).toEqual([{ id: firedRows[0]!.id, task: 'ping', queue: 'monitoring', priority: 0 }]);
   });
 
   it('gives a replayed task the attempts a new one gets', async () => {

@@ -6,3 +6,4 @@ export { type Recurrence, checkRrule, forEachOccurrence, nextOccurrence, nextOcc
 export { smallestGapSeconds } from './min-gap';
 export { type PlanName, MIN_INTERVAL_SECONDS, keepPlanInterval } from './plans';
 export { type MisfirePolicy, type FirePlan, MISFIRE_GRACE_MS, FIRE_ALL_CAP, planFires } from './misfire';
+export { FirePlanner } from './plan-memo';
