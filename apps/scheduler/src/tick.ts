@@ -71,7 +71,8 @@ export async function fireDueSchedules(deps: TickDeps): Promise<TickReport> {
   });
 
   if (created.length) {
-    await deps.producer.enqueueMany(created.map((t) => ({ id: t.id, task: t.task, queue: t.queue, priority: t.priority }))).catch((error: unknown) => {
+    // Fired together, enqueued together: envelopes of up to 50 tasks (a prioritised task keeps its own job).
+    await deps.producer.enqueueTogether(created.map((t) => ({ id: t.id, task: t.task, queue: t.queue, priority: t.priority }))).catch((error: unknown) => {
       deps.logger.warn('schedule fires committed but not enqueued; the reconciler will enqueue them', { count: created.length, error });
     });
   }
