@@ -49,6 +49,18 @@ await pg.connect();
 const redis = new IORedis(redisUrl);
 
 /** CPU ms so far of the Postgres backends serving the bench's database (not other databases' on the machine). */
+/**
+ * Tasks waiting in the queue: jobs of their own, plus the members of envelopes (a batch's fires
+ * travel together; the envelope index has an entry per member until the envelope is done).
+ */
+async function waitingTasks(prefix) {
+  const [jobs, members] = await Promise.all([
+    redis.lrange(queueKey(prefix, 'monitoring', 'wait'), 0, -1),
+    redis.hlen(queueKey(prefix, 'monitoring', 'envelope-of')),
+  ]);
+  return jobs.filter((id) => !id.startsWith('envelope-')).length + members;
+}
+
 async function postgresCpuByPid() {
   const { rows } = await pg.query('select pid from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid()');
   return new Map(rows.map((r) => [r.pid, processCpuMs(r.pid)]));
@@ -132,8 +144,7 @@ async function burst(n, replicas) {
       ]);
       if (!rows[0].due) committedAt = Date.now();
     }
-    const waiting = await redis.llen(queueKey(prefix, 'monitoring', 'wait'));
-    if (committedAt && waiting >= n) break;
+    if (committedAt && (await waitingTasks(prefix)) >= n) break;
     if (Date.now() - dueAt > 600_000) throw new Error('gave up after 10 minutes');
     await new Promise((r) => setTimeout(r, 100));
   }
