@@ -33,8 +33,9 @@ it('after FLUSHALL every queued and running task is re-enqueued and completes', 
   const ids: string[] = batch.body.tasks.map((t: { task_id: string }) => t.task_id);
   await client.waitForStatus(ids[0]!, ['STARTED', 'PROGRESS', 'SUCCESS']);
   const admin = new IORedis(redis.url);
-  await admin.flushall();
-  expect(await admin.dbsize()).toBe(0);
+  // The apps keep writing (worker heartbeats, BullMQ's stall checks), so the key count right
+  // after the flush need not be 0: a busy run once found the two keys of a heartbeat there.
+  expect(await admin.flushall()).toBe('OK');
   admin.disconnect();
 
   const views = [];
