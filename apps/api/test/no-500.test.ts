@@ -217,15 +217,21 @@ async function inPool(requests: (() => Promise<void>)[], size = 8): Promise<void
   await Promise.all(Array.from({ length: size }, lane));
 }
 
+/** A sweep's record: check notes every answer of 500 or more in failures. */
+function sweep() {
+  const failures: string[] = [];
+  const check = (what: string, res: request.Response) => {
+    if (res.status >= 500) failures.push(`${what} → ${res.status} ${JSON.stringify(res.body).slice(0, 160)}`);
+  };
+  return { failures, check };
+}
+
 // A sweep of thousands of requests, split by caller so each part has its own time budget: on a
 // busy two-core machine the whole sweep once took more than five minutes.
 it.each(['tenant', 'admin'] as const)(
   'answers every odd id, query and body with less than 500 (as %s)',
   async (caller) => {
-    const failures: string[] = [];
-    const check = (what: string, res: request.Response) => {
-      if (res.status >= 500) failures.push(`${what} → ${res.status} ${JSON.stringify(res.body).slice(0, 160)}`);
-    };
+    const { failures, check } = sweep();
     const requests: (() => Promise<void>)[] = [];
     {
       const auth = { Authorization: `Bearer ${caller === 'tenant' ? h.keyA : h.adminKey}` };
@@ -251,10 +257,7 @@ it.each(['tenant', 'admin'] as const)(
 );
 
 it('answers odd token bodies and token reads with less than 500', async () => {
-  const failures: string[] = [];
-  const check = (what: string, res: request.Response) => {
-    if (res.status >= 500) failures.push(`${what} → ${res.status} ${JSON.stringify(res.body).slice(0, 160)}`);
-  };
+  const { failures, check } = sweep();
   const requests: (() => Promise<void>)[] = [];
   // Bodies reach an item route only when its item exists: a task of tenant A's for the tokens route.
   const own = (
