@@ -6,6 +6,7 @@ import { type RunnableTask, preflight } from './attempt-preflight';
 import { AttemptSignals } from './attempt-signals';
 import type { TaskContext } from './handlers';
 import type { RunOutcome, RunTaskDeps } from './run-task-job';
+import type { StopSignal } from './stop-signal';
 
 /** One attempt of one task, from its claim to its recorded outcome. */
 export class Attempt {
@@ -34,7 +35,7 @@ export class Attempt {
   }
 
   /** Runs the attempt and counts it in the metrics, whatever its outcome. */
-  async run(jobSignal?: AbortSignal): Promise<RunOutcome> {
+  async run(jobSignal?: StopSignal): Promise<RunOutcome> {
     const { deps, claim } = this;
     this.outcomes.publish('STARTED', 0, null);
     deps.metrics?.started.inc(this.labels);
@@ -53,7 +54,7 @@ export class Attempt {
     }
   }
 
-  private async execute(jobSignal?: AbortSignal): Promise<RunOutcome> {
+  private async execute(jobSignal?: StopSignal): Promise<RunOutcome> {
     const task = preflight(this.deps, this.claim);
     if ('error' in task) return this.outcomes.fail(task.error);
     const signals = new AttemptSignals(task.policy, jobSignal);
@@ -91,7 +92,10 @@ export class Attempt {
       tenantId: claim.tenant_id,
       attempt: claim.attempt,
       finalAttempt: claim.attempt - claim.lost_attempts >= claim.max_attempts,
-      signal: signals.signal,
+      // Made on first use: most handlers never look at it (see AttemptSignals).
+      get signal() {
+        return signals.signal;
+      },
       logger: this.log,
       log: this.taskLog.log,
       progress: async (percent, message) => {
