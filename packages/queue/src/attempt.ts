@@ -19,7 +19,8 @@ export class Attempt {
    */
   private readonly log: Logger;
   private readonly outcomes: AttemptOutcomes;
-  private readonly taskLog: AttemptLog;
+  /** The handler's ctx.log, made the first time the handler reads it (most never do). */
+  private taskLog: AttemptLog | undefined;
 
   constructor(
     private readonly deps: RunTaskDeps,
@@ -28,10 +29,15 @@ export class Attempt {
     this.log = deps.logger.child({ task_id: claim.id, tenant_id: claim.tenant_id, attempt: claim.attempt });
     this.labels = { queue: deps.queue, task: claim.task };
     this.outcomes = new AttemptOutcomes(deps, claim, this.log);
-    this.taskLog = new AttemptLog(
+  }
+
+  private taskLogFn(): AttemptLog['log'] {
+    const { deps, claim } = this;
+    this.taskLog ??= new AttemptLog(
       { taskId: claim.id, tenantId: claim.tenant_id, attempt: claim.attempt },
       { sink: deps.taskLogs, events: deps.events, logger: this.log },
     );
+    return this.taskLog.log;
   }
 
   /** Runs the attempt and counts it in the metrics, whatever its outcome. */
@@ -77,7 +83,7 @@ export class Attempt {
     );
     const first = await Promise.race([handled, signals.interrupted]);
     // The attempt's lines are stored before its outcome, so a stream's end comes after them.
-    await this.taskLog.flush();
+    if (this.taskLog) await this.taskLog.flush();
     if (first.kind === 'value') return await this.outcomes.succeed(task.definition.result.safeParse(first.value));
     if (first.kind === 'error') return await this.outcomes.afterError(first.error, signals.abortReason, task.policy);
     this.deps.abandoned?.track(handled);
@@ -87,6 +93,7 @@ export class Attempt {
 
   private context(signals: AttemptSignals): TaskContext {
     const { claim } = this;
+    const taskLog = () => this.taskLogFn();
     return {
       taskId: claim.id,
       tenantId: claim.tenant_id,
@@ -97,7 +104,9 @@ export class Attempt {
         return signals.signal;
       },
       logger: this.log,
-      log: this.taskLog.log,
+      get log() {
+        return taskLog();
+      },
       progress: async (percent, message) => {
         const applied = await this.outcomes.progress(percent, message ?? null);
         if (!applied) signals.fence();
