@@ -17,6 +17,8 @@
 // postgres (the backends of the side's own database and the server's background processes;
 // postgres_all: every postgres process, other databases' load included), and the whole machine
 // (whatever else runs on it included).
+// BENCH_PROFILE=<dir> writes a CPU profile of each Conveyor worker process into <dir> (the whole
+// process, warm-up included; bench/profile-summary.mjs reads it).
 //   node bench/end-to-end.mjs [--tasks 20000] [--runs 3] [--warm 1000] [--concurrency 50] [--sides conveyor,bullmq,graphile,pgboss]
 import { randomBytes } from 'node:crypto';
 import { createRequire } from 'node:module';
@@ -96,7 +98,8 @@ async function conveyor() {
     INGESTION_AUTOSTART: 'false',
   };
   const api = await startApp('api', env);
-  const worker = await startApp('worker-monitoring', { ...env, WORKER_CONCURRENCY: String(CONCURRENCY) });
+  const profileArgs = process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : [];
+  const worker = await startApp('worker-monitoring', { ...env, WORKER_CONCURRENCY: String(CONCURRENCY) }, 30_000, profileArgs);
   const pool = new Pool({ connectionString: benchDb.url, max: 1 });
   pool.on('error', () => undefined); // the scratch database is dropped at the end, under any idle client
   const body = JSON.stringify({ tasks: Array.from({ length: BATCH }, () => ({ task: 'ping', payload: {} })) });

@@ -52,4 +52,22 @@ describe('createLogger', () => {
     expect(lines[0]).toMatchObject({ url: '/api/v1/tasks/x/events?token=[redacted]&x=1' });
     expect(lines[0]).toMatchObject({ nested: { db: { password: '[redacted]' } }, error: { name: 'Error' } });
   });
+
+  it("drops lines below its level, keeps a child logger's fields on its lines, and ends with a finish", async () => {
+    const { stream, lines } = capture();
+    const logger = createLogger({ service: 'worker-x', stream, level: 'info' });
+    const child = logger.child({ task_id: 'task-3', attempt: 1 });
+    child.debug('not written');
+    child.info('written', { outcome: 'success' });
+    logger.warn('parent line');
+    const finished = new Promise((resolve) => logger.on('finish', resolve));
+    logger.end();
+    await finished;
+    await flush();
+    expect(lines).toEqual([
+      expect.objectContaining({ level: 'info', message: 'written', task_id: 'task-3', attempt: 1, outcome: 'success', service: 'worker-x' }),
+      expect.objectContaining({ level: 'warn', message: 'parent line' }),
+    ]);
+    expect(lines[1]).not.toHaveProperty('task_id');
+  });
 });

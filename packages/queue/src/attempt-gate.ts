@@ -1,3 +1,5 @@
+import type { StopSignal } from './stop-signal';
+
 type Waiter = { exclusive: boolean; resolve: (release: () => void) => void; reject: (error: unknown) => void; cleanup?: () => void };
 
 /**
@@ -29,7 +31,7 @@ export class AttemptGate {
   }
 
   /** Resolves with a release function once the caller may start its attempt. */
-  acquire(exclusive: boolean, signal?: AbortSignal): Promise<() => void> {
+  acquire(exclusive: boolean, signal?: StopSignal): Promise<() => void> {
     if (signal?.aborted) return Promise.reject(signal.reason);
     const now = this.tryAcquire(exclusive);
     if (now) return Promise.resolve(now);

@@ -6,6 +6,7 @@ import { type RunnableTask, preflight } from './attempt-preflight';
 import { AttemptSignals } from './attempt-signals';
 import type { TaskContext } from './handlers';
 import type { RunOutcome, RunTaskDeps } from './run-task-job';
+import type { StopSignal } from './stop-signal';
 
 /** One attempt of one task, from its claim to its recorded outcome. */
 export class Attempt {
@@ -18,7 +19,8 @@ export class Attempt {
    */
   private readonly log: Logger;
   private readonly outcomes: AttemptOutcomes;
-  private readonly taskLog: AttemptLog;
+  /** The handler's ctx.log, made the first time the handler reads it (most never do). */
+  private taskLog: AttemptLog | undefined;
 
   constructor(
     private readonly deps: RunTaskDeps,
@@ -27,14 +29,19 @@ export class Attempt {
     this.log = deps.logger.child({ task_id: claim.id, tenant_id: claim.tenant_id, attempt: claim.attempt });
     this.labels = { queue: deps.queue, task: claim.task };
     this.outcomes = new AttemptOutcomes(deps, claim, this.log);
-    this.taskLog = new AttemptLog(
+  }
+
+  private taskLogFn(): AttemptLog['log'] {
+    const { deps, claim } = this;
+    this.taskLog ??= new AttemptLog(
       { taskId: claim.id, tenantId: claim.tenant_id, attempt: claim.attempt },
       { sink: deps.taskLogs, events: deps.events, logger: this.log },
     );
+    return this.taskLog.log;
   }
 
   /** Runs the attempt and counts it in the metrics, whatever its outcome. */
-  async run(jobSignal?: AbortSignal): Promise<RunOutcome> {
+  async run(jobSignal?: StopSignal): Promise<RunOutcome> {
     const { deps, claim } = this;
     this.outcomes.publish('STARTED', 0, null);
     deps.metrics?.started.inc(this.labels);
@@ -53,7 +60,7 @@ export class Attempt {
     }
   }
 
-  private async execute(jobSignal?: AbortSignal): Promise<RunOutcome> {
+  private async execute(jobSignal?: StopSignal): Promise<RunOutcome> {
     const task = preflight(this.deps, this.claim);
     if ('error' in task) return this.outcomes.fail(task.error);
     const signals = new AttemptSignals(task.policy, jobSignal);
@@ -76,7 +83,7 @@ export class Attempt {
     );
     const first = await Promise.race([handled, signals.interrupted]);
     // The attempt's lines are stored before its outcome, so a stream's end comes after them.
-    await this.taskLog.flush();
+    if (this.taskLog) await this.taskLog.flush();
     if (first.kind === 'value') return await this.outcomes.succeed(task.definition.result.safeParse(first.value));
     if (first.kind === 'error') return await this.outcomes.afterError(first.error, signals.abortReason, task.policy);
     this.deps.abandoned?.track(handled);
@@ -86,14 +93,20 @@ export class Attempt {
 
   private context(signals: AttemptSignals): TaskContext {
     const { claim } = this;
+    const taskLog = () => this.taskLogFn();
     return {
       taskId: claim.id,
       tenantId: claim.tenant_id,
       attempt: claim.attempt,
       finalAttempt: claim.attempt - claim.lost_attempts >= claim.max_attempts,
-      signal: signals.signal,
+      // Made on first use: most handlers never look at it (see AttemptSignals).
+      get signal() {
+        return signals.signal;
+      },
       logger: this.log,
-      log: this.taskLog.log,
+      get log() {
+        return taskLog();
+      },
       progress: async (percent, message) => {
         const applied = await this.outcomes.progress(percent, message ?? null);
         if (!applied) signals.fence();

@@ -5,6 +5,7 @@ import type { AbandonedHandlers } from './abandoned-handlers';
 import type { AttemptGate } from './attempt-gate';
 import type { EnqueueRequest, TaskProducer } from './producer';
 import { type RunTaskDeps, runTaskJob } from './run-task-job';
+import { StopLatch } from './stop-signal';
 import { withDbRetry } from './with-db-retry';
 
 export interface EnvelopeDeps {
@@ -15,8 +16,8 @@ export interface EnvelopeDeps {
   abandoned: AbandonedHandlers;
   /** Task ids whose attempt runs in this process now (revoke poll, close's report). */
   running: Set<string>;
-  /** Each held member's abort: how a revoke reaches one member of an envelope. */
-  members: Map<string, AbortController>;
+  /** Each held member's stop: how a revoke reaches one member of an envelope. */
+  members: Map<string, StopLatch>;
   /** Gives members their own jobs. */
   producer: TaskProducer;
 }
@@ -40,26 +41,26 @@ export async function runEnvelope(deps: EnvelopeDeps, job: Job, taskIds: string[
     for (let i = 0; i < taskIds.length; i += 1) taskDone();
     return dissolveEnvelope(deps, job, taskIds);
   }
-  const controllers = taskIds.map((id) => {
-    const controller = new AbortController();
-    deps.members.set(id, controller);
-    return controller;
+  const latches = taskIds.map((id) => {
+    const latch = new StopLatch();
+    deps.members.set(id, latch);
+    return latch;
   });
   // One listener on the envelope's signal (a shutdown) for all its members.
-  const onAbort = () => controllers.forEach((c) => c.abort(signal?.reason));
+  const onAbort = () => latches.forEach((l) => l.stop(signal?.reason));
   if (signal?.aborted) onAbort();
   else signal?.addEventListener('abort', onAbort, { once: true });
   let settled: PromiseSettledResult<Again>[];
   try {
     settled = await Promise.all(
       taskIds.map((id, i) =>
-        runMember(deps, id, controllers[i]!.signal)
+        runMember(deps, id, latches[i]!)
           .then(
             (again) => ({ status: 'fulfilled' as const, value: again }),
             (reason: unknown) => ({ status: 'rejected' as const, reason }),
           )
           .finally(() => {
-            if (deps.members.get(id) === controllers[i]) deps.members.delete(id);
+            if (deps.members.get(id) === latches[i]) deps.members.delete(id);
             taskDone();
           }),
       ),
@@ -81,7 +82,7 @@ export async function runEnvelope(deps: EnvelopeDeps, job: Job, taskIds: string[
 }
 
 /** One member's attempt, once it has its place; what it needs next if it must run again. */
-async function runMember(deps: EnvelopeDeps, taskId: string, signal: AbortSignal): Promise<Again> {
+async function runMember(deps: EnvelopeDeps, taskId: string, signal: StopLatch): Promise<Again> {
   if (deps.abandoned.overLimit) return { delayMs: 0 }; // taking no new work: another worker runs it
   let release = signal.aborted ? undefined : deps.gate.tryAcquire(false);
   try {

@@ -4,6 +4,7 @@ import type { AbandonedHandlers } from './abandoned-handlers';
 import type { TaskLogSink } from './attempt-log';
 import { Attempt } from './attempt';
 import type { TaskHandler } from './handlers';
+import type { StopSignal } from './stop-signal';
 import type { TaskEventPublisher } from './task-events';
 import type { TaskWrites } from './task-writes';
 import { withDbRetry } from './with-db-retry';
@@ -44,9 +45,10 @@ export type RunOutcome =
  * Runs one delivery of a task job: claim by compare-and-set, check the payload against the
  * catalog, run the handler under its time limits, and write the outcome by compare-and-set.
  * Every state is committed in Postgres before this returns, that is, before BullMQ hears
- * anything. `jobSignal` is BullMQ's: it fires with reason "revoked" or "shutdown".
+ * anything. `jobSignal` is BullMQ's (or an envelope member's StopLatch): it fires with reason
+ * "revoked" or "shutdown".
  */
-export async function runTaskJob(deps: RunTaskDeps, jobData: unknown, jobSignal?: AbortSignal): Promise<RunOutcome> {
+export async function runTaskJob(deps: RunTaskDeps, jobData: unknown, jobSignal?: StopSignal): Promise<RunOutcome> {
   const data = taskJobDataSchema.safeParse(jobData);
   if (!data.success) {
     deps.logger.error('dropping a job whose data is not a task reference', { issues: data.error.issues.map((i) => i.message) });

@@ -10,6 +10,7 @@ import { TaskProducer } from './producer';
 import { queuePrefix } from './queue-keys';
 import type { RedisClient } from './redis';
 import { type RunTaskDeps, runTaskJob } from './run-task-job';
+import type { StopLatch } from './stop-signal';
 import { cancelChannel } from './task-events';
 import { TaskJobWorker } from './task-job-worker';
 import { GroupCommitTaskWrites, type TaskWrites } from './task-writes';
@@ -63,8 +64,8 @@ export class TaskWorker {
   private readonly budget: FetchBudget;
   /** Task ids of the attempts running in this process. */
   private readonly running = new Set<string>();
-  /** The aborts of the envelopes' members held here, by task id (how a revoke reaches one). */
-  private readonly members = new Map<string, AbortController>();
+  /** The stops of the envelopes' members held here, by task id (how a revoke reaches one). */
+  private readonly members = new Map<string, StopLatch>();
   private readonly producer: TaskProducer;
   private readonly revokePoll: NodeJS.Timeout;
   private checkingRevokes = false;
@@ -157,8 +158,8 @@ export class TaskWorker {
   private cancel(taskId: string): boolean {
     if (this.worker.cancelJob(taskId, 'revoked')) return true;
     const member = this.members.get(taskId);
-    if (!member || member.signal.aborted) return false;
-    member.abort('revoked');
+    if (!member || member.aborted) return false;
+    member.stop('revoked');
     return true;
   }
 

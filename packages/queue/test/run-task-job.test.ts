@@ -329,6 +329,23 @@ describe('runTaskJob: time limits, revokes and release', () => {
     expect((await taskRow(db, task.id)).error).toMatchObject({ type: 'SoftTimeLimitError' });
   });
 
+  it('gives a handler that first reads its signal after the soft limit a signal already aborted by it', async () => {
+    const task = await addTask(db, tenantId, 'test_task', { message: 'x' }, 2);
+    let seen: { aborted: boolean; reason: unknown } | undefined;
+    const d = deps({
+      test_task: async (_p, ctx) => {
+        // The signal is made when first read; the soft limit's timer (100 ms) fires before this
+        // one (400 ms), whatever the load: timers fire in the order of their deadlines.
+        await sleep(400);
+        seen = { aborted: ctx.signal.aborted, reason: ctx.signal.reason };
+        throw ctx.signal.reason;
+      },
+    });
+    expect(await runTaskJob(d, { task_id: task.id })).toMatchObject({ kind: 'retry' });
+    expect(seen?.aborted).toBe(true);
+    expect((seen?.reason as Error).name).toBe('SoftTimeLimitError');
+  });
+
   it('abandons an attempt at the hard limit; its late result is never written', async () => {
     const task = await addTask(db, tenantId, 'test_task', { message: 'x' }, 1);
     let finishedLate = false;
