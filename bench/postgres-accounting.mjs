@@ -66,7 +66,10 @@ export async function stopAccounting(acct, count) {
     }
     const database = Object.fromEntries(Object.keys(after.database).map((k) => [k, perTask(after.database[k] - before.database[k], count)]));
     const walTypes = Object.fromEntries(
-      Object.entries(wal.by_type).map(([type, t]) => [type, { records: perTask(t.records, count), bytes: perTask(t.bytes, count), fpi: perTask(t.fpi, count) }]),
+      Object.entries(wal.by_type).map(([type, t]) => [
+        type,
+        { records: perTask(t.records, count), bytes: perTask(t.bytes, count), fpi: perTask(t.fpi, count) },
+      ]),
     );
     const result = { tables, database, wal_bytes: perTask(wal.database_bytes, count), wal_cluster_bytes: perTask(wal.cluster_bytes, count), wal: walTypes };
     if (logOffset !== undefined) result.statements = statementsFromLog(name, logOffset, count);
@@ -102,7 +105,10 @@ function statementsFromLog(name, offset, count) {
     let text = m[2];
     // A statement's further lines are indented with a tab.
     while (i + 1 < lines.length && lines[i + 1].startsWith('\t')) text += ` ${lines[++i].trim()}`;
-    const key = text.replace(/\s+/g, ' ').replace(/\$\d+|'[^']*'|\b\d+\b/g, '?').slice(0, 160);
+    const key = text
+      .replace(/\s+/g, ' ')
+      .replace(/\$\d+|'[^']*'|\b\d+\b/g, '?')
+      .slice(0, 160);
     const g = groups.get(key) ?? { calls: 0, ms: 0 };
     g.calls += 1;
     g.ms += Number(m[1]);

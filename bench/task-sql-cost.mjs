@@ -49,7 +49,7 @@ async function prepare(dist, experimentSql) {
   await admin.connect();
   await admin.query('create extension if not exists pg_walinspect');
   if (experimentSql) await admin.query(experimentSql);
-  return { dist, lib, scratch, db, tenant, admin };
+  return { dist, label: experimentSql ? `${dist} + first-sql` : dist, lib, scratch, db, tenant, admin };
 }
 
 /** Inserts, claims and completes `count` tasks; CPU µs of the backend and WAL bytes per task, by phase. */
@@ -89,14 +89,18 @@ async function run(side, count) {
 
 const sides = [];
 for (const [i, dist] of values.builds.split(',').entries()) sides.push(await prepare(dist, i === 0 ? values['first-sql'] : ''));
-const results = Object.fromEntries(sides.map((s) => [s.dist, []]));
+const results = Object.fromEntries(sides.map((s) => [s.label, []]));
 try {
   for (let r = 0; r < RUNS; r += 1) {
     const order = r % 2 === 0 ? sides : [...sides].reverse();
     for (const side of order) {
       const figures = await run(side, TASKS);
-      results[side.dist].push(figures);
-      process.stderr.write(`run ${r + 1}/${RUNS} ${side.dist}: ${Object.entries(figures).map(([k, v]) => `${k} ${v.toFixed(1)}`).join(', ')}\n`);
+      results[side.label].push(figures);
+      process.stderr.write(
+        `run ${r + 1}/${RUNS} ${side.label}: ${Object.entries(figures)
+          .map(([k, v]) => `${k} ${v.toFixed(1)}`)
+          .join(', ')}\n`,
+      );
     }
   }
 } finally {
@@ -111,5 +115,9 @@ for (const [dist, runs] of Object.entries(results)) {
   summary[dist] = Object.fromEntries(Object.keys(runs[0]).map((k) => [k, acrossRuns(runs.map((x) => x[k]))]));
 }
 for (const [dist, figures] of Object.entries(summary))
-  console.log(`${dist}: ${Object.entries(figures).map(([k, f]) => `${k} ${f.median.toFixed(1)} [${f.min.toFixed(1)}–${f.max.toFixed(1)}]`).join(', ')}`);
+  console.log(
+    `${dist}: ${Object.entries(figures)
+      .map(([k, f]) => `${k} ${f.median.toFixed(1)} [${f.min.toFixed(1)}–${f.max.toFixed(1)}]`)
+      .join(', ')}`,
+  );
 writeResult('task-sql-cost', { tasks: TASKS, runs: RUNS, results, summary });
