@@ -42,6 +42,7 @@ import {
   writeResult,
 } from './lib.mjs';
 import { PEERS, PEER_SETTINGS } from './peers.mjs';
+import { startAccounting, stopAccounting } from './postgres-accounting.mjs';
 
 const fromDb = createRequire(path.join(ROOT, 'packages', 'db', 'package.json'));
 const { createDb, createTenantWithKey } = fromDb(path.join(ROOT, 'packages', 'db', 'dist', 'index.js'));
@@ -54,6 +55,9 @@ const { values } = parseArgs({
     warm: { type: 'string', default: '1000' },
     concurrency: { type: 'string', default: '50' },
     sides: { type: 'string', default: 'conveyor,bullmq,graphile,pgboss' },
+    // Conveyor's Postgres cost per task (bench/postgres-accounting.mjs): 'rows' (tables, WAL),
+    // 'statements' (and every statement from the server's log: slower, for counting only).
+    account: { type: 'string', default: '' },
   },
 });
 const TASKS = Number(values.tasks);
@@ -87,6 +91,7 @@ async function conveyor() {
   const db = createDb(benchDb.url, { max: 2 });
   const { apiKey } = await createTenantWithKey(db, { name: 'bench', plan: 'growth' });
   await db.destroy();
+  const accounting = values.account ? await startAccounting(benchDb.url, { statements: values.account === 'statements' }) : undefined;
   const prefix = `bench-e2e-${randomBytes(3).toString('hex')}`;
   const env = {
     DATABASE_URL: benchDb.url,
@@ -102,6 +107,8 @@ async function conveyor() {
   const worker = await startApp('worker-monitoring', { ...env, WORKER_CONCURRENCY: String(CONCURRENCY) }, 30_000, profileArgs);
   const pool = new Pool({ connectionString: benchDb.url, max: 1 });
   pool.on('error', () => undefined); // the scratch database is dropped at the end, under any idle client
+  let stopping;
+  const stopAll = () => (stopping ??= Promise.all([worker.stop(), api.stop(), pool.end()]));
   const body = JSON.stringify({ tasks: Array.from({ length: BATCH }, () => ({ task: 'ping', payload: {} })) });
   const bodyOf = (n) => (n === BATCH ? body : JSON.stringify({ tasks: Array.from({ length: n }, () => ({ task: 'ping', payload: {} })) }));
   let lastId;
@@ -132,11 +139,16 @@ async function conveyor() {
   try {
     await submit(WARM);
     await finished();
-    return await measured(TASKS, { pids: { api: api.pid, worker: worker.pid }, databaseUrl: benchDb.url }, submit, finished);
+    const result = await measured(TASKS, { pids: { api: api.pid, worker: worker.pid }, databaseUrl: benchDb.url }, submit, finished);
+    if (accounting) {
+      await stopAll();
+      // Warm-up included: every task since the apps started.
+      result.postgres = await stopAccounting(accounting, WARM + TASKS);
+      process.stderr.write(`postgres per task: ${JSON.stringify(result.postgres, null, 1)}\n`);
+    }
+    return result;
   } finally {
-    await worker.stop();
-    await api.stop();
-    await pool.end();
+    await stopAll();
     await benchDb.drop();
     await deleteKeysWithPrefix(prefix, redisUrl);
   }

@@ -20,6 +20,7 @@ import * as m0018 from './2026_12_05_0018_queue_overview_dead_letter_ack';
 import * as m0019 from './2026_12_05_0019_console_sessions';
 import * as m0020 from './2026_12_05_0020_task_claims_heap_only';
 import * as m0021 from './2026_12_05_0021_inline_period_functions';
+import * as m0022 from './2026_12_05_0022_fewer_task_index_entries';
 
 /**
  * Every migration, in order. Listed by hand rather than read from the directory so that
@@ -47,4 +48,5 @@ export const MIGRATIONS: Record<string, Migration> = {
   '2026_12_05_0019_console_sessions': m0019,
   '2026_12_05_0020_task_claims_heap_only': m0020,
   '2026_12_05_0021_inline_period_functions': m0021,
+  '2026_12_05_0022_fewer_task_index_entries': m0022,
 };

@@ -1,4 +1,4 @@
-import { type TaskStatus, isTerminal } from '@conveyor/contracts';
+import { TERMINAL_STATUSES, type TaskStatus, isTerminal } from '@conveyor/contracts';
 import { type Kysely, type RawBuilder, sql } from 'kysely';
 import { afterCursor, createdAtText, pageOf } from '../cursor';
 import type { AttemptRecord, Database, TaskRow } from '../schema';
@@ -67,13 +67,26 @@ export function statusFilter(statuses: readonly TaskStatus[]): RawBuilder<boolea
 }
 
 /**
+ * The ranges of tasks_tenant_final_created that hold every task of a tenant: each ended status,
+ * and the open tasks (final_status null). Each is in (created_at desc, id desc) order.
+ */
+const FINAL_STATUS_RANGES = [...TERMINAL_STATUSES.map((status) => sql<boolean>`final_status = ${sql.lit(status)}`), sql<boolean>`final_status is null`];
+
+/**
  * A page of a tenant's tasks, newest first (keyset pagination). Each filter has an index that
  * starts with the tenant and ends in (created_at desc, id desc) (migration 0014), so a
- * filtered page is read in order; tags use the GIN index. No per-row subquery: the list stays
- * as cheap as the rows it reads.
+ * filtered page is read in order; tags use the GIN index. Without a filter the page is merged
+ * from the ranges of tasks_tenant_final_created, one per final status, each read in order up
+ * to the page's size (migration 0022 dropped the tenant's own (created_at, id) index, which
+ * cost every task an index entry at its insert and another at its end). No per-row subquery:
+ * the list stays as cheap as the rows it reads.
  */
 export async function listTasksForTenant(db: Db, tenantId: string, query: ListTasksQuery): Promise<{ rows: TaskRow[]; next?: string }> {
   let q = db.selectFrom('tasks').selectAll().select(createdAtText.as('cursor_at')).where('tenant_id', '=', tenantId);
+  if (query.createdAfter) q = q.where('created_at', '>=', query.createdAfter as never);
+  if (query.createdBefore) q = q.where('created_at', '<', query.createdBefore as never);
+  if (query.after) q = q.where(afterCursor(query.after));
+  const filtered = query.status?.length || query.task || query.queue || query.scheduleId || query.campaignId || query.tags?.length;
   if (query.status?.length) q = q.where(statusFilter(query.status));
   if (query.task) q = q.where('task', '=', query.task);
   if (query.queue) q = q.where('queue', '=', query.queue);
@@ -82,14 +95,22 @@ export async function listTasksForTenant(db: Db, tenantId: string, query: ListTa
   if (query.campaignId) q = q.where(sql<boolean>`payload ? 'campaign_id'`).where(sql<boolean>`payload->>'campaign_id' = ${query.campaignId}`);
   // The GIN index holds tagged tasks only (cardinality > 0), which the planner must be told.
   if (query.tags?.length) q = q.where(sql<boolean>`cardinality(tags) > 0`).where(sql<boolean>`tags @> ${sql.val(query.tags)}::text[]`);
-  if (query.createdAfter) q = q.where('created_at', '>=', query.createdAfter as never);
-  if (query.createdBefore) q = q.where('created_at', '<', query.createdBefore as never);
-  if (query.after) q = q.where(afterCursor(query.after));
-  const rows = await q
-    .orderBy('created_at', 'desc')
-    .orderBy('id', 'desc')
-    .limit(query.limit + 1)
-    .execute();
+  const newestFirst = <T extends typeof q>(page: T) =>
+    page
+      .orderBy('created_at', 'desc')
+      .orderBy('id', 'desc')
+      .limit(query.limit + 1);
+  const rows = filtered
+    ? await newestFirst(q).execute()
+    : (
+        await sql<TaskRow & { cursor_at: string }>`
+          select * from (${sql.join(
+            FINAL_STATUS_RANGES.map((range) => sql`(${newestFirst(q.where(range))})`),
+            sql` union all `,
+          )}) page
+           order by created_at desc, id desc
+           limit ${query.limit + 1}`.execute(db)
+      ).rows;
   return pageOf(rows, query.limit, (row) => row.id);
 }
 

@@ -6,10 +6,8 @@ import type { TaskInsert } from './task-row';
 type Db = Kysely<Database>;
 
 // One fixed text for any number of rows (they come as one jsonb array), so it runs as a
-// prepared statement: planned once per connection. Every origin's rows go through it. With no
-// conflict target, a row that repeats a unique key (a tenant's idempotency key, a schedule's
-// (schedule_id, planned_at)) is skipped rather than failing its statement.
-const INSERT_TASKS = `
+// prepared statement: planned once per connection. Every origin's rows go through it.
+const insertTasksText = (onConflict: string) => `
 insert into tasks (id, tenant_id, task, queue, payload, max_attempts, priority, run_at, idempotency_key, schedule_id, planned_at, tags, metadata, origin)
 select t.id, t.tenant_id, t.task, t.queue, t.payload, t.max_attempts, coalesce(t.priority, 0),
        case when t.delay_ms > 0 then now() + t.delay_ms * interval '1 millisecond' end, t.idempotency_key, t.schedule_id, t.planned_at,
@@ -17,8 +15,15 @@ select t.id, t.tenant_id, t.task, t.queue, t.payload, t.max_attempts, coalesce(t
   from jsonb_to_recordset($1::jsonb)
     as t(id uuid, tenant_id uuid, task text, queue text, payload jsonb, max_attempts int, priority int, delay_ms bigint,
          idempotency_key text, schedule_id uuid, planned_at timestamptz, tags text[], metadata jsonb, origin text)
-on conflict do nothing
-returning *`;
+${onConflict}returning *`;
+
+// With no conflict target, a row that repeats a unique key (a tenant's idempotency key, a
+// schedule's (schedule_id, planned_at)) is skipped rather than failing its statement.
+const INSERT_TASKS_SKIPPING_TWINS = insertTasksText('on conflict do nothing\n');
+// Rows with neither key can only repeat a fresh random id: a plain insert, which spares every
+// row the speculative insertion of ON CONFLICT (a probe of each unique index before the
+// insert and a confirmation record in the WAL after it).
+const INSERT_TASKS = insertTasksText('');
 
 /**
  * Inserts task rows (built by taskRow) in one statement and returns those inserted; a row
@@ -28,7 +33,10 @@ returning *`;
 export function createTasks(db: Db, tasks: TaskInsert[]): Promise<TaskRow[]> {
   if (tasks.length === 0) return Promise.resolve([]);
   const input = tasks.map((t) => ({ ...t, payload: t.payload ?? null }));
-  return runPrepared<TaskRow>(db, 'conveyor_insert_tasks_v5', INSERT_TASKS, [JSON.stringify(input)]);
+  const mayRepeat = tasks.some((t) => t.idempotency_key != null || t.schedule_id != null);
+  return mayRepeat
+    ? runPrepared<TaskRow>(db, 'conveyor_insert_tasks_v5', INSERT_TASKS_SKIPPING_TWINS, [JSON.stringify(input)])
+    : runPrepared<TaskRow>(db, 'conveyor_insert_new_tasks_v1', INSERT_TASKS, [JSON.stringify(input)]);
 }
 
 /** One inserted (or, with an idempotency key, found) task, in the order submitted. */
