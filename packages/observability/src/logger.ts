@@ -1,6 +1,6 @@
 import winston from 'winston';
 import { currentLogContext } from './context';
-import { redact } from './redact';
+import { redact, redactField } from './redact';
 
 export type Logger = winston.Logger;
 
@@ -13,14 +13,15 @@ export interface LoggerOptions {
 }
 
 // Winston keeps level/message/timestamp on the info object itself; everything else is
-// metadata that may hold secrets, so it is redacted before formatting.
+// metadata that may hold secrets, so it is redacted before formatting, a secret-named field
+// at the top level as well as inside.
 const RESERVED = new Set(['level', 'message', 'timestamp', 'service']);
 
 const addContextAndRedact = winston.format((info) => {
   Object.assign(info, currentLogContext(), { ...info });
   for (const key of Object.keys(info)) {
     if (RESERVED.has(key)) continue;
-    info[key] = redact(info[key]);
+    info[key] = redactField(key, info[key]);
   }
   if (typeof info.message === 'string') info.message = redact(info.message) as string;
   return info;

@@ -1,6 +1,45 @@
-/** Keys whose values never reach a log line, at any depth. */
-const SECRET_KEY = /pass(word)?|secret|token|authorization|api[-_]?key|cookie|credential|private[-_]?key/i;
+/**
+ * The words of a key (split at -, _, spaces and camelCase) that make its value a secret, at any
+ * depth of a line, its top level included. Whole words, so `access_token`, `apiKey`,
+ * `x-api-key` and `webhook_secret` are hidden but a count such as `input_tokens` is kept.
+ */
+const SECRET_WORDS = new Set([
+  'pass',
+  'passwd',
+  'password',
+  'passphrase',
+  'secret',
+  'token',
+  'authorization',
+  'bearer',
+  'cookie',
+  'credential',
+  'credentials',
+  'apikey',
+]);
+const SECRET_PAIRS = new Set(['api key', 'private key', 'access key', 'session id']);
 const REDACTED = '[redacted]';
+
+const verdicts = new Map<string, boolean>();
+
+/** Whether a field of this name holds a secret (remembered for the first thousand names). */
+function isSecretKey(key: string): boolean {
+  const known = verdicts.get(key);
+  if (known !== undefined) return known;
+  const words = key
+    .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
+    .toLowerCase()
+    .split(/[^a-z0-9]+/)
+    .filter(Boolean);
+  const secret = words.some((word, i) => SECRET_WORDS.has(word) || (i > 0 && SECRET_PAIRS.has(`${words[i - 1]} ${word}`)));
+  if (verdicts.size < 1000) verdicts.set(key, secret);
+  return secret;
+}
+
+/** A field's value as a log line may show it: hidden when its name is secret, else redacted. */
+export function redactField(key: string, value: unknown): unknown {
+  return isSecretKey(key) ? REDACTED : redact(value);
+}
 
 /**
  * Matches, inside free text, a bearer credential, a URL's `token=` query value (task tokens
@@ -17,7 +56,7 @@ export function redact(value: unknown, depth = 0): unknown {
   if (Array.isArray(value)) return value.map((item) => redact(item, depth + 1));
   const out: Record<string, unknown> = {};
   for (const [key, inner] of Object.entries(value)) {
-    out[key] = SECRET_KEY.test(key) ? REDACTED : redact(inner, depth + 1);
+    out[key] = isSecretKey(key) ? REDACTED : redact(inner, depth + 1);
   }
   return out;
 }

@@ -53,6 +53,18 @@ describe('createLogger', () => {
     expect(lines[0]).toMatchObject({ nested: { db: { password: '[redacted]' } }, error: { name: 'Error' } });
   });
 
+  it('redacts secret-looking fields at the top level of a line and of a child, and keeps token counts', async () => {
+    const { stream, lines } = capture();
+    const logger = createLogger({ service: 'api', stream });
+    logger.info('flat', { password: 'hunter2', access_token: 'tok-1', apiKey: 'k-1', cookie: 'c-1', input_tokens: 12, total_tokens: 30 });
+    logger.child({ webhook_secret: 'whsec-1', task_id: 't-1' }).info('child');
+    await flush();
+    const text = JSON.stringify(lines);
+    for (const secret of ['hunter2', 'tok-1', 'k-1', 'c-1', 'whsec-1']) expect(text).not.toContain(secret);
+    expect(lines[0]).toMatchObject({ password: '[redacted]', access_token: '[redacted]', apiKey: '[redacted]', input_tokens: 12, total_tokens: 30 });
+    expect(lines[1]).toMatchObject({ webhook_secret: '[redacted]', task_id: 't-1' });
+  });
+
   it("drops lines below its level, keeps a child logger's fields on its lines, and ends with a finish", async () => {
     const { stream, lines } = capture();
     const logger = createLogger({ service: 'worker-x', stream, level: 'info' });
