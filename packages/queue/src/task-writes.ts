@@ -58,18 +58,15 @@ export interface TaskWrites {
  * still resolves only after its own row has committed, so BullMQ hears of a finished job only
  * once Postgres has its outcome. Writes to the same task never share a flush.
  *
- * Claims have a group of their own: a task that was just fetched never waits for the commit of
- * other tasks' results (the claim is what stands between a task and its handler; a result only
- * holds back its job's completion in BullMQ). Progress and results share the other group, so
- * one task's progress and result keep their order. Under load each group still fills its
- * statement while the one before it commits.
+ * A lone write does not wait for a lone write in flight (overtakeLoneItem): at light load a
+ * task just fetched is claimed at once, not after the commit of the task before it; under load
+ * the writes wait for the statement in flight and share the next one.
  *
  * Retries, failures, releases and deferrals are rarer (and a failure files a dead letter in the same
  * statement), so they are written one statement each, straight away.
  */
 export class GroupCommitTaskWrites implements TaskWrites {
-  private readonly claims: GroupCommit<TaskStateWrite, TaskStateResult>;
-  private readonly ends: GroupCommit<TaskStateWrite, TaskStateResult>;
+  private readonly group: GroupCommit<TaskStateWrite, TaskStateResult>;
   /** This process's instance id, kept on each task it claims (the attempt's worker). */
   private readonly worker = instanceId();
 
@@ -77,31 +74,29 @@ export class GroupCommitTaskWrites implements TaskWrites {
     private readonly db: Kysely<Database>,
     options: { maxBatch?: number; maxInFlight?: number; metrics?: TaskMetrics } = {},
   ) {
-    const group = () =>
-      new GroupCommit<TaskStateWrite, TaskStateResult>({
-        write: (writes) => writeTaskStates(db, writes),
-        key: (w) => w.id,
-        maxBatch: options.maxBatch,
-        maxInFlight: options.maxInFlight,
-        onFlush: (size, ms) => {
-          options.metrics?.groupCommitSize.observe(size);
-          options.metrics?.groupCommitSeconds.observe(ms / 1000);
-        },
-      });
-    this.claims = group();
-    this.ends = group();
+    this.group = new GroupCommit({
+      write: (writes) => writeTaskStates(db, writes),
+      key: (w) => w.id,
+      maxBatch: options.maxBatch,
+      maxInFlight: options.maxInFlight,
+      overtakeLoneItem: true,
+      onFlush: (size, ms) => {
+        options.metrics?.groupCommitSize.observe(size);
+        options.metrics?.groupCommitSeconds.observe(ms / 1000);
+      },
+    });
   }
 
   claim(id: string): Promise<Claim | undefined> {
-    return this.claims.submit({ kind: 'claim', id, worker: this.worker }) as Promise<Claim | undefined>;
+    return this.group.submit({ kind: 'claim', id, worker: this.worker }) as Promise<Claim | undefined>;
   }
 
   progress(write: ProgressWrite): Promise<boolean> {
-    return this.ends.submit({ kind: 'progress', ...write }) as Promise<boolean>;
+    return this.group.submit({ kind: 'progress', ...write }) as Promise<boolean>;
   }
 
   complete(write: CompletionWrite): Promise<boolean> {
-    return this.ends.submit({ kind: 'complete', ...write }) as Promise<boolean>;
+    return this.group.submit({ kind: 'complete', ...write }) as Promise<boolean>;
   }
 
   retry(write: RetryWrite): Promise<boolean> {

@@ -49,8 +49,9 @@ describe('GroupCommitTaskWrites', () => {
     const result = writes.complete({ id: finishing.id, attempt: claim!.attempt, result: 'pong', retentionMs: 60_000 }).finally(() => (resultSettled = true));
     try {
       await someStatementWaitsForALock();
-      // The claim does not queue behind that statement: it commits on its own (with one group for
-      // both, it would wait here until the lock is released, and the test would time out).
+      // A lone claim does not queue behind a lone statement in flight: it commits on its own
+      // (waiting for that statement, it would wait here until the lock is released, and the
+      // test would time out).
       expect(await writes.claim(fetched.id)).toMatchObject({ id: fetched.id, attempt: 1 });
       expect(await taskRow(db, fetched.id)).toMatchObject({ status: 'STARTED' });
       expect(resultSettled).toBe(false);
