@@ -12,14 +12,6 @@ export interface GroupCommitOptions<I, R> {
   maxBatch?: number;
   /** Most statements running at once (each on its own connection). */
   maxInFlight?: number;
-  /**
-   * When true, an item that arrives while the statements in flight carry a single item between
-   * them, with nothing else waiting, is written at once in a statement of its own (one beyond
-   * maxInFlight at most) instead of waiting for that commit: at light load no write waits for
-   * another's commit, and a lone item would have had a statement to itself anyway. Under load,
-   * when the statements in flight carry more or items pile up, they wait and share the next one.
-   */
-  overtakeLoneItem?: boolean;
   /** Called after every flush with its size and duration in milliseconds (for metrics). */
   onFlush?: (size: number, ms: number) => void;
   /**
@@ -50,8 +42,6 @@ interface Pending<I, R> {
 export class GroupCommit<I, R> {
   private pending: Pending<I, R>[] = [];
   private inFlight = 0;
-  /** Items in the statements being written now. */
-  private inFlightItems = 0;
   /** Keys of the items in batches being written now. */
   private readonly busyKeys = new Set<string>();
   private scheduled = false;
@@ -76,14 +66,8 @@ export class GroupCommit<I, R> {
     return this.pending.length;
   }
 
-  /** Whether a statement may start now: below maxInFlight, or a lone item overtaking a lone item. */
-  private mayFlush(): boolean {
-    if (this.inFlight < this.maxInFlight) return true;
-    return this.options.overtakeLoneItem === true && this.inFlight === this.maxInFlight && this.inFlightItems <= 1 && this.pending.length === 1;
-  }
-
   private schedule(): void {
-    if (this.scheduled || !this.mayFlush()) return;
+    if (this.inFlight >= this.maxInFlight || this.scheduled) return;
     this.scheduled = true;
     setImmediate(() => {
       this.scheduled = false;
@@ -111,7 +95,7 @@ export class GroupCommit<I, R> {
   }
 
   private async flush(): Promise<void> {
-    if (this.pending.length === 0 || !this.mayFlush()) return;
+    if (this.inFlight >= this.maxInFlight || this.pending.length === 0) return;
     this.inFlight += 1;
     const batch = this.takeBatch();
     if (batch.length === 0) {
@@ -119,7 +103,6 @@ export class GroupCommit<I, R> {
       this.inFlight -= 1;
       return;
     }
-    this.inFlightItems += batch.length;
     const started = performance.now();
     try {
       await this.writeBatch(batch);
@@ -128,7 +111,6 @@ export class GroupCommit<I, R> {
       const { key } = this.options;
       if (key) for (const p of batch) this.busyKeys.delete(key(p.item));
       this.inFlight -= 1;
-      this.inFlightItems -= batch.length;
       if (this.pending.length > 0) this.schedule();
     }
   }

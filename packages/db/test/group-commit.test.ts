@@ -69,65 +69,6 @@ describe('GroupCommit', () => {
     expect(batches).toEqual([1, 30]);
   });
 
-  describe('overtakeLoneItem', () => {
-    /** A group whose statements stay open until release() is called; batches records their sizes. */
-    function heldGroup() {
-      const batches: number[][] = [];
-      const releases: (() => void)[] = [];
-      const group = new GroupCommit<number, number>({
-        overtakeLoneItem: true,
-        write: async (items) => {
-          batches.push(items);
-          await new Promise<void>((resolve) => releases.push(resolve));
-          return items;
-        },
-      });
-      const running = async (n: number) => {
-        while (batches.length < n) await new Promise((r) => setImmediate(r));
-      };
-      return { group, batches, releaseAll: () => releases.splice(0).forEach((r) => r()), running };
-    }
-
-    it('writes a lone item at once beside a lone item in flight', async () => {
-      const { group, batches, releaseAll, running } = heldGroup();
-      const first = group.submit(1);
-      await running(1);
-      const second = group.submit(2);
-      await running(2); // the second statement started while the first is still open
-      expect(batches).toEqual([[1], [2]]);
-      releaseAll();
-      expect(await Promise.all([first, second])).toEqual([1, 2]);
-    });
-
-    it('lets items that arrive together wait for the statement in flight and share the next', async () => {
-      const { group, batches, releaseAll, running } = heldGroup();
-      const first = group.submit(1);
-      await running(1);
-      const later = [group.submit(2), group.submit(3)];
-      await new Promise((r) => setImmediate(r));
-      expect(group.backlog).toBe(2);
-      releaseAll();
-      await running(2);
-      releaseAll();
-      expect(await Promise.all([first, ...later])).toEqual([1, 2, 3]);
-      expect(batches).toEqual([[1], [2, 3]]);
-    });
-
-    it('lets a lone item wait behind a statement of several', async () => {
-      const { group, batches, releaseAll, running } = heldGroup();
-      const firsts = [group.submit(1), group.submit(2)];
-      await running(1);
-      const later = group.submit(3);
-      await new Promise((r) => setImmediate(r));
-      expect(group.backlog).toBe(1);
-      releaseAll();
-      await running(2);
-      releaseAll();
-      expect(await Promise.all([...firsts, later])).toEqual([1, 2, 3]);
-      expect(batches).toEqual([[1, 2], [3]]);
-    });
-  });
-
   it('never puts two items with the same key in one batch, and keeps their order', async () => {
     const batches: string[][] = [];
     const group = new GroupCommit<{ k: string; v: number }, number>({

@@ -58,10 +58,6 @@ export interface TaskWrites {
  * still resolves only after its own row has committed, so BullMQ hears of a finished job only
  * once Postgres has its outcome. Writes to the same task never share a flush.
  *
- * A lone write does not wait for a lone write in flight (overtakeLoneItem): at light load a
- * task just fetched is claimed at once, not after the commit of the task before it; under load
- * the writes wait for the statement in flight and share the next one.
- *
  * Retries, failures, releases and deferrals are rarer (and a failure files a dead letter in the same
  * statement), so they are written one statement each, straight away.
  */
@@ -79,7 +75,6 @@ export class GroupCommitTaskWrites implements TaskWrites {
       key: (w) => w.id,
       maxBatch: options.maxBatch,
       maxInFlight: options.maxInFlight,
-      overtakeLoneItem: true,
       onFlush: (size, ms) => {
         options.metrics?.groupCommitSize.observe(size);
         options.metrics?.groupCommitSeconds.observe(ms / 1000);
