@@ -44,7 +44,7 @@ const STAGES = [
   'fetch→handed',
   'handed→processor',
   'processor→claim',
-  'behind a flush',
+  'flush in flight',
   'claim→started',
   'total',
   'insert round trip',
@@ -191,8 +191,9 @@ async function side(root) {
       marks.set(id, of);
     }
     const flushes = workerTrace.statements.filter((q) => q.kind === 'task states');
-    // A claim that had to wait for a statement already in flight (the group commit writes one at a time).
-    const behindFlush = (from, to) => Math.max(0, ...flushes.filter((f) => f.sent < from && f.answered > from).map((f) => Math.min(f.answered, to) - from));
+    // How long a task-state statement already in flight when the processor was called went on
+    // before the claim was sent: what the claim waited for, unless it could overtake it.
+    const inFlight = (from, to) => Math.max(0, ...flushes.filter((f) => f.sent < from && f.answered > from).map((f) => Math.min(f.answered, to) - from));
     const claimOf = (at) => flushes.find((f) => f.claims > 0 && Math.abs(f.sent - at) < 0.001);
     // The submission's INSERT: the last one sent before its now() (created_at, whole microseconds).
     const inserts = apiTrace.statements.filter((q) => q.kind === 'insert');
@@ -218,7 +219,7 @@ async function side(root) {
         'fetch→handed': m.fetched - fetchAt,
         'handed→processor': m.processor - m.fetched,
         'processor→claim': m['claim sent'] - m.processor,
-        'behind a flush': behindFlush(m.processor, m['claim sent']),
+        'flush in flight': inFlight(m.processor, m['claim sent']),
         'claim→started': started - m['claim sent'],
         total: started - client,
         'insert round trip': insertStatement ? insertStatement.answered - insertStatement.sent : NaN,
