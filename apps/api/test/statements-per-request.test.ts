@@ -3,7 +3,8 @@ import request from 'supertest';
 import { type Harness, startHarness } from './helpers';
 
 // The pg driver @conveyor/db talks through: every statement the API sends passes its Client's query().
-const pg = createRequire(require.resolve('@conveyor/db'))('pg') as typeof import('pg');
+type Query = (...args: unknown[]) => unknown;
+const pg = createRequire(require.resolve('@conveyor/db'))('pg') as { Client: { prototype: { query: Query } } };
 
 let h: Harness;
 // Keys cached, as deployed (API_KEY_CACHE_MS defaults to 10 s): a known key needs no lookup.
@@ -19,8 +20,8 @@ async function statementsDuring(act: () => Promise<unknown>): Promise<string[]> 
   const spy = jest.spyOn(pg.Client.prototype, 'query').mockImplementation(function (this: unknown, ...args: unknown[]) {
     const first = args[0] as string | { text?: string };
     texts.push(typeof first === 'string' ? first : (first?.text ?? ''));
-    return (query as (...a: unknown[]) => unknown).apply(this, args);
-  } as never);
+    return query.apply(this, args);
+  });
   try {
     await act();
   } finally {
