@@ -1,15 +1,9 @@
 import type { TaskView } from '@conveyor/contracts';
-import { type TaskRow, attemptsOf } from '@conveyor/db';
+import { type TaskCosts, type TaskRow, attemptsOf } from '@conveyor/db';
 
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
 /** A timestamp Postgres printed inside jsonb ("2026-11-25T17:10:40.123456+00:00"), as the API's ISO form. */
 const isoText = (text: string) => new Date(text).toISOString();
-
-/** What the single-task read adds to the row: what its LLM calls cost, in all and by attempt (taskCosts). */
-export interface TaskCosts {
-  totalUsd: number;
-  byAttempt: Map<number, number>;
-}
 
 /** Milliseconds between two Postgres-printed times; null while the attempt runs. */
 const durationMs = (started: string, finished: string | null) =>

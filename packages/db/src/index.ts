@@ -11,6 +11,7 @@ export * from './tasks/submit';
 export * from './tasks/lifecycle';
 export * from './tasks/state-writes';
 export * from './tasks/queries';
+export * from './tasks/task-read';
 export * from './tasks/logs';
 export { decodeCursor, decodeRecordCursor, decodeSequenceCursor, encodeCursor, encodeRecordCursor, encodeSequenceCursor } from './cursor';
 export * from './tasks/revoke';

@@ -9,12 +9,12 @@ import {
   taskSubmissionSchema,
   testTaskQuerySchema,
 } from '@conveyor/contracts';
-import { listTasksForTenant, taskCosts } from '@conveyor/db';
+import { listTasksForTenant } from '@conveyor/db';
 import { type Request, type Response, Router } from 'express';
 import type { ZodError } from 'zod';
 import { HttpError, toIssues, validationError } from '../http-error';
 import { cursorOf } from '../cursor';
-import { loadTask } from '../load-task';
+import { loadTask, loadTaskWithCosts } from '../load-task';
 import { tenantOf } from '../middleware/authenticate';
 import { parseQuery } from '../query';
 import { type SubmitDeps, type SubmittedTask, catalogIssues, submissionError, submitTasks } from '../submit-tasks';
@@ -130,8 +130,8 @@ export function tasksRouter(deps: SubmitDeps): Router {
   // These two, and the events, also take a task token (?token=) instead of an API key.
   router.get('/tasks/:id', async (req, res) => {
     parseQuery(req, taskTokenQuerySchema);
-    const row = await loadTask(deps.db, req, res);
-    res.json(toTaskView(row, await taskCosts(deps.db, row.id)));
+    const { row, costs } = await loadTaskWithCosts(deps.db, req, res);
+    res.json(toTaskView(row, costs));
   });
 
   router.get('/tasks/:id/result', async (req, res) => {
@@ -141,8 +141,8 @@ export function tasksRouter(deps: SubmitDeps): Router {
 
   // Kept for clients written against the old job API.
   router.get('/jobs/:id/status', async (req, res) => {
-    const row = await loadTask(deps.db, req, res);
-    res.json(toTaskView(row, await taskCosts(deps.db, row.id)));
+    const { row, costs } = await loadTaskWithCosts(deps.db, req, res);
+    res.json(toTaskView(row, costs));
   });
 
   return router;

@@ -113,21 +113,3 @@ export async function listTasksForTenant(db: Db, tenantId: string, query: ListTa
       ).rows;
   return pageOf(rows, query.limit, (row) => row.id);
 }
-
-/** What a task's LLM calls cost: in all, and by the attempt they were made in (usage rows without an attempt count in the total only). */
-export async function taskCosts(db: Db, taskId: string): Promise<{ totalUsd: number; byAttempt: Map<number, number> }> {
-  const rows = await db
-    .selectFrom('usage_tracking')
-    .select(['attempt', sql<string>`sum(cost_usd)`.as('cost')])
-    .where('task_id', '=', taskId)
-    .groupBy('attempt')
-    .execute();
-  const byAttempt = new Map<number, number>();
-  let totalUsd = 0;
-  for (const row of rows) {
-    const cost = Number(row.cost);
-    totalUsd += cost;
-    if (row.attempt !== null) byAttempt.set(row.attempt, cost);
-  }
-  return { totalUsd, byAttempt };
-}
