@@ -1,12 +1,14 @@
 import type { Kysely } from 'kysely';
 import { runPrepared } from '../connect';
 import type { Database, TaskRow } from '../schema';
+import { taskColumns } from './task-columns';
 import type { TaskInsert } from './task-row';
 
 type Db = Kysely<Database>;
 
 // One fixed text for any number of rows (they come as one jsonb array), so it runs as a
-// prepared statement: planned once per connection. Every origin's rows go through it.
+// prepared statement: planned once per connection. Every origin's rows go through it. It
+// returns its columns by name, never `*`: see task-columns.ts.
 const insertTasksText = (onConflict: string) => `
 insert into tasks (id, tenant_id, task, queue, payload, max_attempts, priority, run_at, idempotency_key, schedule_id, planned_at, tags, metadata, origin)
 select t.id, t.tenant_id, t.task, t.queue, t.payload, t.max_attempts, coalesce(t.priority, 0),
@@ -15,7 +17,7 @@ select t.id, t.tenant_id, t.task, t.queue, t.payload, t.max_attempts, coalesce(t
   from jsonb_to_recordset($1::jsonb)
     as t(id uuid, tenant_id uuid, task text, queue text, payload jsonb, max_attempts int, priority int, delay_ms bigint,
          idempotency_key text, schedule_id uuid, planned_at timestamptz, tags text[], metadata jsonb, origin text)
-${onConflict}returning *`;
+${onConflict}returning ${taskColumns()}`;
 
 // With no conflict target, a row that repeats a unique key (a tenant's idempotency key, a
 // schedule's (schedule_id, planned_at)) is skipped rather than failing its statement.
@@ -35,8 +37,8 @@ export function createTasks(db: Db, tasks: TaskInsert[]): Promise<TaskRow[]> {
   const input = tasks.map((t) => ({ ...t, payload: t.payload ?? null }));
   const mayRepeat = tasks.some((t) => t.idempotency_key != null || t.schedule_id != null);
   return mayRepeat
-    ? runPrepared<TaskRow>(db, 'conveyor_insert_tasks_v5', INSERT_TASKS_SKIPPING_TWINS, [JSON.stringify(input)])
-    : runPrepared<TaskRow>(db, 'conveyor_insert_new_tasks_v1', INSERT_TASKS, [JSON.stringify(input)]);
+    ? runPrepared<TaskRow>(db, 'conveyor_insert_tasks_v6', INSERT_TASKS_SKIPPING_TWINS, [JSON.stringify(input)])
+    : runPrepared<TaskRow>(db, 'conveyor_insert_new_tasks_v2', INSERT_TASKS, [JSON.stringify(input)]);
 }
 
 /** One inserted (or, with an idempotency key, found) task, in the order submitted. */

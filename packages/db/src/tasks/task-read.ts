@@ -1,53 +1,12 @@
 import type { Kysely } from 'kysely';
 import { runPrepared } from '../connect';
-import type { Database, TaskRow, TasksTable } from '../schema';
-
-/**
- * Every column of a task row, named (the compiler checks the list against TasksTable). A
- * prepared statement must not select `tasks.*`: once a migration adds a column, Postgres
- * refuses to run the cached plan of a process started before it ("cached plan must not change
- * result type"), which a rolling upgrade would turn into errors until every replica restarted.
- */
-const TASK_COLUMNS: Record<keyof TasksTable, true> = {
-  id: true,
-  tenant_id: true,
-  task: true,
-  queue: true,
-  status: true,
-  payload: true,
-  result: true,
-  error: true,
-  progress: true,
-  message: true,
-  attempt: true,
-  max_attempts: true,
-  created_at: true,
-  updated_at: true,
-  started_at: true,
-  finished_at: true,
-  priority: true,
-  run_at: true,
-  idempotency_key: true,
-  next_attempt_at: true,
-  expires_at: true,
-  schedule_id: true,
-  planned_at: true,
-  attempt_history: true,
-  replayed_at_attempt: true,
-  tags: true,
-  metadata: true,
-  origin: true,
-  worker: true,
-  requeued_by: true,
-  final_status: true,
-};
+import type { Database, TaskRow } from '../schema';
+import { taskColumns } from './task-columns';
 
 // The task and what its LLM calls cost, by attempt, as a JSON array of [attempt, cost] pairs
 // (null without any): the usage rows are found by the task's id (index usage_tracking_task).
 const FIND_TASK_WITH_COSTS = `
-select ${Object.keys(TASK_COLUMNS)
-  .map((c) => `t.${c}`)
-  .join(', ')},
+select ${taskColumns('t')},
        (select json_agg(json_build_array(c.attempt, c.cost))
           from (select attempt, sum(cost_usd) as cost from usage_tracking where task_id = t.id group by attempt) c) as costs_by_attempt
   from tasks t
