@@ -14,7 +14,7 @@ beforeAll(async () => {
 }, 300_000);
 afterAll(async () => {
   await proxy?.close();
-  await s?.stack.stop();
+  await s?.stop();
 }, 30_000);
 
 const HOUR = 3_600_000;

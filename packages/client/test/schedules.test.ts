@@ -11,7 +11,7 @@ let s: ClientStack;
 beforeAll(async () => {
   s = await startStack({ worker: false });
 }, 300_000);
-afterAll(() => s?.stack.stop(), 30_000);
+afterAll(() => s?.stop(), 30_000);
 
 it('creates, reads, lists, changes, disables, enables, triggers and deletes schedules', async () => {
   const conveyor = await s.tenant();

@@ -10,7 +10,7 @@ let s: ClientStack;
 beforeAll(async () => {
   s = await startStack({ worker: false });
 }, 300_000);
-afterAll(() => s?.stack.stop(), 30_000);
+afterAll(() => s?.stop(), 30_000);
 
 /** The real fetch with a cookie jar; records the CSRF header of each request. */
 function browserFetch(): { fetch: typeof fetch; csrf: { method: string; header: string | null }[] } {
@@ -67,9 +67,9 @@ describe('a console session', () => {
   });
 
   it('acts for a tenant as an admin (tenant option), and is refused without it', async () => {
-    const { tenant_id: tenantId, api_key: tenantKey } = await s.stack.createTenant('acted-for');
+    const { tenant_id: tenantId, api_key: tenantKey } = await s.createTenant('acted-for');
     const own = await s.client(tenantKey).tasks.submit('test_task', { message: 'mine' });
-    const adminKey = await s.stack.createAdminKey();
+    const adminKey = await s.createAdminKey();
     const browser = browserFetch();
     const admin = new Conveyor({ baseUrl: s.baseUrl, session: true, fetch: browser.fetch });
     expect((await admin.auth.signIn(adminKey)).principal.kind).toBe('admin');
@@ -80,7 +80,7 @@ describe('a console session', () => {
     expect((await actingAdmin.tasks.listPage()).tasks.map((t) => t.task_id)).toEqual([own.id]);
     const byKey = new Conveyor({ baseUrl: s.baseUrl, apiKey: adminKey, tenant: tenantId });
     expect((await byKey.tasks.get(own.id)).task_id).toBe(own.id);
-    const otherTenant = new Conveyor({ baseUrl: s.baseUrl, apiKey: adminKey, tenant: (await s.stack.createTenant('other')).tenant_id });
+    const otherTenant = new Conveyor({ baseUrl: s.baseUrl, apiKey: adminKey, tenant: (await s.createTenant('other')).tenant_id });
     await expect(otherTenant.tasks.get(own.id)).rejects.toBeInstanceOf(NotFoundError);
   });
 });

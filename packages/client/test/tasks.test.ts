@@ -11,7 +11,7 @@ let s: ClientStack;
 beforeAll(async () => {
   s = await startStack({ worker: true, env: { API_EVENT_STREAMS_PER_TENANT: '1' } });
 }, 300_000);
-afterAll(() => s?.stack.stop(), 30_000);
+afterAll(() => s?.stop(), 30_000);
 
 const HOUR = 3_600_000;
 

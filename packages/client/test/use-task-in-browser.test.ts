@@ -40,7 +40,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
   pages?.close();
-  await s?.stack.stop();
+  await s?.stop();
 }, 30_000);
 
 /** Opens the page on a task and returns every state the hook went through, once it is done. */

@@ -1,5 +1,5 @@
 import fs from 'node:fs';
-import { type Browser, chromium } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 
 // The browser tests drive Debian's chromium (`npm test` installs it when it is missing).
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -7,6 +7,11 @@ const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 /** A headless Chromium for a test file; it fails with what to do when there is none. */
 export async function launchChromium(): Promise<Browser> {
   if (!fs.existsSync(CHROMIUM)) throw new Error(`No Chromium at ${CHROMIUM}: run npm test (it installs Debian's chromium), or set CHROMIUM_PATH`);
+  // Loaded here, not at the top: every test file imports this package, few launch a browser, and
+  // playwright-core takes ~0.8 s of CPU to load (seconds on a busy machine), once per test file.
+  // A require, not import(): the tests run as CommonJS in Jest's VM, which refuses import().
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { chromium } = require('playwright-core') as typeof import('playwright-core');
   return chromium.launch({
     executablePath: CHROMIUM,
     args: [

@@ -1,10 +1,20 @@
-import { migrateUrl, schemaFingerprint } from '@conveyor/db';
+import { createAdminKey, createDb, createTenantWithKey, migrateUrl, schemaFingerprint } from '@conveyor/db';
 import { AppStack, freePort } from '@conveyor/testkit';
 import { Conveyor, type ConveyorOptions } from '../../src';
 
-/** A test file's own real API (and worker, when asked) as processes, and clients of tenants made by the real CLI. */
+/**
+ * A test file's own real API (and worker, when asked) as processes, and clients of tenants
+ * written straight into the stack's database (createTenantWithKey, as the tenant CLI does): the
+ * client's tests make a tenant each, and a CLI process per tenant cost seconds apiece on a busy
+ * machine. The CLI itself is run by every end-to-end and fault test file.
+ */
 export interface ClientStack {
   stack: AppStack;
+  /** A tenant and its key, as `npm run tenant:create -- --json` prints them. */
+  createTenant: (name: string, plan?: 'trial' | 'starter' | 'growth') => Promise<{ tenant_id: string; api_key: string }>;
+  createAdminKey: () => Promise<string>;
+  /** Stops the processes and drops the database (after closing this file's connections to it). */
+  stop: () => Promise<void>;
   apiPort: number;
   baseUrl: string;
   /** A new tenant's client (each test its own tenant: rate limits and stream caps are per tenant). */
@@ -26,21 +36,32 @@ export async function startStack(options: { worker: boolean; env?: Record<string
   const startWorker = async () => void (await stack.start('worker-monitoring', await freePort()));
   await Promise.all([stack.start('api', apiPort), options.worker ? startWorker() : undefined]);
   const baseUrl = `http://127.0.0.1:${apiPort}`;
+  const db = createDb(stack.database.url, { max: 2 });
+  const createTenant = async (name: string, plan: 'trial' | 'starter' | 'growth' = 'starter') => {
+    const { tenant, apiKey } = await createTenantWithKey(db, { name, plan });
+    return { tenant_id: tenant.id, api_key: apiKey };
+  };
   let tenants = 0;
   const tenantKey = async (plan: 'trial' | 'starter' | 'growth' = 'starter') => {
     tenants += 1;
-    return (await stack.createTenant(`client-test-${tenants}`, plan)).api_key;
+    return (await createTenant(`client-test-${tenants}`, plan)).api_key;
   };
   const client = (apiKey: string, more: Partial<ConveyorOptions> = {}) => new Conveyor({ baseUrl, apiKey, ...more });
   return {
     stack,
+    createTenant,
+    createAdminKey: () => createAdminKey(db),
+    stop: async () => {
+      await db.destroy();
+      await stack.stop();
+    },
     apiPort,
     baseUrl,
     startWorker,
     tenantKey,
     client,
     tenant: async (plan = 'starter', more = {}) => client(await tenantKey(plan), more),
-    admin: async () => new Conveyor({ baseUrl, apiKey: await stack.createAdminKey() }),
+    admin: async () => new Conveyor({ baseUrl, apiKey: await createAdminKey(db) }),
   };
 }
 
