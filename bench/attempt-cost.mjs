@@ -8,7 +8,7 @@
 // cost, without Postgres, Redis, BullMQ or the machine's noise in the round trips; it is not
 // the worker's whole cost (bench:e2e and bench:throughput measure that).
 // Compares builds in the same run, alternating: --roots <this tree>,<another checkout>.
-//   node bench/attempt-cost.mjs [--attempts 50000] [--runs 5] [--roots /work/main,/tmp/ab-x]
+//   node bench/attempt-cost.mjs [--attempts 50000] [--runs 5] [--roots .,../other-checkout]
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
