@@ -26,7 +26,6 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import {
   ROOT,
-  UNLIMITED_RATE_LIMITS,
   acrossRuns,
   cpuBetween,
   cpuSnapshot,
@@ -40,6 +39,7 @@ import {
   startService,
   waitUntil,
   writeResult,
+  appEnv,
 } from './lib.mjs';
 import { PEERS, PEER_SETTINGS } from './peers.mjs';
 import { startAccounting, stopAccounting } from './postgres-accounting.mjs';
@@ -93,15 +93,7 @@ async function conveyor() {
   await db.destroy();
   const accounting = values.account ? await startAccounting(benchDb.url, { statements: values.account === 'statements' }) : undefined;
   const prefix = `bench-e2e-${randomBytes(3).toString('hex')}`;
-  const env = {
-    DATABASE_URL: benchDb.url,
-    REDIS_URL: redisUrl,
-    BULLMQ_PREFIX: prefix,
-    NODE_ENV: 'production',
-    LOG_LEVEL: 'info',
-    API_RATE_LIMITS: UNLIMITED_RATE_LIMITS,
-    INGESTION_AUTOSTART: 'false',
-  };
+  const env = appEnv(benchDb.url, redisUrl, prefix, { INGESTION_AUTOSTART: 'false' });
   const api = await startApp('api', env);
   const profileArgs = process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : [];
   const worker = await startApp('worker-monitoring', { ...env, WORKER_CONCURRENCY: String(CONCURRENCY) }, 30_000, profileArgs);

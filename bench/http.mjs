@@ -13,7 +13,6 @@ import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import {
   ROOT,
-  UNLIMITED_RATE_LIMITS,
   acrossRuns,
   cpuBetween,
   cpuSnapshot,
@@ -24,6 +23,7 @@ import {
   redisServerPid,
   startService,
   writeResult,
+  appEnv,
 } from './lib.mjs';
 
 const fromDb = createRequire(path.join(ROOT, 'packages', 'db', 'package.json'));
@@ -85,14 +85,7 @@ const rotate = (prefixPath) => [{ setupRequest: (req) => ({ ...req, path: `${pre
 async function measure(kind) {
   const port = await freePort();
   const prefix = `bench-http-${randomBytes(3).toString('hex')}`;
-  const env = {
-    DATABASE_URL: benchDb.url,
-    REDIS_URL: redisUrl,
-    BULLMQ_PREFIX: prefix,
-    NODE_ENV: 'production',
-    LOG_LEVEL: 'info',
-    API_RATE_LIMITS: UNLIMITED_RATE_LIMITS,
-  };
+  const env = appEnv(benchDb.url, redisUrl, prefix);
   const server =
     kind === 'bare'
       ? await startService(path.join(ROOT, 'bench', 'bare-api.mjs'), { ...env, PORT: String(port) }, `http://127.0.0.1:${port}/healthz`)

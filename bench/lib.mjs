@@ -94,6 +94,22 @@ export const ms = (n) => (Number.isFinite(n) ? `${n.toFixed(2)} ms` : '—');
 export const UNLIMITED_RATE_LIMITS = JSON.stringify({ trial: 1e9, starter: 1e9, growth: 1e9 });
 
 /**
+ * The environment of an app a benchmark starts: its database, Redis and BullMQ prefix, production
+ * mode, info logs and rate limits out of reach; `extra` adds to it or overrides it.
+ */
+export function appEnv(databaseUrl, redisUrl, prefix, extra = {}) {
+  return {
+    DATABASE_URL: databaseUrl,
+    REDIS_URL: redisUrl,
+    BULLMQ_PREFIX: prefix,
+    NODE_ENV: 'production',
+    LOG_LEVEL: 'info',
+    API_RATE_LIMITS: UNLIMITED_RATE_LIMITS,
+    ...extra,
+  };
+}
+
+/**
  * An empty scratch database on the local server (named conveyor_bench_<random>, or
  * <prefix>_<random>); drop() removes it, whoever is still connected. drop(waitMs) first waits
  * up to waitMs for the clients to leave: a library that ends its pool without waiting

@@ -21,7 +21,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import readline from 'node:readline';
 import { parseArgs } from 'node:util';
-import { ROOT, UNLIMITED_RATE_LIMITS, createScratchDatabase, deleteKeysWithPrefix, freePort, machine, processCpuMs, summarise, writeResult } from './lib.mjs';
+import { ROOT, createScratchDatabase, deleteKeysWithPrefix, freePort, machine, processCpuMs, summarise, writeResult, appEnv } from './lib.mjs';
 
 const { values } = parseArgs({
   options: {
@@ -111,15 +111,7 @@ async function side(root) {
   const db = createDb(scratch.url, { max: 2 });
   const { apiKey } = await createTenantWithKey(db, { name: 'bench', plan: 'growth' });
   const prefix = `bench-stages-${randomBytes(3).toString('hex')}`;
-  const env = {
-    DATABASE_URL: scratch.url,
-    REDIS_URL: redisUrl,
-    BULLMQ_PREFIX: prefix,
-    NODE_ENV: 'production',
-    LOG_LEVEL: 'info',
-    API_RATE_LIMITS: UNLIMITED_RATE_LIMITS,
-    HOST: '127.0.0.1',
-  };
+  const env = appEnv(scratch.url, redisUrl, prefix, { HOST: '127.0.0.1' });
   // Redis' own record of every command, with its time (redis-cli monitor): the API's adds, the worker's fetches.
   const monitor = spawn('redis-cli', ['-u', redisUrl, 'monitor'], { stdio: ['ignore', 'pipe', 'ignore'] });
   const events = [];

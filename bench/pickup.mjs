@@ -11,18 +11,7 @@ import { randomBytes } from 'node:crypto';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import {
-  ROOT,
-  UNLIMITED_RATE_LIMITS,
-  acrossRuns,
-  createBenchDatabase,
-  deleteKeysWithPrefix,
-  freePort,
-  machine,
-  startService,
-  summarise,
-  writeResult,
-} from './lib.mjs';
+import { ROOT, acrossRuns, createBenchDatabase, deleteKeysWithPrefix, freePort, machine, startService, summarise, writeResult, appEnv } from './lib.mjs';
 
 const fromDb = createRequire(path.join(ROOT, 'packages', 'db', 'package.json'));
 const fromQueue = createRequire(path.join(ROOT, 'packages', 'queue', 'package.json'));
@@ -80,15 +69,7 @@ async function bare() {
 async function conveyor() {
   const prefix = `bench-pickup-${randomBytes(3).toString('hex')}`;
   const [apiPort, workerPort] = [await freePort(), await freePort()];
-  const env = {
-    DATABASE_URL: benchDb.url,
-    REDIS_URL: redisUrl,
-    BULLMQ_PREFIX: prefix,
-    NODE_ENV: 'production',
-    LOG_LEVEL: 'info',
-    API_RATE_LIMITS: UNLIMITED_RATE_LIMITS,
-    HOST: '127.0.0.1',
-  };
+  const env = appEnv(benchDb.url, redisUrl, prefix, { HOST: '127.0.0.1' });
   const api = await startService(
     path.join(ROOT, 'apps', 'api', 'dist', 'main.js'),
     { ...env, API_PORT: String(apiPort) },
