@@ -57,7 +57,7 @@ export async function runTaskJob(deps: RunTaskDeps, jobData: unknown, jobSignal?
   const claim = await withDbRetry(() => deps.writes.claim(data.data.task_id), { maxMs: deps.dbRetryMaxMs, logger: deps.logger, what: 'claim' });
   if (!claim) {
     deps.logger.info('job for a finished, revoked or unknown task: not run', { task_id: data.data.task_id });
-    deps.metrics?.finished.inc({ queue: deps.queue, task: 'unknown', outcome: 'skipped' });
+    deps.metrics?.attempts.endedWithout(deps.queue, 'unknown', 'skipped');
     return { kind: 'skipped' };
   }
   return new Attempt(deps, claim).run(jobSignal);
