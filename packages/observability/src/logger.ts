@@ -64,6 +64,47 @@ const jsonLine = () => {
 };
 
 /**
+ * The lines logged in one turn of the event loop, written to their destination together at its
+ * end (process.nextTick, after the promise jobs of the turn), in the order they were logged:
+ * one write (one system call, where stdout is a file or a pipe) for all the lines of the
+ * attempts a group commit answered together, instead of one per line. Nothing is held across
+ * a turn, so a line is out before the process next waits for I/O or a timer; a process that
+ * exits in the middle of a turn (process.exit, a fatal error) writes what is left on `exit`.
+ */
+class TurnWriter {
+  private pending = '';
+
+  constructor(private readonly destination: NodeJS.WritableStream) {}
+
+  write(line: string): void {
+    if (this.pending === '') {
+      process.nextTick(this.flush);
+      unflushed.add(this);
+    }
+    this.pending += line;
+  }
+
+  readonly flush = (): void => {
+    if (this.pending === '') return;
+    const text = this.pending;
+    this.pending = '';
+    unflushed.delete(this);
+    this.destination.write(text);
+  };
+}
+
+/** Writers holding lines of the current turn; written on `exit` if the turn never ends. */
+const unflushed = new Set<TurnWriter>();
+let exitHook = false;
+function flushOnExit(): void {
+  if (exitHook) return;
+  exitHook = true;
+  process.on('exit', () => {
+    for (const writer of [...unflushed]) writer.flush();
+  });
+}
+
+/**
  * A winston logger writing one JSON object a line with service name and correlation ids.
  *
  * Winston's levels, child loggers and formats are kept, but not its stream pipeline: a line
@@ -71,9 +112,9 @@ const jsonLine = () => {
  * through the logger's Transform stream, a pipe and a transport's Writable (which also emits
  * a `logged` event on a setImmediate per line). On the worker's hot path, two lines per
  * attempt, that machinery cost more than the formatting. Lines below the level are dropped
- * before any formatting. `end()` still ends the logger (its `finish` event), and the lines
- * reach the destination in the same order, synchronously where stdout is (a file or a pipe on
- * Linux), as the Console transport wrote them.
+ * before any formatting. `end()` still ends the logger (its `finish` event, after the lines), and the lines
+ * reach the destination in the same order, the lines of one turn of the event loop in one
+ * write at its end (TurnWriter), synchronously where stdout is (a file or a pipe on Linux).
  */
 export function createLogger(options: LoggerOptions): Logger {
   const output =
@@ -86,7 +127,8 @@ export function createLogger(options: LoggerOptions): Logger {
   const level = options.level ?? 'info';
   const format = winston.format.combine(winston.format.timestamp(), winston.format.errors({ stack: false }), addContextAndRedact(), output);
   const logger = winston.createLogger({ level, defaultMeta: { service: options.service }, format });
-  const destination = options.stream ?? process.stdout;
+  const destination = new TurnWriter(options.stream ?? process.stdout);
+  flushOnExit();
   const levels = winston.config.npm.levels;
   const threshold = levels[level] ?? levels.info!;
   // Child loggers write through their parent's write, so this serves them too.

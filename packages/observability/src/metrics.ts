@@ -1,4 +1,5 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { AttemptCounts } from './attempt-counts';
 
 /** A registry of one app's metrics, with process defaults and a `service` label. */
 export function createMetricsRegistry(service: string): Registry {
@@ -47,21 +48,31 @@ export function registerLiveWorkers(registry: Registry, queues: readonly string[
   });
 }
 
-/** Metrics every worker runtime reports, by queue and task name. */
+/**
+ * Metrics every worker runtime reports, by queue and task name. An attempt's start, end and
+ * running count go through `attempts` (plain counts folded into the three metrics when they
+ * are read); its duration is observed on `duration`.
+ */
 export function createTaskMetrics(registry: Registry) {
+  const attempts = new AttemptCounts();
+  const started: Counter<'queue' | 'task'> = new Counter({
+    name: 'conveyor_task_attempts_started_total',
+    help: 'Task attempts claimed by this worker',
+    labelNames: ['queue', 'task'],
+    registers: [registry],
+    collect: () => attempts.foldInto(started, finished),
+  });
+  const finished: Counter<'queue' | 'task' | 'outcome'> = new Counter({
+    name: 'conveyor_task_attempts_finished_total',
+    help: 'Task attempts ended, by outcome (success, failure, skipped, fenced)',
+    labelNames: ['queue', 'task', 'outcome'],
+    registers: [registry],
+    collect: () => attempts.foldInto(started, finished),
+  });
   return {
-    started: new Counter({
-      name: 'conveyor_task_attempts_started_total',
-      help: 'Task attempts claimed by this worker',
-      labelNames: ['queue', 'task'],
-      registers: [registry],
-    }),
-    finished: new Counter({
-      name: 'conveyor_task_attempts_finished_total',
-      help: 'Task attempts ended, by outcome (success, failure, skipped, fenced)',
-      labelNames: ['queue', 'task', 'outcome'],
-      registers: [registry],
-    }),
+    attempts,
+    started,
+    finished,
     duration: new Histogram({
       name: 'conveyor_task_duration_seconds',
       help: 'Handler run time of an attempt',
@@ -80,6 +91,9 @@ export function createTaskMetrics(registry: Registry) {
       help: 'Attempts running in this process now',
       labelNames: ['queue'],
       registers: [registry],
+      collect() {
+        attempts.foldRunning(this);
+      },
     }),
     abandoned: new Gauge({
       name: 'conveyor_abandoned_handlers',

@@ -1,4 +1,6 @@
-import { PassThrough } from 'node:stream';
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
+import { PassThrough, Writable } from 'node:stream';
 import { createLogger, withLogContext } from '../src';
 
 function capture() {
@@ -81,5 +83,51 @@ describe('createLogger', () => {
       expect.objectContaining({ level: 'warn', message: 'parent line' }),
     ]);
     expect(lines[1]).not.toHaveProperty('task_id');
+  });
+  it('writes the lines of one turn of the event loop in one write, in order, before the next turn', async () => {
+    const writes: string[] = [];
+    const stream = new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        writes.push(chunk.toString());
+        done();
+      },
+    });
+    const logger = createLogger({ service: 'worker-x', stream });
+    const child = logger.child({ task_id: 'task-1' });
+    child.info('task started');
+    await Promise.resolve(); // a promise job of the same turn
+    child.info('attempt ended');
+    logger.warn('third');
+    expect(writes).toEqual([]);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(writes).toHaveLength(1);
+    expect(
+      writes[0]!
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => (JSON.parse(l) as { message: string }).message),
+    ).toEqual(['task started', 'attempt ended', 'third']);
+    logger.info('next turn');
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(writes).toHaveLength(2);
+  });
+
+  it('writes the lines of a turn that never ends when the process exits in it', () => {
+    const dist = path.resolve(__dirname, '../dist/index.js');
+    const program = `
+      const { createLogger } = require(${JSON.stringify(dist)});
+      const logger = createLogger({ service: 'exit-test' });
+      logger.info('one');
+      logger.info('two');
+      process.exit(3);`;
+    // The timeout only stops a child that hangs: a node start on two busy cores took over 10 s.
+    const run = spawnSync(process.execPath, ['-e', program], { encoding: 'utf8', timeout: 120_000 });
+    expect(run.status).toBe(3);
+    expect(
+      run.stdout
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => (JSON.parse(l) as { message: string }).message),
+    ).toEqual(['one', 'two']);
   });
 });

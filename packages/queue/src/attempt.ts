@@ -10,7 +10,6 @@ import type { StopSignal } from './stop-signal';
 
 /** One attempt of one task, from its claim to its recorded outcome. */
 export class Attempt {
-  private readonly labels: { queue: string; task: string };
   /**
    * The attempt's logger: every line carries its task, tenant and attempt, and so do the
    * lines its handler writes through its context. (An explicit child logger rather than an
@@ -27,7 +26,6 @@ export class Attempt {
     private readonly claim: Claim,
   ) {
     this.log = deps.logger.child({ task_id: claim.id, tenant_id: claim.tenant_id, attempt: claim.attempt });
-    this.labels = { queue: deps.queue, task: claim.task };
     this.outcomes = new AttemptOutcomes(deps, claim, this.log);
   }
 
@@ -44,8 +42,7 @@ export class Attempt {
   async run(jobSignal?: StopSignal): Promise<RunOutcome> {
     const { deps, claim } = this;
     this.outcomes.publish('STARTED', 0, null);
-    deps.metrics?.started.inc(this.labels);
-    deps.metrics?.active.inc({ queue: deps.queue });
+    deps.metrics?.attempts.started(deps.queue, claim.task);
     const started = performance.now();
     let outcome: RunOutcome = { kind: 'failure' };
     try {
@@ -53,9 +50,8 @@ export class Attempt {
       return outcome;
     } finally {
       const seconds = (performance.now() - started) / 1000;
-      deps.metrics?.active.dec({ queue: deps.queue });
-      deps.metrics?.duration.observe({ ...this.labels, outcome: outcome.kind }, seconds);
-      deps.metrics?.finished.inc({ ...this.labels, outcome: outcome.kind });
+      deps.metrics?.attempts.ended(deps.queue, claim.task, outcome.kind);
+      deps.metrics?.duration.observe({ queue: deps.queue, task: claim.task, outcome: outcome.kind }, seconds);
       this.log.info('attempt ended', { task: claim.task, outcome: outcome.kind, duration_ms: Math.round(seconds * 1000) });
     }
   }

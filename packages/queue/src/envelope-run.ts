@@ -4,7 +4,7 @@ import type { Kysely } from 'kysely';
 import type { AbandonedHandlers } from './abandoned-handlers';
 import type { AttemptGate } from './attempt-gate';
 import type { EnqueueRequest, TaskProducer } from './producer';
-import { type RunTaskDeps, runTaskJob } from './run-task-job';
+import { type RunTaskDeps, runTaskAttempt } from './run-task-job';
 import { StopLatch } from './stop-signal';
 import { withDbRetry } from './with-db-retry';
 
@@ -50,33 +50,29 @@ export async function runEnvelope(deps: EnvelopeDeps, job: Job, taskIds: string[
   const onAbort = () => latches.forEach((l) => l.stop(signal?.reason));
   if (signal?.aborted) onAbort();
   else signal?.addEventListener('abort', onAbort, { once: true });
-  let settled: PromiseSettledResult<Again>[];
+  const again: EnqueueRequest[] = [];
+  // The first error of a member whose state write gave up (Postgres down too long).
+  let failed: { reason: unknown } | undefined;
+  const member = async (id: string, latch: StopLatch): Promise<void> => {
+    try {
+      const next = await runMember(deps, id, latch);
+      if (next) again.push({ id, task: job.name, queue: deps.run.queue, delayMs: next.delayMs });
+    } catch (reason) {
+      failed ??= { reason };
+    } finally {
+      if (deps.members.get(id) === latch) deps.members.delete(id);
+      taskDone();
+    }
+  };
   try {
-    settled = await Promise.all(
-      taskIds.map((id, i) =>
-        runMember(deps, id, latches[i]!)
-          .then(
-            (again) => ({ status: 'fulfilled' as const, value: again }),
-            (reason: unknown) => ({ status: 'rejected' as const, reason }),
-          )
-          .finally(() => {
-            if (deps.members.get(id) === latches[i]) deps.members.delete(id);
-            taskDone();
-          }),
-      ),
-    );
+    await Promise.all(taskIds.map((id, i) => member(id, latches[i]!)));
   } finally {
     signal?.removeEventListener('abort', onAbort);
   }
-  const again: EnqueueRequest[] = [];
-  settled.forEach((s, i) => {
-    if (s.status === 'fulfilled' && s.value) again.push({ id: taskIds[i]!, task: job.name, queue: deps.run.queue, delayMs: s.value.delayMs });
-  });
   await deps.producer.enqueueOwn(again);
   await deps.producer.forgetEnvelope(deps.run.queue, taskIds).catch(() => undefined); // a stale entry only costs a lookup
-  // A member whose state write gave up (Postgres down too long) fails the envelope, as it
-  // would its own job; the reconciler then gives that task a job of its own.
-  const failed = settled.find((s) => s.status === 'rejected');
+  // A member whose state write gave up fails the envelope, as it would its own job; the
+  // reconciler then gives that task a job of its own.
   if (failed) throw failed.reason;
   return 'envelope';
 }
@@ -93,7 +89,7 @@ async function runMember(deps: EnvelopeDeps, taskId: string, signal: StopLatch):
   }
   deps.running.add(taskId);
   try {
-    const outcome = await runTaskJob(deps.run, { task_id: taskId }, signal);
+    const outcome = await runTaskAttempt(deps.run, taskId, signal);
     if (outcome.kind === 'retry' || outcome.kind === 'deferred') return { delayMs: outcome.delayMs };
     if (outcome.kind === 'released') return { delayMs: 0 };
     return undefined;

@@ -54,10 +54,18 @@ export async function runTaskJob(deps: RunTaskDeps, jobData: unknown, jobSignal?
     deps.logger.error('dropping a job whose data is not a task reference', { issues: data.error.issues.map((i) => i.message) });
     return { kind: 'skipped' };
   }
-  const claim = await withDbRetry(() => deps.writes.claim(data.data.task_id), { maxMs: deps.dbRetryMaxMs, logger: deps.logger, what: 'claim' });
+  return runTaskAttempt(deps, data.data.task_id, jobSignal);
+}
+
+/**
+ * runTaskJob for a task id already known to be one (an envelope's member, whose ids the
+ * envelope's job data gave): the same claim, attempt and outcome, without checking job data.
+ */
+export async function runTaskAttempt(deps: RunTaskDeps, taskId: string, jobSignal?: StopSignal): Promise<RunOutcome> {
+  const claim = await withDbRetry(() => deps.writes.claim(taskId), { maxMs: deps.dbRetryMaxMs, logger: deps.logger, what: 'claim' });
   if (!claim) {
-    deps.logger.info('job for a finished, revoked or unknown task: not run', { task_id: data.data.task_id });
-    deps.metrics?.finished.inc({ queue: deps.queue, task: 'unknown', outcome: 'skipped' });
+    deps.logger.info('job for a finished, revoked or unknown task: not run', { task_id: taskId });
+    deps.metrics?.attempts.endedWithout(deps.queue, 'unknown', 'skipped');
     return { kind: 'skipped' };
   }
   return new Attempt(deps, claim).run(jobSignal);
