@@ -19,7 +19,7 @@
 // (whatever else runs on it included).
 // BENCH_PROFILE=<dir> writes a CPU profile of each Conveyor worker process into <dir> (the whole
 // process, warm-up included; bench/profile-summary.mjs reads it).
-//   node bench/end-to-end.mjs [--tasks 20000] [--runs 3] [--warm 1000] [--concurrency 50] [--sides conveyor,bullmq,graphile,pgboss]
+//   node bench/end-to-end.mjs [--tasks 20000] [--runs 3] [--warm 1000] [--concurrency 50] [--prefetch N] [--sides conveyor,bullmq,graphile,pgboss]
 import { randomBytes } from 'node:crypto';
 import { createRequire } from 'node:module';
 import path from 'node:path';
@@ -54,6 +54,8 @@ const { values } = parseArgs({
     runs: { type: 'string', default: '3' },
     warm: { type: 'string', default: '1000' },
     concurrency: { type: 'string', default: '50' },
+    // WORKER_PREFETCH of the Conveyor worker (tasks held beyond its concurrency); '' = the app's default.
+    prefetch: { type: 'string', default: '' },
     sides: { type: 'string', default: 'conveyor,bullmq,graphile,pgboss' },
     // Conveyor's Postgres cost per task (bench/postgres-accounting.mjs): 'rows' (tables, WAL),
     // 'statements' (and every statement from the server's log: slower, for counting only).
@@ -96,7 +98,12 @@ async function conveyor() {
   const env = appEnv(benchDb.url, redisUrl, prefix, { INGESTION_AUTOSTART: 'false' });
   const api = await startApp('api', env);
   const profileArgs = process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : [];
-  const worker = await startApp('worker-monitoring', { ...env, WORKER_CONCURRENCY: String(CONCURRENCY) }, 30_000, profileArgs);
+  const worker = await startApp(
+    'worker-monitoring',
+    { ...env, WORKER_CONCURRENCY: String(CONCURRENCY), ...(values.prefetch ? { WORKER_PREFETCH: values.prefetch } : {}) },
+    30_000,
+    profileArgs,
+  );
   const pool = new Pool({ connectionString: benchDb.url, max: 1 });
   pool.on('error', () => undefined); // the scratch database is dropped at the end, under any idle client
   let stopping;
@@ -228,7 +235,16 @@ for (const name of SIDES) {
 const result = {
   benchmark: 'end-to-end',
   machine: machine(),
-  settings: { tasks: TASKS, runs: RUNS, warm: WARM, concurrency: CONCURRENCY, batch: BATCH, sides: SIDES, peers: PEER_SETTINGS },
+  settings: {
+    tasks: TASKS,
+    runs: RUNS,
+    warm: WARM,
+    concurrency: CONCURRENCY,
+    prefetch: values.prefetch || 'default',
+    batch: BATCH,
+    sides: SIDES,
+    peers: PEER_SETTINGS,
+  },
   figures,
   runs: rounds,
 };

@@ -129,6 +129,12 @@ export function workerEnvSchema(defaultPort: number) {
     WORKER_PORT: port.default(defaultPort),
     /** Jobs one worker process runs at once. */
     WORKER_CONCURRENCY: positiveInt.default(10),
+    /**
+     * Tasks a worker process holds beyond WORKER_CONCURRENCY, waiting for a place, so the next
+     * handlers start while earlier outcomes commit: for queues of short tasks. 0 keeps every
+     * task it does not run at once in the queue, for other workers.
+     */
+    WORKER_PREFETCH: nonNegativeInt.max(10_000).default(0),
     /** Milliseconds SIGTERM waits for active jobs before releasing them to other workers. */
     SHUTDOWN_GRACE_MS: positiveInt.default(30_000),
     /** Milliseconds a job lock lasts without renewal: how soon a dead worker's jobs are redelivered. */

@@ -2,6 +2,7 @@ import type { Claim } from '@conveyor/db';
 import type { Logger } from '@conveyor/observability';
 import { AttemptLog } from './attempt-log';
 import { AttemptOutcomes } from './attempt-outcomes';
+import type { AttemptPlace } from './attempt-place';
 import { type RunnableTask, preflight } from './attempt-preflight';
 import { AttemptSignals } from './attempt-signals';
 import type { TaskContext } from './handlers';
@@ -39,14 +40,14 @@ export class Attempt {
   }
 
   /** Runs the attempt and counts it in the metrics, whatever its outcome. */
-  async run(jobSignal?: StopSignal): Promise<RunOutcome> {
+  async run(jobSignal?: StopSignal, place?: AttemptPlace): Promise<RunOutcome> {
     const { deps, claim } = this;
     this.outcomes.publish('STARTED', 0, null);
     deps.metrics?.attempts.started(deps.queue, claim.task);
     const started = performance.now();
     let outcome: RunOutcome = { kind: 'failure' };
     try {
-      outcome = await this.execute(jobSignal);
+      outcome = await this.execute(jobSignal, place);
       return outcome;
     } finally {
       const seconds = (performance.now() - started) / 1000;
@@ -56,12 +57,12 @@ export class Attempt {
     }
   }
 
-  private async execute(jobSignal?: StopSignal): Promise<RunOutcome> {
+  private async execute(jobSignal?: StopSignal, place?: AttemptPlace): Promise<RunOutcome> {
     const task = preflight(this.deps, this.claim);
     if ('error' in task) return this.outcomes.fail(task.error);
     const signals = new AttemptSignals(task.policy, jobSignal);
     try {
-      return await this.runHandler(task, signals);
+      return await this.runHandler(task, signals, place);
     } finally {
       signals.dispose();
     }
@@ -71,13 +72,15 @@ export class Attempt {
    * Waits for the handler or for an interrupt, whichever comes first. A handler left behind
    * is counted as abandoned until it ends, and a value it returns late is offered anyway.
    */
-  private async runHandler(task: RunnableTask, signals: AttemptSignals): Promise<RunOutcome> {
+  private async runHandler(task: RunnableTask, signals: AttemptSignals, place?: AttemptPlace): Promise<RunOutcome> {
     this.log.info('task started', { task: this.claim.task });
     const handled = task.handler(task.payload as never, this.context(signals)).then(
       (value) => ({ kind: 'value' as const, value }),
       (error: unknown) => ({ kind: 'error' as const, error }),
     );
     const first = await Promise.race([handled, signals.interrupted]);
+    // Only writes are left: the place can run the next task's handler meanwhile.
+    place?.handlerDone();
     // The attempt's lines are stored before its outcome, so a stream's end comes after them.
     if (this.taskLog) await this.taskLog.flush();
     if (first.kind === 'value') return await this.outcomes.succeed(task.definition.result.safeParse(first.value));

@@ -3,6 +3,7 @@ import type { Job } from 'bullmq';
 import type { Kysely } from 'kysely';
 import type { AbandonedHandlers } from './abandoned-handlers';
 import type { AttemptGate } from './attempt-gate';
+import { AttemptPlace, type OutcomeBacklog } from './attempt-place';
 import type { EnqueueRequest, TaskProducer } from './producer';
 import { type RunTaskDeps, runTaskAttempt } from './run-task-job';
 import { StopLatch } from './stop-signal';
@@ -13,6 +14,8 @@ export interface EnvelopeDeps {
   db: Kysely<Database>;
   /** The worker's limit counted in tasks (and its stall gate). */
   gate: AttemptGate;
+  /** Attempts writing their outcome after giving their place back (AttemptPlace). */
+  backlog: OutcomeBacklog;
   abandoned: AbandonedHandlers;
   /** Task ids whose attempt runs in this process now (revoke poll, close's report). */
   running: Set<string>;
@@ -32,7 +35,8 @@ type Again = { delayMs: number } | undefined;
  * statement. A member whose attempt ends in a retry, a deferral or a release (and one not
  * started when the worker shuts down or has too many abandoned handlers) gets a job of its
  * own, id its task id, delayed as a single job would be; the envelope completes once every
- * member has its outcome committed or its own job. `taskDone` is called as each member ends.
+ * member has its outcome committed or its own job. `taskDone` is called once per member, as
+ * it gives its place back: at its handler's end (AttemptPlace) or, at the latest, as it ends.
  *
  * An envelope back from a stall is not run again: it dissolves (see dissolveEnvelope).
  */
@@ -41,6 +45,13 @@ export async function runEnvelope(deps: EnvelopeDeps, job: Job, taskIds: string[
     for (let i = 0; i < taskIds.length; i += 1) taskDone();
     return dissolveEnvelope(deps, job, taskIds);
   }
+  // A member's place is given back once (at its handler's end, or at its own end).
+  const placeFreed = taskIds.map(() => false);
+  const freePlace = (i: number) => {
+    if (placeFreed[i]) return;
+    placeFreed[i] = true;
+    taskDone();
+  };
   const latches = taskIds.map((id) => {
     const latch = new StopLatch();
     deps.members.set(id, latch);
@@ -53,19 +64,20 @@ export async function runEnvelope(deps: EnvelopeDeps, job: Job, taskIds: string[
   const again: EnqueueRequest[] = [];
   // The first error of a member whose state write gave up (Postgres down too long).
   let failed: { reason: unknown } | undefined;
-  const member = async (id: string, latch: StopLatch): Promise<void> => {
+  const member = async (id: string, i: number): Promise<void> => {
+    const latch = latches[i]!;
     try {
-      const next = await runMember(deps, id, latch);
+      const next = await runMember(deps, id, latch, () => freePlace(i));
       if (next) again.push({ id, task: job.name, queue: deps.run.queue, delayMs: next.delayMs });
     } catch (reason) {
       failed ??= { reason };
     } finally {
       if (deps.members.get(id) === latch) deps.members.delete(id);
-      taskDone();
+      freePlace(i);
     }
   };
   try {
-    await Promise.all(taskIds.map((id, i) => member(id, latches[i]!)));
+    await Promise.all(taskIds.map((id, i) => member(id, i)));
   } finally {
     signal?.removeEventListener('abort', onAbort);
   }
@@ -78,7 +90,7 @@ export async function runEnvelope(deps: EnvelopeDeps, job: Job, taskIds: string[
 }
 
 /** One member's attempt, once it has its place; what it needs next if it must run again. */
-async function runMember(deps: EnvelopeDeps, taskId: string, signal: StopLatch): Promise<Again> {
+async function runMember(deps: EnvelopeDeps, taskId: string, signal: StopLatch, placeFreed: () => void): Promise<Again> {
   if (deps.abandoned.overLimit) return { delayMs: 0 }; // taking no new work: another worker runs it
   let release = signal.aborted ? undefined : deps.gate.tryAcquire(false);
   try {
@@ -87,15 +99,17 @@ async function runMember(deps: EnvelopeDeps, taskId: string, signal: StopLatch):
     // Revoked before it started (its claim would refuse it anyway), or shutting down.
     return signal.reason === 'revoked' ? undefined : { delayMs: 0 };
   }
+  const taken = release;
+  const place = new AttemptPlace(deps.backlog, () => (taken(), placeFreed()));
   deps.running.add(taskId);
   try {
-    const outcome = await runTaskAttempt(deps.run, taskId, signal);
+    const outcome = await runTaskAttempt(deps.run, taskId, signal, place);
     if (outcome.kind === 'retry' || outcome.kind === 'deferred') return { delayMs: outcome.delayMs };
     if (outcome.kind === 'released') return { delayMs: 0 };
     return undefined;
   } finally {
     deps.running.delete(taskId);
-    release();
+    place.done();
   }
 }
 

@@ -3,6 +3,7 @@ import type { Logger, TaskMetrics } from '@conveyor/observability';
 import type { AbandonedHandlers } from './abandoned-handlers';
 import type { TaskLogSink } from './attempt-log';
 import { Attempt } from './attempt';
+import type { AttemptPlace } from './attempt-place';
 import type { TaskHandler } from './handlers';
 import type { StopSignal } from './stop-signal';
 import type { TaskEventPublisher } from './task-events';
@@ -46,27 +47,28 @@ export type RunOutcome =
  * catalog, run the handler under its time limits, and write the outcome by compare-and-set.
  * Every state is committed in Postgres before this returns, that is, before BullMQ hears
  * anything. `jobSignal` is BullMQ's (or an envelope member's StopLatch): it fires with reason
- * "revoked" or "shutdown".
+ * "revoked" or "shutdown". `place`, the attempt's place in its worker, is offered back as soon
+ * as the handler is done (AttemptPlace); the caller ends it.
  */
-export async function runTaskJob(deps: RunTaskDeps, jobData: unknown, jobSignal?: StopSignal): Promise<RunOutcome> {
+export async function runTaskJob(deps: RunTaskDeps, jobData: unknown, jobSignal?: StopSignal, place?: AttemptPlace): Promise<RunOutcome> {
   const data = taskJobDataSchema.safeParse(jobData);
   if (!data.success) {
     deps.logger.error('dropping a job whose data is not a task reference', { issues: data.error.issues.map((i) => i.message) });
     return { kind: 'skipped' };
   }
-  return runTaskAttempt(deps, data.data.task_id, jobSignal);
+  return runTaskAttempt(deps, data.data.task_id, jobSignal, place);
 }
 
 /**
  * runTaskJob for a task id already known to be one (an envelope's member, whose ids the
  * envelope's job data gave): the same claim, attempt and outcome, without checking job data.
  */
-export async function runTaskAttempt(deps: RunTaskDeps, taskId: string, jobSignal?: StopSignal): Promise<RunOutcome> {
+export async function runTaskAttempt(deps: RunTaskDeps, taskId: string, jobSignal?: StopSignal, place?: AttemptPlace): Promise<RunOutcome> {
   const claim = await withDbRetry(() => deps.writes.claim(taskId), { maxMs: deps.dbRetryMaxMs, logger: deps.logger, what: 'claim' });
   if (!claim) {
     deps.logger.info('job for a finished, revoked or unknown task: not run', { task_id: taskId });
     deps.metrics?.attempts.endedWithout(deps.queue, 'unknown', 'skipped');
     return { kind: 'skipped' };
   }
-  return new Attempt(deps, claim).run(jobSignal);
+  return new Attempt(deps, claim).run(jobSignal, place);
 }

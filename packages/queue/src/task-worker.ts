@@ -4,6 +4,7 @@ import { type Database, findRevokedTasks, insertTaskLogs } from '@conveyor/db';
 import type { Kysely } from 'kysely';
 import { AbandonedHandlers } from './abandoned-handlers';
 import { AttemptGate } from './attempt-gate';
+import { AttemptPlace, OutcomeBacklog } from './attempt-place';
 import { type EnvelopeDeps, runEnvelope } from './envelope-run';
 import { FetchBudget } from './fetch-budget';
 import { TaskProducer } from './producer';
@@ -25,6 +26,13 @@ export interface TaskWorkerOptions extends Omit<RunTaskDeps, 'writes'> {
   prefix: string;
   /** Most handlers running at once, counted in tasks (an envelope's tasks each count). */
   concurrency: number;
+  /**
+   * Tasks the worker may hold beyond its concurrency, waiting for a place (default 0). A place
+   * is given back when its handler is done, before its outcome is written (AttemptPlace), so
+   * with tasks waiting here the next handlers run while earlier outcomes commit. Worth it for
+   * short tasks; for long ones it keeps tasks from an idle worker.
+   */
+  prefetch?: number;
   /** Milliseconds a job lock lasts without renewal (how soon a dead worker's job is redelivered). */
   lockDurationMs?: number;
   /** Milliseconds between checks for jobs whose lock lapsed. */
@@ -61,6 +69,8 @@ export class TaskWorker {
   private closing: Promise<void> | undefined;
   private subscriber: RedisClient | undefined;
   private readonly gate: AttemptGate;
+  /** Attempts writing their outcome after giving their place back: at most the concurrency. */
+  private readonly backlog: OutcomeBacklog;
   private readonly budget: FetchBudget;
   /** Task ids of the attempts running in this process. */
   private readonly running = new Set<string>();
@@ -73,7 +83,19 @@ export class TaskWorker {
   readonly abandoned: AbandonedHandlers;
 
   constructor(private readonly options: TaskWorkerOptions) {
-    const { connection, prefix, concurrency, lockDurationMs, stalledIntervalMs, revokePollMs, maxAbandoned, releaseMs: _releaseMs, db, ...rest } = options;
+    const {
+      connection,
+      prefix,
+      concurrency,
+      prefetch,
+      lockDurationMs,
+      stalledIntervalMs,
+      revokePollMs,
+      maxAbandoned,
+      releaseMs: _releaseMs,
+      db,
+      ...rest
+    } = options;
     this.abandoned = new AbandonedHandlers(maxAbandoned ?? concurrency, (running, overLimit) => this.onAbandonedChange(running, overLimit));
     const deps: RunTaskDeps = {
       ...rest,
@@ -82,11 +104,13 @@ export class TaskWorker {
       taskLogs: rest.taskLogs ?? ((batch) => insertTaskLogs(db, batch, TASK_LOG_LIMITS.linesPerTask)),
     };
     this.gate = new AttemptGate(concurrency);
+    this.backlog = new OutcomeBacklog(concurrency);
     this.producer = new TaskProducer(connection, prefix);
     const envelopeDeps: EnvelopeDeps = {
       run: deps,
       db,
       gate: this.gate,
+      backlog: this.backlog,
       abandoned: this.abandoned,
       running: this.running,
       members: this.members,
@@ -104,7 +128,7 @@ export class TaskWorker {
         maxStalledCount: 1_000_000,
       },
     );
-    this.budget = new FetchBudget(concurrency, (jobs) => (this.worker.concurrency = jobs));
+    this.budget = new FetchBudget(concurrency + (prefetch ?? 0), (jobs) => (this.worker.concurrency = jobs));
     this.worker.onFetched = (job) => this.budget.fetched(tasksOf(job));
     this.worker.on('error', (error) => deps.logger.error('worker error', { error }));
     this.worker.on('failed', (job, error) => deps.logger.error('job failed in the runtime', { task_id: job?.id, error }));
@@ -166,10 +190,11 @@ export class TaskWorker {
   private async process(deps: RunTaskDeps, envelopeDeps: EnvelopeDeps, job: Job, token: string | undefined, signal: AbortSignal | undefined): Promise<string> {
     const taskIds = envelopeIds(job);
     if (!taskIds) {
+      let left = 1;
       try {
-        return await this.processOwn(deps, job, token, signal);
+        return await this.processOwn(deps, job, token, signal, () => ((left -= 1), this.budget.taskDone()));
       } finally {
-        this.budget.jobDone(1);
+        this.budget.jobDone(left);
       }
     }
     let left = taskIds.length;
@@ -180,7 +205,7 @@ export class TaskWorker {
     }
   }
 
-  private async processOwn(deps: RunTaskDeps, job: Job, token: string | undefined, signal: AbortSignal | undefined): Promise<string> {
+  private async processOwn(deps: RunTaskDeps, job: Job, token: string | undefined, signal: AbortSignal | undefined, taskDone: () => void): Promise<string> {
     // A job back from a stall may have crashed its last worker: it runs alone (AttemptGate);
     // so does one split off an envelope back from a stall while its task was running.
     const suspect = job.stalledCounter > 0 || (job.data as { suspect?: unknown } | undefined)?.suspect === true;
@@ -193,10 +218,11 @@ export class TaskWorker {
       await job.moveToWait(token);
       throw new WaitingError();
     }
+    const place = new AttemptPlace(this.backlog, () => (release(), taskDone()));
     try {
       if (suspect) deps.logger.warn('job back after its worker stopped (crash or stall): running it alone', { task_id: job.id, stalls: job.stalledCounter });
       if (job.id) this.running.add(job.id);
-      const outcome = await runTaskJob(deps, job.data, signal);
+      const outcome = await runTaskJob(deps, job.data, signal, place);
       if (outcome.kind === 'retry' || outcome.kind === 'deferred') {
         await job.moveToDelayed(Date.now() + outcome.delayMs, token);
         throw new DelayedError();
@@ -208,7 +234,7 @@ export class TaskWorker {
       return outcome.kind;
     } finally {
       if (job.id) this.running.delete(job.id);
-      release();
+      place.done();
     }
   }
 

@@ -93,6 +93,7 @@ async function startWorker<Q extends QueueName>(context: ServiceContext<WorkerEn
     connection: redis,
     prefix: env.BULLMQ_PREFIX,
     concurrency: env.WORKER_CONCURRENCY,
+    prefetch: env.WORKER_PREFETCH,
     lockDurationMs: env.WORKER_LOCK_MS,
     stalledIntervalMs: env.WORKER_STALLED_INTERVAL_MS,
   });
