@@ -2,6 +2,12 @@ import type { Request } from 'express';
 import type { z } from 'zod';
 import { HttpError, type Issue, toIssues } from './http-error';
 
+/**
+ * Whether the request's URL has a query string at all. Express parses req.query again on
+ * every read; the layers every request passes ask this first.
+ */
+export const hasQueryString = (req: Request): boolean => req.url.includes('?');
+
 /** The issue for a query parameter no route of this kind takes; the same words everywhere. */
 export function unknownParameter(name: string, accepted: string[]): Issue {
   return { path: `query.${name}`, message: `unknown parameter; ${accepted.length ? `this route takes ${accepted.join(', ')}` : 'this route takes none'}` };

@@ -1,7 +1,7 @@
 import type { RequestHandler } from 'express';
 import { match } from 'path-to-regexp';
 import { HttpError } from './http-error';
-import { queryError, unknownParameter } from './query';
+import { hasQueryString, queryError, unknownParameter } from './query';
 
 /** What the OpenAPI document says of one path: its methods, and which of them take a query. */
 interface PathEntry {
@@ -71,6 +71,7 @@ export class RouteTable {
    */
   refuseUnexpectedQuery(base: string): RequestHandler {
     return (req, _res, next) => {
+      if (!hasQueryString(req)) return next();
       const names = Object.keys(req.query as object);
       if (names.length === 0 || this.takesQuery(req.method, `${base}${req.path}`)) return next();
       throw queryError(names.map((name) => unknownParameter(name, [])));

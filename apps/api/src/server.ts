@@ -21,7 +21,7 @@ import { PrincipalCache } from './principal-cache';
 import { RouteTable } from './route-table';
 import { adminRouter } from './routes/admin';
 import { adminTenantsRouter } from './routes/admin-tenants';
-import { sessionRouter, signInRouter } from './routes/auth-session';
+import { addSignInRoutes, sessionRouter } from './routes/auth-session';
 import { CONSOLE_PATH, consoleRouter } from './routes/console';
 import { deadLettersRouter } from './routes/dead-letters';
 import { queuesRouter } from './routes/queues';
@@ -99,19 +99,39 @@ export function createServer(deps: ServerDeps): Express {
   app.use(requestContext);
   app.use(httpMetrics(createHttpMetrics(deps.registry), deps.logger));
   app.use(securityHeaders);
-  app.use(rootRouter());
-  app.use(healthRouter(deps));
-  app.use(DOCS_PATH, pageSecurityPolicy, docsRouter());
   const routes = new RouteTable(openApiDocument(), ['/', '/healthz', '/readyz', '/metrics', `${DOCS_PATH}/openapi.json`]);
   const principals = new PrincipalCache((key) => findPrincipalByKey(deps.db, key), deps.keyCacheMs ?? 0);
   const rateLimitRedis = deps.rateLimitRedis ?? deps.redis;
   const failures = new AuthFailures(rateLimitRedis, deps.rateLimits.keyPrefix, deps.authFailuresPerMinute ?? 30);
   const sessions = new ConsoleSessions(deps.db, deps.console.sessions);
+  // The API first: nearly every request is one of its, and each layer it passed on the way
+  // cost it a path match. Nothing else is mounted under /api/v1.
+  app.use('/api/v1', apiRouter(deps, { routes, principals, failures, sessions }));
+  app.use(rootRouter());
+  app.use(healthRouter(deps));
+  app.use(DOCS_PATH, pageSecurityPolicy, docsRouter());
   app.use(DASHBOARD_PATH, pageSecurityPolicy, queueDashboardRouter({ producer: deps.producer, principals, failures, sessions }));
   app.use(DEAD_LETTERS_PAGE_PATH, pageSecurityPolicy, deadLettersPageRouter({ ...deps, principals, failures, sessions }));
   // Public files (the app signs in through the API); outside /api/v1, so no route table rules.
   app.use(CONSOLE_PATH, pageSecurityPolicy, consoleRouter(deps.console.distDir));
 
+  app.use(routes.methodNotAllowed());
+  app.use(notFound);
+  app.use(errorHandler(deps.logger, deps.retryAfterSeconds));
+  return app;
+}
+
+/** What the routes under /api/v1 share with the admin pages beside them. */
+interface ApiShared {
+  routes: RouteTable;
+  principals: PrincipalCache;
+  failures: AuthFailures;
+  sessions: ConsoleSessions;
+}
+
+/** The routes under /api/v1, behind authentication, the rate limit and the body checks. */
+function apiRouter(deps: ServerDeps, { routes, principals, failures, sessions }: ApiShared): express.Router {
+  const rateLimitRedis = deps.rateLimitRedis ?? deps.redis;
   const v1 = express.Router();
   v1.use((_req, res, next) => {
     res.locals.routeBase = '/api/v1';
@@ -120,7 +140,7 @@ export function createServer(deps: ServerDeps): Express {
   const limit = rateLimit(rateLimitRedis, deps.rateLimits, deps.logger);
   const refuseQuery = routes.refuseUnexpectedQuery('/api/v1');
   // Signing in takes the key itself, so it comes before authenticate (and reads only a tiny body).
-  v1.use(signInRouter({ sessions, principals, failures, rateLimit: limit, refuseQuery, logger: deps.logger }));
+  addSignInRoutes(v1, { sessions, principals, failures, rateLimit: limit, refuseQuery, logger: deps.logger });
   // Who is asking, and whether they may, comes first: an anonymous or throttled request
   // never has its body read, let alone parsed. A task token (?token=) is its tenant for the
   // rate limit, and reads only its task (load-task.ts); the console's session cookie stands
@@ -173,10 +193,5 @@ export function createServer(deps: ServerDeps): Express {
   v1.use(sessionsRouter(deps));
   v1.use(sessionDatasetsRouter({ ...deps, uploads: new TenantSlots(deps.uploadSlots ?? { perTenant: 2, perProcess: 4 }) }));
   v1.use(sessionChatRouter({ ...deps, submissions }));
-  app.use('/api/v1', v1);
-
-  app.use(routes.methodNotAllowed());
-  app.use(notFound);
-  app.use(errorHandler(deps.logger, deps.retryAfterSeconds));
-  return app;
+  return v1;
 }

@@ -25,6 +25,8 @@ export interface Harness {
   app: Express;
   db: Kysely<Database>;
   redis: RedisClient;
+  /** The connection of the rate-limit counters. */
+  counters: RedisClient;
   producer: TaskProducer;
   events: TaskEventPublisher;
   prefix: string;
@@ -114,6 +116,7 @@ export async function startHarness(overrides: HarnessOptions = {}): Promise<Harn
     app,
     db,
     redis,
+    counters: parts.counters,
     producer,
     events,
     prefix,

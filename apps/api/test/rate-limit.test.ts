@@ -1,3 +1,5 @@
+import { once } from 'node:events';
+import { createTenantWithKey } from '@conveyor/db';
 import request from 'supertest';
 import { type Harness, startHarness } from './helpers';
 
@@ -83,5 +85,52 @@ describe('rate limits with Redis down', () => {
     const statuses = [];
     for (let i = 0; i < 3; i += 1) statuses.push((await request(h.app).get('/api/v1/tasks').set(auth(h.keyA))).status);
     expect(statuses).toEqual([200, 200, 429]);
+  });
+});
+
+// The counters' own connection can be unready while requests arrive: at the API's start (it
+// answers /healthz before that connection is up) or in an outage. The requests counted in the
+// process meanwhile and those Redis counts must add up, whichever came first.
+describe('rate limits while the counters connection is not ready', () => {
+  let h: Harness;
+  beforeAll(async () => (h = await startHarness({ rateLimits: { trial: 3 } })));
+  afterAll(() => h.close());
+
+  const trialKey = async (name: string) => (await createTenantWithKey(h.db, { name, plan: 'trial' })).apiKey;
+  const read = async (key: string) => (await request(h.app).get('/api/v1/tasks').set(auth(key))).status;
+  const unready = async () => {
+    const ended = once(h.counters, 'end');
+    h.counters.disconnect();
+    await ended;
+  };
+  const ready = async () => {
+    await h.counters.connect();
+    expect(h.counters.status).toBe('ready');
+  };
+
+  it('adds the requests counted before the connection was ready to those Redis counts after', async () => {
+    const key = await trialKey('before-ready');
+    await unready();
+    try {
+      const statuses = [await read(key), await read(key), await read(key)];
+      await ready();
+      statuses.push(await read(key));
+      expect(statuses).toEqual([200, 200, 200, 429]);
+    } finally {
+      if (h.counters.status !== 'ready') await ready();
+    }
+  });
+
+  it('goes on from the count Redis last gave when the connection drops', async () => {
+    const key = await trialKey('outage');
+    const statuses = [await read(key), await read(key)];
+    await unready();
+    try {
+      statuses.push(await read(key), await read(key));
+    } finally {
+      await ready();
+    }
+    statuses.push(await read(key));
+    expect(statuses).toEqual([200, 200, 200, 429, 429]);
   });
 });

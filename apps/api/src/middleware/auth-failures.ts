@@ -1,6 +1,7 @@
 import type { RedisClient } from '@conveyor/queue';
 import { RateLimiterRes } from 'rate-limiter-flexible';
-import { retryAfterSeconds, sharedCounter } from './rate-limit';
+import { retryAfterSeconds } from './rate-limit';
+import { SharedCounter } from './shared-counter';
 
 /**
  * Counts requests with an unknown API key per client address (over every API replica, in
@@ -9,14 +10,14 @@ import { retryAfterSeconds, sharedCounter } from './rate-limit';
  * (held in its principal cache) still work from that address.
  */
 export class AuthFailures {
-  private readonly counter;
+  private readonly counter: SharedCounter;
 
   constructor(
     redis: RedisClient,
     keyPrefix: string,
     readonly perMinute: number,
   ) {
-    this.counter = sharedCounter(redis, `${keyPrefix}:authfail`, perMinute);
+    this.counter = new SharedCounter(redis, `${keyPrefix}:authfail`, perMinute);
   }
 
   /** Seconds the address must wait before its next lookup, or 0 when it may try now. */

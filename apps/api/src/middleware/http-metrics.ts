@@ -8,17 +8,13 @@ import type { RequestHandler } from 'express';
  */
 export function httpMetrics(metrics: HttpMetrics, logger: Logger): RequestHandler {
   return (req, res, next) => {
-    const end = metrics.requests.startTimer();
     const started = process.hrtime.bigint();
     res.on('finish', () => {
       const route = req.route ? `${String(res.locals.routeBase ?? '')}${String(req.route.path)}` : 'unmatched';
-      end({ method: req.method, route, status: String(res.statusCode) });
-      logger.http('request', {
-        method: req.method,
-        route,
-        status: res.statusCode,
-        ms: Number(process.hrtime.bigint() - started) / 1e6,
-      });
+      const ms = Number(process.hrtime.bigint() - started) / 1e6;
+      metrics.requests.observe({ method: req.method, route, status: String(res.statusCode) }, ms / 1000);
+      // Below the logger's level (info, by default) the line is not even built.
+      if (logger.isLevelEnabled('http')) logger.http('request', { method: req.method, route, status: res.statusCode, ms });
     });
     next();
   };

@@ -2,8 +2,9 @@ import type { RedisClient } from '@conveyor/queue';
 import type { Plan, Principal } from '@conveyor/db';
 import type { Logger } from '@conveyor/observability';
 import type { NextFunction, Request, Response } from 'express';
-import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
+import { RateLimiterRes } from 'rate-limiter-flexible';
 import { HttpError } from '../http-error';
+import { SharedCounter } from './shared-counter';
 
 /** Who a limit applies to: a tenant's plan, or an admin key. */
 export type RateLimitClass = Plan | 'admin';
@@ -15,24 +16,6 @@ export interface RateLimitSettings {
   keyPrefix: string;
 }
 
-const WINDOW_SECONDS = 60;
-
-/**
- * A fixed-window counter shared by every API replica through Redis. While Redis is unreachable
- * each process counts in memory instead, so requests keep working and nobody can flood one
- * replica.
- */
-export function sharedCounter(redis: RedisClient, keyPrefix: string, points: number): RateLimiterRedis {
-  return new RateLimiterRedis({
-    storeClient: redis,
-    keyPrefix,
-    points,
-    duration: WINDOW_SECONDS,
-    rejectIfRedisNotReady: true,
-    insuranceLimiter: new RateLimiterMemory({ points, duration: WINDOW_SECONDS }),
-  });
-}
-
 /** Seconds until a refused counter lets the next request through (at least 1). */
 export const retryAfterSeconds = (rejection: RateLimiterRes) => Math.max(1, Math.ceil(rejection.msBeforeNext / 1000));
 
@@ -41,9 +24,9 @@ export const retryAfterSeconds = (rejection: RateLimiterRes) => Math.max(1, Math
  * admin limit: past it, 429 with Retry-After. Runs after authentication, before any body is read.
  */
 export function rateLimit(redis: RedisClient, settings: RateLimitSettings, logger: Logger) {
-  const limiters = new Map<RateLimitClass, RateLimiterRedis>();
+  const limiters = new Map<RateLimitClass, SharedCounter>();
   for (const [which, points] of Object.entries(settings.perMinute) as [RateLimitClass, number][]) {
-    limiters.set(which, sharedCounter(redis, `${settings.keyPrefix}:ratelimit:${which}`, points));
+    limiters.set(which, new SharedCounter(redis, `${settings.keyPrefix}:ratelimit:${which}`, points));
   }
   return async (_req: Request, res: Response, next: NextFunction) => {
     const principal = res.locals.principal as Principal;

@@ -1,7 +1,7 @@
 import { TASK_TOKEN_PREFIX, type Principal, type TaskTokenGrant } from '@conveyor/db';
 import type { Request, Response } from 'express';
 import { HttpError } from '../http-error';
-import { queryError } from '../query';
+import { hasQueryString, queryError } from '../query';
 
 // A task token (?token=cvt_...) lets a browser, whose EventSource cannot send an Authorization
 // header, read one task. It is accepted on these reads only; loadTask keeps it to its task.
@@ -13,6 +13,7 @@ const challenge = { 'WWW-Authenticate': 'Bearer error="invalid_token"' };
 
 /** The request's ?token=, if it has one; a token given twice is a 400, not a guess. */
 export function taskTokenOf(req: Request): string | undefined {
+  if (!hasQueryString(req)) return undefined;
   const token = (req.query as Record<string, unknown>).token;
   if (token === undefined || typeof token === 'string') return token;
   throw queryError([{ path: 'query.token', message: 'give one task token, once' }]);

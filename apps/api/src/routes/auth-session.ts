@@ -27,13 +27,13 @@ interface SignInDeps {
 const unknownKey = () => new HttpError(401, 'unauthorized', 'Unknown or revoked API key', undefined, { 'WWW-Authenticate': 'Bearer error="invalid_token"' });
 
 /**
- * Signing in and out of the console, mounted before authenticate: POST takes the API key itself
- * (in the body, or as Authorization: Bearer), so it reads its one small body before any
- * principal exists; an address past its limit of unknown keys is refused before that. DELETE
- * needs no principal: holding the session's id is what lets one end it.
+ * Signing in and out of the console, added to the API's router before authenticate (as its
+ * own routes rather than a router of their own, which every request would pass through): POST
+ * takes the API key itself (in the body, or as Authorization: Bearer), so it reads its one
+ * small body before any principal exists; an address past its limit of unknown keys is refused
+ * before that. DELETE needs no principal: holding the session's id is what lets one end it.
  */
-export function signInRouter(deps: SignInDeps): Router {
-  const router = Router();
+export function addSignInRoutes(router: Router, deps: SignInDeps): void {
   const throttled: RequestHandler = async (req, _res, next) => {
     const wait = await deps.failures.refusal(req.ip ?? 'unknown');
     if (wait > 0) {
@@ -90,7 +90,6 @@ export function signInRouter(deps: SignInDeps): Router {
     }
     res.set('Cache-Control', 'no-store').status(204).end();
   });
-  return router;
 }
 
 /** GET /auth/session: the signed-in session, after authenticate (which found and renewed it). */
