@@ -21,21 +21,28 @@ export interface UnfinishedTask {
 
 /**
  * A page of unfinished tasks in the given states that have not changed for graceMs (so a
- * submission between its commit and its enqueue is left alone), in id order from afterId.
+ * submission between its commit and its enqueue is left alone), after afterId's task in
+ * (tenant_id, created_at, id) order: each page is a range of the partial index tasks_open
+ * (migration 0023), whose key that is. A page after a task that no longer exists is empty.
  */
 export async function findUnfinishedTasks(
   db: Db,
   query: { statuses: TaskStatus[]; graceMs: number; afterId?: string; limit: number },
 ): Promise<UnfinishedTask[]> {
+  // The last row's key, read by its id (tenant_id, created_at and id never change).
+  const after =
+    query.afterId === undefined
+      ? sql``
+      : sql`and (t.tenant_id, t.created_at, t.id) > (select a.tenant_id, a.created_at, a.id from tasks a where a.id = ${query.afterId}::uuid)`;
   const { rows } = await sql<UnfinishedTask>`
-    select id, task, queue, status, priority, attempt, max_attempts,
-           greatest(0, ceil(extract(epoch from (coalesce(case when status = 'RETRY' then next_attempt_at end, run_at, now()) - now())) * 1000))::int as delay_ms,
-           case when started_at is null then null else (extract(epoch from (now() - started_at)) * 1000)::bigint::int end as running_ms
-      from tasks
-     where final_status is null and status in (${sql.join(query.statuses)})
-       and updated_at < now() - ${query.graceMs} * interval '1 millisecond'
-       and id > ${query.afterId ?? '00000000-0000-0000-0000-000000000000'}::uuid
-     order by id
+    select t.id, t.task, t.queue, t.status, t.priority, t.attempt, t.max_attempts,
+           greatest(0, ceil(extract(epoch from (coalesce(case when t.status = 'RETRY' then t.next_attempt_at end, t.run_at, now()) - now())) * 1000))::int as delay_ms,
+           case when t.started_at is null then null else (extract(epoch from (now() - t.started_at)) * 1000)::bigint::int end as running_ms
+      from tasks t
+     where t.final_status is null and t.status in (${sql.join(query.statuses)})
+       and t.updated_at < now() - ${query.graceMs} * interval '1 millisecond'
+       ${after}
+     order by t.tenant_id, t.created_at, t.id
      limit ${query.limit}`.execute(db);
   return rows;
 }

@@ -26,7 +26,7 @@ export interface QueueOverviewQuery {
  * The task rows of one tenant, or of each tenant in turn: every query below runs per tenant
  * (a lateral join over tenants for all of them), so each is a range of the index
  * tasks_tenant_finished (tenant_id, finished_at, queue, final_status), or of the tenant's open
- * tasks in tasks_tenant_final_created, rather than a scan of the table.
+ * tasks in tasks_open, rather than a scan of the table.
  */
 const scope = (tenantId: string | undefined) =>
   tenantId === undefined

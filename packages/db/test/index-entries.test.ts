@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { CompiledQuery, Kysely, PostgresDialect, sql } from 'kysely';
 import { Pool } from 'pg';
-import { type Database, createTenantWithKey, decodeCursor, insertTasks, listTasksForTenant, queueOverview, writeTaskStates } from '../src';
+import { type Database, createTenantWithKey, decodeCursor, findUnfinishedTasks, insertTasks, listTasksForTenant, queueOverview, writeTaskStates } from '../src';
 import { openTestDb } from './helpers';
 
 // What a task costs the indexes of tasks (issue 21): each entry is a write at its insert or its
@@ -32,33 +32,67 @@ async function entries(index: string): Promise<number> {
   return rows[0]!.n;
 }
 
+/** The entries of every index of tasks. */
+async function allEntries(): Promise<number> {
+  const { rows } = await sql<{ name: string }>`
+    select indexrelid::regclass::text as name from pg_index join pg_class c on c.oid = indexrelid join pg_am am on am.oid = c.relam
+     where indrelid = 'tasks'::regclass and am.amname = 'btree'`.execute(db);
+  let n = 0;
+  for (const { name } of rows) n += await entries(name);
+  return n;
+}
+
 class Rollback extends Error {}
 
 const ping = () => ({ id: randomUUID(), tenant_id: tenantId, task: 'ping', queue: 'monitoring', payload: {}, max_attempts: 3 });
 
-it('the overview index takes a task at its end, not at its insert (migration 0022)', async () => {
+it('a task takes 4 index entries at its insert, none at its claim and 6 at its end (migrations 0022, 0023)', async () => {
+  // Runs first: on pages this small nothing is pruned or split between the counts.
+  const before = await allEntries();
   const ids = (await insertTasks(db, Array.from({ length: 50 }, ping))).map((s) => s.row.id);
-  expect(await entries('tasks_tenant_finished')).toBe(0);
-  expect(await entries('tasks_open')).toBe(50);
+  const inserted = await allEntries();
+  expect(inserted - before).toBe(4 * 50);
+  await writeTaskStates(
+    db,
+    ids.map((id) => ({ kind: 'claim' as const, id, worker: 'w' })),
+  );
+  expect(await allEntries()).toBe(inserted);
+  await writeTaskStates(
+    db,
+    ids.map((id) => ({ kind: 'complete' as const, id, attempt: 1, result: 'pong', retentionMs: 60_000 })),
+  );
+  expect((await allEntries()) - before).toBe(10 * 50);
+});
+
+it('the overview index and the final-status index take a task at its end, the open-task index at its insert (migrations 0022, 0023)', async () => {
+  const opened = await entries('tasks_open');
+  const ended = await entries('tasks_tenant_final_created');
+  const finished = await entries('tasks_tenant_finished');
+  const ids = (await insertTasks(db, Array.from({ length: 50 }, ping))).map((s) => s.row.id);
+  expect(await entries('tasks_tenant_finished')).toBe(finished);
+  expect(await entries('tasks_tenant_final_created')).toBe(ended);
+  expect(await entries('tasks_open')).toBe(opened + 50);
 
   const claims = await writeTaskStates(
     db,
     ids.map((id) => ({ kind: 'claim' as const, id, worker: 'w' })),
   );
   expect(claims.every((c) => c !== undefined)).toBe(true);
-  expect(await entries('tasks_tenant_finished')).toBe(0);
+  expect(await entries('tasks_tenant_finished')).toBe(finished);
 
   const ends = await writeTaskStates(
     db,
     ids.map((id) => ({ kind: 'complete' as const, id, attempt: 1, result: 'pong', retentionMs: 60_000 })),
   );
   expect(ends.every((e) => e === true)).toBe(true);
-  expect(await entries('tasks_tenant_finished')).toBe(50);
+  expect(await entries('tasks_tenant_finished')).toBe(finished + 50);
+  expect(await entries('tasks_tenant_final_created')).toBe(ended + 50);
+  expect(await entries('tasks_open')).toBe(opened + 50);
 
-  // And the overview still counts them, from that index.
+  // And the overview still counts them (both tests' tasks), from that index.
   const figures = await queueOverview(db, { tenantId, queues: ['monitoring'], windowMs: 3_600_000, bucketMs: 60_000 });
-  expect(figures.get('monitoring')!.counts).toEqual({ SUCCESS: 50 });
-  expect(figures.get('monitoring')!.series.reduce((sum, b) => sum + b.succeeded, 0)).toBe(50);
+  expect(figures.get('monitoring')!.counts).toEqual({ SUCCESS: 100 });
+  expect(figures.get('monitoring')!.series.reduce((sum, b) => sum + b.succeeded, 0)).toBe(100);
 });
 
 it("the overview's statements for ended tasks can read the partial index", async () => {
@@ -95,7 +129,7 @@ it('a batch without keys is one plain insert: a repeated id refuses the whole ba
   expect(rows[0]!.n).toBe(0);
 });
 
-it('the list without a filter merges the ranges of tasks_tenant_final_created, each read in order (migration 0022)', async () => {
+it('the list without a filter merges the ended ranges of tasks_tenant_final_created and the open range of tasks_open, each read in order (migrations 0022, 0023)', async () => {
   const { tenant } = await createTenantWithKey(db, { name: 'list', plan: 'growth' });
   const ids = (
     await insertTasks(
@@ -112,6 +146,12 @@ it('the list without a filter merges the ranges of tasks_tenant_final_created, e
     db,
     ended.map((id) => ({ kind: 'complete' as const, id, attempt: 1, result: 'pong', retentionMs: 60_000 })),
   );
+  // Creation times spread over the rows, three a time (so the cursor's id decides between
+  // them), in the order of their ids: newest first is still by id, descending. With one time
+  // for all, the planner's estimate of a cursor's range is a guess (none before it, all of it).
+  await sql`update tasks t set created_at = t.created_at - (r.n / 3) * interval '1 second'
+              from (select id, row_number() over (order by id desc) as n from tasks where tenant_id = ${tenant.id}) r
+             where t.id = r.id`.execute(db);
   await sql`analyze tasks`.execute(db);
 
   // The statement the list runs, caught as it runs, then explained.
@@ -129,14 +169,71 @@ it('the list without a filter merges the ranges of tasks_tenant_final_created, e
     }
     expect(seen).toHaveLength(3000);
     expect(new Set(seen)).toEqual(new Set(ids));
-    // One insert: one created_at, so newest first is by id, descending.
     expect(seen).toEqual([...seen].sort().reverse());
 
-    const list = statements.at(-1)!;
+    // The second page: a cursor, and more rows after it than the page takes (on the last page,
+    // a few rows, a bitmap scan and a sort are as good a plan as any).
+    const list = statements[1]!;
     const { rows } = await logged.executeQuery<{ 'QUERY PLAN': string }>(CompiledQuery.raw(`explain ${list.sql}`, [...list.parameters]));
     const plan = rows.map((r) => r['QUERY PLAN']).join('\n');
-    expect(plan.match(/Index Scan using tasks_tenant_final_created/g)).toHaveLength(4);
+    expect(plan.match(/Index Scan using tasks_tenant_final_created/g)).toHaveLength(3);
+    expect(plan.match(/Index Scan Backward using tasks_open/g)).toHaveLength(1);
+    expect(plan).toMatch(/Index Cond: \(\(tenant_id = [^)]*\) AND \(ROW\(created_at, id\) < ROW\(/);
     expect(plan).not.toMatch(/Seq Scan|Bitmap/);
+  } finally {
+    await logged.destroy();
+  }
+});
+
+it("the reconciler pages through every tenant's open tasks in tasks_open's order, each page a range of it (migration 0023)", async () => {
+  const tenants = await Promise.all(['r1', 'r2', 'r3'].map(async (name) => (await createTenantWithKey(db, { name, plan: 'growth' })).tenant.id));
+  const open = new Set<string>();
+  for (const tenant of tenants) {
+    const ids = (
+      await insertTasks(
+        db,
+        Array.from({ length: 1000 }, () => ({ ...ping(), tenant_id: tenant })),
+      )
+    ).map((s) => s.row.id);
+    // A third of them ended: not the reconciler's.
+    const ended = ids.slice(0, 300);
+    await writeTaskStates(
+      db,
+      ended.map((id) => ({ kind: 'claim' as const, id, worker: 'w' })),
+    );
+    await writeTaskStates(
+      db,
+      ended.map((id) => ({ kind: 'complete' as const, id, attempt: 1, result: 'pong', retentionMs: 60_000 })),
+    );
+    for (const id of ids.slice(300)) open.add(id);
+  }
+  // Past the grace period.
+  await sql`update tasks set updated_at = now() - interval '1 hour' where tenant_id in (${sql.join(tenants)})`.execute(db);
+  await sql`analyze tasks`.execute(db);
+
+  const statements: CompiledQuery[] = [];
+  const pool = new Pool({ connectionString: url, max: 1 });
+  const logged = new Kysely<Database>({ dialect: new PostgresDialect({ pool }), log: (event) => void statements.push(event.query) });
+  try {
+    const seen: string[] = [];
+    let afterId: string | undefined;
+    for (;;) {
+      const page = await findUnfinishedTasks(logged, { statuses: ['PENDING', 'RETRY', 'STARTED', 'PROGRESS'], graceMs: 60_000, afterId, limit: 250 });
+      seen.push(...page.map((t) => t.id));
+      if (page.length < 250) break;
+      afterId = page.at(-1)!.id;
+    }
+    expect(new Set(seen).size).toBe(seen.length);
+    expect(new Set(seen.filter((id) => open.has(id)))).toEqual(open);
+
+    // A page after the first: a range of the index, after the last row's key.
+    const next = statements[1]!;
+    const { rows } = await logged.executeQuery<{ 'QUERY PLAN': string }>(CompiledQuery.raw(`explain ${next.sql}`, [...next.parameters]));
+    const plan = rows.map((r) => r['QUERY PLAN']).join('\n');
+    expect(plan).toMatch(
+      /(Index Scan using tasks_open on tasks t|Bitmap Index Scan on tasks_open)[^\n]*\n\s*Index Cond: \(ROW\(tenant_id, created_at, id\) > ROW\(/,
+    );
+    expect(plan).not.toMatch(/Seq Scan on tasks t/);
   } finally {
     await logged.destroy();
   }

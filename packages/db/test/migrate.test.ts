@@ -1,6 +1,6 @@
 import { createEmptyDatabase } from '@conveyor/testkit';
 import { Migrator, sql } from 'kysely';
-import { MIGRATIONS, createDb, migrateUrl, migrationNames } from '../src';
+import { MIGRATIONS, createDb, createTenantWithKey, migrateUrl, migrationNames } from '../src';
 
 describe('migrations', () => {
   it('are safe to run from several processes at once and end in the latest schema', async () => {
@@ -210,6 +210,29 @@ describe('migrations', () => {
       expect((await migrator.migrateDown()).error).toBeUndefined();
       expect(await inlined()).toBe(false);
       expect(await periods()).toBe(before);
+    } finally {
+      await db.destroy();
+      await empty.drop();
+    }
+  });
+  it("move the open tasks into one index and back down, the tasks' rows in both (migration 0023)", async () => {
+    const empty = await createEmptyDatabase();
+    const db = createDb(empty.url);
+    const indexes = async () =>
+      (await sql<{ def: string }>`select indexdef as def from pg_indexes where tablename = 'tasks' order by indexname`.execute(db)).rows.map((r) => r.def);
+    try {
+      const migrator = new Migrator({ db, provider: { getMigrations: async () => MIGRATIONS } });
+      expect((await migrator.migrateTo('2026_12_05_0022_fewer_task_index_entries')).error).toBeUndefined();
+      const { tenant } = await createTenantWithKey(db, { name: 'm23', plan: 'growth' });
+      await sql`insert into tasks (id, tenant_id, task, queue, payload, max_attempts, status)
+                select gen_random_uuid(), ${tenant.id}, 'ping', 'monitoring', '{}', 3, s from unnest(array['PENDING', 'SUCCESS']) s`.execute(db);
+      const before = await indexes();
+      expect((await migrator.migrateTo('2026_12_05_0023_one_index_for_open_tasks')).error).toBeUndefined();
+      const after = await indexes();
+      expect(after).toContain('CREATE INDEX tasks_open ON public.tasks USING btree (tenant_id, created_at, id) WHERE (final_status IS NULL)');
+      expect(after.find((d) => d.includes('tasks_tenant_final_created'))).toMatch(/WHERE \(final_status IS NOT NULL\)$/);
+      expect((await migrator.migrateDown()).error).toBeUndefined();
+      expect(await indexes()).toEqual(before);
     } finally {
       await db.destroy();
       await empty.drop();

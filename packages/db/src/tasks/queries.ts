@@ -52,9 +52,9 @@ export interface ListTasksQuery {
 }
 
 /**
- * Tasks in any of `statuses`, as the index tasks_tenant_final_created can find them (migration
- * 0020): an ended status by final_status, an open one within the open tasks (final_status is
- * null), whose status only the row knows.
+ * Tasks in any of `statuses`, as the indexes can find them: an ended status by final_status
+ * (tasks_tenant_final_created, migration 0020), an open one within the tenant's open tasks
+ * (final_status is null: tasks_open, migration 0023), whose status only the row knows.
  */
 export function statusFilter(statuses: readonly TaskStatus[]): RawBuilder<boolean> {
   const ended = statuses.filter(isTerminal);
@@ -67,8 +67,9 @@ export function statusFilter(statuses: readonly TaskStatus[]): RawBuilder<boolea
 }
 
 /**
- * The ranges of tasks_tenant_final_created that hold every task of a tenant: each ended status,
- * and the open tasks (final_status null). Each is in (created_at desc, id desc) order.
+ * The ranges that hold every task of a tenant: each ended status in tasks_tenant_final_created,
+ * and the open tasks (final_status null) in tasks_open, read backward. Each is in (created_at
+ * desc, id desc) order.
  */
 const FINAL_STATUS_RANGES = [...TERMINAL_STATUSES.map((status) => sql<boolean>`final_status = ${sql.lit(status)}`), sql<boolean>`final_status is null`];
 
@@ -76,9 +77,10 @@ const FINAL_STATUS_RANGES = [...TERMINAL_STATUSES.map((status) => sql<boolean>`f
  * A page of a tenant's tasks, newest first (keyset pagination). Each filter has an index that
  * starts with the tenant and ends in (created_at desc, id desc) (migration 0014), so a
  * filtered page is read in order; tags use the GIN index. Without a filter the page is merged
- * from the ranges of tasks_tenant_final_created, one per final status, each read in order up
- * to the page's size (migration 0022 dropped the tenant's own (created_at, id) index, which
- * cost every task an index entry at its insert and another at its end). No per-row subquery:
+ * from the ranges of tasks_tenant_final_created, one per ended status, and the tenant's range
+ * of tasks_open, each read in order up to the page's size (migration 0022 dropped the tenant's
+ * own (created_at, id) index, which cost every task an index entry at its insert and another
+ * at its end). No per-row subquery:
  * the list stays as cheap as the rows it reads.
  */
 export async function listTasksForTenant(db: Db, tenantId: string, query: ListTasksQuery): Promise<{ rows: TaskRow[]; next?: string }> {
