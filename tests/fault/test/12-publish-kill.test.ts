@@ -65,8 +65,15 @@ it('a worker killed after X accepted its post: X holds it once, Conveyor records
   const onX = await simPosts();
   expect(onX).toHaveLength(1);
   expect(done).toMatchObject({ status: 'published', x_post_id: onX[0]!.id });
-  // The survivor found the post on X rather than sending it again.
+  // The survivor found the post on X rather than sending it again. It says so just after it
+  // marks the post published (which the poll above saw): its line may still be on its way.
   const survivor = workers.find((w) => w !== victim)!;
+  const said = (line: string) => survivor.output().includes(line);
+  await waitFor(
+    async () => (said('post found on X after an earlier call') || said('post published to X') ? true : undefined),
+    "the survivor's line on the post",
+    60_000,
+  );
   expect(survivor.output()).toContain('post found on X after an earlier call; recorded, not sent again');
   const creates = ((await (await fetch(`${xBase}/_sim/requests`)).json()) as { requests: { endpoint?: string }[] }).requests.filter(
     (r) => r.endpoint === 'POST /2/tweets',
