@@ -1,13 +1,10 @@
-import { type CliStack, cli, startCliStack } from './support/cli';
+import { type CliStack, cli, cliStack } from './support/cli';
 
-// schedules, usage, task-types and dead-letters: the built CLI against the real API and
+// schedules, usage, task-types and dead-letters: the CLI (in this process) against the real API and
 // monitoring worker, each test with a tenant of its own.
 
-let s: CliStack;
-beforeAll(async () => {
-  s = await startCliStack({ worker: true });
-}, 300_000);
-afterAll(() => s?.stack.stop(), 30_000);
+const s: CliStack = cliStack();
+afterAll(() => s.close());
 
 const tenantEnv = async () => s.envFor(await s.tenantKey());
 const json = async (args: string[], env: Record<string, string>) => {
@@ -125,7 +122,7 @@ describe('dead-letters', () => {
     expect(failed.code).toBe(1);
     const taskId = JSON.parse(failed.stdout).task_id as string;
 
-    const admin = s.envFor(await s.stack.createAdminKey());
+    const admin = s.envFor(await s.adminKey());
     const letters = await json(['dead-letters', 'list', '--task', 'test_task'], admin);
     expect(letters).toContainEqual(expect.objectContaining({ task_id: taskId, task: 'test_task', attempts: 3 }));
     expect((await cli(['dead-letters', 'list'], admin)).stdout).toContain(taskId);
@@ -185,7 +182,7 @@ describe('queues and workers', () => {
     expect((await cli(['queues'], env)).stdout).toMatch(/^monitoring\s+1\s/m);
     expect((await cli(['queues', '--window', '2h'], env)).code).toBe(2);
     expect((await cli(['workers'], env)).code).toBe(3);
-    const admin = s.envFor(await s.stack.createAdminKey());
+    const admin = s.envFor(await s.adminKey());
     expect(await json(['workers'], admin)).toContainEqual(expect.objectContaining({ queue: 'monitoring' }));
   });
 });

@@ -1,16 +1,13 @@
 import { chmodSync, mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { type CliStack, cli, startCliStack } from './support/cli';
+import { type CliStack, cli, cliStack } from './support/cli';
 
 // Profiles in a config file of the test's own, chosen by flag, environment or `profile use`,
 // against the real API: a wrong key is refused (401, exit 3), the right one answers.
 
-let s: CliStack;
-beforeAll(async () => {
-  s = await startCliStack({ worker: false });
-}, 300_000);
-afterAll(() => s?.stack.stop(), 30_000);
+const s: CliStack = cliStack();
+afterAll(() => s.close());
 
 const WRONG_KEY = 'cvk_wrong_key_that_the_api_does_not_know_0123';
 

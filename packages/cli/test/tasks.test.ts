@@ -2,32 +2,20 @@ import { freePort, waitFor } from '@conveyor/testkit';
 import { writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { type CliProcess, type CliStack, cli, startCli, startCliStack, stderrShows } from './support/cli';
+import { type CliRunning, type CliStack, cli, spawnCli, startCli, cliStack, stderrShows } from './support/cli';
 
-// The built CLI as a child process against the real API and monitoring worker. Each test has
-// a tenant of its own. stderr is a pipe here, so progress comes as plain lines.
+// The CLI against the real API and monitoring worker, each test with a tenant of its own:
+// most command lines through the CLI's entry in this process (support/cli.ts), and those in
+// 'the built binary' as child processes of dist/main.js. stderr is never a terminal here, so
+// progress comes as plain lines.
 
-let s: CliStack;
-beforeAll(async () => {
-  s = await startCliStack({ worker: true });
-}, 300_000);
-afterAll(() => s?.stack.stop(), 30_000);
+const s: CliStack = cliStack();
+afterAll(() => s.close());
 
 const HOUR_MS = '3600000';
 const tenantEnv = async () => s.envFor(await s.tenantKey());
 
 describe('tasks submit --wait', () => {
-  it('prints progress on stderr and the result on stdout, and exits 0', async () => {
-    const env = await tenantEnv();
-    const run = await cli(['tasks', 'submit', 'test_task', '--payload', '{"message":"hello","steps":3,"step_ms":50}', '--wait'], env);
-    expect(run).toMatchObject({ code: 0 });
-    expect(JSON.parse(run.stdout)).toEqual({ echo: 'hello' });
-    expect(run.stderr).toMatch(/^Task [0-9a-f-]{36} submitted \(PENDING\)$/m);
-    // The end event, as a plain line (stderr is not a terminal): no control characters.
-    expect(run.stderr).toMatch(/ SUCCESS 100% Task completed/);
-    expect(run.stderr).not.toContain('\x1b');
-  });
-
   it('exits 1 with the error of a task that ends in FAILURE, and --json prints the task', async () => {
     const env = await tenantEnv();
     // test_task has 3 attempts; each of these fails on purpose.
@@ -58,10 +46,22 @@ describe('tasks submit --wait', () => {
     const task = JSON.parse((await cli(['tasks', 'get', error.task_id, '--json'], env)).stdout);
     expect(task.status).toBe('PENDING');
   });
+});
+
+describe('the built binary (dist/main.js as a child process)', () => {
+  it('prints progress on stderr and the result on stdout, and exits 0', async () => {
+    const env = await tenantEnv();
+    const run = await spawnCli(['tasks', 'submit', 'test_task', '--payload', '{"message":"hello","steps":3,"step_ms":50}', '--wait'], env).done;
+    expect(run).toMatchObject({ code: 0, signal: null });
+    expect(JSON.parse(run.stdout)).toEqual({ echo: 'hello' });
+    expect(run.stderr).toMatch(/^Task [0-9a-f-]{36} submitted \(PENDING\)$/m);
+    expect(run.stderr).toMatch(/ SUCCESS 100% Task completed/);
+    expect(run.stderr).not.toContain('\x1b');
+  });
 
   it('stops waiting on Ctrl-C with exit 130 without cancelling the task', async () => {
     const env = await tenantEnv();
-    const run = startCli(['tasks', 'submit', 'ping', '--delay-ms', HOUR_MS, '--wait'], env);
+    const run = spawnCli(['tasks', 'submit', 'ping', '--delay-ms', HOUR_MS, '--wait'], env);
     await stderrShows(run, 'submitted');
     const id = /Task (\S+) submitted/.exec(run.output().stderr)![1]!;
     run.child.kill('SIGINT');
@@ -96,7 +96,7 @@ describe('tasks cancel and logs', () => {
   });
 });
 
-async function waitForLine(run: CliProcess, text: string) {
+async function waitForLine(run: CliRunning, text: string) {
   await waitFor(async () => run.output().stdout.includes(text) || undefined, `the CLI to print ${text}`, 120_000);
 }
 
@@ -144,7 +144,8 @@ describe('mistakes and failures', () => {
 
   it('exits 4 when the server cannot be reached', async () => {
     const closedPort = await freePort();
-    const run = await cli(['tasks', 'list', '--base-url', `http://127.0.0.1:${closedPort}`, '--api-key', 'cvk_not_a_real_key_0123456789']);
+    // The built binary: an error's exit code is the process's.
+    const run = await spawnCli(['tasks', 'list', '--base-url', `http://127.0.0.1:${closedPort}`, '--api-key', 'cvk_not_a_real_key_0123456789']).done;
     expect(run.code).toBe(4);
     expect(run.stderr).toContain('Could not reach the Conveyor API');
     expect(run.stderr).not.toContain('cvk_not_a_real_key_0123456789');

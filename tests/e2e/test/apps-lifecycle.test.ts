@@ -4,7 +4,8 @@ import path from 'node:path';
 import { freePort, startNode, waitFor } from '@conveyor/testkit';
 import { migrateUrl, schemaFingerprint } from '@conveyor/db';
 import { LlmSimulator } from '@conveyor/sim';
-import { APPS, AppStack, REPO_ROOT as ROOT } from '@conveyor/testkit';
+import { APPS, AppStack, REPO_ROOT as ROOT, type RunningProcess } from '@conveyor/testkit';
+import { exportedMetricNames, metricsTheKitUses, promqlMetricNames } from './monitoring-kit';
 import { clientOf } from './support';
 
 let stack: AppStack;
@@ -23,32 +24,75 @@ afterAll(async () => {
 }, 30_000);
 
 describe('every app is its own process', () => {
-  it('all seven start, serve /healthz, /readyz and /metrics on their own ports, and exit 0 on SIGTERM', async () => {
-    const ports = await Promise.all(APPS.map(() => freePort()));
-    const starts = await Promise.allSettled(APPS.map((app, i) => stack.start(app, ports[i]!)));
-    const procs = starts.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
-    try {
-      // Should one not come up, the others must not stay: they would serve the later tests' tasks.
-      for (const s of starts) if (s.status === 'rejected') throw s.reason;
-      for (const [i, app] of APPS.entries()) {
-        // Ready once its Postgres and Redis connections are up, which may lag /healthz a little.
-        await waitFor(async () => ((await fetch(`http://127.0.0.1:${ports[i]}/readyz`)).status === 200 ? true : undefined), `${app} /readyz`);
-        const metrics = await (await fetch(`http://127.0.0.1:${ports[i]}/metrics`)).text();
-        expect(metrics).toContain(`service="${app}"`);
+  // The seven apps at once, started for the tests of this block; the last of them stops them
+  // (they must not stay: they would serve the later tests' tasks).
+  describe('all seven at once', () => {
+    let procs: RunningProcess[] = [];
+    /** Each app's /metrics once it was ready. */
+    const metrics = new Map<string, string>();
+
+    beforeAll(async () => {
+      const ports = await Promise.all(APPS.map(() => freePort()));
+      const starts = await Promise.allSettled(APPS.map((app, i) => stack.start(app, ports[i]!)));
+      procs = starts.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
+      try {
+        for (const s of starts) if (s.status === 'rejected') throw s.reason;
+        for (const [i, app] of APPS.entries()) {
+          // Ready once its Postgres and Redis connections are up, which may lag /healthz a little;
+          // then every collector can read.
+          await waitFor(async () => ((await fetch(`http://127.0.0.1:${ports[i]}/readyz`)).status === 200 ? true : undefined), `${app} /readyz`);
+          metrics.set(app, await (await fetch(`http://127.0.0.1:${ports[i]}/metrics`)).text());
+        }
+      } catch (error) {
+        await Promise.all(stack.processes.map((p) => p.stop('SIGKILL')));
+        throw error;
       }
-    } catch (error) {
-      await Promise.all(stack.processes.map((p) => p.stop('SIGKILL')));
-      throw error;
-    }
-    const codes = await Promise.all(procs.map((p) => p.stop('SIGTERM')));
-    expect(codes).toEqual(APPS.map(() => 0));
-    // Every line an app wrote is JSON with its service name.
-    for (const [i, app] of APPS.entries()) {
-      const lines = procs[i]!.output().split('\n').filter(Boolean);
-      expect(lines.length).toBeGreaterThan(0);
-      for (const line of lines) expect(JSON.parse(line)).toMatchObject({ service: app });
-    }
-  }, 300_000);
+    }, 300_000);
+    // Whatever the last test left running (it failed before its SIGTERM).
+    afterAll(() => Promise.all(procs.map((p) => p.stop('SIGKILL'))), 30_000);
+
+    const exported = () => new Map(APPS.map((app) => [app, exportedMetricNames(metrics.get(app) ?? '')]));
+
+    it('export every metric the alerts and the dashboard of infra/monitoring use (a name no app exports is named with where it is used)', () => {
+      const all = new Set([...exported().values()].flatMap((names) => [...names]));
+      const missing = [...metricsTheKitUses(ROOT).entries()]
+        .filter(([name]) => !all.has(name))
+        .map(([name, where]) => `${name} (used in ${[...new Set(where)].join('; ')})`);
+      expect(missing).toEqual([]);
+    });
+
+    it('the metrics added for the alerts come from the apps that know them', () => {
+      const names = exported();
+      const has = (app: string, metric: string) => names.get(app as (typeof APPS)[number])?.has(metric) ?? false;
+      for (const app of APPS) expect({ app, dependencyUp: has(app, 'conveyor_dependency_up') }).toEqual({ app, dependencyUp: true });
+      expect({
+        oldestWaiting: has('scheduler', 'conveyor_queue_oldest_waiting_seconds'),
+        lag: has('scheduler', 'conveyor_scheduler_lag_seconds'),
+        deadLetters: APPS.filter((a) => a.startsWith('worker-')).every((a) => has(a, 'conveyor_dead_letters_total')),
+        refusals: has('worker-generation', 'conveyor_budget_refusals_total') && has('worker-analysis', 'conveyor_budget_refusals_total'),
+      }).toEqual({ oldestWaiting: true, lag: true, deadLetters: true, refusals: true });
+    });
+
+    it('a metric no app exports is reported (the check can fail)', () => {
+      const all = new Set([...exported().values()].flatMap((names) => [...names]));
+      const names = promqlMetricNames('sum(rate(conveyor_no_such_metric_total[5m])) / sum(rate(conveyor_task_attempts_finished_total[5m]))');
+      expect(names.filter((n) => !all.has(n))).toEqual(['conveyor_no_such_metric_total']);
+    });
+
+    // Last of the block: it stops them.
+    it('all seven start, serve /healthz, /readyz and /metrics on their own ports, and exit 0 on SIGTERM', async () => {
+      expect(procs).toHaveLength(APPS.length);
+      for (const app of APPS) expect(metrics.get(app)).toContain(`service="${app}"`);
+      const codes = await Promise.all(procs.map((p) => p.stop('SIGTERM')));
+      expect(codes).toEqual(APPS.map(() => 0));
+      // Every line an app wrote is JSON with its service name.
+      for (const [i, app] of APPS.entries()) {
+        const lines = procs[i]!.output().split('\n').filter(Boolean);
+        expect(lines.length).toBeGreaterThan(0);
+        for (const line of lines) expect(JSON.parse(line)).toMatchObject({ service: app });
+      }
+    }, 300_000);
+  });
 
   it('a port another server holds is not taken for the app serving: the start fails and says the app exited', async () => {
     // Another process answering /healthz 200 on the port (a free port taken again before the
@@ -89,9 +133,8 @@ describe('every app is its own process', () => {
   it('a worker given SIGTERM during a task finishes it before exiting', async () => {
     const port = await freePort();
     const apiPort = await freePort();
-    const worker = await stack.start('worker-monitoring', port);
-    await stack.start('api', apiPort);
-    const conveyor = clientOf(apiPort, (await stack.createTenant('drain')).api_key);
+    const [worker, , tenant] = await Promise.all([stack.start('worker-monitoring', port), stack.start('api', apiPort), stack.createTenant('drain')]);
+    const conveyor = clientOf(apiPort, tenant.api_key);
     // 2.5 s of steps: long enough for the status poll below to see it running on a busy machine.
     const { id: task_id } = await conveyor.tasks.submit('test_task', { message: 'drain', steps: 10, step_ms: 250 });
     const status = async () => (await conveyor.tasks.get(task_id)).status;

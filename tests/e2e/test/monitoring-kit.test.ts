@@ -1,35 +1,22 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { APPS as REGISTRY } from '@conveyor/config';
-import { migrateUrl, schemaFingerprint } from '@conveyor/db';
-import { LlmSimulator } from '@conveyor/sim';
-import { APPS, AppStack, REPO_ROOT, freePort, waitFor } from '@conveyor/testkit';
+import { APPS, REPO_ROOT } from '@conveyor/testkit';
 import { parseAllDocuments } from 'yaml';
-import { MONITORING_DIR, bracketsBalance, dashboardQueries, exportedMetricNames, promqlMetricNames, readYaml, rulesOf } from './monitoring-kit';
+import { MONITORING_DIR, bracketsBalance, exportedMetricNames, metricsTheKitUses, promqlMetricNames, readYaml, rulesOf } from './monitoring-kit';
 
-// The monitoring kit (infra/monitoring/) against the real apps: every metric an alert or a
-// dashboard panel uses is exported by some app's /metrics, every scrape job is an app of the
-// registry on its port, and the rule file has the shape Prometheus loads (promtool is not
-// installed here, so the structure is checked instead).
+// The monitoring kit (infra/monitoring/): every scrape job is an app of the registry on its
+// port, and the rule file has the shape Prometheus loads (promtool is not installed here, so
+// the structure is checked instead). That every metric an alert or a dashboard panel uses is
+// exported by some app's /metrics is checked against the seven apps apps-lifecycle.test.ts
+// starts (metricsTheKitUses).
 
 const dir = MONITORING_DIR(REPO_ROOT);
 const alerts = readYaml(path.join(dir, 'alerts.yml'));
 const rules = rulesOf(alerts);
 const dashboard = JSON.parse(fs.readFileSync(path.join(dir, 'grafana', 'conveyor-dashboard.json'), 'utf8'));
-/** Series Prometheus makes itself for every target. */
-const PROMETHEUS_SERIES = new Set(['up']);
 /** Names the rule file records (level:metric:operations). */
 const recorded = new Set(rules.flatMap((r) => (r.record ? [r.record] : [])));
-
-const usedMetrics = (): Map<string, string[]> => {
-  const uses = new Map<string, string[]>();
-  const note = (where: string, expr: string) => {
-    for (const name of promqlMetricNames(expr)) uses.set(name, [...(uses.get(name) ?? []), where]);
-  };
-  for (const r of rules) note(`alerts.yml ${r.alert ?? r.record}`, r.expr);
-  for (const q of dashboardQueries(dashboard)) note(`dashboard ${q.where}`, q.expr);
-  return uses;
-};
 
 describe('reading PromQL', () => {
   it('finds the metric names of an expression, not its functions, labels, keywords, ranges or variables', () => {
@@ -152,7 +139,7 @@ describe('the Grafana dashboard', () => {
       for (const t of p.targets) expect({ panel: p.title, balanced: bracketsBalance(t.expr) }).toEqual({ panel: p.title, balanced: true });
     }
     // What the issue asks the dashboard to show.
-    const used = usedMetrics();
+    const used = metricsTheKitUses(REPO_ROOT);
     const shown = (metric: string) => [...used.entries()].some(([name, where]) => name === metric && where.some((w) => w.startsWith('dashboard')));
     for (const metric of [
       'conveyor_task_attempts_finished_total',
@@ -167,57 +154,5 @@ describe('the Grafana dashboard', () => {
     ]) {
       expect({ metric, shown: shown(metric) }).toEqual({ metric, shown: true });
     }
-  });
-});
-
-describe('against the running apps', () => {
-  let stack: AppStack;
-  const sim = new LlmSimulator();
-  const exported = new Map<string, Set<string>>();
-
-  beforeAll(async () => {
-    // The LLM workers check their routed models against the provider at start: the simulator.
-    const baseUrl = await sim.listen();
-    stack = await AppStack.create({
-      template: { key: schemaFingerprint(), migrate: migrateUrl },
-      env: { OPENROUTER_BASE_URL: baseUrl, OPENROUTER_API_KEY: 'sk-sim' },
-    });
-    const ports = await Promise.all(APPS.map(() => freePort()));
-    const starts = await Promise.allSettled(APPS.map((app, i) => stack.start(app, ports[i]!)));
-    for (const s of starts) if (s.status === 'rejected') throw s.reason;
-    for (const [i, app] of APPS.entries()) {
-      // Ready once its Postgres and Redis connections are up: then every collector can read.
-      await waitFor(async () => ((await fetch(`http://127.0.0.1:${ports[i]}/readyz`)).status === 200 ? true : undefined), `${app} /readyz`);
-      exported.set(app, exportedMetricNames(await (await fetch(`http://127.0.0.1:${ports[i]}/metrics`)).text()));
-    }
-  }, 300_000);
-  afterAll(async () => {
-    await stack?.stop();
-    await sim.close();
-  }, 60_000);
-
-  it('exports every metric the alerts and the dashboard use (a name no app exports is named with where it is used)', () => {
-    const all = new Set([...exported.values()].flatMap((names) => [...names]));
-    const missing = [...usedMetrics().entries()]
-      .filter(([name]) => !all.has(name) && !recorded.has(name) && !PROMETHEUS_SERIES.has(name))
-      .map(([name, where]) => `${name} (used in ${[...new Set(where)].join('; ')})`);
-    expect(missing).toEqual([]);
-  });
-
-  it('the metrics added for the alerts come from the apps that know them', () => {
-    const has = (app: string, metric: string) => exported.get(app)?.has(metric) ?? false;
-    for (const app of APPS) expect({ app, dependencyUp: has(app, 'conveyor_dependency_up') }).toEqual({ app, dependencyUp: true });
-    expect({
-      oldestWaiting: has('scheduler', 'conveyor_queue_oldest_waiting_seconds'),
-      lag: has('scheduler', 'conveyor_scheduler_lag_seconds'),
-      deadLetters: APPS.filter((a) => a.startsWith('worker-')).every((a) => has(a, 'conveyor_dead_letters_total')),
-      refusals: has('worker-generation', 'conveyor_budget_refusals_total') && has('worker-analysis', 'conveyor_budget_refusals_total'),
-    }).toEqual({ oldestWaiting: true, lag: true, deadLetters: true, refusals: true });
-  });
-
-  it('a metric no app exports is reported (the check can fail)', () => {
-    const all = new Set([...exported.values()].flatMap((names) => [...names]));
-    const names = promqlMetricNames('sum(rate(conveyor_no_such_metric_total[5m])) / sum(rate(conveyor_task_attempts_finished_total[5m]))');
-    expect(names.filter((n) => !all.has(n))).toEqual(['conveyor_no_such_metric_total']);
   });
 });

@@ -65,7 +65,7 @@ export function rulesOf(file: any): Rule[] {
 }
 
 /** Every PromQL query of a Grafana dashboard (panels, rows' panels, query variables) with where it is. */
-export function dashboardQueries(dashboard: any): { where: string; expr: string }[] {
+function dashboardQueries(dashboard: any): { where: string; expr: string }[] {
   const panels = (dashboard.panels as any[]).flatMap((p) => [p, ...(p.panels ?? [])]);
   const fromPanels = panels.flatMap((p) => (p.targets ?? []).map((t: any) => ({ where: `panel "${p.title}" ${t.refId}`, expr: String(t.expr) })));
   const fromVariables = (dashboard.templating?.list ?? [])
@@ -83,4 +83,26 @@ export function bracketsBalance(expr: string): boolean {
     else if (ch in pairs && stack.pop() !== pairs[ch]) return false;
   }
   return stack.length === 0;
+}
+
+/** Series Prometheus makes itself for every target. */
+const PROMETHEUS_SERIES = new Set(['up']);
+
+/**
+ * What the monitoring kit needs of the apps' /metrics: every metric name its alerts and its
+ * dashboard use, with where each is used, less those it records itself (level:metric:operations)
+ * and those Prometheus makes.
+ */
+export function metricsTheKitUses(root: string): Map<string, string[]> {
+  const dir = MONITORING_DIR(root);
+  const rules = rulesOf(readYaml(path.join(dir, 'alerts.yml')));
+  const dashboard = JSON.parse(fs.readFileSync(path.join(dir, 'grafana', 'conveyor-dashboard.json'), 'utf8'));
+  const recorded = new Set(rules.flatMap((r) => (r.record ? [r.record] : [])));
+  const uses = new Map<string, string[]>();
+  const note = (where: string, expr: string) => {
+    for (const name of promqlMetricNames(expr)) if (!recorded.has(name) && !PROMETHEUS_SERIES.has(name)) uses.set(name, [...(uses.get(name) ?? []), where]);
+  };
+  for (const r of rules) note(`alerts.yml ${r.alert ?? r.record}`, r.expr);
+  for (const q of dashboardQueries(dashboard)) note(`dashboard ${q.where}`, q.expr);
+  return uses;
 }

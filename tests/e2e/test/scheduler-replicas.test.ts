@@ -18,8 +18,8 @@ beforeAll(async () => {
     env: { SCHEDULER_TICK_MS: '200', RECONCILE_INTERVAL_MS: '60000' },
   });
   const apiPort = await freePort();
-  await stack.start('api', apiPort);
-  conveyor = clientOf(apiPort, (await stack.createTenant('clockwork', 'growth')).api_key);
+  const [tenant] = await Promise.all([stack.createTenant('clockwork', 'growth'), stack.start('api', apiPort)]);
+  conveyor = clientOf(apiPort, tenant.api_key);
   pg = new Client({ connectionString: stack.database.url });
   await pg.connect();
 }, 300_000);
@@ -44,19 +44,18 @@ async function untilFired(ids: string[], count: number, what: string): Promise<v
   await waitFor(async () => ((await Promise.all(ids.map(fireTimes))).every((times) => times.length >= count) ? true : undefined), what, 180_000, 250);
 }
 
-it('three scheduler processes fire every due time of every schedule exactly once, over twenty seconds of schedule time', async () => {
+it('three scheduler processes fire every due time of every schedule exactly once: two hundred due times over ten seconds of schedule time', async () => {
   const ids = [];
-  for (let i = 0; i < 10; i += 1)
+  for (let i = 0; i < 20; i += 1)
     ids.push(await createSchedule({ name: `every-second-${i}`, task: 'ping', kind: 'cron', cron: '* * * * * *', misfire_policy: 'fire_all' }));
-  const schedulers: RunningProcess[] = [];
-  for (let i = 0; i < 3; i += 1) schedulers.push(await stack.start('scheduler', await freePort()));
-  // 10 schedules × 20 s of every-second fires: 200 due times raced for by three processes,
+  const schedulers: RunningProcess[] = await Promise.all([0, 1, 2].map(async () => stack.start('scheduler', await freePort())));
+  // 20 schedules × 10 s of every-second fires: 200 due times raced for by three processes,
   // however long a busy machine takes to get through them.
-  await untilFired(ids, 20, 'every schedule to fire 20 times');
+  await untilFired(ids, 10, 'every schedule to fire 10 times');
   await Promise.all(schedulers.map((s) => s.stop('SIGTERM')));
   for (const id of ids) {
     const times = await fireTimes(id);
-    expect(times.length).toBeGreaterThanOrEqual(20);
+    expect(times.length).toBeGreaterThanOrEqual(10);
     expect(new Set(times).size).toBe(times.length);
     for (let i = 1; i < times.length; i += 1) expect(times[i]! - times[i - 1]!).toBe(1000);
   }

@@ -21,9 +21,13 @@ beforeAll(async () => {
   xBase = await x.listen();
   stack = await createStack({ env: { ...FAST_STALLS, X_API_BASE_URL: xBase, X_DRY_RUN: 'false', X_TOKEN_ACME: ACME.token } });
   const apiPort = await freePort();
-  await stack.start('api', apiPort);
-  for (let i = 0; i < 2; i += 1) workers.push(await stack.start('worker-publishing', await freePort()));
-  client = new Client(`http://127.0.0.1:${apiPort}`, (await stack.createTenant('kill9x')).api_key);
+  const [tenant, ...started] = await Promise.all([
+    stack.createTenant('kill9x'),
+    ...[0, 1].map(async () => stack.start('worker-publishing', await freePort())),
+    stack.start('api', apiPort),
+  ]);
+  workers.push(started[0]!, started[1]!);
+  client = new Client(`http://127.0.0.1:${apiPort}`, tenant.api_key);
 }, 300_000);
 afterAll(async () => {
   await stack?.stop();
@@ -61,8 +65,15 @@ it('a worker killed after X accepted its post: X holds it once, Conveyor records
   const onX = await simPosts();
   expect(onX).toHaveLength(1);
   expect(done).toMatchObject({ status: 'published', x_post_id: onX[0]!.id });
-  // The survivor found the post on X rather than sending it again.
+  // The survivor found the post on X rather than sending it again. It says so just after it
+  // marks the post published (which the poll above saw): its line may still be on its way.
   const survivor = workers.find((w) => w !== victim)!;
+  const said = (line: string) => survivor.output().includes(line);
+  await waitFor(
+    async () => (said('post found on X after an earlier call') || said('post published to X') ? true : undefined),
+    "the survivor's line on the post",
+    60_000,
+  );
   expect(survivor.output()).toContain('post found on X after an earlier call; recorded, not sent again');
   const creates = ((await (await fetch(`${xBase}/_sim/requests`)).json()) as { requests: { endpoint?: string }[] }).requests.filter(
     (r) => r.endpoint === 'POST /2/tweets',

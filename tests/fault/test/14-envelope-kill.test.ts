@@ -1,4 +1,4 @@
-import { freePort } from '@conveyor/testkit';
+import { freePort, waitFor } from '@conveyor/testkit';
 import type { AppStack, RunningProcess } from '@conveyor/testkit';
 import { Client, FAST_STALLS, FAULT_WORKER, createStack } from './support';
 
@@ -13,9 +13,13 @@ const workers: RunningProcess[] = [];
 beforeAll(async () => {
   stack = await createStack({ env: FAST_STALLS });
   const apiPort = await freePort();
-  await stack.start('api', apiPort);
-  for (let i = 0; i < 2; i += 1) workers.push(await stack.start(FAULT_WORKER, await freePort()));
-  client = new Client(`http://127.0.0.1:${apiPort}`, (await stack.createTenant('envelope-kill')).api_key);
+  const [tenant, ...started] = await Promise.all([
+    stack.createTenant('envelope-kill'),
+    ...[0, 1].map(async () => stack.start(FAULT_WORKER, await freePort())),
+    stack.start('api', apiPort),
+  ]);
+  workers.push(started[0]!, started[1]!);
+  client = new Client(`http://127.0.0.1:${apiPort}`, tenant.api_key);
 }, 300_000);
 afterAll(() => stack.stop(), 30_000);
 
@@ -38,7 +42,14 @@ it('the tasks of an envelope whose worker is killed each finish once on the othe
   }
   const survivor = workers.find((w) => w !== victim)!;
   expect(survivor.output()).toContain('envelope back after its worker stopped');
-  // Exactly one attempt of each task produced a result, across both workers' logs.
-  const ends = workers.flatMap((w) => w.output().split('\n')).filter((l) => l.includes('"message":"attempt ended"'));
-  for (const id of ids) expect(ends.filter((l) => l.includes(id)).map((l) => JSON.parse(l).outcome)).toEqual(['success']);
+  // Exactly one attempt of each task produced a result, across both workers' logs. A worker
+  // logs an attempt's end just after it records the status the polls above saw: the lines
+  // may still be on their way.
+  const endsOf = (id: string) =>
+    workers
+      .flatMap((w) => w.output().split('\n'))
+      .filter((l) => l.includes('"message":"attempt ended"') && l.includes(id))
+      .map((l) => JSON.parse(l).outcome);
+  await waitFor(async () => (ids.every((id) => endsOf(id).length > 0) ? true : undefined), "every task's attempt to be logged as ended", 60_000);
+  for (const id of ids) expect(endsOf(id)).toEqual(['success']);
 }, 120_000);
