@@ -174,6 +174,40 @@ describe('envelopes', () => {
     }
   });
 
+  it('with a prefetch, holds that many tasks more, waiting: their handlers start only as places free up', async () => {
+    let unblock!: () => void;
+    const blocked = new Promise<void>((resolve) => (unblock = resolve));
+    let started = 0;
+    const w = worker(
+      async (p) => {
+        started += 1;
+        await blocked;
+        return { echo: p.message };
+      },
+      { concurrency: 5, prefetch: 5 },
+    );
+    try {
+      await w.waitUntilReady();
+      const batch = await addTasks(20);
+      await producer.enqueueTogether(batch.map((t) => request(t.id)));
+      await waitFor(async () => (started === 5 ? true : undefined), 'five handlers to start');
+      await waitFor(async () => ((await queue().getJobCounts('active')).active === 2 ? true : undefined), 'a second envelope to be held');
+      await sleep(100);
+      // Two envelopes held (five running, five waiting for a place), two left for other workers.
+      expect(started).toBe(5);
+      expect(await queue().getJobCounts('active', 'waiting')).toMatchObject({ active: 2, waiting: 2 });
+      // The waiting ones are not claimed: only the running five are STARTED.
+      expect((await Promise.all(batch.map((t) => taskRow(db, t.id)))).filter((r) => r.status === 'STARTED')).toHaveLength(5);
+      unblock();
+      await waitAll(
+        batch.map((t) => t.id),
+        'SUCCESS',
+      );
+    } finally {
+      await w.close(5000);
+    }
+  });
+
   it('shares a large batch between workers, and a task submitted after it still runs', async () => {
     const ranOn = new Map<string, string>();
     const handler =
