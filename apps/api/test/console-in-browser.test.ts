@@ -45,8 +45,8 @@ beforeAll(async () => {
   await mkdir(join(root, 'assets'), { recursive: true });
   await writeFile(join(root, 'index.html'), INDEX);
   await writeFile(join(root, 'assets', 'app-5e1f.js'), APP);
-  browser = await launchChromium();
-  h = await startHarness({ env: { CONSOLE_DIST: root } });
+  // The browser starts while the API does: each waits on other processes for seconds when the machine is busy.
+  [browser, h] = await Promise.all([launchChromium(), startHarness({ env: { CONSOLE_DIST: root } })]);
   server = h.app.listen(0, '127.0.0.1');
   await once(server, 'listening');
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;

@@ -4,7 +4,7 @@ import { type ApiEnv, apiEnvSchema, parseEnv } from '@conveyor/config';
 import { type Logger, createLogger } from '@conveyor/observability';
 import type { RedisClient, TaskEventPublisher, TaskProducer } from '@conveyor/queue';
 import { startService } from '@conveyor/service';
-import { TEST_REDIS_URL, createTestDatabase, deleteKeysWithPrefix, uniquePrefix, waitFor } from '@conveyor/testkit';
+import { TEST_REDIS_URL, acquireTestDatabase, deleteKeysWithPrefix, uniquePrefix, waitFor } from '@conveyor/testkit';
 import type { Express } from 'express';
 import type { Kysely } from 'kysely';
 import { type ApiParts, createApiParts } from '../src/api-parts';
@@ -92,7 +92,7 @@ function harnessEnv(overrides: HarnessOptions, databaseUrl: string, prefix: stri
 }
 
 export async function startHarness(overrides: HarnessOptions = {}): Promise<Harness> {
-  const testDb = await createTestDatabase({ key: schemaFingerprint(), migrate: migrateUrl });
+  const testDb = await acquireTestDatabase({ key: schemaFingerprint(), migrate: migrateUrl });
   const db = createDb(testDb.url);
   const a = await createTenantWithKey(db, { name: 'tenant-a', plan: 'trial' });
   const keyA = a.apiKey;
@@ -128,7 +128,7 @@ export async function startHarness(overrides: HarnessOptions = {}): Promise<Harn
       hub.endAllStreams();
       await service.stop();
       await db.destroy();
-      await testDb.drop();
+      await testDb.release();
       await deleteKeysWithPrefix(prefix);
     },
   };

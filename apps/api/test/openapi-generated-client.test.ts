@@ -75,6 +75,8 @@ const INVALID: Record<string, { source: string; says: RegExp }> = {
 /**
  * Compiles each source beside the generated types in one program, with strict: true and
  * nothing else, and gives each file's diagnostics by name ('api' for the generated types).
+ * What getPreEmitDiagnostics gives, less the check of TypeScript's own lib files (lib.dom.d.ts
+ * and the rest: most of the work, ~3 of 4 s, and never a diagnostic of the contract's).
  */
 function compile(dir: string, sources: Record<string, string>): Record<string, string[]> {
   const files = Object.entries(sources).map(([name, source]) => {
@@ -82,7 +84,14 @@ function compile(dir: string, sources: Record<string, string>): Record<string, s
     return join(dir, `${name}.ts`);
   });
   const found: Record<string, string[]> = Object.fromEntries(['api', ...Object.keys(sources)].map((name) => [name, []]));
-  for (const d of ts.getPreEmitDiagnostics(ts.createProgram(files, { strict: true }))) {
+  const program = ts.createProgram(files, { strict: true });
+  const ours = program.getSourceFiles().filter((file) => !program.isSourceFileDefaultLibrary(file));
+  const diagnostics = [
+    ...program.getOptionsDiagnostics(),
+    ...program.getGlobalDiagnostics(),
+    ...ours.flatMap((file) => [...program.getSyntacticDiagnostics(file), ...program.getSemanticDiagnostics(file)]),
+  ];
+  for (const d of diagnostics) {
     const name = d.file ? basename(d.file.fileName, '.ts') : 'api';
     (found[name] ??= []).push(ts.flattenDiagnosticMessageText(d.messageText, '\n'));
   }

@@ -15,8 +15,8 @@ let server: Server;
 let base: string;
 let browser: Browser;
 beforeAll(async () => {
-  browser = await launchChromium();
-  h = await startHarness();
+  // The browser starts while the API does: each waits on other processes for seconds when the machine is busy.
+  [browser, h] = await Promise.all([launchChromium(), startHarness()]);
   server = h.app.listen(0, '127.0.0.1');
   await once(server, 'listening');
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;

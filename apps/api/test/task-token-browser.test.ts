@@ -40,8 +40,8 @@ const listen = async (server: Server) => {
 };
 
 beforeAll(async () => {
-  browser = await launchChromium();
-  h = await startHarness();
+  // The browser starts while the API does: each waits on other processes for seconds when the machine is busy.
+  [browser, h] = await Promise.all([launchChromium(), startHarness()]);
   api = createServer(h.app);
   apiBase = await listen(api);
   cdn = createServer((_req, res) => res.writeHead(200, { 'Content-Type': 'text/html' }).end('<!doctype html><title>a page on a CDN</title>'));

@@ -1,5 +1,6 @@
 export { TEST_ADMIN_DATABASE_URL, TEST_REDIS_URL, TEST_REDIS_CLUSTER_NODES } from './env';
 export { createTestDatabase, createEmptyDatabase, type TestDatabase, type TemplateSpec } from './test-database';
+export { acquireTestDatabase, type PooledTestDatabase } from './pooled-database';
 export { uniquePrefix, deleteKeysWithPrefix, createTestRedis, mastersOfTestRedis, parseClusterNodes } from './test-redis';
 export { freePort, startNode, waitFor, waitUntilServing, type RunningProcess } from './processes';
 export { startPrivateRedis, startPrivatePostgres, type PrivateServer, type PrivateRedis } from './private-servers';

@@ -19,7 +19,7 @@ export interface TemplateSpec {
 // Serialises template creation across every Jest worker and package running at once.
 const TEMPLATE_LOCK = 0x7e57_0001;
 
-function urlFor(database: string, adminUrl = TEST_ADMIN_DATABASE_URL): string {
+export function urlFor(database: string, adminUrl = TEST_ADMIN_DATABASE_URL): string {
   const url = new URL(adminUrl);
   url.pathname = `/${database}`;
   return url.toString();
@@ -44,7 +44,7 @@ async function exists(client: Client, name: string): Promise<boolean> {
  * Ensures a migrated template database for spec.key exists: migrated once under a lock, into
  * a scratch name, then renamed, so no test ever clones a half-migrated template.
  */
-async function ensureTemplate(spec: TemplateSpec, adminUrl: string): Promise<string> {
+export async function ensureTemplate(spec: TemplateSpec, adminUrl: string): Promise<string> {
   const template = `conveyor_tpl_${spec.key}`.slice(0, 63);
   return withAdmin(async (client) => {
     if (await exists(client, template)) return template;
