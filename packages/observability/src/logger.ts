@@ -10,6 +10,12 @@ export interface LoggerOptions {
   format?: 'json' | 'pretty';
   /** Where lines go; defaults to stdout. Tests pass a stream to read them back. */
   stream?: NodeJS.WritableStream;
+  /**
+   * Whether the lines of one turn of the event loop go out in one write (TurnWriter). By
+   * default they do on stdout, where readers read lines whatever the writes; a stream given
+   * here gets one write a line, as a reader of its chunks expects.
+   */
+  linesPerTurn?: boolean;
 }
 
 // Winston keeps level/message/timestamp on the info object itself; everything else is
@@ -127,8 +133,9 @@ export function createLogger(options: LoggerOptions): Logger {
   const level = options.level ?? 'info';
   const format = winston.format.combine(winston.format.timestamp(), winston.format.errors({ stack: false }), addContextAndRedact(), output);
   const logger = winston.createLogger({ level, defaultMeta: { service: options.service }, format });
-  const destination = new TurnWriter(options.stream ?? process.stdout);
-  flushOnExit();
+  const stream = options.stream ?? process.stdout;
+  const destination = (options.linesPerTurn ?? !options.stream) ? new TurnWriter(stream) : stream;
+  if (destination instanceof TurnWriter) flushOnExit();
   const levels = winston.config.npm.levels;
   const threshold = levels[level] ?? levels.info!;
   // Child loggers write through their parent's write, so this serves them too.

@@ -92,7 +92,7 @@ describe('createLogger', () => {
         done();
       },
     });
-    const logger = createLogger({ service: 'worker-x', stream });
+    const logger = createLogger({ service: 'worker-x', stream, linesPerTurn: true });
     const child = logger.child({ task_id: 'task-1' });
     child.info('task started');
     await Promise.resolve(); // a promise job of the same turn
