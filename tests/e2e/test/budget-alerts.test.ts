@@ -45,13 +45,8 @@ beforeAll(async () => {
     },
   });
   const apiPort = await freePort();
-  const [tenant] = await Promise.all([
-    stack.createTenant('spender', 'trial'),
-    stack.start('api', apiPort),
-    freePort().then((port) => stack.start('worker-analysis', port)),
-    freePort().then((port) => stack.start('scheduler', port)),
-  ]);
-  conveyor = clientOf(apiPort, tenant.api_key);
+  await Promise.all([stack.start('api', apiPort), stack.start('worker-analysis', await freePort()), stack.start('scheduler', await freePort())]);
+  conveyor = clientOf(apiPort, (await stack.createTenant('spender', 'trial')).api_key);
 }, 300_000);
 afterAll(async () => {
   await stack?.stop();

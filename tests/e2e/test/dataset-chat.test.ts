@@ -21,14 +21,9 @@ beforeAll(async () => {
     env: { OPENROUTER_BASE_URL: baseUrl, OPENROUTER_API_KEY: 'sk-sim' },
   });
   const apiPort = await freePort();
-  const [tenant] = await Promise.all([
-    stack.createTenant('datasets'),
-    stack.start('api', apiPort),
-    freePort().then((port) => stack.start('worker-generation', port)),
-    freePort().then((port) => stack.start('worker-analysis', port)),
-  ]);
+  await Promise.all([stack.start('api', apiPort), stack.start('worker-generation', await freePort()), stack.start('worker-analysis', await freePort())]);
   api = `http://127.0.0.1:${apiPort}/api/v1`;
-  apiKey = tenant.api_key;
+  apiKey = (await stack.createTenant('datasets')).api_key;
   conveyor = clientOf(apiPort, apiKey);
 }, 300_000);
 afterAll(async () => {

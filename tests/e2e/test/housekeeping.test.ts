@@ -23,13 +23,10 @@ beforeAll(async () => {
     },
   });
   const apiPort = await freePort();
-  const [tenant] = await Promise.all([
-    stack.createTenant('housekeeping'),
-    stack.start('api', apiPort),
-    freePort().then((port) => stack.start('worker-monitoring', port)),
-    ...[0, 1].map(async () => stack.start('scheduler', await freePort())),
-  ]);
-  conveyor = clientOf(apiPort, tenant.api_key);
+  await stack.start('api', apiPort);
+  await stack.start('worker-monitoring', await freePort());
+  for (let i = 0; i < 2; i += 1) await stack.start('scheduler', await freePort());
+  conveyor = clientOf(apiPort, (await stack.createTenant('housekeeping')).api_key);
   pg = new Client({ connectionString: stack.database.url });
   await pg.connect();
 }, 300_000);

@@ -68,13 +68,8 @@ beforeAll(async () => {
     },
   });
   const apiPort = await freePort();
-  const [tenant] = await Promise.all([
-    stack.createTenant('publisher', 'growth'),
-    stack.start('api', apiPort),
-    freePort().then((port) => stack.start('worker-publishing', port)),
-    freePort().then((port) => stack.start('scheduler', port)),
-  ]);
-  conveyor = clientOf(apiPort, tenant.api_key);
+  await Promise.all([stack.start('api', apiPort), stack.start('worker-publishing', await freePort()), stack.start('scheduler', await freePort())]);
+  conveyor = clientOf(apiPort, (await stack.createTenant('publisher', 'growth')).api_key);
   const account = await conveyor.request<Json>('POST', '/x-accounts', {
     body: { handle: ACME.username, api_tier: 'basic', token_secret_ref: 'env:X_TOKEN_ACME' },
   });

@@ -12,8 +12,8 @@ beforeAll(async () => {
   stack = await AppStack.create({ template: { key: schemaFingerprint(), migrate: migrateUrl } });
   const apiPort = await freePort();
   workerPort = await freePort();
-  const [tenant] = await Promise.all([stack.createTenant('e2e'), stack.start('api', apiPort), stack.start('worker-monitoring', workerPort)]);
-  conveyor = clientOf(apiPort, tenant.api_key);
+  await Promise.all([stack.start('api', apiPort), stack.start('worker-monitoring', workerPort)]);
+  conveyor = clientOf(apiPort, (await stack.createTenant('e2e')).api_key);
 }, 300_000);
 afterAll(() => stack.stop(), 30_000);
 

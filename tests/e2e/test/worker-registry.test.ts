@@ -12,9 +12,9 @@ let tenantKey: string;
 beforeAll(async () => {
   stack = await AppStack.create({ template: { key: schemaFingerprint(), migrate: migrateUrl } });
   api = await freePort();
-  const [admin, tenant] = await Promise.all([stack.createAdminKey(), stack.createTenant('registry'), stack.start('api', api)]);
-  adminKey = admin;
-  tenantKey = tenant.api_key;
+  await stack.start('api', api);
+  adminKey = await stack.createAdminKey();
+  tenantKey = (await stack.createTenant('registry')).api_key;
 }, 180_000);
 afterAll(() => stack.stop(), 60_000);
 

@@ -12,13 +12,9 @@ const workers: RunningProcess[] = [];
 beforeAll(async () => {
   stack = await createStack({ env: FAST_STALLS });
   const apiPort = await freePort();
-  const [tenant, ...started] = await Promise.all([
-    stack.createTenant('kill9'),
-    ...[0, 1].map(async () => stack.start('worker-monitoring', await freePort())),
-    stack.start('api', apiPort),
-  ]);
-  workers.push(started[0]!, started[1]!);
-  client = new Client(`http://127.0.0.1:${apiPort}`, tenant.api_key);
+  await stack.start('api', apiPort);
+  for (let i = 0; i < 2; i += 1) workers.push(await stack.start('worker-monitoring', await freePort()));
+  client = new Client(`http://127.0.0.1:${apiPort}`, (await stack.createTenant('kill9')).api_key);
 }, 300_000);
 afterAll(() => stack.stop(), 30_000);
 

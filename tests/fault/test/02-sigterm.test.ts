@@ -12,8 +12,8 @@ let client: Client;
 beforeAll(async () => {
   stack = await createStack();
   const apiPort = await freePort();
-  const [tenant] = await Promise.all([stack.createTenant('sigterm'), stack.start('api', apiPort)]);
-  client = new Client(`http://127.0.0.1:${apiPort}`, tenant.api_key);
+  await stack.start('api', apiPort);
+  client = new Client(`http://127.0.0.1:${apiPort}`, (await stack.createTenant('sigterm')).api_key);
 }, 300_000);
 afterAll(() => stack.stop(), 30_000);
 

@@ -13,14 +13,10 @@ beforeAll(async () => {
   redis = await startPrivateRedis();
   stack = await createStack({ redisUrl: redis.url, env: { ...FAST_STALLS, RECONCILE_INTERVAL_MS: '1000', RECONCILE_GRACE_MS: '2000' } });
   const apiPort = await freePort();
-  const [tenant, , , started] = await Promise.all([
-    stack.createTenant('restart'),
-    stack.start('api', apiPort),
-    freePort().then((port) => stack.start('worker-monitoring', port)),
-    freePort().then((port) => stack.start('scheduler', port)),
-  ]);
-  scheduler = started;
-  client = new Client(`http://127.0.0.1:${apiPort}`, tenant.api_key);
+  await stack.start('api', apiPort);
+  await stack.start('worker-monitoring', await freePort());
+  scheduler = await stack.start('scheduler', await freePort());
+  client = new Client(`http://127.0.0.1:${apiPort}`, (await stack.createTenant('restart')).api_key);
 }, 300_000);
 afterAll(async () => {
   await stack.stop();

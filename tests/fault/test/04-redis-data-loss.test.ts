@@ -12,13 +12,10 @@ beforeAll(async () => {
   redis = await startPrivateRedis();
   stack = await createStack({ redisUrl: redis.url, env: { ...FAST_STALLS, RECONCILE_INTERVAL_MS: '500', RECONCILE_GRACE_MS: '1000' } });
   const apiPort = await freePort();
-  const [tenant] = await Promise.all([
-    stack.createTenant('flush'),
-    stack.start('api', apiPort),
-    freePort().then((port) => stack.start('worker-monitoring', port, { WORKER_CONCURRENCY: '5' })),
-    freePort().then((port) => stack.start('scheduler', port)),
-  ]);
-  client = new Client(`http://127.0.0.1:${apiPort}`, tenant.api_key);
+  await stack.start('api', apiPort);
+  await stack.start('worker-monitoring', await freePort(), { WORKER_CONCURRENCY: '5' });
+  await stack.start('scheduler', await freePort());
+  client = new Client(`http://127.0.0.1:${apiPort}`, (await stack.createTenant('flush')).api_key);
 }, 300_000);
 afterAll(async () => {
   await stack.stop();

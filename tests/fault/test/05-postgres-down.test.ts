@@ -18,16 +18,12 @@ beforeAll(async () => {
   });
   const apiPort = await freePort();
   apiBase = `http://127.0.0.1:${apiPort}`;
+  await stack.start('api', apiPort);
   // One worker: nothing else would pick up its tasks if it died. (Postgres ending a connection
   // that was checked out between queries used to kill it: an unhandled pg 'error' event.)
-  const [tenant, , started] = await Promise.all([
-    stack.createTenant('pgdown'),
-    stack.start('api', apiPort),
-    freePort().then((port) => stack.start('worker-monitoring', port)),
-    freePort().then((port) => stack.start('scheduler', port)),
-  ]);
-  worker = started;
-  client = new Client(apiBase, tenant.api_key);
+  worker = await stack.start('worker-monitoring', await freePort());
+  await stack.start('scheduler', await freePort());
+  client = new Client(apiBase, (await stack.createTenant('pgdown')).api_key);
 }, 300_000);
 afterAll(async () => {
   await stack.stop();

@@ -35,15 +35,12 @@ async function supervise(port: number): Promise<void> {
 beforeAll(async () => {
   stack = await createStack({ env: { ...FAST_STALLS, TASK_OVERRIDES: OVERRIDES } });
   const apiPort = await freePort();
-  const [tenant, adminKey] = await Promise.all([
-    stack.createTenant('poison'),
-    stack.createAdminKey(),
-    stack.start('api', apiPort),
-    ...[0, 1].map(async () => supervise(await freePort())),
-  ]);
+  await stack.start('api', apiPort);
+  await supervise(await freePort());
+  await supervise(await freePort());
   const base = `http://127.0.0.1:${apiPort}`;
-  client = new Client(base, tenant.api_key);
-  admin = new Client(base, adminKey);
+  client = new Client(base, (await stack.createTenant('poison')).api_key);
+  admin = new Client(base, await stack.createAdminKey());
 }, 300_000);
 afterAll(async () => {
   supervising = false;

@@ -17,13 +17,9 @@ let client: Client;
 beforeAll(async () => {
   stack = await createStack({ env: { TASK_OVERRIDES: OVERRIDES } });
   const apiPort = await freePort();
-  const [tenant, , started] = await Promise.all([
-    stack.createTenant('hard'),
-    stack.start('api', apiPort),
-    freePort().then((port) => stack.start(FAULT_WORKER, port)),
-  ]);
-  worker = started;
-  client = new Client(`http://127.0.0.1:${apiPort}`, tenant.api_key);
+  await stack.start('api', apiPort);
+  worker = await stack.start(FAULT_WORKER, await freePort());
+  client = new Client(`http://127.0.0.1:${apiPort}`, (await stack.createTenant('hard')).api_key);
 }, 300_000);
 afterAll(() => stack.stop(), 30_000);
 

@@ -12,7 +12,8 @@ let clients: Client[];
 beforeAll(async () => {
   stack = await createStack();
   const ports = [await freePort(), await freePort()];
-  const [{ api_key }] = await Promise.all([stack.createTenant('idem'), ...ports.map((port) => stack.start('api', port, { DATABASE_POOL_MAX: '20' }))]);
+  for (const port of ports) await stack.start('api', port, { DATABASE_POOL_MAX: '20' });
+  const { api_key } = await stack.createTenant('idem');
   clients = ports.map((port) => new Client(`http://127.0.0.1:${port}`, api_key));
 }, 300_000);
 afterAll(() => stack.stop(), 30_000);

@@ -13,13 +13,9 @@ beforeAll(async () => {
   // slowest interval any worker of the queue set.
   stack = await createStack({ env: FAST_STALLS });
   const apiPort = await freePort();
-  const [tenant, ...started] = await Promise.all([
-    stack.createTenant('cancel'),
-    ...[0, 1].map(async () => stack.start(FAULT_WORKER, await freePort())),
-    stack.start('api', apiPort),
-  ]);
-  workers.push(started[0]!, started[1]!);
-  client = new Client(`http://127.0.0.1:${apiPort}`, tenant.api_key);
+  await stack.start('api', apiPort);
+  for (let i = 0; i < 2; i += 1) workers.push(await stack.start(FAULT_WORKER, await freePort()));
+  client = new Client(`http://127.0.0.1:${apiPort}`, (await stack.createTenant('cancel')).api_key);
 }, 300_000);
 afterAll(() => stack.stop(), 30_000);
 

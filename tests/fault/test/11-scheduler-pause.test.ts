@@ -14,8 +14,8 @@ let scheduler: RunningProcess | undefined;
 beforeAll(async () => {
   stack = await createStack({ env: { SCHEDULER_TICK_MS: '200', RECONCILE_INTERVAL_MS: '600000' } });
   const apiPort = await freePort();
-  const [tenant] = await Promise.all([stack.createTenant('pause', 'growth'), stack.start('api', apiPort)]);
-  client = new Client(`http://127.0.0.1:${apiPort}`, tenant.api_key);
+  await stack.start('api', apiPort);
+  client = new Client(`http://127.0.0.1:${apiPort}`, (await stack.createTenant('pause', 'growth')).api_key);
   pg = new Pg({ connectionString: stack.database.url });
   await pg.connect();
 }, 60_000);

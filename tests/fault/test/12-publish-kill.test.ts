@@ -21,13 +21,9 @@ beforeAll(async () => {
   xBase = await x.listen();
   stack = await createStack({ env: { ...FAST_STALLS, X_API_BASE_URL: xBase, X_DRY_RUN: 'false', X_TOKEN_ACME: ACME.token } });
   const apiPort = await freePort();
-  const [tenant, ...started] = await Promise.all([
-    stack.createTenant('kill9x'),
-    ...[0, 1].map(async () => stack.start('worker-publishing', await freePort())),
-    stack.start('api', apiPort),
-  ]);
-  workers.push(started[0]!, started[1]!);
-  client = new Client(`http://127.0.0.1:${apiPort}`, tenant.api_key);
+  await stack.start('api', apiPort);
+  for (let i = 0; i < 2; i += 1) workers.push(await stack.start('worker-publishing', await freePort()));
+  client = new Client(`http://127.0.0.1:${apiPort}`, (await stack.createTenant('kill9x')).api_key);
 }, 300_000);
 afterAll(async () => {
   await stack?.stop();

@@ -27,12 +27,9 @@ beforeAll(async () => {
     env: { X_API_BASE_URL: xBase, X_DRY_RUN: 'false', X_TOKEN_FREE: FREE.token, X_RATE_LIMITS: JSON.stringify(LIMITS), X_METRICS_STAGES: '7d' },
   });
   const apiPort = await freePort();
-  const [tenant] = await Promise.all([
-    stack.createTenant('free-load', 'growth'),
-    stack.start('api', apiPort),
-    ...[0, 1].map(async () => stack.start('worker-publishing', await freePort())),
-  ]);
-  client = new Client(`http://127.0.0.1:${apiPort}`, tenant.api_key);
+  await stack.start('api', apiPort);
+  await Promise.all([stack.start('worker-publishing', await freePort()), stack.start('worker-publishing', await freePort())]);
+  client = new Client(`http://127.0.0.1:${apiPort}`, (await stack.createTenant('free-load', 'growth')).api_key);
 }, 300_000);
 afterAll(async () => {
   await stack?.stop();
