@@ -19,6 +19,30 @@ export interface FollowOptions {
   logs?: boolean;
   /** Something the person watching should know (the stream fell back to polling). */
   onNote: (text: string) => void;
+  /** Ctrl-C caught before following began (catchSigint): stop at once. */
+  sigintBefore?: SigintCatcher;
+}
+
+export interface SigintCatcher {
+  readonly pressed: boolean;
+  dispose(): void;
+}
+
+/**
+ * Catches Ctrl-C from now on. `submit --wait` starts it before it prints the task's id: a
+ * person (or a script) reacting to that line must stop the wait, not kill the process,
+ * however soon the signal comes.
+ */
+export function catchSigint(): SigintCatcher {
+  const catcher = {
+    pressed: false,
+    dispose: () => process.removeListener('SIGINT', onSigint),
+  };
+  const onSigint = () => {
+    catcher.pressed = true;
+  };
+  process.on('SIGINT', onSigint);
+  return catcher;
 }
 
 const TERMINAL = new Set(['SUCCESS', 'FAILURE', 'REVOKED']);
@@ -36,6 +60,7 @@ export async function followTask(conveyor: Conveyor, id: string, options: Follow
   const stop = new AbortController();
   const onSigint = () => stop.abort(new InterruptedError(`Stopped waiting for task ${id}; it goes on (cancel it with: conveyor tasks cancel ${id})`));
   process.once('SIGINT', onSigint);
+  if (options.sigintBefore?.pressed) onSigint();
   const timer =
     options.timeoutMs === undefined ? undefined : setTimeout(() => stop.abort(new WaitTimeoutError(id, options.timeoutMs!, lastStatus)), options.timeoutMs);
   const signal = stop.signal;

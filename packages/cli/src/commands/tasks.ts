@@ -2,7 +2,7 @@ import type { Conveyor, Task, TaskListFilter, TaskName, TaskPayloadInput, TaskSt
 import { Command } from 'commander';
 import type { Context } from '../context';
 import { TaskOutcomeError } from '../exit-codes';
-import { followTask } from '../follow-task';
+import { type SigintCatcher, catchSigint, followTask } from '../follow-task';
 import { integer, parseSince, readJsonObject } from '../json-input';
 import { ProgressView, eventLine, logLine } from '../progress';
 import { table } from '../table';
@@ -32,10 +32,15 @@ function finish(ctx: Context, task: Task): void {
 }
 
 /** Follows the task with a progress view on stderr until it ends; then finish(). */
-async function waitAndFinish(ctx: Context, conveyor: Conveyor, id: string, timeoutMs: number | undefined): Promise<void> {
+async function waitAndFinish(ctx: Context, conveyor: Conveyor, id: string, timeoutMs: number | undefined, sigintBefore: SigintCatcher): Promise<void> {
   const view = new ProgressView(ctx.out);
   try {
-    const task = await followTask(conveyor, id, { timeoutMs, onEvent: (e) => e.type !== 'log' && view.update(e), onNote: (text) => view.note(text) });
+    const task = await followTask(conveyor, id, {
+      timeoutMs,
+      sigintBefore,
+      onEvent: (e) => e.type !== 'log' && view.update(e),
+      onNote: (text) => view.note(text),
+    });
     view.finish();
     finish(ctx, task);
   } finally {
@@ -69,21 +74,27 @@ result to stdout (with --json: the whole task). Ctrl-C stops waiting; the task g
         const payload = readJsonObject(flags.payload ?? '{}', '--payload');
         const metadata = flags.metadata === undefined ? undefined : readJsonObject(flags.metadata, '--metadata');
         const conveyor = ctx.conveyor();
-        // The name is checked by the server: a CLI argument cannot be typed.
-        const submitted = await conveyor.tasks.submit(task as TaskName, payload as TaskPayloadInput<TaskName>, {
-          idempotencyKey: flags.idempotencyKey,
-          delayMs: flags.delayMs,
-          priority: flags.priority,
-          tags: flags.tag,
-          metadata,
-        });
-        ctx.out.note(
-          submitted.created
-            ? `Task ${submitted.id} submitted (${submitted.status})`
-            : `Task ${submitted.id} already existed for this idempotency key (${submitted.status})`,
-        );
-        if (!flags.wait) return ctx.out.result(submitted, (s) => s.id);
-        await waitAndFinish(ctx, conveyor, submitted.id, flags.timeoutMs);
+        // Ctrl-C after the id is printed stops the wait, however soon it comes.
+        const sigint = flags.wait ? catchSigint() : undefined;
+        try {
+          // The name is checked by the server: a CLI argument cannot be typed.
+          const submitted = await conveyor.tasks.submit(task as TaskName, payload as TaskPayloadInput<TaskName>, {
+            idempotencyKey: flags.idempotencyKey,
+            delayMs: flags.delayMs,
+            priority: flags.priority,
+            tags: flags.tag,
+            metadata,
+          });
+          ctx.out.note(
+            submitted.created
+              ? `Task ${submitted.id} submitted (${submitted.status})`
+              : `Task ${submitted.id} already existed for this idempotency key (${submitted.status})`,
+          );
+          if (!sigint) return ctx.out.result(submitted, (s) => s.id);
+          await waitAndFinish(ctx, conveyor, submitted.id, flags.timeoutMs, sigint);
+        } finally {
+          sigint?.dispose();
+        }
       }),
     );
 }
