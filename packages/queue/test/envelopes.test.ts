@@ -69,6 +69,19 @@ function worker(handler: Handler, extra: Partial<TaskWorkerOptions> = {}) {
   });
 }
 
+/** A worker whose handlers wait until unblock(); started() counts the handlers begun. */
+function blockedWorker(extra: Partial<TaskWorkerOptions>) {
+  let unblock!: () => void;
+  const blocked = new Promise<void>((resolve) => (unblock = resolve));
+  let started = 0;
+  const w = worker(async (p) => {
+    started += 1;
+    await blocked;
+    return { echo: p.message };
+  }, extra);
+  return { w, started: () => started, unblock };
+}
+
 const echo: Handler = async (p) => ({ echo: p.message });
 const queue = () => producer.queue('monitoring');
 const request = (id: string) => ({ id, task: 'test_task', queue: 'monitoring' });
@@ -145,22 +158,12 @@ describe('envelopes', () => {
   });
 
   it('holds no more jobs than its concurrency counted in tasks: the rest of a batch stays queued for other workers', async () => {
-    let unblock!: () => void;
-    const blocked = new Promise<void>((resolve) => (unblock = resolve));
-    let started = 0;
-    const w = worker(
-      async (p) => {
-        started += 1;
-        await blocked;
-        return { echo: p.message };
-      },
-      { concurrency: 5 },
-    );
+    const { w, started, unblock } = blockedWorker({ concurrency: 5 });
     try {
       await w.waitUntilReady();
       const batch = await addTasks(15);
       await producer.enqueueTogether(batch.map((t) => request(t.id)));
-      await waitFor(async () => (started === 5 ? true : undefined), 'five handlers to start');
+      await waitFor(async () => (started() === 5 ? true : undefined), 'five handlers to start');
       await sleep(100);
       // One envelope of five fills the worker: BullMQ fetched no other (it would have taken all three).
       expect(await queue().getJobCounts('active', 'waiting')).toMatchObject({ active: 1, waiting: 2 });
@@ -175,26 +178,16 @@ describe('envelopes', () => {
   });
 
   it('with a prefetch, holds that many tasks more, waiting: their handlers start only as places free up', async () => {
-    let unblock!: () => void;
-    const blocked = new Promise<void>((resolve) => (unblock = resolve));
-    let started = 0;
-    const w = worker(
-      async (p) => {
-        started += 1;
-        await blocked;
-        return { echo: p.message };
-      },
-      { concurrency: 5, prefetch: 5 },
-    );
+    const { w, started, unblock } = blockedWorker({ concurrency: 5, prefetch: 5 });
     try {
       await w.waitUntilReady();
       const batch = await addTasks(20);
       await producer.enqueueTogether(batch.map((t) => request(t.id)));
-      await waitFor(async () => (started === 5 ? true : undefined), 'five handlers to start');
+      await waitFor(async () => (started() === 5 ? true : undefined), 'five handlers to start');
       await waitFor(async () => ((await queue().getJobCounts('active')).active === 2 ? true : undefined), 'a second envelope to be held');
       await sleep(100);
       // Two envelopes held (five running, five waiting for a place), two left for other workers.
-      expect(started).toBe(5);
+      expect(started()).toBe(5);
       expect(await queue().getJobCounts('active', 'waiting')).toMatchObject({ active: 2, waiting: 2 });
       // The waiting ones are not claimed: only the running five are STARTED.
       expect((await Promise.all(batch.map((t) => taskRow(db, t.id)))).filter((r) => r.status === 'STARTED')).toHaveLength(5);
