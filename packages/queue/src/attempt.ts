@@ -25,6 +25,8 @@ export class Attempt {
   constructor(
     private readonly deps: RunTaskDeps,
     private readonly claim: Claim,
+    /** Its place in its worker, given back once the handler is done (AttemptPlace). */
+    private readonly place?: AttemptPlace,
   ) {
     this.log = deps.logger.child({ task_id: claim.id, tenant_id: claim.tenant_id, attempt: claim.attempt });
     this.outcomes = new AttemptOutcomes(deps, claim, this.log);
@@ -40,14 +42,14 @@ export class Attempt {
   }
 
   /** Runs the attempt and counts it in the metrics, whatever its outcome. */
-  async run(jobSignal?: StopSignal, place?: AttemptPlace): Promise<RunOutcome> {
+  async run(jobSignal?: StopSignal): Promise<RunOutcome> {
     const { deps, claim } = this;
     this.outcomes.publish('STARTED', 0, null);
     deps.metrics?.attempts.started(deps.queue, claim.task);
     const started = performance.now();
     let outcome: RunOutcome = { kind: 'failure' };
     try {
-      outcome = await this.execute(jobSignal, place);
+      outcome = await this.execute(jobSignal);
       return outcome;
     } finally {
       const seconds = (performance.now() - started) / 1000;
@@ -57,12 +59,12 @@ export class Attempt {
     }
   }
 
-  private async execute(jobSignal?: StopSignal, place?: AttemptPlace): Promise<RunOutcome> {
+  private async execute(jobSignal?: StopSignal): Promise<RunOutcome> {
     const task = preflight(this.deps, this.claim);
     if ('error' in task) return this.outcomes.fail(task.error);
     const signals = new AttemptSignals(task.policy, jobSignal);
     try {
-      return await this.runHandler(task, signals, place);
+      return await this.runHandler(task, signals);
     } finally {
       signals.dispose();
     }
@@ -72,7 +74,7 @@ export class Attempt {
    * Waits for the handler or for an interrupt, whichever comes first. A handler left behind
    * is counted as abandoned until it ends, and a value it returns late is offered anyway.
    */
-  private async runHandler(task: RunnableTask, signals: AttemptSignals, place?: AttemptPlace): Promise<RunOutcome> {
+  private async runHandler(task: RunnableTask, signals: AttemptSignals): Promise<RunOutcome> {
     this.log.info('task started', { task: this.claim.task });
     const handled = task.handler(task.payload as never, this.context(signals)).then(
       (value) => ({ kind: 'value' as const, value }),
@@ -80,7 +82,7 @@ export class Attempt {
     );
     const first = await Promise.race([handled, signals.interrupted]);
     // Only writes are left: the place can run the next task's handler meanwhile.
-    place?.handlerDone();
+    this.place?.handlerDone();
     // The attempt's lines are stored before its outcome, so a stream's end comes after them.
     if (this.taskLog) await this.taskLog.flush();
     if (first.kind === 'value') return await this.outcomes.succeed(task.definition.result.safeParse(first.value));

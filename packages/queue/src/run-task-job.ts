@@ -70,5 +70,5 @@ export async function runTaskAttempt(deps: RunTaskDeps, taskId: string, jobSigna
     deps.metrics?.attempts.endedWithout(deps.queue, 'unknown', 'skipped');
     return { kind: 'skipped' };
   }
-  return new Attempt(deps, claim).run(jobSignal, place);
+  return new Attempt(deps, claim, place).run(jobSignal);
 }
