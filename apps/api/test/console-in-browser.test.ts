@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
-import { launchChromium } from '@conveyor/testkit';
+import { BROWSER_TEST_MS, launchChromium, openPage } from '@conveyor/testkit';
 import { type Harness, startHarness } from './helpers';
 
 // A stand-in console build in a real Chromium: served at /console under its CSP, it signs in
@@ -35,6 +35,8 @@ const submit = (headers) => fetch('/api/v1/tasks', { method: 'POST', headers: { 
 })();
 `;
 
+jest.setTimeout(BROWSER_TEST_MS);
+
 let h: Harness;
 let root: string;
 let server: Server;
@@ -60,15 +62,14 @@ afterAll(async () => {
 });
 
 it('signs in with fetch, then the browser sends the cookie itself; changes need the CSRF header; an inline script is blocked', async () => {
-  const context = await browser.newContext();
+  const page = await openPage(browser);
   try {
-    const page = await context.newPage();
     const violations: string[] = [];
     page.on('console', (message) => {
       if (/Content Security Policy/i.test(message.text())) violations.push(message.text());
     });
     await page.goto(`${base}/console/runs/recent#${encodeURIComponent(h.keyA)}`);
-    const result: unknown = JSON.parse((await page.locator('#result').textContent({ timeout: 30_000 })) ?? 'null');
+    const result: unknown = JSON.parse((await page.locator('#result').textContent()) ?? 'null');
     expect(result).toEqual({
       before: 401,
       signIn: 201,
@@ -83,8 +84,8 @@ it('signs in with fetch, then the browser sends the cookie itself; changes need 
     expect(violations).toEqual([expect.stringMatching(/inline script/i)]);
     const tasks = await h.db.selectFrom('tasks').select('tenant_id').execute();
     expect(tasks).toEqual([{ tenant_id: h.tenantA }]);
-    expect(await context.cookies()).toEqual([]);
+    expect(await page.context().cookies()).toEqual([]);
   } finally {
-    await context.close();
+    await page.context().close();
   }
 });

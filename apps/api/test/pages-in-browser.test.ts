@@ -3,12 +3,14 @@ import { type Server, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Browser, Page } from 'playwright-core';
 import request from 'supertest';
-import { launchChromium } from '@conveyor/testkit';
+import { BROWSER_STEP_MS, BROWSER_TEST_MS, launchChromium, openPage } from '@conveyor/testkit';
 import { failForGood, type Harness, startHarness } from './helpers';
 
 // The API's HTML pages (API docs, queue dashboard, dead letters) in a real Chromium: they
 // must work under their Content-Security-Policy, which allows no inline script, and they
 // must refuse to be framed.
+
+jest.setTimeout(BROWSER_TEST_MS);
 
 let h: Harness;
 let server: Server;
@@ -30,13 +32,12 @@ afterAll(async () => {
 
 /** A page signed in as the admin (HTTP Basic, as a person would), with every CSP violation it reports. */
 async function adminPage(): Promise<{ page: Page; violations: string[]; close: () => Promise<void> }> {
-  const context = await browser.newContext({ httpCredentials: { username: 'admin', password: h.adminKey } });
-  const page = await context.newPage();
+  const page = await openPage(browser, { httpCredentials: { username: 'admin', password: h.adminKey } });
   const violations: string[] = [];
   page.on('console', (message) => {
     if (/Content Security Policy/i.test(message.text())) violations.push(message.text());
   });
-  return { page, violations, close: () => context.close() };
+  return { page, violations, close: () => page.context().close() };
 }
 
 it('renders the API docs under the page policy', async () => {
@@ -44,7 +45,7 @@ it('renders the API docs under the page policy', async () => {
   try {
     const response = await page.goto(`${base}/docs/`);
     expect(response?.headers()['content-security-policy']).toMatch(/frame-ancestors 'none'/);
-    await page.locator('.swagger-ui .info .title').filter({ hasText: 'Conveyor API' }).waitFor({ timeout: 20_000 });
+    await page.locator('.swagger-ui .info .title').filter({ hasText: 'Conveyor API' }).waitFor();
     await page
       .locator('.opblock-summary-path')
       .filter({ hasText: /^\/tasks$/ })
@@ -62,7 +63,7 @@ it('renders the queue dashboard, with no X-Powered-By from its own Express app',
     const response = await page.goto(`${base}/admin/queues`);
     expect(response?.headers()['x-powered-by']).toBeUndefined();
     expect(response?.headers()['content-security-policy']).toMatch(/frame-ancestors 'none'/);
-    await page.getByText('monitoring', { exact: false }).first().waitFor({ timeout: 20_000 });
+    await page.getByText('monitoring', { exact: false }).first().waitFor();
     // bull-board asks Google for its fonts; the policy keeps an admin page from calling a
     // third party (it falls back to local fonts). That is the only thing blocked.
     expect(violations.filter((v) => !v.includes('https://fonts.googleapis.com/'))).toEqual([]);
@@ -102,7 +103,7 @@ it('will not show a page inside a frame of another site', async () => {
   await once(framer, 'listening');
   const { page, violations, close } = await adminPage();
   try {
-    const framed = page.waitForEvent('console', { predicate: (m) => /frame-ancestors/.test(m.text()), timeout: 20_000 }).catch(() => undefined);
+    const framed = page.waitForEvent('console', { predicate: (m) => /frame-ancestors/.test(m.text()), timeout: BROWSER_STEP_MS }).catch(() => undefined);
     await page.goto(`http://127.0.0.1:${(framer.address() as AddressInfo).port}/`);
     await framed;
     expect(violations.some((v) => /frame-ancestors 'none'/.test(v))).toBe(true);

@@ -5,7 +5,7 @@ import { claimTask, completeTask, recordProgress } from '@conveyor/db';
 import { waitFor } from '@conveyor/testkit';
 import type { Browser, Page } from 'playwright-core';
 import request from 'supertest';
-import { launchChromium } from '@conveyor/testkit';
+import { BROWSER_STEP_MS, BROWSER_TEST_MS, launchChromium, openPage } from '@conveyor/testkit';
 import { type Harness, startHarness } from './helpers';
 
 // A page served from another origin (a CDN, here a second server on another port) follows a
@@ -25,6 +25,8 @@ interface PageGlobals {
     close(): void;
   };
 }
+
+jest.setTimeout(BROWSER_TEST_MS);
 
 let h: Harness;
 let api: Server;
@@ -69,7 +71,7 @@ const tokenFor = async (id: string) =>
 
 /** The CDN's page, with an EventSource on `url` that records every event into window.seen, and any error. */
 async function pageFollowing(url: string): Promise<Page> {
-  const page = await browser.newPage();
+  const page = await openPage(browser);
   await page.goto(`${cdnBase}/`);
   await page.evaluate((eventsUrl) => {
     // Runs in the page: globalThis is its window.
@@ -94,7 +96,7 @@ async function pageFollowing(url: string): Promise<Page> {
 const seenBy = (page: Page): Promise<Seen[]> => page.evaluate(() => (globalThis as unknown as PageGlobals).seen);
 const failedIn = (page: Page): Promise<boolean> => page.evaluate(() => (globalThis as unknown as PageGlobals).failed);
 const untilSeen = (page: Page, what: string, test: (seen: Seen[]) => boolean) =>
-  waitFor(async () => (test(await seenBy(page)) ? true : undefined), `the page to see ${what}`, 20_000);
+  waitFor(async () => (test(await seenBy(page)) ? true : undefined), `the page to see ${what}`, BROWSER_STEP_MS);
 
 it('follows a task from another origin with EventSource and a task token, to the end and its result', async () => {
   const id = await submit();
@@ -120,7 +122,7 @@ it('follows a task from another origin with EventSource and a task token, to the
     expect(seen.at(-1)).toEqual({ event: 'end', data: expect.objectContaining({ task_id: id, status: 'SUCCESS', result: { echo: 'cdn' }, error: null }) });
     expect(await failedIn(page)).toBe(false);
   } finally {
-    await page.close();
+    await page.context().close();
   }
 });
 
@@ -130,7 +132,7 @@ it("fails on another task's events with the same token, and fetch tells the page
   const url = `${apiBase}/api/v1/tasks/${other}/events?token=${token}`;
   const page = await pageFollowing(url);
   try {
-    await waitFor(async () => ((await failedIn(page)) ? true : undefined), 'the EventSource to fail', 20_000);
+    await waitFor(async () => ((await failedIn(page)) ? true : undefined), 'the EventSource to fail', BROWSER_STEP_MS);
     expect(await seenBy(page)).toEqual([]);
     // The answer is readable from this origin: a 404 like a task that does not exist.
     const answer = await page.evaluate(async (u) => {
@@ -139,6 +141,6 @@ it("fails on another task's events with the same token, and fetch tells the page
     }, url);
     expect(answer).toEqual({ status: 404, body: expect.objectContaining({ error: 'task_not_found' }) });
   } finally {
-    await page.close();
+    await page.context().close();
   }
 });

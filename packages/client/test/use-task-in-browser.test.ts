@@ -5,11 +5,13 @@ import path from 'node:path';
 import { build } from 'esbuild';
 import type { Browser } from 'playwright-core';
 import type { TaskState } from '../src/react';
-import { launchChromium } from '@conveyor/testkit';
+import { BROWSER_TEST_MS, launchChromium, openPage } from '@conveyor/testkit';
 import { type ClientStack, startStack } from './support/stack';
 
 // useTask in a real Chromium: a page served from its own loopback origin (not the API's)
 // follows a task through the API's live events with a task token, as an app would.
+
+jest.setTimeout(BROWSER_TEST_MS);
 
 let s: ClientStack;
 let browser: Browser;
@@ -45,13 +47,13 @@ afterAll(async () => {
 
 /** Opens the page on a task and returns every state the hook went through, once it is done. */
 async function follow(taskId: string, token: string): Promise<TaskState[]> {
-  const page = await browser.newPage();
+  const page = await openPage(browser);
   try {
     await page.goto(`${pageOrigin}/?${new URLSearchParams({ api: s.baseUrl, task: taskId, token })}`);
-    await page.locator('#task[data-done="true"]').waitFor({ timeout: 60_000 });
+    await page.locator('#task[data-done="true"]').waitFor();
     return await page.evaluate(() => window.taskStates);
   } finally {
-    await page.close();
+    await page.context().close();
   }
 }
 

@@ -1,5 +1,5 @@
 import fs from 'node:fs';
-import type { Browser } from 'playwright-core';
+import type { Browser, BrowserContextOptions, Page } from 'playwright-core';
 
 // The browser tests drive Debian's chromium (`npm test` installs it when it is missing).
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -24,4 +24,21 @@ export async function launchChromium(): Promise<Browser> {
       '--disable-sync',
     ],
   });
+}
+
+/**
+ * How long one step of a browser test may take (a navigation, a wait for an element): a busy
+ * 2-core machine can need tens of seconds for a page's first render (the API docs' first paint
+ * once took over 30 s while two other test packages ran).
+ */
+export const BROWSER_STEP_MS = 60_000;
+
+/** Jest's limit for one browser test, several steps' worth: set it with jest.setTimeout in the file. */
+export const BROWSER_TEST_MS = 180_000;
+
+/** A page in a fresh context (its own cookies and credentials) whose steps wait up to BROWSER_STEP_MS; close it with page.context().close(). */
+export async function openPage(browser: Browser, options?: BrowserContextOptions): Promise<Page> {
+  const context = await browser.newContext(options);
+  context.setDefaultTimeout(BROWSER_STEP_MS);
+  return context.newPage();
 }

@@ -7,4 +7,4 @@ export { startPrivateRedis, startPrivatePostgres, type PrivateServer, type Priva
 export { startPrivateRedisCluster, type PrivateRedisCluster } from './private-redis-cluster';
 export { AppStack, APPS, REPO_ROOT, STARTUP_TIMEOUT_MS, type StackOptions } from './app-stack';
 export { startPrivatePgbouncer, type PrivatePgbouncer } from './private-pgbouncer';
-export { launchChromium } from './chromium';
+export { BROWSER_STEP_MS, BROWSER_TEST_MS, launchChromium, openPage } from './chromium';

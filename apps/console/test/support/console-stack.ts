@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { createDb, migrateUrl, schemaFingerprint } from '@conveyor/db';
 import { LlmSimulator } from '@conveyor/sim';
-import { AppStack, freePort, launchChromium, waitFor } from '@conveyor/testkit';
+import { AppStack, BROWSER_STEP_MS, freePort, launchChromium, waitFor } from '@conveyor/testkit';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 
 /** Where the test run writes a screenshot of each page (git-ignored), and the one the README shows. */
@@ -10,8 +10,8 @@ const SCREENSHOTS = path.join(__dirname, '..', '..', 'screenshots');
 const README_SHOT = path.join(__dirname, '..', '..', '..', '..', 'docs', 'console-runs.png');
 const DIST_INDEX = path.join(__dirname, '..', '..', 'dist', 'index.html');
 
-/** Bounds for a hang, not for a speed: the machine may be busy. */
-export const UI_TIMEOUT_MS = 60_000;
+/** Bounds for a hang, not for a speed: the machine may be busy (the same bound as every browser test's step). */
+export const UI_TIMEOUT_MS = BROWSER_STEP_MS;
 
 // The tests read the API's JSON as a script would, untyped.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
