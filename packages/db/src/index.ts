@@ -1,6 +1,7 @@
 export * from './schema';
 export { createDb, runPrepared, type ConnectOptions, type DatabasePooler } from './connect';
-export { migrateToLatest, migrateUrl, migrationNames, schemaFingerprint } from './migrate';
+export { migrate, migrateToLatest, migrateUrl, migrationNames, appliedMigrations, previewMigration, schemaFingerprint, withMigrationDb } from './migrate';
+export { type MigrationPlan, type MigrationRequest, MigrationRequestError, planMigration, unknownMigrationMessage } from './migration-plan';
 export { MIGRATIONS } from './migrations';
 export * from './api-keys';
 export * from './task-tokens';

@@ -238,4 +238,54 @@ describe('migrations', () => {
       await empty.drop();
     }
   });
+  it('keep a deferred attempt as released when attempt_history goes back to task_attempts (migration 0005 down, with later data)', async () => {
+    const empty = await createEmptyDatabase();
+    const db = createDb(empty.url);
+    try {
+      const migrator = new Migrator({ db, provider: { getMigrations: async () => MIGRATIONS } });
+      expect((await migrator.migrateToLatest()).error).toBeUndefined();
+      const tenant = (await sql<{ id: string }>`insert into tenants (name, plan) values ('t', 'trial') returning id`.execute(db)).rows[0]!.id;
+      const task = '00000000-0000-4000-8000-00000000000d';
+      const history = [
+        { attempt: 1, started_at: '2026-12-01T00:00:00Z', finished_at: '2026-12-01T00:00:01Z', outcome: 'deferred', error: null, worker: 'w1' },
+        {
+          attempt: 2,
+          started_at: '2026-12-01T00:01:00Z',
+          finished_at: '2026-12-01T00:01:01Z',
+          outcome: 'retry',
+          error: { type: 'Boom', message: 'x' },
+          worker: 'w1',
+        },
+      ];
+      await sql`insert into tasks (id, tenant_id, task, queue, payload, max_attempts, status, attempt, attempt_history)
+                values (${task}, ${tenant}, 'generate', 'generation', '{}', 4, 'RETRY', 2, ${JSON.stringify(history)})`.execute(db);
+      expect((await migrator.migrateTo('2026_11_25_0004_schedules')).error).toBeUndefined();
+      const rows = await sql<{ attempt: number; outcome: string }>`select attempt, outcome from task_attempts order by attempt`.execute(db);
+      expect(rows.rows).toEqual([
+        { attempt: 1, outcome: 'released' },
+        { attempt: 2, outcome: 'retry' },
+      ]);
+    } finally {
+      await db.destroy();
+      await empty.drop();
+    }
+  });
+  it('drop the metrics snapshots at a stage in seconds, keeping the others, when seconds stages go (migration 0008 down)', async () => {
+    const empty = await createEmptyDatabase();
+    const db = createDb(empty.url);
+    try {
+      const migrator = new Migrator({ db, provider: { getMigrations: async () => MIGRATIONS } });
+      expect((await migrator.migrateToLatest()).error).toBeUndefined();
+      await sql`with t as (insert into tenants (name, plan) values ('t', 'trial') returning id),
+                     a as (insert into x_accounts (tenant_id, handle, api_tier, token_secret_ref) select id, 'acme', 'free', 'env:X' from t returning id, tenant_id),
+                     p as (insert into posts (tenant_id, account_id, text) select tenant_id, id, 'hi' from a returning id, tenant_id)
+                insert into metrics_snapshots (tenant_id, post_id, stage) select tenant_id, id, s from p, unnest(array['30s', '15m', '1h']) s`.execute(db);
+      expect((await migrator.migrateTo('2026_12_04_0007_x_accounts_posts')).error).toBeUndefined();
+      const stages = await sql<{ stage: string }>`select stage from metrics_snapshots order by stage`.execute(db);
+      expect(stages.rows.map((r) => r.stage)).toEqual(['15m', '1h']);
+    } finally {
+      await db.destroy();
+      await empty.drop();
+    }
+  });
 });

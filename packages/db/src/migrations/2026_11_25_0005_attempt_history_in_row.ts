@@ -40,12 +40,18 @@ export async function down(db: Kysely<any>): Promise<void> {
     .addColumn('error', 'jsonb')
     .addPrimaryKeyConstraint('task_attempts_pk', ['task_id', 'attempt'])
     .execute();
+  // Later code also writes a 'deferred' outcome, which the older check does not know: it is kept
+  // as 'released', the other way an attempt ended without being spent. An attempt listed twice
+  // keeps its first entry (task_attempts holds one row per attempt).
   await sql`
     insert into task_attempts (task_id, attempt, started_at, finished_at, outcome, error)
-    select t.id, (a->>'attempt')::int, (a->>'started_at')::timestamptz, (a->>'finished_at')::timestamptz, a->>'outcome', nullif(a->'error', 'null'::jsonb)
-      from tasks t, jsonb_array_elements(t.attempt_history) a`.execute(db);
+    select t.id, (a->>'attempt')::int, coalesce((a->>'started_at')::timestamptz, (a->>'finished_at')::timestamptz, t.created_at),
+           (a->>'finished_at')::timestamptz, case a->>'outcome' when 'deferred' then 'released' else a->>'outcome' end, nullif(a->'error', 'null'::jsonb)
+      from tasks t, jsonb_array_elements(t.attempt_history) a
+        on conflict do nothing`.execute(db);
   await sql`
     insert into task_attempts (task_id, attempt, started_at)
-    select id, attempt, started_at from tasks where status in ('STARTED', 'PROGRESS')`.execute(db);
+    select id, attempt, coalesce(started_at, updated_at) from tasks where status in ('STARTED', 'PROGRESS')
+        on conflict do nothing`.execute(db);
   await db.schema.alterTable('tasks').dropColumn('attempt_history').execute();
 }

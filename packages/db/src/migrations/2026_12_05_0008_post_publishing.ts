@@ -25,6 +25,8 @@ export async function up(db: Kysely<any>): Promise<void> {
 export async function down(db: Kysely<any>): Promise<void> {
   await db.schema.alterTable('posts').dropColumn('publishing_task_id').dropColumn('publishing_attempt').execute();
   await db.schema.dropIndex('posts_account_x_post').execute();
+  // 0007's check has no seconds: snapshots at a stage in seconds (tests and demos only) go.
+  await sql`delete from metrics_snapshots where stage !~ '^[1-9][0-9]{0,4}[mhd]$'`.execute(db);
   await sql`alter table metrics_snapshots drop constraint metrics_snapshots_stage_check`.execute(db);
   await sql`alter table metrics_snapshots add constraint metrics_snapshots_stage_check check (stage ~ '^[1-9][0-9]{0,4}[mhd]$')`.execute(db);
 }
