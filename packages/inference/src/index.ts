@@ -1,5 +1,6 @@
 export {
   InferenceRouter,
+  FALLBACK_STATUSES,
   estimateTokens,
   parseRetryAfterMs,
   type ChatMessage,
