@@ -33,6 +33,7 @@ describe('rate limits per tenant and plan', () => {
       error: 'rate_limited',
       message: expect.stringMatching(/the trial plan allows 3 API requests per minute; retry in \d+ s/),
     });
+    expect([refused.headers['ratelimit-limit'], refused.headers['ratelimit-remaining']]).toEqual(['3', '0']);
     const retryAfter = Number(refused.headers['retry-after']);
     expect(retryAfter).toBeGreaterThanOrEqual(1);
     expect(retryAfter).toBeLessThanOrEqual(60);
@@ -132,5 +133,50 @@ describe('rate limits while the counters connection is not ready', () => {
     }
     statuses.push(await read(key));
     expect(statuses).toEqual([200, 200, 200, 429, 429]);
+  });
+});
+
+// The README says which answers carry RateLimit-Limit and RateLimit-Remaining: every answer to
+// an /api/v1 request that was counted (a tenant's against its plan, an admin key's against its
+// own limit, also when it acts for a tenant), errors included; none given before a request is
+// counted (no or an unknown credential), and none outside /api/v1 (the admin pages included).
+describe('the RateLimit headers, on the answers the README says carry them', () => {
+  let h: Harness;
+  beforeAll(async () => (h = await startHarness({ rateLimits: { trial: 50, admin: 70 } })));
+  afterAll(() => h.close());
+
+  const limitHeaders = (res: request.Response) => ({ limit: res.headers['ratelimit-limit'], remaining: res.headers['ratelimit-remaining'] });
+  const counted = (limit: number) => ({ limit: String(limit), remaining: expect.stringMatching(/^\d+$/) });
+  const none = { limit: undefined, remaining: undefined };
+
+  it("a tenant's answers, errors included, carry its plan's limit", async () => {
+    const ok = await request(h.app).get('/api/v1/tasks').set(auth(h.keyA));
+    const missing = await request(h.app).get('/api/v1/tasks/00000000-0000-4000-8000-000000000000').set(auth(h.keyA));
+    const invalid = await request(h.app).post('/api/v1/tasks').set(auth(h.keyA)).send({ task: 'no_such_task' });
+    expect([ok.status, missing.status, invalid.status]).toEqual([200, 404, 400]);
+    for (const res of [ok, missing, invalid]) expect(limitHeaders(res)).toEqual(counted(50));
+  });
+
+  it("an admin key's /api/v1 answers carry the admin limit, also when it acts for a tenant", async () => {
+    const own = await request(h.app).get('/api/v1/admin/dead-letters').set(auth(h.adminKey));
+    const acting = await request(h.app).get('/api/v1/tasks').set(auth(h.adminKey)).set('X-Conveyor-Tenant', h.tenantA);
+    expect([own.status, acting.status]).toEqual([200, 200]);
+    for (const res of [own, acting]) expect(limitHeaders(res)).toEqual(counted(70));
+  });
+
+  it('answers refused before counting carry neither: no key, an unknown key', async () => {
+    const noKey = await request(h.app).get('/api/v1/tasks');
+    const unknown = await request(h.app).get('/api/v1/tasks').set(auth('cvk_nobody'));
+    expect([noKey.status, unknown.status]).toEqual([401, 401]);
+    for (const res of [noKey, unknown]) expect(limitHeaders(res)).toEqual(none);
+  });
+
+  it('answers outside /api/v1 carry neither, the admin pages included', async () => {
+    const basic = { Authorization: `Basic ${Buffer.from(`admin:${h.adminKey}`).toString('base64')}` };
+    const health = await request(h.app).get('/healthz');
+    const queues = await request(h.app).get('/admin/queues').set(basic);
+    const deadLetters = await request(h.app).get('/admin/dead-letters').set(basic);
+    expect([health.status, queues.status, deadLetters.status]).toEqual([200, 200, 200]);
+    for (const res of [health, queues, deadLetters]) expect(limitHeaders(res)).toEqual(none);
   });
 });

@@ -5,6 +5,7 @@ import { jsonText, priceOverridesSchema, routeOverridesSchema, taskOverridesSche
 import { z } from 'zod';
 import { appEntry } from './app-registry';
 import { redisClusterNodesSchema } from './redis-cluster-nodes';
+import { openRouterAttributionEnvSchema } from './openrouter-attribution-env';
 
 const port = z.coerce.number().int().min(0).max(65535);
 const positiveInt = z.coerce.number().int().positive();
@@ -174,21 +175,23 @@ export const schedulerEnvSchema = baseEnvSchema
   .extend(budgetAlertSendEnvSchema.shape);
 
 /** What an app that calls LLMs (worker-analysis, worker-generation) reads besides its worker variables. */
-export const llmEnvSchema = z.object({
-  /** Any OpenAI-compatible endpoint: OpenRouter by default, the simulator in development and tests. */
-  OPENROUTER_BASE_URL: z.url().default('https://openrouter.ai/api/v1'),
-  OPENROUTER_API_KEY: z.string().min(1, { error: 'is required (npm start runs the simulator and sets it when you have none)' }),
-  /** Milliseconds one model call may take before it counts as a timeout and falls back. */
-  INFERENCE_TIMEOUT_MS: positiveInt.default(60_000),
-  /** JSON: task → partial route {model, maxTokens, temperature, fallbacks}. */
-  INFERENCE_ROUTES: routeOverridesSchema.default({}),
-  /** JSON: model → {prompt, completion} in USD per million tokens. */
-  MODEL_PRICES: priceOverridesSchema.default({}),
-  /** Check routed models against the provider's list at start (skipped when the list cannot be fetched). */
-  VERIFY_MODELS: z.enum(['true', 'false']).default('true'),
-  /** Milliseconds after which a crashed worker's budget reservation is freed. */
-  BUDGET_RESERVATION_TTL_MS: positiveInt.default(15 * 60_000),
-});
+export const llmEnvSchema = z
+  .object({
+    /** Any OpenAI-compatible endpoint: OpenRouter by default, the simulator in development and tests. */
+    OPENROUTER_BASE_URL: z.url().default('https://openrouter.ai/api/v1'),
+    OPENROUTER_API_KEY: z.string().min(1, { error: 'is required (npm start runs the simulator and sets it when you have none)' }),
+    /** Milliseconds one model call may take before it counts as a timeout and falls back. */
+    INFERENCE_TIMEOUT_MS: positiveInt.default(60_000),
+    /** JSON: task → partial route {model, maxTokens, temperature, fallbacks}. */
+    INFERENCE_ROUTES: routeOverridesSchema.default({}),
+    /** JSON: model → {prompt, completion} in USD per million tokens. */
+    MODEL_PRICES: priceOverridesSchema.default({}),
+    /** Check routed models against the provider's list at start (skipped when the list cannot be fetched). */
+    VERIFY_MODELS: z.enum(['true', 'false']).default('true'),
+    /** Milliseconds after which a crashed worker's budget reservation is freed. */
+    BUDGET_RESERVATION_TTL_MS: positiveInt.default(15 * 60_000),
+  })
+  .extend(openRouterAttributionEnvSchema.shape);
 
 /** packages/sim run on its own (the LLM simulator of keyless local runs). */
 export const simEnvSchema = z.object({

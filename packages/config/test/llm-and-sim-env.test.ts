@@ -10,6 +10,7 @@ describe('llmEnvSchema', () => {
       MODEL_PRICES: {},
       VERIFY_MODELS: 'true',
       BUDGET_RESERVATION_TTL_MS: 900_000,
+      OPENROUTER_TITLE: 'Conveyor',
     });
     expect(() => parseEnv(llmEnvSchema, {})).toThrow(ConfigError);
     expect(() => parseEnv(llmEnvSchema, {})).toThrow(/OPENROUTER_API_KEY/);
@@ -25,6 +26,36 @@ describe('llmEnvSchema', () => {
     expect(env.MODEL_PRICES).toEqual({ 'v/m': { prompt: 1, completion: 2 } });
     expect(() => parseEnv(llmEnvSchema, { OPENROUTER_API_KEY: 'k', INFERENCE_ROUTES: '{"score_post":{"colour":"red"}}' })).toThrow(/INFERENCE_ROUTES/);
     expect(() => parseEnv(llmEnvSchema, { OPENROUTER_API_KEY: 'k', MODEL_PRICES: 'cheap' })).toThrow(/MODEL_PRICES: must be JSON/);
+  });
+});
+
+describe("llmEnvSchema's OpenRouter attribution", () => {
+  const parse = (env: Record<string, string>) => parseEnv(llmEnvSchema, { OPENROUTER_API_KEY: 'k', ...env });
+
+  it('takes a referer URL and a title, and an empty value means the default (no referer, title Conveyor)', () => {
+    expect(parse({ OPENROUTER_REFERER: 'https://conveyor.example.com/app', OPENROUTER_TITLE: 'Acme Jobs' })).toMatchObject({
+      OPENROUTER_REFERER: 'https://conveyor.example.com/app',
+      OPENROUTER_TITLE: 'Acme Jobs',
+    });
+    const defaults = parse({ OPENROUTER_REFERER: '', OPENROUTER_TITLE: '' });
+    expect(defaults.OPENROUTER_REFERER).toBeUndefined();
+    expect(defaults.OPENROUTER_TITLE).toBe('Conveyor');
+  });
+
+  it.each([
+    ['not a URL', { OPENROUTER_REFERER: 'conveyor' }, /OPENROUTER_REFERER: must be an http:\/\/ or https:\/\/ URL/],
+    ['another scheme', { OPENROUTER_REFERER: 'ftp://conveyor.example.com' }, /OPENROUTER_REFERER: must be an http:\/\/ or https:\/\/ URL/],
+    ['credentials in the URL', { OPENROUTER_REFERER: 'https://me:hunter2@conveyor.example.com' }, /OPENROUTER_REFERER: must not carry a user name or password/],
+    ['a line break in the title', { OPENROUTER_TITLE: 'Conveyor\r\nX-Evil: 1' }, /OPENROUTER_TITLE: must be printable ASCII/],
+    ['a title too long', { OPENROUTER_TITLE: 'C'.repeat(101) }, /OPENROUTER_TITLE: must be at most 100 characters/],
+  ])('refuses %s, naming the variable', (_what, env, message) => {
+    expect(() => parse(env)).toThrow(message);
+  });
+
+  it('never repeats a refused referer, which may hold a password', () => {
+    expect(() => parse({ OPENROUTER_REFERER: 'https://me:hunter2@conveyor.example.com' })).toThrow(
+      expect.objectContaining({ message: expect.not.stringContaining('hunter2') }),
+    );
   });
 });
 

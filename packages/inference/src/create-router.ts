@@ -11,11 +11,35 @@ export interface InferenceConfig {
   timeoutMs: number;
   routeOverrides?: Record<string, Partial<Route>>;
   priceOverrides?: Record<string, Price>;
+  /** OpenRouter's app attribution, sent on every call (OPENROUTER_REFERER, OPENROUTER_TITLE). */
+  attribution?: Attribution;
 }
 
-/** A router on the official openai SDK with its own retries off. */
+/** Who the calls come from, as OpenRouter ranks apps: a site's URL (optional) and the app's name. */
+export interface Attribution {
+  referer?: string;
+  title: string;
+}
+
+/** The attribution as headers: `HTTP-Referer` only when a referer is given, `X-Title` always. */
+function attributionHeaders(attribution: Attribution | undefined): Record<string, string> {
+  if (!attribution) return {};
+  return { ...(attribution.referer ? { 'HTTP-Referer': attribution.referer } : {}), 'X-Title': attribution.title };
+}
+
+/**
+ * A router on the official openai SDK with its own retries off. The attribution headers are
+ * the client's defaultHeaders, so every request it makes carries them: each model of a
+ * fallback chain, the repair round and the model list.
+ */
 export function createInferenceRouter(config: InferenceConfig, logger: Logger): InferenceRouter {
   const prices = { ...DEFAULT_PRICES, ...config.priceOverrides };
-  const client = new OpenAI({ apiKey: config.apiKey, baseURL: config.baseUrl, maxRetries: 0, timeout: config.timeoutMs });
+  const client = new OpenAI({
+    apiKey: config.apiKey,
+    baseURL: config.baseUrl,
+    maxRetries: 0,
+    timeout: config.timeoutMs,
+    defaultHeaders: attributionHeaders(config.attribution),
+  });
   return new InferenceRouter({ client, routes: buildRoutes(config.routeOverrides, prices), prices, logger });
 }

@@ -1,5 +1,6 @@
 export {
   InferenceRouter,
+  FALLBACK_STATUSES,
   estimateTokens,
   parseRetryAfterMs,
   type ChatMessage,
@@ -7,6 +8,6 @@ export {
   type InferenceResult,
   type RouterOptions,
 } from './router';
-export { createInferenceRouter, type InferenceConfig } from './create-router';
+export { createInferenceRouter, type Attribution, type InferenceConfig } from './create-router';
 export { DEFAULT_ROUTES, DEFAULT_PRICES, MAX_CHAIN, buildRoutes, type Route, type Price } from './routes';
 export { InferenceUnavailableError } from './errors';

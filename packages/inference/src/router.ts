@@ -40,7 +40,17 @@ export interface RouterOptions {
   logger: Logger;
 }
 
-const FALLBACK_STATUSES = (status: number) => status === 404 || status === 408 || status === 409 || status === 429 || status >= 500;
+/**
+ * The provider's answers below 500 that move a call on to the next model of its chain: 404 (the
+ * model is gone from the provider), 408 (the provider timed out), 409 (a conflict on its side)
+ * and 429 (rate limited). Every 5xx does too, and so do a timeout and a lost connection; any
+ * other status fails at once (PermanentError PROVIDER_<status>). Both READMEs list them; a test
+ * (fallback-statuses-readme.test.ts) holds them to what the router does.
+ */
+export const FALLBACK_STATUSES: readonly number[] = [404, 408, 409, 429];
+
+/** Whether a provider answer with this status falls back to the next model (else it fails the task). */
+const fallsBack = (status: number) => FALLBACK_STATUSES.includes(status) || status >= 500;
 
 /** Estimated tokens of a prompt: four characters a token, the usual rule of thumb. */
 export function estimateTokens(messages: ChatMessage[]): number {
@@ -49,8 +59,8 @@ export function estimateTokens(messages: ChatMessage[]): number {
 
 /**
  * Routes a task's LLM call to its model through the openai SDK (retries off: the router
- * decides), falling back along the chain on 429, 5xx, timeouts and lost connections, never
- * on 400/401/403 (those are PermanentError). Each call returns the model used, tokens and
+ * decides), falling back along the chain on the FALLBACK_STATUSES, 5xx, timeouts and lost
+ * connections, never on another status (400, 401, 402, 403…: those are PermanentError). Each call returns the model used, tokens and
  * cost: the provider's own figure when it sends one (OpenRouter's usage.cost), else tokens
  * times the price table.
  */
@@ -164,7 +174,7 @@ export class InferenceRouter {
         };
       } catch (error) {
         if (request.signal?.aborted) throw error;
-        if (error instanceof OpenAI.APIError && error.status !== undefined && !FALLBACK_STATUSES(error.status)) {
+        if (error instanceof OpenAI.APIError && error.status !== undefined && !fallsBack(error.status)) {
           throw new PermanentError(`${model} refused the request (${error.status}): ${error.message}`, `PROVIDER_${error.status}`, { cause: error });
         }
         const status = error instanceof OpenAI.APIError ? error.status : undefined;

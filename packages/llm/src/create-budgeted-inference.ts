@@ -21,10 +21,11 @@ export async function createBudgetedInference(env: LlmEnv, deps: { db: Kysely<Da
       timeoutMs: env.INFERENCE_TIMEOUT_MS,
       routeOverrides: env.INFERENCE_ROUTES,
       priceOverrides: env.MODEL_PRICES,
+      attribution: { referer: env.OPENROUTER_REFERER, title: env.OPENROUTER_TITLE },
     },
     deps.logger,
   );
   if (env.VERIFY_MODELS === 'true') await router.verifyModels();
-  deps.logger.info('inference ready', { base_url: env.OPENROUTER_BASE_URL });
+  deps.logger.info('inference ready', { base_url: env.OPENROUTER_BASE_URL, referer: env.OPENROUTER_REFERER ?? null, title: env.OPENROUTER_TITLE });
   return new BudgetedInference(router, new CostTracker(deps.db, deps.logger, deps.registry), env.BUDGET_RESERVATION_TTL_MS);
 }

@@ -106,6 +106,32 @@ describe('createBudgetedInference, from the LLM config its app loaded', () => {
     expect(usage).toEqual([{ action_type: 'score_post', model_used: result.model_used }]);
   });
 
+  it("sends OPENROUTER_REFERER and OPENROUTER_TITLE as the provider's attribution headers, on the model list and every call", async () => {
+    const attribution = (headers: Record<string, unknown>) => [headers['http-referer'], headers['x-title']];
+    const lists = sim.modelListRequests.length;
+    const chats = sim.requests.length;
+    const tenantId = (await createTenantWithKey(db, { name: 'attributed', plan: 'growth' })).tenant.id;
+    const call = { tenantId, task: 'score_post', actionType: 'score_post', messages: [{ role: 'user' as const, content: 'Score this post.' }] };
+    const configured = {
+      OPENROUTER_BASE_URL: baseUrl,
+      OPENROUTER_API_KEY: 'sk-sim',
+      OPENROUTER_REFERER: 'https://jobs.example.com',
+      OPENROUTER_TITLE: 'Acme Jobs',
+    };
+    await (await createBudgetedInference(parseEnv(llmEnvSchema, configured), { db, logger })).complete(call);
+    await (
+      await createBudgetedInference(parseEnv(llmEnvSchema, { OPENROUTER_BASE_URL: baseUrl, OPENROUTER_API_KEY: 'sk-sim' }), { db, logger })
+    ).complete(call);
+    expect(sim.modelListRequests.slice(lists).map((r) => attribution(r.headers))).toEqual([
+      ['https://jobs.example.com/', 'Acme Jobs'],
+      [undefined, 'Conveyor'],
+    ]);
+    expect(sim.requests.slice(chats).map((r) => attribution(r.headers))).toEqual([
+      ['https://jobs.example.com/', 'Acme Jobs'],
+      [undefined, 'Conveyor'],
+    ]);
+  });
+
   it('refuses to start on a route to a model the provider does not list, unless VERIFY_MODELS=false', async () => {
     const unknown = {
       OPENROUTER_BASE_URL: baseUrl,

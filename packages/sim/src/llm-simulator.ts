@@ -29,15 +29,28 @@ export interface SimFault {
   times?: number;
   /** Leave out `usage.cost`, as providers other than OpenRouter do. */
   omitCost?: boolean;
+  /** Close the connection without an answer (a lost connection, as the client sees it). */
+  drop?: boolean;
 }
+
+/** A request's headers as they arrived, without `authorization` (the API key stays out of the log). */
+type RecordedHeaders = Record<string, string | string[] | undefined>;
 
 /** A chat request as it arrived; recorded on arrival, so `requests` is in the order they came. */
 export interface RecordedRequest {
   model: string;
   body: Record<string, unknown>;
-  /** The status it was answered with; 0 while its answer is still delayed (a delayMs fault). */
+  /** The status it was answered with; 0 while its answer is still delayed (a delayMs fault) or dropped. */
   status: number;
+  headers: RecordedHeaders;
 }
+
+/** A request for the model list (`GET /v1/models`, what a router checks its routes against). */
+interface RecordedModelListRequest {
+  headers: RecordedHeaders;
+}
+
+const withoutAuthorization = ({ authorization: _key, ...headers }: RecordedHeaders): RecordedHeaders => headers;
 
 /** OpenRouter model ids and prices (USD per million tokens) the simulator knows by default. */
 export const DEFAULT_SIM_MODELS: SimModel[] = [
@@ -53,9 +66,11 @@ const tokens = (text: string) => Math.max(1, Math.ceil(text.length / 4));
  * An OpenAI-compatible chat-completions server on loopback: deterministic answers (valid
  * JSON when a json_schema response format is asked for), `usage` with OpenRouter's `cost`,
  * and faults injected per model: through setFault() in-process, or POST /__sim/faults.
+ * `requests` (chat) and `modelListRequests` record each request with its headers.
  */
 export class LlmSimulator {
   readonly requests: RecordedRequest[] = [];
+  readonly modelListRequests: RecordedModelListRequest[] = [];
   private readonly faults = new Map<string, SimFault>();
   private server: { close: () => Promise<void> } | undefined;
   private readonly models: Map<string, SimModel>;
@@ -111,6 +126,7 @@ export class LlmSimulator {
       req.on('end', () => resolve(data));
     });
     if (req.method === 'GET' && url === '/v1/models') {
+      this.modelListRequests.push({ headers: withoutAuthorization(req.headers) });
       return send(200, {
         object: 'list',
         data: [...this.models.values()].map((m) => ({
@@ -142,7 +158,7 @@ export class LlmSimulator {
     const model = this.models.get(modelId);
     // Recorded now, not when answered: a request delayed by a fault, which its client gave up
     // on (a timeout), was otherwise counted seconds later, among whatever requests came then.
-    const recorded: RecordedRequest = { model: modelId, body, status: 0 };
+    const recorded: RecordedRequest = { model: modelId, body, status: 0, headers: withoutAuthorization(req.headers) };
     const number = this.requests.push(recorded);
     const record = (status: number) => (recorded.status = status);
     if (!model) {
@@ -161,6 +177,10 @@ export class LlmSimulator {
         const timer = setTimeout(resolve, fault.delayMs);
         res.once('close', () => (clearTimeout(timer), resolve()));
       });
+    }
+    if (fault?.drop) {
+      req.socket.destroy();
+      return;
     }
     if (fault?.status) {
       record(fault.status);

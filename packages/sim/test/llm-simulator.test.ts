@@ -41,7 +41,7 @@ describe('LlmSimulator', () => {
     // Its answer is a minute away: it is on the list while unanswered (bounded wait, not a race).
     for (let waited = 0; sim.requests.length === before && waited < 10_000; waited += 10) await new Promise((r) => setTimeout(r, 10));
     expect(sim.requests.slice(before)).toEqual([
-      { model: 'openai/gpt-4o-mini', body: expect.objectContaining({ messages: [{ role: 'user', content: 'slow' }] }), status: 0 },
+      { model: 'openai/gpt-4o-mini', body: expect.objectContaining({ messages: [{ role: 'user', content: 'slow' }] }), status: 0, headers: expect.any(Object) },
     ]);
     client.abort();
     expect(await pending).toMatchObject({ name: 'AbortError' });
@@ -61,6 +61,28 @@ describe('LlmSimulator', () => {
   it('lists its models with prices', async () => {
     const list = (await (await fetch(`${base}/models`)).json()) as { data: { id: string }[] };
     expect(list.data.map((m) => m.id)).toContain('anthropic/claude-3-haiku');
+  });
+
+  it('records the headers of chat and model-list requests, never the API key', async () => {
+    const headers = { authorization: 'Bearer sk-secret', 'x-title': 'Probe' };
+    const chats = sim.requests.length;
+    const lists = sim.modelListRequests.length;
+    await chat({ model: 'openai/gpt-4o-mini', messages: [{ role: 'user', content: 'who?' }] }, headers);
+    await fetch(`${base}/models`, { headers });
+    const recorded = [sim.requests[chats]!.headers, sim.modelListRequests[lists]!.headers];
+    for (const h of recorded) {
+      expect(h['x-title']).toBe('Probe');
+      expect(h).not.toHaveProperty('authorization');
+      expect(JSON.stringify(h)).not.toContain('sk-secret');
+    }
+  });
+
+  it('drops the connection without an answer on a drop fault', async () => {
+    sim.setFault('openai/gpt-4o-mini', { drop: true, times: 1 });
+    const error = await chat({ model: 'openai/gpt-4o-mini', messages: [{ role: 'user', content: 'x' }] }).catch((e: Error) => e);
+    expect(error).toMatchObject({ name: 'TypeError', message: 'fetch failed' });
+    expect(sim.requests.at(-1)!.status).toBe(0);
+    expect((await chat({ model: 'openai/gpt-4o-mini', messages: [{ role: 'user', content: 'x' }] })).status).toBe(200);
   });
 });
 
