@@ -57,7 +57,9 @@ const EVERY_ROUTE = {
     ...error('Missing, unknown or revoked API key'),
     headers: z.object({ 'WWW-Authenticate': z.string().meta({ description: 'Bearer, with error="invalid_token" for a key not known' }) }),
   },
-  429: retryLater("Past the rate limit (the tenant's plan requests per minute, or an admin key's own), or too many unknown keys from this address; see Retry-After"),
+  429: retryLater(
+    "Past the rate limit (the tenant's plan requests per minute, or an admin key's own), or too many unknown keys from this address; see Retry-After",
+  ),
   503: retryLater('Postgres or Redis is unreachable; nothing was changed; see Retry-After'),
 };
 const FORBIDDEN: Record<Caller, Record<number, ZodOpenApiResponseObject>> = {
