@@ -1,12 +1,5 @@
-export {
-  InferenceRouter,
-  estimateTokens,
-  parseRetryAfterMs,
-  type ChatMessage,
-  type InferenceRequest,
-  type InferenceResult,
-  type RouterOptions,
-} from './router';
+export { InferenceRouter, parseRetryAfterMs, type ChatMessage, type InferenceRequest, type InferenceResult, type RouterOptions } from './router';
 export { createInferenceRouter, type InferenceConfig } from './create-router';
-export { DEFAULT_ROUTES, DEFAULT_PRICES, MAX_CHAIN, buildRoutes, type Route, type Price } from './routes';
+// The routing table and prices are data of @conveyor/contracts (the API prices a pre-flight check with them too).
+export { DEFAULT_ROUTES, DEFAULT_PRICES, MAX_CHAIN, buildRoutes, estimateTokens, type Route, type Price } from '@conveyor/contracts';
 export { InferenceUnavailableError } from './errors';
