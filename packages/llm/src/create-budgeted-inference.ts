@@ -26,5 +26,5 @@ export async function createBudgetedInference(env: LlmEnv, deps: { db: Kysely<Da
   );
   if (env.VERIFY_MODELS === 'true') await router.verifyModels();
   deps.logger.info('inference ready', { base_url: env.OPENROUTER_BASE_URL });
-  return new BudgetedInference(router, new CostTracker(deps.db, deps.logger, deps.registry), env.BUDGET_RESERVATION_TTL_MS);
+  return new BudgetedInference(router, new CostTracker(deps.db, deps.logger, deps.registry, undefined, env.PLAN_ACTION_LIMITS), env.BUDGET_RESERVATION_TTL_MS);
 }
