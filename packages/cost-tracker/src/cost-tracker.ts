@@ -64,7 +64,7 @@ export class CostTracker {
     ]);
     this.refusals = counter(
       'conveyor_budget_refusals_total',
-      "Reservations refused because they did not fit under the tenant's plan cap (the call was not made)",
+      "Reservations refused because they did not fit under the tenant's plan cap, or were past its plan's per-action limit (the call was not made)",
       [],
     );
     this.spend = counter('conveyor_llm_spend_usd_total', 'Actual cost of settled LLM calls in USD, by action (task) and model', ['action', 'model']);
