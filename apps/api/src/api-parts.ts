@@ -1,5 +1,5 @@
 import type { ApiEnv } from '@conveyor/config';
-import { QUEUE_NAMES, TaskPolicies } from '@conveyor/contracts';
+import { DEFAULT_PRICES, QUEUE_NAMES, TaskPolicies, buildRoutes } from '@conveyor/contracts';
 import { CostTracker } from '@conveyor/cost-tracker';
 import { registerLiveWorkers } from '@conveyor/observability';
 import { type RedisClient, TaskEventPublisher, type TaskProducer, WatchRegistry, listWorkers } from '@conveyor/queue';
@@ -45,6 +45,9 @@ export function createApiParts(context: Omit<ServiceContext<ApiEnv>, 'serveHealt
   ingestion.ready().catch((error: unknown) => logger.warn('ingestion sources not set up yet; the ingestion routes retry', { error }));
   releasers.add('ingestion set-up', () => ingestion.settled());
   registerLiveWorkers(registry, QUEUE_NAMES, () => listWorkers(redis, env.BULLMQ_PREFIX));
+  // Priced as the LLM workers price their reservations (a bad override stops the API as it stops them).
+  const prices = { ...DEFAULT_PRICES, ...env.MODEL_PRICES };
+  const priceBook = { routes: buildRoutes(env.INFERENCE_ROUTES, prices), prices };
   const app = createServer({
     db,
     redis,
@@ -55,7 +58,8 @@ export function createApiParts(context: Omit<ServiceContext<ApiEnv>, 'serveHealt
     policies: new TaskPolicies(env.TASK_OVERRIDES),
     logger,
     registry,
-    costs: new CostTracker(db, logger, registry),
+    costs: new CostTracker(db, logger, registry, undefined, env.PLAN_ACTION_LIMITS),
+    priceBook,
     bodyLimitBytes: env.API_BODY_LIMIT_BYTES,
     batchBodyLimitBytes: env.API_BATCH_BODY_LIMIT_BYTES,
     retryAfterSeconds: env.API_RETRY_AFTER_SECONDS,

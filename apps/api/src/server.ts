@@ -1,4 +1,4 @@
-import type { TaskPolicies, XTier } from '@conveyor/contracts';
+import type { PriceBook, TaskPolicies, XTier } from '@conveyor/contracts';
 import type { CostTracker } from '@conveyor/cost-tracker';
 import { type Database, findPrincipalByKey, findTaskToken, findTenant } from '@conveyor/db';
 import { type Logger, createHttpMetrics } from '@conveyor/observability';
@@ -62,6 +62,8 @@ export interface ServerDeps {
   hub: TaskEventHub;
   policies: TaskPolicies;
   costs: CostTracker;
+  /** The LLM routes and prices (INFERENCE_ROUTES, MODEL_PRICES) the workers reserve with: GET /usage/check prices a call by them. */
+  priceBook: PriceBook;
   logger: Logger;
   registry: Registry;
   bodyLimitBytes: number;
@@ -182,7 +184,7 @@ function apiRouter(deps: ServerDeps, { routes, principals, failures, sessions }:
   v1.use(sessionRouter());
   v1.use(deadLettersRouter(deps));
   v1.use(queuesRouter({ db: deps.db, redis: deps.redis, prefix: deps.producer.prefix }));
-  v1.use(usageRouter(deps.costs));
+  v1.use(usageRouter(deps.costs, deps.priceBook));
   v1.use(budgetAlertsRouter(deps));
   v1.use(schedulesRouter(deps));
   v1.use(xAccountsRouter({ db: deps.db, defaultTier: deps.defaultXTier ?? 'free' }));

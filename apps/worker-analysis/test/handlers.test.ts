@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { PassThrough } from 'node:stream';
-import { TaskPolicies } from '@conveyor/contracts';
+import { LLM_TASK_CALLS, TaskPolicies } from '@conveyor/contracts';
 import { CostTracker } from '@conveyor/cost-tracker';
 import { type Database, createDb, createTenantWithKey, insertTask, migrateUrl, schemaFingerprint } from '@conveyor/db';
 import { DEFAULT_PRICES, createInferenceRouter } from '@conveyor/inference';
-import { BudgetedInference } from '@conveyor/llm';
+import { type BudgetedCall, BudgetedInference } from '@conveyor/llm';
 import { createLogger } from '@conveyor/observability';
 import { groupCommitWritesFor, runTaskJob } from '@conveyor/queue';
 import { DEFAULT_SIM_MODELS, LlmSimulator } from '@conveyor/sim';
@@ -18,12 +18,21 @@ let testDb: TestDatabase;
 let db: Kysely<Database>;
 let handlers: ReturnType<typeof analysisHandlers>;
 
+/** Every budgeted call the handlers make, as GET /usage/check must price it: its action, route and whether it is structured. */
+const calls: { action: string; route: string; structured: boolean }[] = [];
+class RecordingInference extends BudgetedInference {
+  override complete<T>(call: BudgetedCall<T>) {
+    calls.push({ action: call.actionType, route: call.task, structured: call.schema !== undefined });
+    return super.complete(call);
+  }
+}
+
 beforeAll(async () => {
   const baseUrl = await sim.listen();
   testDb = await createTestDatabase({ key: schemaFingerprint(), migrate: migrateUrl });
   db = createDb(testDb.url);
   const router = createInferenceRouter({ baseUrl, apiKey: 'sk-sim', timeoutMs: 5000 }, logger);
-  handlers = analysisHandlers(new BudgetedInference(router, new CostTracker(db, logger)), db);
+  handlers = analysisHandlers(new RecordingInference(router, new CostTracker(db, logger)), db);
 });
 afterAll(async () => {
   await sim.close();
@@ -69,6 +78,15 @@ describe('analysis tasks through the runtime, the router and the budget', () => 
     expect(score.done).toMatchObject({ status: 'SUCCESS', result: { score: expect.any(Number), reasons: expect.any(Array) } });
     const patterns = await run('extract_patterns', { posts: ['Hook one. Lesson.', 'Hook two. Lesson.'] });
     expect(patterns.done).toMatchObject({ status: 'SUCCESS', result: { patterns: expect.any(Array) } });
+  });
+
+  it("makes only the calls LLM_TASK_CALLS lists for each task, which the API's pre-flight check prices", async () => {
+    calls.length = 0;
+    await run('classify_archetype', { text: 'A post.' });
+    await run('score_post', { text: 'A post.' });
+    await run('extract_patterns', { posts: ['Hook one. Lesson.', 'Hook two. Lesson.'] });
+    expect(calls.map((c) => c.action)).toEqual(['classify_archetype', 'score_post', 'extract_patterns']);
+    for (const { action, route, structured } of calls) expect(LLM_TASK_CALLS[action as keyof typeof LLM_TASK_CALLS]).toContainEqual({ route, structured });
   });
 
   it('falls back when the primary model is down and records the model actually used', async () => {

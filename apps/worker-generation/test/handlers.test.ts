@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { PassThrough } from 'node:stream';
-import { TASK_LOG_LIMITS, TaskPolicies } from '@conveyor/contracts';
+import { LLM_TASK_CALLS, TASK_LOG_LIMITS, TaskPolicies } from '@conveyor/contracts';
 import { CostTracker } from '@conveyor/cost-tracker';
 import { type Database, createDb, createTenantWithKey, insertTask, insertTaskLogs, migrateUrl, schemaFingerprint } from '@conveyor/db';
 import { createInferenceRouter } from '@conveyor/inference';
-import { BudgetedInference } from '@conveyor/llm';
+import { type BudgetedCall, BudgetedInference } from '@conveyor/llm';
 import { createLogger } from '@conveyor/observability';
 import { FollowUpTasks, TaskProducer, groupCommitWritesFor, runTaskJob } from '@conveyor/queue';
 import { LlmSimulator } from '@conveyor/sim';
@@ -17,6 +17,15 @@ const sim = new LlmSimulator();
 let testDb: TestDatabase;
 let db: Kysely<Database>;
 let handlers: ReturnType<typeof generationHandlers>;
+
+/** Every budgeted call the handlers make, as GET /usage/check must price it: its action, route and whether it is structured. */
+const calls: { action: string; route: string; structured: boolean }[] = [];
+class RecordingInference extends BudgetedInference {
+  override complete<T>(call: BudgetedCall<T>) {
+    calls.push({ action: call.actionType, route: call.task, structured: call.schema !== undefined });
+    return super.complete(call);
+  }
+}
 let tenantId: string;
 let redis: ReturnType<typeof createTestRedis>;
 
@@ -26,7 +35,7 @@ beforeAll(async () => {
   db = createDb(testDb.url);
   redis = createTestRedis();
   handlers = generationHandlers({
-    llm: new BudgetedInference(createInferenceRouter({ baseUrl, apiKey: 'sk-sim', timeoutMs: 5000 }, logger), new CostTracker(db, logger)),
+    llm: new RecordingInference(createInferenceRouter({ baseUrl, apiKey: 'sk-sim', timeoutMs: 5000 }, logger), new CostTracker(db, logger)),
     db,
     followUps: new FollowUpTasks(db, new TaskProducer(redis, uniquePrefix('generation')), new TaskPolicies()),
   });
@@ -84,6 +93,14 @@ describe('generation tasks', () => {
         },
       }),
     ]);
+  });
+
+  it("makes only the calls LLM_TASK_CALLS lists for each task, which the API's pre-flight check prices", async () => {
+    calls.length = 0;
+    await run('generate_draft', { brief: 'A launch post' });
+    await run('process_chat_message', { message: 'Plan a launch week.' });
+    expect(calls.map((c) => c.action)).toEqual(['generate_draft', 'process_chat_message']);
+    for (const { action, route, structured } of calls) expect(LLM_TASK_CALLS[action as keyof typeof LLM_TASK_CALLS]).toContainEqual({ route, structured });
   });
 
   it('process_chat_message keeps the conversation in Postgres and sends its history', async () => {

@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { PassThrough } from 'node:stream';
-import { type CellValue, TaskPolicies } from '@conveyor/contracts';
+import { type CellValue, LLM_TASK_CALLS, TaskPolicies } from '@conveyor/contracts';
 import { CostTracker } from '@conveyor/cost-tracker';
 import { type Database, createDb, createSession, createTenantWithKey, insertTask, migrateUrl, schemaFingerprint, writeNode } from '@conveyor/db';
 import { DEFAULT_PRICES, createInferenceRouter } from '@conveyor/inference';
-import { BudgetedInference } from '@conveyor/llm';
+import { type BudgetedCall, BudgetedInference } from '@conveyor/llm';
 import { createLogger } from '@conveyor/observability';
 import { FollowUpTasks, TaskProducer, groupCommitWritesFor, runTaskJob } from '@conveyor/queue';
 import { LlmSimulator } from '@conveyor/sim';
@@ -41,13 +41,22 @@ afterAll(async () => {
 });
 afterEach(() => sim.clearFaults());
 
+/** Every budgeted call the handlers make, as GET /usage/check must price it: its action, route and whether it is structured. */
+const calls: { action: string; route: string; structured: boolean }[] = [];
+class RecordingInference extends BudgetedInference {
+  override complete<T>(call: BudgetedCall<T>) {
+    calls.push({ action: call.actionType, route: call.task, structured: call.schema !== undefined });
+    return super.complete(call);
+  }
+}
+
 function handlersWith(priceFactor = 1) {
   const prices = Object.fromEntries(
     Object.entries(DEFAULT_PRICES).map(([m, p]) => [m, { prompt: p.prompt * priceFactor, completion: p.completion * priceFactor }]),
   );
   const router = createInferenceRouter({ baseUrl, apiKey: 'sk-sim', timeoutMs: 5000, priceOverrides: prices }, logger);
   return generationHandlers({
-    llm: new BudgetedInference(router, new CostTracker(db, logger)),
+    llm: new RecordingInference(router, new CostTracker(db, logger)),
     db,
     followUps: new FollowUpTasks(db, new TaskProducer(redis, prefix), new TaskPolicies()),
   });
@@ -134,7 +143,11 @@ describe('a chat message in a dataset session', () => {
 
   it('a message that is not a transformation gets a reply, is kept in the chat, and changes nothing', async () => {
     const { tenantId, sessionId } = await seeded();
+    calls.length = 0;
     const done = await chat(handlersWith(), tenantId, sessionId, 'what is the meaning of life?');
+    // The call is one GET /usage/check prices for process_chat_message (LLM_TASK_CALLS).
+    expect(calls).toEqual([{ action: 'process_chat_message', route: 'dataset_transformation', structured: true }]);
+    expect(LLM_TASK_CALLS.process_chat_message).toContainEqual({ route: 'dataset_transformation', structured: true });
     expect(done).toMatchObject({
       status: 'SUCCESS',
       result: { session_id: sessionId, node_id: null, rows_affected: 0, transformation: null, reply: expect.stringMatching(/cannot/) },

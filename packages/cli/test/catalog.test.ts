@@ -104,6 +104,21 @@ describe('usage and task-types', () => {
     expect(refused.stderr).toMatch(/2001-01-01 is not the start of one of your billing periods; they start on \d{4}-\d{2}-\d{2}/);
   });
 
+  it('checks whether one more call of an LLM task fits (usage --check); a task that calls no model exits 3', async () => {
+    const env = await tenantEnv();
+    const check = await json(['usage', '--check', 'score_post'], env);
+    expect(check).toMatchObject({ task: 'score_post', fits: true });
+    expect(check.calls_that_fit).toBe(Math.floor(check.remaining_usd / check.worst_case_usd));
+    const text = await cli(['usage', '--check', 'score_post'], env);
+    expect([text.code, text.stdout]).toEqual([
+      0,
+      expect.stringMatching(/^score_post: fits\nworst case \$0\.\d{4} a call, \$\d+\.\d{4} remaining: \d+ such calls fit now/),
+    ]);
+    const refused = await cli(['usage', '--check', 'ping'], env);
+    expect([refused.code, refused.stderr]).toEqual([3, expect.stringMatching(/task must be one of the tasks that call a model/)]);
+    expect((await cli(['usage', '--check', 'score_post', '--by', 'day'], env)).code).toBe(2);
+  });
+
   it('lists the task types', async () => {
     const env = await tenantEnv();
     const types = await json(['task-types'], env);

@@ -1,5 +1,5 @@
 import type { Transport } from './http';
-import type { TaskTypeView, UsageOptions, UsagePeriodsView, UsageView } from './types';
+import type { LlmTaskName, TaskTypeView, UsageCheckView, UsageOptions, UsagePeriodsView, UsageView } from './types';
 
 /** conveyor.taskTypes: the tasks this deployment offers. */
 export class TaskTypes {
@@ -23,6 +23,15 @@ export class Usage {
   async get(options: UsageOptions = {}): Promise<UsageView> {
     const query = { group_by: options.groupBy, period: options.period };
     return (await this.http.json<UsageView>({ method: 'GET', path: '/usage', query, resendable: true })).body;
+  }
+
+  /**
+   * Whether one more call of an LLM task fits this period, asked before submitting it: `fits`,
+   * the call's worst case (what its reservation may take), the remaining budget, how many such
+   * calls fit, the plan's per-action `limit` if it has one, and the `reason` when it does not fit.
+   */
+  async check(task: LlmTaskName): Promise<UsageCheckView> {
+    return (await this.http.json<UsageCheckView>({ method: 'GET', path: '/usage/check', query: { task }, resendable: true })).body;
   }
 
   /** The billing periods with spend (the current one always), newest first. */

@@ -25,6 +25,8 @@ import type {
   TaskResult,
   TaskStatus,
   TaskView,
+  LlmTaskName,
+  UsageCheckView,
   UsageGroup,
   UsageGroupBy,
   UsagePeriodsView,
@@ -38,6 +40,8 @@ import type {
 export type { TaskError, TaskEvent, TaskLogLine, TaskName, TaskPayload, TaskPayloadInput, TaskResult, TaskStatus, TaskView };
 /** GET /usage (one billing period's LLM spend, `groups` with groupBy) and GET /usage/periods: the API's own schemas. */
 export type { UsageView, UsageGroup, UsageGroupBy, UsagePeriodsView };
+/** GET /usage/check: whether one more call of an LLM task (LlmTaskName) fits this period's budget and the plan's per-action limit. */
+export type { UsageCheckView, LlmTaskName };
 /** The budget alert webhook, its deliveries, and the body the webhook receives. */
 export type { BudgetAlertView, BudgetAlertDeliveriesView, BudgetAlertEvent };
 

@@ -83,6 +83,18 @@ it('reads the usage of the period and the task types on offer', async () => {
   expect(Object.keys((testTask!.payload_schema as { properties: object }).properties)).toContain('fail_attempts');
 });
 
+it('checks before submitting whether one more call of an LLM task fits the budget; a task that calls no model is a ValidationError', async () => {
+  const conveyor = await s.tenant('trial');
+  const check = await conveyor.usage.check('generate_draft');
+  expect(check).toMatchObject({ task: 'generate_draft', fits: true, remaining_usd: 5 });
+  expect(check.worst_case_usd).toBeGreaterThan(0);
+  expect(check.calls_that_fit).toBe(Math.floor(5 / check.worst_case_usd));
+  // The compiler allows LLM tasks only; a caller without types gets the API's 400.
+  const refused = await conveyor.usage.check('ping' as 'score_post').catch((e: unknown) => e);
+  expect(refused).toBeInstanceOf(ValidationError);
+  expect((refused as Error).message).toMatch(/task must be one of the tasks that call a model: .*generate_draft/);
+});
+
 it('reads usage grouped and by period, and the budget alert webhook', async () => {
   const conveyor = await s.tenant('trial');
   const grouped = await conveyor.usage.get({ groupBy: 'model', period: 'current' });

@@ -1,7 +1,8 @@
 import { budgetAlertHostsEnvSchema, budgetAlertSendEnvSchema } from './budget-alerts-env';
 import { ingestionScheduleEnvSchema } from './ingestion-env';
 import { xRateLimitEnvSchema } from './x-rate-limit-env';
-import { jsonText, priceOverridesSchema, routeOverridesSchema, taskOverridesSchema } from '@conveyor/contracts';
+import { jsonText, taskOverridesSchema } from '@conveyor/contracts';
+import { llmBudgetEnvSchema } from './llm-budget-env';
 import { z } from 'zod';
 import { appEntry } from './app-registry';
 import { redisClusterNodesSchema } from './redis-cluster-nodes';
@@ -121,6 +122,8 @@ export const apiEnvSchema = baseEnvSchema.extend({
   ...ingestionScheduleEnvSchema.shape,
   /** BUDGET_ALERT_ALLOW_HOSTS: webhook hosts exempt from the private-address check at PUT /budget-alerts. */
   ...budgetAlertHostsEnvSchema.shape,
+  /** INFERENCE_ROUTES, MODEL_PRICES, PLAN_ACTION_LIMITS: GET /usage/check prices and limits a call as the LLM workers do. */
+  ...llmBudgetEnvSchema.shape,
 });
 
 /** A worker app; its default port is the app's own. */
@@ -175,17 +178,13 @@ export const schedulerEnvSchema = baseEnvSchema
   .extend(budgetAlertSendEnvSchema.shape);
 
 /** What an app that calls LLMs (worker-analysis, worker-generation) reads besides its worker variables. */
-export const llmEnvSchema = z
-  .object({
+export const llmEnvSchema = llmBudgetEnvSchema
+  .extend({
     /** Any OpenAI-compatible endpoint: OpenRouter by default, the simulator in development and tests. */
     OPENROUTER_BASE_URL: z.url().default('https://openrouter.ai/api/v1'),
     OPENROUTER_API_KEY: z.string().min(1, { error: 'is required (npm start runs the simulator and sets it when you have none)' }),
     /** Milliseconds one model call may take before it counts as a timeout and falls back. */
     INFERENCE_TIMEOUT_MS: positiveInt.default(60_000),
-    /** JSON: task → partial route {model, maxTokens, temperature, fallbacks}. */
-    INFERENCE_ROUTES: routeOverridesSchema.default({}),
-    /** JSON: model → {prompt, completion} in USD per million tokens. */
-    MODEL_PRICES: priceOverridesSchema.default({}),
     /** Check routed models against the provider's list at start (skipped when the list cannot be fetched). */
     VERIFY_MODELS: z.enum(['true', 'false']).default('true'),
     /** Milliseconds after which a crashed worker's budget reservation is freed. */

@@ -1,4 +1,4 @@
-import { ConfigError, llmEnvSchema, parseEnv, simEnvSchema, xSimEnvSchema } from '../src';
+import { ConfigError, apiEnvSchema, llmEnvSchema, parseEnv, simEnvSchema, xSimEnvSchema } from '../src';
 
 describe('llmEnvSchema', () => {
   it('needs only the provider key and applies the defaults', () => {
@@ -8,6 +8,7 @@ describe('llmEnvSchema', () => {
       INFERENCE_TIMEOUT_MS: 60_000,
       INFERENCE_ROUTES: {},
       MODEL_PRICES: {},
+      PLAN_ACTION_LIMITS: {},
       VERIFY_MODELS: 'true',
       BUDGET_RESERVATION_TTL_MS: 900_000,
       OPENROUTER_TITLE: 'Conveyor',
@@ -26,6 +27,27 @@ describe('llmEnvSchema', () => {
     expect(env.MODEL_PRICES).toEqual({ 'v/m': { prompt: 1, completion: 2 } });
     expect(() => parseEnv(llmEnvSchema, { OPENROUTER_API_KEY: 'k', INFERENCE_ROUTES: '{"score_post":{"colour":"red"}}' })).toThrow(/INFERENCE_ROUTES/);
     expect(() => parseEnv(llmEnvSchema, { OPENROUTER_API_KEY: 'k', MODEL_PRICES: 'cheap' })).toThrow(/MODEL_PRICES: must be JSON/);
+  });
+
+  it('parses PLAN_ACTION_LIMITS (plan → LLM task → calls per period), in the API too, and names a bad one', () => {
+    const limits = '{"trial":{"generate_draft":100,"score_post":0},"growth":{"process_chat_message":5000}}';
+    const expected = { trial: { generate_draft: 100, score_post: 0 }, growth: { process_chat_message: 5000 } };
+    expect(parseEnv(llmEnvSchema, { OPENROUTER_API_KEY: 'k', PLAN_ACTION_LIMITS: limits }).PLAN_ACTION_LIMITS).toEqual(expected);
+    const api = parseEnv(apiEnvSchema, {
+      DATABASE_URL: 'postgres://h/db',
+      REDIS_URL: 'redis://h',
+      PLAN_ACTION_LIMITS: limits,
+      MODEL_PRICES: '{"v/m":{"prompt":1,"completion":2}}',
+    });
+    expect([api.PLAN_ACTION_LIMITS, api.MODEL_PRICES, api.INFERENCE_ROUTES]).toEqual([expected, { 'v/m': { prompt: 1, completion: 2 } }, {}]);
+    const bad = (value: string) => () => parseEnv(llmEnvSchema, { OPENROUTER_API_KEY: 'k', PLAN_ACTION_LIMITS: value });
+    expect(bad('{"trial":{"ping":5}}')).toThrow(
+      /"ping" is not an LLM task; limits apply to classify_archetype, score_post, extract_patterns, generate_draft, process_chat_message/,
+    );
+    expect(bad('{"gold":{"score_post":5}}')).toThrow(/PLAN_ACTION_LIMITS/);
+    expect(bad('{"trial":{"score_post":-1}}')).toThrow(/PLAN_ACTION_LIMITS/);
+    expect(bad('{"trial":{"score_post":1.5}}')).toThrow(/PLAN_ACTION_LIMITS/);
+    expect(bad('100')).toThrow(/PLAN_ACTION_LIMITS/);
   });
 });
 

@@ -6,6 +6,7 @@ export * from './policies';
 export { jsonText } from './json-text';
 export { parseAllowedHost, allowedHostText, hostAllowlistText, type AllowedHost } from './host-allowlist';
 export { routeOverridesSchema, priceOverridesSchema } from './inference-overrides';
+export * from './llm';
 export * from './catalog';
 export * from './api';
 export * from './console-auth-api';

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { LLM_TASKS, PREFLIGHT_PROMPT_TOKENS } from './llm';
 
 // GET /api/v1/usage, GET /api/v1/usage/periods and the budget alert webhook routes: the
 // shapes the API answers and @conveyor/client reads (as types), in one place.
@@ -58,6 +59,45 @@ export const usagePeriodsViewSchema = z.object({
   periods: z.array(z.object({ period_start: z.iso.datetime(), period_end: z.iso.datetime(), spent_usd: z.number(), calls: z.number().int() })),
 });
 export type UsagePeriodsView = z.infer<typeof usagePeriodsViewSchema>;
+
+const checkTaskMessage = `task must be one of the tasks that call a model: ${LLM_TASKS.join(', ')}`;
+
+/** Query of GET /api/v1/usage/check. */
+export const usageCheckQuerySchema = z
+  .object({
+    task: z.enum(LLM_TASKS, { error: checkTaskMessage }).meta({ description: 'An LLM task of the catalog' }),
+  })
+  .strict();
+export type UsageCheckQuery = z.infer<typeof usageCheckQuerySchema>;
+
+/**
+ * GET /api/v1/usage/check: whether one more call of the task fits this period, at the worst case
+ * its reservation may take (its prompt unknown, a prompt of PREFLIGHT_PROMPT_TOKENS is assumed).
+ */
+export const usageCheckViewSchema = z.object({
+  task: z.string(),
+  fits: z.boolean().meta({ description: "One more call fits both the remaining budget and the plan's per-action limit" }),
+  worst_case_usd: z.number().meta({
+    description: `The most one call may reserve: a ${PREFLIGHT_PROMPT_TOKENS}-token prompt plus the route's max_tokens at the dearest model of its chain, doubled for a structured answer (its repair round)`,
+  }),
+  remaining_usd: z.number().meta({ description: 'The cap less spent and reserved, this period' }),
+  calls_that_fit: z
+    .number()
+    .int()
+    .nullable()
+    .meta({ description: 'How many such calls fit the budget and the limit now; null when neither bounds them (a model priced at zero, no limit)' }),
+  limit: z
+    .object({
+      plan: z.string(),
+      calls_per_period: z.number().int(),
+      used: z.number().int().meta({ description: 'Calls of the task this period: settled and in flight' }),
+      remaining: z.number().int(),
+    })
+    .optional()
+    .meta({ description: "The plan's per-action limit (PLAN_ACTION_LIMITS), when it has one for this task" }),
+  reason: z.string().optional().meta({ description: 'Why it does not fit, when it does not' }),
+});
+export type UsageCheckView = z.infer<typeof usageCheckViewSchema>;
 
 /** The percentages of the cap an alert goes out at when the body names none. */
 export const DEFAULT_BUDGET_ALERT_THRESHOLDS = [50, 80, 100];

@@ -1,12 +1,15 @@
-import type { UsageGroupBy, UsagePeriodsView, UsageView } from '@conveyor/contracts';
+import type { UsageCheckView, UsageGroupBy, UsagePeriodsView, UsageView } from '@conveyor/contracts';
 import { type Database, PartitionedGroupCommit, type Plan } from '@conveyor/db';
 import type { Logger } from '@conveyor/observability';
 import { type Kysely, sql } from 'kysely';
 import { Counter, type Registry } from 'prom-client';
 import { type PeriodChoice, resolvePeriod } from './billing-periods';
 import { ALERT_THRESHOLDS_PCT, PLAN_CAPS_USD } from './plans';
+import { ActionLimitReachedError, type PlanActionLimits, limitsByAction } from './action-limits';
 import { type ReserveRequest, reserveBatch } from './reserve-batch';
+import { type ReserveAnswer, reserveLimitedBatch } from './reserve-limited-batch';
 import { type SettleAnswer, type SettleRequest, type UsageRecord, settleBatch } from './settle-batch';
+import { checkCall } from './usage-check';
 import { listPeriods, periodUsage } from './usage-report';
 
 export interface Reservation {
@@ -31,12 +34,18 @@ const periodOf = sql`conveyor_period_start(t.billing_anchor, now())`;
  * while the previous one ran), so concurrent calls of a tenant take the budget row's lock
  * once per batch instead of queueing for it one by one; other processes' statements take
  * turns with them on the same lock.
+ *
+ * Per-action limits (`actionLimits`, PLAN_ACTION_LIMITS: plan → action → calls per period) are
+ * enforced by the same reservation: a call of a limited action counts its action's settled and
+ * held calls under the budget row's lock, so no two reservations take the last allowed call.
+ * A reservation of an action no plan limits runs the one statement as before.
  */
 export class CostTracker {
   private readonly crossings: Counter<'threshold'>;
   private readonly refusals: Counter;
   private readonly spend: Counter<'action' | 'model'>;
-  private readonly reserves: PartitionedGroupCommit<ReserveRequest, string | undefined>;
+  private readonly reserves: PartitionedGroupCommit<ReserveRequest, ReserveAnswer>;
+  private readonly limits: Map<string, ReserveRequest['limit']>;
   private readonly settles: PartitionedGroupCommit<SettleRequest & { tenantId: string }, SettleAnswer>;
 
   constructor(
@@ -44,7 +53,9 @@ export class CostTracker {
     private readonly logger: Logger,
     registry?: Registry,
     private readonly caps: Record<Plan, number> = PLAN_CAPS_USD,
+    actionLimits: PlanActionLimits = {},
   ) {
+    this.limits = limitsByAction(actionLimits);
     // Shared by the trackers of one registry (an app may build more than one).
     const counter = <L extends string>(name: string, help: string, labelNames: L[]): Counter<L> =>
       (registry?.getSingleMetric(name) as Counter<L> | undefined) ?? new Counter({ name, help, labelNames, registers: registry ? [registry] : [] });
@@ -53,11 +64,14 @@ export class CostTracker {
     ]);
     this.refusals = counter(
       'conveyor_budget_refusals_total',
-      "Reservations refused because they did not fit under the tenant's plan cap (the call was not made)",
+      "Reservations refused because they did not fit under the tenant's plan cap, or were past its plan's per-action limit (the call was not made)",
       [],
     );
     this.spend = counter('conveyor_llm_spend_usd_total', 'Actual cost of settled LLM calls in USD, by action (task) and model', ['action', 'model']);
-    this.reserves = new PartitionedGroupCommit({ partition: (r) => r.tenantId, write: (requests) => reserveBatch(this.db, requests) });
+    this.reserves = new PartitionedGroupCommit<ReserveRequest, ReserveAnswer>({
+      partition: (r) => r.tenantId,
+      write: (requests) => (requests.some((r) => r.limit) ? reserveLimitedBatch(this.db, requests) : reserveBatch(this.db, requests)),
+    });
     this.settles = new PartitionedGroupCommit({
       partition: (r) => r.tenantId,
       // A reservation settled twice at once: the second waits for the next statement, which refuses it.
@@ -75,23 +89,27 @@ export class CostTracker {
       on conflict do nothing`.execute(this.db);
   }
 
-  /** Reserves amountUsd, or returns undefined when it does not fit under the cap. */
-  async reserve(tenantId: string, amountUsd: number, options: { taskId?: string; ttlMs: number }): Promise<Reservation | undefined> {
+  /**
+   * Reserves amountUsd, or returns undefined when it does not fit under the cap. `action` (the
+   * task's name) counts the call against its plan's per-action limit, if one is set: past it,
+   * throws ActionLimitReachedError naming the limit.
+   */
+  async reserve(tenantId: string, amountUsd: number, options: { taskId?: string; ttlMs: number; action?: string }): Promise<Reservation | undefined> {
     const request: ReserveRequest = { tenantId, amountUsd, taskId: options.taskId ?? null, ttlMs: options.ttlMs };
+    if (this.limits.size && options.action !== undefined) request.limit = this.limits.get(options.action);
     // The common case is one statement, shared with the tenant's concurrent reservations; the
     // period's first call, or a full budget, costs more.
-    let id = await this.reserves.submit(request);
-    if (!id) {
+    let answer = await this.reserves.submit(request);
+    if (answer === undefined) {
       await this.ensurePeriod(tenantId);
-      id = await this.reserves.submit(request);
+      answer = await this.reserves.submit(request);
     }
-    // Still refused: reservations of crashed workers may be holding budget; free them and look again.
-    if (!id && (await this.expireStale(tenantId)) > 0) id = await this.reserves.submit(request);
-    if (!id) {
-      this.refusals.inc();
-      return undefined;
-    }
-    return { id, tenantId, amountUsd };
+    // Still refused: reservations of crashed workers may be holding budget (or calls); free them and look again.
+    if (typeof answer !== 'string' && (await this.expireStale(tenantId)) > 0) answer = await this.reserves.submit(request);
+    if (typeof answer === 'string') return { id: answer, tenantId, amountUsd };
+    this.refusals.inc();
+    if (answer) throw new ActionLimitReachedError(answer);
+    return undefined;
   }
 
   /**
@@ -166,6 +184,15 @@ export class CostTracker {
     await this.ensurePeriod(tenantId);
     const period = await resolvePeriod(this.db, tenantId, options.period ?? 'current');
     return periodUsage(this.db, tenantId, period, { groupBy: options.groupBy, planCap: (plan) => this.caps[plan] });
+  }
+
+  /**
+   * Whether one more call of `action` at `worstCaseUsd` fits the current period: the room under
+   * the cap, how many such calls fit, and the plan's per-action limit when it has one.
+   */
+  async check(tenantId: string, action: string, worstCaseUsd: number): Promise<UsageCheckView> {
+    await this.ensurePeriod(tenantId);
+    return checkCall(this.db, tenantId, { action, worstCaseUsd, perPlan: this.limits.get(action)?.perPlan });
   }
 
   /** The tenant's billing periods with spend or usage (the current one always), newest first. */

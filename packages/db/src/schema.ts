@@ -199,6 +199,8 @@ export interface BudgetReservationsTable {
   status: Generated<'held' | 'settled' | 'released' | 'expired'>;
   created_at: Timestamp;
   expires_at: Timestamp;
+  /** The call's action (task name), recorded only when a per-action limit applies to it (PLAN_ACTION_LIMITS). */
+  action_type: Generated<string | null>;
 }
 
 export interface UsageTrackingTable {

@@ -1,7 +1,7 @@
 import type { Logger } from '@conveyor/observability';
 import OpenAI from 'openai';
 import { InferenceRouter } from './router';
-import { DEFAULT_PRICES, type Price, type Route, buildRoutes } from './routes';
+import { DEFAULT_PRICES, type Price, type Route, buildRoutes } from '@conveyor/contracts';
 
 export interface InferenceConfig {
   /** OpenAI-compatible endpoint, e.g. https://openrouter.ai/api/v1 or the simulator. */

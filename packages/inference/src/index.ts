@@ -1,7 +1,6 @@
 export {
   InferenceRouter,
   FALLBACK_STATUSES,
-  estimateTokens,
   parseRetryAfterMs,
   type ChatMessage,
   type InferenceRequest,
@@ -9,5 +8,6 @@ export {
   type RouterOptions,
 } from './router';
 export { createInferenceRouter, type Attribution, type InferenceConfig } from './create-router';
-export { DEFAULT_ROUTES, DEFAULT_PRICES, MAX_CHAIN, buildRoutes, type Route, type Price } from './routes';
+// The routing table and prices are data of @conveyor/contracts (the API prices a pre-flight check with them too).
+export { DEFAULT_ROUTES, DEFAULT_PRICES, MAX_CHAIN, buildRoutes, estimateTokens, type Route, type Price } from '@conveyor/contracts';
 export { InferenceUnavailableError } from './errors';

@@ -1,9 +1,8 @@
 import type { Logger } from '@conveyor/observability';
-import { PermanentError } from '@conveyor/contracts';
+import { PermanentError, type Price, type Route, estimateTokens, priceOf, worstCaseCostUsd } from '@conveyor/contracts';
 import OpenAI from 'openai';
 import { z } from 'zod';
 import { InferenceUnavailableError } from './errors';
-import type { Price, Route } from './routes';
 
 export type ChatMessage = { role: 'system' | 'user' | 'assistant'; content: string };
 
@@ -52,11 +51,6 @@ export const FALLBACK_STATUSES: readonly number[] = [404, 408, 409, 429];
 /** Whether a provider answer with this status falls back to the next model (else it fails the task). */
 const fallsBack = (status: number) => FALLBACK_STATUSES.includes(status) || status >= 500;
 
-/** Estimated tokens of a prompt: four characters a token, the usual rule of thumb. */
-export function estimateTokens(messages: ChatMessage[]): number {
-  return Math.ceil(messages.reduce((n, m) => n + m.content.length + 8, 0) / 4);
-}
-
 /**
  * Routes a task's LLM call to its model through the openai SDK (retries off: the router
  * decides), falling back along the chain on the FALLBACK_STATUSES, 5xx, timeouts and lost
@@ -78,18 +72,13 @@ export class InferenceRouter {
     return [route.model, ...route.fallbacks];
   }
 
-  /** The most a call can cost: the prompt estimate plus max_tokens at the dearest model of the chain. */
+  /**
+   * The most a call can cost: the prompt estimate plus max_tokens at the dearest model of the
+   * chain, times `attempts`. The one function of @conveyor/contracts that GET /usage/check
+   * prices a call with too (with its own prompt estimate).
+   */
   worstCaseCostUsd(task: string, messages: ChatMessage[], attempts = 1): number {
-    const promptTokens = estimateTokens(messages);
-    const { maxTokens } = this.route(task);
-    const costs = this.chain(task).map((model) => this.priceOf(model, promptTokens, maxTokens));
-    return Math.max(...costs) * attempts;
-  }
-
-  private priceOf(model: string, promptTokens: number, completionTokens: number): number {
-    const price = this.options.prices[model];
-    if (!price) throw new PermanentError(`no price for model "${model}": refusing to call it (a model is never charged at zero)`);
-    return (promptTokens * price.prompt + completionTokens * price.completion) / 1e6;
+    return worstCaseCostUsd(this.options, task, estimateTokens(messages), attempts);
   }
 
   /**
@@ -162,7 +151,9 @@ export class InferenceRouter {
         const completionTokens = usage?.completion_tokens ?? 0;
         const modelUsed = response.model || model;
         const cost =
-          typeof usage?.cost === 'number' ? usage.cost : this.priceOf(this.options.prices[modelUsed] ? modelUsed : model, promptTokens, completionTokens);
+          typeof usage?.cost === 'number'
+            ? usage.cost
+            : priceOf(this.options.prices, this.options.prices[modelUsed] ? modelUsed : model, promptTokens, completionTokens);
         return {
           content: response.choices[0]?.message?.content ?? '',
           model_used: modelUsed,

@@ -1,5 +1,5 @@
 import { PermanentError } from '@conveyor/contracts';
-import type { CostTracker } from '@conveyor/cost-tracker';
+import { ActionLimitReachedError, type CostTracker } from '@conveyor/cost-tracker';
 import type { InferenceRequest, InferenceResult, InferenceRouter } from '@conveyor/inference';
 
 export interface BudgetedCall<T> extends InferenceRequest<T> {
@@ -18,7 +18,8 @@ export interface BudgetedCall<T> extends InferenceRequest<T> {
  * Every LLM call of a task, with its budget: reserve the worst case first (the prompt
  * estimate plus max_tokens at the dearest model of the chain, twice when a repair round may
  * follow), call, settle the actual cost, release on failure. A reservation that does not fit
- * fails the task at once with PLAN_LIMIT_REACHED.
+ * the cap, or a call past its plan's per-action limit (PLAN_ACTION_LIMITS, counted by the same
+ * reservation under the action `actionType`), fails the task at once with PLAN_LIMIT_REACHED.
  */
 export class BudgetedInference {
   constructor(
@@ -29,7 +30,12 @@ export class BudgetedInference {
 
   async complete<T>(call: BudgetedCall<T>): Promise<InferenceResult<T>> {
     const worstCase = this.router.worstCaseCostUsd(call.task, call.messages, call.schema ? 2 : 1);
-    const reservation = await this.tracker.reserve(call.tenantId, worstCase, { taskId: call.taskId, ttlMs: call.reservationTtlMs ?? this.reservationTtlMs });
+    const reservation = await this.tracker
+      .reserve(call.tenantId, worstCase, { taskId: call.taskId, ttlMs: call.reservationTtlMs ?? this.reservationTtlMs, action: call.actionType })
+      .catch((error: unknown) => {
+        if (error instanceof ActionLimitReachedError) throw new PermanentError(error.message, 'PLAN_LIMIT_REACHED', { cause: error });
+        throw error;
+      });
     if (!reservation) {
       throw new PermanentError(`the plan's spending cap leaves no room for this call (up to $${worstCase.toFixed(4)})`, 'PLAN_LIMIT_REACHED');
     }

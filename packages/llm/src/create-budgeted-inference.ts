@@ -27,5 +27,5 @@ export async function createBudgetedInference(env: LlmEnv, deps: { db: Kysely<Da
   );
   if (env.VERIFY_MODELS === 'true') await router.verifyModels();
   deps.logger.info('inference ready', { base_url: env.OPENROUTER_BASE_URL, referer: env.OPENROUTER_REFERER ?? null, title: env.OPENROUTER_TITLE });
-  return new BudgetedInference(router, new CostTracker(deps.db, deps.logger, deps.registry), env.BUDGET_RESERVATION_TTL_MS);
+  return new BudgetedInference(router, new CostTracker(deps.db, deps.logger, deps.registry, undefined, env.PLAN_ACTION_LIMITS), env.BUDGET_RESERVATION_TTL_MS);
 }

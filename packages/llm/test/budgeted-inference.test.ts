@@ -1,5 +1,6 @@
 import { PassThrough } from 'node:stream';
 import { llmEnvSchema, parseEnv } from '@conveyor/config';
+import { DEFAULT_ROUTES, PREFLIGHT_PROMPT_TOKENS, PermanentError, preflightWorstCaseUsd } from '@conveyor/contracts';
 import { CostTracker } from '@conveyor/cost-tracker';
 import { type Database, createDb, createTenantWithKey, migrateUrl, schemaFingerprint } from '@conveyor/db';
 import { DEFAULT_PRICES, createInferenceRouter } from '@conveyor/inference';
@@ -143,5 +144,44 @@ describe('createBudgetedInference, from the LLM config its app loaded', () => {
     await expect(createBudgetedInference(parseEnv(llmEnvSchema, { ...unknown, VERIFY_MODELS: 'false' }), { db, logger })).resolves.toBeInstanceOf(
       BudgetedInference,
     );
+  });
+});
+
+describe('per-action plan limits (PLAN_ACTION_LIMITS), through the same reservation', () => {
+  const sim = new LlmSimulator();
+  let baseUrl: string;
+  beforeAll(async () => (baseUrl = await sim.listen()));
+  afterAll(() => sim.close());
+
+  it('fails the call past the limit with PLAN_LIMIT_REACHED naming it, before the model is called', async () => {
+    const env = parseEnv(llmEnvSchema, { OPENROUTER_BASE_URL: baseUrl, OPENROUTER_API_KEY: 'sk-sim', PLAN_ACTION_LIMITS: '{"growth":{"score_post":2}}' });
+    const llm = await createBudgetedInference(env, { db, logger });
+    const tenantId = (await createTenantWithKey(db, { name: 'limited', plan: 'growth' })).tenant.id;
+    const call = () => llm.complete({ tenantId, task: 'score_post', actionType: 'score_post', messages: [{ role: 'user', content: 'Score this post.' }] });
+    await call();
+    await call();
+    const refused = await call().catch((error: unknown) => error);
+    expect(refused).toBeInstanceOf(PermanentError);
+    expect(refused).toMatchObject({ code: 'PLAN_LIMIT_REACHED', message: 'plan growth allows 2 score_post calls per billing period; 2 used' });
+    // The refused call never reached the model: two calls, two usage rows, nothing held.
+    const rows = await db.selectFrom('usage_tracking').select('action_type').where('tenant_id', '=', tenantId).execute();
+    expect(rows).toHaveLength(2);
+    const held = await db.selectFrom('budget_reservations').select('id').where('tenant_id', '=', tenantId).where('status', '=', 'held').execute();
+    expect(held).toEqual([]);
+  });
+});
+
+describe("the pre-flight's worst case (GET /usage/check) is the reservation's", () => {
+  it('prices each LLM task as the router reserves a call of its dearest kind with a prompt of PREFLIGHT_PROMPT_TOKENS', () => {
+    const router = createInferenceRouter({ baseUrl: 'http://127.0.0.1:9', apiKey: 'k', timeoutMs: 1000 }, logger);
+    // estimateTokens: (characters + 8 per message) / 4.
+    const prompt = [{ role: 'user' as const, content: 'x'.repeat(PREFLIGHT_PROMPT_TOKENS * 4 - 8) }];
+    const book = { routes: DEFAULT_ROUTES, prices: DEFAULT_PRICES };
+    expect(preflightWorstCaseUsd(book, 'generate_draft')).toBe(router.worstCaseCostUsd('generate_draft', prompt, 1));
+    expect(preflightWorstCaseUsd(book, 'score_post')).toBe(router.worstCaseCostUsd('score_post', prompt, 2));
+    // A chat message is a conversation's reply or, in a dataset session, a structured program: the dearer.
+    const chat = Math.max(router.worstCaseCostUsd('process_chat_message', prompt, 1), router.worstCaseCostUsd('dataset_transformation', prompt, 2));
+    expect(preflightWorstCaseUsd(book, 'process_chat_message')).toBe(chat);
+    expect(chat).toBe(router.worstCaseCostUsd('dataset_transformation', prompt, 2));
   });
 });

@@ -1,7 +1,10 @@
 import {
   budgetAlertDeliveriesViewSchema,
   budgetAlertViewSchema,
+  PREFLIGHT_PROMPT_TOKENS,
   putBudgetAlertBodySchema,
+  usageCheckQuerySchema,
+  usageCheckViewSchema,
   usagePeriodsViewSchema,
   usageQuerySchema,
   usageViewSchema,
@@ -30,6 +33,18 @@ export function usageRoutes(): ApiRoute[] {
       operationId: 'listUsagePeriods',
       summary: 'Your billing periods with spend or usage, the current one always, newest first',
       responses: { 200: json(usagePeriodsViewSchema, 'The periods') },
+    }),
+    tag(['usage'], {
+      method: 'get',
+      path: '/api/v1/usage/check',
+      operationId: 'checkUsage',
+      summary: "Whether one more call of an LLM task fits this period's remaining budget and the plan's per-action limit, and how many would",
+      description: `Prices the call as the worker's reservation does, with a prompt of ${PREFLIGHT_PROMPT_TOKENS} tokens (a pre-flight has none): the route's max_tokens at the dearest model of its chain, twice for a structured answer; for a task with several kinds of call, the dearest. A snapshot: concurrent calls may take the room before the task runs, which then fails PLAN_LIMIT_REACHED.`,
+      request: { query: usageCheckQuerySchema },
+      responses: {
+        200: json(usageCheckViewSchema.meta({ id: 'UsageCheck' }), 'Whether it fits, and why not'),
+        400: error('task is missing or not a task that calls a model (the message lists those that do)'),
+      },
     }),
     tag(['usage'], {
       method: 'put',

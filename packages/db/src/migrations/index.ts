@@ -22,6 +22,7 @@ import * as m0020 from './2026_12_05_0020_task_claims_heap_only';
 import * as m0021 from './2026_12_05_0021_inline_period_functions';
 import * as m0022 from './2026_12_05_0022_fewer_task_index_entries';
 import * as m0023 from './2026_12_05_0023_one_index_for_open_tasks';
+import * as m0024 from './2026_12_06_0024_plan_action_limits';
 
 /**
  * Every migration, in order. Listed by hand rather than read from the directory so that
@@ -51,4 +52,5 @@ export const MIGRATIONS: Record<string, Migration> = {
   '2026_12_05_0021_inline_period_functions': m0021,
   '2026_12_05_0022_fewer_task_index_entries': m0022,
   '2026_12_05_0023_one_index_for_open_tasks': m0023,
+  '2026_12_06_0024_plan_action_limits': m0024,
 };

@@ -1,3 +1,7 @@
+// The LLM routing table and price list: data, free of I/O, so that the inference router (in the
+// LLM workers) and the API's pre-flight budget check (GET /usage/check, which must not load the
+// openai SDK) price a call from the same table with the same function (./worst-case.ts).
+
 /** How one task calls a model. */
 export interface Route {
   model: string;
