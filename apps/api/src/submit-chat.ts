@@ -1,6 +1,7 @@
 import { isTerminal } from '@conveyor/contracts';
 import { type TaskRow, deleteUnstartedTasks, findTaskForTenant, finishActiveTask, insertTasks, lockSession, setActiveTask, taskRow } from '@conveyor/db';
 import { HttpError } from './http-error';
+import { refuseUsedUpLimits } from './action-limit-gate';
 import { type SubmitDeps, checkQueueReady, validate } from './submit-tasks';
 
 /** The task that answers a session's chat message; its payload is `{message, session_id}`. */
@@ -18,6 +19,7 @@ const CHAT_TASK = 'process_chat_message';
 export async function submitChatMessage(deps: SubmitDeps, tenantId: string, sessionId: string, message: string): Promise<TaskRow> {
   const [checked] = validate([{ task: CHAT_TASK, payload: { message, session_id: sessionId } }], () => undefined);
   checkQueueReady(deps.redis);
+  await refuseUsedUpLimits(deps.costs, tenantId, [CHAT_TASK]);
   const task = await deps.db.transaction().execute(async (trx) => {
     const session = await lockSession(trx, tenantId, sessionId);
     if (!session) throw new HttpError(404, 'session_not_found', `No session ${sessionId}`);

@@ -3,7 +3,9 @@ import { SYSTEM_TENANT_ID, TASK_NAMES, type TaskOrigin, type TaskPolicies, type 
 import { type Database, type Submitted, type TaskRow, deleteUnstartedTasks, taskRow } from '@conveyor/db';
 import type { Logger } from '@conveyor/observability';
 import { QueueUnavailableError, type RedisClient, type TaskProducer } from '@conveyor/queue';
+import type { CostTracker } from '@conveyor/cost-tracker';
 import type { Kysely } from 'kysely';
+import { refuseUsedUpLimits } from './action-limit-gate';
 import { HttpError, type Issue, toIssues } from './http-error';
 import type { SubmissionWrites } from './submission-writes';
 
@@ -14,6 +16,8 @@ export interface SubmitDeps {
   /** Inserts and enqueues grouped across concurrent requests. */
   submissions: SubmissionWrites;
   policies: TaskPolicies;
+  /** Per-action limits a task to run now must not have used up (a 429 otherwise). */
+  costs: Pick<CostTracker, 'usedUpLimit'>;
   logger: Logger;
 }
 
@@ -143,6 +147,15 @@ export async function submitTasks(
         message: `already used for task ${existing(i)}, with a different task or payload`,
       })),
     );
+  }
+  // A new task to run now whose model calls the plan has used up this period would only fail:
+  // refused (429), and nothing kept. Replays of a key are answered as before.
+  const immediate = submitted.flatMap((s, i) => (s.created && !inserts[i]!.delay_ms ? [s.row.task] : []));
+  try {
+    await refuseUsedUpLimits(deps.costs, tenantId, immediate);
+  } catch (error) {
+    await deleteUnstartedTasks(deps.db, created);
+    throw error;
   }
 
   // New tasks, and replays of tasks still PENDING (their first enqueue may have failed):

@@ -3,11 +3,12 @@ import { CostTracker } from '@conveyor/cost-tracker';
 import { createTenantWithKey } from '@conveyor/db';
 import request from 'supertest';
 import { type Harness, quietLogger, startHarness } from './helpers';
+import { newSession, uploaded } from './session-fixtures';
 
 // GET /usage/check: whether one more call of an LLM task fits the remaining budget (at the worst
 // case its reservation may take) and the plan's per-action limit (PLAN_ACTION_LIMITS).
 
-const LIMITS = { trial: { generate_draft: 3 } };
+const LIMITS = { trial: { generate_draft: 3 }, growth: { process_chat_message: 0 } };
 let h: Harness;
 beforeAll(async () => (h = await startHarness({ env: { PLAN_ACTION_LIMITS: JSON.stringify(LIMITS) } })));
 afterAll(() => h.close());
@@ -87,4 +88,62 @@ it('refuses a missing, unknown or non-LLM task with a 400 naming the LLM tasks; 
   expect([extra.status, extra.body.message]).toEqual([400, expect.stringMatching(/unknown parameter; this route takes task/)]);
   expect((await check('score_post', h.adminKey)).status).toBe(403);
   expect((await request(h.app).get('/api/v1/usage/check?task=score_post')).status).toBe(401);
+});
+
+describe('a task to run now whose per-action limit is used up', () => {
+  const draft = { task: 'generate_draft', payload: { brief: 'A launch post' } };
+  const submit = (key: string, body: object, path = '/api/v1/tasks') =>
+    request(h.app)
+      .post(path)
+      .set({ Authorization: `Bearer ${key}` })
+      .send(body);
+  const tasksOf = async (tenantId: string) => (await h.db.selectFrom('tasks').select('task').where('tenant_id', '=', tenantId).execute()).map((t) => t.task);
+
+  it('is refused with a 429 naming the limit and keeps nothing; delayed tasks, other tasks and other tenants go on', async () => {
+    const { tenant, apiKey } = await createTenantWithKey(h.db, { name: 'submit-limited', plan: 'trial' });
+    const other = await createTenantWithKey(h.db, { name: 'submit-other', plan: 'trial' });
+    const tracker = new CostTracker(h.db, quietLogger(), undefined, undefined, LIMITS);
+    // Two calls settled, one held: within the limit of 3 a draft is still accepted.
+    const usage = { actionType: 'generate_draft', modelUsed: 'm', promptTokens: 1, completionTokens: 1, costUsd: 0.001 };
+    for (let i = 0; i < 2; i += 1) await tracker.settle((await tracker.reserve(tenant.id, 0.01, { ttlMs: 60_000, action: 'generate_draft' }))!, usage);
+    expect((await submit(apiKey, draft)).status).toBe(202);
+    const held = (await tracker.reserve(tenant.id, 0.01, { ttlMs: 60_000, action: 'generate_draft' }))!;
+    const before = await tasksOf(tenant.id);
+
+    const refused = await submit(apiKey, draft);
+    expect(refused.status).toBe(429);
+    expect(refused.body).toMatchObject({ error: 'action_limit_reached' });
+    expect(refused.body.message).toMatch(
+      /^plan trial allows 3 generate_draft calls per billing period; 3 used: generate_draft tasks that would run now are refused until this billing period ends at \d{4}-\d\d-\d\dT/,
+    );
+    expect(Number(refused.headers['retry-after'])).toBeGreaterThan(0);
+    // A batch holding one such task is refused whole, and leaves nothing behind.
+    const batch = await submit(apiKey, { tasks: [{ task: 'score_post', payload: { text: 'A post' } }, draft] }, '/api/v1/tasks/batch');
+    expect([batch.status, batch.body.error]).toEqual([429, 'action_limit_reached']);
+    expect(await tasksOf(tenant.id)).toEqual(before);
+
+    // A delayed draft may run in the next period; another task has no limit; another tenant has its own count.
+    expect((await submit(apiKey, { ...draft, delay_ms: 60_000 })).status).toBe(202);
+    expect((await submit(apiKey, { task: 'score_post', payload: { text: 'A post' } })).status).toBe(202);
+    expect((await submit(other.apiKey, draft)).status).toBe(202);
+    // A released call gives its place back.
+    await tracker.release(held);
+    expect((await submit(apiKey, draft)).status).toBe(202);
+  });
+
+  it("refuses a session's chat message the same way when its plan allows no more process_chat_message calls", async () => {
+    const session = await newSession(h, h.keyB);
+    await uploaded(h, session, 'email,name\na@example.com,Ann\n', { key: h.keyB });
+    const res = await request(h.app)
+      .post(`/api/v1/sessions/${session}/chat`)
+      .set({ Authorization: `Bearer ${h.keyB}` })
+      .send({ message: 'sort by name' });
+    expect([res.status, res.body.error]).toEqual([429, 'action_limit_reached']);
+    expect(res.body.message).toMatch(/^plan growth allows 0 process_chat_message calls per billing period; 0 used: /);
+    expect(await h.db.selectFrom('tasks').select('id').where('task', '=', 'process_chat_message').execute()).toEqual([]);
+    const view = await request(h.app)
+      .get(`/api/v1/sessions/${session}`)
+      .set({ Authorization: `Bearer ${h.keyB}` });
+    expect(view.body.active_task_id).toBeNull();
+  });
 });

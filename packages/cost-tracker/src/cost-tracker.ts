@@ -10,6 +10,7 @@ import { type ReserveRequest, reserveBatch } from './reserve-batch';
 import { type ReserveAnswer, reserveLimitedBatch } from './reserve-limited-batch';
 import { type SettleAnswer, type SettleRequest, type UsageRecord, settleBatch } from './settle-batch';
 import { checkCall } from './usage-check';
+import { type UsedUpLimit, findUsedUpLimit } from './used-up-limit';
 import { listPeriods, periodUsage } from './usage-report';
 
 export interface Reservation {
@@ -193,6 +194,20 @@ export class CostTracker {
   async check(tenantId: string, action: string, worstCaseUsd: number): Promise<UsageCheckView> {
     await this.ensurePeriod(tenantId);
     return checkCall(this.db, tenantId, { action, worstCaseUsd, perPlan: this.limits.get(action)?.perPlan });
+  }
+
+  /**
+   * The first of these actions (task names) whose per-action limit the tenant's plan has used up
+   * this period, or undefined; no query at all when no plan limits any of them. Reservations of
+   * crashed workers are freed before a refusal is believed, as reserve() does.
+   */
+  async usedUpLimit(tenantId: string, actions: readonly string[]): Promise<UsedUpLimit | undefined> {
+    if (!this.limits.size) return undefined;
+    const limits = [...new Set(actions)].flatMap((action) => this.limits.get(action) ?? []);
+    if (!limits.length) return undefined;
+    const found = await findUsedUpLimit(this.db, tenantId, limits);
+    if (found && (await this.expireStale(tenantId)) > 0) return findUsedUpLimit(this.db, tenantId, limits);
+    return found;
   }
 
   /** The tenant's billing periods with spend or usage (the current one always), newest first. */

@@ -135,6 +135,9 @@ export function sessionRoutes(): ApiRoute[] {
         400: error('A malformed id or an empty message'),
         404: notFound,
         409: error('The session has no dataset yet, or is still processing a message (the message names its task)'),
+        429: retryLater(
+          "Past the rate limit, or (action_limit_reached) the plan's per-action limit of process_chat_message is used up this period: the message names the limit and when the period ends; see Retry-After",
+        ),
       },
     }),
     tag(sessions, {

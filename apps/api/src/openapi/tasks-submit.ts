@@ -1,6 +1,6 @@
 import { MAX_BATCH, taskStatusSchema, testTaskQuerySchema } from '@conveyor/contracts';
 import { z } from 'zod';
-import { type ApiRoute, type TaskSchemas, body, error, idempotencyHeader, json, tag } from './parts';
+import { type ApiRoute, type TaskSchemas, body, error, idempotencyHeader, json, retryLater, tag } from './parts';
 
 /** The routes that submit tasks: one, a batch, and test_task. */
 export function submitRoutes({ submitted, submission }: TaskSchemas): ApiRoute[] {
@@ -19,6 +19,9 @@ export function submitRoutes({ submitted, submission }: TaskSchemas): ApiRoute[]
         400: error('Invalid body or payload: the message names each field'),
         409: error('The idempotency_key was used with another payload; the message names that task'),
         413: error('Body over the limit'),
+        429: retryLater(
+          'Past the rate limit, or (action_limit_reached) a task to run now calls a model whose per-action limit the plan has used up this period: the message names the limit and when the period ends; nothing was kept; see Retry-After',
+        ),
       },
     }),
     tag(tasks, {
@@ -42,6 +45,9 @@ export function submitRoutes({ submitted, submission }: TaskSchemas): ApiRoute[]
         ),
         400: error('Invalid item (named by index)'),
         413: error('Body over the batch limit'),
+        429: retryLater(
+          'Past the rate limit, or (action_limit_reached) a task to run now calls a model whose per-action limit the plan has used up this period: the message names the limit and when the period ends; nothing was kept; see Retry-After',
+        ),
       },
     }),
     tag(tasks, {
