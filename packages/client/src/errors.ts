@@ -78,7 +78,11 @@ export class ConflictError extends ConveyorApiError {
   override name = 'ConflictError';
 }
 
-/** 429: past the tenant's rate limit or stream cap, after the retries this client was allowed; `retryAfterMs` says when to try again. */
+/**
+ * 429: past the tenant's rate limit or stream cap, after the retries this client was allowed, or
+ * (code `action_limit_reached`) a task whose per-action limit the plan has used up this period,
+ * thrown at once when the period ends later than maxRetryDelayMs; `retryAfterMs` says when to try again.
+ */
 export class RateLimitError extends ConveyorApiError {
   override name = 'RateLimitError';
 }
