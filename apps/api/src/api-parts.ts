@@ -1,5 +1,5 @@
 import type { ApiEnv } from '@conveyor/config';
-import { DEFAULT_PRICES, QUEUE_NAMES, TaskPolicies, buildRoutes } from '@conveyor/contracts';
+import { QUEUE_NAMES, TaskPolicies, buildPriceBook } from '@conveyor/contracts';
 import { CostTracker } from '@conveyor/cost-tracker';
 import { registerLiveWorkers } from '@conveyor/observability';
 import { type RedisClient, TaskEventPublisher, type TaskProducer, WatchRegistry, listWorkers } from '@conveyor/queue';
@@ -46,8 +46,7 @@ export function createApiParts(context: Omit<ServiceContext<ApiEnv>, 'serveHealt
   releasers.add('ingestion set-up', () => ingestion.settled());
   registerLiveWorkers(registry, QUEUE_NAMES, () => listWorkers(redis, env.BULLMQ_PREFIX));
   // Priced as the LLM workers price their reservations (a bad override stops the API as it stops them).
-  const prices = { ...DEFAULT_PRICES, ...env.MODEL_PRICES };
-  const priceBook = { routes: buildRoutes(env.INFERENCE_ROUTES, prices), prices };
+  const priceBook = buildPriceBook(env.INFERENCE_ROUTES, env.MODEL_PRICES);
   const app = createServer({
     db,
     redis,

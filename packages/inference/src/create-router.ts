@@ -1,7 +1,7 @@
 import type { Logger } from '@conveyor/observability';
 import OpenAI from 'openai';
 import { InferenceRouter } from './router';
-import { DEFAULT_PRICES, type Price, type Route, buildRoutes } from '@conveyor/contracts';
+import { type Price, type Route, buildPriceBook } from '@conveyor/contracts';
 
 export interface InferenceConfig {
   /** OpenAI-compatible endpoint, e.g. https://openrouter.ai/api/v1 or the simulator. */
@@ -33,7 +33,7 @@ function attributionHeaders(attribution: Attribution | undefined): Record<string
  * fallback chain, the repair round and the model list.
  */
 export function createInferenceRouter(config: InferenceConfig, logger: Logger): InferenceRouter {
-  const prices = { ...DEFAULT_PRICES, ...config.priceOverrides };
+  const { routes, prices } = buildPriceBook(config.routeOverrides, config.priceOverrides);
   const client = new OpenAI({
     apiKey: config.apiKey,
     baseURL: config.baseUrl,
@@ -41,5 +41,5 @@ export function createInferenceRouter(config: InferenceConfig, logger: Logger): 
     timeout: config.timeoutMs,
     defaultHeaders: attributionHeaders(config.attribution),
   });
-  return new InferenceRouter({ client, routes: buildRoutes(config.routeOverrides, prices), prices, logger });
+  return new InferenceRouter({ client, routes, prices, logger });
 }

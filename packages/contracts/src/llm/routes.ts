@@ -2,12 +2,14 @@
 // LLM workers) and the API's pre-flight budget check (GET /usage/check, which must not load the
 // openai SDK) price a call from the same table with the same function (./worst-case.ts).
 
+import type { PriceBook } from './worst-case';
+
 /** How one task calls a model. */
 export interface Route {
   model: string;
   maxTokens: number;
   temperature: number;
-  /** Models tried in order when the one before fails with 429, 5xx, a timeout or a lost connection. */
+  /** Models tried in order when the one before fails with a fallback status (the router's FALLBACK_STATUSES, any 5xx), a timeout or a lost connection. */
   fallbacks: string[];
 }
 
@@ -39,6 +41,16 @@ export const DEFAULT_PRICES: Record<string, Price> = {
 };
 
 export const MAX_CHAIN = 4;
+
+/**
+ * The deployment's price book: the default prices with MODEL_PRICES over them, and the routes
+ * with INFERENCE_ROUTES applied, checked against those prices. The router in the LLM workers and
+ * the API's pre-flight check both price calls from it.
+ */
+export function buildPriceBook(routeOverrides?: Record<string, Partial<Route>>, priceOverrides?: Record<string, Price>): PriceBook {
+  const prices = { ...DEFAULT_PRICES, ...priceOverrides };
+  return { routes: buildRoutes(routeOverrides, prices), prices };
+}
 
 /**
  * The routing table with overrides applied, checked: every chain is short, has no model
